@@ -1,0 +1,184 @@
+# Labyrinth build. Everything lands in build/ (out of tree); `make help` lists
+# the targets. docs/01-boot.md explains what each piece is.
+
+BUILD     ?= build
+OVMF      ?= /usr/share/ovmf/OVMF.fd
+CC        := gcc
+NASM      := nasm
+LD        := ld
+OBJCOPY   := objcopy
+
+.DEFAULT_GOAL := all
+.PHONY: all help host kernel loader esp image run test host-test matrix gdb \
+	clean compile_commands deps bench fuzz format
+
+# ---------------------------------------------------------------- sources
+# Shared: compiled into both the kernel and the host test binary.
+SHARED_SRCS := kernel/format.c kernel/printk.c tests/ktest.c \
+	$(wildcard tests/*_test.c) $(filter-out %_host.c,$(wildcard mm/*.c))
+# Kernel only: arch code and target-only tests.
+KERNEL_SRCS := $(filter-out kernel/format.c kernel/printk.c,$(wildcard kernel/*.c)) \
+	$(wildcard tests/target/*.c)
+KERNEL_ASM  := $(wildcard kernel/*.asm)
+# Host only: the platform shims.
+HOST_SRCS   := $(wildcard tests/host/*.c) $(wildcard mm/*_host.c)
+LOADER_SRCS := $(wildcard boot/*.c)
+
+# ---------------------------------------------------------------- host
+HOST_CC     ?= gcc
+HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I. -DLABYRINTH_HOST \
+	-D_GNU_SOURCE -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_LDFLAGS := -fsanitize=address,undefined -lm
+
+HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(SHARED_SRCS) $(HOST_SRCS))
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/host/ktest-host: $(HOST_OBJS)
+	$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
+
+# mm/ adds its host tools (memmap-tool, benchmarks) here.
+-include mm/host.mk
+
+host: $(BUILD)/host/ktest-host $(HOST_TOOLS)
+
+# ---------------------------------------------------------------- kernel
+KCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I. -DLABYRINTH_KERNEL \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-mmx -mno-sse \
+	-mno-sse2 -mno-80387 -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments -T linker.ld
+
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/kernel/%.o,$(SHARED_SRCS) $(KERNEL_SRCS)) \
+	$(patsubst %.asm,$(BUILD)/kernel/%.o,$(KERNEL_ASM))
+
+$(BUILD)/kernel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+
+# The backtrace symbol table is linked in a second pass. It lives in its own
+# section after everything else (linker.ld), so adding it moves no function:
+# pass 1 links with an empty table, pass 2 with the real one, and the link
+# fails if any text symbol moved between the two.
+$(BUILD)/kernel/ksyms0.o: tools/gen_ksyms.sh
+	@mkdir -p $(dir $@)
+	tools/gen_ksyms.sh /dev/null > $(BUILD)/kernel/ksyms0.asm
+	$(NASM) -f elf64 $(BUILD)/kernel/ksyms0.asm -o $@
+
+$(BUILD)/kernel/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o linker.ld
+	$(LD) $(KLDFLAGS) $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o -o $@
+
+$(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/kernel.pass1.elf tools/gen_ksyms.sh
+	nm -n $< > $(BUILD)/kernel/kernel.pass1.nm
+	tools/gen_ksyms.sh $(BUILD)/kernel/kernel.pass1.nm > $(BUILD)/kernel/ksyms.asm
+	$(NASM) -f elf64 $(BUILD)/kernel/ksyms.asm -o $@
+
+$(BUILD)/kernel/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o linker.ld
+	$(LD) $(KLDFLAGS) $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o -o $@
+	@nm -n $@ | grep -i ' t ' > $(BUILD)/kernel/kernel.nm.text
+	@grep -i ' t ' $(BUILD)/kernel/kernel.pass1.nm | cmp -s - $(BUILD)/kernel/kernel.nm.text \
+		|| { echo "ksyms: text moved between link passes" >&2; rm -f $@; exit 1; }
+
+kernel: $(BUILD)/kernel/kernel.elf
+
+# ---------------------------------------------------------------- loader
+EFI_INC    := /usr/include/efi
+EFI_LIB    := /usr/lib
+LOADER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I. -I$(EFI_INC) \
+	-I$(EFI_INC)/x86_64 -DLABYRINTH_LOADER -DGNU_EFI_USE_MS_ABI \
+	-ffreestanding -fpic -fshort-wchar -fno-stack-protector -fno-strict-aliasing \
+	-mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only
+LOADER_OBJS := $(patsubst %.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
+
+$(BUILD)/loader/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LOADER_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/loader/loader.so: $(LOADER_OBJS)
+	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
+		$(EFI_LIB)/crt0-efi-x86_64.o $^ -o $@ -L$(EFI_LIB) -lefi -lgnuefi
+
+$(BUILD)/loader/BOOTX64.EFI: $(BUILD)/loader/loader.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+loader: $(BUILD)/loader/BOOTX64.EFI
+
+# ---------------------------------------------------------------- boot media
+CMDLINE ?=
+$(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/loader/BOOTX64.EFI
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/esp/labyrinth/kernel.elf: $(BUILD)/kernel/kernel.elf
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+esp: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/esp/labyrinth/kernel.elf
+	@mkdir -p $(BUILD)/esp/labyrinth
+	@printf '%s\n' "$(CMDLINE)" > $(BUILD)/esp/labyrinth/cmdline.txt
+
+all: esp host
+
+image: $(BUILD)/labyrinth.img
+$(BUILD)/labyrinth.img: esp tools/mkimage.sh
+	tools/mkimage.sh $(BUILD)/esp $@
+
+run: esp
+	./run-qemu.sh --no-build
+
+gdb: esp
+	tools/gdb.sh
+
+# ---------------------------------------------------------------- tests
+host-test: $(BUILD)/host/ktest-host
+	@mkdir -p $(BUILD)/test
+	$(BUILD)/host/ktest-host all > $(BUILD)/test/host.ktap; true
+
+matrix: $(BUILD)/loader/BOOTX64.EFI $(BUILD)/kernel/kernel.elf $(BUILD)/host/make-bad-elf
+	tests/run-matrix.sh tests/matrix.conf
+
+# `make test`: host suites, then the QEMU boot matrix, then one summary line.
+test: deps
+	@$(MAKE) --no-print-directory host loader kernel $(BUILD)/host/make-bad-elf
+	@tests/run-all.sh
+
+$(BUILD)/host/make-bad-elf: tests/loader/make-bad-elf.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< -o $@ $(HOST_LDFLAGS)
+
+deps:
+	@tools/deps.sh
+
+compile_commands:
+	$(MAKE) clean && bear -- $(MAKE) all
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "Labyrinth make targets:"
+	@echo "  all        build the loader, the kernel, the ESP folder and host tools"
+	@echo "  run        boot build/esp in QEMU + OVMF (see ./run-qemu.sh --help)"
+	@echo "  test       host suites (ASan/UBSan) + QEMU boot matrix; ends 'N passed, N failed'"
+	@echo "  host       host test binary and tools in build/host"
+	@echo "  image      FAT disk image build/labyrinth.img (can be written to a USB stick)"
+	@echo "  gdb        boot QEMU waiting for gdb, and attach gdb with kernel symbols"
+	@echo "  bench      host benchmarks -> build/bench/results.tsv"
+	@echo "  compile_commands  compile_commands.json for editors (uses bear)"
+	@echo "  clean      remove build/"
+	@echo "Variables: CMDLINE='ktest=all' (written to the ESP's cmdline.txt)"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,120 @@
+/*
+ * ktest: Labyrinth's one test framework, for the host and for the kernel.
+ *
+ * A suite is a list of cases; each case is a function taking a struct ktest.
+ * Suites register themselves in the "ktest_suites" linker section, so adding
+ * a test file to the build is all it takes to run it. Results are printed in
+ * KTAP version 1, the Linux kernel's test output format, so the same parser
+ * (tools/ktap_summary.awk) reads host runs and serial logs alike.
+ * docs/01-boot.md ("Testing") explains how it fits together.
+ *
+ *   static void test_adds(struct ktest *t) { KTEST_EXPECT_EQ(t, 1 + 1, 2); }
+ *   static const struct ktest_case cases[] = { KTEST_CASE(test_adds), {0} };
+ *   KTEST_SUITE(arith, cases);
+ */
+#ifndef LABYRINTH_TESTS_KTEST_H
+#define LABYRINTH_TESTS_KTEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ktest {
+	const char *case_name;
+	bool failed;
+	const char *skip_reason; /* non-NULL: the case was skipped */
+};
+
+struct ktest_case {
+	const char *name;
+	void (*run)(struct ktest *t);
+};
+
+/* Where a suite may run. Most suites run everywhere. */
+enum ktest_where {
+	KTEST_ANYWHERE = 0,
+	KTEST_TARGET_ONLY, /* needs real hardware state (IDT, CR3, boot_info) */
+	KTEST_HOST_ONLY,   /* needs the host (large fixtures, long runs) */
+};
+
+struct ktest_suite {
+	const char *name;
+	const struct ktest_case *cases; /* terminated by an entry with name NULL */
+	enum ktest_where where;
+};
+
+#define KTEST_CASE(fn) { #fn, fn }
+
+#define KTEST_SUITE_WHERE(suite_name, case_array, where_)                      \
+	static const struct ktest_suite ktest_suite_##suite_name = {           \
+		#suite_name, case_array, where_};                        \
+	static const struct ktest_suite *const ktest_ptr_##suite_name          \
+		__attribute__((used, section("ktest_suites"), aligned(8))) =   \
+			&ktest_suite_##suite_name
+
+#define KTEST_SUITE(suite_name, case_array)                                    \
+	KTEST_SUITE_WHERE(suite_name, case_array, KTEST_ANYWHERE)
+
+/* Provided by the platform: host_main.c prints to stdout, the kernel to COM1. */
+void ktest_vprintf(const char *fmt, va_list ap);
+void ktest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Marks the case failed and prints a KTAP diagnostic line naming the spot. */
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
+/* A "# ..." diagnostic line inside the current case (numbers, context). */
+void ktest_diag(struct ktest *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ktest_skip(struct ktest *t, const char *reason);
+
+/*
+ * EXPECT records a failure and carries on; ASSERT records it and returns from
+ * the case (use it when the rest of the case would be meaningless).
+ * Values are compared as long long / unsigned long long so that every integer
+ * type and pointer prints usefully.
+ */
+#define KTEST_EXPECT_TRUE(t, cond)                                             \
+	((cond) ? (void)0                                                      \
+		: ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond))
+#define KTEST_EXPECT_FALSE(t, cond) KTEST_EXPECT_TRUE(t, !(cond))
+
+#define KTEST_EXPECT_OP(t, a, op, b)                                           \
+	do {                                                                   \
+		unsigned long long ktest_a_ = (unsigned long long)(a);         \
+		unsigned long long ktest_b_ = (unsigned long long)(b);         \
+		if (!(ktest_a_ op ktest_b_))                                   \
+			ktest_fail(t, __FILE__, __LINE__,                      \
+				   "expected %s %s %s (0x%llx vs 0x%llx)", #a, \
+				   #op, #b, ktest_a_, ktest_b_);               \
+	} while (0)
+#define KTEST_EXPECT_EQ(t, a, b) KTEST_EXPECT_OP(t, a, ==, b)
+#define KTEST_EXPECT_NE(t, a, b) KTEST_EXPECT_OP(t, a, !=, b)
+#define KTEST_EXPECT_LE(t, a, b) KTEST_EXPECT_OP(t, a, <=, b)
+#define KTEST_EXPECT_LT(t, a, b) KTEST_EXPECT_OP(t, a, <, b)
+#define KTEST_EXPECT_GE(t, a, b) KTEST_EXPECT_OP(t, a, >=, b)
+#define KTEST_EXPECT_GT(t, a, b) KTEST_EXPECT_OP(t, a, >, b)
+
+int ktest_strcmp(const char *a, const char *b);
+#define KTEST_EXPECT_STREQ(t, a, b)                                            \
+	do {                                                                   \
+		const char *ktest_sa_ = (a), *ktest_sb_ = (b);                 \
+		if (ktest_strcmp(ktest_sa_, ktest_sb_) != 0)                   \
+			ktest_fail(t, __FILE__, __LINE__,                      \
+				   "expected %s == %s (\"%s\" vs \"%s\")", #a, \
+				   #b, ktest_sa_, ktest_sb_);                  \
+	} while (0)
+
+#define KTEST_ASSERT_TRUE(t, cond)                                             \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			ktest_fail(t, __FILE__, __LINE__, "assertion %s",      \
+				   #cond);                                     \
+			return;                                                \
+		}                                                              \
+	} while (0)
+
+/* Runs every suite whose name is in `filter` ("all" or "a,b,c") that may run
+ * here. Returns the number of failed cases (0: all passed or skipped). */
+int ktest_run(const char *filter, bool on_target);
+
+#endif
