@@ -14,15 +14,16 @@ OBJCOPY   := objcopy
 
 # ---------------------------------------------------------------- sources
 # Shared: compiled into both the kernel and the host test binary.
-SHARED_SRCS := kernel/format.c kernel/printk.c tests/ktest.c \
-	$(wildcard tests/*_test.c) $(filter-out %_host.c,$(wildcard mm/*.c))
+SHARED_KERNEL := kernel/format.c kernel/printk.c kernel/cmdline.c
+SHARED_SRCS := $(SHARED_KERNEL) tests/ktest.c $(wildcard tests/*_test.c) \
+	$(filter-out %_host.c,$(wildcard mm/*.c))
 # Kernel only: arch code and target-only tests.
-KERNEL_SRCS := $(filter-out kernel/format.c kernel/printk.c,$(wildcard kernel/*.c)) \
+KERNEL_SRCS := $(filter-out $(SHARED_KERNEL),$(wildcard kernel/*.c)) \
 	$(wildcard tests/target/*.c)
 KERNEL_ASM  := $(wildcard kernel/*.asm)
 # Host only: the platform shims.
 HOST_SRCS   := $(wildcard tests/host/*.c) $(wildcard mm/*_host.c)
-LOADER_SRCS := $(wildcard boot/*.c)
+LOADER_SRCS := $(wildcard boot/*.c) kernel/format.c
 
 # ---------------------------------------------------------------- host
 HOST_CC     ?= gcc
