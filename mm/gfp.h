@@ -1,0 +1,56 @@
+/*
+ * GFP ("get free pages") flags: how a caller asks for memory. The names and
+ * meanings are Linux's (include/linux/gfp_types.h); the bit values are ours.
+ * A request says which zones it can use, whether it may sleep, whether it
+ * may dip into the reserve kept for atomic callers, and what to do on
+ * failure. docs/03-buddy-and-gfp.md ("GFP flags") explains each.
+ */
+#ifndef LABYRINTH_MM_GFP_H
+#define LABYRINTH_MM_GFP_H
+
+typedef unsigned int gfp_t;
+
+/* Zone modifiers: without one, any zone will do (Normal first). */
+#define __GFP_DMA 0x01u   /* only ZONE_DMA (< 16 MiB, ISA DMA) */
+#define __GFP_DMA32 0x04u /* only ZONE_DMA32 or below (< 4 GiB devices) */
+
+/* Watermark and reserve modifiers. */
+#define __GFP_HIGH 0x20u /* important: may use half of the min reserve */
+
+/* I/O and filesystem may be entered while reclaiming (no meaning yet:
+ * Labyrinth has no block layer; kept so GFP_KERNEL means what it says). */
+#define __GFP_IO 0x40u
+#define __GFP_FS 0x80u
+
+/* Action modifiers. */
+#define __GFP_ZERO 0x100u            /* the returned block is zero-filled */
+#define __GFP_DIRECT_RECLAIM 0x400u  /* caller may sleep to reclaim */
+#define __GFP_KSWAPD_RECLAIM 0x800u  /* may wake the background reclaimer */
+#define __GFP_NOWARN 0x2000u         /* failure is expected: do not report */
+#define __GFP_NOFAIL 0x8000u         /* caller cannot handle failure (see
+					 page_alloc.h: we still return 0) */
+
+#define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
+#define __GFP_BITS_MASK                                                        \
+	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS |          \
+	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NOWARN | __GFP_NOFAIL)
+
+/*
+ * The combinations callers actually use.
+ * GFP_KERNEL: process context; may sleep and reclaim; no access to reserves.
+ * GFP_ATOMIC: cannot sleep (interrupt handlers, spinlocks held) and is
+ *             important: may go below min, down to 3/8 of it.
+ * GFP_NOWAIT: cannot sleep, but not important: no reserve, fails early.
+ */
+#define GFP_KERNEL (__GFP_RECLAIM | __GFP_IO | __GFP_FS)
+#define GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
+#define GFP_NOWAIT (__GFP_KSWAPD_RECLAIM)
+#define GFP_DMA __GFP_DMA
+#define GFP_DMA32 __GFP_DMA32
+
+static inline int gfpflags_allow_blocking(gfp_t gfp)
+{
+	return !!(gfp & __GFP_DIRECT_RECLAIM);
+}
+
+#endif

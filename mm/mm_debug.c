@@ -1,0 +1,249 @@
+/*
+ * Looking inside the allocator: mm_check() proves the invariants the buddy
+ * code relies on (tests call it after everything they do), and the dumps
+ * print buddyinfo, zoneinfo and meminfo in the formats of Linux's /proc
+ * files. docs/03-buddy-and-gfp.md ("Checking and watching it").
+ */
+#include "mm/page_alloc.h"
+
+#include "kernel/format.h"
+#include "kernel/printk.h"
+
+#define CHECK_REPORT_LIMIT 16
+
+struct check_state {
+	struct pglist_data *p;
+	int problems;
+};
+
+static void problem(struct check_state *c, const char *what,
+		    unsigned long long a, unsigned long long b)
+{
+	if (c->problems++ < CHECK_REPORT_LIMIT)
+		pr_err("mm_check: %s (0x%llx, 0x%llx)\n", what, a, b);
+}
+
+/* Every block on every list: aligned, inside its zone, marked free with its
+ * order, whole, linked both ways, not mergeable with its buddy; counts. */
+static void check_free_lists(struct check_state *c, struct zone *z)
+{
+	struct pglist_data *p = c->p;
+	uint64_t pages = 0;
+
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		struct list_head *h = &z->free_area[o].free_list;
+		uint64_t n = 0, limit = z->managed_pages + 1;
+		for (struct list_head *e = h->next; e != h; e = e->next) {
+			uint64_t pfn = pgdat_virt_to_phys(p, e) >> PAGE_SHIFT;
+			uint64_t size = 1ULL << o;
+			if (++n > limit) {
+				problem(c, "free list loops (zone, order)",
+					z - p->node_zones, o);
+				return;
+			}
+			if (e->next->prev != e)
+				problem(c, "broken list link at frame", pfn, o);
+			if (pfn & (size - 1))
+				problem(c, "free block unaligned (frame, order)",
+					pfn, o);
+			if (pfn < z->window_start_pfn ||
+			    pfn + size > z->window_end_pfn)
+				problem(c, "free block outside its zone (frame, order)",
+					pfn, o);
+			uint8_t *st = pfn_state(p, pfn);
+			if (!st || *st != (PFS_FREE | o)) {
+				problem(c, "listed block not marked free (frame, state)",
+					pfn, st ? *st : 0xff);
+				continue;
+			}
+			for (uint64_t i = 1; i < size; i++) {
+				uint8_t *t = pfn_state(p, pfn + i);
+				if (!t || *t != PFS_TAIL) {
+					problem(c, "free block overlaps or has holes (frame, bad frame)",
+						pfn, pfn + i);
+					break;
+				}
+			}
+			uint64_t buddy = pfn ^ size;
+			uint8_t *bs = pfn_state(p, buddy);
+			if (o < MAX_ORDER && bs && *bs == (PFS_FREE | o) &&
+			    buddy >= z->window_start_pfn &&
+			    buddy < z->window_end_pfn)
+				problem(c, "free buddies left unmerged (frame, buddy)",
+					pfn, buddy);
+			pages += size;
+		}
+		if (n != z->free_area[o].nr_free)
+			problem(c, "nr_free differs from the list (order, listed)",
+				o, n);
+	}
+	if (pages != z->free_pages)
+		problem(c, "zone free_pages differs from its lists (counted, zone)",
+			pages, z->free_pages);
+}
+
+/* Walks every state byte: each head is followed by exactly its tails, no
+ * tail without a head, and the per-zone totals add up. */
+static void check_frames(struct check_state *c)
+{
+	struct pglist_data *p = c->p;
+	uint64_t free_heads[MAX_NR_ZONES] = {0}, used[MAX_NR_ZONES] = {0};
+	uint64_t free[MAX_NR_ZONES] = {0};
+
+	for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
+		struct mem_section *s = &p->sections[i];
+		uint64_t tails_left = 0;
+		if (!s->key)
+			continue;
+		for (uint64_t k = 0; k < s->nr_frames; k++) {
+			uint8_t st = s->frame_state[k];
+			uint64_t pfn = s->first_pfn + k;
+			int zi = (int)(pfn_to_zone(p, pfn) - p->node_zones);
+			if (st == PFS_TAIL) {
+				if (!tails_left)
+					problem(c, "tail frame outside any block", pfn, st);
+				else
+					tails_left--;
+				continue;
+			}
+			if (tails_left)
+				problem(c, "block shorter than its order (frame, state)",
+					pfn, st);
+			tails_left = 0;
+			if (st == PFS_RESERVED)
+				continue;
+			unsigned int o = st & PFS_ORDER_MASK;
+			if (o > MAX_ORDER || ((st & (PFS_FREE | PFS_ALLOC)) !=
+						      PFS_FREE &&
+					      (st & (PFS_FREE | PFS_ALLOC)) !=
+						      PFS_ALLOC) ||
+			    (st & ~(PFS_FREE | PFS_ALLOC | PFS_ORDER_MASK))) {
+				problem(c, "invalid state byte (frame, state)", pfn, st);
+				continue;
+			}
+			if (pfn & ((1ULL << o) - 1))
+				problem(c, "block head unaligned (frame, order)", pfn, o);
+			tails_left = (1ULL << o) - 1;
+			if (st & PFS_FREE) {
+				free_heads[zi]++;
+				free[zi] += 1ULL << o;
+			} else {
+				used[zi] += 1ULL << o;
+			}
+		}
+		if (tails_left)
+			problem(c, "block runs past its section (section, frames)",
+				s->key - 1, tails_left);
+	}
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		uint64_t listed = 0;
+		for (int o = 0; o <= MAX_ORDER; o++)
+			listed += z->free_area[o].nr_free;
+		if (listed != free_heads[zi])
+			problem(c, "free heads not on a list (marked, listed)",
+				free_heads[zi], listed);
+		if (free[zi] + used[zi] != z->managed_pages)
+			problem(c, "managed pages lost (free+allocated, managed)",
+				free[zi] + used[zi], z->managed_pages);
+	}
+}
+
+int pgdat_check(struct pglist_data *p)
+{
+	struct check_state c = {p, 0};
+	if (!p->initialised)
+		return 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		unsigned long flags;
+		spin_lock_irqsave(&z->lock, flags);
+		check_free_lists(&c, z);
+		spin_unlock_irqrestore(&z->lock, flags);
+	}
+	/* Frames span zones; take every lock (in zone order) for the walk. */
+	unsigned long flags;
+	local_irq_save(flags);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		spin_lock(&p->node_zones[zi].lock);
+	check_frames(&c);
+	for (int zi = MAX_NR_ZONES - 1; zi >= 0; zi--)
+		spin_unlock(&p->node_zones[zi].lock);
+	local_irq_restore(flags);
+	if (c.problems > CHECK_REPORT_LIMIT)
+		pr_err("mm_check: %d more problems not shown\n",
+		       c.problems - CHECK_REPORT_LIMIT);
+	return c.problems;
+}
+
+int mm_check(void)
+{
+	return pgdat_check(&contig_page_data);
+}
+
+/* ---------------------------------------------------------------- dumps */
+
+void buddyinfo_show(struct pglist_data *p)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		char line[160];
+		int n;
+		if (!z->present_pages)
+			continue;
+		n = ksnprintf(line, sizeof(line), "Node %d, zone %8s ",
+			      p->node_id, z->name);
+		for (int o = 0; o <= MAX_ORDER && n < (int)sizeof(line); o++)
+			n += ksnprintf(line + n, sizeof(line) - n, "%6llu ",
+				       (unsigned long long)z->free_area[o].nr_free);
+		pr_info("%s\n", line);
+	}
+}
+
+void zoneinfo_show(struct pglist_data *p)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		pr_info("Node %d, zone %8s\n", p->node_id, z->name);
+		pr_info("  pages free     %llu\n", (unsigned long long)z->free_pages);
+		pr_info("        boost    0\n");
+		pr_info("        min      %llu\n", (unsigned long long)z->watermark[WMARK_MIN]);
+		pr_info("        low      %llu\n", (unsigned long long)z->watermark[WMARK_LOW]);
+		pr_info("        high     %llu\n", (unsigned long long)z->watermark[WMARK_HIGH]);
+		pr_info("        spanned  %llu\n", (unsigned long long)z->spanned_pages);
+		pr_info("        present  %llu\n", (unsigned long long)z->present_pages);
+		pr_info("        managed  %llu\n", (unsigned long long)z->managed_pages);
+		pr_info("  start_pfn:           %llu\n",
+			(unsigned long long)z->zone_start_pfn);
+	}
+}
+
+void meminfo_show(struct pglist_data *p)
+{
+	uint64_t total = 0, free = 0, reserve = 0, in_use = 0, dips = 0,
+		 fails = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		uint64_t min = z->watermark[WMARK_MIN];
+		uint64_t floor = zone_reserve_floor(min, ALLOC_MIN_RESERVE |
+								 ALLOC_NON_BLOCK);
+		total += z->managed_pages;
+		free += z->free_pages;
+		reserve += min - floor;
+		if (z->free_pages < min)
+			in_use += min - (z->free_pages > floor ? z->free_pages
+							       : floor);
+		dips += z->reserve_dips;
+		fails += z->reserve_failures;
+	}
+	pr_info("MemTotal:       %8llu kB\n", (unsigned long long)total * 4);
+	pr_info("MemFree:        %8llu kB\n", (unsigned long long)free * 4);
+	pr_info("MemMetadata:    %8llu kB\n",
+		(unsigned long long)p->metadata_pages * 4);
+	pr_info("MinFree:        %8llu kB\n",
+		(unsigned long long)p->min_free_kbytes);
+	pr_info("AtomicReserve:  %8llu kB\n", (unsigned long long)reserve * 4);
+	pr_info("AtomicResUsed:  %8llu kB\n", (unsigned long long)in_use * 4);
+	pr_info("AtomicResDips:  %8llu\n", (unsigned long long)dips);
+	pr_info("AtomicResFails: %8llu\n", (unsigned long long)fails);
+}

@@ -1,0 +1,450 @@
+/*
+ * Bringing the allocator up: find the 128 MiB sections that hold RAM, carve
+ * their state bytes (and the section hash) out of usable memory, hand every
+ * usable frame to the buddy lists as the largest aligned blocks that fit, and
+ * compute the watermarks. Also the kernel's entry point mm_init() and the
+ * later release of loader memory. docs/03-buddy-and-gfp.md ("Bring-up").
+ */
+#include "mm/page_alloc.h"
+
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+struct pglist_data contig_page_data;
+uint64_t mm_direct_map_offset;
+
+void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
+
+#define PFN_UP(x) (((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
+#define SECTION_PFNS (1ULL << PFN_SECTION_SHIFT)
+
+/* ---------------------------------------------------------------- watermarks */
+
+uint64_t int_sqrt64(uint64_t x)
+{
+	uint64_t root = 0, bit = 1ULL << 62;
+	while (bit > x)
+		bit >>= 2;
+	while (bit) { /* digit-by-digit, base 4 */
+		if (x >= root + bit) {
+			x -= root + bit;
+			root = (root >> 1) + bit;
+		} else {
+			root >>= 1;
+		}
+		bit >>= 2;
+	}
+	return root;
+}
+
+/*
+ * Linux's calculate_min_free_kbytes + __setup_per_zone_wmarks:
+ * min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped to [128 KiB, 256 MiB],
+ * shared out between zones by size; each zone's low and high sit one and two
+ * steps above min, a step being max(min/4, watermark_scale_factor/10000 of
+ * the zone).
+ */
+void setup_per_zone_wmarks(struct pglist_data *p)
+{
+	uint64_t lowmem_pages = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		lowmem_pages += p->node_zones[zi].managed_pages;
+	p->totalram_pages = lowmem_pages;
+
+	if (p->user_min_free_kbytes) {
+		p->min_free_kbytes = p->user_min_free_kbytes;
+	} else {
+		uint64_t kb = int_sqrt64(lowmem_pages * (PAGE_SIZE / 1024) * 16);
+		p->min_free_kbytes = kb < 128 ? 128 : kb > 262144 ? 262144 : kb;
+	}
+	uint64_t pages_min = p->min_free_kbytes >> (PAGE_SHIFT - 10);
+
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		unsigned long flags;
+		spin_lock_irqsave(&z->lock, flags);
+		uint64_t min = lowmem_pages ? pages_min * z->managed_pages /
+						      lowmem_pages
+					    : 0;
+		uint64_t scaled = z->managed_pages * p->watermark_scale_factor /
+				  10000;
+		uint64_t step = min / 4 > scaled ? min / 4 : scaled;
+		z->watermark[WMARK_MIN] = min;
+		z->watermark[WMARK_LOW] = min + step;
+		z->watermark[WMARK_HIGH] = min + 2 * step;
+		spin_unlock_irqrestore(&z->lock, flags);
+	}
+}
+
+/* ---------------------------------------------------------------- sections */
+
+/* Calls fn once per section touched by the sorted ranges, with the span of
+ * RAM frames inside it. Ranges are sorted, so a section's pieces are
+ * consecutive. */
+typedef void (*section_fn)(struct pglist_data *p, uint64_t sec,
+			   uint64_t first_pfn, uint64_t end_pfn, void *ctx);
+
+static void walk_sections(struct pglist_data *p, const struct memmap_range *r,
+			  unsigned int n, section_fn fn, void *ctx)
+{
+	uint64_t cur = UINT64_MAX, first = 0, last = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t s = r[i].start >> PAGE_SHIFT, e = r[i].end >> PAGE_SHIFT;
+		while (s < e) {
+			uint64_t sec = s >> PFN_SECTION_SHIFT;
+			uint64_t sec_end = (sec + 1) << PFN_SECTION_SHIFT;
+			uint64_t piece_end = e < sec_end ? e : sec_end;
+			if (sec != cur) {
+				if (cur != UINT64_MAX)
+					fn(p, cur, first, last, ctx);
+				cur = sec;
+				first = s;
+			}
+			last = piece_end;
+			s = piece_end;
+		}
+	}
+	if (cur != UINT64_MAX)
+		fn(p, cur, first, last, ctx);
+}
+
+struct section_count {
+	uint64_t sections, state_bytes;
+};
+
+static void count_section(struct pglist_data *p, uint64_t sec, uint64_t first,
+			  uint64_t end, void *ctx)
+{
+	struct section_count *c = ctx;
+	(void)p, (void)sec;
+	c->sections++;
+	c->state_bytes += (end - first + 7) & ~7ULL; /* keep arrays aligned */
+}
+
+static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
+			   uint64_t end, void *ctx)
+{
+	uint8_t **cursor = ctx;
+	uint64_t key = sec + 1, mask = (1ULL << p->hash_bits) - 1;
+	uint64_t i = (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
+	while (p->sections[i].key)
+		i = (i + 1) & mask;
+	p->sections[i] = (struct mem_section){key, first, end - first, *cursor};
+	*cursor += (end - first + 7) & ~7ULL;
+	p->nr_sections++;
+}
+
+static bool ranges_ok(const struct memmap_range *r, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if ((r[i].start | r[i].end) & (PAGE_SIZE - 1) ||
+		    r[i].start >= r[i].end || (i && r[i].start < r[i - 1].end))
+			return false;
+	}
+	return true;
+}
+
+/* Every usable range must lie inside one ram range (both sorted). */
+static bool ranges_within(const struct memmap_range *u, unsigned int nu,
+			  const struct memmap_range *r, unsigned int nr)
+{
+	unsigned int j = 0;
+	for (unsigned int i = 0; i < nu; i++) {
+		while (j < nr && r[j].end <= u[i].start)
+			j++;
+		if (j == nr || r[j].start > u[i].start || r[j].end < u[i].end)
+			return false;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------- free ranges */
+
+/* Hands [s, e) (frames, within one zone, all PFS_RESERVED) to the buddy
+ * lists as the largest naturally aligned blocks that fit. */
+static void add_free_range(struct pglist_data *p, uint64_t s, uint64_t e)
+{
+	struct zone *z = pfn_to_zone(p, s);
+	unsigned long flags;
+
+	if (s == 0)
+		s = 1; /* frame 0 means "no page": never hand it out */
+	if (s >= e)
+		return;
+	for (uint64_t pfn = s; pfn < e;) { /* one memset per section */
+		uint64_t sec_end = ((pfn >> PFN_SECTION_SHIFT) + 1)
+				   << PFN_SECTION_SHIFT;
+		uint64_t chunk = (e < sec_end ? e : sec_end) - pfn;
+		memset(pfn_state(p, pfn), PFS_TAIL, chunk);
+		pfn += chunk;
+	}
+	spin_lock_irqsave(&z->lock, flags);
+	if (!z->present_pages) {
+		z->zone_start_pfn = s;
+		z->spanned_pages = e - s;
+	} else {
+		uint64_t zs = z->zone_start_pfn, ze = zs + z->spanned_pages;
+		zs = s < zs ? s : zs;
+		ze = e > ze ? e : ze;
+		z->zone_start_pfn = zs;
+		z->spanned_pages = ze - zs;
+	}
+	z->managed_pages += e - s;
+	z->present_pages += e - s;
+	spin_unlock_irqrestore(&z->lock, flags);
+
+	while (s < e) {
+		unsigned int o = MAX_ORDER;
+		while (o && ((s & ((1ULL << o) - 1)) || s + (1ULL << o) > e))
+			o--;
+		*pfn_state(p, s) = PFS_ALLOC | o;
+		__free_pages_core(p, s, o);
+		s += 1ULL << o;
+	}
+}
+
+/* Splits [s, e) at the zone windows and at the metadata region. */
+static void add_range(struct pglist_data *p, uint64_t s, uint64_t e)
+{
+	uint64_t ms = p->metadata_start,
+		 me = p->metadata_start + p->metadata_pages;
+	if (s < ms && e > ms) {
+		add_range(p, s, ms);
+		add_range(p, ms, e);
+		return;
+	}
+	if (s >= ms && s < me) {
+		s = me;
+		if (s >= e)
+			return;
+	}
+	while (s < e) {
+		struct zone *z = pfn_to_zone(p, s);
+		uint64_t ze = e < z->window_end_pfn ? e : z->window_end_pfn;
+		add_free_range(p, s, ze);
+		s = ze;
+	}
+}
+
+/* ---------------------------------------------------------------- pgdat_init */
+
+int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
+{
+	static const char *const names[MAX_NR_ZONES] = {"DMA", "DMA32", "Normal"};
+	const struct memmap_range *ram = cfg->nr_ram ? cfg->ram : cfg->usable;
+	unsigned int nr_ram = cfg->nr_ram ? cfg->nr_ram : cfg->nr_usable;
+	uint64_t dma = cfg->dma_limit ? cfg->dma_limit : MEMMAP_DMA_LIMIT;
+	uint64_t dma32 = cfg->dma32_limit ? cfg->dma32_limit : MEMMAP_DMA32_LIMIT;
+
+	memset(p, 0, sizeof(*p));
+	if (!ranges_ok(cfg->usable, cfg->nr_usable) || !ranges_ok(ram, nr_ram) ||
+	    !ranges_within(cfg->usable, cfg->nr_usable, ram, nr_ram) ||
+	    dma > dma32 || ((dma | dma32) & (PAGE_SIZE - 1))) {
+		pr_err("page_alloc: node ranges must be sorted, disjoint and page-aligned, usable inside ram\n");
+		return PGDAT_ERR_BAD_RANGES;
+	}
+	if (!cfg->nr_usable)
+		return PGDAT_ERR_NO_RAM;
+	p->direct_map_offset = cfg->direct_map_offset;
+	p->watermark_scale_factor = 10;
+	p->alloc_fail_rs.interval_ms = 10000;
+	p->bad_free_rs.interval_ms = 0; /* every bad free is worth a line */
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		spin_lock_init(&z->lock);
+		z->name = names[zi];
+		z->zone_pgdat = p;
+		for (int o = 0; o < NR_PAGE_ORDERS; o++)
+			INIT_LIST_HEAD(&z->free_area[o].free_list);
+	}
+	p->node_zones[ZONE_DMA].window_end_pfn = dma >> PAGE_SHIFT;
+	p->node_zones[ZONE_DMA32].window_start_pfn = dma >> PAGE_SHIFT;
+	p->node_zones[ZONE_DMA32].window_end_pfn = dma32 >> PAGE_SHIFT;
+	p->node_zones[ZONE_NORMAL].window_start_pfn = dma32 >> PAGE_SHIFT;
+	p->node_zones[ZONE_NORMAL].window_end_pfn = UINT64_MAX >> PAGE_SHIFT;
+
+	/* Size the metadata: the hash at most half full, then the arrays. */
+	struct section_count c = {0, 0};
+	walk_sections(p, ram, nr_ram, count_section, &c);
+	p->hash_bits = 1;
+	while ((1ULL << p->hash_bits) < 2 * c.sections)
+		p->hash_bits++;
+	uint64_t table = (sizeof(struct mem_section) << p->hash_bits);
+	uint64_t pages = PFN_UP(table + c.state_bytes);
+
+	/* Carve it from the top of the highest usable range that fits (Linux's
+	 * memblock also allocates top-down), keeping low zones for devices. */
+	for (unsigned int i = cfg->nr_usable; i-- > 0;) {
+		uint64_t s = cfg->usable[i].start >> PAGE_SHIFT;
+		uint64_t e = cfg->usable[i].end >> PAGE_SHIFT;
+		if (s == 0)
+			s = 1;
+		if (e > s && e - s >= pages) {
+			p->metadata_start = e - pages;
+			p->metadata_pages = pages;
+			break;
+		}
+	}
+	if (!p->metadata_pages) {
+		pr_err("page_alloc: no usable range holds %llu contiguous pages for allocator metadata\n",
+		       (unsigned long long)pages);
+		return PGDAT_ERR_NO_METADATA;
+	}
+	uint8_t *meta = pgdat_phys_to_virt(p, p->metadata_start << PAGE_SHIFT);
+	memset(meta, 0, pages << PAGE_SHIFT); /* empty slots, PFS_RESERVED */
+	p->sections = (struct mem_section *)meta;
+	uint8_t *cursor = meta + table;
+	walk_sections(p, ram, nr_ram, insert_section, &cursor);
+
+	for (unsigned int i = 0; i < cfg->nr_usable; i++)
+		add_range(p, cfg->usable[i].start >> PAGE_SHIFT,
+			  cfg->usable[i].end >> PAGE_SHIFT);
+	/* Metadata is present RAM, though not managed. */
+	pfn_to_zone(p, p->metadata_start)->present_pages += p->metadata_pages;
+
+	setup_per_zone_wmarks(p);
+	p->initialised = true;
+	if (cfg->page_poison)
+		pgdat_set_page_poison(p, true);
+	return 0;
+}
+
+long pgdat_release_range(struct pglist_data *p, uint64_t start, uint64_t end)
+{
+	if ((start | end) & (PAGE_SIZE - 1) || start >= end)
+		return PGDAT_ERR_BAD_RANGES;
+	for (uint64_t pfn = start >> PAGE_SHIFT; pfn < end >> PAGE_SHIFT; pfn++) {
+		uint8_t *st = pfn_state(p, pfn);
+		if (!st || *st != PFS_RESERVED ||
+		    (pfn >= p->metadata_start &&
+		     pfn < p->metadata_start + p->metadata_pages)) {
+			pr_err("page_alloc: cannot release frame 0x%llx: %s\n",
+			       (unsigned long long)pfn,
+			       st ? "already managed or metadata"
+				  : "not RAM known at boot");
+			return PGDAT_ERR_BAD_RANGES;
+		}
+	}
+	add_range(p, start >> PAGE_SHIFT, end >> PAGE_SHIFT);
+	setup_per_zone_wmarks(p);
+	return (long)((end - start) >> PAGE_SHIFT);
+}
+
+void pgdat_set_page_poison(struct pglist_data *p, bool on)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		unsigned long flags;
+		spin_lock_irqsave(&z->lock, flags);
+		if (zi == 0)
+			p->page_poison = on;
+		/* Free pages must hold poison before it is checked. */
+		for (int o = 0; on && o < NR_PAGE_ORDERS; o++) {
+			struct list_head *h = &z->free_area[o].free_list;
+			for (struct list_head *e = h->next; e != h; e = e->next)
+				memset((char *)e + sizeof(*e), 0xaa,
+				       (PAGE_SIZE << o) - sizeof(*e));
+		}
+		spin_unlock_irqrestore(&z->lock, flags);
+	}
+}
+
+/* ---------------------------------------------------------------- the kernel's node */
+
+static struct memmap boot_memmap;
+static struct memmap_range boot_ram[MEMMAP_MAX_RANGES];
+static uint64_t boot_min_free_kbytes;
+static unsigned int boot_wsf = 10;
+static bool boot_page_poison;
+
+const struct memmap *mm_boot_memmap(void)
+{
+	return &boot_memmap;
+}
+
+void mm_set_min_free_kbytes(uint64_t kbytes)
+{
+	boot_min_free_kbytes = kbytes;
+	contig_page_data.user_min_free_kbytes = kbytes;
+	if (contig_page_data.initialised)
+		setup_per_zone_wmarks(&contig_page_data);
+}
+
+void mm_set_watermark_scale_factor(unsigned int factor)
+{
+	if (factor < 1 || factor > 3000) {
+		pr_warn("mm: watermark_scale_factor=%u out of 1..3000, ignored\n",
+			factor);
+		return;
+	}
+	boot_wsf = factor;
+	contig_page_data.watermark_scale_factor = factor;
+	if (contig_page_data.initialised)
+		setup_per_zone_wmarks(&contig_page_data);
+}
+
+void mm_set_page_poison(bool on)
+{
+	boot_page_poison = on;
+	if (contig_page_data.initialised)
+		pgdat_set_page_poison(&contig_page_data, on);
+}
+
+int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
+	    uint32_t desc_version, unsigned int maxphyaddr,
+	    uint64_t direct_map_offset)
+{
+	int err = memmap_from_efi(&boot_memmap, map, map_size, desc_size,
+				  desc_version, maxphyaddr);
+	if (err) {
+		pr_err("mm: cannot continue: %s\n", memmap_error_name(err));
+		return err;
+	}
+	memmap_print(&boot_memmap);
+	int nr_ram = memmap_potential_ranges(&boot_memmap, boot_ram,
+					     MEMMAP_MAX_RANGES);
+	if (nr_ram < 0)
+		return nr_ram;
+
+	mm_direct_map_offset = direct_map_offset;
+	struct pgdat_config cfg = {
+		.usable = boot_memmap.usable,
+		.nr_usable = boot_memmap.nr_usable,
+		.ram = boot_ram,
+		.nr_ram = (unsigned int)nr_ram,
+		.direct_map_offset = direct_map_offset,
+		.page_poison = boot_page_poison,
+	};
+	err = pgdat_init(&contig_page_data, &cfg);
+	if (err) {
+		pr_err("mm: cannot continue: allocator init failed (%d)\n", err);
+		return err;
+	}
+	contig_page_data.user_min_free_kbytes = boot_min_free_kbytes;
+	contig_page_data.watermark_scale_factor = boot_wsf;
+	setup_per_zone_wmarks(&contig_page_data);
+	buddyinfo_show(&contig_page_data);
+	zoneinfo_show(&contig_page_data);
+	meminfo_show(&contig_page_data);
+	return 0;
+}
+
+long mm_release_os_type(uint32_t type)
+{
+	static struct memmap_range added[MEMMAP_MAX_RANGES];
+	unsigned int n;
+	long total = 0;
+	int err = memmap_release_type(&boot_memmap, type, added,
+				      MEMMAP_MAX_RANGES, &n);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < n; i++) {
+		long got = pgdat_release_range(&contig_page_data, added[i].start,
+					       added[i].end);
+		if (got < 0)
+			return got;
+		total += got;
+	}
+	pr_info("mm: released %ld pages of loader type 0x%x\n", total, type);
+	return total;
+}

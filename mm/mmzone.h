@@ -1,0 +1,184 @@
+/*
+ * The allocator's data structures: a node (Linux's pglist_data) holds zones;
+ * each zone has one buddy free list per order and its watermarks; per-frame
+ * state is one byte, kept in sparse 128 MiB sections found through a small
+ * hash table, so holes in the physical address space cost nothing.
+ * docs/03-buddy-and-gfp.md ("Data structures") draws the picture.
+ */
+#ifndef LABYRINTH_MM_MMZONE_H
+#define LABYRINTH_MM_MMZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/spinlock.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define MAX_ORDER 10 /* largest block: 2^10 frames = 4 MiB */
+#define NR_PAGE_ORDERS (MAX_ORDER + 1)
+#define SECTION_SHIFT 27 /* 128 MiB, as Linux's x86-64 SPARSEMEM */
+#define PFN_SECTION_SHIFT (SECTION_SHIFT - PAGE_SHIFT)
+
+enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
+enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
+
+/*
+ * Frame state byte. Only the first frame of a block (its head) says what the
+ * block is; every other frame of a free or allocated block is a TAIL. A split
+ * or a merge therefore changes one byte, not 2^order of them.
+ */
+#define PFS_RESERVED 0x00  /* not RAM for the allocator (hole, firmware,
+			      metadata, below 1 MiB, not yet released) */
+#define PFS_TAIL 0x01      /* inside a block, not its head */
+#define PFS_ALLOC 0x40     /* head of an allocated block; low bits: order */
+#define PFS_FREE 0x80      /* head of a free block; low bits: order */
+#define PFS_ORDER_MASK 0x0f
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+struct free_area {
+	struct list_head free_list; /* free blocks of this order (in the pages) */
+	uint64_t nr_free;           /* how many blocks are on it */
+};
+
+struct pglist_data;
+
+struct zone {
+	spinlock_t lock;
+	const char *name;
+	struct pglist_data *zone_pgdat;
+	uint64_t window_start_pfn, window_end_pfn; /* address limits of the zone */
+	uint64_t zone_start_pfn;   /* first RAM frame (0 if none) */
+	uint64_t spanned_pages;    /* first to last RAM frame, holes included */
+	uint64_t present_pages;    /* RAM frames, metadata included */
+	uint64_t managed_pages;    /* frames the buddy allocator owns */
+	uint64_t free_pages;
+	uint64_t watermark[NR_WMARK];
+	struct free_area free_area[NR_PAGE_ORDERS];
+	/* Atomic reserve accounting (shown in meminfo). */
+	uint64_t reserve_dips;     /* successes that went below min */
+	uint64_t reserve_failures; /* reserve-eligible requests that failed */
+};
+
+/* One 128 MiB section that contains RAM: its frames' state bytes, covering
+ * only the span from its first to its last RAM frame. */
+struct mem_section {
+	uint64_t key;       /* section number + 1; 0 marks an empty slot */
+	uint64_t first_pfn; /* frame of frame_state[0] */
+	uint64_t nr_frames;
+	uint8_t *frame_state;
+};
+
+struct ratelimit_state {
+	uint64_t interval_ms;
+	uint64_t last_ms;
+	bool printed;
+	unsigned int missed;
+};
+
+struct pglist_data {
+	int node_id;
+	bool initialised;
+	bool page_poison;      /* fill freed pages, check them on allocation */
+	uint64_t direct_map_offset; /* virtual = physical + this */
+	struct zone node_zones[MAX_NR_ZONES];
+
+	struct mem_section *sections; /* open-addressing hash, 2^hash_bits */
+	unsigned int hash_bits;
+	unsigned int nr_sections;
+	uint64_t metadata_start, metadata_pages; /* carved out of RAM */
+	uint64_t totalram_pages; /* managed pages of all zones */
+
+	/* Watermark tuning (Linux's sysctls of the same names). */
+	uint64_t min_free_kbytes;
+	uint64_t user_min_free_kbytes; /* 0: computed from RAM size */
+	unsigned int watermark_scale_factor; /* in 1/10000 of the zone */
+
+	struct ratelimit_state alloc_fail_rs;
+	struct ratelimit_state bad_free_rs;
+	uint64_t bad_frees;
+	uint64_t poison_errors;
+};
+
+static inline void INIT_LIST_HEAD(struct list_head *h)
+{
+	h->next = h;
+	h->prev = h;
+}
+
+static inline bool list_empty(const struct list_head *h)
+{
+	return h->next == h;
+}
+
+static inline void list_add(struct list_head *n, struct list_head *head)
+{
+	n->next = head->next;
+	n->prev = head;
+	head->next->prev = n;
+	head->next = n;
+}
+
+static inline void list_del(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+}
+
+/* The hash slot of a section; Fibonacci hashing spreads adjacent numbers. */
+static inline struct mem_section *pfn_to_section(const struct pglist_data *p,
+						 uint64_t pfn)
+{
+	uint64_t key = (pfn >> PFN_SECTION_SHIFT) + 1;
+	uint64_t mask = (1ULL << p->hash_bits) - 1;
+	uint64_t i = (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
+
+	for (;;) {
+		struct mem_section *s = &p->sections[i];
+		if (s->key == key)
+			return s;
+		if (s->key == 0)
+			return NULL;
+		i = (i + 1) & mask;
+	}
+}
+
+/* The state byte of pfn, or NULL if the allocator knows no RAM there. */
+static inline uint8_t *pfn_state(const struct pglist_data *p, uint64_t pfn)
+{
+	struct mem_section *s;
+	if (!p->sections)
+		return NULL;
+	s = pfn_to_section(p, pfn);
+	if (!s || pfn - s->first_pfn >= s->nr_frames || pfn < s->first_pfn)
+		return NULL;
+	return &s->frame_state[pfn - s->first_pfn];
+}
+
+static inline void *pgdat_phys_to_virt(const struct pglist_data *p,
+				       uint64_t phys)
+{
+	return (void *)(uintptr_t)(phys + p->direct_map_offset);
+}
+
+static inline uint64_t pgdat_virt_to_phys(const struct pglist_data *p,
+					  const void *virt)
+{
+	return (uint64_t)(uintptr_t)virt - p->direct_map_offset;
+}
+
+/* The zone whose address window holds pfn (every pfn has one). */
+static inline struct zone *pfn_to_zone(struct pglist_data *p, uint64_t pfn)
+{
+	if (pfn < p->node_zones[ZONE_DMA].window_end_pfn)
+		return &p->node_zones[ZONE_DMA];
+	if (pfn < p->node_zones[ZONE_DMA32].window_end_pfn)
+		return &p->node_zones[ZONE_DMA32];
+	return &p->node_zones[ZONE_NORMAL];
+}
+
+#endif

@@ -1,0 +1,516 @@
+/*
+ * The buddy allocator's hot paths: taking a block from a zone's free lists
+ * (splitting bigger blocks as needed), giving one back (merging it with its
+ * free buddy as far as possible), the watermark checks that keep a reserve
+ * for atomic callers, and the checks that catch bad frees. The names follow
+ * Linux's mm/page_alloc.c; docs/03-buddy-and-gfp.md walks through them.
+ */
+#include "mm/page_alloc.h"
+
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+#define PAGE_POISON 0xaa /* Linux's PAGE_POISON byte */
+
+/* ---------------------------------------------------------------- helpers */
+
+static inline uint64_t block_pfn(const struct pglist_data *p,
+				 const struct list_head *entry)
+{
+	return pgdat_virt_to_phys(p, entry) >> PAGE_SHIFT;
+}
+
+static inline struct list_head *pfn_entry(const struct pglist_data *p,
+					  uint64_t pfn)
+{
+	return pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
+}
+
+/* A free block's list links live in its first bytes; with poisoning on they
+ * must read as poison again once the block leaves the list. */
+static inline void unlink_block(struct pglist_data *p, struct list_head *e)
+{
+	list_del(e);
+	if (p->page_poison)
+		memset(e, PAGE_POISON, sizeof(*e));
+}
+
+bool __ratelimit(struct ratelimit_state *rs);
+bool __ratelimit(struct ratelimit_state *rs)
+{
+	uint64_t now = mm_now_ms();
+	if (!rs->printed || now - rs->last_ms >= rs->interval_ms) {
+		if (rs->missed)
+			pr_warn("mm: %u similar messages suppressed\n", rs->missed);
+		rs->printed = true;
+		rs->last_ms = now;
+		rs->missed = 0;
+		return true;
+	}
+	rs->missed++;
+	return false;
+}
+
+/* ---------------------------------------------------------------- watermarks */
+
+uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags)
+{
+	if (alloc_flags & ALLOC_MIN_RESERVE) {
+		min -= min / 2; /* __GFP_HIGH: half of min */
+		if (alloc_flags & ALLOC_NON_BLOCK)
+			min -= min / 4; /* and atomic: a further quarter */
+	}
+	return min;
+}
+
+bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
+		       unsigned int alloc_flags, uint64_t free_pages)
+{
+	uint64_t need = (1ULL << order) - 1;
+	uint64_t min = zone_reserve_floor(mark, alloc_flags);
+
+	/* Free pages after taking the block must stay at or above the mark:
+	 * Linux writes this as free - (2^order - 1) > min. */
+	if (free_pages < need || free_pages - need <= min)
+		return false;
+	if (order == 0)
+		return true;
+	for (unsigned int o = order; o <= MAX_ORDER; o++)
+		if (z->free_area[o].nr_free)
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------- taking */
+
+/*
+ * rmqueue: takes the smallest free block of at least `order` and splits it,
+ * returning the upper halves to the lists, as Linux's __rmqueue_smallest and
+ * expand(). Called with the zone lock held. Returns the pfn or 0.
+ */
+static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
+			unsigned int order)
+{
+	for (unsigned int o = order; o <= MAX_ORDER; o++) {
+		struct free_area *area = &z->free_area[o];
+		if (list_empty(&area->free_list))
+			continue;
+		struct list_head *e = area->free_list.next;
+		uint64_t pfn = block_pfn(p, e);
+		uint8_t *st = pfn_state(p, pfn);
+		unlink_block(p, e);
+		area->nr_free--;
+		while (o > order) { /* expand(): keep the low half */
+			o--;
+			uint64_t half = 1ULL << o;
+			st[half] = PFS_FREE | o;
+			list_add(pfn_entry(p, pfn + half),
+				 &z->free_area[o].free_list);
+			z->free_area[o].nr_free++;
+		}
+		st[0] = PFS_ALLOC | order;
+		z->free_pages -= 1ULL << order;
+		return pfn;
+	}
+	return 0;
+}
+
+/* Reports the first byte of a handed-out block that is not poison. */
+static void check_poison(struct pglist_data *p, uint64_t pfn,
+			 unsigned int order)
+{
+	const uint8_t *b = pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
+	uint64_t size = PAGE_SIZE << order;
+	for (uint64_t i = 0; i < size; i++) {
+		if (b[i] != PAGE_POISON) {
+			p->poison_errors++;
+			pr_err("page_poison: use after free: frame 0x%llx offset 0x%llx holds 0x%02x, expected 0x%02x (order %u block)\n",
+			       (unsigned long long)(pfn + (i >> PAGE_SHIFT)),
+			       (unsigned long long)(i & (PAGE_SIZE - 1)), b[i],
+			       PAGE_POISON, order);
+			return;
+		}
+	}
+}
+
+/*
+ * get_page_from_freelist: walks the zonelist from the highest zone allowed
+ * down to DMA and takes from the first zone whose watermark allows it. The
+ * check is done under the zone lock so the reserve is exact.
+ */
+static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
+				       unsigned int order,
+				       unsigned int alloc_flags, int highest)
+{
+	for (int zi = highest; zi >= 0; zi--) {
+		struct zone *z = &p->node_zones[zi];
+		unsigned long flags;
+		uint64_t pfn = 0;
+
+		if (!z->managed_pages)
+			continue;
+		spin_lock_irqsave(&z->lock, flags);
+		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
+		if (zone_watermark_ok(z, order, mark, alloc_flags, z->free_pages)) {
+			pfn = rmqueue(p, z, order);
+			if (pfn && z->free_pages < z->watermark[WMARK_MIN])
+				z->reserve_dips++;
+		}
+		spin_unlock_irqrestore(&z->lock, flags);
+		if (!pfn)
+			continue;
+		if (p->page_poison)
+			check_poison(p, pfn, order);
+		if (gfp & __GFP_ZERO)
+			memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0,
+			       PAGE_SIZE << order);
+		return pfn << PAGE_SHIFT;
+	}
+	return 0;
+}
+
+static int gfp_zone(gfp_t gfp)
+{
+	if (gfp & __GFP_DMA)
+		return ZONE_DMA;
+	if (gfp & __GFP_DMA32)
+		return ZONE_DMA32;
+	return ZONE_NORMAL;
+}
+
+/* Linux's gfp_to_alloc_flags, for the slow path. */
+static unsigned int gfp_to_alloc_flags(gfp_t gfp)
+{
+	unsigned int flags = ALLOC_WMARK_MIN;
+	if (gfp & __GFP_HIGH)
+		flags |= ALLOC_MIN_RESERVE;
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		flags |= ALLOC_NON_BLOCK;
+	return flags;
+}
+
+/*
+ * __alloc_pages_direct_reclaim_stub: where a request that may sleep would
+ * reclaim memory and try again. There is no reclaim yet (a later issue), so
+ * it retries the freelists once, in case another CPU freed pages meanwhile,
+ * and then gives up. It never sleeps, so it is safe even when misused.
+ */
+static uint64_t __alloc_pages_direct_reclaim_stub(struct pglist_data *p,
+						  gfp_t gfp, unsigned int order,
+						  unsigned int alloc_flags,
+						  int highest)
+{
+	return get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+}
+
+void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size)
+{
+	static const struct { gfp_t mask; const char *name; } names[] = {
+		{GFP_KERNEL, "GFP_KERNEL"}, {GFP_ATOMIC, "GFP_ATOMIC"},
+		{GFP_NOWAIT, "GFP_NOWAIT"}, {__GFP_DMA, "__GFP_DMA"},
+		{__GFP_DMA32, "__GFP_DMA32"}, {__GFP_HIGH, "__GFP_HIGH"},
+		{__GFP_IO, "__GFP_IO"}, {__GFP_FS, "__GFP_FS"},
+		{__GFP_ZERO, "__GFP_ZERO"},
+		{__GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM"},
+		{__GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM"},
+		{__GFP_NOWARN, "__GFP_NOWARN"}, {__GFP_NOFAIL, "__GFP_NOFAIL"},
+	};
+	unsigned long len = 0;
+	gfp_t left = gfp;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((left & names[i].mask) != names[i].mask)
+			continue;
+		left &= ~names[i].mask;
+		for (const char *s = len ? "|" : ""; *s && len + 1 < size; s++)
+			buf[len++] = *s;
+		for (const char *s = names[i].name; *s && len + 1 < size; s++)
+			buf[len++] = *s;
+	}
+	if (left || gfp == 0) {
+		static const char hex[] = "0123456789abcdef";
+		char tmp[16];
+		int n = 0;
+		do {
+			tmp[n++] = hex[left & 0xf];
+			left >>= 4;
+		} while (left);
+		if (len && len + 1 < size)
+			buf[len++] = '|';
+		for (const char *s = "0x"; *s && len + 1 < size; s++)
+			buf[len++] = *s;
+		while (n && len + 1 < size)
+			buf[len++] = tmp[--n];
+	}
+	buf[len] = '\0';
+}
+
+static void warn_alloc(struct pglist_data *p, gfp_t gfp, unsigned int order,
+		       void *caller)
+{
+	char names[160];
+	if ((gfp & __GFP_NOWARN) || !__ratelimit(&p->alloc_fail_rs))
+		return;
+	gfp_flags_name(gfp, names, sizeof(names));
+	pr_warn("page allocation failure: order:%u, mode:0x%x(%s), caller %p\n",
+		order, gfp, names, caller);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		if (!z->managed_pages)
+			continue;
+		pr_warn("  Node %d %s free:%llukB min:%llukB low:%llukB high:%llukB managed:%llukB\n",
+			p->node_id, z->name,
+			(unsigned long long)z->free_pages * 4,
+			(unsigned long long)z->watermark[WMARK_MIN] * 4,
+			(unsigned long long)z->watermark[WMARK_LOW] * 4,
+			(unsigned long long)z->watermark[WMARK_HIGH] * 4,
+			(unsigned long long)z->managed_pages * 4);
+	}
+}
+
+/* The allocator's one entry point (Linux's __alloc_pages). */
+static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
+			      unsigned int order, void *caller)
+{
+	char names[160];
+	uint64_t phys;
+
+	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
+	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32)) {
+		gfp_flags_name(gfp, names, sizeof(names));
+		pr_warn("page_alloc: refusing order:%u mode:0x%x(%s) from %p: %s\n",
+			order, gfp, names, caller,
+			order > MAX_ORDER ? "order above MAX_ORDER (10)"
+					  : "contradictory or unknown flags");
+		return 0;
+	}
+	if (!p->initialised)
+		return 0;
+	if ((gfp & __GFP_DIRECT_RECLAIM) && irqs_disabled()) {
+		gfp_flags_name(gfp, names, sizeof(names));
+		pr_err("BUG: sleeping allocation mode:0x%x(%s) with interrupts disabled, caller %p; treated as non-blocking\n",
+		       gfp, names, caller);
+		gfp &= ~__GFP_DIRECT_RECLAIM;
+	}
+	int highest = gfp_zone(gfp);
+
+	/* Fast path: only while every zone tried stays above `low`. */
+	phys = get_page_from_freelist(p, gfp, order, ALLOC_WMARK_LOW, highest);
+	if (phys)
+		return phys;
+
+	/* Slow path: down to min, or into the reserve if the flags allow. */
+	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
+	phys = get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+	if (!phys && gfpflags_allow_blocking(gfp))
+		phys = __alloc_pages_direct_reclaim_stub(p, gfp, order,
+							 alloc_flags, highest);
+	if (phys)
+		return phys;
+
+	if (alloc_flags & ALLOC_MIN_RESERVE)
+		p->node_zones[highest].reserve_failures++;
+	if (gfp & __GFP_NOFAIL)
+		pr_err("page_alloc: __GFP_NOFAIL order:%u request from %p failed: no reclaim yet, returning 0\n",
+		       order, caller);
+	warn_alloc(p, gfp, order, caller);
+	return 0;
+}
+
+uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
+			   unsigned int order)
+{
+	return __alloc_pages(pgdat, gfp, order, __builtin_return_address(0));
+}
+
+uint64_t alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return __alloc_pages(&contig_page_data, gfp, order,
+			     __builtin_return_address(0));
+}
+
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	uint64_t phys = __alloc_pages(&contig_page_data, gfp, order,
+				      __builtin_return_address(0));
+	return phys ? (unsigned long)phys_to_virt(phys) : 0;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	uint64_t phys = __alloc_pages(&contig_page_data, gfp | __GFP_ZERO, 0,
+				      __builtin_return_address(0));
+	return phys ? (unsigned long)phys_to_virt(phys) : 0;
+}
+
+/* ---------------------------------------------------------------- giving back */
+
+/*
+ * __free_one_page: puts a block back, merging it with its buddy (the block of
+ * the same order it was split from: pfn ^ 2^order) for as long as the buddy
+ * is free, whole, and in the same zone. Zone lock held; *st is the block's
+ * state byte and has been checked to be PFS_ALLOC | order.
+ */
+static void __free_one_page(struct pglist_data *p, struct zone *z,
+			    uint64_t pfn, unsigned int order)
+{
+	struct mem_section *sec = pfn_to_section(p, pfn);
+	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
+	uint64_t end = sec->first_pfn + sec->nr_frames;
+
+	if (p->page_poison)
+		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
+		       PAGE_SIZE << order);
+	z->free_pages += 1ULL << order;
+	base[pfn] = PFS_TAIL;
+	while (order < MAX_ORDER) {
+		uint64_t buddy = pfn ^ (1ULL << order);
+		if (buddy < sec->first_pfn || buddy >= end ||
+		    buddy < z->window_start_pfn || buddy >= z->window_end_pfn ||
+		    base[buddy] != (PFS_FREE | order))
+			break;
+		unlink_block(p, pfn_entry(p, buddy));
+		z->free_area[order].nr_free--;
+		base[buddy] = PFS_TAIL;
+		pfn &= buddy;
+		order++;
+	}
+	base[pfn] = PFS_FREE | order;
+	list_add(pfn_entry(p, pfn), &z->free_area[order].free_list);
+	z->free_area[order].nr_free++;
+}
+
+/* Which block holds tail frame pfn? Returns its head and order, or false. */
+static bool find_head(struct pglist_data *p, uint64_t pfn, uint64_t *head,
+		      unsigned int *order, uint8_t *state)
+{
+	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
+		uint64_t h = pfn & ~((1ULL << o) - 1);
+		uint8_t *st = pfn_state(p, h);
+		if (!st || !(*st & (PFS_FREE | PFS_ALLOC)))
+			continue;
+		if ((*st & PFS_ORDER_MASK) >= o) {
+			*head = h;
+			*order = *st & PFS_ORDER_MASK;
+			*state = *st;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int bad_free(struct pglist_data *p, uint64_t phys, unsigned int order,
+		    void *caller, const char *problem, const char *expected,
+		    unsigned long long detail1, unsigned long long detail2)
+{
+	p->bad_frees++;
+	if (!__ratelimit(&p->bad_free_rs))
+		return -1;
+	pr_err("BUG: bad page free: frame 0x%llx (phys 0x%llx) order %u, caller %p: ",
+	       (unsigned long long)(phys >> PAGE_SHIFT),
+	       (unsigned long long)phys, order, caller);
+	printk(KERN_ERR "%s (0x%llx, %llu); expected %s; nothing freed\n", problem,
+	       detail1, detail2, expected);
+	return -1;
+}
+
+static int free_pages_caller(struct pglist_data *p, uint64_t phys,
+			     unsigned int order, void *caller)
+{
+	uint64_t pfn = phys >> PAGE_SHIFT;
+	unsigned long flags;
+
+	if (order > MAX_ORDER)
+		return bad_free(p, phys, order, caller, "order above MAX_ORDER",
+				"an order of 0..10", order, MAX_ORDER);
+	if (phys & (PAGE_SIZE - 1))
+		return bad_free(p, phys, order, caller, "address not page aligned",
+				"a block's first byte", phys & (PAGE_SIZE - 1), 0);
+	if (pfn == 0)
+		return bad_free(p, phys, order, caller,
+				"frame 0 is never allocated",
+				"a frame from alloc_pages", 0, 0);
+	if (pfn & ((1ULL << order) - 1))
+		return bad_free(p, phys, order, caller, "unaligned for its order",
+				"a multiple of 2^order frames",
+				pfn & ((1ULL << order) - 1), 1ULL << order);
+
+	struct zone *z = pfn_to_zone(p, pfn);
+	spin_lock_irqsave(&z->lock, flags);
+	uint8_t *st = pfn_state(p, pfn);
+	uint8_t s = st ? *st : PFS_RESERVED;
+	uint64_t head;
+	unsigned int head_order;
+	uint8_t head_state;
+	int ret = 0;
+
+	if (s == (PFS_ALLOC | order)) {
+		__free_one_page(p, z, pfn, order);
+	} else if (s == PFS_RESERVED) {
+		ret = bad_free(p, phys, order, caller, "not usable RAM",
+			       "a frame the allocator manages", pfn, 0);
+	} else if (s & PFS_FREE) {
+		ret = bad_free(p, phys, order, caller,
+			       "already free (head of free block: frame, order)",
+			       "an allocated block", pfn, s & PFS_ORDER_MASK);
+	} else if (s & PFS_ALLOC) {
+		ret = bad_free(p, phys, order, caller,
+			       "wrong order (frame, allocated order)",
+			       "the order it was allocated with", pfn,
+			       s & PFS_ORDER_MASK);
+	} else if (!find_head(p, pfn, &head, &head_order, &head_state)) {
+		ret = bad_free(p, phys, order, caller,
+			       "tail frame of no block (state corrupt?)",
+			       "a block's first frame", pfn, s);
+	} else if (head_state & PFS_FREE) {
+		ret = bad_free(p, phys, order, caller,
+			       "already free (inside free block: head frame, order)",
+			       "an allocated block", head, head_order);
+	} else {
+		ret = bad_free(p, phys, order, caller,
+			       "inside an allocated block (head frame, order)",
+			       "the block's first frame", head, head_order);
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+	return ret;
+}
+
+int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
+		     unsigned int order)
+{
+	return free_pages_caller(pgdat, phys, order, __builtin_return_address(0));
+}
+
+void __free_pages(uint64_t phys, unsigned int order)
+{
+	free_pages_caller(&contig_page_data, phys, order,
+			  __builtin_return_address(0));
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	if (!addr)
+		return; /* as Linux: freeing "no page" is fine */
+	free_pages_caller(&contig_page_data, virt_to_phys((void *)addr), order,
+			  __builtin_return_address(0));
+}
+
+/* Used by mm_init.c to put initial blocks (state already PFS_ALLOC|order). */
+void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
+void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order)
+{
+	struct zone *z = pfn_to_zone(p, pfn);
+	unsigned long flags;
+	spin_lock_irqsave(&z->lock, flags);
+	__free_one_page(p, z, pfn, order);
+	spin_unlock_irqrestore(&z->lock, flags);
+}
+
+/* Weak default platform clock: see page_alloc.h. */
+__attribute__((weak)) uint64_t mm_now_ms(void)
+{
+	return 0;
+}
