@@ -23,4 +23,36 @@ void *mm_test_arena(size_t bytes, uint64_t *phys_base);
 /* Gives an arena back (same bytes as asked for). */
 void mm_test_arena_free(void *arena, size_t bytes);
 
+/* ------------------------------------------------------------------------
+ * A small node over an arena, for the allocator suites (mm/test_node.c).
+ * Zones: DMA = [base, base + dma_bytes), DMA32 up to base + dma32_bytes,
+ * Normal the rest, so three zones fit in a few MiB.
+ */
+#include <stdbool.h>
+
+#include "mm/page_alloc.h"
+
+struct mm_test_node {
+	struct pglist_data pgdat;
+	void *arena;
+	size_t bytes;
+	uint64_t phys_base;
+	struct memmap_range usable[1];
+};
+
+/* Returns 0, or -1 when no arena is available (the caller skips). With
+ * no_watermarks the zones' watermarks are 0, so every page can be taken. */
+int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,
+		      uint64_t dma32_bytes, bool no_watermarks);
+void mm_test_node_destroy(struct mm_test_node *tn);
+void mm_test_zero_watermarks(struct pglist_data *pgdat);
+/* Free blocks per zone and order, for comparing before and after. */
+void mm_test_snapshot(const struct pglist_data *pgdat,
+		      uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS]);
+bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
+			    uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS]);
+uint64_t mm_test_free_pages(const struct pglist_data *pgdat);
+/* Does the NUL-terminated text contain needle? (no libc on target) */
+bool mm_test_contains(const char *text, const char *needle);
+
 #endif

@@ -1,0 +1,96 @@
+/*
+ * Helpers for the allocator test suites (tests/mm_*_test.c): a small node
+ * over memory from mm_test_arena(), and snapshots of its free lists. Shared
+ * by the host and the kernel. docs/03-buddy-and-gfp.md ("Tests").
+ */
+#include "mm/test_arena.h"
+
+#include "kernel/string.h"
+
+/* Until the platform provides arenas, allocator suites skip. */
+__attribute__((weak)) void *mm_test_arena(size_t bytes, uint64_t *phys_base)
+{
+	(void)bytes;
+	*phys_base = 0;
+	return NULL;
+}
+
+__attribute__((weak)) void mm_test_arena_free(void *arena, size_t bytes)
+{
+	(void)arena, (void)bytes;
+}
+
+void mm_test_zero_watermarks(struct pglist_data *pgdat)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		for (int w = 0; w < NR_WMARK; w++)
+			pgdat->node_zones[z].watermark[w] = 0;
+}
+
+int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,
+		      uint64_t dma32_bytes, bool no_watermarks)
+{
+	memset(tn, 0, sizeof(*tn));
+	tn->arena = mm_test_arena(bytes, &tn->phys_base);
+	if (!tn->arena)
+		return -1;
+	tn->bytes = bytes;
+	tn->usable[0] = (struct memmap_range){tn->phys_base,
+					      tn->phys_base + bytes, 7, 0};
+	struct pgdat_config cfg = {
+		.usable = tn->usable,
+		.nr_usable = 1,
+		.dma_limit = tn->phys_base + dma_bytes,
+		.dma32_limit = tn->phys_base + dma32_bytes,
+		.direct_map_offset = (uint64_t)(uintptr_t)tn->arena - tn->phys_base,
+	};
+	if (pgdat_init(&tn->pgdat, &cfg)) {
+		mm_test_arena_free(tn->arena, bytes);
+		tn->arena = NULL;
+		return -1;
+	}
+	if (no_watermarks)
+		mm_test_zero_watermarks(&tn->pgdat);
+	return 0;
+}
+
+void mm_test_node_destroy(struct mm_test_node *tn)
+{
+	mm_test_arena_free(tn->arena, tn->bytes);
+	tn->arena = NULL;
+}
+
+void mm_test_snapshot(const struct pglist_data *pgdat,
+		      uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS])
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		for (int o = 0; o < NR_PAGE_ORDERS; o++)
+			counts[z][o] = pgdat->node_zones[z].free_area[o].nr_free;
+}
+
+bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
+			    uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS])
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		for (int o = 0; o < NR_PAGE_ORDERS; o++)
+			if (counts[z][o] != pgdat->node_zones[z].free_area[o].nr_free)
+				return false;
+	return true;
+}
+
+uint64_t mm_test_free_pages(const struct pglist_data *pgdat)
+{
+	uint64_t n = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		n += pgdat->node_zones[z].free_pages;
+	return n;
+}
+
+bool mm_test_contains(const char *text, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *text; text++)
+		if (strncmp(text, needle, n) == 0)
+			return true;
+	return false;
+}
