@@ -15,8 +15,9 @@ OBJCOPY   := objcopy
 # ---------------------------------------------------------------- sources
 # Shared: compiled into both the kernel and the host test binary.
 SHARED_KERNEL := kernel/format.c kernel/printk.c kernel/cmdline.c
-SHARED_SRCS := $(SHARED_KERNEL) tests/ktest.c $(wildcard tests/*_test.c) \
-	$(filter-out %_host.c,$(wildcard mm/*.c))
+MM_SRCS := $(filter-out %_host.c,$(wildcard mm/*.c))
+SHARED_TESTS := $(wildcard tests/*_test.c)
+SHARED_SRCS := $(SHARED_KERNEL) tests/ktest.c $(SHARED_TESTS) $(MM_SRCS)
 # Kernel only: arch code and target-only tests.
 KERNEL_SRCS := $(filter-out $(SHARED_KERNEL),$(wildcard kernel/*.c)) \
 	$(wildcard tests/target/*.c)
@@ -141,17 +142,21 @@ gdb: esp
 	tools/gdb.sh
 
 # ---------------------------------------------------------------- tests
-host-test: $(BUILD)/host/ktest-host
-	@mkdir -p $(BUILD)/test
-	$(BUILD)/host/ktest-host all > $(BUILD)/test/host.ktap; true
-
-matrix: $(BUILD)/loader/BOOTX64.EFI $(BUILD)/kernel/kernel.elf $(BUILD)/host/make-bad-elf
-	tests/run-matrix.sh tests/matrix.conf
+TEST_BINS := host loader kernel $(BUILD)/host/make-bad-elf
 
 # `make test`: host suites, then the QEMU boot matrix, then one summary line.
 test: deps
-	@$(MAKE) --no-print-directory host loader kernel $(BUILD)/host/make-bad-elf
-	@tests/run-all.sh
+	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@BUILD=$(abspath $(BUILD)) tests/run-tests.sh
+
+host-test: deps
+	@$(MAKE) --no-print-directory host
+	@BUILD=$(abspath $(BUILD)) tests/run-tests.sh --host-only
+
+# `make matrix ONLY=q35-8g,crash-ud2` boots just those configurations.
+matrix: deps
+	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@BUILD=$(abspath $(BUILD)) tests/run-tests.sh --matrix-only $(if $(ONLY),--only $(ONLY))
 
 $(BUILD)/host/make-bad-elf: tests/loader/make-bad-elf.c
 	@mkdir -p $(dir $@)

@@ -37,7 +37,8 @@ serial console is this terminal. Press Ctrl-C to stop QEMU.
   -h, --help          this text
 
 Exit status: 0 when the kernel reported passing tests (ktest=...), 1 when
-they failed, 124 on timeout, otherwise QEMU's own status.
+they failed, 3 when QEMU stopped without a verdict (a reset or triple fault),
+124 on timeout, otherwise QEMU's own status.
 EOF
 }
 
@@ -99,5 +100,9 @@ fi
 case $status in
 33) exit 0 ;;
 35) exit 1 ;;
+0) # QEMU stopped by itself without the kernel's verdict: with -no-reboot a
+   # triple fault or reset ends QEMU this way. Never report that as success.
+   echo "run-qemu.sh: QEMU exited without a verdict from the kernel (reset, triple fault or power-off)" >&2
+   exit 3 ;;
 *) exit $status ;;
 esac

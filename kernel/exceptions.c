@@ -6,6 +6,7 @@
  * tests, ends the QEMU run with a failure code. Never a silent triple fault.
  */
 #include "kernel/exceptions.h"
+#include "boot/bootinfo.h"
 #include "kernel/cpu.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
@@ -73,6 +74,10 @@ static void report(const struct trap_frame *f, uint64_t cr2)
 	       read_cr3(), read_cr4());
 	if (f->vector == 14)
 		print_page_fault_cause(f->error_code, cr2);
+	uint64_t guard = BOOT_STACK_TOP - BOOT_STACK_SIZE - 4096;
+	if ((cr2 >= guard && cr2 < guard + 4096) ||
+	    (f->rsp >= guard && f->rsp < guard + 4096))
+		printk(KERN_EMERG "  kernel stack overflow: the boot stack ran into its guard page\n");
 	print_backtrace(f->rip, f->rbp);
 }
 

@@ -58,8 +58,10 @@ void print_backtrace(unsigned long rip, unsigned long rbp)
 {
 	char sym[80];
 	printk(KERN_EMERG "Call Trace:\n");
-	ksym_format(rip, sym, sizeof(sym));
-	printk(KERN_EMERG "  [<%016lx>] %s\n", rip, sym);
+	if (rip) {
+		ksym_format(rip, sym, sizeof(sym));
+		printk(KERN_EMERG "  [<%016lx>] %s\n", rip, sym);
+	}
 	for (int depth = 0; depth < 32 && rbp && on_a_stack(rbp); depth++) {
 		const uint64_t *frame = (const uint64_t *)rbp;
 		uint64_t ret = frame[1];

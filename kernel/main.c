@@ -9,6 +9,7 @@
 #include "kernel/bootlog.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
+#include "kernel/crashtest.h"
 #include "kernel/gdt.h"
 #include "kernel/ktest_boot.h"
 #include "kernel/panic.h"
@@ -86,6 +87,7 @@ void kmain(const struct boot_info *bi)
 	drop_identity_map();
 	pr_info("boot: identity map dropped; running in the higher half only\n");
 
+	crashtest_run();
 	if (ktest_requested())
 		ktest_boot_run(); /* does not return */
 

@@ -25,8 +25,7 @@ void panic(const char *fmt, ...)
 	vprintk(fmt, ap);
 	va_end(ap);
 	printk(KERN_EMERG "\n");
-	print_backtrace((unsigned long)__builtin_return_address(0),
-			(unsigned long)__builtin_frame_address(0));
+	print_backtrace(0, (unsigned long)__builtin_frame_address(0));
 	printk(KERN_EMERG "---[ end Kernel panic ]---\n");
 	if (running_tests)
 		qemu_exit(QEMU_EXIT_FAIL);

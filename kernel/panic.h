@@ -19,7 +19,8 @@ extern bool running_tests;
 void qemu_exit(int value) __attribute__((noreturn));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* Prints a frame-pointer backtrace starting from `rbp`. */
+/* Prints a frame-pointer backtrace: `rip` (if non-zero) is where the CPU
+ * is, `rbp` the frame of the function containing it; the callers follow. */
 void print_backtrace(unsigned long rip, unsigned long rbp);
 
 #endif

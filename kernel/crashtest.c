@@ -1,0 +1,62 @@
+/*
+ * crashtest=<kind>: crash on purpose once the boot log is printed, so the
+ * boot matrix can prove that every kind of crash is reported on the serial
+ * console (registers, backtrace) and ends a test run with a failure code,
+ * never a silent triple fault. Kinds: ud2, pagefault, stack-overflow, panic.
+ */
+#include "kernel/crashtest.h"
+#include "kernel/cmdline.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+static const char *const kinds[] = {"ud2", "pagefault", "stack-overflow", "panic"};
+static int crash_kind = -1;
+
+static int set_crashtest(const char *value)
+{
+	for (int i = 0; i < (int)(sizeof(kinds) / sizeof(kinds[0])); i++) {
+		if (strcmp(value, kinds[i]) == 0) {
+			crash_kind = i;
+			running_tests = true;
+			return 0;
+		}
+	}
+	return -1;
+}
+CMDLINE_PARAM("crashtest", set_crashtest,
+	      "one of ud2, pagefault, stack-overflow, panic");
+
+/* Each frame keeps a page of stack alive until the guard page is hit. The
+ * depth limit is far beyond the 64 KiB stack; it only tells gcc the
+ * recursion is not infinite. */
+static unsigned long __attribute__((noinline)) recurse(volatile char *prev,
+							unsigned long depth)
+{
+	volatile char page[4096];
+	page[0] = prev ? prev[0] + 1 : 0;
+	if (depth == 0)
+		return page[0];
+	return recurse(page, depth - 1) + page[4095];
+}
+
+void crashtest_run(void)
+{
+	if (crash_kind < 0)
+		return;
+	pr_info("crashtest: crashing on purpose (%s)\n", kinds[crash_kind]);
+	switch (crash_kind) {
+	case 0:
+		__asm__ volatile("ud2");
+		break;
+	case 1:
+		*(volatile unsigned long *)0xdead000 = 1;
+		break;
+	case 2:
+		recurse(0, 1UL << 20);
+		break;
+	case 3:
+		panic("crashtest: panic requested on the cmdline");
+	}
+	panic("crashtest: survived a %s", kinds[crash_kind]);
+}

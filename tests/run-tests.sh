@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The test runner behind `make test`: the host suites (ASan/UBSan), then the
+# QEMU boot matrix (tests/matrix.conf), at most two QEMUs at a time. Every
+# failing case is named with the path of its log, and the last line is
+# "N passed, N failed" over host and target cases together.
+#
+# Usage: tests/run-tests.sh [--host-only | --matrix-only] [--only NAME[,NAME]]
+# Expects the build to be done (make test does it). See docs/01-boot.md.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+out=$build/test
+conf=$top/tests/matrix.conf
+timeout_s=${MATRIX_TIMEOUT:-120}
+jobs=${MATRIX_JOBS:-2}
+do_host=1 do_matrix=1 only=
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--host-only) do_matrix=0; shift ;;
+	--matrix-only) do_host=0; shift ;;
+	--only) only=$2; shift 2 ;;
+	*) echo "run-tests.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+done
+
+rm -rf "$out/host" "$out/matrix"
+mkdir -p "$out"
+
+# Writes <dir>/result ("passed N", "failed N") and <dir>/failures from a
+# KTAP log. An incomplete KTAP stream counts as one more failure.
+score_ktap() { # log dir what
+	local summary
+	summary=$(awk -f "$top/tools/ktap_summary.awk" "$1")
+	local counts p f s complete
+	counts=$(grep '^RESULT ' <<<"$summary")
+	read -r _ p f s complete <<<"$counts"
+	grep '^FAIL ' <<<"$summary" | sed "s|^FAIL |$3: |; s|\$| (log: ${1#"$top"/})|" >>"$2/failures"
+	if [ "$complete" != 1 ]; then
+		f=$((f + 1))
+		echo "$3: KTAP incomplete or missing (crash, hang or no plan) (log: ${1#"$top"/})" >>"$2/failures"
+	fi
+	echo "$p $f $s" >"$2/counts"
+}
+
+run_host() {
+	local dir=$out/host
+	rm -rf "$dir" && mkdir -p "$dir"
+	: >"$dir/failures"
+	"$build/host/ktest-host" all >"$dir/host.ktap" 2>"$dir/stderr.log"
+	local status=$?
+	score_ktap "$dir/host.ktap" "$dir" host
+	if [ $status -ne 0 ] && [ ! -s "$dir/failures" ]; then
+		read -r p f s <"$dir/counts"
+		echo "$p $((f + 1)) $s" >"$dir/counts"
+		echo "host: ktest-host exited with status $status (log: ${dir#"$top"/}/stderr.log)" >>"$dir/failures"
+	fi
+}
+
+trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
+
+log_has() { grep -qF -- "$2" <(tr -d '\r' <"$1"); }
+
+# Boots one matrix configuration and scores it.
+run_config() { # name options cmdline kernel expect
+	local name=$1 opts=$2 cmdline=$3 kernel=$4 expect=$5
+	local dir=$out/matrix/$name log=$out/matrix/$name/serial.log
+	rm -rf "$dir" && mkdir -p "$dir/esp/EFI/BOOT" "$dir/esp/labyrinth"
+	: >"$dir/failures"
+	cp "$build/loader/BOOTX64.EFI" "$dir/esp/EFI/BOOT/"
+	case "$kernel" in
+	kernel.elf) cp "$build/kernel/kernel.elf" "$dir/esp/labyrinth/kernel.elf" ;;
+	none) ;;
+	*) cp "$build/test/bad-elf/$kernel" "$dir/esp/labyrinth/kernel.elf" ;;
+	esac
+	printf '%s\n' "$cmdline" >"$dir/esp/labyrinth/cmdline.txt"
+
+	local want_ktap=0 want_exit=pass lines=() item
+	IFS=';' read -ra items <<<"$expect"
+	for item in "${items[@]}"; do
+		item=$(trim "$item")
+		case "$item" in
+		ktap) want_ktap=1 ;;
+		exit=*) want_exit=${item#exit=} ;;
+		line=*) lines+=("${item#line=}") ;;
+		"") ;;
+		*) echo "$name: bad expectation '$item' in tests/matrix.conf" >>"$dir/failures" ;;
+		esac
+	done
+	# Only expected lines and no exit code to wait for (the loader tests:
+	# the firmware carries on after the loader fails): stop once all appear.
+	[ $want_ktap = 0 ] && [ "$want_exit" = pass ] && want_exit=any
+
+	# shellcheck disable=SC2086
+	setsid "$top/run-qemu.sh" --no-build --esp "$dir/esp" --timeout "$timeout_s" \
+		$opts >"$log" 2>&1 </dev/null &
+	local pid=$! status=
+	while kill -0 $pid 2>/dev/null; do
+		if [ "$want_exit" = any ] && [ ${#lines[@]} -gt 0 ]; then
+			local all=1 l
+			for l in "${lines[@]}"; do log_has "$log" "$l" || { all=0; break; }; done
+			if [ $all = 1 ]; then kill -- -$pid 2>/dev/null; status=killed; break; fi
+		fi
+		sleep 0.5
+	done
+	wait $pid 2>/dev/null
+	local rc=$?
+	[ -z "$status" ] && status=$rc
+
+	local p=0 f=0 s=0 rel=${log#"$top"/}
+	if [ $want_ktap = 1 ]; then
+		score_ktap "$log" "$dir" "$name"
+		read -r p f s <"$dir/counts"
+	fi
+	case "$want_exit:$status" in
+	pass:0 | fail:1 | any:*) ;;
+	pass:1) # the kernel's verdict was "fail": name the cases, unless none were
+		[ "$f" -gt 0 ] || { f=$((f + 1)); echo "$name: the kernel reported failure but no case failed (log: $rel)" >>"$dir/failures"; } ;;
+	*:124) f=$((f + 1)); echo "$name: timed out after ${timeout_s}s (log: $rel)" >>"$dir/failures" ;;
+	*) f=$((f + 1)); echo "$name: expected exit '$want_exit', QEMU run ended with status $status (log: $rel)" >>"$dir/failures" ;;
+	esac
+	for l in "${lines[@]}"; do
+		if log_has "$log" "$l"; then p=$((p + 1)); else
+			f=$((f + 1)); echo "$name: expected line not in the log: '$l' (log: $rel)" >>"$dir/failures"
+		fi
+	done
+	# A configuration that checks no KTAP is one case of its own.
+	if [ $want_ktap = 0 ]; then
+		if [ "$f" = 0 ]; then p=1; else p=0 f=1; fi
+	fi
+	echo "$p $f $s" >"$dir/counts"
+	if [ "$f" = 0 ]; then echo "  ok   $name ($p passed)"; else echo "  FAIL $name"; fi
+}
+
+run_matrix() {
+	rm -rf "$out/bad-elf"
+	mkdir -p "$out/matrix" "$out/bad-elf"
+	"$build/host/make-bad-elf" "$build/kernel/kernel.elf" "$out/bad-elf" || return 1
+	local running=0
+	while IFS='|' read -r name opts cmdline kernel expect; do
+		name=$(trim "$name")
+		case "$name" in "" | \#*) continue ;; esac
+		if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then continue; fi
+		run_config "$name" "$(trim "$opts")" "$(trim "$cmdline")" \
+			"$(trim "$kernel")" "$expect" &
+		running=$((running + 1))
+		if [ $running -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+	done <"$conf"
+	wait
+}
+
+if [ $do_host = 1 ]; then
+	run_host
+	read -r p f s <"$out/host/counts"
+	echo "host suites: $p passed, $f failed"
+fi
+[ $do_matrix = 1 ] && { echo "boot matrix ($conf):"; run_matrix; }
+
+passed=0 failed=0 skipped=0
+while read -r p f s; do
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done < <(find "$out" -name counts -exec cat {} +)
+if [ $failed -gt 0 ]; then
+	echo "failures:"
+	find "$out" -name failures -exec cat {} + | sed 's/^/  /'
+fi
+[ $skipped -gt 0 ] && echo "($skipped skipped)"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

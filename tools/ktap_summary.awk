@@ -1,0 +1,39 @@
+# Reads KTAP (a host run or a serial log with other lines mixed in) and
+# prints one line per failed leaf case, "FAIL suite.case", then
+#   RESULT <passed> <failed> <skipped> <complete>
+# A leaf is a test line with no subtests of its own. complete is 1 when the
+# top-level plan was printed and every plan got all of its results (a crash
+# mid-suite leaves it 0). Used by tests/run-tests.sh.
+function indent(line) { match(line, /^ */); return RLENGTH }
+BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0 }
+{ sub(/\r$/, "") }
+/^ *KTAP version [0-9]+$/ { d = indent($0); got[d] = 0; plan[d] = -1; had_child[d] = 0; next }
+/^ *1\.\.[0-9]+$/ {
+	d = indent($0); p = $0; sub(/^ *1\.\./, "", p); plan[d] = p + 0
+	if (d == 0) seen_plan = 1
+	next
+}
+/^ *# Subtest: / { d = indent($0); s = $0; sub(/^ *# Subtest: /, "", s); subtest[d] = s; next }
+/^ *(not )?ok [0-9]+ / {
+	d = indent($0)
+	line = $0; sub(/^ */, "", line)
+	ok = (line !~ /^not ok/)
+	name = line; sub(/^(not )?ok [0-9]+ /, "", name)
+	skip = (name ~ /# SKIP/); sub(/ *# .*$/, "", name)
+	if (!had_child[d + 4]) {  # a leaf: no deeper results since the last one
+		full = (d > 0 && subtest[d] != "") ? subtest[d] "." name : name
+		if (!ok) { failed++; print "FAIL " full }
+		else if (skip) skipped++
+		else passed++
+	} else if (plan[d + 4] >= 0 && got[d + 4] != plan[d + 4]) {
+		bad_plan = 1  # a subtest ended with results missing
+	}
+	had_child[d + 4] = 0; got[d + 4] = 0; plan[d + 4] = -1
+	got[d]++; if (d >= 4) had_child[d] = 1
+	next
+}
+END {
+	complete = seen_plan && !bad_plan && got[0] == plan[0]
+	for (k in plan) if (k + 0 > 0 && plan[k] >= 0 && got[k] != plan[k]) complete = 0
+	print "RESULT " passed " " failed " " skipped " " complete
+}
