@@ -23,7 +23,7 @@ KERNEL_SRCS := $(filter-out $(SHARED_KERNEL),$(wildcard kernel/*.c)) \
 	$(wildcard tests/target/*.c)
 KERNEL_ASM  := $(wildcard kernel/*.asm)
 # Host only: the platform shims.
-HOST_SRCS   := $(wildcard tests/host/*.c) $(wildcard mm/*_host.c)
+HOST_SRCS   := $(wildcard tests/host/*.c) $(wildcard mm/*_host.c) boot/elf.c
 LOADER_SRCS := $(wildcard boot/*.c) kernel/format.c
 
 # ---------------------------------------------------------------- host
