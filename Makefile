@@ -9,6 +9,15 @@ LD        := ld
 OBJCOPY   := objcopy
 
 .DEFAULT_GOAL := all
+
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2)
+endif
 .PHONY: all help host kernel loader esp image run test host-test matrix gdb \
 	clean compile_commands deps bench fuzz format
 
@@ -37,10 +46,12 @@ HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(SHARED_SRCS) $(HOST_SRCS))
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/host/ktest-host: $(HOST_OBJS)
-	$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
+	$(call say,HOSTLD,$@)
+	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
 # mm/ adds its host tools (memmap-tool, benchmarks) here.
 -include mm/host.mk
@@ -61,11 +72,13 @@ KERNEL_OBJS := $(patsubst %.c,$(BUILD)/kernel/%.o,$(SHARED_SRCS) $(KERNEL_SRCS))
 
 $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	$(call say,NASM,$<)
+	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
 
 # The backtrace symbol table is linked in a second pass. It lives in its own
 # section after everything else (linker.ld), so adding it moves no function:
@@ -73,19 +86,22 @@ $(BUILD)/kernel/%.o: %.asm
 # fails if any text symbol moved between the two.
 $(BUILD)/kernel/ksyms0.o: tools/gen_ksyms.sh
 	@mkdir -p $(dir $@)
-	tools/gen_ksyms.sh /dev/null > $(BUILD)/kernel/ksyms0.asm
-	$(NASM) -f elf64 $(BUILD)/kernel/ksyms0.asm -o $@
+	$(Q)tools/gen_ksyms.sh /dev/null > $(BUILD)/kernel/ksyms0.asm
+	$(Q)$(NASM) -f elf64 $(BUILD)/kernel/ksyms0.asm -o $@
 
 $(BUILD)/kernel/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o linker.ld
-	$(LD) $(KLDFLAGS) $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o -o $@
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o -o $@
 
 $(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/kernel.pass1.elf tools/gen_ksyms.sh
-	nm -n $< > $(BUILD)/kernel/kernel.pass1.nm
-	tools/gen_ksyms.sh $(BUILD)/kernel/kernel.pass1.nm > $(BUILD)/kernel/ksyms.asm
-	$(NASM) -f elf64 $(BUILD)/kernel/ksyms.asm -o $@
+	$(call say,KSYMS,$@)
+	$(Q)nm -n $< > $(BUILD)/kernel/kernel.pass1.nm
+	$(Q)tools/gen_ksyms.sh $(BUILD)/kernel/kernel.pass1.nm > $(BUILD)/kernel/ksyms.asm
+	$(Q)$(NASM) -f elf64 $(BUILD)/kernel/ksyms.asm -o $@
 
 $(BUILD)/kernel/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o linker.ld
-	$(LD) $(KLDFLAGS) $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o -o $@
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o -o $@
 	@nm -n $@ | grep -i ' t ' > $(BUILD)/kernel/kernel.nm.text
 	@grep -i ' t ' $(BUILD)/kernel/kernel.pass1.nm | cmp -s - $(BUILD)/kernel/kernel.nm.text \
 		|| { echo "ksyms: text moved between link passes" >&2; rm -f $@; exit 1; }
@@ -103,14 +119,17 @@ LOADER_OBJS := $(patsubst %.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 
 $(BUILD)/loader/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LOADER_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,EFICC,$<)
+	$(Q)$(CC) $(LOADER_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/loader/loader.so: $(LOADER_OBJS)
-	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
+	$(call say,LD,$@)
+	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $^ -o $@ -L$(EFI_LIB) -lefi -lgnuefi
 
 $(BUILD)/loader/BOOTX64.EFI: $(BUILD)/loader/loader.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
@@ -120,20 +139,23 @@ loader: $(BUILD)/loader/BOOTX64.EFI
 CMDLINE ?=
 $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/loader/BOOTX64.EFI
 	@mkdir -p $(dir $@)
-	cp $< $@
+	$(Q)cp $< $@
 $(BUILD)/esp/labyrinth/kernel.elf: $(BUILD)/kernel/kernel.elf
 	@mkdir -p $(dir $@)
-	cp $< $@
+	$(Q)cp $< $@
 
+# cmdline.txt is only (re)written when CMDLINE is given or it does not exist
+# yet, so `./run-qemu.sh --cmdline ...` settings survive rebuilds.
 esp: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/esp/labyrinth/kernel.elf
 	@mkdir -p $(BUILD)/esp/labyrinth
-	@printf '%s\n' "$(CMDLINE)" > $(BUILD)/esp/labyrinth/cmdline.txt
+	@if [ -n "$(CMDLINE)" ] || [ ! -f $(BUILD)/esp/labyrinth/cmdline.txt ]; then \
+		printf '%s\n' "$(CMDLINE)" > $(BUILD)/esp/labyrinth/cmdline.txt; fi
 
 all: esp host
 
-image: $(BUILD)/labyrinth.img
-$(BUILD)/labyrinth.img: esp tools/mkimage.sh
-	tools/mkimage.sh $(BUILD)/esp $@
+# The image carries build/esp's cmdline.txt (set it with CMDLINE=...).
+image: esp
+	@tools/mkimage.sh $(BUILD)/esp $(BUILD)/labyrinth.img
 
 run: esp
 	./run-qemu.sh --no-build
@@ -142,7 +164,7 @@ gdb: esp
 	tools/gdb.sh
 
 # ---------------------------------------------------------------- tests
-TEST_BINS := host loader kernel $(BUILD)/host/make-bad-elf
+TEST_BINS := host esp image $(BUILD)/host/make-bad-elf
 
 # `make test`: host suites, then the QEMU boot matrix, then one summary line.
 test: deps
@@ -160,7 +182,8 @@ matrix: deps
 
 $(BUILD)/host/make-bad-elf: tests/loader/make-bad-elf.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $< -o $@ $(HOST_LDFLAGS)
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< -o $@ $(HOST_LDFLAGS)
 
 deps:
 	@tools/deps.sh
