@@ -168,7 +168,7 @@ TEST_BINS := host esp image $(BUILD)/host/make-bad-elf
 
 # `make test`: host suites, then the QEMU boot matrix, then one summary line.
 test: deps
-	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@$(MAKE) --no-print-directory -j2 $(TEST_BINS)
 	@BUILD=$(abspath $(BUILD)) tests/run-tests.sh
 
 host-test: deps
@@ -177,7 +177,7 @@ host-test: deps
 
 # `make matrix ONLY=q35-8g,crash-ud2` boots just those configurations.
 matrix: deps
-	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@$(MAKE) --no-print-directory -j2 $(TEST_BINS)
 	@BUILD=$(abspath $(BUILD)) tests/run-tests.sh --matrix-only $(if $(ONLY),--only $(ONLY))
 
 $(BUILD)/host/make-bad-elf: tests/loader/make-bad-elf.c
