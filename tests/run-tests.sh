@@ -92,6 +92,7 @@ run_config() { # name options cmdline kernel expect
 	# the firmware carries on after the loader fails): stop once all appear.
 	[ $want_ktap = 0 ] && [ "$want_exit" = pass ] && want_exit=any
 
+	: >"$log"
 	# shellcheck disable=SC2086
 	setsid "$top/run-qemu.sh" --no-build --esp "$dir/esp" --timeout "$timeout_s" \
 		$opts >"$log" 2>&1 </dev/null &
