@@ -351,13 +351,13 @@ unsigned long get_zeroed_page(gfp_t gfp)
 /*
  * __free_one_page: puts a block back, merging it with its buddy (the block of
  * the same order it was split from: pfn ^ 2^order) for as long as the buddy
- * is free, whole, and in the same zone. Zone lock held; *st is the block's
- * state byte and has been checked to be PFS_ALLOC | order.
+ * is free, whole, and in the same zone. Zone lock held; sec holds pfn, whose
+ * state byte has been checked to be PFS_ALLOC | order.
  */
 static void __free_one_page(struct pglist_data *p, struct zone *z,
-			    uint64_t pfn, unsigned int order)
+			    struct mem_section *sec, uint64_t pfn,
+			    unsigned int order)
 {
-	struct mem_section *sec = pfn_to_section(p, pfn);
 	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
 	uint64_t end = sec->first_pfn + sec->nr_frames;
 
@@ -440,15 +440,17 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 
 	struct zone *z = pfn_to_zone(p, pfn);
 	spin_lock_irqsave(&z->lock, flags);
-	uint8_t *st = pfn_state(p, pfn);
-	uint8_t s = st ? *st : PFS_RESERVED;
+	struct mem_section *sec = p->sections ? pfn_to_section(p, pfn) : NULL;
+	uint8_t s = PFS_RESERVED;
+	if (sec && pfn >= sec->first_pfn && pfn - sec->first_pfn < sec->nr_frames)
+		s = sec->frame_state[pfn - sec->first_pfn];
 	uint64_t head;
 	unsigned int head_order;
 	uint8_t head_state;
 	int ret = 0;
 
 	if (s == (PFS_ALLOC | order)) {
-		__free_one_page(p, z, pfn, order);
+		__free_one_page(p, z, sec, pfn, order);
 	} else if (s == PFS_RESERVED) {
 		ret = bad_free(p, phys, order, caller, "not usable RAM",
 			       "a frame the allocator manages", pfn, 0);
@@ -505,7 +507,7 @@ void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order)
 	struct zone *z = pfn_to_zone(p, pfn);
 	unsigned long flags;
 	spin_lock_irqsave(&z->lock, flags);
-	__free_one_page(p, z, pfn, order);
+	__free_one_page(p, z, pfn_to_section(p, pfn), pfn, order);
 	spin_unlock_irqrestore(&z->lock, flags);
 }
 
