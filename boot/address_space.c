@@ -71,11 +71,18 @@ static UINTN collect_ram(const UINT8 *map, UINTN map_size, UINTN desc_size,
 	return merged;
 }
 
-/* An upper bound on the table pages a mapping of `len` bytes may need. */
-static UINT64 tables_for(UINT64 len)
+/* Upper bounds on the table pages a mapping of `len` bytes may need: with
+ * 2 MiB pages only the unaligned ends need page tables; with 4 KiB pages
+ * every 2 MiB does. */
+static UINT64 tables_for_large(UINT64 len)
 {
 	return (len >> 39) + 2 /* PDPTs */ + (len >> 30) + 2 /* PDs */ +
-	       (len >> 21) / 512 + 2 /* PTs at unaligned ends */;
+	       2 /* PTs at unaligned ends */;
+}
+
+static UINT64 tables_for_small(UINT64 len)
+{
+	return tables_for_large(len) + (len >> 21) + 1;
 }
 
 EFI_STATUS build_page_tables(struct boot_info *bi, const struct elf_image *img,
@@ -97,11 +104,11 @@ EFI_STATUS build_page_tables(struct boot_info *bi, const struct elf_image *img,
 				 desc_size, ram);
 
 	UINT64 kernel_len = img->vaddr_end - img->vaddr_start;
-	UINT64 pages = 1 + tables_for(kernel_len) + img->nsegments * 2 +
-		       tables_for(bi->boot_stack_size) +
-		       tables_for(bi->loader_image_size) + 2;
+	UINT64 pages = 1 + tables_for_small(kernel_len) + img->nsegments * 2 +
+		       tables_for_small(bi->boot_stack_size) +
+		       tables_for_small(bi->loader_image_size);
 	for (UINTN i = 0; i < nram; i++)
-		pages += tables_for(ram[i].end - ram[i].start);
+		pages += tables_for_large(ram[i].end - ram[i].start);
 
 	struct pt_pool pool = {0, pages, 0};
 	st = alloc_pages(LABYRINTH_MEM_PAGE_TABLES, pages, &pool.base);

@@ -210,7 +210,9 @@ static void __attribute__((noreturn)) enter_kernel(uint64_t pml4, uint64_t entry
 			 "push %%rbp\n\t" /* a zero return address ends backtraces */
 			 "jmp *%2"
 			 :
-			 : "r"(pml4), "r"(BOOT_STACK_TOP), "r"(entry),
+			 /* Fixed registers: none of them may be rbp, which
+			  * the sequence zeroes before the jump. */
+			 : "a"(pml4), "S"(BOOT_STACK_TOP), "d"(entry),
 			   "D"(boot_info_virt)
 			 : "memory");
 	__builtin_unreachable();

@@ -37,10 +37,14 @@ static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 extern const uint64_t isr_stub_table[32];
 
-int address_on_ist_stack(unsigned long addr)
+int address_on_ist_stack(unsigned long addr, unsigned long len)
 {
-	unsigned long lo = (unsigned long)ist_stacks;
-	return addr >= lo && addr + 8 <= lo + sizeof(ist_stacks);
+	for (int i = 0; i < 3; i++) {
+		unsigned long lo = (unsigned long)ist_stacks[i];
+		if (addr >= lo && addr + len <= lo + IST_STACK_SIZE)
+			return 1;
+	}
+	return 0;
 }
 
 void gdt_init(void)

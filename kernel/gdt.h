@@ -21,7 +21,7 @@
 void gdt_init(void);
 void idt_init(void);
 
-/* Is [addr, addr+8) inside one of the IST stacks? (for backtraces) */
-int address_on_ist_stack(unsigned long addr);
+/* Is [addr, addr+len) inside one of the IST stacks? (for backtraces) */
+int address_on_ist_stack(unsigned long addr, unsigned long len);
 
 #endif

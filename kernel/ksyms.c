@@ -51,7 +51,7 @@ static int on_a_stack(uint64_t addr)
 		return 0;
 	if (addr >= BOOT_STACK_TOP - BOOT_STACK_SIZE && addr + 16 <= BOOT_STACK_TOP)
 		return 1;
-	return address_on_ist_stack(addr) && address_on_ist_stack(addr + 8);
+	return address_on_ist_stack(addr, 16);
 }
 
 void print_backtrace(unsigned long rip, unsigned long rbp)

@@ -3,6 +3,7 @@
  */
 #include "kernel/panic.h"
 #include "kernel/cpu.h"
+#include "kernel/format.h"
 #include "kernel/printk.h"
 
 bool running_tests;
@@ -18,13 +19,13 @@ void qemu_exit(int value)
 
 void panic(const char *fmt, ...)
 {
+	static char reason[256];
 	va_list ap;
 	__asm__ volatile("cli");
-	printk(KERN_EMERG "Kernel panic: ");
 	va_start(ap, fmt);
-	vprintk(fmt, ap);
+	kvsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	printk(KERN_EMERG "\n");
+	printk(KERN_EMERG "Kernel panic: %s\n", reason);
 	print_backtrace(0, (unsigned long)__builtin_frame_address(0));
 	printk(KERN_EMERG "---[ end Kernel panic ]---\n");
 	if (running_tests)

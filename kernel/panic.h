@@ -9,7 +9,8 @@
 #include <stdbool.h>
 
 /* Values written to QEMU's isa-debug-exit port; QEMU exits with
- * (value << 1) | 1, so 33 means pass and 35 fail (tests/run-matrix.sh). */
+ * (value << 1) | 1, so 33 means pass and 35 fail (run-qemu.sh maps
+ * them to exit statuses 0 and 1 for tests/run-tests.sh). */
 #define QEMU_EXIT_PASS 0x10
 #define QEMU_EXIT_FAIL 0x11
 
