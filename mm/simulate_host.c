@@ -154,7 +154,7 @@ static struct block *take_everything(size_t *count, uint64_t *pages,
 	return blocks;
 }
 
-int mm_simulate(struct memmap *map, struct mm_sim_result *res)
+int mm_simulate(struct memmap *map, struct mm_sim_result *res, bool show)
 {
 	memset(res, 0, sizeof(*res));
 	int nr_ram = memmap_potential_ranges(map, ram, MEMMAP_MAX_RANGES);
@@ -195,6 +195,11 @@ int mm_simulate(struct memmap *map, struct mm_sim_result *res)
 	res->sections = node.nr_sections;
 	res->metadata_pages = node.metadata_pages;
 	res->problems += pgdat_check(&node);
+	if (show) {
+		buddyinfo_show(&node);
+		zoneinfo_show(&node);
+		meminfo_show(&node);
+	}
 
 	uint64_t initial[MAX_NR_ZONES][NR_PAGE_ORDERS];
 	for (int z = 0; z < MAX_NR_ZONES; z++) {

@@ -7,6 +7,7 @@
 #ifndef LABYRINTH_MM_SIMULATE_HOST_H
 #define LABYRINTH_MM_SIMULATE_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,7 +37,9 @@ struct mm_sim_result {
  * its RAM, builds a node over it, takes every page at a mix of orders, frees
  * them all, and checks everything on the way. Returns 0 when nothing was
  * lost and no invariant broke (allocated + metadata == usable pages).
+ * With show, prints buddyinfo, zoneinfo and meminfo (via printk) right
+ * after init, with the real watermarks.
  */
-int mm_simulate(struct memmap *map, struct mm_sim_result *res);
+int mm_simulate(struct memmap *map, struct mm_sim_result *res, bool show);
 
 #endif

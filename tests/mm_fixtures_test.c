@@ -70,7 +70,7 @@ static void test_fixture_simulation(struct ktest *t)
 			ktest_fail(t, __FILE__, __LINE__, "%s", err);
 			continue;
 		}
-		KTEST_EXPECT_EQ(t, mm_simulate(&map, &r), 0);
+		KTEST_EXPECT_EQ(t, mm_simulate(&map, &r, false), 0);
 		KTEST_EXPECT_EQ(t, r.problems, 0);
 		KTEST_EXPECT_EQ(t, r.allocated_pages + r.metadata_pages,
 				fixtures[i].usable);

@@ -5,7 +5,7 @@
  * comments). Host only. docs/02-memory-map.md ("Trying it") shows its use.
  *
  *   memmap-tool [--maxphyaddr=N] FILE.map       sanitised ranges + totals
- *   memmap-tool --simulate FILE.map             also boot the allocator over
+ *   memmap-tool --simulate [--show] FILE.map    also boot the allocator over
  *                                               host memory and drain it
  * Exit status: 0 ok, 1 simulation lost pages or broke an invariant,
  * 2 bad input or usage.
@@ -46,13 +46,15 @@ static void print_ranges(void)
 
 int main(int argc, char **argv)
 {
-	bool do_simulate = false;
+	bool do_simulate = false, show = false;
 	unsigned int maxphyaddr = 52;
 	const char *path = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--simulate"))
 			do_simulate = true;
+		else if (!strcmp(argv[i], "--show"))
+			show = do_simulate = true;
 		else if (!strncmp(argv[i], "--maxphyaddr=", 13))
 			maxphyaddr = (unsigned int)atoi(argv[i] + 13);
 		else if (argv[i][0] != '-' && !path)
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 			path = NULL, argc = 0;
 	}
 	if (!path || maxphyaddr < 20 || maxphyaddr > 63) {
-		fprintf(stderr, "usage: memmap-tool [--simulate] [--maxphyaddr=N] FILE.map\n");
+		fprintf(stderr, "usage: memmap-tool [--simulate [--show]] [--maxphyaddr=N] FILE.map\n");
 		return 2;
 	}
 	char err[512];
@@ -82,7 +84,7 @@ int main(int argc, char **argv)
 		return 0;
 	/* --simulate's report comes last: "allocated_pages=N metadata_pages=M". */
 	struct mm_sim_result r;
-	int status = mm_simulate(&map, &r);
+	int status = mm_simulate(&map, &r, show);
 	printf("# simulated %u sections over a %llu MiB span: %llu allocations, init %.2f ms, %d problems\n",
 	       r.sections, (unsigned long long)(r.span_bytes >> 20),
 	       (unsigned long long)r.allocations, r.init_ms, r.problems);
