@@ -6,9 +6,46 @@
  */
 #include "kernel/bootlog.h"
 #include "kernel/cpu.h"
+#include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/string.h"
 
 const struct boot_info *boot_info;
+uint64_t boot_info_loader_phys;
+
+#define MAP_COPY_BYTES (64 * 1024)
+static struct boot_info boot_info_copy;
+static char cmdline_copy[2048];
+static uint8_t map_copy[MAP_COPY_BYTES] __attribute__((aligned(8)));
+
+/* Physical address of something inside the kernel image (.data/.bss). */
+static uint64_t kernel_image_phys(const void *p)
+{
+	return boot_info_copy.kernel_phys_base +
+	       ((uint64_t)(uintptr_t)p - boot_info_copy.kernel_virt_base);
+}
+
+void boot_info_adopt(const struct boot_info *loader_bi)
+{
+	const void *map = (const void *)(uintptr_t)(loader_bi->memory_map +
+						    loader_bi->hhdm_offset);
+	const char *cmdline = (const char *)(uintptr_t)(loader_bi->cmdline +
+							loader_bi->hhdm_offset);
+
+	boot_info_loader_phys = (uint64_t)(uintptr_t)loader_bi - loader_bi->hhdm_offset;
+	if (loader_bi->memory_map_size > MAP_COPY_BYTES)
+		panic("boot_info: the memory map (%lu bytes) is larger than the kernel's copy (%d bytes)",
+		      loader_bi->memory_map_size, MAP_COPY_BYTES);
+	if (loader_bi->cmdline_len >= sizeof(cmdline_copy))
+		panic("boot_info: cmdline of %lu bytes is longer than %lu",
+		      loader_bi->cmdline_len, sizeof(cmdline_copy) - 1);
+	boot_info_copy = *loader_bi;
+	memcpy(map_copy, map, loader_bi->memory_map_size);
+	memcpy(cmdline_copy, cmdline, loader_bi->cmdline_len + 1);
+	boot_info_copy.memory_map = kernel_image_phys(map_copy);
+	boot_info_copy.cmdline = kernel_image_phys(cmdline_copy);
+	boot_info = &boot_info_copy;
+}
 
 static const char *const type_names[] = {
 	"Reserved",          "LoaderCode",       "LoaderData",

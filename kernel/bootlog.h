@@ -9,8 +9,14 @@
 
 #include "boot/bootinfo.h"
 
-/* The boot_info the loader handed over (a direct-map pointer). */
+/* The kernel's own copy of the boot_info, its memory map and cmdline (see
+ * boot_info_adopt), so that the loader's pages can be given to mm. */
 extern const struct boot_info *boot_info;
+/* Where the loader put the boot_info (physical; released after mm_init). */
+extern uint64_t boot_info_loader_phys;
+
+/* Copies the loader's boot_info, map and cmdline into kernel memory. */
+void boot_info_adopt(const struct boot_info *loader_bi);
 
 /* Direct-map address of a physical address. */
 static inline void *phys_to_virt_early(uint64_t phys)

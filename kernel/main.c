@@ -12,6 +12,7 @@
 #include "kernel/crashtest.h"
 #include "kernel/gdt.h"
 #include "kernel/ktest_boot.h"
+#include "kernel/mm_setup.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/serial.h"
@@ -71,13 +72,13 @@ void kmain(const struct boot_info *bi)
 	serial_init();
 	gdt_init();
 	idt_init();
-	boot_info = bi;
 	printk(KERN_INFO "\nLabyrinth " LABYRINTH_VERSION
 			 " (x86-64 UEFI; built " __DATE__ " " __TIME__ ")\n");
 	check_boot_info(bi);
+	boot_info_adopt(bi);
 
-	/* Parse a copy: the boot_info stays exactly as the loader wrote it. */
-	copy_string(cmdline, phys_to_virt_early(bi->cmdline), sizeof(cmdline));
+	/* Parse a copy: the boot_info's cmdline stays as the loader wrote it. */
+	copy_string(cmdline, phys_to_virt_early(boot_info->cmdline), sizeof(cmdline));
 	cmdline_parse(cmdline, __start_cmdline_params,
 		      (size_t)(__stop_cmdline_params - __start_cmdline_params));
 
@@ -86,6 +87,7 @@ void kmain(const struct boot_info *bi)
 	print_memory_map();
 	drop_identity_map();
 	pr_info("boot: identity map dropped; running in the higher half only\n");
+	mm_setup();
 
 	crashtest_run();
 	if (ktest_requested())

@@ -78,8 +78,10 @@ static void test_loader_memory_is_tagged(struct ktest *t)
 			LABYRINTH_MEM_KERNEL);
 	KTEST_EXPECT_EQ(t, type_of(bi->page_table_root), LABYRINTH_MEM_PAGE_TABLES);
 	KTEST_EXPECT_EQ(t, type_of(read_cr3() & ~0xfffULL), LABYRINTH_MEM_PAGE_TABLES);
-	KTEST_EXPECT_EQ(t, type_of(bi->memory_map), LABYRINTH_MEM_BOOT_INFO);
-	KTEST_EXPECT_EQ(t, type_of(bi->cmdline), LABYRINTH_MEM_BOOT_INFO);
+	KTEST_EXPECT_EQ(t, type_of(boot_info_loader_phys), LABYRINTH_MEM_BOOT_INFO);
+	/* The kernel's copies of the map and cmdline live in its own image. */
+	KTEST_EXPECT_EQ(t, type_of(bi->memory_map), LABYRINTH_MEM_KERNEL);
+	KTEST_EXPECT_EQ(t, type_of(bi->cmdline), LABYRINTH_MEM_KERNEL);
 	KTEST_EXPECT_EQ(t, type_of(bi->boot_stack_phys), LABYRINTH_MEM_BOOT_STACK);
 }
 

@@ -1,0 +1,67 @@
+/*
+ * The kernel's side of mm/: the cmdline knobs, mm_init() over the UEFI map
+ * the loader handed over, and releasing the loader's boot_info pages once
+ * the kernel has its own copy (kernel/bootlog.c: boot_info_adopt). The
+ * kernel image, its page tables and the boot stack stay reserved: the
+ * kernel runs on them. See docs/02-memory-map.md.
+ */
+#include "kernel/mm_setup.h"
+#include "boot/bootinfo.h"
+#include "kernel/bootlog.h"
+#include "kernel/cmdline.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/page_alloc.h"
+
+static int set_min_free_kbytes(const char *value)
+{
+	unsigned long kbytes;
+	if (cmdline_parse_ulong(value, &kbytes) || kbytes < 128 ||
+	    kbytes > 1024 * 1024)
+		return -1;
+	mm_set_min_free_kbytes(kbytes);
+	return 0;
+}
+CMDLINE_PARAM("min_free_kbytes", set_min_free_kbytes,
+	      "KiB kept free for the reserve, 128..1048576");
+
+static int set_watermark_scale_factor(const char *value)
+{
+	unsigned long factor;
+	if (cmdline_parse_ulong(value, &factor) || factor < 1 || factor > 3000)
+		return -1;
+	mm_set_watermark_scale_factor((unsigned int)factor);
+	return 0;
+}
+CMDLINE_PARAM("watermark_scale_factor", set_watermark_scale_factor,
+	      "gap between watermarks in 1/10000 of a zone, 1..3000");
+
+static int set_page_poison(const char *value)
+{
+	if (value[0] == '1' && value[1] == '\0')
+		mm_set_page_poison(true);
+	else if (value[0] == '0' && value[1] == '\0')
+		mm_set_page_poison(false);
+	else
+		return -1;
+	return 0;
+}
+CMDLINE_PARAM("page_poison", set_page_poison, "1 (on) or 0 (off)");
+
+void mm_setup(void)
+{
+	const struct boot_info *bi = boot_info;
+	int err = mm_init(phys_to_virt_early(bi->memory_map), bi->memory_map_size,
+			  bi->descriptor_size, bi->descriptor_version,
+			  boot_cpu.max_phys_addr_bits, bi->hhdm_offset);
+	if (err)
+		panic("mm: cannot manage memory with this map (error %d, see above)", err);
+	long released = mm_release_os_type(LABYRINTH_MEM_BOOT_INFO);
+	if (released < 0)
+		pr_warn("mm: could not release the loader's boot_info pages (%ld)\n",
+			released);
+	else
+		pr_info("mm: released %ld pages of loader boot_info (the kernel keeps a copy)\n",
+			released);
+}
