@@ -23,55 +23,66 @@ static void problem(struct check_state *c, const char *what,
 		pr_err("mm_check: %s (0x%llx, 0x%llx)\n", what, a, b);
 }
 
-/* Every block on every list: aligned, inside its zone, marked free with its
- * order, whole, linked both ways, not mergeable with its buddy; counts. */
+/* One listed block: aligned, inside its zone, marked free with its order,
+ * whole, on the list of its pageblock's type, not mergeable with its buddy. */
+static void check_free_block(struct check_state *c, struct zone *z,
+			     uint64_t pfn, unsigned int o, int type)
+{
+	struct pglist_data *p = c->p;
+	uint64_t size = 1ULL << o;
+
+	if (pfn & (size - 1))
+		problem(c, "free block unaligned (frame, order)", pfn, o);
+	if (pfn < z->window_start_pfn || pfn + size > z->window_end_pfn)
+		problem(c, "free block outside its zone (frame, order)", pfn, o);
+	uint8_t *st = pfn_state(p, pfn);
+	if (!st || *st != (PFS_FREE | o)) {
+		problem(c, "listed block not marked free (frame, state)", pfn,
+			st ? *st : 0xff);
+		return;
+	}
+	struct mem_section *sec = pfn_to_section(p, pfn);
+	if (pageblock_migratetype(sec, pfn) != type)
+		problem(c, "block on the wrong list for its pageblock (frame, list)",
+			pfn, type);
+	for (uint64_t i = 1; i < size; i++) {
+		uint8_t *t = pfn_state(p, pfn + i);
+		if (!t || *t != PFS_TAIL) {
+			problem(c, "free block overlaps or has holes (frame, bad frame)",
+				pfn, pfn + i);
+			break;
+		}
+	}
+	uint64_t buddy = pfn ^ size;
+	uint8_t *bs = pfn_state(p, buddy);
+	if (o < MAX_ORDER && bs && *bs == (PFS_FREE | o) &&
+	    buddy >= z->window_start_pfn && buddy < z->window_end_pfn &&
+	    (o < PAGEBLOCK_ORDER || pageblock_migratetype(sec, buddy) == type))
+		problem(c, "free buddies left unmerged (frame, buddy)", pfn, buddy);
+}
+
+/* Every list of the zone: links both ways, no loops, counts add up. */
 static void check_free_lists(struct check_state *c, struct zone *z)
 {
 	struct pglist_data *p = c->p;
 	uint64_t pages = 0;
 
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		struct list_head *h = &z->free_area[o].free_list;
 		uint64_t n = 0, limit = z->managed_pages + 1;
-		for (struct list_head *e = h->next; e != h; e = e->next) {
-			uint64_t pfn = pgdat_virt_to_phys(p, e) >> PAGE_SHIFT;
-			uint64_t size = 1ULL << o;
-			if (++n > limit) {
-				problem(c, "free list loops (zone, order)",
-					z - p->node_zones, o);
-				return;
-			}
-			if (e->next->prev != e)
-				problem(c, "broken list link at frame", pfn, o);
-			if (pfn & (size - 1))
-				problem(c, "free block unaligned (frame, order)",
-					pfn, o);
-			if (pfn < z->window_start_pfn ||
-			    pfn + size > z->window_end_pfn)
-				problem(c, "free block outside its zone (frame, order)",
-					pfn, o);
-			uint8_t *st = pfn_state(p, pfn);
-			if (!st || *st != (PFS_FREE | o)) {
-				problem(c, "listed block not marked free (frame, state)",
-					pfn, st ? *st : 0xff);
-				continue;
-			}
-			for (uint64_t i = 1; i < size; i++) {
-				uint8_t *t = pfn_state(p, pfn + i);
-				if (!t || *t != PFS_TAIL) {
-					problem(c, "free block overlaps or has holes (frame, bad frame)",
-						pfn, pfn + i);
-					break;
+		for (int type = 0; type < MIGRATE_TYPES; type++) {
+			struct list_head *h = &z->free_area[o].free_list[type];
+			for (struct list_head *e = h->next; e != h; e = e->next) {
+				uint64_t pfn = pgdat_virt_to_phys(p, e) >> PAGE_SHIFT;
+				if (++n > limit) {
+					problem(c, "free list loops (zone, order)",
+						z - p->node_zones, o);
+					return;
 				}
+				if (e->next->prev != e)
+					problem(c, "broken list link at frame", pfn, o);
+				check_free_block(c, z, pfn, o, type);
+				pages += 1ULL << o;
 			}
-			uint64_t buddy = pfn ^ size;
-			uint8_t *bs = pfn_state(p, buddy);
-			if (o < MAX_ORDER && bs && *bs == (PFS_FREE | o) &&
-			    buddy >= z->window_start_pfn &&
-			    buddy < z->window_end_pfn)
-				problem(c, "free buddies left unmerged (frame, buddy)",
-					pfn, buddy);
-			pages += size;
 		}
 		if (n != z->free_area[o].nr_free)
 			problem(c, "nr_free differs from the list (order, listed)",
@@ -221,7 +232,7 @@ void zoneinfo_show(struct pglist_data *p)
 void meminfo_show(struct pglist_data *p)
 {
 	uint64_t total = 0, free = 0, reserve = 0, in_use = 0, dips = 0,
-		 fails = 0;
+		 fails = 0, highatomic = 0;
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		uint64_t min = z->watermark[WMARK_MIN];
@@ -234,6 +245,7 @@ void meminfo_show(struct pglist_data *p)
 			in_use += min - (z->free_pages > floor ? z->free_pages
 							       : floor);
 		dips += z->reserve_dips;
+		highatomic += z->nr_reserved_highatomic;
 		fails += z->reserve_failures;
 	}
 	pr_info("MemTotal:       %8llu kB\n", (unsigned long long)total * 4);
@@ -246,4 +258,5 @@ void meminfo_show(struct pglist_data *p)
 	pr_info("AtomicResUsed:  %8llu kB\n", (unsigned long long)in_use * 4);
 	pr_info("AtomicResDips:  %8llu\n", (unsigned long long)dips);
 	pr_info("AtomicResFails: %8llu\n", (unsigned long long)fails);
+	pr_info("HighAtomic:     %8llu kB\n", (unsigned long long)highatomic * 4);
 }

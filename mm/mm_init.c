@@ -5,15 +5,12 @@
  * compute the watermarks. Also the kernel's entry point mm_init() and the
  * later release of loader memory. docs/03-buddy-and-gfp.md ("Bring-up").
  */
-#include "mm/page_alloc.h"
+#include "mm/internal.h"
 
 #include "kernel/printk.h"
-#include "kernel/string.h"
 
 struct pglist_data contig_page_data;
 uint64_t mm_direct_map_offset;
-
-void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
 
 #define PFN_UP(x) (((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define SECTION_PFNS (1ULL << PFN_SECTION_SHIFT)
@@ -129,7 +126,7 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 	uint64_t i = (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
 	while (p->sections[i].key)
 		i = (i + 1) & mask;
-	p->sections[i] = (struct mem_section){key, first, end - first, *cursor};
+	p->sections[i] = (struct mem_section){key, first, end - first, *cursor, 0};
 	*cursor += (end - first + 7) & ~7ULL;
 	p->nr_sections++;
 }
@@ -255,7 +252,8 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 		z->name = names[zi];
 		z->zone_pgdat = p;
 		for (int o = 0; o < NR_PAGE_ORDERS; o++)
-			INIT_LIST_HEAD(&z->free_area[o].free_list);
+			for (int t = 0; t < MIGRATE_TYPES; t++)
+				INIT_LIST_HEAD(&z->free_area[o].free_list[t]);
 	}
 	p->node_zones[ZONE_DMA].window_end_pfn = dma >> PAGE_SHIFT;
 	p->node_zones[ZONE_DMA32].window_start_pfn = dma >> PAGE_SHIFT;
@@ -340,10 +338,12 @@ void pgdat_set_page_poison(struct pglist_data *p, bool on)
 			p->page_poison = on;
 		/* Free pages must hold poison before it is checked. */
 		for (int o = 0; on && o < NR_PAGE_ORDERS; o++) {
-			struct list_head *h = &z->free_area[o].free_list;
-			for (struct list_head *e = h->next; e != h; e = e->next)
-				memset((char *)e + sizeof(*e), 0xaa,
-				       (PAGE_SIZE << o) - sizeof(*e));
+			for (int t = 0; t < MIGRATE_TYPES; t++) {
+				struct list_head *h = &z->free_area[o].free_list[t];
+				for (struct list_head *e = h->next; e != h; e = e->next)
+					memset((char *)e + sizeof(*e), 0xaa,
+					       (PAGE_SIZE << o) - sizeof(*e));
+			}
 		}
 		spin_unlock_irqrestore(&z->lock, flags);
 	}

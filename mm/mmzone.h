@@ -20,6 +20,12 @@
 #define NR_PAGE_ORDERS (MAX_ORDER + 1)
 #define SECTION_SHIFT 27 /* 128 MiB, as Linux's x86-64 SPARSEMEM */
 #define PFN_SECTION_SHIFT (SECTION_SHIFT - PAGE_SHIFT)
+#define PAGEBLOCK_ORDER 9 /* 2 MiB: the unit of the highatomic reserve */
+#define PAGEBLOCK_PAGES (1ULL << PAGEBLOCK_ORDER)
+
+/* Which free lists a block lives on (Linux's migrate types, reduced to the
+ * one distinction we need: ordinary, or held for high-order atomic use). */
+enum migratetype { MIGRATE_NORMAL, MIGRATE_HIGHATOMIC, MIGRATE_TYPES };
 
 enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
@@ -41,8 +47,9 @@ struct list_head {
 };
 
 struct free_area {
-	struct list_head free_list; /* free blocks of this order (in the pages) */
-	uint64_t nr_free;           /* how many blocks are on it */
+	/* free blocks of this order, kept in the pages themselves */
+	struct list_head free_list[MIGRATE_TYPES];
+	uint64_t nr_free; /* blocks on both lists */
 };
 
 struct pglist_data;
@@ -62,6 +69,7 @@ struct zone {
 	/* Atomic reserve accounting (shown in meminfo). */
 	uint64_t reserve_dips;     /* successes that went below min */
 	uint64_t reserve_failures; /* reserve-eligible requests that failed */
+	uint64_t nr_reserved_highatomic; /* pages in highatomic pageblocks */
 };
 
 /* One 128 MiB section that contains RAM: its frames' state bytes, covering
@@ -71,6 +79,7 @@ struct mem_section {
 	uint64_t first_pfn; /* frame of frame_state[0] */
 	uint64_t nr_frames;
 	uint8_t *frame_state;
+	uint64_t highatomic; /* bit i: pageblock i of 64 is highatomic */
 };
 
 struct ratelimit_state {
@@ -169,6 +178,12 @@ static inline uint64_t pgdat_virt_to_phys(const struct pglist_data *p,
 					  const void *virt)
 {
 	return (uint64_t)(uintptr_t)virt - p->direct_map_offset;
+}
+
+static inline int pageblock_migratetype(const struct mem_section *s,
+					uint64_t pfn)
+{
+	return (s->highatomic >> ((pfn >> PAGEBLOCK_ORDER) & 63)) & 1;
 }
 
 /* The zone whose address window holds pfn (every pfn has one). */

@@ -5,37 +5,12 @@
  * for atomic callers, and the checks that catch bad frees. The names follow
  * Linux's mm/page_alloc.c; docs/03-buddy-and-gfp.md walks through them.
  */
-#include "mm/page_alloc.h"
+#include "mm/internal.h"
 
 #include "kernel/printk.h"
-#include "kernel/string.h"
-
-#define PAGE_POISON 0xaa /* Linux's PAGE_POISON byte */
 
 /* ---------------------------------------------------------------- helpers */
 
-static inline uint64_t block_pfn(const struct pglist_data *p,
-				 const struct list_head *entry)
-{
-	return pgdat_virt_to_phys(p, entry) >> PAGE_SHIFT;
-}
-
-static inline struct list_head *pfn_entry(const struct pglist_data *p,
-					  uint64_t pfn)
-{
-	return pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
-}
-
-/* A free block's list links live in its first bytes; with poisoning on they
- * must read as poison again once the block leaves the list. */
-static inline void unlink_block(struct pglist_data *p, struct list_head *e)
-{
-	list_del(e);
-	if (p->page_poison)
-		memset(e, PAGE_POISON, sizeof(*e));
-}
-
-bool __ratelimit(struct ratelimit_state *rs);
 bool __ratelimit(struct ratelimit_state *rs)
 {
 	uint64_t now = mm_now_ms();
@@ -86,16 +61,17 @@ bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
 /*
  * rmqueue: takes the smallest free block of at least `order` and splits it,
  * returning the upper halves to the lists, as Linux's __rmqueue_smallest and
- * expand(). Called with the zone lock held. Returns the pfn or 0.
+ * expand(). Only lists of `type`; the halves stay in the block's pageblock,
+ * so they keep its type. Zone lock held. Returns the pfn or 0.
  */
 static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
-			unsigned int order)
+			unsigned int order, int type)
 {
 	for (unsigned int o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &z->free_area[o];
-		if (list_empty(&area->free_list))
+		if (list_empty(&area->free_list[type]))
 			continue;
-		struct list_head *e = area->free_list.next;
+		struct list_head *e = area->free_list[type].next;
 		uint64_t pfn = block_pfn(p, e);
 		uint8_t *st = pfn_state(p, pfn);
 		unlink_block(p, e);
@@ -105,7 +81,7 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 			uint64_t half = 1ULL << o;
 			st[half] = PFS_FREE | o;
 			list_add(pfn_entry(p, pfn + half),
-				 &z->free_area[o].free_list);
+				 &z->free_area[o].free_list[type]);
 			z->free_area[o].nr_free++;
 		}
 		st[0] = PFS_ALLOC | order;
@@ -152,7 +128,15 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
 		if (zone_watermark_ok(z, order, mark, alloc_flags, z->free_pages)) {
-			pfn = rmqueue(p, z, order);
+			/* Non-blocking high-order requests use the highatomic
+			 * pageblocks first and claim a new one when they can. */
+			if (alloc_flags & ALLOC_HIGHATOMIC)
+				pfn = rmqueue(p, z, order, MIGRATE_HIGHATOMIC);
+			if (!pfn) {
+				pfn = rmqueue(p, z, order, MIGRATE_NORMAL);
+				if (pfn && (alloc_flags & ALLOC_HIGHATOMIC))
+					reserve_highatomic_pageblock(p, z, pfn);
+			}
 			if (pfn && z->free_pages < z->watermark[WMARK_MIN])
 				z->reserve_dips++;
 		}
@@ -179,13 +163,16 @@ static int gfp_zone(gfp_t gfp)
 }
 
 /* Linux's gfp_to_alloc_flags, for the slow path. */
-static unsigned int gfp_to_alloc_flags(gfp_t gfp)
+static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 {
 	unsigned int flags = ALLOC_WMARK_MIN;
 	if (gfp & __GFP_HIGH)
 		flags |= ALLOC_MIN_RESERVE;
-	if (!(gfp & __GFP_DIRECT_RECLAIM))
+	if (!(gfp & __GFP_DIRECT_RECLAIM)) {
 		flags |= ALLOC_NON_BLOCK;
+		if (order > 0)
+			flags |= ALLOC_HIGHATOMIC;
+	}
 	return flags;
 }
 
@@ -303,8 +290,12 @@ static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
 		return phys;
 
 	/* Slow path: down to min, or into the reserve if the flags allow. */
-	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
+	unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order);
 	phys = get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+	/* Rather than fail, give the highatomic pageblocks back (Linux does
+	 * this before it gives up after reclaim). */
+	if (!phys && unreserve_highatomic_pageblocks(p, highest))
+		phys = get_page_from_freelist(p, gfp, order, alloc_flags, highest);
 	if (!phys && gfpflags_allow_blocking(gfp))
 		phys = __alloc_pages_direct_reclaim_stub(p, gfp, order,
 							 alloc_flags, highest);
@@ -354,9 +345,8 @@ unsigned long get_zeroed_page(gfp_t gfp)
  * is free, whole, and in the same zone. Zone lock held; sec holds pfn, whose
  * state byte has been checked to be PFS_ALLOC | order.
  */
-static void __free_one_page(struct pglist_data *p, struct zone *z,
-			    struct mem_section *sec, uint64_t pfn,
-			    unsigned int order)
+void __free_one_page(struct pglist_data *p, struct zone *z,
+		     struct mem_section *sec, uint64_t pfn, unsigned int order)
 {
 	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
 	uint64_t end = sec->first_pfn + sec->nr_frames;
@@ -372,6 +362,11 @@ static void __free_one_page(struct pglist_data *p, struct zone *z,
 		    buddy < z->window_start_pfn || buddy >= z->window_end_pfn ||
 		    base[buddy] != (PFS_FREE | order))
 			break;
+		/* A highatomic pageblock never merges with an ordinary one. */
+		if (order >= PAGEBLOCK_ORDER &&
+		    pageblock_migratetype(sec, pfn) !=
+			    pageblock_migratetype(sec, buddy))
+			break;
 		unlink_block(p, pfn_entry(p, buddy));
 		z->free_area[order].nr_free--;
 		base[buddy] = PFS_TAIL;
@@ -379,7 +374,8 @@ static void __free_one_page(struct pglist_data *p, struct zone *z,
 		order++;
 	}
 	base[pfn] = PFS_FREE | order;
-	list_add(pfn_entry(p, pfn), &z->free_area[order].free_list);
+	list_add(pfn_entry(p, pfn),
+		 &z->free_area[order].free_list[pageblock_migratetype(sec, pfn)]);
 	z->free_area[order].nr_free++;
 }
 
@@ -501,7 +497,6 @@ void free_pages(unsigned long addr, unsigned int order)
 }
 
 /* Used by mm_init.c to put initial blocks (state already PFS_ALLOC|order). */
-void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
 void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order)
 {
 	struct zone *z = pfn_to_zone(p, pfn);

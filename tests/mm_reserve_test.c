@@ -237,6 +237,97 @@ static void test_sleeping_alloc_with_irqs_off_reported(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
+static uint64_t free_pages_in_pageblock(uint64_t pb_pfn)
+{
+	uint64_t n = 0;
+	for (uint64_t pfn = pb_pfn; pfn < pb_pfn + PAGEBLOCK_PAGES;) {
+		uint8_t *st = pfn_state(&tn.pgdat, pfn);
+		if (st && (*st & PFS_FREE)) {
+			n += 1ULL << (*st & PFS_ORDER_MASK);
+			pfn += 1ULL << (*st & PFS_ORDER_MASK);
+		} else {
+			pfn++;
+		}
+	}
+	return n;
+}
+
+/* Under pressure an order > 0 atomic request claims its 2 MiB pageblock;
+ * ordinary requests avoid it until they would fail, then it is released. */
+static void test_highatomic_pageblocks(struct ktest *t)
+{
+	static uint64_t snap[MAX_NR_ZONES][NR_PAGE_ORDERS];
+	if (!setup_one_zone(t))
+		return;
+	struct zone *z = &tn.pgdat.node_zones[ZONE_NORMAL];
+	uint64_t low = z->watermark[WMARK_LOW], min = z->watermark[WMARK_MIN];
+	mm_test_snapshot(&tn.pgdat, snap);
+	/* Plenty free: an atomic order-2 request takes the fast path and
+	 * reserves nothing. */
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC, 2);
+	KTEST_EXPECT_NE(t, a, 0);
+	KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, 0);
+	pgdat_free_pages(&tn.pgdat, a, 2);
+
+	/* Down to low: now it goes the slow way and claims its pageblock. */
+	uint64_t early[32];
+	for (unsigned int i = 0; z->free_pages > low; i++) {
+		uint64_t c = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+		KTEST_ASSERT_TRUE(t, c != 0);
+		if (i < 32)
+			early[i] = c;
+	}
+	a = pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC, 2);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	uint64_t pb = (a >> PAGE_SHIFT) & ~(PAGEBLOCK_PAGES - 1);
+	struct mem_section *sec = pfn_to_section(&tn.pgdat, pb);
+	KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, PAGEBLOCK_PAGES);
+	KTEST_EXPECT_EQ(t, pageblock_migratetype(sec, pb), MIGRATE_HIGHATOMIC);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	/* Freed, it stays reserved, and the next atomic request gets it. */
+	pgdat_free_pages(&tn.pgdat, a, 2);
+	uint64_t b = pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC, 2);
+	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) & ~(PAGEBLOCK_PAGES - 1), pb);
+	pgdat_free_pages(&tn.pgdat, b, 2);
+	KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, PAGEBLOCK_PAGES);
+
+	/* Give back 32 pages from far away (the first ones taken). */
+	for (unsigned int i = 0; i < 32; i++) {
+		KTEST_EXPECT_NE(t, (early[i] >> PAGE_SHIFT) & ~(PAGEBLOCK_PAGES - 1), pb);
+		pgdat_free_pages(&tn.pgdat, early[i], 0);
+	}
+	/* Ordinary requests use everything outside it first... */
+	uint64_t outside = z->free_pages - free_pages_in_pageblock(pb);
+	uint64_t taken = 0, inside = 0;
+	ktest_diag(t, "%llu free pages outside the reserved pageblock, %llu inside",
+		   (unsigned long long)outside,
+		   (unsigned long long)free_pages_in_pageblock(pb));
+	KTEST_EXPECT_EQ(t, outside, 32);
+	for (;;) {
+		uint64_t c = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_NOWARN, 0);
+		if (!c)
+			break;
+		taken++;
+		if (((c >> PAGE_SHIFT) & ~(PAGEBLOCK_PAGES - 1)) == pb) {
+			inside++;
+			/* ...and only reach into it once it is given back. */
+			KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, 0);
+			KTEST_EXPECT_GE(t, taken, outside + 1);
+		}
+	}
+	/* Nothing was lost to the reserve: ordinary requests got down to min. */
+	KTEST_EXPECT_EQ(t, taken, low + 32 - min);
+	KTEST_EXPECT_EQ(t, inside, taken - outside);
+	KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, 0);
+	KTEST_EXPECT_EQ(t, pageblock_migratetype(sec, pb), MIGRATE_NORMAL);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	free_everything();
+	/* Everything merged back as at the start. */
+	KTEST_EXPECT_TRUE(t, mm_test_snapshot_equal(&tn.pgdat, snap));
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
 static const struct ktest_case reserve_cases[] = {
 	KTEST_CASE(test_int_sqrt),
 	KTEST_CASE(test_watermarks_256m),
@@ -246,6 +337,7 @@ static const struct ktest_case reserve_cases[] = {
 	KTEST_CASE(test_gfp_high_gets_half_of_min),
 	KTEST_CASE(test_high_order_watermark),
 	KTEST_CASE(test_sleeping_alloc_with_irqs_off_reported),
+	KTEST_CASE(test_highatomic_pageblocks),
 	{0},
 };
 KTEST_SUITE(mm_reserve, reserve_cases);

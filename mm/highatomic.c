@@ -1,0 +1,103 @@
+/*
+ * The highatomic reserve: when memory is short, an order > 0 request that
+ * cannot block claims the whole 2 MiB pageblock its block came from, so later
+ * high-order atomic requests still find contiguous memory however fragmented
+ * the rest becomes. Ordinary requests leave those pageblocks alone until they
+ * would otherwise fail; then the pageblocks are given back. Linux's
+ * reserve_highatomic_pageblock / unreserve_highatomic_pageblock.
+ * docs/03-buddy-and-gfp.md ("Highatomic pageblocks").
+ */
+#include "mm/internal.h"
+
+/* Moves every free block inside the pageblock at `start` to list `type`. */
+static void move_freepages_block(struct pglist_data *p, struct zone *z,
+				 struct mem_section *sec, uint64_t start,
+				 int type)
+{
+	uint64_t first = start > sec->first_pfn ? start : sec->first_pfn;
+	uint64_t end = start + PAGEBLOCK_PAGES;
+	uint64_t span_end = sec->first_pfn + sec->nr_frames;
+	if (end > span_end)
+		end = span_end;
+	for (uint64_t pfn = first; pfn < end;) {
+		uint8_t s = sec->frame_state[pfn - sec->first_pfn];
+		if (!(s & PFS_FREE)) {
+			pfn++;
+			continue;
+		}
+		unsigned int o = s & PFS_ORDER_MASK;
+		struct list_head *e = pfn_entry(p, pfn);
+		list_del(e);
+		list_add(e, &z->free_area[o].free_list[type]);
+		pfn += 1ULL << o;
+	}
+}
+
+void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
+				  uint64_t pfn)
+{
+	/* At most about 1% of the zone, plus one pageblock (Linux's cap). */
+	uint64_t cap = z->managed_pages / 100 + PAGEBLOCK_PAGES;
+	uint64_t start = pfn & ~(PAGEBLOCK_PAGES - 1);
+	struct mem_section *sec = pfn_to_section(p, pfn);
+
+	if (z->nr_reserved_highatomic + PAGEBLOCK_PAGES > cap ||
+	    pageblock_migratetype(sec, pfn) == MIGRATE_HIGHATOMIC ||
+	    start < z->window_start_pfn ||
+	    start + PAGEBLOCK_PAGES > z->window_end_pfn)
+		return;
+	sec->highatomic |= 1ULL << ((pfn >> PAGEBLOCK_ORDER) & 63);
+	z->nr_reserved_highatomic += PAGEBLOCK_PAGES;
+	move_freepages_block(p, z, sec, start, MIGRATE_HIGHATOMIC);
+}
+
+/*
+ * Gives every highatomic pageblock of the zones up to `highest` back to
+ * ordinary use. Their free blocks are freed again so that they merge with
+ * ordinary neighbours they were kept apart from. Returns true if any was.
+ */
+bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
+{
+	bool any = false;
+	for (int zi = highest; zi >= 0; zi--) {
+		struct zone *z = &p->node_zones[zi];
+		unsigned long flags;
+		if (!z->nr_reserved_highatomic)
+			continue;
+		spin_lock_irqsave(&z->lock, flags);
+		for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
+			struct mem_section *sec = &p->sections[i];
+			for (unsigned int b = 0; sec->key && b < 64; b++) {
+				uint64_t start = ((sec->key - 1) << PFN_SECTION_SHIFT) +
+						 ((uint64_t)b << PAGEBLOCK_ORDER);
+				if (!(sec->highatomic & (1ULL << b)) ||
+				    start < z->window_start_pfn ||
+				    start >= z->window_end_pfn)
+					continue;
+				sec->highatomic &= ~(1ULL << b);
+				z->nr_reserved_highatomic -= PAGEBLOCK_PAGES;
+				any = true;
+				uint64_t first = start > sec->first_pfn ? start : sec->first_pfn;
+				uint64_t end = start + PAGEBLOCK_PAGES;
+				if (end > sec->first_pfn + sec->nr_frames)
+					end = sec->first_pfn + sec->nr_frames;
+				for (uint64_t pfn = first; pfn < end;) {
+					uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
+					if (!(*st & PFS_FREE)) {
+						pfn++;
+						continue;
+					}
+					unsigned int o = *st & PFS_ORDER_MASK;
+					unlink_block(p, pfn_entry(p, pfn));
+					z->free_area[o].nr_free--;
+					z->free_pages -= 1ULL << o;
+					*st = PFS_ALLOC | o;
+					__free_one_page(p, z, sec, pfn, o);
+					pfn += 1ULL << o;
+				}
+			}
+		}
+		spin_unlock_irqrestore(&z->lock, flags);
+	}
+	return any;
+}

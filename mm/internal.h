@@ -1,0 +1,52 @@
+/*
+ * Helpers shared by the allocator's own files (page_alloc.c, mm_init.c,
+ * highatomic.c, mm_debug.c) and nobody else, like Linux's mm/internal.h.
+ * docs/03-buddy-and-gfp.md explains the structures they work on.
+ */
+#ifndef LABYRINTH_MM_INTERNAL_H
+#define LABYRINTH_MM_INTERNAL_H
+
+#include "kernel/string.h"
+#include "mm/page_alloc.h"
+
+#define PAGE_POISON 0xaa /* Linux's PAGE_POISON byte */
+
+/* Internal ALLOC_ flag: an order > 0 request that cannot block may use, and
+ * claim, highatomic pageblocks (Linux's ALLOC_HIGHATOMIC). */
+#define ALLOC_HIGHATOMIC 0x40
+
+static inline uint64_t block_pfn(const struct pglist_data *p,
+				 const struct list_head *entry)
+{
+	return pgdat_virt_to_phys(p, entry) >> PAGE_SHIFT;
+}
+
+static inline struct list_head *pfn_entry(const struct pglist_data *p,
+					  uint64_t pfn)
+{
+	return pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
+}
+
+/* A free block's list links live in its first bytes; with poisoning on they
+ * must read as poison again once the block leaves its list. */
+static inline void unlink_block(struct pglist_data *p, struct list_head *e)
+{
+	list_del(e);
+	if (p->page_poison)
+		memset(e, PAGE_POISON, sizeof(*e));
+}
+
+/* page_alloc.c: puts a block whose state byte is PFS_ALLOC|order back on the
+ * free lists, merging it with free buddies. Zone lock held. */
+void __free_one_page(struct pglist_data *p, struct zone *z,
+		     struct mem_section *sec, uint64_t pfn, unsigned int order);
+/* The same, taking the zone lock (used at bring-up). */
+void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
+bool __ratelimit(struct ratelimit_state *rs);
+
+/* highatomic.c. Zone lock held for reserve; unreserve takes the locks. */
+void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
+				  uint64_t pfn);
+bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest);
+
+#endif
