@@ -69,6 +69,7 @@ void memmap_reset(struct memmap *mm, unsigned int maxphyaddr)
 {
 	mm->maxphyaddr = maxphyaddr;
 	mm->nr_entries = 0;
+	mm->nr_seen = 0;
 	mm->nr_dropped = 0;
 	mm->nr_released = 0;
 	mm->nr_usable = 0;
@@ -81,7 +82,7 @@ void memmap_reset(struct memmap *mm, unsigned int maxphyaddr)
 int memmap_add(struct memmap *mm, uint32_t type, uint64_t phys_start,
 	       uint64_t num_pages, uint64_t attribute)
 {
-	unsigned int index = mm->nr_entries + mm->nr_dropped;
+	unsigned int index = mm->nr_seen++; /* the firmware's numbering */
 
 	if (num_pages == 0)
 		return MEMMAP_OK; /* nothing claimed, nothing to keep */

@@ -89,7 +89,8 @@ enum memmap_error {
 
 struct memmap {
 	unsigned int maxphyaddr;
-	unsigned int nr_entries;
+	unsigned int nr_entries;   /* kept (non-empty, sane) descriptors */
+	unsigned int nr_seen;      /* every descriptor added, for numbering */
 	struct memmap_entry entries[MEMMAP_MAX_ENTRIES];
 	unsigned int nr_dropped;   /* overflowing or past MAXPHYADDR */
 	unsigned int nr_released;  /* OS-defined types given back */

@@ -246,6 +246,7 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	p->watermark_scale_factor = 10;
 	p->alloc_fail_rs.interval_ms = 10000;
 	p->bad_free_rs.interval_ms = 0; /* every bad free is worth a line */
+	p->sleep_bug_rs.interval_ms = 10000;
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		spin_lock_init(&z->lock);

@@ -109,6 +109,7 @@ struct pglist_data {
 
 	struct ratelimit_state alloc_fail_rs;
 	struct ratelimit_state bad_free_rs;
+	struct ratelimit_state sleep_bug_rs; /* sleeping request, irqs off */
 	uint64_t bad_frees;
 	uint64_t poison_errors;
 };

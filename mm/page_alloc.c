@@ -190,51 +190,6 @@ static uint64_t __alloc_pages_direct_reclaim_stub(struct pglist_data *p,
 	return get_page_from_freelist(p, gfp, order, alloc_flags, highest);
 }
 
-void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size)
-{
-	static const struct { gfp_t mask; const char *name; } names[] = {
-		{GFP_KERNEL, "GFP_KERNEL"}, {GFP_ATOMIC, "GFP_ATOMIC"},
-		{GFP_NOWAIT, "GFP_NOWAIT"}, {__GFP_DMA, "__GFP_DMA"},
-		{__GFP_DMA32, "__GFP_DMA32"}, {__GFP_HIGH, "__GFP_HIGH"},
-		{__GFP_IO, "__GFP_IO"}, {__GFP_FS, "__GFP_FS"},
-		{__GFP_ZERO, "__GFP_ZERO"},
-		{__GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM"},
-		{__GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM"},
-		{__GFP_NOWARN, "__GFP_NOWARN"}, {__GFP_NOFAIL, "__GFP_NOFAIL"},
-	};
-	unsigned long len = 0;
-	gfp_t left = gfp;
-
-	if (!size)
-		return;
-	buf[0] = '\0';
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((left & names[i].mask) != names[i].mask)
-			continue;
-		left &= ~names[i].mask;
-		for (const char *s = len ? "|" : ""; *s && len + 1 < size; s++)
-			buf[len++] = *s;
-		for (const char *s = names[i].name; *s && len + 1 < size; s++)
-			buf[len++] = *s;
-	}
-	if (left || gfp == 0) {
-		static const char hex[] = "0123456789abcdef";
-		char tmp[16];
-		int n = 0;
-		do {
-			tmp[n++] = hex[left & 0xf];
-			left >>= 4;
-		} while (left);
-		if (len && len + 1 < size)
-			buf[len++] = '|';
-		for (const char *s = "0x"; *s && len + 1 < size; s++)
-			buf[len++] = *s;
-		while (n && len + 1 < size)
-			buf[len++] = tmp[--n];
-	}
-	buf[len] = '\0';
-}
-
 static void warn_alloc(struct pglist_data *p, gfp_t gfp, unsigned int order,
 		       void *caller)
 {
@@ -278,8 +233,9 @@ static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
 		return 0;
 	if ((gfp & __GFP_DIRECT_RECLAIM) && irqs_disabled()) {
 		gfp_flags_name(gfp, names, sizeof(names));
-		pr_err("BUG: sleeping allocation mode:0x%x(%s) with interrupts disabled, caller %p; treated as non-blocking\n",
-		       gfp, names, caller);
+		if (__ratelimit(&p->sleep_bug_rs))
+			pr_err("BUG: sleeping allocation mode:0x%x(%s) with interrupts disabled, caller %p; treated as non-blocking\n",
+			       gfp, names, caller);
 		gfp &= ~__GFP_DIRECT_RECLAIM;
 	}
 	int highest = gfp_zone(gfp);

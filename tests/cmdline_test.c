@@ -26,9 +26,9 @@ static int set_name(const char *v)
 	return 0;
 }
 
-static const struct cmdline_param level = {"level", set_level, "0..9"};
-static const struct cmdline_param name = {"name", set_name, "a word"};
-static const struct cmdline_param *const params[] = {&level, &name};
+static const struct cmdline_param level = { "level", set_level, "0..9" };
+static const struct cmdline_param name = { "name", set_name, "a word" };
+static const struct cmdline_param *const params[] = { &level, &name };
 
 /* Parses `text` with the console silenced; returns words rejected. */
 static int parse(const char *text, char *log, size_t logsize)
@@ -60,11 +60,13 @@ static int contains(const char *hay, const char *needle)
 static void test_known_options(struct ktest *t)
 {
 	char log[256];
-	KTEST_EXPECT_EQ(t, parse("  level=7   name=alpha ", log, sizeof(log)), 0);
+	KTEST_EXPECT_EQ(t, parse("  level=7   name=alpha ", log, sizeof(log)),
+			0);
 	KTEST_EXPECT_EQ(t, seen_level, 7);
 	KTEST_EXPECT_STREQ(t, seen_name, "alpha");
 	KTEST_EXPECT_STREQ(t, log, "");
-	KTEST_EXPECT_EQ(t, parse("level=0x0a", log, sizeof(log)), 1); /* 10 > 9 */
+	KTEST_EXPECT_EQ(t, parse("level=0x0a", log, sizeof(log)),
+			1); /* 10 > 9 */
 	KTEST_EXPECT_EQ(t, parse("", log, sizeof(log)), 0);
 }
 
@@ -88,8 +90,11 @@ static void test_malformed_words_named(struct ktest *t)
 static void test_invalid_value_named(struct ktest *t)
 {
 	char log[256];
-	KTEST_EXPECT_EQ(t, parse("level=12 level=x level=", log, sizeof(log)), 3);
-	KTEST_EXPECT_TRUE(t, contains(log, "invalid value in 'level=12' ignored (level: 0..9)"));
+	KTEST_EXPECT_EQ(t, parse("level=12 level=x level=", log, sizeof(log)),
+			3);
+	KTEST_EXPECT_TRUE(
+	    t,
+	    contains(log, "invalid value in 'level=12' ignored (level: 0..9)"));
 	KTEST_EXPECT_TRUE(t, contains(log, "invalid value in 'level=x'"));
 	KTEST_EXPECT_EQ(t, seen_calls, 3);
 }
@@ -112,6 +117,6 @@ static const struct ktest_case cmdline_cases[] = {
 	KTEST_CASE(test_malformed_words_named),
 	KTEST_CASE(test_invalid_value_named),
 	KTEST_CASE(test_parse_ulong),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE(cmdline, cmdline_cases);

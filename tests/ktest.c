@@ -103,7 +103,7 @@ static int run_suite(const struct ktest_suite *s, int number)
 	ktest_printf("    # Subtest: %s\n", s->name);
 	ktest_printf("    1..%d\n", ncases);
 	for (int i = 0; i < ncases; i++) {
-		struct ktest t = {s->cases[i].name, false, NULL};
+		struct ktest t = { s->cases[i].name, false, NULL };
 		s->cases[i].run(&t);
 		if (t.failed) {
 			failed++;
@@ -117,8 +117,8 @@ static int run_suite(const struct ktest_suite *s, int number)
 			ktest_printf("    ok %d %s\n", i + 1, t.case_name);
 		}
 	}
-	ktest_printf("# %s: pass:%d fail:%d skip:%d total:%d\n", s->name, passed,
-		     failed, skipped, ncases);
+	ktest_printf("# %s: pass:%d fail:%d skip:%d total:%d\n", s->name,
+		     passed, failed, skipped, ncases);
 	ktest_printf("%s %d %s\n", failed ? "not ok" : "ok", number, s->name);
 	return failed;
 }
@@ -129,13 +129,15 @@ int ktest_run(const char *filter, bool on_target)
 	int nsuites = 0, number = 0, failed = 0;
 
 	for (p = __start_ktest_suites; p < __stop_ktest_suites; p++)
-		if (runs_here(*p, on_target) && filter_matches(filter, (*p)->name))
+		if (runs_here(*p, on_target) &&
+		    filter_matches(filter, (*p)->name))
 			nsuites++;
 
 	ktest_printf("KTAP version 1\n");
 	ktest_printf("1..%d\n", nsuites);
 	for (p = __start_ktest_suites; p < __stop_ktest_suites; p++) {
-		if (!runs_here(*p, on_target) || !filter_matches(filter, (*p)->name))
+		if (!runs_here(*p, on_target) ||
+		    !filter_matches(filter, (*p)->name))
 			continue;
 		failed += run_suite(*p, ++number);
 	}

@@ -39,20 +39,25 @@ enum ktest_where {
 
 struct ktest_suite {
 	const char *name;
-	const struct ktest_case *cases; /* terminated by an entry with name NULL */
+	const struct ktest_case
+	    *cases; /* terminated by an entry with name NULL */
 	enum ktest_where where;
 };
 
-#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_CASE(fn)  \
+	{               \
+#fn, fn \
+	}
 
-#define KTEST_SUITE_WHERE(suite_name, case_array, where_)                      \
-	static const struct ktest_suite ktest_suite_##suite_name = {           \
-		#suite_name, case_array, where_};                        \
-	static const struct ktest_suite *const ktest_ptr_##suite_name          \
-		__attribute__((used, section("ktest_suites"), aligned(8))) =   \
-			&ktest_suite_##suite_name
+#define KTEST_SUITE_WHERE(suite_name, case_array, where_)                \
+	static const struct ktest_suite ktest_suite_##suite_name = {     \
+		#suite_name, case_array, where_                          \
+	};                                                               \
+	static const struct ktest_suite *const ktest_ptr_##suite_name    \
+	    __attribute__((used, section("ktest_suites"), aligned(8))) = \
+		&ktest_suite_##suite_name
 
-#define KTEST_SUITE(suite_name, case_array)                                    \
+#define KTEST_SUITE(suite_name, case_array) \
 	KTEST_SUITE_WHERE(suite_name, case_array, KTEST_ANYWHERE)
 
 /* Provided by the platform: host_main.c prints to stdout, the kernel to COM1. */
@@ -64,7 +69,7 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
 /* A "# ..." diagnostic line inside the current case (numbers, context). */
 void ktest_diag(struct ktest *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void ktest_skip(struct ktest *t, const char *reason);
 
 /*
@@ -73,8 +78,8 @@ void ktest_skip(struct ktest *t, const char *reason);
  * Values are compared as long long / unsigned long long so that every integer
  * type and pointer prints usefully.
  */
-#define KTEST_EXPECT_TRUE(t, cond)                                             \
-	((cond) ? (void)0                                                      \
+#define KTEST_EXPECT_TRUE(t, cond) \
+	((cond) ? (void)0          \
 		: ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond))
 #define KTEST_EXPECT_FALSE(t, cond) KTEST_EXPECT_TRUE(t, !(cond))
 
@@ -104,13 +109,13 @@ int ktest_strcmp(const char *a, const char *b);
 				   #b, ktest_sa_, ktest_sb_);                  \
 	} while (0)
 
-#define KTEST_ASSERT_TRUE(t, cond)                                             \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			ktest_fail(t, __FILE__, __LINE__, "assertion %s",      \
-				   #cond);                                     \
-			return;                                                \
-		}                                                              \
+#define KTEST_ASSERT_TRUE(t, cond)                                        \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			ktest_fail(t, __FILE__, __LINE__, "assertion %s", \
+				   #cond);                                \
+			return;                                           \
+		}                                                         \
 	} while (0)
 
 /* Runs every suite whose name is in `filter` ("all" or "a,b,c") that may run

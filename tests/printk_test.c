@@ -17,11 +17,11 @@ static const char *fmt(char *buf, size_t size, const char *f, ...)
 	return buf;
 }
 
-#define CHECK(t, expected, ...)                                                \
-	do {                                                                   \
-		char buf_[128];                                                \
-		KTEST_EXPECT_STREQ(t, fmt(buf_, sizeof(buf_), __VA_ARGS__),    \
-				   expected);                                  \
+#define CHECK(t, expected, ...)                                             \
+	do {                                                                \
+		char buf_[128];                                             \
+		KTEST_EXPECT_STREQ(t, fmt(buf_, sizeof(buf_), __VA_ARGS__), \
+				   expected);                               \
 	} while (0)
 
 static void test_integers(struct ktest *t)
@@ -84,7 +84,8 @@ static void test_levels_and_capture(struct ktest *t)
 {
 	char cap[64];
 	int saved = console_loglevel;
-	console_loglevel = 0; /* nothing reaches the console, capture sees all */
+	console_loglevel =
+	    0; /* nothing reaches the console, capture sees all */
 	printk_capture_start(cap, sizeof(cap));
 	pr_err("bad %s\n", "thing");
 	pr_debug("d%d\n", 7);
@@ -100,6 +101,6 @@ static const struct ktest_case printk_cases[] = {
 	KTEST_CASE(test_strings_chars_pointers),
 	KTEST_CASE(test_truncation),
 	KTEST_CASE(test_levels_and_capture),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE(printk, printk_cases);

@@ -4,6 +4,9 @@
 # failing case is named with the path of its log, and the last line is
 # "N passed, N failed" over host and target cases together.
 #
+# The libFuzzer targets (tests/fuzz/) also run for FUZZ_SMOKE_SECONDS each
+# (default 20) with the host suites; each target counts as one case.
+#
 # Usage: tests/run-tests.sh [--host-only | --matrix-only] [--only NAME[,NAME]]
 # Expects the build to be done (make test does it). See docs/01-boot.md.
 set -uo pipefail
@@ -25,7 +28,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-rm -rf "$out/host" "$out/matrix"
+rm -rf "$out/host" "$out/matrix" "$out/fuzz"
 mkdir -p "$out"
 
 # Writes <dir>/result ("passed N", "failed N") and <dir>/failures from a
@@ -63,6 +66,24 @@ trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
 log_has() { grep -qF -- "$2" <(tr -d '\r' <"$1"); }
 
 # Boots one matrix configuration and scores it.
+# Runs each fuzz target briefly from its corpus; a crash is one failure.
+run_fuzz() {
+	local dir=$out/fuzz t p=0 f=0
+	mkdir -p "$dir"
+	: >"$dir/failures"
+	for t in fuzz_memmap fuzz_alloc; do
+		if (cd "$build/fuzz" && "./$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-20}" \
+			-artifact_prefix="$t-" "$t.corpus" >"$dir/$t.log" 2>&1); then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			echo "fuzz: $t found a failing input (log: ${dir#"$top"/}/$t.log)" >>"$dir/failures"
+		fi
+	done
+	echo "$p $f 0" >"$dir/counts"
+	echo "fuzz targets: $p passed, $f failed"
+}
+
 run_config() { # name options cmdline kernel expect
 	local name=$1 opts=$2 cmdline=$3 kernel=$4 expect=$5
 	local dir=$out/matrix/$name log=$out/matrix/$name/serial.log
@@ -155,6 +176,7 @@ if [ $do_host = 1 ]; then
 	run_host
 	read -r p f s <"$out/host/counts"
 	echo "host suites: $p passed, $f failed"
+	run_fuzz
 fi
 [ $do_matrix = 1 ] && { echo "boot matrix ($conf):"; run_matrix; }
 

@@ -55,7 +55,9 @@ int main(int argc, char **argv)
 	unsigned char *copy = malloc(size);
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)good;
 	if (size < sizeof(*eh) || eh->e_phnum < 2) {
-		fprintf(stderr, "make-bad-elf: %s does not look like our kernel\n", argv[1]);
+		fprintf(stderr,
+			"make-bad-elf: %s does not look like our kernel\n",
+			argv[1]);
 		return 2;
 	}
 	Elf64_Phdr *ph;

@@ -33,7 +33,8 @@ static uint32_t type_of(uint64_t phys)
 {
 	for (uint64_t i = 0; i < desc_count(); i++) {
 		const struct efi_desc *d = desc_at(i);
-		if (phys >= d->phys_start && phys < d->phys_start + d->num_pages * 4096)
+		if (phys >= d->phys_start &&
+		    phys < d->phys_start + d->num_pages * 4096)
 			return d->type;
 	}
 	return ~0u;
@@ -54,7 +55,9 @@ static void test_memory_map_shape(struct ktest *t)
 	KTEST_EXPECT_GE(t, boot_info->descriptor_size, 40);
 	KTEST_EXPECT_EQ(t, boot_info->descriptor_size % 8, 0);
 	KTEST_EXPECT_EQ(t, boot_info->descriptor_version, 1);
-	KTEST_EXPECT_EQ(t, boot_info->memory_map_size % boot_info->descriptor_size, 0);
+	KTEST_EXPECT_EQ(t,
+			boot_info->memory_map_size % boot_info->descriptor_size,
+			0);
 	KTEST_EXPECT_GT(t, desc_count(), 4);
 	ktest_diag(t, "descriptors=%lu descriptor_size=%lu", desc_count(),
 		   boot_info->descriptor_size);
@@ -65,7 +68,8 @@ static void test_memory_map_entries_aligned(struct ktest *t)
 	for (uint64_t i = 0; i < desc_count(); i++) {
 		const struct efi_desc *d = desc_at(i);
 		KTEST_EXPECT_EQ(t, d->phys_start % 4096, 0);
-		KTEST_EXPECT_LE(t, d->num_pages, (~0ULL - d->phys_start) / 4096);
+		KTEST_EXPECT_LE(t, d->num_pages,
+				(~0ULL - d->phys_start) / 4096);
 	}
 }
 
@@ -74,15 +78,21 @@ static void test_loader_memory_is_tagged(struct ktest *t)
 {
 	const struct boot_info *bi = boot_info;
 	KTEST_EXPECT_EQ(t, type_of(bi->kernel_phys_base), LABYRINTH_MEM_KERNEL);
-	KTEST_EXPECT_EQ(t, type_of(bi->kernel_phys_base + bi->kernel_phys_size - 1),
+	KTEST_EXPECT_EQ(t,
+			type_of(bi->kernel_phys_base + bi->kernel_phys_size -
+				1),
 			LABYRINTH_MEM_KERNEL);
-	KTEST_EXPECT_EQ(t, type_of(bi->page_table_root), LABYRINTH_MEM_PAGE_TABLES);
-	KTEST_EXPECT_EQ(t, type_of(read_cr3() & ~0xfffULL), LABYRINTH_MEM_PAGE_TABLES);
-	KTEST_EXPECT_EQ(t, type_of(boot_info_loader_phys), LABYRINTH_MEM_BOOT_INFO);
+	KTEST_EXPECT_EQ(t, type_of(bi->page_table_root),
+			LABYRINTH_MEM_PAGE_TABLES);
+	KTEST_EXPECT_EQ(t, type_of(read_cr3() & ~0xfffULL),
+			LABYRINTH_MEM_PAGE_TABLES);
+	KTEST_EXPECT_EQ(t, type_of(boot_info_loader_phys),
+			LABYRINTH_MEM_BOOT_INFO);
 	/* The kernel's copies of the map and cmdline live in its own image. */
 	KTEST_EXPECT_EQ(t, type_of(bi->memory_map), LABYRINTH_MEM_KERNEL);
 	KTEST_EXPECT_EQ(t, type_of(bi->cmdline), LABYRINTH_MEM_KERNEL);
-	KTEST_EXPECT_EQ(t, type_of(bi->boot_stack_phys), LABYRINTH_MEM_BOOT_STACK);
+	KTEST_EXPECT_EQ(t, type_of(bi->boot_stack_phys),
+			LABYRINTH_MEM_BOOT_STACK);
 }
 
 /* These tests only run because the cmdline said ktest=..., so that word
@@ -93,7 +103,8 @@ static void test_cmdline(struct ktest *t)
 	int found = 0;
 	KTEST_EXPECT_EQ(t, strlen(cmdline), boot_info->cmdline_len);
 	for (const char *p = cmdline; *p; p++)
-		if ((p == cmdline || p[-1] == ' ') && strncmp(p, "ktest=", 6) == 0)
+		if ((p == cmdline || p[-1] == ' ') &&
+		    strncmp(p, "ktest=", 6) == 0)
 			found = 1;
 	KTEST_EXPECT_TRUE(t, found);
 }
@@ -140,25 +151,27 @@ static uint64_t leaf_entry(uint64_t virt)
 static void test_kernel_is_wx(struct ktest *t)
 {
 	extern const char __text_start[], __rodata_start[], __data_start[],
-		__bss_start[];
+	    __bss_start[];
 	uint64_t text = leaf_entry((uint64_t)__text_start);
 	uint64_t ro = leaf_entry((uint64_t)__rodata_start);
 	uint64_t data = leaf_entry((uint64_t)__data_start);
 	uint64_t bss = leaf_entry((uint64_t)__bss_start);
 	KTEST_ASSERT_TRUE(t, text && ro && data && bss);
-	KTEST_EXPECT_EQ(t, text & (PTE_W | PTE_NX), 0);   /* R X */
+	KTEST_EXPECT_EQ(t, text & (PTE_W | PTE_NX), 0);	   /* R X */
 	KTEST_EXPECT_EQ(t, ro & (PTE_W | PTE_NX), PTE_NX); /* R   */
 	KTEST_EXPECT_EQ(t, data & (PTE_W | PTE_NX), PTE_W | PTE_NX);
 	KTEST_EXPECT_EQ(t, bss & (PTE_W | PTE_NX), PTE_W | PTE_NX);
 	/* The kernel's physical placement is what boot_info says. */
-	KTEST_EXPECT_EQ(t, text & 0x000ffffffffff000ULL, boot_info->kernel_phys_base);
+	KTEST_EXPECT_EQ(t, text & 0x000ffffffffff000ULL,
+			boot_info->kernel_phys_base);
 }
 
 static void test_direct_map(struct ktest *t)
 {
 	extern const char __text_start[];
 	/* The same physical bytes through the direct map and the kernel map. */
-	const uint8_t *via_hhdm = phys_to_virt_early(boot_info->kernel_phys_base);
+	const uint8_t *via_hhdm =
+	    phys_to_virt_early(boot_info->kernel_phys_base);
 	KTEST_EXPECT_EQ(t, memcmp(via_hhdm, __text_start, 256), 0);
 	uint64_t e = leaf_entry(HHDM_OFFSET + boot_info->kernel_phys_base);
 	KTEST_EXPECT_EQ(t, e & PTE_NX, PTE_NX);
@@ -166,7 +179,9 @@ static void test_direct_map(struct ktest *t)
 	for (uint64_t i = 0; i < desc_count(); i++) {
 		const struct efi_desc *d = desc_at(i);
 		if (d->type == 7 || d->type == 4 || d->type >= 0x80000000u)
-			KTEST_EXPECT_NE(t, leaf_entry(HHDM_OFFSET + d->phys_start), 0);
+			KTEST_EXPECT_NE(t,
+					leaf_entry(HHDM_OFFSET + d->phys_start),
+					0);
 	}
 }
 
@@ -182,7 +197,8 @@ static void test_boot_stack_guard(struct ktest *t)
 {
 	KTEST_EXPECT_NE(t, leaf_entry(BOOT_STACK_TOP - 4096), 0);
 	KTEST_EXPECT_NE(t, leaf_entry(BOOT_STACK_TOP - BOOT_STACK_SIZE), 0);
-	KTEST_EXPECT_EQ(t, leaf_entry(BOOT_STACK_TOP - BOOT_STACK_SIZE - 4096), 0);
+	KTEST_EXPECT_EQ(t, leaf_entry(BOOT_STACK_TOP - BOOT_STACK_SIZE - 4096),
+			0);
 }
 
 static const struct ktest_case bootinfo_cases[] = {
@@ -196,6 +212,6 @@ static const struct ktest_case bootinfo_cases[] = {
 	KTEST_CASE(test_direct_map),
 	KTEST_CASE(test_identity_map_dropped),
 	KTEST_CASE(test_boot_stack_guard),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE_WHERE(bootinfo, bootinfo_cases, KTEST_TARGET_ONLY);

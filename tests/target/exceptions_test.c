@@ -31,7 +31,8 @@ static void test_invalid_opcode(struct ktest *t)
 			 "1: ud2\n\t"
 			 "2:\n\t" EXTABLE("1b", "2b")
 			 : "=r"(insn));
-	KTEST_ASSERT_TRUE(t, last_fixed_exception.count == fixed_count_before + 1);
+	KTEST_ASSERT_TRUE(t,
+			  last_fixed_exception.count == fixed_count_before + 1);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.vector, 6);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.rip, insn);
 }
@@ -49,7 +50,8 @@ static void test_divide_error(struct ktest *t)
 			 : "=r"(insn)
 			 :
 			 : "rax", "rcx", "rdx");
-	KTEST_ASSERT_TRUE(t, last_fixed_exception.count == fixed_count_before + 1);
+	KTEST_ASSERT_TRUE(t,
+			  last_fixed_exception.count == fixed_count_before + 1);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.vector, 0);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.rip, insn);
 }
@@ -67,7 +69,8 @@ static void test_write_to_kernel_text(struct ktest *t)
 			 : "=&r"(insn)
 			 : "r"(target)
 			 : "memory");
-	KTEST_ASSERT_TRUE(t, last_fixed_exception.count == fixed_count_before + 1);
+	KTEST_ASSERT_TRUE(t,
+			  last_fixed_exception.count == fixed_count_before + 1);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.vector, 14);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.rip, insn);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.cr2, (uint64_t)target);
@@ -87,16 +90,18 @@ static void test_null_dereference(struct ktest *t)
 			 : "=&r"(insn), "+r"(value)
 			 : "r"(0UL)
 			 : "memory");
-	KTEST_ASSERT_TRUE(t, last_fixed_exception.count == fixed_count_before + 1);
+	KTEST_ASSERT_TRUE(t,
+			  last_fixed_exception.count == fixed_count_before + 1);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.vector, 14);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.rip, insn);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.cr2, 0);
-	KTEST_EXPECT_EQ(t, last_fixed_exception.error_code & 1, 0); /* not present */
+	KTEST_EXPECT_EQ(t, last_fixed_exception.error_code & 1,
+			0); /* not present */
 	KTEST_EXPECT_EQ(t, value, 0x1234);
 }
 
 /* NX: a jump into a data page faults on the instruction fetch. */
-uint8_t nx_test_target[16] = {0xc3};
+uint8_t nx_test_target[16] = { 0xc3 };
 static void test_execute_data(struct ktest *t)
 {
 	arm();
@@ -105,7 +110,8 @@ static void test_execute_data(struct ktest *t)
 			 :
 			 : "r"(nx_test_target)
 			 : "memory");
-	KTEST_ASSERT_TRUE(t, last_fixed_exception.count == fixed_count_before + 1);
+	KTEST_ASSERT_TRUE(t,
+			  last_fixed_exception.count == fixed_count_before + 1);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.vector, 14);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.rip, (uint64_t)nx_test_target);
 	KTEST_EXPECT_EQ(t, last_fixed_exception.error_code & 0x10, 0x10);
@@ -121,7 +127,8 @@ static void test_symbol_lookup(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, ksym_lookup(0x1000, &off) == NULL);
 }
 
-static void __attribute__((noinline)) backtrace_from_here(char *buf, size_t size)
+static void __attribute__((noinline))
+backtrace_from_here(char *buf, size_t size)
 {
 	int saved = console_loglevel;
 	console_loglevel = 0; /* keep the trace out of the KTAP stream */
@@ -159,6 +166,6 @@ static const struct ktest_case exception_cases[] = {
 	KTEST_CASE(test_execute_data),
 	KTEST_CASE(test_symbol_lookup),
 	KTEST_CASE(test_backtrace_names_callers),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE_WHERE(exceptions, exception_cases, KTEST_TARGET_ONLY);

@@ -27,9 +27,9 @@ static void test_mm_check_clean_at_boot(struct ktest *t)
 /* One block from each populated zone, honouring the zone's limits. */
 static void test_each_zone_gives_ram(struct ktest *t)
 {
-	static const gfp_t zone_gfp[MAX_NR_ZONES] = {GFP_KERNEL | __GFP_DMA,
-						     GFP_KERNEL | __GFP_DMA32,
-						     GFP_KERNEL};
+	static const gfp_t zone_gfp[MAX_NR_ZONES] = { GFP_KERNEL | __GFP_DMA,
+						      GFP_KERNEL | __GFP_DMA32,
+						      GFP_KERNEL };
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		const struct zone *zone = &contig_page_data.node_zones[z];
 		if (!zone->managed_pages)
@@ -74,8 +74,10 @@ static void test_exhaust_and_refill(struct ktest *t)
 				high++;
 		}
 	}
-	ktest_diag(t, "took %lu pages in %lu blocks (%lu blocks above 4 GiB), %lu of %lu free pages left",
-		   taken, blocks, high, free_pages_now(), before);
+	ktest_diag(
+	    t,
+	    "took %lu pages in %lu blocks (%lu blocks above 4 GiB), %lu of %lu free pages left",
+	    taken, blocks, high, free_pages_now(), before);
 	KTEST_EXPECT_GT(t, taken, before / 2);
 	KTEST_EXPECT_EQ(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0), 0);
 	if (contig_page_data.node_zones[ZONE_NORMAL].managed_pages)
@@ -104,6 +106,6 @@ static const struct ktest_case mm_kernel_cases[] = {
 	KTEST_CASE(test_mm_check_clean_at_boot),
 	KTEST_CASE(test_each_zone_gives_ram),
 	KTEST_CASE(test_exhaust_and_refill),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE_WHERE(mm_kernel, mm_kernel_cases, KTEST_TARGET_ONLY);

@@ -1,0 +1,44 @@
+# Fuzzing with clang's libFuzzer (ASan + UBSan), included by the Makefile.
+#   make fuzz               each target for FUZZ_SECONDS (default 180)
+#   make fuzz-smoke         each target for 20 s (part of `make test`)
+# Corpora live in build/fuzz/<target>/, seeded from tests/fixtures/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 180
+FUZZ_CFLAGS  := -std=c11 -g -O1 -I. -DLABYRINTH_HOST -D_GNU_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := fuzz_memmap fuzz_alloc
+FUZZ_MM_SRCS := $(filter-out %_host.c,$(wildcard mm/*.c)) mm/test_arena_host.c \
+	mm/platform_host.c kernel/format.c kernel/printk.c tests/fuzz/console_host.c
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_MM_SRCS)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+
+$(BUILD)/fuzz/make-seeds: tests/fuzz/make-seeds.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -O1 -Wall -Wextra -Werror $< -o $@
+
+$(BUILD)/fuzz/seeds.stamp: $(BUILD)/fuzz/make-seeds $(wildcard tests/fixtures/*.map)
+	@mkdir -p $(BUILD)/fuzz/fuzz_memmap.corpus $(BUILD)/fuzz/fuzz_alloc.corpus
+	$(Q)$(BUILD)/fuzz/make-seeds $(BUILD)/fuzz/fuzz_memmap.corpus tests/fixtures/*.map
+	@touch $@
+
+fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)) $(BUILD)/fuzz/seeds.stamp
+
+# Runs every target for $(1) seconds; a crash leaves its input in build/fuzz/.
+define run_fuzzers
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $$t for $(1) s"; \
+		(cd $(BUILD)/fuzz && ./$$t -max_total_time=$(1) -print_final_stats=1 \
+			-artifact_prefix=$$t- $$t.corpus > $$t.log 2>&1) \
+			|| { echo "fuzz: $$t FAILED, see $(BUILD)/fuzz/$$t.log"; tail -20 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz: $$t /"; \
+	done
+endef
+
+fuzz: fuzz-build
+	$(call run_fuzzers,$(FUZZ_SECONDS))
+
+fuzz-smoke: fuzz-build
+	$(call run_fuzzers,20)
