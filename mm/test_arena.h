@@ -1,10 +1,13 @@
 /*
  * Memory for allocator tests: a physically contiguous, direct-mapped piece
  * of RAM that a test builds its own small node (struct pglist_data) over, so
- * the same suites run on the host and inside the kernel without touching the
- * kernel's own allocator. The host implements it in mm/test_arena_host.c
- * (anonymous memory playing RAM at a made-up physical address); the kernel
- * implements it with real frames. docs/03-buddy-and-gfp.md ("Tests").
+ * the same suites run on the host and inside the kernel without disturbing
+ * the kernel's own node beyond taking the arena from it. The host implements it in mm/test_arena_host.c
+ * (anonymous memory playing RAM at a made-up physical address); for the
+ * kernel, mm/test_node.c has a weak default that takes consecutive 4 MiB
+ * blocks from the kernel's allocator once mm_init() has run (a platform may
+ * override it). The suites ask for 12 MiB each.
+ * docs/03-buddy-and-gfp.md ("Tests").
  */
 #ifndef LABYRINTH_MM_TEST_ARENA_H
 #define LABYRINTH_MM_TEST_ARENA_H
@@ -22,6 +25,11 @@ void *mm_test_arena(size_t bytes, uint64_t *phys_base);
 
 /* Gives an arena back (same bytes as asked for). */
 void mm_test_arena_free(void *arena, size_t bytes);
+
+/* The kernel's default implementation of the two above, over the kernel's
+ * allocator (alloc_pages of MAX_ORDER blocks); NULL if it has no run. */
+void *mm_test_arena_from_buddy(size_t bytes, uint64_t *phys_base);
+void mm_test_arena_free_to_buddy(void *arena, size_t bytes);
 
 /* ------------------------------------------------------------------------
  * A small node over an arena, for the allocator suites (mm/test_node.c).

@@ -7,17 +7,66 @@
 
 #include "kernel/string.h"
 
-/* Until the platform provides arenas, allocator suites skip. */
+/*
+ * Default arenas, for the kernel: `bytes` of consecutive 4 MiB blocks taken
+ * from the kernel's own allocator (contig_page_data). Early after boot free
+ * memory is hardly fragmented, so a run of a few blocks turns up among the
+ * first dozens. The platform may provide its own (the host does, in
+ * mm/test_arena_host.c); without an initialised allocator, suites skip.
+ */
+#define ARENA_BLOCK (PAGE_SIZE << MAX_ORDER)
+#define ARENA_TRIES 64
+
+void *mm_test_arena_from_buddy(size_t bytes, uint64_t *phys_base)
+{
+	static uint64_t got[ARENA_TRIES];
+	unsigned int n = 0, want = (unsigned int)(bytes / ARENA_BLOCK);
+	uint64_t run = 0;
+
+	*phys_base = 0;
+	if (!contig_page_data.initialised || !want || bytes % ARENA_BLOCK ||
+	    want > ARENA_TRIES)
+		return NULL;
+	while (n < ARENA_TRIES && !run) {
+		uint64_t phys = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER);
+		if (!phys)
+			break;
+		/* Keep the list sorted, then look for `want` in a row. */
+		unsigned int i = n++;
+		while (i > 0 && got[i - 1] > phys) {
+			got[i] = got[i - 1];
+			i--;
+		}
+		got[i] = phys;
+		for (unsigned int s = 0; s + want <= n && !run; s++)
+			if (got[s + want - 1] - got[s] == (want - 1) * ARENA_BLOCK)
+				run = got[s];
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (!run || got[i] < run || got[i] >= run + bytes)
+			__free_pages(got[i], MAX_ORDER);
+	if (!run)
+		return NULL;
+	*phys_base = run;
+	return phys_to_virt(run);
+}
+
+void mm_test_arena_free_to_buddy(void *arena, size_t bytes)
+{
+	if (!arena)
+		return;
+	for (size_t off = 0; off < bytes; off += ARENA_BLOCK)
+		__free_pages(virt_to_phys(arena) + off, MAX_ORDER);
+}
+
 __attribute__((weak)) void *mm_test_arena(size_t bytes, uint64_t *phys_base)
 {
-	(void)bytes;
-	*phys_base = 0;
-	return NULL;
+	return mm_test_arena_from_buddy(bytes, phys_base);
 }
 
 __attribute__((weak)) void mm_test_arena_free(void *arena, size_t bytes)
 {
-	(void)arena, (void)bytes;
+	mm_test_arena_free_to_buddy(arena, bytes);
 }
 
 void mm_test_zero_watermarks(struct pglist_data *pgdat)
