@@ -11,7 +11,7 @@
 typedef unsigned int gfp_t;
 
 /* Zone modifiers: without one, any zone will do (Normal first). */
-#define __GFP_DMA 0x01u   /* only ZONE_DMA (< 16 MiB, ISA DMA) */
+#define __GFP_DMA 0x01u	  /* only ZONE_DMA (< 16 MiB, ISA DMA) */
 #define __GFP_DMA32 0x04u /* only ZONE_DMA32 or below (< 4 GiB devices) */
 
 /* Watermark and reserve modifiers. */
@@ -23,16 +23,17 @@ typedef unsigned int gfp_t;
 #define __GFP_FS 0x80u
 
 /* Action modifiers. */
-#define __GFP_ZERO 0x100u            /* the returned block is zero-filled */
-#define __GFP_DIRECT_RECLAIM 0x400u  /* caller may sleep to reclaim */
-#define __GFP_KSWAPD_RECLAIM 0x800u  /* may wake the background reclaimer */
-#define __GFP_NOWARN 0x2000u         /* failure is expected: do not report */
-#define __GFP_NOFAIL 0x8000u         /* caller cannot handle failure (see
+#define __GFP_ZERO 0x100u	    /* the returned block is zero-filled */
+#define __GFP_DIRECT_RECLAIM 0x400u /* caller may sleep to reclaim */
+#define __GFP_KSWAPD_RECLAIM 0x800u /* may wake the background reclaimer */
+#define __GFP_NOWARN 0x2000u	    /* failure is expected: do not report */
+#define __GFP_NOFAIL \
+	0x8000u /* caller cannot handle failure (see
 					 page_alloc.h: we still return 0) */
 
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
-#define __GFP_BITS_MASK                                                        \
-	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS |          \
+#define __GFP_BITS_MASK                                               \
+	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
 	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NOWARN | __GFP_NOFAIL)
 
 /*

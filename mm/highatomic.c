@@ -68,8 +68,9 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 		for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
 			struct mem_section *sec = &p->sections[i];
 			for (unsigned int b = 0; sec->key && b < 64; b++) {
-				uint64_t start = ((sec->key - 1) << PFN_SECTION_SHIFT) +
-						 ((uint64_t)b << PAGEBLOCK_ORDER);
+				uint64_t start =
+				    ((sec->key - 1) << PFN_SECTION_SHIFT) +
+				    ((uint64_t)b << PAGEBLOCK_ORDER);
 				if (!(sec->highatomic & (1ULL << b)) ||
 				    start < z->window_start_pfn ||
 				    start >= z->window_end_pfn)
@@ -77,12 +78,16 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 				sec->highatomic &= ~(1ULL << b);
 				z->nr_reserved_highatomic -= PAGEBLOCK_PAGES;
 				any = true;
-				uint64_t first = start > sec->first_pfn ? start : sec->first_pfn;
+				uint64_t first = start > sec->first_pfn
+						     ? start
+						     : sec->first_pfn;
 				uint64_t end = start + PAGEBLOCK_PAGES;
 				if (end > sec->first_pfn + sec->nr_frames)
 					end = sec->first_pfn + sec->nr_frames;
 				for (uint64_t pfn = first; pfn < end;) {
-					uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
+					uint8_t *st =
+					    &sec->frame_state[pfn -
+							      sec->first_pfn];
 					if (!(*st & PFS_FREE)) {
 						pfn++;
 						continue;

@@ -48,19 +48,25 @@ bool memmap_type_is_usable(uint32_t type, uint64_t attribute)
 
 const char *memmap_zone_name(unsigned int zone)
 {
-	static const char *const names[] = {"DMA", "DMA32", "Normal"};
+	static const char *const names[] = { "DMA", "DMA32", "Normal" };
 	return zone < MEMMAP_NR_ZONES ? names[zone] : "?";
 }
 
 const char *memmap_error_name(int err)
 {
 	switch (err) {
-	case MEMMAP_OK: return "ok";
-	case MEMMAP_ERR_BAD_DESC_SIZE: return "descriptor size below 40 bytes";
-	case MEMMAP_ERR_TOO_MANY: return "more map entries than mm/memmap.h can hold";
-	case MEMMAP_ERR_EMPTY: return "the memory map is empty";
-	case MEMMAP_ERR_NO_USABLE: return "no usable memory above 1 MiB";
-	case MEMMAP_ERR_BAD_ARGS: return "bad arguments";
+	case MEMMAP_OK:
+		return "ok";
+	case MEMMAP_ERR_BAD_DESC_SIZE:
+		return "descriptor size below 40 bytes";
+	case MEMMAP_ERR_TOO_MANY:
+		return "more map entries than mm/memmap.h can hold";
+	case MEMMAP_ERR_EMPTY:
+		return "the memory map is empty";
+	case MEMMAP_ERR_NO_USABLE:
+		return "no usable memory above 1 MiB";
+	case MEMMAP_ERR_BAD_ARGS:
+		return "bad arguments";
 	}
 	return "unknown error";
 }
@@ -108,10 +114,11 @@ int memmap_add(struct memmap *mm, uint32_t type, uint64_t phys_start,
 		return MEMMAP_ERR_TOO_MANY;
 	}
 	if (type == EFI_PERSISTENT_MEMORY || type == EFI_UNACCEPTED_MEMORY)
-		pr_notice("memmap: entry %u: %s memory (type %u) at 0x%llx kept reserved\n",
-			  index,
-			  type == EFI_PERSISTENT_MEMORY ? "persistent" : "unaccepted",
-			  type, (unsigned long long)phys_start);
+		pr_notice(
+		    "memmap: entry %u: %s memory (type %u) at 0x%llx kept reserved\n",
+		    index,
+		    type == EFI_PERSISTENT_MEMORY ? "persistent" : "unaccepted",
+		    type, (unsigned long long)phys_start);
 	struct memmap_entry *e = &mm->entries[mm->nr_entries++];
 	e->start = phys_start;
 	e->end = end;
@@ -211,10 +218,13 @@ static int sanitise(struct memmap *mm, bool release_all_os,
 		if (memmap_type_is_usable(as_type, e->attribute)) {
 			uint64_t s = align_up(e->start), t = align_down(e->end);
 			if (s < t)
-				use[nuse++] = (struct memmap_range){s, t, e->type, 0};
+				use[nuse++] =
+				    (struct memmap_range){ s, t, e->type, 0 };
 		} else {
-			res[nres++] = (struct memmap_range){
-				align_down(e->start), align_up(e->end), e->type, 0};
+			res[nres++] =
+			    (struct memmap_range){ align_down(e->start),
+						   align_up(e->end), e->type,
+						   0 };
 		}
 	}
 	sort_ranges(use, nuse);
@@ -228,8 +238,9 @@ static int sanitise(struct memmap *mm, bool release_all_os,
 static int split_and_count(struct memmap *mm, const struct memmap_range *in,
 			   unsigned int n)
 {
-	static const uint64_t limits[MEMMAP_NR_ZONES] = {
-		MEMMAP_DMA_LIMIT, MEMMAP_DMA32_LIMIT, UINT64_MAX};
+	static const uint64_t limits[MEMMAP_NR_ZONES] = { MEMMAP_DMA_LIMIT,
+							  MEMMAP_DMA32_LIMIT,
+							  UINT64_MAX };
 
 	mm->nr_usable = mm->nr_low = 0;
 	mm->usable_pages = 0;
@@ -239,12 +250,14 @@ static int split_and_count(struct memmap *mm, const struct memmap_range *in,
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t s = in[i].start, e = in[i].end;
 		if (s < MEMMAP_LOW_LIMIT) {
-			uint64_t le = e < MEMMAP_LOW_LIMIT ? e : MEMMAP_LOW_LIMIT;
+			uint64_t le =
+			    e < MEMMAP_LOW_LIMIT ? e : MEMMAP_LOW_LIMIT;
 			/* Frame 0 is never RAM for us: 0 means "no page". */
 			uint64_t ls = s ? s : MEMMAP_PAGE_SIZE;
 			if (ls < le)
 				mm->low[mm->nr_low++] =
-					(struct memmap_range){ls, le, in[i].type, 0};
+				    (struct memmap_range){ ls, le, in[i].type,
+							   0 };
 			s = le;
 		}
 		for (unsigned int z = 0; z < MEMMAP_NR_ZONES && s < e; z++) {
@@ -254,7 +267,7 @@ static int split_and_count(struct memmap *mm, const struct memmap_range *in,
 			if (mm->nr_usable >= MEMMAP_MAX_RANGES)
 				return MEMMAP_ERR_TOO_MANY;
 			mm->usable[mm->nr_usable++] =
-				(struct memmap_range){s, ze, in[i].type, z};
+			    (struct memmap_range){ s, ze, in[i].type, z };
 			mm->zone_pages[z] += (ze - s) / MEMMAP_PAGE_SIZE;
 			mm->usable_pages += (ze - s) / MEMMAP_PAGE_SIZE;
 			s = ze;
@@ -291,7 +304,8 @@ int memmap_from_efi(struct memmap *mm, const void *map, uint64_t map_size,
 			desc_version);
 	if (map_size % desc_size)
 		pr_warn("memmap: map size %llu is not a multiple of the descriptor size %llu; ignoring the tail\n",
-			(unsigned long long)map_size, (unsigned long long)desc_size);
+			(unsigned long long)map_size,
+			(unsigned long long)desc_size);
 	uint64_t count = map_size / desc_size;
 	if (count == 0) {
 		pr_err("memmap: the memory map is empty: nothing to run on\n");
@@ -363,7 +377,8 @@ int memmap_potential_ranges(struct memmap *mm, struct memmap_range *out,
 			continue;
 		if (k >= max_out)
 			return MEMMAP_ERR_TOO_MANY;
-		out[k++] = (struct memmap_range){s, e, mm->previous[i].type, 0};
+		out[k++] =
+		    (struct memmap_range){ s, e, mm->previous[i].type, 0 };
 	}
 	return (int)k;
 }
@@ -379,7 +394,8 @@ void memmap_print(const struct memmap *mm)
 		pr_info("memmap: %-6s [mem 0x%016llx-0x%016llx] %llu pages\n",
 			memmap_zone_name(r->zone), (unsigned long long)r->start,
 			(unsigned long long)r->end - 1,
-			(unsigned long long)(r->end - r->start) / MEMMAP_PAGE_SIZE);
+			(unsigned long long)(r->end - r->start) /
+			    MEMMAP_PAGE_SIZE);
 	}
 	pr_info("memmap: usable_pages=%llu dma=%llu dma32=%llu normal=%llu (%u entries, %u dropped)\n",
 		(unsigned long long)mm->usable_pages,

@@ -48,8 +48,8 @@ enum efi_memory_type {
 #define EFI_DESC_MIN_SIZE 40
 
 #define MEMMAP_PAGE_SIZE 4096ULL
-#define MEMMAP_LOW_LIMIT 0x100000ULL /* first 1 MiB: held back */
-#define MEMMAP_DMA_LIMIT 0x1000000ULL /* zone DMA ends at 16 MiB */
+#define MEMMAP_LOW_LIMIT 0x100000ULL	  /* first 1 MiB: held back */
+#define MEMMAP_DMA_LIMIT 0x1000000ULL	  /* zone DMA ends at 16 MiB */
 #define MEMMAP_DMA32_LIMIT 0x100000000ULL /* zone DMA32 ends at 4 GiB */
 
 /* Bounds of the storage in struct memmap. OVMF writes about 120 entries;
@@ -60,8 +60,12 @@ enum efi_memory_type {
 #define MEMMAP_MAX_RANGES (MEMMAP_MAX_ENTRIES + 8)
 #define MEMMAP_MAX_RELEASED 16
 
-enum memmap_zone { MEMMAP_ZONE_DMA, MEMMAP_ZONE_DMA32, MEMMAP_ZONE_NORMAL,
-		   MEMMAP_NR_ZONES };
+enum memmap_zone {
+	MEMMAP_ZONE_DMA,
+	MEMMAP_ZONE_DMA32,
+	MEMMAP_ZONE_NORMAL,
+	MEMMAP_NR_ZONES
+};
 
 /* A half-open physical range [start, end). */
 struct memmap_range {
@@ -82,32 +86,33 @@ enum memmap_error {
 	MEMMAP_OK = 0,
 	MEMMAP_ERR_BAD_DESC_SIZE = -1, /* descriptor smaller than the spec's */
 	MEMMAP_ERR_TOO_MANY = -2,      /* more entries/ranges than storage */
-	MEMMAP_ERR_EMPTY = -3,         /* no descriptors at all */
+	MEMMAP_ERR_EMPTY = -3,	       /* no descriptors at all */
 	MEMMAP_ERR_NO_USABLE = -4,     /* no usable RAM above 1 MiB */
 	MEMMAP_ERR_BAD_ARGS = -5,      /* NULL map, MAXPHYADDR out of 32..64 */
 };
 
 struct memmap {
 	unsigned int maxphyaddr;
-	unsigned int nr_entries;   /* kept (non-empty, sane) descriptors */
-	unsigned int nr_seen;      /* every descriptor added, for numbering */
+	unsigned int nr_entries; /* kept (non-empty, sane) descriptors */
+	unsigned int nr_seen;	 /* every descriptor added, for numbering */
 	struct memmap_entry entries[MEMMAP_MAX_ENTRIES];
-	unsigned int nr_dropped;   /* overflowing or past MAXPHYADDR */
-	unsigned int nr_released;  /* OS-defined types given back */
+	unsigned int nr_dropped;  /* overflowing or past MAXPHYADDR */
+	unsigned int nr_released; /* OS-defined types given back */
 	uint32_t released[MEMMAP_MAX_RELEASED];
 
 	/* Results of memmap_build(): sorted, disjoint, page-aligned. */
 	unsigned int nr_usable;
 	struct memmap_range usable[MEMMAP_MAX_RANGES]; /* >= 1 MiB, per zone */
 	unsigned int nr_low;
-	struct memmap_range low[MEMMAP_MAX_RANGES]; /* usable < 1 MiB, held back */
+	struct memmap_range
+	    low[MEMMAP_MAX_RANGES]; /* usable < 1 MiB, held back */
 	uint64_t zone_pages[MEMMAP_NR_ZONES];
 	uint64_t usable_pages;
 
 	/* Scratch for building; part of the struct so nothing is allocated. */
 	struct memmap_range scratch_a[MEMMAP_MAX_RANGES];
 	struct memmap_range scratch_b[MEMMAP_MAX_RANGES];
-	struct memmap_range merged[MEMMAP_MAX_RANGES];   /* before splitting */
+	struct memmap_range merged[MEMMAP_MAX_RANGES];	 /* before splitting */
 	struct memmap_range previous[MEMMAP_MAX_RANGES]; /* for release diffs */
 };
 

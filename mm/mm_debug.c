@@ -34,7 +34,8 @@ static void check_free_block(struct check_state *c, struct zone *z,
 	if (pfn & (size - 1))
 		problem(c, "free block unaligned (frame, order)", pfn, o);
 	if (pfn < z->window_start_pfn || pfn + size > z->window_end_pfn)
-		problem(c, "free block outside its zone (frame, order)", pfn, o);
+		problem(c, "free block outside its zone (frame, order)", pfn,
+			o);
 	uint8_t *st = pfn_state(p, pfn);
 	if (!st || *st != (PFS_FREE | o)) {
 		problem(c, "listed block not marked free (frame, state)", pfn,
@@ -43,12 +44,14 @@ static void check_free_block(struct check_state *c, struct zone *z,
 	}
 	struct mem_section *sec = pfn_to_section(p, pfn);
 	if (pageblock_migratetype(sec, pfn) != type)
-		problem(c, "block on the wrong list for its pageblock (frame, list)",
+		problem(c,
+			"block on the wrong list for its pageblock (frame, list)",
 			pfn, type);
 	for (uint64_t i = 1; i < size; i++) {
 		uint8_t *t = pfn_state(p, pfn + i);
 		if (!t || *t != PFS_TAIL) {
-			problem(c, "free block overlaps or has holes (frame, bad frame)",
+			problem(c,
+				"free block overlaps or has holes (frame, bad frame)",
 				pfn, pfn + i);
 			break;
 		}
@@ -58,7 +61,8 @@ static void check_free_block(struct check_state *c, struct zone *z,
 	if (o < MAX_ORDER && bs && *bs == (PFS_FREE | o) &&
 	    buddy >= z->window_start_pfn && buddy < z->window_end_pfn &&
 	    (o < PAGEBLOCK_ORDER || pageblock_migratetype(sec, buddy) == type))
-		problem(c, "free buddies left unmerged (frame, buddy)", pfn, buddy);
+		problem(c, "free buddies left unmerged (frame, buddy)", pfn,
+			buddy);
 }
 
 /* Every list of the zone: links both ways, no loops, counts add up. */
@@ -71,25 +75,31 @@ static void check_free_lists(struct check_state *c, struct zone *z)
 		uint64_t n = 0, limit = z->managed_pages + 1;
 		for (int type = 0; type < MIGRATE_TYPES; type++) {
 			struct list_head *h = &z->free_area[o].free_list[type];
-			for (struct list_head *e = h->next; e != h; e = e->next) {
-				uint64_t pfn = pgdat_virt_to_phys(p, e) >> PAGE_SHIFT;
+			for (struct list_head *e = h->next; e != h;
+			     e = e->next) {
+				uint64_t pfn =
+				    pgdat_virt_to_phys(p, e) >> PAGE_SHIFT;
 				if (++n > limit) {
-					problem(c, "free list loops (zone, order)",
+					problem(c,
+						"free list loops (zone, order)",
 						z - p->node_zones, o);
 					return;
 				}
 				if (e->next->prev != e)
-					problem(c, "broken list link at frame", pfn, o);
+					problem(c, "broken list link at frame",
+						pfn, o);
 				check_free_block(c, z, pfn, o, type);
 				pages += 1ULL << o;
 			}
 		}
 		if (n != z->free_area[o].nr_free)
-			problem(c, "nr_free differs from the list (order, listed)",
+			problem(c,
+				"nr_free differs from the list (order, listed)",
 				o, n);
 	}
 	if (pages != z->free_pages)
-		problem(c, "zone free_pages differs from its lists (counted, zone)",
+		problem(c,
+			"zone free_pages differs from its lists (counted, zone)",
 			pages, z->free_pages);
 }
 
@@ -98,8 +108,8 @@ static void check_free_lists(struct check_state *c, struct zone *z)
 static void check_frames(struct check_state *c)
 {
 	struct pglist_data *p = c->p;
-	uint64_t free_heads[MAX_NR_ZONES] = {0}, used[MAX_NR_ZONES] = {0};
-	uint64_t free[MAX_NR_ZONES] = {0};
+	uint64_t free_heads[MAX_NR_ZONES] = { 0 }, used[MAX_NR_ZONES] = { 0 };
+	uint64_t free[MAX_NR_ZONES] = { 0 };
 
 	for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
 		struct mem_section *s = &p->sections[i];
@@ -112,28 +122,33 @@ static void check_frames(struct check_state *c)
 			int zi = (int)(pfn_to_zone(p, pfn) - p->node_zones);
 			if (st == PFS_TAIL) {
 				if (!tails_left)
-					problem(c, "tail frame outside any block", pfn, st);
+					problem(c,
+						"tail frame outside any block",
+						pfn, st);
 				else
 					tails_left--;
 				continue;
 			}
 			if (tails_left)
-				problem(c, "block shorter than its order (frame, state)",
+				problem(c,
+					"block shorter than its order (frame, state)",
 					pfn, st);
 			tails_left = 0;
 			if (st == PFS_RESERVED)
 				continue;
 			unsigned int o = st & PFS_ORDER_MASK;
-			if (o > MAX_ORDER || ((st & (PFS_FREE | PFS_ALLOC)) !=
-						      PFS_FREE &&
-					      (st & (PFS_FREE | PFS_ALLOC)) !=
-						      PFS_ALLOC) ||
+			if (o > MAX_ORDER ||
+			    ((st & (PFS_FREE | PFS_ALLOC)) != PFS_FREE &&
+			     (st & (PFS_FREE | PFS_ALLOC)) != PFS_ALLOC) ||
 			    (st & ~(PFS_FREE | PFS_ALLOC | PFS_ORDER_MASK))) {
-				problem(c, "invalid state byte (frame, state)", pfn, st);
+				problem(c, "invalid state byte (frame, state)",
+					pfn, st);
 				continue;
 			}
 			if (pfn & ((1ULL << o) - 1))
-				problem(c, "block head unaligned (frame, order)", pfn, o);
+				problem(c,
+					"block head unaligned (frame, order)",
+					pfn, o);
 			tails_left = (1ULL << o) - 1;
 			if (st & PFS_FREE) {
 				free_heads[zi]++;
@@ -143,7 +158,8 @@ static void check_frames(struct check_state *c)
 			}
 		}
 		if (tails_left)
-			problem(c, "block runs past its section (section, frames)",
+			problem(c,
+				"block runs past its section (section, frames)",
 				s->key - 1, tails_left);
 	}
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
@@ -155,14 +171,15 @@ static void check_frames(struct check_state *c)
 			problem(c, "free heads not on a list (marked, listed)",
 				free_heads[zi], listed);
 		if (free[zi] + used[zi] != z->managed_pages)
-			problem(c, "managed pages lost (free+allocated, managed)",
+			problem(c,
+				"managed pages lost (free+allocated, managed)",
 				free[zi] + used[zi], z->managed_pages);
 	}
 }
 
 int pgdat_check(struct pglist_data *p)
 {
-	struct check_state c = {p, 0};
+	struct check_state c = { p, 0 };
 	if (!p->initialised)
 		return 0;
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
@@ -198,15 +215,23 @@ int mm_check(void)
  * unknown bits in hex. */
 void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size)
 {
-	static const struct { gfp_t mask; const char *name; } names[] = {
-		{GFP_KERNEL, "GFP_KERNEL"}, {GFP_ATOMIC, "GFP_ATOMIC"},
-		{GFP_NOWAIT, "GFP_NOWAIT"}, {__GFP_DMA, "__GFP_DMA"},
-		{__GFP_DMA32, "__GFP_DMA32"}, {__GFP_HIGH, "__GFP_HIGH"},
-		{__GFP_IO, "__GFP_IO"}, {__GFP_FS, "__GFP_FS"},
-		{__GFP_ZERO, "__GFP_ZERO"},
-		{__GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM"},
-		{__GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM"},
-		{__GFP_NOWARN, "__GFP_NOWARN"}, {__GFP_NOFAIL, "__GFP_NOFAIL"},
+	static const struct {
+		gfp_t mask;
+		const char *name;
+	} names[] = {
+		{ GFP_KERNEL, "GFP_KERNEL" },
+		{ GFP_ATOMIC, "GFP_ATOMIC" },
+		{ GFP_NOWAIT, "GFP_NOWAIT" },
+		{ __GFP_DMA, "__GFP_DMA" },
+		{ __GFP_DMA32, "__GFP_DMA32" },
+		{ __GFP_HIGH, "__GFP_HIGH" },
+		{ __GFP_IO, "__GFP_IO" },
+		{ __GFP_FS, "__GFP_FS" },
+		{ __GFP_ZERO, "__GFP_ZERO" },
+		{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
+		{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
+		{ __GFP_NOWARN, "__GFP_NOWARN" },
+		{ __GFP_NOFAIL, "__GFP_NOFAIL" },
 	};
 	unsigned long len = 0;
 	gfp_t left = gfp;
@@ -241,7 +266,6 @@ void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size)
 	buf[len] = '\0';
 }
 
-
 void buddyinfo_show(struct pglist_data *p)
 {
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
@@ -254,7 +278,8 @@ void buddyinfo_show(struct pglist_data *p)
 			      p->node_id, z->name);
 		for (int o = 0; o <= MAX_ORDER && n < (int)sizeof(line); o++)
 			n += ksnprintf(line + n, sizeof(line) - n, "%6llu ",
-				       (unsigned long long)z->free_area[o].nr_free);
+				       (unsigned long long)z->free_area[o]
+					   .nr_free);
 		pr_info("%s\n", line);
 	}
 }
@@ -264,14 +289,21 @@ void zoneinfo_show(struct pglist_data *p)
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		pr_info("Node %d, zone %8s\n", p->node_id, z->name);
-		pr_info("  pages free     %llu\n", (unsigned long long)z->free_pages);
+		pr_info("  pages free     %llu\n",
+			(unsigned long long)z->free_pages);
 		pr_info("        boost    0\n");
-		pr_info("        min      %llu\n", (unsigned long long)z->watermark[WMARK_MIN]);
-		pr_info("        low      %llu\n", (unsigned long long)z->watermark[WMARK_LOW]);
-		pr_info("        high     %llu\n", (unsigned long long)z->watermark[WMARK_HIGH]);
-		pr_info("        spanned  %llu\n", (unsigned long long)z->spanned_pages);
-		pr_info("        present  %llu\n", (unsigned long long)z->present_pages);
-		pr_info("        managed  %llu\n", (unsigned long long)z->managed_pages);
+		pr_info("        min      %llu\n",
+			(unsigned long long)z->watermark[WMARK_MIN]);
+		pr_info("        low      %llu\n",
+			(unsigned long long)z->watermark[WMARK_LOW]);
+		pr_info("        high     %llu\n",
+			(unsigned long long)z->watermark[WMARK_HIGH]);
+		pr_info("        spanned  %llu\n",
+			(unsigned long long)z->spanned_pages);
+		pr_info("        present  %llu\n",
+			(unsigned long long)z->present_pages);
+		pr_info("        managed  %llu\n",
+			(unsigned long long)z->managed_pages);
 		pr_info("  start_pfn:           %llu\n",
 			(unsigned long long)z->zone_start_pfn);
 	}
@@ -285,7 +317,7 @@ void meminfo_show(struct pglist_data *p)
 		struct zone *z = &p->node_zones[zi];
 		uint64_t min = z->watermark[WMARK_MIN];
 		uint64_t floor = zone_reserve_floor(min, ALLOC_MIN_RESERVE |
-								 ALLOC_NON_BLOCK);
+							     ALLOC_NON_BLOCK);
 		total += z->managed_pages;
 		free += z->free_pages;
 		reserve += min - floor;
@@ -306,5 +338,6 @@ void meminfo_show(struct pglist_data *p)
 	pr_info("AtomicResUsed:  %8llu kB\n", (unsigned long long)in_use * 4);
 	pr_info("AtomicResDips:  %8llu\n", (unsigned long long)dips);
 	pr_info("AtomicResFails: %8llu\n", (unsigned long long)fails);
-	pr_info("HighAtomic:     %8llu kB\n", (unsigned long long)highatomic * 4);
+	pr_info("HighAtomic:     %8llu kB\n",
+		(unsigned long long)highatomic * 4);
 }

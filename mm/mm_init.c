@@ -51,7 +51,8 @@ void setup_per_zone_wmarks(struct pglist_data *p)
 	if (p->user_min_free_kbytes) {
 		p->min_free_kbytes = p->user_min_free_kbytes;
 	} else {
-		uint64_t kb = int_sqrt64(lowmem_pages * (PAGE_SIZE / 1024) * 16);
+		uint64_t kb =
+		    int_sqrt64(lowmem_pages * (PAGE_SIZE / 1024) * 16);
 		p->min_free_kbytes = kb < 128 ? 128 : kb > 262144 ? 262144 : kb;
 	}
 	uint64_t pages_min = p->min_free_kbytes >> (PAGE_SHIFT - 10);
@@ -60,11 +61,11 @@ void setup_per_zone_wmarks(struct pglist_data *p)
 		struct zone *z = &p->node_zones[zi];
 		unsigned long flags;
 		spin_lock_irqsave(&z->lock, flags);
-		uint64_t min = lowmem_pages ? pages_min * z->managed_pages /
-						      lowmem_pages
-					    : 0;
-		uint64_t scaled = z->managed_pages * p->watermark_scale_factor /
-				  10000;
+		uint64_t min = lowmem_pages
+				   ? pages_min * z->managed_pages / lowmem_pages
+				   : 0;
+		uint64_t scaled =
+		    z->managed_pages * p->watermark_scale_factor / 10000;
 		uint64_t step = min / 4 > scaled ? min / 4 : scaled;
 		z->watermark[WMARK_MIN] = min;
 		z->watermark[WMARK_LOW] = min + step;
@@ -86,7 +87,8 @@ static void walk_sections(struct pglist_data *p, const struct memmap_range *r,
 {
 	uint64_t cur = UINT64_MAX, first = 0, last = 0;
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t s = r[i].start >> PAGE_SHIFT, e = r[i].end >> PAGE_SHIFT;
+		uint64_t s = r[i].start >> PAGE_SHIFT,
+			 e = r[i].end >> PAGE_SHIFT;
 		while (s < e) {
 			uint64_t sec = s >> PFN_SECTION_SHIFT;
 			uint64_t sec_end = (sec + 1) << PFN_SECTION_SHIFT;
@@ -126,7 +128,8 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 	uint64_t i = (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
 	while (p->sections[i].key)
 		i = (i + 1) & mask;
-	p->sections[i] = (struct mem_section){key, first, end - first, *cursor, 0};
+	p->sections[i] =
+	    (struct mem_section){ key, first, end - first, *cursor, 0 };
 	*cursor += (end - first + 7) & ~7ULL;
 	p->nr_sections++;
 }
@@ -227,17 +230,21 @@ static void add_range(struct pglist_data *p, uint64_t s, uint64_t e)
 
 int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 {
-	static const char *const names[MAX_NR_ZONES] = {"DMA", "DMA32", "Normal"};
+	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32",
+							 "Normal" };
 	const struct memmap_range *ram = cfg->nr_ram ? cfg->ram : cfg->usable;
 	unsigned int nr_ram = cfg->nr_ram ? cfg->nr_ram : cfg->nr_usable;
 	uint64_t dma = cfg->dma_limit ? cfg->dma_limit : MEMMAP_DMA_LIMIT;
-	uint64_t dma32 = cfg->dma32_limit ? cfg->dma32_limit : MEMMAP_DMA32_LIMIT;
+	uint64_t dma32 =
+	    cfg->dma32_limit ? cfg->dma32_limit : MEMMAP_DMA32_LIMIT;
 
 	memset(p, 0, sizeof(*p));
-	if (!ranges_ok(cfg->usable, cfg->nr_usable) || !ranges_ok(ram, nr_ram) ||
+	if (!ranges_ok(cfg->usable, cfg->nr_usable) ||
+	    !ranges_ok(ram, nr_ram) ||
 	    !ranges_within(cfg->usable, cfg->nr_usable, ram, nr_ram) ||
 	    dma > dma32 || ((dma | dma32) & (PAGE_SIZE - 1))) {
-		pr_err("page_alloc: node ranges must be sorted, disjoint and page-aligned, usable inside ram\n");
+		pr_err(
+		    "page_alloc: node ranges must be sorted, disjoint and page-aligned, usable inside ram\n");
 		return PGDAT_ERR_BAD_RANGES;
 	}
 	if (!cfg->nr_usable)
@@ -263,7 +270,7 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	p->node_zones[ZONE_NORMAL].window_end_pfn = UINT64_MAX >> PAGE_SHIFT;
 
 	/* Size the metadata: the hash at most half full, then the arrays. */
-	struct section_count c = {0, 0};
+	struct section_count c = { 0, 0 };
 	walk_sections(p, ram, nr_ram, count_section, &c);
 	p->hash_bits = 1;
 	while ((1ULL << p->hash_bits) < 2 * c.sections)
@@ -312,7 +319,8 @@ long pgdat_release_range(struct pglist_data *p, uint64_t start, uint64_t end)
 {
 	if ((start | end) & (PAGE_SIZE - 1) || start >= end)
 		return PGDAT_ERR_BAD_RANGES;
-	for (uint64_t pfn = start >> PAGE_SHIFT; pfn < end >> PAGE_SHIFT; pfn++) {
+	for (uint64_t pfn = start >> PAGE_SHIFT; pfn < end >> PAGE_SHIFT;
+	     pfn++) {
 		uint8_t *st = pfn_state(p, pfn);
 		if (!st || *st != PFS_RESERVED ||
 		    (pfn >= p->metadata_start &&
@@ -340,8 +348,10 @@ void pgdat_set_page_poison(struct pglist_data *p, bool on)
 		/* Free pages must hold poison before it is checked. */
 		for (int o = 0; on && o < NR_PAGE_ORDERS; o++) {
 			for (int t = 0; t < MIGRATE_TYPES; t++) {
-				struct list_head *h = &z->free_area[o].free_list[t];
-				for (struct list_head *e = h->next; e != h; e = e->next)
+				struct list_head *h =
+				    &z->free_area[o].free_list[t];
+				for (struct list_head *e = h->next; e != h;
+				     e = e->next)
 					memset((char *)e + sizeof(*e), 0xaa,
 					       (PAGE_SIZE << o) - sizeof(*e));
 			}
@@ -402,8 +412,8 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 		return err;
 	}
 	memmap_print(&boot_memmap);
-	int nr_ram = memmap_potential_ranges(&boot_memmap, boot_ram,
-					     MEMMAP_MAX_RANGES);
+	int nr_ram =
+	    memmap_potential_ranges(&boot_memmap, boot_ram, MEMMAP_MAX_RANGES);
 	if (nr_ram < 0)
 		return nr_ram;
 
@@ -418,7 +428,8 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	};
 	err = pgdat_init(&contig_page_data, &cfg);
 	if (err) {
-		pr_err("mm: cannot continue: allocator init failed (%d)\n", err);
+		pr_err("mm: cannot continue: allocator init failed (%d)\n",
+		       err);
 		return err;
 	}
 	contig_page_data.user_min_free_kbytes = boot_min_free_kbytes;
@@ -440,8 +451,8 @@ long mm_release_os_type(uint32_t type)
 	if (err)
 		return err;
 	for (unsigned int i = 0; i < n; i++) {
-		long got = pgdat_release_range(&contig_page_data, added[i].start,
-					       added[i].end);
+		long got = pgdat_release_range(&contig_page_data,
+					       added[i].start, added[i].end);
 		if (got < 0)
 			return got;
 		total += got;

@@ -35,11 +35,12 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
  * block is; every other frame of a free or allocated block is a TAIL. A split
  * or a merge therefore changes one byte, not 2^order of them.
  */
-#define PFS_RESERVED 0x00  /* not RAM for the allocator (hole, firmware,
+#define PFS_RESERVED \
+	0x00	       /* not RAM for the allocator (hole, firmware,
 			      metadata, below 1 MiB, not yet released) */
-#define PFS_TAIL 0x01      /* inside a block, not its head */
-#define PFS_ALLOC 0x40     /* head of an allocated block; low bits: order */
-#define PFS_FREE 0x80      /* head of a free block; low bits: order */
+#define PFS_TAIL 0x01  /* inside a block, not its head */
+#define PFS_ALLOC 0x40 /* head of an allocated block; low bits: order */
+#define PFS_FREE 0x80  /* head of a free block; low bits: order */
 #define PFS_ORDER_MASK 0x0f
 
 struct list_head {
@@ -58,16 +59,17 @@ struct zone {
 	spinlock_t lock;
 	const char *name;
 	struct pglist_data *zone_pgdat;
-	uint64_t window_start_pfn, window_end_pfn; /* address limits of the zone */
-	uint64_t zone_start_pfn;   /* first RAM frame (0 if none) */
-	uint64_t spanned_pages;    /* first to last RAM frame, holes included */
-	uint64_t present_pages;    /* RAM frames, metadata included */
-	uint64_t managed_pages;    /* frames the buddy allocator owns */
+	uint64_t window_start_pfn,
+	    window_end_pfn;	 /* address limits of the zone */
+	uint64_t zone_start_pfn; /* first RAM frame (0 if none) */
+	uint64_t spanned_pages;	 /* first to last RAM frame, holes included */
+	uint64_t present_pages;	 /* RAM frames, metadata included */
+	uint64_t managed_pages;	 /* frames the buddy allocator owns */
 	uint64_t free_pages;
 	uint64_t watermark[NR_WMARK];
 	struct free_area free_area[NR_PAGE_ORDERS];
 	/* Atomic reserve accounting (shown in meminfo). */
-	uint64_t reserve_dips;     /* successes that went below min */
+	uint64_t reserve_dips;	   /* successes that went below min */
 	uint64_t reserve_failures; /* reserve-eligible requests that failed */
 	uint64_t nr_reserved_highatomic; /* pages in highatomic pageblocks */
 };
@@ -75,7 +77,7 @@ struct zone {
 /* One 128 MiB section that contains RAM: its frames' state bytes, covering
  * only the span from its first to its last RAM frame. */
 struct mem_section {
-	uint64_t key;       /* section number + 1; 0 marks an empty slot */
+	uint64_t key;	    /* section number + 1; 0 marks an empty slot */
 	uint64_t first_pfn; /* frame of frame_state[0] */
 	uint64_t nr_frames;
 	uint8_t *frame_state;
@@ -92,7 +94,7 @@ struct ratelimit_state {
 struct pglist_data {
 	int node_id;
 	bool initialised;
-	bool page_poison;      /* fill freed pages, check them on allocation */
+	bool page_poison; /* fill freed pages, check them on allocation */
 	uint64_t direct_map_offset; /* virtual = physical + this */
 	struct zone node_zones[MAX_NR_ZONES];
 
@@ -104,7 +106,7 @@ struct pglist_data {
 
 	/* Watermark tuning (Linux's sysctls of the same names). */
 	uint64_t min_free_kbytes;
-	uint64_t user_min_free_kbytes; /* 0: computed from RAM size */
+	uint64_t user_min_free_kbytes;	     /* 0: computed from RAM size */
 	unsigned int watermark_scale_factor; /* in 1/10000 of the zone */
 
 	struct ratelimit_state alloc_fail_rs;

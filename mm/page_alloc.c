@@ -16,7 +16,8 @@ bool __ratelimit(struct ratelimit_state *rs)
 	uint64_t now = mm_now_ms();
 	if (!rs->printed || now - rs->last_ms >= rs->interval_ms) {
 		if (rs->missed)
-			pr_warn("mm: %u similar messages suppressed\n", rs->missed);
+			pr_warn("mm: %u similar messages suppressed\n",
+				rs->missed);
 		rs->printed = true;
 		rs->last_ms = now;
 		rs->missed = 0;
@@ -127,7 +128,8 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 			continue;
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-		if (zone_watermark_ok(z, order, mark, alloc_flags, z->free_pages)) {
+		if (zone_watermark_ok(z, order, mark, alloc_flags,
+				      z->free_pages)) {
 			/* Non-blocking high-order requests use the highatomic
 			 * pageblocks first and claim a new one when they can. */
 			if (alloc_flags & ALLOC_HIGHATOMIC)
@@ -251,7 +253,8 @@ static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
 	/* Rather than fail, give the highatomic pageblocks back (Linux does
 	 * this before it gives up after reclaim). */
 	if (!phys && unreserve_highatomic_pageblocks(p, highest))
-		phys = get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+		phys =
+		    get_page_from_freelist(p, gfp, order, alloc_flags, highest);
 	if (!phys && gfpflags_allow_blocking(gfp))
 		phys = __alloc_pages_direct_reclaim_stub(p, gfp, order,
 							 alloc_flags, highest);
@@ -321,7 +324,7 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 		/* A highatomic pageblock never merges with an ordinary one. */
 		if (order >= PAGEBLOCK_ORDER &&
 		    pageblock_migratetype(sec, pfn) !=
-			    pageblock_migratetype(sec, buddy))
+			pageblock_migratetype(sec, buddy))
 			break;
 		unlink_block(p, pfn_entry(p, buddy));
 		z->free_area[order].nr_free--;
@@ -331,7 +334,8 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 	}
 	base[pfn] = PFS_FREE | order;
 	list_add(pfn_entry(p, pfn),
-		 &z->free_area[order].free_list[pageblock_migratetype(sec, pfn)]);
+		 &z->free_area[order]
+		      .free_list[pageblock_migratetype(sec, pfn)]);
 	z->free_area[order].nr_free++;
 }
 
@@ -364,8 +368,8 @@ static int bad_free(struct pglist_data *p, uint64_t phys, unsigned int order,
 	pr_err("BUG: bad page free: frame 0x%llx (phys 0x%llx) order %u, caller %p: ",
 	       (unsigned long long)(phys >> PAGE_SHIFT),
 	       (unsigned long long)phys, order, caller);
-	printk(KERN_ERR "%s (0x%llx, %llu); expected %s; nothing freed\n", problem,
-	       detail1, detail2, expected);
+	printk(KERN_ERR "%s (0x%llx, %llu); expected %s; nothing freed\n",
+	       problem, detail1, detail2, expected);
 	return -1;
 }
 
@@ -379,14 +383,17 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 		return bad_free(p, phys, order, caller, "order above MAX_ORDER",
 				"an order of 0..10", order, MAX_ORDER);
 	if (phys & (PAGE_SIZE - 1))
-		return bad_free(p, phys, order, caller, "address not page aligned",
-				"a block's first byte", phys & (PAGE_SIZE - 1), 0);
+		return bad_free(p, phys, order, caller,
+				"address not page aligned",
+				"a block's first byte", phys & (PAGE_SIZE - 1),
+				0);
 	if (pfn == 0)
 		return bad_free(p, phys, order, caller,
 				"frame 0 is never allocated",
 				"a frame from alloc_pages", 0, 0);
 	if (pfn & ((1ULL << order) - 1))
-		return bad_free(p, phys, order, caller, "unaligned for its order",
+		return bad_free(p, phys, order, caller,
+				"unaligned for its order",
 				"a multiple of 2^order frames",
 				pfn & ((1ULL << order) - 1), 1ULL << order);
 
@@ -394,7 +401,8 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 	spin_lock_irqsave(&z->lock, flags);
 	struct mem_section *sec = p->sections ? pfn_to_section(p, pfn) : NULL;
 	uint8_t s = PFS_RESERVED;
-	if (sec && pfn >= sec->first_pfn && pfn - sec->first_pfn < sec->nr_frames)
+	if (sec && pfn >= sec->first_pfn &&
+	    pfn - sec->first_pfn < sec->nr_frames)
 		s = sec->frame_state[pfn - sec->first_pfn];
 	uint64_t head;
 	unsigned int head_order;
@@ -407,9 +415,10 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 		ret = bad_free(p, phys, order, caller, "not usable RAM",
 			       "a frame the allocator manages", pfn, 0);
 	} else if (s & PFS_FREE) {
-		ret = bad_free(p, phys, order, caller,
-			       "already free (head of free block: frame, order)",
-			       "an allocated block", pfn, s & PFS_ORDER_MASK);
+		ret =
+		    bad_free(p, phys, order, caller,
+			     "already free (head of free block: frame, order)",
+			     "an allocated block", pfn, s & PFS_ORDER_MASK);
 	} else if (s & PFS_ALLOC) {
 		ret = bad_free(p, phys, order, caller,
 			       "wrong order (frame, allocated order)",
@@ -420,9 +429,10 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 			       "tail frame of no block (state corrupt?)",
 			       "a block's first frame", pfn, s);
 	} else if (head_state & PFS_FREE) {
-		ret = bad_free(p, phys, order, caller,
-			       "already free (inside free block: head frame, order)",
-			       "an allocated block", head, head_order);
+		ret =
+		    bad_free(p, phys, order, caller,
+			     "already free (inside free block: head frame, order)",
+			     "an allocated block", head, head_order);
 	} else {
 		ret = bad_free(p, phys, order, caller,
 			       "inside an allocated block (head frame, order)",
@@ -435,7 +445,8 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 		     unsigned int order)
 {
-	return free_pages_caller(pgdat, phys, order, __builtin_return_address(0));
+	return free_pages_caller(pgdat, phys, order,
+				 __builtin_return_address(0));
 }
 
 void __free_pages(uint64_t phys, unsigned int order)

@@ -98,7 +98,7 @@ struct pgdat_config {
 };
 
 enum pgdat_error {
-	PGDAT_ERR_BAD_RANGES = -10, /* unsorted, overlapping or unaligned */
+	PGDAT_ERR_BAD_RANGES = -10,  /* unsorted, overlapping or unaligned */
 	PGDAT_ERR_NO_METADATA = -11, /* no range large enough for metadata */
 	PGDAT_ERR_NO_RAM = -12,
 };

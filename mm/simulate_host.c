@@ -21,7 +21,8 @@ static int parse_u64(const char *tok, int base, uint64_t *out)
 	if (*tok == '-' || *tok == '+')
 		return -1;
 	if (base == 0)
-		base = (tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')) ? 16 : 10;
+		base = (tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')) ? 16
+									   : 10;
 	errno = 0;
 	unsigned long long v = strtoull(tok, &end, base);
 	if (errno || end == tok || *end)
@@ -55,8 +56,9 @@ int mm_read_map_file(const char *path, struct memmap *map,
 		if (n == 0)
 			continue;
 		uint64_t type, start, pages, attr;
-		if (n != 4 || parse_u64(tok[0], 0, &type) || type > UINT32_MAX ||
-		    parse_u64(tok[1], 16, &start) || parse_u64(tok[2], 16, &pages) ||
+		if (n != 4 || parse_u64(tok[0], 0, &type) ||
+		    type > UINT32_MAX || parse_u64(tok[1], 16, &start) ||
+		    parse_u64(tok[2], 16, &pages) ||
 		    parse_u64(tok[3], 16, &attr)) {
 			snprintf(err, err_size,
 				 "%s:%d: bad line: expected TYPE PHYS_START_HEX NUM_PAGES_HEX ATTR_HEX",
@@ -108,8 +110,8 @@ static struct pglist_data node;
 static struct block *take_everything(size_t *count, uint64_t *pages,
 				     int *problems)
 {
-	static const unsigned int mix[] = {0, 10, 3, 7, 1, 9, 5, 2, 8, 4, 6};
-	bool exhausted[NR_PAGE_ORDERS] = {false};
+	static const unsigned int mix[] = { 0, 10, 3, 7, 1, 9, 5, 2, 8, 4, 6 };
+	bool exhausted[NR_PAGE_ORDERS] = { false };
 	size_t cap = 1 << 16, n = 0;
 	struct block *blocks = malloc(cap * sizeof(*blocks));
 
@@ -128,24 +130,26 @@ static struct block *take_everything(size_t *count, uint64_t *pages,
 		}
 		if (exhausted[order])
 			continue;
-		uint64_t phys = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN,
-						  order);
+		uint64_t phys =
+		    pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, order);
 		if (!phys) {
 			exhausted[order] = true;
 			continue;
 		}
 		if (n == cap) {
-			struct block *bigger = realloc(blocks, (cap *= 2) * sizeof(*blocks));
+			struct block *bigger =
+			    realloc(blocks, (cap *= 2) * sizeof(*blocks));
 			if (!bigger) {
 				free(blocks);
 				return NULL;
 			}
 			blocks = bigger;
 		}
-		blocks[n++] = (struct block){phys, order};
+		blocks[n++] = (struct block){ phys, order };
 		*pages += 1ULL << order;
 		if (phys & ((PAGE_SIZE << order) - 1)) {
-			fprintf(stderr, "simulate: block 0x%llx not aligned to order %u\n",
+			fprintf(stderr,
+				"simulate: block 0x%llx not aligned to order %u\n",
 				(unsigned long long)phys, order);
 			(*problems)++;
 		}
@@ -173,15 +177,18 @@ int mm_simulate(struct memmap *map, struct mm_sim_result *res, bool show)
 		return res->problems = 1;
 	}
 	for (int i = 0; i < nr_ram; i++)
-		if (mprotect(base + (ram[i].start - lo), ram[i].end - ram[i].start,
+		if (mprotect(base + (ram[i].start - lo),
+			     ram[i].end - ram[i].start,
 			     PROT_READ | PROT_WRITE)) {
 			perror("simulate: committing RAM");
 			munmap(base, hi - lo);
 			return res->problems = 1;
 		}
 	struct pgdat_config cfg = {
-		.usable = map->usable, .nr_usable = map->nr_usable,
-		.ram = ram, .nr_ram = (unsigned int)nr_ram,
+		.usable = map->usable,
+		.nr_usable = map->nr_usable,
+		.ram = ram,
+		.nr_ram = (unsigned int)nr_ram,
 		.direct_map_offset = (uint64_t)(uintptr_t)base - lo,
 	};
 	double t0 = now_ms();
@@ -209,8 +216,8 @@ int mm_simulate(struct memmap *map, struct mm_sim_result *res, bool show)
 			node.node_zones[z].watermark[w] = 0;
 	}
 	size_t n = 0;
-	struct block *blocks = take_everything(&n, &res->allocated_pages,
-					       &res->problems);
+	struct block *blocks =
+	    take_everything(&n, &res->allocated_pages, &res->problems);
 	if (!blocks) {
 		munmap(base, hi - lo);
 		return res->problems = 1;
@@ -220,7 +227,8 @@ int mm_simulate(struct memmap *map, struct mm_sim_result *res, bool show)
 	for (size_t i = 1; i < n; i++)
 		if (blocks[i - 1].phys + (PAGE_SIZE << blocks[i - 1].order) >
 		    blocks[i].phys) {
-			fprintf(stderr, "simulate: blocks 0x%llx and 0x%llx overlap\n",
+			fprintf(stderr,
+				"simulate: blocks 0x%llx and 0x%llx overlap\n",
 				(unsigned long long)blocks[i - 1].phys,
 				(unsigned long long)blocks[i].phys);
 			res->problems++;
@@ -232,10 +240,14 @@ int mm_simulate(struct memmap *map, struct mm_sim_result *res, bool show)
 	res->problems += pgdat_check(&node);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int o = 0; o <= MAX_ORDER; o++)
-			if (initial[z][o] != node.node_zones[z].free_area[o].nr_free) {
-				fprintf(stderr, "simulate: zone %s order %d: %llu free blocks after, %llu at init\n",
+			if (initial[z][o] !=
+			    node.node_zones[z].free_area[o].nr_free) {
+				fprintf(stderr,
+					"simulate: zone %s order %d: %llu free blocks after, %llu at init\n",
 					node.node_zones[z].name, o,
-					(unsigned long long)node.node_zones[z].free_area[o].nr_free,
+					(unsigned long long)node.node_zones[z]
+					    .free_area[o]
+					    .nr_free,
 					(unsigned long long)initial[z][o]);
 				res->problems++;
 			}

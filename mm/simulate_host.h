@@ -26,10 +26,10 @@ struct mm_sim_result {
 	uint64_t allocated_pages; /* everything that could be taken */
 	uint64_t metadata_pages;
 	uint64_t allocations;
-	uint64_t span_bytes;      /* address space reserved (not committed) */
+	uint64_t span_bytes; /* address space reserved (not committed) */
 	unsigned int sections;
-	int problems;             /* misaligned, overlapping, lost, mm_check */
-	double init_ms;           /* pgdat_init wall time */
+	int problems;	/* misaligned, overlapping, lost, mm_check */
+	double init_ms; /* pgdat_init wall time */
 };
 
 /*

@@ -28,7 +28,8 @@ void *mm_test_arena_from_buddy(size_t bytes, uint64_t *phys_base)
 	    want > ARENA_TRIES)
 		return NULL;
 	while (n < ARENA_TRIES && !run) {
-		uint64_t phys = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER);
+		uint64_t phys =
+		    alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER);
 		if (!phys)
 			break;
 		/* Keep the list sorted, then look for `want` in a row. */
@@ -39,7 +40,8 @@ void *mm_test_arena_from_buddy(size_t bytes, uint64_t *phys_base)
 		}
 		got[i] = phys;
 		for (unsigned int s = 0; s + want <= n && !run; s++)
-			if (got[s + want - 1] - got[s] == (want - 1) * ARENA_BLOCK)
+			if (got[s + want - 1] - got[s] ==
+			    (want - 1) * ARENA_BLOCK)
 				run = got[s];
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -84,14 +86,15 @@ int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,
 	if (!tn->arena)
 		return -1;
 	tn->bytes = bytes;
-	tn->usable[0] = (struct memmap_range){tn->phys_base,
-					      tn->phys_base + bytes, 7, 0};
+	tn->usable[0] =
+	    (struct memmap_range){ tn->phys_base, tn->phys_base + bytes, 7, 0 };
 	struct pgdat_config cfg = {
 		.usable = tn->usable,
 		.nr_usable = 1,
 		.dma_limit = tn->phys_base + dma_bytes,
 		.dma32_limit = tn->phys_base + dma32_bytes,
-		.direct_map_offset = (uint64_t)(uintptr_t)tn->arena - tn->phys_base,
+		.direct_map_offset =
+		    (uint64_t)(uintptr_t)tn->arena - tn->phys_base,
 	};
 	if (pgdat_init(&tn->pgdat, &cfg)) {
 		mm_test_arena_free(tn->arena, bytes);
@@ -114,7 +117,8 @@ void mm_test_snapshot(const struct pglist_data *pgdat,
 {
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int o = 0; o < NR_PAGE_ORDERS; o++)
-			counts[z][o] = pgdat->node_zones[z].free_area[o].nr_free;
+			counts[z][o] =
+			    pgdat->node_zones[z].free_area[o].nr_free;
 }
 
 bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
@@ -122,7 +126,8 @@ bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
 {
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int o = 0; o < NR_PAGE_ORDERS; o++)
-			if (counts[z][o] != pgdat->node_zones[z].free_area[o].nr_free)
+			if (counts[z][o] !=
+			    pgdat->node_zones[z].free_area[o].nr_free)
 				return false;
 	return true;
 }

@@ -82,8 +82,10 @@ static void test_free_inside_free_block(struct ktest *t)
 	uint64_t big = pgdat_alloc_pages(&tn.pgdat, QUIET, MAX_ORDER);
 	KTEST_ASSERT_TRUE(t, big != 0);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, big, MAX_ORDER), 0);
-	expect_bad_free(t, big + 4 * PAGE_SIZE, 2, "already free (inside free block");
-	expect_bad_free(t, big + 5 * PAGE_SIZE, 0, "already free (inside free block");
+	expect_bad_free(t, big + 4 * PAGE_SIZE, 2,
+			"already free (inside free block");
+	expect_bad_free(t, big + 5 * PAGE_SIZE, 0,
+			"already free (inside free block");
 	mm_test_node_destroy(&tn);
 }
 
@@ -131,7 +133,8 @@ static void test_not_usable_ram(struct ktest *t)
 	 * page of the arena is the allocator's own metadata. */
 	expect_bad_free(t, tn.phys_base - (4UL << 20), 0, "not usable RAM");
 	expect_bad_free(t, tn.phys_base + ARENA, 0, "not usable RAM");
-	expect_bad_free(t, tn.phys_base + ARENA - PAGE_SIZE, 0, "not usable RAM");
+	expect_bad_free(t, tn.phys_base + ARENA - PAGE_SIZE, 0,
+			"not usable RAM");
 	expect_bad_free(t, 0x1000ULL << 40, 0, "not usable RAM");
 	mm_test_node_destroy(&tn);
 }
@@ -141,7 +144,8 @@ static void test_frame_zero_and_huge_order(struct ktest *t)
 	if (!setup(t))
 		return;
 	expect_bad_free(t, 0, 0, "frame 0");
-	expect_bad_free(t, tn.phys_base, MAX_ORDER + 1, "order above MAX_ORDER");
+	expect_bad_free(t, tn.phys_base, MAX_ORDER + 1,
+			"order above MAX_ORDER");
 	mm_test_node_destroy(&tn);
 }
 
@@ -200,6 +204,6 @@ static const struct ktest_case badfree_cases[] = {
 	KTEST_CASE(test_frame_zero_and_huge_order),
 	KTEST_CASE(test_good_free_after_bad_ones),
 	KTEST_CASE(test_mm_check_detects_corruption),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE(mm_badfree, badfree_cases);

@@ -24,7 +24,7 @@ struct desc {
 static const struct desc ovmf_q35_256m[] = {
 #include "tests/fixtures/ovmf-q35-256m.inc"
 	/* What our loader adds: boot info inside conventional memory. */
-	{0x80000002u, 0x2000000, 0x20, 0xf},
+	{ 0x80000002u, 0x2000000, 0x20, 0xf },
 };
 
 #define NDESC (sizeof(ovmf_q35_256m) / sizeof(ovmf_q35_256m[0]))
@@ -78,11 +78,17 @@ static void test_mm_init_over_ovmf_map(struct ktest *t)
 	KTEST_ASSERT_TRUE(t, ram != NULL);
 	KTEST_EXPECT_EQ(t, err, 0);
 	/* The boot log: sanitised ranges, totals, the three dumps. */
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "memmap: DMA32  [mem 0x0000000001000000-"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "usable_pages=63852 dma=3591 dma32=60261 normal=0"));
+	KTEST_EXPECT_TRUE(
+	    t,
+	    mm_test_contains(log, "memmap: DMA32  [mem 0x0000000001000000-"));
+	KTEST_EXPECT_TRUE(
+	    t,
+	    mm_test_contains(log,
+			     "usable_pages=63852 dma=3591 dma32=60261 normal=0"));
 	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "Node 0, zone    DMA32 "));
 	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "        min      476"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "MemMetadata:          64 kB"));
+	KTEST_EXPECT_TRUE(t,
+			  mm_test_contains(log, "MemMetadata:          64 kB"));
 	KTEST_EXPECT_EQ(t, mm_boot_memmap()->usable_pages, 63852);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 
@@ -90,7 +96,8 @@ static void test_mm_init_over_ovmf_map(struct ktest *t)
 	uint64_t p = alloc_pages(GFP_KERNEL, 3);
 	KTEST_EXPECT_NE(t, p, 0);
 	KTEST_EXPECT_EQ(t, p & (8 * PAGE_SIZE - 1), 0);
-	KTEST_EXPECT_EQ(t, (uint64_t)(uintptr_t)phys_to_virt(p), (uint64_t)(uintptr_t)(ram + p));
+	KTEST_EXPECT_EQ(t, (uint64_t)(uintptr_t)phys_to_virt(p),
+			(uint64_t)(uintptr_t)(ram + p));
 	KTEST_EXPECT_EQ(t, virt_to_phys(ram + p), p);
 	memset(phys_to_virt(p), 1, 8 * PAGE_SIZE);
 	__free_pages(p, 3);
@@ -102,7 +109,8 @@ static void test_mm_init_over_ovmf_map(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ((unsigned char *)z)[123], 0);
 	free_page(z);
 	unsigned long v = __get_free_pages(GFP_ATOMIC, 2);
-	KTEST_EXPECT_TRUE(t, v >= (unsigned long)ram && v < (unsigned long)ram + SPAN);
+	KTEST_EXPECT_TRUE(t, v >= (unsigned long)ram &&
+				 v < (unsigned long)ram + SPAN);
 	free_pages(v, 2);
 	free_pages(0, 0); /* a no-op, as in Linux */
 	KTEST_EXPECT_EQ(t, contig_page_data.bad_frees, 0);
@@ -119,22 +127,27 @@ static void test_mm_init_over_ovmf_map(struct ktest *t)
 	console_loglevel = saved;
 	KTEST_EXPECT_EQ(t, got, 0x20);
 	KTEST_EXPECT_EQ(t, again, 0);
-	KTEST_EXPECT_EQ(t, contig_page_data.node_zones[ZONE_DMA32].managed_pages, before + 0x20);
+	KTEST_EXPECT_EQ(t,
+			contig_page_data.node_zones[ZONE_DMA32].managed_pages,
+			before + 0x20);
 	KTEST_EXPECT_EQ(t, mm_boot_memmap()->usable_pages, 63884);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 
 	/* The kernel's default test arena: 12 MiB from this allocator. */
-	uint64_t free_before = contig_page_data.node_zones[ZONE_DMA32].free_pages;
+	uint64_t free_before =
+	    contig_page_data.node_zones[ZONE_DMA32].free_pages;
 	uint64_t base;
 	void *arena = mm_test_arena_from_buddy(12UL << 20, &base);
 	KTEST_ASSERT_TRUE(t, arena != NULL);
 	KTEST_EXPECT_EQ(t, base & ((4UL << 20) - 1), 0);
-	KTEST_EXPECT_EQ(t, (uint64_t)(uintptr_t)arena, (uint64_t)(uintptr_t)(ram + base));
+	KTEST_EXPECT_EQ(t, (uint64_t)(uintptr_t)arena,
+			(uint64_t)(uintptr_t)(ram + base));
 	KTEST_EXPECT_EQ(t, contig_page_data.node_zones[ZONE_DMA32].free_pages,
 			free_before - 3 * 1024);
 	memset(arena, 0x77, 12UL << 20);
 	mm_test_arena_free_to_buddy(arena, 12UL << 20);
-	KTEST_EXPECT_EQ(t, contig_page_data.node_zones[ZONE_DMA32].free_pages, free_before);
+	KTEST_EXPECT_EQ(t, contig_page_data.node_zones[ZONE_DMA32].free_pages,
+			free_before);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 	shutdown(ram);
 }
@@ -143,7 +156,7 @@ static void test_mm_init_refuses_hopeless_maps(struct ktest *t)
 {
 	int saved = console_loglevel;
 	static unsigned char one[48];
-	struct desc low = {7, 0x1000, 0x9f, 0xf}; /* RAM only below 1 MiB */
+	struct desc low = { 7, 0x1000, 0x9f, 0xf }; /* RAM only below 1 MiB */
 	memcpy(one + 0, &low.type, 4);
 	memcpy(one + 8, &low.start, 8);
 	memcpy(one + 24, &low.pages, 8);
@@ -158,7 +171,8 @@ static void test_mm_init_refuses_hopeless_maps(struct ktest *t)
 	KTEST_EXPECT_EQ(t, empty, MEMMAP_ERR_EMPTY);
 	KTEST_EXPECT_TRUE(t, said_empty);
 	KTEST_EXPECT_EQ(t, lowonly, MEMMAP_ERR_NO_USABLE);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "no usable memory above 1 MiB"));
+	KTEST_EXPECT_TRUE(t, mm_test_contains(log,
+					      "no usable memory above 1 MiB"));
 	KTEST_EXPECT_FALSE(t, contig_page_data.initialised);
 	KTEST_EXPECT_EQ(t, alloc_pages(GFP_KERNEL, 0), 0);
 }
@@ -166,7 +180,7 @@ static void test_mm_init_refuses_hopeless_maps(struct ktest *t)
 static const struct ktest_case boot_cases[] = {
 	KTEST_CASE(test_mm_init_over_ovmf_map),
 	KTEST_CASE(test_mm_init_refuses_hopeless_maps),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE_WHERE(mm_boot, boot_cases, KTEST_HOST_ONLY);
 #endif /* LABYRINTH_HOST */

@@ -20,11 +20,15 @@
 static struct mm_test_node tn;
 static uint64_t snap[MAX_NR_ZONES][NR_PAGE_ORDERS];
 static uint8_t owner[ARENA_PAGES]; /* test's own record of handed-out pages */
-static struct { uint64_t phys; unsigned int order; } live[ARENA_PAGES];
+static struct {
+	uint64_t phys;
+	unsigned int order;
+} live[ARENA_PAGES];
 
 static bool setup(struct ktest *t, bool no_watermarks)
 {
-	if (mm_test_node_init(&tn, ARENA, DMA_BYTES, DMA32_BYTES, no_watermarks)) {
+	if (mm_test_node_init(&tn, ARENA, DMA_BYTES, DMA32_BYTES,
+			      no_watermarks)) {
 		ktest_skip(t, "no test arena on this platform");
 		return false;
 	}
@@ -35,7 +39,7 @@ static bool setup(struct ktest *t, bool no_watermarks)
 
 static uint64_t window_end(int zone)
 {
-	return zone == ZONE_DMA ? tn.phys_base + DMA_BYTES
+	return zone == ZONE_DMA	    ? tn.phys_base + DMA_BYTES
 	       : zone == ZONE_DMA32 ? tn.phys_base + DMA32_BYTES
 				    : tn.phys_base + ARENA;
 }
@@ -44,7 +48,8 @@ static uint64_t window_end(int zone)
  * handed out (overlap) or the block lies outside the arena. */
 static bool claim(uint64_t phys, unsigned int order)
 {
-	if (phys < tn.phys_base || phys + (PAGE_SIZE << order) > tn.phys_base + ARENA)
+	if (phys < tn.phys_base ||
+	    phys + (PAGE_SIZE << order) > tn.phys_base + ARENA)
 		return false;
 	uint64_t first = (phys - tn.phys_base) >> PAGE_SHIFT;
 	for (uint64_t i = 0; i < (1ULL << order); i++)
@@ -94,7 +99,8 @@ static void test_every_order(struct ktest *t)
 		KTEST_EXPECT_EQ(t, phys & ((PAGE_SIZE << o) - 1), 0);
 		KTEST_EXPECT_TRUE(t, claim(phys, o));
 		/* The whole block is writable memory of ours. */
-		memset(pgdat_phys_to_virt(&tn.pgdat, phys), 0x5a, PAGE_SIZE << o);
+		memset(pgdat_phys_to_virt(&tn.pgdat, phys), 0x5a,
+		       PAGE_SIZE << o);
 		KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, phys, o), 0);
 		unclaim(phys, o);
@@ -108,10 +114,12 @@ static void test_every_order(struct ktest *t)
  * frees it all in a different order; counts must come back exactly. */
 static void test_exhaust_mixed_orders_and_restore(struct ktest *t)
 {
-	static const unsigned int mix[] = {3, 0, 7, 1, 10, 2, 5, 0, 9, 4, 6, 8};
+	static const unsigned int mix[] = {
+		3, 0, 7, 1, 10, 2, 5, 0, 9, 4, 6, 8
+	};
 	unsigned int n = 0;
 	uint64_t pages = 0;
-	bool exhausted[NR_PAGE_ORDERS] = {false};
+	bool exhausted[NR_PAGE_ORDERS] = { false };
 	if (!setup(t, true))
 		return;
 	for (unsigned int i = 0; n < ARENA_PAGES; i++) {
@@ -139,10 +147,16 @@ static void test_exhaust_mixed_orders_and_restore(struct ktest *t)
 	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, QUIET, 0), 0);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	for (unsigned int i = 0; i < n; i += 2) /* evens first, then odds */
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, live[i].phys, live[i].order), 0);
+		KTEST_EXPECT_EQ(t,
+				pgdat_free_pages(&tn.pgdat, live[i].phys,
+						 live[i].order),
+				0);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	for (unsigned int i = 1; i < n; i += 2)
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, live[i].phys, live[i].order), 0);
+		KTEST_EXPECT_EQ(t,
+				pgdat_free_pages(&tn.pgdat, live[i].phys,
+						 live[i].order),
+				0);
 	KTEST_EXPECT_TRUE(t, mm_test_snapshot_equal(&tn.pgdat, snap));
 	KTEST_EXPECT_EQ(t, mm_test_free_pages(&tn.pgdat), ARENA_PAGES - 1);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
@@ -153,10 +167,13 @@ static void test_exhaust_mixed_orders_and_restore(struct ktest *t)
  * and the fallback order Normal -> DMA32 -> DMA. */
 static void test_zone_constraints(struct ktest *t)
 {
-	static const struct { gfp_t gfp; int highest; } kinds[] = {
-		{QUIET | __GFP_DMA, ZONE_DMA},
-		{QUIET | __GFP_DMA32, ZONE_DMA32},
-		{QUIET, ZONE_NORMAL},
+	static const struct {
+		gfp_t gfp;
+		int highest;
+	} kinds[] = {
+		{ QUIET | __GFP_DMA, ZONE_DMA },
+		{ QUIET | __GFP_DMA32, ZONE_DMA32 },
+		{ QUIET, ZONE_NORMAL },
 	};
 	for (unsigned int k = 0; k < 3; k++) {
 		unsigned int n = 0;
@@ -164,13 +181,16 @@ static void test_zone_constraints(struct ktest *t)
 		if (!setup(t, true))
 			return;
 		for (;;) {
-			uint64_t phys = pgdat_alloc_pages(&tn.pgdat, kinds[k].gfp, 0);
+			uint64_t phys =
+			    pgdat_alloc_pages(&tn.pgdat, kinds[k].gfp, 0);
 			if (!phys)
 				break;
-			int zone = (int)(pfn_to_zone(&tn.pgdat, phys >> PAGE_SHIFT) -
-					 tn.pgdat.node_zones);
+			int zone =
+			    (int)(pfn_to_zone(&tn.pgdat, phys >> PAGE_SHIFT) -
+				  tn.pgdat.node_zones);
 			KTEST_EXPECT_LE(t, zone, kinds[k].highest);
-			KTEST_EXPECT_LE(t, phys + PAGE_SIZE, window_end(kinds[k].highest));
+			KTEST_EXPECT_LE(t, phys + PAGE_SIZE,
+					window_end(kinds[k].highest));
 			/* Highest zone first; never back up once fallen back. */
 			KTEST_EXPECT_LE(t, zone, last_zone);
 			if (n == 0)
@@ -179,8 +199,9 @@ static void test_zone_constraints(struct ktest *t)
 			n++;
 		}
 		uint64_t expect = kinds[k].highest == ZONE_DMA ? 512
-				  : kinds[k].highest == ZONE_DMA32 ? 1024
-								   : ARENA_PAGES - 1;
+				  : kinds[k].highest == ZONE_DMA32
+				      ? 1024
+				      : ARENA_PAGES - 1;
 		KTEST_EXPECT_EQ(t, n, expect);
 		KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 		mm_test_node_destroy(&tn);
@@ -196,7 +217,8 @@ static void test_gfp_zero(struct ktest *t)
 		KTEST_ASSERT_TRUE(t, a != 0);
 		memset(pgdat_phys_to_virt(&tn.pgdat, a), 0xee, PAGE_SIZE << o);
 		pgdat_free_pages(&tn.pgdat, a, o);
-		uint64_t b = pgdat_alloc_pages(&tn.pgdat, QUIET | __GFP_ZERO, o);
+		uint64_t b =
+		    pgdat_alloc_pages(&tn.pgdat, QUIET | __GFP_ZERO, o);
 		KTEST_ASSERT_TRUE(t, b != 0);
 		KTEST_EXPECT_EQ(t, b, a); /* last freed comes back first */
 		const uint8_t *v = pgdat_phys_to_virt(&tn.pgdat, b);
@@ -217,7 +239,10 @@ static void test_exhaustion_then_free_succeeds(struct ktest *t)
 	while ((phys = pgdat_alloc_pages(&tn.pgdat, QUIET, 0)))
 		last = phys;
 	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, QUIET, 0), 0);
-	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC | __GFP_NOWARN, 0), 0);
+	KTEST_EXPECT_EQ(t,
+			pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC | __GFP_NOWARN,
+					  0),
+			0);
 	KTEST_ASSERT_TRUE(t, last != 0);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, last, 0), 0);
 	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, QUIET, 1), 0);
@@ -235,7 +260,8 @@ static void test_refuses_bad_requests(struct ktest *t)
 	console_loglevel = 0;
 	printk_capture_start(log, sizeof(log));
 	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, MAX_ORDER + 1);
-	uint64_t b = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_DMA | __GFP_DMA32, 0);
+	uint64_t b = pgdat_alloc_pages(&tn.pgdat,
+				       GFP_KERNEL | __GFP_DMA | __GFP_DMA32, 0);
 	uint64_t c = pgdat_alloc_pages(&tn.pgdat, 0x40000000u, 0);
 	printk_capture_stop();
 	console_loglevel = saved;
@@ -259,10 +285,16 @@ static void test_failure_report_rate_limited(struct ktest *t)
 		;
 	console_loglevel = 0;
 	printk_capture_start(log, sizeof(log));
-	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC | __GFP_ZERO, 2), 0);
+	KTEST_EXPECT_EQ(t,
+			pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC | __GFP_ZERO,
+					  2),
+			0);
 	printk_capture_stop();
-	KTEST_EXPECT_TRUE(t, mm_test_contains(
-		log, "page allocation failure: order:2, mode:0x920(GFP_ATOMIC|__GFP_ZERO)"));
+	KTEST_EXPECT_TRUE(
+	    t,
+	    mm_test_contains(
+		log,
+		"page allocation failure: order:2, mode:0x920(GFP_ATOMIC|__GFP_ZERO)"));
 	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "caller 0x"));
 	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "Normal free:0kB"));
 	printk_capture_start(log, sizeof(log));
@@ -303,10 +335,11 @@ static void test_buddyinfo_format(struct ktest *t)
 	printk_capture_stop();
 	console_loglevel = saved;
 	/* One page from Normal's order-0 block; DMA/DMA32 untouched. */
-	KTEST_EXPECT_STREQ(t, log,
-		"Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      1      0 \n"
-		"Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      1      0 \n"
-		"Node 0, zone   Normal      0      1      1      1      1      1      1      1      1      1      1 \n");
+	KTEST_EXPECT_STREQ(
+	    t, log,
+	    "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      1      0 \n"
+	    "Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      1      0 \n"
+	    "Node 0, zone   Normal      0      1      1      1      1      1      1      1      1      1      1 \n");
 	mm_test_node_destroy(&tn);
 }
 
@@ -335,8 +368,10 @@ static void test_split_and_merge_worked_example(struct ktest *t)
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	pgdat_free_pages(&tn.pgdat, page, 0);
 	KTEST_EXPECT_EQ(t, z->free_area[3].nr_free, 1);
-	KTEST_EXPECT_EQ(t, z->free_area[0].nr_free + z->free_area[1].nr_free +
-				   z->free_area[2].nr_free, 0);
+	KTEST_EXPECT_EQ(t,
+			z->free_area[0].nr_free + z->free_area[1].nr_free +
+			    z->free_area[2].nr_free,
+			0);
 	for (unsigned int i = 0, o = 0; o <= MAX_ORDER; o++)
 		if (o != 3 && o != 9)
 			pgdat_free_pages(&tn.pgdat, held[i++], o);
@@ -392,11 +427,16 @@ static void test_release_range(struct ktest *t)
 		return;
 	}
 	/* RAM is the whole arena; only its first 8 MiB is usable at first. */
-	struct memmap_range ram = {base, base + ARENA, 7, 0};
-	struct memmap_range usable = {base, base + (8UL << 20), 7, 0};
-	struct pgdat_config cfg = {&usable, 1, &ram, 1, base + DMA_BYTES,
-				   base + DMA32_BYTES,
-				   (uint64_t)(uintptr_t)arena - base, false};
+	struct memmap_range ram = { base, base + ARENA, 7, 0 };
+	struct memmap_range usable = { base, base + (8UL << 20), 7, 0 };
+	struct pgdat_config cfg = { &usable,
+				    1,
+				    &ram,
+				    1,
+				    base + DMA_BYTES,
+				    base + DMA32_BYTES,
+				    (uint64_t)(uintptr_t)arena - base,
+				    false };
 	KTEST_ASSERT_TRUE(t, pgdat_init(&p, &cfg) == 0);
 	uint64_t before = mm_test_free_pages(&p);
 	uint64_t min_before = p.node_zones[ZONE_NORMAL].watermark[WMARK_MIN];
@@ -410,15 +450,20 @@ static void test_release_range(struct ktest *t)
 	printk_capture_stop();
 	KTEST_EXPECT_EQ(t, pgdat_release_range(&p, upper, base + ARENA), 1024);
 	KTEST_EXPECT_EQ(t, mm_test_free_pages(&p), before + 1024);
-	KTEST_EXPECT_GT(t, p.node_zones[ZONE_NORMAL].watermark[WMARK_MIN], min_before);
+	KTEST_EXPECT_GT(t, p.node_zones[ZONE_NORMAL].watermark[WMARK_MIN],
+			min_before);
 	printk_capture_start(log, sizeof(log));
-	KTEST_EXPECT_TRUE(t, pgdat_release_range(&p, upper, upper + PAGE_SIZE) < 0);
-	KTEST_EXPECT_TRUE(t, pgdat_release_range(&p, base + ARENA, base + ARENA + PAGE_SIZE) < 0);
+	KTEST_EXPECT_TRUE(t, pgdat_release_range(&p, upper, upper + PAGE_SIZE) <
+				 0);
+	KTEST_EXPECT_TRUE(t, pgdat_release_range(&p, base + ARENA,
+						 base + ARENA + PAGE_SIZE) < 0);
 	printk_capture_stop();
 	console_loglevel = saved;
 	KTEST_EXPECT_EQ(t, pgdat_check(&p), 0);
 	/* ...and once released they merge with their neighbours. */
-	KTEST_EXPECT_EQ(t, p.node_zones[ZONE_NORMAL].free_area[MAX_ORDER].nr_free, 1);
+	KTEST_EXPECT_EQ(t,
+			p.node_zones[ZONE_NORMAL].free_area[MAX_ORDER].nr_free,
+			1);
 	mm_test_arena_free(arena, ARENA);
 }
 
@@ -436,6 +481,6 @@ static const struct ktest_case buddy_cases[] = {
 	KTEST_CASE(test_split_and_merge_worked_example),
 	KTEST_CASE(test_page_poison_catches_use_after_free),
 	KTEST_CASE(test_release_range),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE(mm_buddy, buddy_cases);

@@ -21,12 +21,12 @@ static const struct fixture {
 	const char *file;
 	uint64_t usable, dma, dma32, normal;
 } fixtures[] = {
-	{"ovmf-q35-64m.map", 14732, 3591, 11141, 0},
-	{"ovmf-q35-256m.map", 63884, 3591, 60293, 0},
-	{"ovmf-pc-512m.map", 129420, 3591, 125829, 0},
-	{"ovmf-q35-3g.map", 784780, 3591, 519045, 262144},
-	{"ovmf-q35-8g.map", 2095500, 3591, 519045, 1572864},
-	{"synthetic-64g-holes.map", 17039104, 3840, 520192, 16515072},
+	{ "ovmf-q35-64m.map", 14732, 3591, 11141, 0 },
+	{ "ovmf-q35-256m.map", 63884, 3591, 60293, 0 },
+	{ "ovmf-pc-512m.map", 129420, 3591, 125829, 0 },
+	{ "ovmf-q35-3g.map", 784780, 3591, 519045, 262144 },
+	{ "ovmf-q35-8g.map", 2095500, 3591, 519045, 1572864 },
+	{ "synthetic-64g-holes.map", 17039104, 3840, 520192, 16515072 },
 };
 
 static struct memmap map;
@@ -38,7 +38,8 @@ static void fixture_path(char *buf, size_t n, const char *file)
 	const char *here = __FILE__;
 	const char *slash = strrchr(here, '/');
 	int dir = slash ? (int)(slash - here) : 0;
-	snprintf(buf, n, "%.*s%sfixtures/%s", dir, here, slash ? "/" : "", file);
+	snprintf(buf, n, "%.*s%sfixtures/%s", dir, here, slash ? "/" : "",
+		 file);
 }
 
 static void test_fixture_totals(struct ktest *t)
@@ -55,7 +56,8 @@ static void test_fixture_totals(struct ktest *t)
 		KTEST_EXPECT_EQ(t, map.usable_pages, f->usable);
 		KTEST_EXPECT_EQ(t, map.zone_pages[MEMMAP_ZONE_DMA], f->dma);
 		KTEST_EXPECT_EQ(t, map.zone_pages[MEMMAP_ZONE_DMA32], f->dma32);
-		KTEST_EXPECT_EQ(t, map.zone_pages[MEMMAP_ZONE_NORMAL], f->normal);
+		KTEST_EXPECT_EQ(t, map.zone_pages[MEMMAP_ZONE_NORMAL],
+				f->normal);
 		KTEST_EXPECT_EQ(t, map.nr_dropped, 0);
 	}
 }
@@ -77,10 +79,12 @@ static void test_fixture_simulation(struct ktest *t)
 		/* Metadata: one byte per frame plus the section table, well
 		 * under 0.05% of RAM. */
 		KTEST_EXPECT_LE(t, r.metadata_pages * 2000, fixtures[i].usable);
-		ktest_diag(t, "%s: %llu pages allocated, %llu metadata, %u sections, init %.2f ms",
-			   fixtures[i].file, (unsigned long long)r.allocated_pages,
-			   (unsigned long long)r.metadata_pages, r.sections,
-			   r.init_ms);
+		ktest_diag(
+		    t,
+		    "%s: %llu pages allocated, %llu metadata, %u sections, init %.2f ms",
+		    fixtures[i].file, (unsigned long long)r.allocated_pages,
+		    (unsigned long long)r.metadata_pages, r.sections,
+		    r.init_ms);
 	}
 }
 
@@ -93,12 +97,13 @@ static void test_bad_line_is_named(struct ktest *t)
 		"-7 0x100000 0x100 0xf\n",
 		"0x100000000 0x100000 0x100 0xf\n",
 	};
-	static const int line[] = {3, 4, 1, 1, 1};
+	static const int line[] = { 3, 4, 1, 1, 1 };
 	char path[] = "/tmp/labyrinth-map-XXXXXX", err[256];
 	for (int i = 0; i < 5; i++) {
 		int fd = mkstemp(path);
 		KTEST_ASSERT_TRUE(t, fd >= 0);
-		KTEST_ASSERT_TRUE(t, write(fd, bad[i], strlen(bad[i])) == (ssize_t)strlen(bad[i]));
+		KTEST_ASSERT_TRUE(t, write(fd, bad[i], strlen(bad[i])) ==
+					 (ssize_t)strlen(bad[i]));
 		close(fd);
 		int r = mm_read_map_file(path, &map, 52, err, sizeof(err));
 		unlink(path);
@@ -108,15 +113,17 @@ static void test_bad_line_is_named(struct ktest *t)
 		snprintf(where, sizeof(where), ":%d: bad line", line[i]);
 		KTEST_EXPECT_TRUE(t, strstr(err, where) != NULL);
 	}
-	KTEST_EXPECT_EQ(t, mm_read_map_file("/nonexistent.map", &map, 52, err,
-					    sizeof(err)), -1);
+	KTEST_EXPECT_EQ(t,
+			mm_read_map_file("/nonexistent.map", &map, 52, err,
+					 sizeof(err)),
+			-1);
 }
 
 static const struct ktest_case fixture_cases[] = {
 	KTEST_CASE(test_fixture_totals),
 	KTEST_CASE(test_fixture_simulation),
 	KTEST_CASE(test_bad_line_is_named),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE_WHERE(mm_fixtures, fixture_cases, KTEST_HOST_ONLY);
 #endif /* LABYRINTH_HOST */

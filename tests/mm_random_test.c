@@ -23,7 +23,10 @@
 
 static struct mm_test_node tn;
 static uint8_t model[ARENA_PAGES]; /* 0 free, 1 allocated, 2 metadata */
-static struct { uint64_t phys; unsigned int order; } live[ARENA_PAGES];
+static struct {
+	uint64_t phys;
+	unsigned int order;
+} live[ARENA_PAGES];
 static unsigned int nr_live;
 static uint64_t model_free;
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -54,11 +57,13 @@ static uint64_t allowed_end(gfp_t gfp)
 /* Does the model have an aligned free run of 2^order pages in one zone? */
 static bool model_can_alloc(unsigned int order, gfp_t gfp)
 {
-	static const uint64_t zone_ends[] = {DMA_BYTES >> PAGE_SHIFT,
-					     DMA32_BYTES >> PAGE_SHIFT, ARENA_PAGES};
+	static const uint64_t zone_ends[] = { DMA_BYTES >> PAGE_SHIFT,
+					      DMA32_BYTES >> PAGE_SHIFT,
+					      ARENA_PAGES };
 	uint64_t size = 1ULL << order, end = allowed_end(gfp), zone_start = 0;
 	for (int z = 0; z < 3 && zone_start < end; z++) {
-		for (uint64_t s = zone_start; s + size <= zone_ends[z]; s += size) {
+		for (uint64_t s = zone_start; s + size <= zone_ends[z];
+		     s += size) {
 			uint64_t i = 0;
 			while (i < size && model[s + i] == 0)
 				i++;
@@ -73,7 +78,8 @@ static bool model_can_alloc(unsigned int order, gfp_t gfp)
 static void stamp(uint64_t phys, unsigned int order)
 {
 	uint64_t *first = pgdat_phys_to_virt(&tn.pgdat, phys);
-	uint64_t *last = pgdat_phys_to_virt(&tn.pgdat, phys + (PAGE_SIZE << order) - 8);
+	uint64_t *last =
+	    pgdat_phys_to_virt(&tn.pgdat, phys + (PAGE_SIZE << order) - 8);
 	*first = phys ^ 0x5555;
 	*last = phys ^ 0xaaaa;
 }
@@ -81,7 +87,8 @@ static void stamp(uint64_t phys, unsigned int order)
 static bool stamp_intact(uint64_t phys, unsigned int order)
 {
 	uint64_t *first = pgdat_phys_to_virt(&tn.pgdat, phys);
-	uint64_t *last = pgdat_phys_to_virt(&tn.pgdat, phys + (PAGE_SIZE << order) - 8);
+	uint64_t *last =
+	    pgdat_phys_to_virt(&tn.pgdat, phys + (PAGE_SIZE << order) - 8);
 	return *first == (phys ^ 0x5555) && *last == (phys ^ 0xaaaa);
 }
 
@@ -95,23 +102,31 @@ static bool is_zero(uint64_t phys, unsigned int order)
 }
 
 static const gfp_t kinds[] = {
-	GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_KERNEL | __GFP_DMA32,
-	GFP_ATOMIC | __GFP_DMA, GFP_KERNEL | __GFP_ZERO, GFP_NOWAIT | __GFP_DMA32,
+	GFP_KERNEL,
+	GFP_ATOMIC,
+	GFP_NOWAIT,
+	GFP_KERNEL | __GFP_DMA32,
+	GFP_ATOMIC | __GFP_DMA,
+	GFP_KERNEL | __GFP_ZERO,
+	GFP_NOWAIT | __GFP_DMA32,
 };
 
 /* Returns false on the first disagreement (already reported). */
 static bool step_alloc(struct ktest *t)
 {
-	unsigned int order = (rnd() % 100) < 60 ? rnd() % 3 : rnd() % (MAX_ORDER + 1);
-	gfp_t gfp = kinds[rnd() % (sizeof(kinds) / sizeof(kinds[0]))] | __GFP_NOWARN;
+	unsigned int order =
+	    (rnd() % 100) < 60 ? rnd() % 3 : rnd() % (MAX_ORDER + 1);
+	gfp_t gfp =
+	    kinds[rnd() % (sizeof(kinds) / sizeof(kinds[0]))] | __GFP_NOWARN;
 	bool possible = model_can_alloc(order, gfp);
 	uint64_t phys = pgdat_alloc_pages(&tn.pgdat, gfp, order);
 
 	if (!phys) {
 		if (possible)
-			ktest_fail(t, __FILE__, __LINE__,
-				   "order %u gfp 0x%x failed though the model has room",
-				   order, gfp);
+			ktest_fail(
+			    t, __FILE__, __LINE__,
+			    "order %u gfp 0x%x failed though the model has room",
+			    order, gfp);
 		return !possible;
 	}
 	uint64_t first = page_of(phys), size = 1ULL << order;
@@ -123,9 +138,10 @@ static bool step_alloc(struct ktest *t)
 	if (ok && (gfp & __GFP_ZERO))
 		ok = is_zero(phys, order);
 	if (!ok) {
-		ktest_fail(t, __FILE__, __LINE__,
-			   "order %u gfp 0x%x gave 0x%llx: not free, aligned, zeroed and allowed in the model (possible=%d)",
-			   order, gfp, (unsigned long long)phys, possible);
+		ktest_fail(
+		    t, __FILE__, __LINE__,
+		    "order %u gfp 0x%x gave 0x%llx: not free, aligned, zeroed and allowed in the model (possible=%d)",
+		    order, gfp, (unsigned long long)phys, possible);
 		return false;
 	}
 	for (uint64_t i = 0; i < size; i++)
@@ -189,21 +205,26 @@ static void test_random_against_model(struct ktest *t)
 			ok = step_free(t);
 		}
 		if (ok && mm_test_free_pages(&tn.pgdat) != model_free) {
-			ktest_fail(t, __FILE__, __LINE__,
-				   "step %u: allocator has %llu free pages, model %llu",
-				   s, (unsigned long long)mm_test_free_pages(&tn.pgdat),
-				   (unsigned long long)model_free);
+			ktest_fail(
+			    t, __FILE__, __LINE__,
+			    "step %u: allocator has %llu free pages, model %llu",
+			    s,
+			    (unsigned long long)mm_test_free_pages(&tn.pgdat),
+			    (unsigned long long)model_free);
 			ok = false;
 		}
 		if (ok && (s % 512 == 0) && pgdat_check(&tn.pgdat)) {
-			ktest_fail(t, __FILE__, __LINE__, "mm_check failed at step %u", s);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "mm_check failed at step %u", s);
 			ok = false;
 		}
 		if (!ok)
 			break;
 	}
-	ktest_diag(t, "%u steps, %u allocations of which %u failed (as the model predicted)",
-		   STEPS, allocs, failures);
+	ktest_diag(
+	    t,
+	    "%u steps, %u allocations of which %u failed (as the model predicted)",
+	    STEPS, allocs, failures);
 	KTEST_EXPECT_GT(t, failures, 0); /* the run did reach exhaustion */
 	while (nr_live)
 		if (!step_free(t))
@@ -216,6 +237,6 @@ static void test_random_against_model(struct ktest *t)
 
 static const struct ktest_case random_cases[] = {
 	KTEST_CASE(test_random_against_model),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE(mm_random, random_cases);

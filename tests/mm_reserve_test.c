@@ -73,10 +73,14 @@ static void test_watermarks_256m(struct ktest *t)
 	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA].watermark[WMARK_MIN], 28);
 	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA].watermark[WMARK_LOW], 35);
 	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA].watermark[WMARK_HIGH], 42);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA32].watermark[WMARK_MIN], 476);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA32].watermark[WMARK_LOW], 595);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA32].watermark[WMARK_HIGH], 714);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_HIGH], 0);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA32].watermark[WMARK_MIN],
+			476);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA32].watermark[WMARK_LOW],
+			595);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_DMA32].watermark[WMARK_HIGH],
+			714);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_HIGH],
+			0);
 }
 
 static void test_watermark_clamps_and_overrides(struct ktest *t)
@@ -86,7 +90,8 @@ static void test_watermark_clamps_and_overrides(struct ktest *t)
 	fake.node_zones[ZONE_NORMAL].managed_pages = 100; /* sqrt gives 80 */
 	setup_per_zone_wmarks(&fake);
 	KTEST_EXPECT_EQ(t, fake.min_free_kbytes, 128);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_MIN], 32);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_MIN],
+			32);
 	fake.node_zones[ZONE_NORMAL].managed_pages = 1ULL << 32; /* 16 TiB */
 	setup_per_zone_wmarks(&fake);
 	KTEST_EXPECT_EQ(t, fake.min_free_kbytes, 262144);
@@ -95,9 +100,12 @@ static void test_watermark_clamps_and_overrides(struct ktest *t)
 	fake.watermark_scale_factor = 1000; /* 10% */
 	fake.user_min_free_kbytes = 4000;   /* min 1000 pages */
 	setup_per_zone_wmarks(&fake);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_MIN], 1000);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_LOW], 101000);
-	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_HIGH], 201000);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_MIN],
+			1000);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_LOW],
+			101000);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_HIGH],
+			201000);
 }
 
 static void test_reserve_floors(struct ktest *t)
@@ -105,7 +113,10 @@ static void test_reserve_floors(struct ktest *t)
 	KTEST_EXPECT_EQ(t, zone_reserve_floor(256, ALLOC_WMARK_MIN), 256);
 	KTEST_EXPECT_EQ(t, zone_reserve_floor(256, ALLOC_NON_BLOCK), 256);
 	KTEST_EXPECT_EQ(t, zone_reserve_floor(256, ALLOC_MIN_RESERVE), 128);
-	KTEST_EXPECT_EQ(t, zone_reserve_floor(256, ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK), 96);
+	KTEST_EXPECT_EQ(t,
+			zone_reserve_floor(256,
+					   ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK),
+			96);
 }
 
 /* One zone (Normal) with min_free_kbytes=1024: min 256 pages. */
@@ -131,7 +142,8 @@ static uint64_t drain(gfp_t gfp)
 static void free_everything(void)
 {
 	/* Walk the state bytes: every allocated head is freed. */
-	for (uint64_t a = tn.phys_base; a < tn.phys_base + ARENA; a += PAGE_SIZE) {
+	for (uint64_t a = tn.phys_base; a < tn.phys_base + ARENA;
+	     a += PAGE_SIZE) {
 		uint8_t *st = pfn_state(&tn.pgdat, a >> PAGE_SHIFT);
 		if (st && (*st & PFS_ALLOC))
 			pgdat_free_pages(&tn.pgdat, a, *st & PFS_ORDER_MASK);
@@ -163,13 +175,17 @@ static void test_atomic_reserve(struct ktest *t)
 	KTEST_EXPECT_EQ(t, drain(GFP_ATOMIC), min - atomic_floor);
 	KTEST_EXPECT_EQ(t, z->free_pages, atomic_floor);
 	KTEST_EXPECT_EQ(t, drain(GFP_ATOMIC), 0);
-	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC | NOWARN, 1), 0);
+	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC | NOWARN, 1),
+			0);
 	KTEST_EXPECT_EQ(t, z->free_pages, atomic_floor);
 	/* meminfo tells the story. */
 	capture(meminfo_show, &tn.pgdat);
-	KTEST_EXPECT_EQ(t, read_field("", "AtomicResDips:"), min - atomic_floor);
-	KTEST_EXPECT_EQ(t, read_field("", "AtomicReserve:"), (min - atomic_floor) * 4);
-	KTEST_EXPECT_EQ(t, read_field("", "AtomicResUsed:"), (min - atomic_floor) * 4);
+	KTEST_EXPECT_EQ(t, read_field("", "AtomicResDips:"),
+			min - atomic_floor);
+	KTEST_EXPECT_EQ(t, read_field("", "AtomicReserve:"),
+			(min - atomic_floor) * 4);
+	KTEST_EXPECT_EQ(t, read_field("", "AtomicResUsed:"),
+			(min - atomic_floor) * 4);
 	KTEST_EXPECT_GE(t, read_field("", "AtomicResFails:"), 3);
 	free_everything();
 	KTEST_EXPECT_EQ(t, z->free_pages, managed);
@@ -190,7 +206,8 @@ static void test_gfp_high_gets_half_of_min(struct ktest *t)
 	/* Not important, cannot block: nothing below min at all. */
 	KTEST_EXPECT_EQ(t, drain(GFP_NOWAIT), 0);
 	/* Atomic: the rest, down to 3/8. */
-	KTEST_EXPECT_EQ(t, drain(GFP_ATOMIC), min / 2 - (min / 2 - (min / 2) / 4));
+	KTEST_EXPECT_EQ(t, drain(GFP_ATOMIC),
+			min / 2 - (min / 2 - (min / 2) / 4));
 	free_everything();
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	mm_test_node_destroy(&tn);
@@ -206,9 +223,14 @@ static void test_high_order_watermark(struct ktest *t)
 	drain(GFP_KERNEL);
 	/* An order-4 block takes 16 pages, so with min + 15 free it would
 	 * leave min - 1: refused. Order 0 needs one page above min. */
-	KTEST_EXPECT_EQ(t, zone_watermark_ok(z, 4, min, ALLOC_WMARK_MIN, min + 15), false);
-	KTEST_EXPECT_EQ(t, zone_watermark_ok(z, 0, min, ALLOC_WMARK_MIN, min + 1), true);
-	KTEST_EXPECT_EQ(t, zone_watermark_ok(z, 0, min, ALLOC_WMARK_MIN, min), false);
+	KTEST_EXPECT_EQ(t,
+			zone_watermark_ok(z, 4, min, ALLOC_WMARK_MIN, min + 15),
+			false);
+	KTEST_EXPECT_EQ(t,
+			zone_watermark_ok(z, 0, min, ALLOC_WMARK_MIN, min + 1),
+			true);
+	KTEST_EXPECT_EQ(t, zone_watermark_ok(z, 0, min, ALLOC_WMARK_MIN, min),
+			false);
 	free_everything();
 	mm_test_node_destroy(&tn);
 }
@@ -293,18 +315,23 @@ static void test_highatomic_pageblocks(struct ktest *t)
 
 	/* Give back 32 pages from far away (the first ones taken). */
 	for (unsigned int i = 0; i < 32; i++) {
-		KTEST_EXPECT_NE(t, (early[i] >> PAGE_SHIFT) & ~(PAGEBLOCK_PAGES - 1), pb);
+		KTEST_EXPECT_NE(t,
+				(early[i] >> PAGE_SHIFT) &
+				    ~(PAGEBLOCK_PAGES - 1),
+				pb);
 		pgdat_free_pages(&tn.pgdat, early[i], 0);
 	}
 	/* Ordinary requests use everything outside it first... */
 	uint64_t outside = z->free_pages - free_pages_in_pageblock(pb);
 	uint64_t taken = 0, inside = 0;
-	ktest_diag(t, "%llu free pages outside the reserved pageblock, %llu inside",
+	ktest_diag(t,
+		   "%llu free pages outside the reserved pageblock, %llu inside",
 		   (unsigned long long)outside,
 		   (unsigned long long)free_pages_in_pageblock(pb));
 	KTEST_EXPECT_EQ(t, outside, 32);
 	for (;;) {
-		uint64_t c = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_NOWARN, 0);
+		uint64_t c =
+		    pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_NOWARN, 0);
 		if (!c)
 			break;
 		taken++;
@@ -338,6 +365,6 @@ static const struct ktest_case reserve_cases[] = {
 	KTEST_CASE(test_high_order_watermark),
 	KTEST_CASE(test_sleeping_alloc_with_irqs_off_reported),
 	KTEST_CASE(test_highatomic_pageblocks),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE(mm_reserve, reserve_cases);

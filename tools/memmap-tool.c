@@ -35,13 +35,16 @@ static void print_ranges(void)
 		printf("held   0x%016llx-0x%016llx %10llu pages (below 1 MiB)\n",
 		       (unsigned long long)map.low[i].start,
 		       (unsigned long long)map.low[i].end - 1,
-		       (unsigned long long)(map.low[i].end - map.low[i].start) / 4096);
+		       (unsigned long long)(map.low[i].end - map.low[i].start) /
+			   4096);
 	for (unsigned int i = 0; i < map.nr_usable; i++)
 		printf("%-6s 0x%016llx-0x%016llx %10llu pages\n",
 		       memmap_zone_name(map.usable[i].zone),
 		       (unsigned long long)map.usable[i].start,
 		       (unsigned long long)map.usable[i].end - 1,
-		       (unsigned long long)(map.usable[i].end - map.usable[i].start) / 4096);
+		       (unsigned long long)(map.usable[i].end -
+					    map.usable[i].start) /
+			   4096);
 }
 
 int main(int argc, char **argv)
@@ -63,7 +66,9 @@ int main(int argc, char **argv)
 			path = NULL, argc = 0;
 	}
 	if (!path || maxphyaddr < 20 || maxphyaddr > 63) {
-		fprintf(stderr, "usage: memmap-tool [--simulate [--show]] [--maxphyaddr=N] FILE.map\n");
+		fprintf(
+		    stderr,
+		    "usage: memmap-tool [--simulate [--show]] [--maxphyaddr=N] FILE.map\n");
 		return 2;
 	}
 	char err[512];

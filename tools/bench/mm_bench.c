@@ -56,9 +56,10 @@ static void *make_node(uint64_t phys, uint64_t bytes)
 		perror("mm-bench: mmap");
 		exit(1);
 	}
-	r = (struct memmap_range){phys, phys + bytes, 7, 0};
-	struct pgdat_config cfg = {&r, 1, NULL, 0, 0, 0,
-				   (uint64_t)(uintptr_t)mem - phys, false};
+	r = (struct memmap_range){ phys, phys + bytes, 7, 0 };
+	struct pgdat_config cfg = {
+		&r, 1, NULL, 0, 0, 0, (uint64_t)(uintptr_t)mem - phys, false
+	};
 	if (pgdat_init(&node, &cfg)) {
 		fprintf(stderr, "mm-bench: pgdat_init failed\n");
 		exit(1);
@@ -112,7 +113,10 @@ static inline uint64_t rnd(void)
 }
 
 #define MIXED_SLOTS 2560 /* x 6.2 pages on average = ~48% of 128 MiB */
-static struct { uint64_t phys; unsigned int order; } slots[MIXED_SLOTS];
+static struct {
+	uint64_t phys;
+	unsigned int order;
+} slots[MIXED_SLOTS];
 
 static double mixed_0_4(void)
 {
@@ -123,7 +127,8 @@ static double mixed_0_4(void)
 		if (slots[k].phys)
 			pgdat_free_pages(&node, slots[k].phys, slots[k].order);
 		slots[k].order = rnd() % 5;
-		slots[k].phys = pgdat_alloc_pages(&node, GFP_KERNEL, slots[k].order);
+		slots[k].phys =
+		    pgdat_alloc_pages(&node, GFP_KERNEL, slots[k].order);
 	}
 	return (now_ns() - t0) / ops;
 }
@@ -136,9 +141,12 @@ static void init_bench(unsigned int gib, double *cold_ms, double *warm_ms,
 	static struct memmap_range r[2];
 	uint64_t top = (uint64_t)gib << 30;
 	unsigned int n = 1;
-	r[0] = (struct memmap_range){1 << 20, top < (3ULL << 30) ? top : 3ULL << 30, 7, 0};
+	r[0] = (struct memmap_range){ 1 << 20,
+				      top < (3ULL << 30) ? top : 3ULL << 30, 7,
+				      0 };
 	if (top > (3ULL << 30))
-		r[n++] = (struct memmap_range){4ULL << 30, top + (1ULL << 30), 7, 0};
+		r[n++] = (struct memmap_range){ 4ULL << 30, top + (1ULL << 30),
+						7, 0 };
 	uint64_t span = r[n - 1].end;
 	char *base = mmap(NULL, span, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -149,8 +157,9 @@ static void init_bench(unsigned int gib, double *cold_ms, double *warm_ms,
 	for (unsigned int i = 0; i < n; i++)
 		mprotect(base + r[i].start, r[i].end - r[i].start,
 			 PROT_READ | PROT_WRITE);
-	struct pgdat_config cfg = {r, n, NULL, 0, 0, 0, (uint64_t)(uintptr_t)base,
-				   false};
+	struct pgdat_config cfg = {
+		r, n, NULL, 0, 0, 0, (uint64_t)(uintptr_t)base, false
+	};
 	double t0 = now_ns();
 	pgdat_init(&node, &cfg);
 	*cold_ms = (now_ns() - t0) / 1e6;
@@ -171,7 +180,8 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	printf("Labyrinth page allocator, host benchmark (-O2, no sanitizers)\n");
+	printf(
+	    "Labyrinth page allocator, host benchmark (-O2, no sanitizers)\n");
 
 	/* order-0 pair: hold one page so its buddy stays an order-0 block. */
 	void *mem = make_node(phys, 128 << 20);
@@ -183,7 +193,8 @@ int main(int argc, char **argv)
 	/* mixed: fill to ~50% of the 128 MiB. */
 	for (int k = 0; k < MIXED_SLOTS; k++) {
 		slots[k].order = rnd() % 5;
-		slots[k].phys = pgdat_alloc_pages(&node, GFP_KERNEL, slots[k].order);
+		slots[k].phys =
+		    pgdat_alloc_pages(&node, GFP_KERNEL, slots[k].order);
 	}
 	report("host.mixed_0_4.buddy", best_of(mixed_0_4, 5), "ns",
 	       "random orders 0..4 at ~50% occupancy, per alloc or free");
@@ -201,7 +212,7 @@ int main(int argc, char **argv)
 	       "one page from a lone 4 MiB block and back");
 	munmap(mem, 8 << 20);
 
-	static const unsigned int sizes[] = {1, 16, 64};
+	static const unsigned int sizes[] = { 1, 16, 64 };
 	double per_gib = 0, cold_per_gib = 0, metadata_pct = 0;
 	for (int i = 0; i < 3; i++) {
 		double cold, warm;
@@ -211,14 +222,17 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "host.init_%ugib", sizes[i]);
 		report(name, warm, "ms", "pgdat_init, memory already touched");
 		snprintf(name, sizeof(name), "host.init_%ugib_cold", sizes[i]);
-		report(name, cold, "ms", "pgdat_init, first touch (host page faults)");
+		report(name, cold, "ms",
+		       "pgdat_init, first touch (host page faults)");
 		per_gib = warm / sizes[i];
 		cold_per_gib = cold / sizes[i];
 		metadata_pct = 100.0 * (double)meta / (double)pages;
 	}
 	report("host.init_per_gib", per_gib, "ms", "64 GiB map, warm");
-	report("host.init_per_gib_cold", cold_per_gib, "ms", "64 GiB map, cold");
-	report("host.metadata_pct", metadata_pct, "%", "allocator metadata / RAM, 64 GiB map");
+	report("host.init_per_gib_cold", cold_per_gib, "ms",
+	       "64 GiB map, cold");
+	report("host.metadata_pct", metadata_pct, "%",
+	       "allocator metadata / RAM, 64 GiB map");
 	if (tsv)
 		fclose(tsv);
 	return 0;
