@@ -9,7 +9,8 @@ MM_TOOL_SRCS := $(MM_CORE_SRCS) $(MM_HOST_SRCS) kernel/format.c kernel/printk.c
 HOST_TOOLS += $(BUILD)/host/memmap-tool
 
 $(BUILD)/host/memmap-tool: $(patsubst %.c,$(BUILD)/host/%.o,$(MM_TOOL_SRCS) tools/memmap-tool.c)
-	$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
+	$(call say,HOSTLD,$@)
+	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
 # The benchmark measures the allocator, not the sanitizers: same sources,
 # optimised, in their own object directory.
@@ -18,11 +19,14 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(MM_TOOL_SRCS) tools/bench/
 
 $(BUILD)/bench/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,BENCHCC,$<)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/bench/mm-bench: $(BENCH_OBJS)
-	$(HOST_CC) $^ -o $@
+	$(call say,BENCHLD,$@)
+	$(Q)$(HOST_CC) $^ -o $@
 
+# Prints the table and writes build/bench/results.tsv (name, value, unit).
 bench: $(BUILD)/bench/mm-bench
 	@mkdir -p $(BUILD)/bench
 	$(BUILD)/bench/mm-bench $(BUILD)/bench/results.tsv
