@@ -95,6 +95,11 @@ static void set_gate(int vector, uint64_t handler, uint8_t ist)
 	g->zero = 0;
 }
 
+void idt_set_gate(int vector, uint64_t handler, uint8_t ist)
+{
+	set_gate(vector, handler, ist);
+}
+
 void idt_init(void)
 {
 	for (int v = 0; v < 32; v++)

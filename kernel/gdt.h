@@ -20,6 +20,8 @@
 
 void gdt_init(void);
 void idt_init(void);
+/* Points an IDT vector at a handler (interrupt gate, DPL0); ist 0: none. */
+void idt_set_gate(int vector, uint64_t handler, uint8_t ist);
 
 /* Is [addr, addr+len) inside one of the IST stacks? (for backtraces) */
 int address_on_ist_stack(unsigned long addr, unsigned long len);

@@ -6,16 +6,19 @@
  * See docs/01-boot.md ("Into the kernel").
  */
 #include "boot/bootinfo.h"
+#include "kernel/acpi.h"
 #include "kernel/bootlog.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/crashtest.h"
 #include "kernel/gdt.h"
+#include "kernel/irq.h"
 #include "kernel/ktest_boot.h"
 #include "kernel/mm_setup.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/serial.h"
+#include "kernel/timer.h"
 
 #define LABYRINTH_VERSION "0.1.0"
 
@@ -87,6 +90,12 @@ void kmain(const struct boot_info *bi)
 	print_memory_map();
 	drop_identity_map();
 	pr_info("boot: identity map dropped; running in the higher half only\n");
+	/* Interrupt hardware (issue 4, kernel/acpi.c irq.c apic.c timer.c):
+	 * ACPI tables, 8259s masked, APICs, calibrated tick; then sti. */
+	acpi_init();
+	init_IRQ();
+	time_init();
+	local_irq_enable();
 	mm_setup();
 
 	crashtest_run();

@@ -1,0 +1,126 @@
+/*
+ * ioremap: device registers mapped uncached into a small kernel window.
+ * The page allocator is not available this early, so the few page-table
+ * pages the window needs come from a static pool in .bss; the tables are
+ * reached through the direct map, like every other table the loader built.
+ * See docs/04-interrupts.md ("Reaching the hardware").
+ */
+#include "kernel/ioremap.h"
+#include "kernel/bootlog.h"
+#include "kernel/cpu.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+
+#define PAGE_SIZE 4096ULL
+#define PTE_PRESENT (1ULL << 0)
+#define PTE_WRITE (1ULL << 1)
+#define PTE_PWT (1ULL << 3) /* write-through ... */
+#define PTE_PCD (1ULL << 4) /* ... and cache disabled: PAT entry 3, UC */
+#define PTE_LARGE (1ULL << 7)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ULL
+
+/*
+ * One PDPT, one PD and a PT per 2 MiB of window. The window is aligned to
+ * 1 GiB, so it never needs more than these.
+ */
+#define POOL_PAGES (2 + IOREMAP_SIZE / (2ULL << 20))
+static uint64_t pt_pool[POOL_PAGES][512] __attribute__((aligned(4096)));
+static unsigned int pt_pool_used;
+static uint64_t ioremap_next = IOREMAP_BASE; /* bump allocator, never freed */
+static spinlock_t ioremap_lock = SPINLOCK_INIT;
+
+uint64_t kernel_image_virt_to_phys(const void *p)
+{
+	return boot_info->kernel_phys_base +
+	       ((uint64_t)(uintptr_t)p - boot_info->kernel_virt_base);
+}
+
+static uint64_t *table_virt(uint64_t entry)
+{
+	return phys_to_virt_early(entry & PTE_ADDR_MASK);
+}
+
+static uint64_t *pml4_virt(void)
+{
+	return phys_to_virt_early(read_cr3() & PTE_ADDR_MASK);
+}
+
+/* The next level's table under *entry, taken from the pool if missing. */
+static uint64_t *next_table(uint64_t *entry)
+{
+	if (*entry & PTE_PRESENT)
+		return (*entry & PTE_LARGE) ? NULL : table_virt(*entry);
+	if (pt_pool_used == POOL_PAGES)
+		return NULL;
+	uint64_t *t = pt_pool[pt_pool_used++];
+	memset(t, 0, PAGE_SIZE);
+	/* Upper levels stay permissive: the leaf entry decides. */
+	*entry = kernel_image_virt_to_phys(t) | PTE_PRESENT | PTE_WRITE;
+	return t;
+}
+
+static uint64_t *pte_for(uint64_t virt, bool create)
+{
+	uint64_t *t = pml4_virt();
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(virt >> shift) & 511];
+		if (!create && !(*e & PTE_PRESENT))
+			return NULL;
+		if (!create && (*e & PTE_LARGE))
+			return e; /* a 1 GiB or 2 MiB leaf */
+		t = next_table(e);
+		if (!t)
+			return NULL;
+	}
+	return &t[(virt >> 12) & 511];
+}
+
+uint64_t kernel_pte_of(const void *virt)
+{
+	uint64_t *pte = pte_for((uint64_t)(uintptr_t)virt, false);
+	return pte && (*pte & PTE_PRESENT) ? *pte : 0;
+}
+
+bool kernel_range_mapped(const void *virt, size_t len)
+{
+	uint64_t a = (uint64_t)(uintptr_t)virt & ~(PAGE_SIZE - 1);
+	uint64_t end = (uint64_t)(uintptr_t)virt + len;
+	if (end < a)
+		return false; /* wraps around */
+	for (; a < end; a += PAGE_SIZE)
+		if (!kernel_pte_of((const void *)(uintptr_t)a))
+			return false;
+	return true;
+}
+
+void *ioremap(uint64_t phys, size_t size)
+{
+	uint64_t offset = phys & (PAGE_SIZE - 1);
+	uint64_t first = phys - offset;
+	uint64_t bytes = (offset + size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	unsigned long flags;
+	void *ret = NULL;
+
+	spin_lock_irqsave(&ioremap_lock, flags);
+	if (size == 0 || bytes > IOREMAP_BASE + IOREMAP_SIZE - ioremap_next)
+		goto out;
+	uint64_t virt = ioremap_next;
+	for (uint64_t done = 0; done < bytes; done += PAGE_SIZE) {
+		uint64_t *pte = pte_for(virt + done, true);
+		if (!pte)
+			goto out; /* cannot happen: the pool covers the window */
+		*pte = (first + done) | PTE_PRESENT | PTE_WRITE | PTE_PCD |
+		       PTE_PWT | PTE_NX;
+	}
+	/* Only new entries: nothing stale can be in the TLB, no flush. */
+	ioremap_next += bytes;
+	ret = (void *)(uintptr_t)(virt + offset);
+out:
+	spin_unlock_irqrestore(&ioremap_lock, flags);
+	if (!ret)
+		pr_err("ioremap: cannot map phys 0x%lx (+%lu): window full\n",
+		       phys, size);
+	return ret;
+}
