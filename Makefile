@@ -53,8 +53,10 @@ $(BUILD)/host/ktest-host: $(HOST_OBJS)
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
-# mm/ adds its host tools (memmap-tool, benchmarks) here.
+# mm/ adds its host tools (memmap-tool, benchmarks) here; tests/fuzz its
+# libFuzzer targets (make fuzz).
 -include mm/host.mk
+include tests/fuzz/fuzz.mk
 
 host: $(BUILD)/host/ktest-host $(HOST_TOOLS)
 
@@ -164,7 +166,7 @@ gdb: esp
 	tools/gdb.sh
 
 # ---------------------------------------------------------------- tests
-TEST_BINS := host esp image $(BUILD)/host/make-bad-elf
+TEST_BINS := host esp image $(BUILD)/host/make-bad-elf fuzz-build
 
 # `make test`: host suites, then the QEMU boot matrix, then one summary line.
 test: deps

@@ -50,10 +50,12 @@ static UINTN collect_ram(const UINT8 *map, UINTN map_size, UINTN desc_size,
 		const EFI_MEMORY_DESCRIPTOR *d = (const void *)(map + off);
 		if (!is_ram(d->Type) || d->NumberOfPages == 0)
 			continue;
-		struct phys_range r = {d->PhysicalStart & ~0xfffULL,
-				       d->PhysicalStart + d->NumberOfPages * EFI_PAGE_SIZE};
+		struct phys_range r = { d->PhysicalStart & ~0xfffULL,
+					d->PhysicalStart +
+					    d->NumberOfPages * EFI_PAGE_SIZE };
 		UINTN i = n++;
-		while (i > 0 && out[i - 1].start > r.start) { /* insertion sort */
+		while (i > 0 &&
+		       out[i - 1].start > r.start) { /* insertion sort */
 			out[i] = out[i - 1];
 			i--;
 		}
@@ -90,14 +92,16 @@ EFI_STATUS build_page_tables(struct boot_info *bi, const struct elf_image *img,
 {
 	UINTN ndesc, key, desc_size;
 	UINT32 desc_version;
-	EFI_MEMORY_DESCRIPTOR *snapshot = LibMemoryMap(&ndesc, &key, &desc_size,
-						      &desc_version);
+	EFI_MEMORY_DESCRIPTOR *snapshot =
+	    LibMemoryMap(&ndesc, &key, &desc_size, &desc_version);
 	if (!snapshot)
-		return loader_error(EFI_OUT_OF_RESOURCES, "cannot read the memory map");
+		return loader_error(EFI_OUT_OF_RESOURCES,
+				    "cannot read the memory map");
 
 	struct phys_range *ram;
-	EFI_STATUS st = BS->AllocatePool(EfiLoaderData, (ndesc + 1) * sizeof(*ram),
-					 (void **)&ram);
+	EFI_STATUS st =
+	    BS->AllocatePool(EfiLoaderData, (ndesc + 1) * sizeof(*ram),
+			     (void **)&ram);
 	if (EFI_ERROR(st))
 		return loader_error(st, "out of memory for the RAM range list");
 	UINTN nram = collect_ram((const UINT8 *)snapshot, ndesc * desc_size,
@@ -110,7 +114,7 @@ EFI_STATUS build_page_tables(struct boot_info *bi, const struct elf_image *img,
 	for (UINTN i = 0; i < nram; i++)
 		pages += tables_for_large(ram[i].end - ram[i].start);
 
-	struct pt_pool pool = {0, pages, 0};
+	struct pt_pool pool = { 0, pages, 0 };
 	st = alloc_pages(LABYRINTH_MEM_PAGE_TABLES, pages, &pool.base);
 	if (EFI_ERROR(st))
 		return st;
@@ -118,8 +122,9 @@ EFI_STATUS build_page_tables(struct boot_info *bi, const struct elf_image *img,
 	bool ok = true;
 
 	for (UINTN i = 0; ok && i < nram; i++)
-		ok = map_range(&pool, pml4, HHDM_OFFSET + ram[i].start, ram[i].start,
-			       ram[i].end - ram[i].start, PTE_WRITE | PTE_NX, true);
+		ok = map_range(&pool, pml4, HHDM_OFFSET + ram[i].start,
+			       ram[i].start, ram[i].end - ram[i].start,
+			       PTE_WRITE | PTE_NX, true);
 
 	for (unsigned i = 0; ok && i < img->nsegments; i++) {
 		const struct elf_segment *s = &img->segments[i];
@@ -127,32 +132,37 @@ EFI_STATUS build_page_tables(struct boot_info *bi, const struct elf_image *img,
 				 (s->flags & PF_X ? 0 : PTE_NX);
 		uint64_t len = (s->memsz + SIZE_4K - 1) & ~(SIZE_4K - 1);
 		ok = map_range(&pool, pml4, s->vaddr,
-			       bi->kernel_phys_base + s->vaddr - img->vaddr_start,
+			       bi->kernel_phys_base + s->vaddr -
+				   img->vaddr_start,
 			       len, flags, false);
 	}
 
 	if (ok)
-		ok = map_range(&pool, pml4, BOOT_STACK_TOP - bi->boot_stack_size,
-			       bi->boot_stack_phys, bi->boot_stack_size,
-			       PTE_WRITE | PTE_NX, false);
+		ok =
+		    map_range(&pool, pml4, BOOT_STACK_TOP - bi->boot_stack_size,
+			      bi->boot_stack_phys, bi->boot_stack_size,
+			      PTE_WRITE | PTE_NX, false);
 
 	uint64_t id_start = bi->loader_image_base & ~(SIZE_4K - 1);
-	uint64_t id_end = (bi->loader_image_base + bi->loader_image_size +
-			   SIZE_4K - 1) & ~(SIZE_4K - 1);
+	uint64_t id_end =
+	    (bi->loader_image_base + bi->loader_image_size + SIZE_4K - 1) &
+	    ~(SIZE_4K - 1);
 	if (ok)
-		ok = map_range(&pool, pml4, id_start, id_start, id_end - id_start,
-			       0, false);
+		ok = map_range(&pool, pml4, id_start, id_start,
+			       id_end - id_start, 0, false);
 	if (!ok)
-		return loader_error(EFI_OUT_OF_RESOURCES,
-				    "page tables: pool of %lu pages exhausted or mapping clash",
-				    pool.pages);
+		return loader_error(
+		    EFI_OUT_OF_RESOURCES,
+		    "page tables: pool of %lu pages exhausted or mapping clash",
+		    pool.pages);
 	bi->page_table_root = (uint64_t)(uintptr_t)pml4;
 
 	/* The final map gets written into this buffer. Allocating it (and the
 	 * frees below) adds descriptors, so leave generous slack. */
 	*map_cap = (ndesc + 64) * desc_size;
 	st = alloc_pages(LABYRINTH_MEM_BOOT_INFO,
-			 (*map_cap + EFI_PAGE_SIZE - 1) / EFI_PAGE_SIZE, map_buf);
+			 (*map_cap + EFI_PAGE_SIZE - 1) / EFI_PAGE_SIZE,
+			 map_buf);
 	if (EFI_ERROR(st))
 		return st;
 	FreePool(ram);

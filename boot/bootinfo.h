@@ -14,10 +14,10 @@
 #define BOOT_INFO_VERSION 1
 
 /* Virtual layout the loader sets up (docs/01-boot.md, "Page tables"). */
-#define HHDM_OFFSET 0xffff800000000000ULL   /* phys P is at HHDM_OFFSET + P */
+#define HHDM_OFFSET 0xffff800000000000ULL /* phys P is at HHDM_OFFSET + P */
 #define KERNEL_WINDOW_BASE 0xffffffff80000000ULL /* -2 GiB: -mcmodel=kernel */
-#define KERNEL_WINDOW_END 0xffffffffc0000000ULL  /* kernel image must fit */
-#define BOOT_STACK_TOP 0xffffffffff000000ULL     /* guard page below it */
+#define KERNEL_WINDOW_END 0xffffffffc0000000ULL	 /* kernel image must fit */
+#define BOOT_STACK_TOP 0xffffffffff000000ULL	 /* guard page below it */
 #define BOOT_STACK_SIZE (64 * 1024ULL)
 
 /*
@@ -52,11 +52,11 @@ struct boot_info {
 	uint32_t descriptor_version;
 	uint32_t reserved0;
 
-	uint64_t rsdp;         /* 0 if the firmware gave none */
+	uint64_t rsdp;		/* 0 if the firmware gave none */
 	uint32_t rsdp_revision; /* 2: ACPI 2.0+ (XSDT), 0: ACPI 1.0 (RSDT) */
 	uint32_t uefi_revision;
 
-	uint64_t cmdline;      /* NUL-terminated, from \labyrinth\cmdline.txt */
+	uint64_t cmdline; /* NUL-terminated, from \labyrinth\cmdline.txt */
 	uint64_t cmdline_len;
 
 	uint64_t kernel_phys_base; /* where the image was placed, contiguous */
@@ -68,7 +68,8 @@ struct boot_info {
 	uint64_t page_table_root; /* physical address of the PML4 */
 	uint64_t boot_stack_phys;
 	uint64_t boot_stack_size;
-	uint64_t loader_image_base; /* identity-mapped until the kernel drops it */
+	uint64_t
+	    loader_image_base; /* identity-mapped until the kernel drops it */
 	uint64_t loader_image_size;
 
 	char firmware_vendor[64]; /* ASCII copy of the UEFI FirmwareVendor */

@@ -32,22 +32,26 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, char *err,
 	if (id[4] != 2)
 		return reject(err, errlen, "not ELF64 (class %u)", id[4]);
 	if (id[5] != 1)
-		return reject(err, errlen, "not little-endian (data %u)", id[5]);
+		return reject(err, errlen, "not little-endian (data %u)",
+			      id[5]);
 	if (eh->e_machine != EM_X86_64)
 		return reject(err, errlen, "not x86-64 (machine %u)",
 			      eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return reject(err, errlen, "not an executable (type %u, want ET_EXEC)",
+		return reject(err, errlen,
+			      "not an executable (type %u, want ET_EXEC)",
 			      eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
 		return reject(err, errlen, "program header size %u, want %u",
 			      eh->e_phentsize, (unsigned)sizeof(Elf64_Phdr));
 	if (eh->e_phnum == 0)
 		return reject(err, errlen, "no program headers");
-	if (!fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size))
-		return reject(err, errlen,
-			      "program headers outside the file (truncated? %lu bytes)",
-			      (unsigned long)size);
+	if (!fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr),
+		  size))
+		return reject(
+		    err, errlen,
+		    "program headers outside the file (truncated? %lu bytes)",
+		    (unsigned long)size);
 	return 0;
 }
 
@@ -57,26 +61,27 @@ static int check_segment(const Elf64_Phdr *ph, unsigned i, size_t size,
 {
 	if (ph->p_filesz > ph->p_memsz)
 		return reject(err, errlen,
-			      "segment %u: file size 0x%lx > memory size 0x%lx", i,
-			      (unsigned long)ph->p_filesz,
+			      "segment %u: file size 0x%lx > memory size 0x%lx",
+			      i, (unsigned long)ph->p_filesz,
 			      (unsigned long)ph->p_memsz);
 	if (!fits(ph->p_offset, ph->p_filesz, size))
-		return reject(err, errlen,
-			      "segment %u extends past the end of the file (truncated? %lu bytes)",
-			      i, (unsigned long)size);
+		return reject(
+		    err, errlen,
+		    "segment %u extends past the end of the file (truncated? %lu bytes)",
+		    i, (unsigned long)size);
 	if (ph->p_vaddr % PAGE_SIZE || ph->p_offset % PAGE_SIZE)
 		return reject(err, errlen, "segment %u is not page aligned", i);
 	if (ph->p_vaddr < window_start || ph->p_memsz == 0 ||
 	    !fits(ph->p_vaddr, ph->p_memsz, window_end))
-		return reject(err, errlen,
-			      "segment %u (0x%lx+0x%lx) is outside the kernel window 0x%lx-0x%lx",
-			      i, (unsigned long)ph->p_vaddr,
-			      (unsigned long)ph->p_memsz,
-			      (unsigned long)window_start,
-			      (unsigned long)window_end);
+		return reject(
+		    err, errlen,
+		    "segment %u (0x%lx+0x%lx) is outside the kernel window 0x%lx-0x%lx",
+		    i, (unsigned long)ph->p_vaddr, (unsigned long)ph->p_memsz,
+		    (unsigned long)window_start, (unsigned long)window_end);
 	if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
 		return reject(err, errlen,
-			      "segment %u is both writable and executable (W^X)", i);
+			      "segment %u is both writable and executable (W^X)",
+			      i);
 	return 0;
 }
 
@@ -92,14 +97,15 @@ int elf_validate(const void *file, size_t size, uint64_t window_start,
 	const Elf64_Ehdr *eh = file;
 
 	if (size < sizeof(Elf64_Ehdr))
-		return reject(err, errlen,
-			      "file too small for an ELF header (%lu bytes, truncated?)",
-			      (unsigned long)size);
+		return reject(
+		    err, errlen,
+		    "file too small for an ELF header (%lu bytes, truncated?)",
+		    (unsigned long)size);
 	if (check_header(eh, size, err, errlen))
 		return -1;
 
 	const Elf64_Phdr *phdrs =
-		(const Elf64_Phdr *)((const char *)file + eh->e_phoff);
+	    (const Elf64_Phdr *)((const char *)file + eh->e_phoff);
 	out->nsegments = 0;
 	out->entry = eh->e_entry;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
@@ -115,11 +121,14 @@ int elf_validate(const void *file, size_t size, uint64_t window_start,
 				  errlen))
 			return -1;
 		if (out->nsegments == ELF_MAX_SEGMENTS)
-			return reject(err, errlen, "more than %d loadable segments",
+			return reject(err, errlen,
+				      "more than %d loadable segments",
 				      ELF_MAX_SEGMENTS);
 		struct elf_segment *s = &out->segments[out->nsegments];
-		*s = (struct elf_segment){i, ph.p_vaddr, ph.p_memsz, ph.p_offset,
-					  ph.p_filesz, ph.p_flags};
+		*s = (struct elf_segment){
+			i,	     ph.p_vaddr,  ph.p_memsz,
+			ph.p_offset, ph.p_filesz, ph.p_flags
+		};
 		/* Permissions are per page, so compare page-rounded ranges. */
 		for (unsigned j = 0; j < out->nsegments; j++) {
 			const struct elf_segment *o = &out->segments[j];
@@ -147,8 +156,9 @@ int elf_validate(const void *file, size_t size, uint64_t window_start,
 			entry_ok = 1;
 	}
 	if (!entry_ok)
-		return reject(err, errlen,
-			      "entry point 0x%lx is not inside an executable segment",
-			      (unsigned long)eh->e_entry);
+		return reject(
+		    err, errlen,
+		    "entry point 0x%lx is not inside an executable segment",
+		    (unsigned long)eh->e_entry);
 	return 0;
 }

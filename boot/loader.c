@@ -66,14 +66,21 @@ static EFI_STATUS open_boot_volume(EFI_HANDLE image, EFI_LOADED_IMAGE **loaded,
 	EFI_STATUS st = BS->HandleProtocol(image, &gEfiLoadedImageProtocolGuid,
 					   (void **)loaded);
 	if (EFI_ERROR(st))
-		return loader_error(st, "no LoadedImage protocol (status 0x%lx)", st);
-	st = BS->HandleProtocol((*loaded)->DeviceHandle,
+		return loader_error(st,
+				    "no LoadedImage protocol (status 0x%lx)",
+				    st);
+	st =
+	    BS->HandleProtocol((*loaded)->DeviceHandle,
 			       &gEfiSimpleFileSystemProtocolGuid, (void **)&fs);
 	if (EFI_ERROR(st))
-		return loader_error(st, "boot volume has no file system (status 0x%lx)", st);
+		return loader_error(st,
+				    "boot volume has no file system (status 0x%lx)",
+				    st);
 	st = fs->OpenVolume(fs, root);
 	if (EFI_ERROR(st))
-		return loader_error(st, "cannot open the boot volume (status 0x%lx)", st);
+		return loader_error(st,
+				    "cannot open the boot volume (status 0x%lx)",
+				    st);
 	return EFI_SUCCESS;
 }
 
@@ -88,8 +95,8 @@ static void copy_cmdline(const char *src, UINTN len, char *dst)
 	}
 	for (UINTN i = 0; i < len; i++)
 		dst[n++] = (src[i] == '\n' || src[i] == '\r' || src[i] == '\t')
-				   ? ' '
-				   : src[i];
+			       ? ' '
+			       : src[i];
 	while (n > 0 && dst[n - 1] == ' ')
 		n--;
 	dst[n] = '\0';
@@ -106,8 +113,8 @@ EFI_STATUS alloc_pages(UINT32 type, UINTN pages, UINT64 *phys)
 	return EFI_SUCCESS;
 }
 
-static EFI_STATUS load_kernel(const void *file, UINTN size, struct elf_image *img,
-			      UINT64 *phys)
+static EFI_STATUS load_kernel(const void *file, UINTN size,
+			      struct elf_image *img, UINT64 *phys)
 {
 	char why[160];
 	if (elf_validate(file, size, KERNEL_WINDOW_BASE, KERNEL_WINDOW_END, img,
@@ -119,7 +126,8 @@ static EFI_STATUS load_kernel(const void *file, UINTN size, struct elf_image *im
 		return st;
 	for (unsigned i = 0; i < img->nsegments; i++) {
 		const struct elf_segment *s = &img->segments[i];
-		CopyMem((void *)(uintptr_t)(*phys + s->vaddr - img->vaddr_start),
+		CopyMem((void *)(uintptr_t)(*phys + s->vaddr -
+					    img->vaddr_start),
 			(void *)((const char *)file + s->offset), s->filesz);
 	}
 	return EFI_SUCCESS;
@@ -132,20 +140,23 @@ static void find_firmware_tables(struct boot_info *bi)
 		if (!CompareGuid(&t->VendorGuid, &acpi20_guid)) {
 			bi->rsdp = (uint64_t)(uintptr_t)t->VendorTable;
 			bi->rsdp_revision = 2;
-		} else if (!CompareGuid(&t->VendorGuid, &acpi10_guid) && !bi->rsdp) {
+		} else if (!CompareGuid(&t->VendorGuid, &acpi10_guid) &&
+			   !bi->rsdp) {
 			bi->rsdp = (uint64_t)(uintptr_t)t->VendorTable;
 			bi->rsdp_revision = 0;
 		}
 	}
 	unsigned n = 0;
-	for (CHAR16 *v = ST->FirmwareVendor; v && *v && n + 1 < sizeof(bi->firmware_vendor); v++)
+	for (CHAR16 *v = ST->FirmwareVendor;
+	     v && *v && n + 1 < sizeof(bi->firmware_vendor); v++)
 		bi->firmware_vendor[n++] = *v < 0x80 ? (char)*v : '?';
 	bi->firmware_vendor[n] = '\0';
 	bi->firmware_revision = ST->FirmwareRevision;
 	bi->uefi_revision = ST->Hdr.Revision;
 
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
-	if (!EFI_ERROR(LibLocateProtocol(&gEfiGraphicsOutputProtocolGuid, (void **)&gop)) &&
+	if (!EFI_ERROR(LibLocateProtocol(&gEfiGraphicsOutputProtocolGuid,
+					 (void **)&gop)) &&
 	    gop->Mode && gop->Mode->Info) {
 		struct boot_framebuffer *fb = &bi->framebuffer;
 		fb->base = gop->Mode->FrameBufferBase;
@@ -169,11 +180,13 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi,
 	for (int attempt = 0; attempt < 8; attempt++) {
 		UINTN size = map_cap, key, desc_size;
 		UINT32 desc_version;
-		EFI_STATUS st = BS->GetMemoryMap(&size, (void *)(uintptr_t)map_buf,
-						 &key, &desc_size, &desc_version);
+		EFI_STATUS st =
+		    BS->GetMemoryMap(&size, (void *)(uintptr_t)map_buf, &key,
+				     &desc_size, &desc_version);
 		if (EFI_ERROR(st))
-			return loader_error(st, "GetMemoryMap failed (status 0x%lx, %lu bytes)",
-					    st, size);
+			return loader_error(
+			    st, "GetMemoryMap failed (status 0x%lx, %lu bytes)",
+			    st, size);
 		bi->memory_map = map_buf;
 		bi->memory_map_size = size;
 		bi->descriptor_size = desc_size;
@@ -182,13 +195,16 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi,
 		if (!EFI_ERROR(st))
 			return EFI_SUCCESS;
 		if (st != EFI_INVALID_PARAMETER)
-			return loader_error(st, "ExitBootServices failed (status 0x%lx)", st);
+			return loader_error(st,
+					    "ExitBootServices failed (status 0x%lx)",
+					    st);
 	}
-	return loader_error(EFI_ABORTED, "ExitBootServices: map key stale 8 times");
+	return loader_error(EFI_ABORTED,
+			    "ExitBootServices: map key stale 8 times");
 }
 
-static void __attribute__((noreturn)) enter_kernel(uint64_t pml4, uint64_t entry,
-						   uint64_t boot_info_virt)
+static void __attribute__((noreturn))
+enter_kernel(uint64_t pml4, uint64_t entry, uint64_t boot_info_virt)
 {
 	/* EFER.NXE must be on before NX bits mean anything (else they fault as
 	 * reserved bits); CR0.WP makes read-only pages read-only for ring 0 too,
@@ -235,17 +251,21 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return st;
 	st = read_file(root, L"\\labyrinth\\kernel.elf", &kfile, &ksize);
 	if (EFI_ERROR(st))
-		return loader_error(st, "kernel.elf: cannot read \\labyrinth\\kernel.elf (%s, status 0x%lx)",
-				    st == EFI_NOT_FOUND ? "not found" : "read error", st);
+		return loader_error(
+		    st,
+		    "kernel.elf: cannot read \\labyrinth\\kernel.elf (%s, status 0x%lx)",
+		    st == EFI_NOT_FOUND ? "not found" : "read error", st);
 	st = read_file(root, L"\\labyrinth\\cmdline.txt", &cmdfile, &cmdsize);
 	if (EFI_ERROR(st) && st != EFI_NOT_FOUND)
-		return loader_error(st, "cmdline.txt: read error (status 0x%lx)", st);
+		return loader_error(st,
+				    "cmdline.txt: read error (status 0x%lx)",
+				    st);
 
 	st = load_kernel(kfile, ksize, &img, &kphys);
 	if (EFI_ERROR(st))
 		return st;
-	st = alloc_pages(LABYRINTH_MEM_BOOT_STACK, BOOT_STACK_SIZE / EFI_PAGE_SIZE,
-			 &stack_phys);
+	st = alloc_pages(LABYRINTH_MEM_BOOT_STACK,
+			 BOOT_STACK_SIZE / EFI_PAGE_SIZE, &stack_phys);
 	if (EFI_ERROR(st))
 		return st;
 	st = alloc_pages(LABYRINTH_MEM_BOOT_INFO, 1, &bi_phys);

@@ -11,7 +11,7 @@
 
 /* Prints "boot: <message>" on the firmware console and returns status. */
 EFI_STATUS loader_error(EFI_STATUS status, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Allocates zeroed pages of an OS-defined memory type. */
 EFI_STATUS alloc_pages(UINT32 type, UINTN pages, UINT64 *phys);

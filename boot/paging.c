@@ -8,7 +8,8 @@ uint64_t *pt_alloc(struct pt_pool *pool)
 {
 	if (pool->used == pool->pages)
 		return 0;
-	uint64_t *table = (uint64_t *)(uintptr_t)(pool->base + pool->used * SIZE_4K);
+	uint64_t *table =
+	    (uint64_t *)(uintptr_t)(pool->base + pool->used * SIZE_4K);
 	pool->used++;
 	for (int i = 0; i < 512; i++)
 		table[i] = 0;
@@ -42,7 +43,8 @@ bool map_range(struct pt_pool *pool, uint64_t *pml4, uint64_t virt,
 	uint64_t end = virt + size;
 	while (virt < end) {
 		uint64_t *pdpt = next_level(pool, &pml4[index_at(virt, 3)]);
-		uint64_t *pd = pdpt ? next_level(pool, &pdpt[index_at(virt, 2)]) : 0;
+		uint64_t *pd =
+		    pdpt ? next_level(pool, &pdpt[index_at(virt, 2)]) : 0;
 		if (!pd)
 			return false;
 		uint64_t *pde = &pd[index_at(virt, 1)];

@@ -19,9 +19,9 @@
 #define SIZE_2M 0x200000ULL
 
 struct pt_pool {
-	uint64_t base;   /* physical (= loader-virtual) address of the pool */
-	uint64_t pages;  /* pages in the pool */
-	uint64_t used;   /* pages handed out so far */
+	uint64_t base;	/* physical (= loader-virtual) address of the pool */
+	uint64_t pages; /* pages in the pool */
+	uint64_t used;	/* pages handed out so far */
 };
 
 /* Maps [virt, virt+size) to [phys, phys+size) with leaf flags `flags`

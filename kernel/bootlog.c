@@ -32,7 +32,8 @@ void boot_info_adopt(const struct boot_info *loader_bi)
 	const char *cmdline = (const char *)(uintptr_t)(loader_bi->cmdline +
 							loader_bi->hhdm_offset);
 
-	boot_info_loader_phys = (uint64_t)(uintptr_t)loader_bi - loader_bi->hhdm_offset;
+	boot_info_loader_phys =
+	    (uint64_t)(uintptr_t)loader_bi - loader_bi->hhdm_offset;
 	if (loader_bi->memory_map_size > MAP_COPY_BYTES)
 		panic("boot_info: the memory map (%lu bytes) is larger than the kernel's copy (%d bytes)",
 		      loader_bi->memory_map_size, MAP_COPY_BYTES);
@@ -48,11 +49,21 @@ void boot_info_adopt(const struct boot_info *loader_bi)
 }
 
 static const char *const type_names[] = {
-	"Reserved",          "LoaderCode",       "LoaderData",
-	"BootServicesCode",  "BootServicesData", "RuntimeServicesCode",
-	"RuntimeServicesData", "Conventional",   "Unusable",
-	"ACPIReclaim",       "ACPINVS",          "MMIO",
-	"MMIOPortSpace",     "PalCode",          "Persistent",
+	"Reserved",
+	"LoaderCode",
+	"LoaderData",
+	"BootServicesCode",
+	"BootServicesData",
+	"RuntimeServicesCode",
+	"RuntimeServicesData",
+	"Conventional",
+	"Unusable",
+	"ACPIReclaim",
+	"ACPINVS",
+	"MMIO",
+	"MMIOPortSpace",
+	"PalCode",
+	"Persistent",
 	"Unaccepted",
 };
 
@@ -81,15 +92,16 @@ void print_boot_summary(void)
 	pr_info("firmware: %s revision 0x%x, UEFI %u.%u\n", bi->firmware_vendor,
 		bi->firmware_revision, bi->uefi_revision >> 16,
 		(bi->uefi_revision & 0xffff) / 10);
-	pr_info("cpu: %s \"%s\" family 0x%x model 0x%x stepping %u\n", c->vendor,
-		c->model, c->family, c->model_number, c->stepping);
+	pr_info("cpu: %s \"%s\" family 0x%x model 0x%x stepping %u\n",
+		c->vendor, c->model, c->family, c->model_number, c->stepping);
 	pr_info("cpu: MAXPHYADDR %u bits, virtual %u bits; x2apic=%s tsc-deadline=%s invariant-tsc=%s nx=%s 1g-pages=%s\n",
 		c->max_phys_addr_bits, c->max_virt_addr_bits,
 		c->x2apic ? "yes" : "no", c->tsc_deadline ? "yes" : "no",
 		c->invariant_tsc ? "yes" : "no", c->nx ? "yes" : "no",
 		c->pdpe1gb ? "yes" : "no");
 	pr_info("kernel: phys 0x%lx-0x%lx (%lu KiB) at virt 0x%lx, entry 0x%lx\n",
-		bi->kernel_phys_base, bi->kernel_phys_base + bi->kernel_phys_size,
+		bi->kernel_phys_base,
+		bi->kernel_phys_base + bi->kernel_phys_size,
 		bi->kernel_phys_size / 1024, bi->kernel_virt_base,
 		bi->kernel_entry_virt);
 	pr_info("kernel: direct map at 0x%lx, page tables at phys 0x%lx, boot stack phys 0x%lx\n",
@@ -102,8 +114,10 @@ void print_boot_summary(void)
 	if (bi->framebuffer.base)
 		pr_info("gop: framebuffer 0x%lx %ux%u, %u pixels per scanline\n",
 			bi->framebuffer.base, bi->framebuffer.width,
-			bi->framebuffer.height, bi->framebuffer.pixels_per_scanline);
-	pr_info("cmdline: \"%s\"\n", (const char *)phys_to_virt_early(bi->cmdline));
+			bi->framebuffer.height,
+			bi->framebuffer.pixels_per_scanline);
+	pr_info("cmdline: \"%s\"\n",
+		(const char *)phys_to_virt_early(bi->cmdline));
 }
 
 /* The EFI_MEMORY_DESCRIPTOR fields we print (UEFI spec 2.10, 7.2). */
@@ -126,9 +140,9 @@ void print_memory_map(void)
 		count, bi->descriptor_size, bi->descriptor_version);
 	for (uint64_t i = 0; i < count; i++) {
 		const struct efi_memory_descriptor *d =
-			(const void *)(map + i * bi->descriptor_size);
-		pr_info("  [%3lu] %-20s 0x%016lx-0x%016lx %10lu pages attr 0x%lx\n", i,
-			efi_memory_type_name(d->type), d->phys_start,
+		    (const void *)(map + i * bi->descriptor_size);
+		pr_info("  [%3lu] %-20s 0x%016lx-0x%016lx %10lu pages attr 0x%lx\n",
+			i, efi_memory_type_name(d->type), d->phys_start,
 			d->phys_start + d->num_pages * 4096 - 1, d->num_pages,
 			d->attribute);
 	}

@@ -32,8 +32,8 @@ static int parse_word(char *word, const struct cmdline_param *const *params,
 			continue;
 		if (p->set(eq + 1) == 0)
 			return 0;
-		pr_warn("cmdline: invalid value in '%s' ignored (%s: %s)\n", word,
-			p->name, p->help);
+		pr_warn("cmdline: invalid value in '%s' ignored (%s: %s)\n",
+			word, p->name, p->help);
 		return -1;
 	}
 	*eq = '\0';

@@ -16,12 +16,13 @@ struct cmdline_param {
 	const char *help; /* what the value means, for the warning */
 };
 
-#define CMDLINE_PARAM(key, setter, help_text)                                  \
-	static const struct cmdline_param cmdline_param_##setter = {           \
-		key, setter, help_text};                                       \
-	static const struct cmdline_param *const cmdline_ptr_##setter          \
-		__attribute__((used, section("cmdline_params"), aligned(8))) = \
-			&cmdline_param_##setter
+#define CMDLINE_PARAM(key, setter, help_text)                              \
+	static const struct cmdline_param cmdline_param_##setter = {       \
+		key, setter, help_text                                     \
+	};                                                                 \
+	static const struct cmdline_param *const cmdline_ptr_##setter      \
+	    __attribute__((used, section("cmdline_params"), aligned(8))) = \
+		&cmdline_param_##setter
 
 /* Parses `line` (modified in place: words are NUL-terminated) against the
  * given parameters. Returns how many words were rejected. */

@@ -10,7 +10,8 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
-static const char *const kinds[] = {"ud2", "pagefault", "stack-overflow", "panic"};
+static const char *const kinds[] = { "ud2", "pagefault", "stack-overflow",
+				     "panic" };
 static int crash_kind = -1;
 
 static int set_crashtest(const char *value)
@@ -30,8 +31,8 @@ CMDLINE_PARAM("crashtest", set_crashtest,
 /* Each frame keeps a page of stack alive until the guard page is hit. The
  * depth limit is far beyond the 64 KiB stack; it only tells gcc the
  * recursion is not infinite. */
-static unsigned long __attribute__((noinline)) recurse(volatile char *prev,
-							unsigned long depth)
+static unsigned long __attribute__((noinline))
+recurse(volatile char *prev, unsigned long depth)
 {
 	volatile char page[4096];
 	page[0] = prev ? prev[0] + 1 : 0;

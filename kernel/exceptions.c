@@ -17,21 +17,39 @@ extern const struct exception_table_entry __stop_ex_table[];
 
 volatile struct exception_record last_fixed_exception;
 
+/* Vectors without a name here are reserved by Intel. */
 static const char *const names[32] = {
-	"Divide Error", "Debug", "NMI", "Breakpoint", "Overflow",
-	"BOUND Range Exceeded", "Invalid Opcode", "Device Not Available",
-	"Double Fault", "Coprocessor Segment Overrun", "Invalid TSS",
-	"Segment Not Present", "Stack-Segment Fault", "General Protection",
-	"Page Fault", "Reserved", "x87 Floating-Point", "Alignment Check",
-	"Machine Check", "SIMD Floating-Point", "Virtualization",
-	"Control Protection", "Reserved", "Reserved", "Reserved", "Reserved",
-	"Reserved", "Reserved", "Hypervisor Injection", "VMM Communication",
-	"Security", "Reserved",
+	[0] = "Divide Error",
+	[1] = "Debug",
+	[2] = "NMI",
+	[3] = "Breakpoint",
+	[4] = "Overflow",
+	[5] = "BOUND Range Exceeded",
+	[6] = "Invalid Opcode",
+	[7] = "Device Not Available",
+	[8] = "Double Fault",
+	[9] = "Coprocessor Segment Overrun",
+	[10] = "Invalid TSS",
+	[11] = "Segment Not Present",
+	[12] = "Stack-Segment Fault",
+	[13] = "General Protection",
+	[14] = "Page Fault",
+	[16] = "x87 Floating-Point",
+	[17] = "Alignment Check",
+	[18] = "Machine Check",
+	[19] = "SIMD Floating-Point",
+	[20] = "Virtualization",
+	[21] = "Control Protection",
+	[28] = "Hypervisor Injection",
+	[29] = "VMM Communication",
+	[30] = "Security",
 };
 
 const char *exception_name(uint64_t vector)
 {
-	return vector < 32 ? names[vector] : "Unknown";
+	if (vector < 32 && names[vector])
+		return names[vector];
+	return vector < 32 ? "Reserved" : "Unknown";
 }
 
 static const struct exception_table_entry *search_extable(uint64_t rip)
@@ -77,7 +95,9 @@ static void report(const struct trap_frame *f, uint64_t cr2)
 	uint64_t guard = BOOT_STACK_TOP - BOOT_STACK_SIZE - 4096;
 	if ((cr2 >= guard && cr2 < guard + 4096) ||
 	    (f->rsp >= guard && f->rsp < guard + 4096))
-		printk(KERN_EMERG "  kernel stack overflow: the boot stack ran into its guard page\n");
+		printk(
+		    KERN_EMERG
+		    "  kernel stack overflow: the boot stack ran into its guard page\n");
 	print_backtrace(f->rip, f->rbp);
 }
 

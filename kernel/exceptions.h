@@ -19,7 +19,7 @@ struct trap_frame {
 };
 
 struct exception_table_entry {
-	uint64_t insn;  /* address of an instruction that may fault */
+	uint64_t insn;	/* address of an instruction that may fault */
 	uint64_t fixup; /* where to continue if it does */
 };
 
@@ -34,8 +34,8 @@ extern volatile struct exception_record last_fixed_exception;
  * Emits an __ex_table entry from inline assembly: "1: <insn>; 2:" with
  * EXTABLE("1b", "2b") lets the instruction at 1 fault and resume at 2.
  */
-#define EXTABLE(insn_label, fixup_label)                                       \
-	".pushsection __ex_table, \"a\"\n\t.balign 8\n\t.quad " insn_label    \
+#define EXTABLE(insn_label, fixup_label)                                   \
+	".pushsection __ex_table, \"a\"\n\t.balign 8\n\t.quad " insn_label \
 	", " fixup_label "\n\t.popsection\n\t"
 
 const char *exception_name(uint64_t vector);

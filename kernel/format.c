@@ -52,7 +52,7 @@ static char *utoa(unsigned long long v, unsigned base, bool upper, char *end)
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = {buf, size, 0};
+	struct out o = { buf, size, 0 };
 	char tmp[24];
 
 	while (*fmt) {
@@ -98,7 +98,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		switch (conv) {
 		case 'd':
 		case 'i':
-			s = longs >= 2 ? va_arg(ap, long long)
+			s = longs >= 2	 ? va_arg(ap, long long)
 			    : longs == 1 ? va_arg(ap, long)
 					 : va_arg(ap, int);
 			/* Negate as unsigned so LLONG_MIN does not overflow. */
@@ -113,10 +113,13 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 		case 'o':
-			u = longs >= 2 ? va_arg(ap, unsigned long long)
+			u = longs >= 2	 ? va_arg(ap, unsigned long long)
 			    : longs == 1 ? va_arg(ap, unsigned long)
 					 : va_arg(ap, unsigned int);
-			p = utoa(u, conv == 'u' ? 10 : conv == 'o' ? 8 : 16,
+			p = utoa(u,
+				 conv == 'u'   ? 10
+				 : conv == 'o' ? 8
+					       : 16,
 				 conv == 'X', end);
 			put_padded(&o, p, (size_t)(end - p), width, left, pad);
 			break;

@@ -54,10 +54,10 @@ static inline void arch_local_irq_restore(unsigned long flags)
 }
 #endif
 
-#define local_irq_save(flags)                                                  \
-	do {                                                                   \
-		(flags) = arch_local_save_flags();                             \
-		arch_local_irq_disable();                                      \
+#define local_irq_save(flags)                      \
+	do {                                       \
+		(flags) = arch_local_save_flags(); \
+		arch_local_irq_disable();          \
 	} while (0)
 #define local_irq_restore(flags) arch_local_irq_restore(flags)
 #define local_irq_disable() arch_local_irq_disable()

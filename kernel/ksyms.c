@@ -49,7 +49,8 @@ static int on_a_stack(uint64_t addr)
 {
 	if (addr % 8)
 		return 0;
-	if (addr >= BOOT_STACK_TOP - BOOT_STACK_SIZE && addr + 16 <= BOOT_STACK_TOP)
+	if (addr >= BOOT_STACK_TOP - BOOT_STACK_SIZE &&
+	    addr + 16 <= BOOT_STACK_TOP)
 		return 1;
 	return address_on_ist_stack(addr, 16);
 }
@@ -69,7 +70,8 @@ void print_backtrace(unsigned long rip, unsigned long rbp)
 			break;
 		ksym_format(ret, sym, sizeof(sym));
 		printk(KERN_EMERG "  [<%016lx>] %s\n", ret, sym);
-		if (frame[0] <= rbp && frame[0]) /* stacks grow down: must rise */
+		if (frame[0] <= rbp &&
+		    frame[0]) /* stacks grow down: must rise */
 			break;
 		rbp = frame[0];
 	}

@@ -38,7 +38,8 @@ void ktest_vprintf(const char *fmt, va_list ap)
 {
 	char line[512];
 	int n = kvsnprintf(line, sizeof(line), fmt, ap);
-	console_write(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	console_write(line,
+		      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 void ktest_boot_run(void)

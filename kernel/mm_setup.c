@@ -52,11 +52,13 @@ CMDLINE_PARAM("page_poison", set_page_poison, "1 (on) or 0 (off)");
 void mm_setup(void)
 {
 	const struct boot_info *bi = boot_info;
-	int err = mm_init(phys_to_virt_early(bi->memory_map), bi->memory_map_size,
-			  bi->descriptor_size, bi->descriptor_version,
-			  boot_cpu.max_phys_addr_bits, bi->hhdm_offset);
+	int err =
+	    mm_init(phys_to_virt_early(bi->memory_map), bi->memory_map_size,
+		    bi->descriptor_size, bi->descriptor_version,
+		    boot_cpu.max_phys_addr_bits, bi->hhdm_offset);
 	if (err)
-		panic("mm: cannot manage memory with this map (error %d, see above)", err);
+		panic("mm: cannot manage memory with this map (error %d, see above)",
+		      err);
 	long released = mm_release_os_type(LABYRINTH_MEM_BOOT_INFO);
 	if (released < 0)
 		pr_warn("mm: could not release the loader's boot_info pages (%ld)\n",

@@ -18,7 +18,8 @@
 extern bool running_tests;
 
 void qemu_exit(int value) __attribute__((noreturn));
-void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void panic(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
 
 /* Prints a frame-pointer backtrace: `rip` (if non-zero) is where the CPU
  * is, `rbp` the frame of the function containing it; the callers follow. */

@@ -29,7 +29,8 @@ void *mm_test_arena(size_t bytes, uint64_t *phys_base)
 		}
 		blocks[i] = b;
 		for (int s = 0; s + (int)want <= n; s++)
-			if (blocks[s + want - 1] - blocks[s] == (want - 1) * BLOCK_BYTES) {
+			if (blocks[s + want - 1] - blocks[s] ==
+			    (want - 1) * BLOCK_BYTES) {
 				found = s;
 				break;
 			}

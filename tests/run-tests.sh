@@ -73,7 +73,7 @@ run_fuzz() {
 	: >"$dir/failures"
 	for t in fuzz_memmap fuzz_alloc; do
 		if (cd "$build/fuzz" && "./$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-20}" \
-			-artifact_prefix="$t-" "$t.corpus" >"$dir/$t.log" 2>&1); then
+			-max_len=8192 -artifact_prefix="$t-" "$t.corpus" >"$dir/$t.log" 2>&1); then
 			p=$((p + 1))
 		else
 			f=$((f + 1))

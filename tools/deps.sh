@@ -3,7 +3,8 @@
 # the missing ones when run as root. Without root it prints the exact command.
 set -euo pipefail
 
-packages=(build-essential nasm gnu-efi qemu-system-x86 ovmf mtools dosfstools xorriso)
+packages=(build-essential nasm gnu-efi qemu-system-x86 ovmf mtools dosfstools xorriso
+	clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,5 +1,5 @@
 /*
- * Turns memory map fixtures (tests/fixtures/*.map, the text format) into
+ * Turns memory map fixtures (the .map files in tests/fixtures, the text format) into
  * seed inputs for fuzz_memmap: a 3-byte header (descriptor size 48, version
  * 1, MAXPHYADDR 52) and the raw 48-byte descriptors OVMF would write.
  * Usage: make-seeds OUTDIR FILE.map...
