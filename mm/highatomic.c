@@ -46,7 +46,10 @@ void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 	    start < z->window_start_pfn ||
 	    start + PAGEBLOCK_PAGES > z->window_end_pfn)
 		return;
-	sec->highatomic |= 1ULL << ((pfn >> PAGEBLOCK_ORDER) & 63);
+	/* Atomic: a section's 64 bits may belong to two zones' locks. */
+	__atomic_fetch_or(&sec->highatomic,
+			  1ULL << ((pfn >> PAGEBLOCK_ORDER) & 63),
+			  __ATOMIC_RELAXED);
 	z->nr_reserved_highatomic += PAGEBLOCK_PAGES;
 	move_freepages_block(p, z, sec, start, MIGRATE_HIGHATOMIC);
 }
@@ -75,7 +78,9 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 				    start < z->window_start_pfn ||
 				    start >= z->window_end_pfn)
 					continue;
-				sec->highatomic &= ~(1ULL << b);
+				__atomic_fetch_and(&sec->highatomic,
+						   ~(1ULL << b),
+						   __ATOMIC_RELAXED);
 				z->nr_reserved_highatomic -= PAGEBLOCK_PAGES;
 				any = true;
 				uint64_t first = start > sec->first_pfn

@@ -85,6 +85,7 @@ struct mem_section {
 };
 
 struct ratelimit_state {
+	spinlock_t lock; /* only ever tried, never waited for */
 	uint64_t interval_ms;
 	uint64_t last_ms;
 	bool printed;
@@ -186,7 +187,8 @@ static inline uint64_t pgdat_virt_to_phys(const struct pglist_data *p,
 static inline int pageblock_migratetype(const struct mem_section *s,
 					uint64_t pfn)
 {
-	return (s->highatomic >> ((pfn >> PAGEBLOCK_ORDER) & 63)) & 1;
+	uint64_t bits = __atomic_load_n(&s->highatomic, __ATOMIC_RELAXED);
+	return (bits >> ((pfn >> PAGEBLOCK_ORDER) & 63)) & 1;
 }
 
 /* The zone whose address window holds pfn (every pfn has one). */

@@ -11,8 +11,17 @@
 
 /* ---------------------------------------------------------------- helpers */
 
+/* True if a report may print now. Another CPU deciding at the same moment
+ * means this one stays quiet: no waiting, so interrupt handlers may call it. */
 bool __ratelimit(struct ratelimit_state *rs)
 {
+	unsigned long flags;
+	bool ok = false;
+	local_irq_save(flags);
+	if (!spin_trylock(&rs->lock)) {
+		local_irq_restore(flags);
+		return false;
+	}
 	uint64_t now = mm_now_ms();
 	if (!rs->printed || now - rs->last_ms >= rs->interval_ms) {
 		if (rs->missed)
@@ -21,10 +30,12 @@ bool __ratelimit(struct ratelimit_state *rs)
 		rs->printed = true;
 		rs->last_ms = now;
 		rs->missed = 0;
-		return true;
+		ok = true;
+	} else {
+		rs->missed++;
 	}
-	rs->missed++;
-	return false;
+	spin_unlock_irqrestore(&rs->lock, flags);
+	return ok;
 }
 
 /* ---------------------------------------------------------------- watermarks */
@@ -100,7 +111,8 @@ static void check_poison(struct pglist_data *p, uint64_t pfn,
 	uint64_t size = PAGE_SIZE << order;
 	for (uint64_t i = 0; i < size; i++) {
 		if (b[i] != PAGE_POISON) {
-			p->poison_errors++;
+			__atomic_fetch_add(&p->poison_errors, 1,
+					   __ATOMIC_RELAXED);
 			pr_err("page_poison: use after free: frame 0x%llx offset 0x%llx holds 0x%02x, expected 0x%02x (order %u block)\n",
 			       (unsigned long long)(pfn + (i >> PAGE_SHIFT)),
 			       (unsigned long long)(i & (PAGE_SIZE - 1)), b[i],
@@ -262,7 +274,8 @@ static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
 		return phys;
 
 	if (alloc_flags & ALLOC_MIN_RESERVE)
-		p->node_zones[highest].reserve_failures++;
+		__atomic_fetch_add(&p->node_zones[highest].reserve_failures, 1,
+				   __ATOMIC_RELAXED);
 	if (gfp & __GFP_NOFAIL)
 		pr_err("page_alloc: __GFP_NOFAIL order:%u request from %p failed: no reclaim yet, returning 0\n",
 		       order, caller);
@@ -362,7 +375,7 @@ static int bad_free(struct pglist_data *p, uint64_t phys, unsigned int order,
 		    void *caller, const char *problem, const char *expected,
 		    unsigned long long detail1, unsigned long long detail2)
 {
-	p->bad_frees++;
+	__atomic_fetch_add(&p->bad_frees, 1, __ATOMIC_RELAXED);
 	if (!__ratelimit(&p->bad_free_rs))
 		return -1;
 	pr_err("BUG: bad page free: frame 0x%llx (phys 0x%llx) order %u, caller %p: ",
