@@ -1,6 +1,7 @@
 /*
  * Host side of the small platform interface mm/ needs beyond locks and
  * printk: a millisecond clock for rate-limited reports (mm/page_alloc.h).
+ * The kernel provides its own from jiffies. docs/03-buddy-and-gfp.md.
  */
 #include <time.h>
 

@@ -2,6 +2,7 @@
  * Host side of mm/test_arena.h: an anonymous mapping plays RAM. Its made-up
  * physical address is 1 GiB, aligned like real RAM would be; nothing else on
  * the host cares, because each test node has its own direct-map offset.
+ * docs/03-buddy-and-gfp.md ("Tests").
  */
 #include "mm/test_arena.h"
 
