@@ -120,7 +120,7 @@ struct memmap {
  * Copies and checks the raw UEFI map (map_size bytes of desc_size-byte
  * descriptors) into *mm, then builds the usable ranges. Warnings name each
  * dropped entry. Returns MEMMAP_OK or a negative enum memmap_error (also
- * printed). *mm may be large (about 100 KiB): give it static storage.
+ * printed). *mm may be large (about 90 KiB): give it static storage.
  */
 int memmap_from_efi(struct memmap *mm, const void *map, uint64_t map_size,
 		    uint64_t desc_size, uint32_t desc_version,

@@ -274,7 +274,7 @@ static const struct map_case cases[] = {
 };
 /* clang-format on */
 
-static struct memmap map; /* ~150 KiB: static, not on a kernel stack */
+static struct memmap map; /* ~90 KiB: static, not on a kernel stack */
 static unsigned char raw[600 * 64];
 
 static void put(unsigned char *p, size_t off, const void *v, size_t n)
