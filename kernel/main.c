@@ -11,6 +11,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/crashtest.h"
+#include "kernel/demo.h"
 #include "kernel/gdt.h"
 #include "kernel/irq.h"
 #include "kernel/ktest_boot.h"
@@ -102,6 +103,7 @@ void kmain(const struct boot_info *bi)
 	if (ktest_requested())
 		ktest_boot_run(); /* does not return */
 
-	pr_info("boot: done. Nothing else to do yet; halting.\n");
-	halt_forever();
+	demo_run();
+	pr_info("boot: done; leaving QEMU (on real hardware: halting)\n");
+	qemu_exit(QEMU_EXIT_PASS);
 }

@@ -1,0 +1,520 @@
+/*
+ * Allocating inside timer interrupt handlers: the proof that the atomic
+ * reserve works. A tick hook (kernel/timer.h) allocates with GFP_ATOMIC in
+ * real interrupt context while process context churns or exhausts memory.
+ * Every page handed out is stamped with its address and a sequence number
+ * and checked before it is freed, so a page handed out twice or corrupted
+ * is caught. Bookkeeping never allocates: fixed rings, or chains threaded
+ * through the held pages themselves. docs/04-interrupts.md explains it.
+ */
+#include <stdint.h>
+
+#include "kernel/irq.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/timer.h"
+#include "mm/page_alloc.h"
+#include "tests/ktest.h"
+
+#define RING 64
+#define PROCESS_TAG (1ULL << 63)
+
+struct block {
+	uint64_t phys, seq;
+	unsigned int order;
+};
+
+struct ring {
+	struct block b[RING];
+	unsigned int head, count;
+};
+
+/* State shared by a case and its tick hook. */
+static struct {
+	volatile uint64_t ticks, not_in_irq, atomic_ok, atomic_failed;
+	volatile uint64_t nowait_ok, nowait_failed, stamp_bad, seq;
+	volatile uint64_t reentrant_ticks, max_order_seen;
+	volatile uint64_t held_pages; /* chain of pages held by the hook */
+	volatile uint64_t held_head;  /* physical address of the first */
+	volatile uint64_t min_free_seen;
+	volatile int mode;
+	uint64_t rng;
+	struct ring ring;
+} irq;
+
+enum { MODE_CHURN, MODE_RESERVE, MODE_DRAIN, MODE_SLEEPING };
+
+/* How many times needle occurs in text. */
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+	size_t len = strlen(needle);
+	for (; *text; text++)
+		if (strncmp(text, needle, len) == 0)
+			n++;
+	return n;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static uint64_t free_pages_total(void)
+{
+	uint64_t n = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		n += contig_page_data.node_zones[z].free_pages;
+	return n;
+}
+
+static void stamp(uint64_t phys, unsigned int order, uint64_t seq)
+{
+	for (uint64_t i = 0; i < (1ULL << order); i++) {
+		uint64_t *w = phys_to_virt(phys + i * PAGE_SIZE);
+		w[0] = phys + i * PAGE_SIZE;
+		w[1] = seq;
+		w[511] = ~seq;
+	}
+}
+
+static bool stamp_ok(uint64_t phys, unsigned int order, uint64_t seq)
+{
+	for (uint64_t i = 0; i < (1ULL << order); i++) {
+		const uint64_t *w = phys_to_virt(phys + i * PAGE_SIZE);
+		if (w[0] != phys + i * PAGE_SIZE || w[1] != seq ||
+		    w[511] != ~seq)
+			return false;
+	}
+	return true;
+}
+
+/* Frees the oldest block of a ring after checking its stamp. */
+static void ring_retire(struct ring *r, volatile uint64_t *bad)
+{
+	struct block *o = &r->b[(r->head + RING - r->count) % RING];
+	if (!stamp_ok(o->phys, o->order, o->seq))
+		(*bad)++;
+	__free_pages(o->phys, o->order);
+	r->count--;
+}
+
+static void ring_push(struct ring *r, uint64_t phys, unsigned order,
+		      uint64_t seq)
+{
+	r->b[r->head] = (struct block){ phys, seq, order };
+	r->head = (r->head + 1) % RING;
+	r->count++;
+}
+
+static void ring_drain(struct ring *r, volatile uint64_t *bad)
+{
+	while (r->count)
+		ring_retire(r, bad);
+}
+
+/* Holding pages without bookkeeping: each held page points to the next. */
+static void chain_push(volatile uint64_t *head, uint64_t phys)
+{
+	uint64_t *w = phys_to_virt(phys);
+	w[0] = *head;
+	w[1] = phys ^ 0xc4a1c4a1c4a1c4a1ULL;
+	*head = phys;
+}
+
+static uint64_t chain_free(volatile uint64_t *head, unsigned int order,
+			   volatile uint64_t *bad)
+{
+	uint64_t n = 0;
+	while (*head) {
+		uint64_t *w = phys_to_virt(*head);
+		uint64_t next = w[0];
+		if (w[1] != (*head ^ 0xc4a1c4a1c4a1c4a1ULL))
+			(*bad)++;
+		__free_pages(*head, order);
+		*head = next;
+		n += 1ULL << order;
+	}
+	return n;
+}
+
+static void tick_hook(void *data)
+{
+	(void)data;
+	irq.ticks++;
+	if (!in_irq())
+		irq.not_in_irq++;
+	if (mm_alloc_in_progress())
+		irq.reentrant_ticks++;
+
+	switch (irq.mode) {
+	case MODE_CHURN: {
+		unsigned int order = xorshift(&irq.rng) % 4;
+		if (irq.ring.count == RING)
+			ring_retire(&irq.ring, &irq.stamp_bad);
+		uint64_t p = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, order);
+		if (!p) {
+			irq.atomic_failed++;
+			break;
+		}
+		irq.atomic_ok++;
+		uint64_t seq = ++irq.seq;
+		stamp(p, order, seq);
+		ring_push(&irq.ring, p, order, seq);
+		if (order > irq.max_order_seen)
+			irq.max_order_seen = order;
+		break;
+	}
+	case MODE_RESERVE: {
+		/* Memory is at the low watermark: ordinary non-blocking
+		 * requests must fail, atomic ones must still succeed. */
+		uint64_t p = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0);
+		if (p) {
+			irq.nowait_ok++;
+			__free_pages(p, 0);
+		} else {
+			irq.nowait_failed++;
+		}
+		if (irq.ring.count == 16)
+			ring_retire(&irq.ring, &irq.stamp_bad);
+		p = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
+		if (!p) {
+			irq.atomic_failed++;
+			break;
+		}
+		irq.atomic_ok++;
+		stamp(p, 0, ++irq.seq);
+		ring_push(&irq.ring, p, 0, irq.seq);
+		break;
+	}
+	case MODE_DRAIN: {
+		/* Keep taking until the reserve is gone, then keep trying:
+		 * failure must be clean, tick after tick. */
+		uint64_t p =
+		    alloc_pages(GFP_ATOMIC, 0); /* reported on failure */
+		if (!p) {
+			irq.atomic_failed++;
+			break;
+		}
+		irq.atomic_ok++;
+		chain_push(&irq.held_head, p);
+		irq.held_pages++;
+		uint64_t f = free_pages_total();
+		if (f < irq.min_free_seen)
+			irq.min_free_seen = f;
+		break;
+	}
+	case MODE_SLEEPING:
+		/* A sleeping allocation in interrupt context is a bug: it must
+		 * be reported and refused. Try once. */
+		if (irq.atomic_ok == 0 && irq.atomic_failed == 0) {
+			uint64_t p = alloc_pages(GFP_KERNEL, 0);
+			if (p) {
+				irq.atomic_ok++;
+				__free_pages(p, 0);
+			} else {
+				irq.atomic_failed++;
+			}
+		}
+		break;
+	}
+}
+
+static void reset(int mode)
+{
+	uint64_t seed = irq.rng ? irq.rng : 0x9e3779b97f4a7c15ULL;
+	__builtin_memset((void *)&irq, 0, sizeof(irq));
+	irq.rng = seed;
+	irq.mode = mode;
+	irq.min_free_seen = ~0ULL;
+}
+
+/* Waits until the hook has run `n` more times; false if the tick stalled
+ * for more than half a second (a watchdog instead of a hang). */
+static bool wait_ticks(uint64_t n)
+{
+	uint64_t target = irq.ticks + n, last = irq.ticks;
+	uint64_t last_change = ktime_get_ns();
+	while (irq.ticks < target) {
+		if (irq.ticks != last) {
+			last = irq.ticks;
+			last_change = ktime_get_ns();
+		} else if (ktime_get_ns() - last_change > 500000000ULL) {
+			return false;
+		}
+		cpu_relax();
+	}
+	return true;
+}
+
+struct zone_snapshot {
+	uint64_t free[MAX_NR_ZONES];
+};
+
+static void snapshot(struct zone_snapshot *s)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		s->free[z] = contig_page_data.node_zones[z].free_pages;
+}
+
+static void expect_restored(struct ktest *t, const struct zone_snapshot *s)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		KTEST_EXPECT_EQ(t, contig_page_data.node_zones[z].free_pages,
+				s->free[z]);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+}
+
+/* Takes everything GFP_KERNEL will give, largest blocks first. */
+static uint64_t hoard_all(volatile uint64_t *head, uint64_t *pages)
+{
+	uint64_t blocks = 0;
+	*pages = 0;
+	for (int order = MAX_ORDER; order >= 0; order--) {
+		uint64_t p;
+		while ((p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
+			uint64_t *w = phys_to_virt(p);
+			w[0] = *head;
+			w[1] = (uint64_t)order;
+			*head = p;
+			*pages += 1ULL << order;
+			blocks++;
+		}
+	}
+	return blocks;
+}
+
+static uint64_t hoard_free(volatile uint64_t *head)
+{
+	uint64_t pages = 0;
+	while (*head) {
+		uint64_t *w = phys_to_virt(*head);
+		uint64_t next = w[0];
+		unsigned int order = (unsigned int)w[1];
+		__free_pages(*head, order);
+		pages += 1ULL << order;
+		*head = next;
+	}
+	return pages;
+}
+
+static void report(struct ktest *t)
+{
+	uint64_t dips = 0, fails = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		dips += contig_page_data.node_zones[z].reserve_dips;
+		fails += contig_page_data.node_zones[z].reserve_failures;
+	}
+	ktest_diag(
+	    t,
+	    "ticks=%lu atomic_ok=%lu atomic_failed=%lu nowait_failed=%lu reserve_dips=%lu reserve_failures=%lu reentrant=%lu irq_max_cycles=%lu",
+	    irq.ticks, irq.atomic_ok, irq.atomic_failed, irq.nowait_failed,
+	    dips, fails, irq.reentrant_ticks, this_cpu_irq()->max_cycles);
+}
+
+/*
+ * Churn: 2000 ticks of GFP_ATOMIC blocks (orders 0..3) in the handler while
+ * process context runs its own alloc/stamp/check/free loop as fast as it
+ * can, so both fight over the same zone lock on one CPU.
+ */
+static void test_churn(struct ktest *t)
+{
+	static struct ring mine;
+	struct zone_snapshot before;
+	uint64_t proc_rng = 12345, proc_ops = 0, proc_bad = 0, seq = 0;
+	bool alive = true;
+
+	snapshot(&before);
+	reset(MODE_CHURN);
+	mine.head = mine.count = 0;
+	KTEST_ASSERT_TRUE(t, register_tick_hook(tick_hook, NULL) == 0);
+	uint64_t start = irq.ticks, last = irq.ticks,
+		 last_change = ktime_get_ns();
+	while (irq.ticks - start < 2000) {
+		unsigned int order = xorshift(&proc_rng) % 4;
+		if (mine.count == RING)
+			ring_retire(&mine, (volatile uint64_t *)&proc_bad);
+		uint64_t p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+		if (p) {
+			stamp(p, order, PROCESS_TAG | ++seq);
+			ring_push(&mine, p, order, PROCESS_TAG | seq);
+		}
+		proc_ops++;
+		if (irq.ticks != last) {
+			last = irq.ticks;
+			last_change = ktime_get_ns();
+		} else if (ktime_get_ns() - last_change > 500000000ULL) {
+			alive = false; /* watchdog: the tick stopped */
+			break;
+		}
+	}
+	unregister_tick_hook(tick_hook, NULL);
+	ring_drain(&mine, (volatile uint64_t *)&proc_bad);
+	ring_drain(&irq.ring, &irq.stamp_bad);
+	report(t);
+	ktest_diag(t, "process_ops=%lu max_order=%lu", proc_ops,
+		   irq.max_order_seen);
+	KTEST_EXPECT_TRUE(t, alive);
+	KTEST_EXPECT_GE(t, irq.ticks, 2000);
+	KTEST_EXPECT_EQ(t, irq.not_in_irq, 0);
+	KTEST_EXPECT_EQ(t, irq.stamp_bad, 0);
+	KTEST_EXPECT_EQ(t, proc_bad, 0);
+	KTEST_EXPECT_EQ(t, irq.atomic_failed, 0);
+	KTEST_EXPECT_EQ(t, irq.atomic_ok, irq.ticks);
+	KTEST_EXPECT_GT(t, proc_ops, irq.ticks); /* process really ran too */
+	expect_restored(t, &before);
+}
+
+/*
+ * Exhaustion: process context takes all GFP_KERNEL will give and holds it;
+ * then every tick's GFP_NOWAIT fails while its GFP_ATOMIC succeeds out of
+ * the reserve, and process context's GFP_KERNEL and GFP_NOWAIT keep failing.
+ */
+static void test_atomic_reserve_under_exhaustion(struct ktest *t)
+{
+	struct zone_snapshot before;
+	volatile uint64_t hoard = 0;
+	uint64_t hoard_pages, kernel_ok = 0, nowait_ok = 0, tries = 0;
+
+	snapshot(&before);
+	reset(MODE_RESERVE);
+	hoard_all(&hoard, &hoard_pages);
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+		if (!zone->managed_pages)
+			continue;
+		/* GFP_KERNEL stopped at the low watermark, not below min. */
+		KTEST_EXPECT_LE(t, zone->free_pages,
+				zone->watermark[WMARK_LOW] + 1);
+		KTEST_EXPECT_GE(t, zone->free_pages,
+				zone->watermark[WMARK_MIN]);
+	}
+	KTEST_ASSERT_TRUE(t, register_tick_hook(tick_hook, NULL) == 0);
+	uint64_t start = irq.ticks;
+	bool alive = true;
+	while (alive && irq.ticks - start < 300) {
+		uint64_t p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0);
+		if (p) {
+			kernel_ok++;
+			__free_pages(p, 0);
+		}
+		p = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0);
+		if (p) {
+			nowait_ok++;
+			__free_pages(p, 0);
+		}
+		tries++;
+		alive = wait_ticks(1);
+	}
+	unregister_tick_hook(tick_hook, NULL);
+	ring_drain(&irq.ring, &irq.stamp_bad);
+	report(t);
+	ktest_diag(t, "hoard_pages=%lu process_tries=%lu", hoard_pages, tries);
+	KTEST_EXPECT_TRUE(t, alive);
+	KTEST_EXPECT_GE(t, irq.ticks, 300);
+	KTEST_EXPECT_EQ(t, irq.atomic_failed, 0);
+	KTEST_EXPECT_EQ(t, irq.atomic_ok, irq.ticks);
+	KTEST_EXPECT_EQ(t, irq.nowait_ok, 0);
+	KTEST_EXPECT_EQ(t, irq.nowait_failed, irq.ticks);
+	KTEST_EXPECT_EQ(t, kernel_ok, 0);
+	KTEST_EXPECT_EQ(t, nowait_ok, 0);
+	KTEST_EXPECT_EQ(t, irq.stamp_bad, 0);
+	hoard_free(&hoard);
+	expect_restored(t, &before);
+}
+
+/*
+ * Reserve drained: the handler takes GFP_ATOMIC pages until it fails, and
+ * keeps failing cleanly (0, one rate-limited report, the tick goes on);
+ * once process context frees its hoard, atomic allocations succeed again.
+ */
+static void test_reserve_drained_fails_cleanly(struct ktest *t)
+{
+	static char log[4096];
+	struct zone_snapshot before;
+	volatile uint64_t hoard = 0;
+	uint64_t hoard_pages;
+	int saved = console_loglevel;
+
+	snapshot(&before);
+	reset(MODE_DRAIN);
+	hoard_all(&hoard, &hoard_pages);
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	KTEST_ASSERT_TRUE(t, register_tick_hook(tick_hook, NULL) == 0);
+	bool alive = true;
+	while (alive && irq.atomic_failed < 100)
+		alive = wait_ticks(1);
+	uint64_t ok_before_release = irq.atomic_ok;
+	uint64_t free_at_failure = free_pages_total();
+	hoard_free(&hoard);
+	if (alive)
+		alive = wait_ticks(20);
+	unregister_tick_hook(tick_hook, NULL);
+	printk_capture_stop();
+	console_loglevel = saved;
+	uint64_t ok_after_release = irq.atomic_ok - ok_before_release;
+	uint64_t bad = 0;
+	chain_free(&irq.held_head, 0, (volatile uint64_t *)&bad);
+
+	report(t);
+	ktest_diag(
+	    t,
+	    "hoard_pages=%lu held_by_irq=%lu free_at_failure=%lu ok_after_release=%lu",
+	    hoard_pages, irq.held_pages, free_at_failure, ok_after_release);
+	KTEST_EXPECT_TRUE(t, alive);
+	KTEST_EXPECT_GT(t, ok_before_release, 0);
+	KTEST_EXPECT_GE(t, irq.atomic_failed, 100);
+	/* The reserve was really used: every zone went below min ... */
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+		if (zone->managed_pages)
+			KTEST_EXPECT_GT(t, zone->reserve_dips, 0);
+	}
+	/* ... but not to zero: GFP_ATOMIC stops at 3/8 of min. */
+	KTEST_EXPECT_GT(t, free_at_failure, 0);
+	/* One report for a hundred failures (rate limited), no panic. */
+	KTEST_EXPECT_EQ(t, count_of(log, "page allocation failure"), 1);
+	KTEST_EXPECT_EQ(t, ok_after_release, 20);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	expect_restored(t, &before);
+}
+
+/* GFP_KERNEL from the timer handler: reported like Linux, and refused. */
+static void test_sleeping_alloc_in_irq_refused(struct ktest *t)
+{
+	static char log[2048];
+	struct zone_snapshot before;
+	int saved = console_loglevel;
+
+	snapshot(&before);
+	reset(MODE_SLEEPING);
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	KTEST_ASSERT_TRUE(t, register_tick_hook(tick_hook, NULL) == 0);
+	bool alive = wait_ticks(5);
+	unregister_tick_hook(tick_hook, NULL);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_TRUE(t, alive);
+	KTEST_EXPECT_EQ(t, irq.atomic_failed, 1);
+	KTEST_EXPECT_EQ(t, irq.atomic_ok, 0);
+	KTEST_EXPECT_EQ(
+	    t,
+	    count_of(log, "BUG: sleeping function called from invalid context"),
+	    1);
+	KTEST_EXPECT_GE(t, count_of(log, "tick_hook"), 1);
+	expect_restored(t, &before);
+}
+
+static const struct ktest_case irq_alloc_cases[] = {
+	KTEST_CASE(test_churn),
+	KTEST_CASE(test_atomic_reserve_under_exhaustion),
+	KTEST_CASE(test_reserve_drained_fails_cleanly),
+	KTEST_CASE(test_sleeping_alloc_in_irq_refused),
+	{ 0 },
+};
+KTEST_SUITE_WHERE(irq_alloc, irq_alloc_cases, KTEST_TARGET_ONLY);
