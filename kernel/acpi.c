@@ -58,7 +58,7 @@ static void sig_string(const char *sig, char out[5])
 bool acpi_table_ok(const struct acpi_table_header *h, const char *signature,
 		   uint32_t min_length, const char *where)
 {
-	char sig[5];
+	char sig[5] = "????";
 	const char *name = signature ? signature : sig;
 
 	if (!kernel_range_mapped(h, sizeof(*h))) {

@@ -32,7 +32,7 @@ struct ioapic {
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned int nr_ioapics;
 /* IOREGSEL then IOWIN is two accesses: nothing may come in between. */
-static spinlock_t ioapic_lock = SPINLOCK_INIT;
+static DEFINE_SPINLOCK(ioapic_lock);
 
 static uint32_t io_apic_read(struct ioapic *io, uint32_t reg)
 {

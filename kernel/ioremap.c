@@ -29,7 +29,7 @@
 static uint64_t pt_pool[POOL_PAGES][512] __attribute__((aligned(4096)));
 static unsigned int pt_pool_used;
 static uint64_t ioremap_next = IOREMAP_BASE; /* bump allocator, never freed */
-static spinlock_t ioremap_lock = SPINLOCK_INIT;
+static DEFINE_SPINLOCK(ioremap_lock);
 
 uint64_t kernel_image_virt_to_phys(const void *p)
 {

@@ -28,7 +28,7 @@ struct irq_cpu_state boot_cpu_irq;
 uint64_t irq_unexpected_count, irq_spurious_count;
 
 static struct irq_desc irq_desc[NR_VECTORS];
-static spinlock_t irq_desc_lock = SPINLOCK_INIT;
+static DEFINE_SPINLOCK(irq_desc_lock);
 
 extern const uint64_t irq_stub_table[NR_VECTORS - FIRST_EXTERNAL_VECTOR];
 

@@ -3,32 +3,71 @@
  * plus the IRQ-safe variants that the allocator uses, so an interrupt on the
  * same CPU can never spin on a lock its own CPU holds. Header-only, built on
  * compiler atomics, so the host tests use the very same lock.
+ * In the kernel each lock also carries a lockdep_map: the lock validator
+ * (kernel/lockdep.h) sees every acquisition. The host build has none.
  */
 #ifndef LABYRINTH_KERNEL_SPINLOCK_H
 #define LABYRINTH_KERNEL_SPINLOCK_H
 
 #include "kernel/irqflags.h"
+#ifndef LABYRINTH_HOST
+#include "kernel/lockdep.h"
+#endif
 
 typedef struct {
 	unsigned int next;    /* ticket handed to the next arrival */
 	unsigned int serving; /* ticket now allowed in */
+#ifndef LABYRINTH_HOST
+	struct lockdep_map dep_map;
+#endif
 } spinlock_t;
 
+/* An unnamed static lock: the validator names it by its address. */
 #define SPINLOCK_INIT {0, 0}
+/* A named static lock (Linux's DEFINE_SPINLOCK): reports say its name. */
+#ifndef LABYRINTH_HOST
+#define DEFINE_SPINLOCK(x) spinlock_t x = {0, 0, LOCKDEP_MAP_INIT(#x)}
+#else
+#define DEFINE_SPINLOCK(x) spinlock_t x = {0, 0}
+#endif
+
+#ifndef LABYRINTH_HOST
+#define spin_acquire(lock) lock_acquire(&(lock)->dep_map, 0)
+#define spin_release(lock) lock_release(&(lock)->dep_map, 0)
+#else
+#define spin_acquire(lock) ((void)(lock))
+#define spin_release(lock) ((void)(lock))
+#endif
 
 static inline void cpu_relax(void)
 {
 	__builtin_ia32_pause();
 }
 
-static inline void spin_lock_init(spinlock_t *lock)
+static inline void __spin_lock_init(spinlock_t *lock, const char *name,
+				    const void *key)
 {
 	lock->next = 0;
 	lock->serving = 0;
+#ifndef LABYRINTH_HOST
+	lockdep_init_map(&lock->dep_map, name, key);
+#else
+	(void)name;
+	(void)key;
+#endif
 }
+
+/* Every lock initialised at one call site is one class for the validator
+ * (Linux does the same), named after the expression: "&zone->lock". */
+#define spin_lock_init(lock)                                                   \
+	do {                                                                   \
+		static const struct { char c; } spin_lock_key_;                \
+		__spin_lock_init((lock), #lock, &spin_lock_key_);              \
+	} while (0)
 
 static inline void spin_lock(spinlock_t *lock)
 {
+	spin_acquire(lock); /* before spinning: a report beats a silent hang */
 	unsigned int ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) != ticket)
 		cpu_relax();
@@ -38,13 +77,18 @@ static inline bool spin_trylock(spinlock_t *lock)
 {
 	unsigned int serving = __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
 	unsigned int expected = serving;
-	return __atomic_compare_exchange_n(&lock->next, &expected, serving + 1,
-					   false, __ATOMIC_ACQUIRE,
-					   __ATOMIC_RELAXED);
+	bool taken = __atomic_compare_exchange_n(&lock->next, &expected,
+						 serving + 1, false,
+						 __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED);
+	if (taken)
+		spin_acquire(lock);
+	return taken;
 }
 
 static inline void spin_unlock(spinlock_t *lock)
 {
+	spin_release(lock);
 	__atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_RELEASE);
 }
 

@@ -151,35 +151,55 @@ bool calibrate_against_hpet(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 	return *tsc && *lapic;
 }
 
+/* Channel 2's count right now (the latch command freezes it for reading). */
+static uint16_t pit_ch2_read(void)
+{
+	outb(PIT_MODE, 0x80); /* counter latch, channel 2 */
+	uint8_t lo = inb(PIT_CH2);
+	uint8_t hi = inb(PIT_CH2);
+	return lo | (uint16_t)hi << 8;
+}
+
+/*
+ * Channel 2 counts down from 0xffff in mode 0 with its gate on (port 0x61
+ * also switches the speaker off). The elapsed time is read from the counter
+ * itself, not assumed, so a vCPU descheduled mid-measurement only lengthens
+ * the window; if it was away so long that the count ran out (OUT2 high),
+ * the attempt is thrown away and repeated.
+ */
 bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
-	uint32_t latch = (uint32_t)((uint64_t)PIT_HZ * ms / 1000);
-	if (latch == 0 || latch > 0xffff)
+	uint32_t want = (uint32_t)((uint64_t)PIT_HZ * ms / 1000);
+	if (want == 0 || want > 0xf000)
 		return false;
-	/* Gate channel 2 on, speaker off; mode 0 counts down once, then OUT2
-	 * goes high: that edge ends the measurement. */
-	outb(PIT_CH2_GATE, (inb(PIT_CH2_GATE) & ~0x02) | 0x01);
-	outb(PIT_MODE, 0xb0); /* channel 2, lobyte/hibyte, mode 0, binary */
-	outb(PIT_CH2, latch & 0xff);
-	outb(PIT_CH2, latch >> 8);
-	lapic_timer_start_countdown();
-	uint64_t t0 = rdtsc();
-	uint32_t a0 = lapic_timer_current();
-	unsigned long spins = 0;
-	while (!(inb(PIT_CH2_GATE) & 0x20))
-		if (++spins > 50000000UL)
-			break;
-	uint64_t t1 = rdtsc();
-	uint32_t a1 = lapic_timer_current();
-	lapic_timer_stop();
-	if (spins > 50000000UL) {
-		pr_err("timer: PIT channel 2 never reached terminal count\n");
-		return false;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		outb(PIT_CH2_GATE, (inb(PIT_CH2_GATE) & ~0x02) | 0x01);
+		outb(PIT_MODE, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
+		outb(PIT_CH2, 0xff);
+		outb(PIT_CH2, 0xff);
+		unsigned long spins = 0;
+		while (pit_ch2_read() > 0xfff0 && ++spins < 1000000)
+			; /* the count loads on the next PIT clock */
+		lapic_timer_start_countdown();
+		uint16_t c0 = pit_ch2_read(), c1;
+		uint64_t t0 = rdtsc(), t1;
+		uint32_t a0 = lapic_timer_current(), a1;
+		do {
+			c1 = pit_ch2_read();
+			t1 = rdtsc();
+			a1 = lapic_timer_current();
+		} while ((uint16_t)(c0 - c1) < want &&
+			 !(inb(PIT_CH2_GATE) & 0x20));
+		lapic_timer_stop();
+		if (inb(PIT_CH2_GATE) & 0x20)
+			continue; /* reached terminal count: c1 may have wrapped */
+		uint64_t ns = (uint64_t)(uint16_t)(c0 - c1) * 1000000000ULL / PIT_HZ;
+		*tsc = per_second(t1 - t0, ns);
+		*lapic = per_second((uint64_t)(a0 - a1) * APIC_DIVISOR, ns);
+		return *tsc && *lapic;
 	}
-	uint64_t ns = (uint64_t)latch * 1000000000ULL / PIT_HZ;
-	*tsc = per_second(t1 - t0, ns);
-	*lapic = per_second((uint64_t)(a0 - a1) * APIC_DIVISOR, ns);
-	return *tsc && *lapic;
+	pr_err("timer: PIT channel 2 calibration failed 5 times (count ran out)\n");
+	return false;
 }
 
 /* ---------------------------------------------------------------- the tick */
@@ -232,6 +252,14 @@ uint64_t ktime_get_ns(void)
 			  tsc_to_ns_mult >> 32);
 }
 
+/* One deadline for the whole wait: interrupts taken meanwhile count. */
+static void delay_cycles(uint64_t cycles)
+{
+	uint64_t start = rdtsc();
+	while (rdtsc() - start < cycles)
+		__builtin_ia32_pause();
+}
+
 void udelay(unsigned long usecs)
 {
 	if (!tsc_hz) {
@@ -239,16 +267,17 @@ void udelay(unsigned long usecs)
 			outb(0x80, 0); /* about a microsecond on real ISA */
 		return;
 	}
-	uint64_t start = rdtsc();
-	uint64_t cycles = usecs * (tsc_hz / 1000) / 1000;
-	while (rdtsc() - start < cycles)
-		__builtin_ia32_pause();
+	delay_cycles(usecs * (tsc_hz / 1000) / 1000);
 }
 
 void mdelay(unsigned long msecs)
 {
-	while (msecs--)
-		udelay(1000);
+	if (!tsc_hz) {
+		while (msecs--)
+			udelay(1000);
+		return;
+	}
+	delay_cycles(msecs * (tsc_hz / 1000));
 }
 
 static void print_mhz(const char *what, uint64_t hz)
