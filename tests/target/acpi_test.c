@@ -217,6 +217,10 @@ static void test_synthetic_tables_parse(struct ktest *t)
 
 static void test_bad_xsdt_falls_back_to_rsdt(struct ktest *t)
 {
+	if (phys_of(0) >> 32) {
+		ktest_skip(t, "the kernel is above 4 GiB: no RSDT can point at it");
+		return;
+	}
 	build_tables(true);
 	hdr(XSDT_OFF)->checksum ^= 0x5a;
 	KTEST_EXPECT_GE(t, scan(phys_of(RSDP_OFF)), 1);
