@@ -51,8 +51,9 @@ uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags)
 	return min;
 }
 
-bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
-		       unsigned int alloc_flags, uint64_t free_pages)
+static inline bool __zone_watermark_ok(const struct zone *z, unsigned int order,
+				       uint64_t mark, unsigned int alloc_flags,
+				       uint64_t free_pages)
 {
 	uint64_t need = (1ULL << order) - 1;
 	uint64_t min = zone_reserve_floor(mark, alloc_flags);
@@ -67,6 +68,12 @@ bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
 		if (z->free_area[o].nr_free)
 			return true;
 	return false;
+}
+
+bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
+		       unsigned int alloc_flags, uint64_t free_pages)
+{
+	return __zone_watermark_ok(z, order, mark, alloc_flags, free_pages);
 }
 
 /* ---------------------------------------------------------------- taking */
@@ -141,8 +148,8 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 			continue;
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-		if (zone_watermark_ok(z, order, mark, alloc_flags,
-				      z->free_pages)) {
+		if (__zone_watermark_ok(z, order, mark, alloc_flags,
+					z->free_pages)) {
 			/* Non-blocking high-order requests use the highatomic
 			 * pageblocks first and claim a new one when they can. */
 			if (alloc_flags & ALLOC_HIGHATOMIC)
@@ -228,44 +235,48 @@ static void warn_alloc(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	}
 }
 
-/* The allocator's one entry point (Linux's __alloc_pages). */
-static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
-			      unsigned int order, void *caller)
+static __attribute__((cold, noinline)) uint64_t
+refuse_request(gfp_t gfp, unsigned int order, void *caller)
 {
 	char names[160];
-	uint64_t phys;
+	gfp_flags_name(gfp, names, sizeof(names));
+	pr_warn("page_alloc: refusing order:%u mode:0x%x(%s) from %p: %s\n",
+		order, gfp, names, caller,
+		order > MAX_ORDER ? "order above MAX_ORDER (10)"
+				  : "contradictory or unknown flags");
+	return 0;
+}
 
-	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
-	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32)) {
-		gfp_flags_name(gfp, names, sizeof(names));
-		pr_warn("page_alloc: refusing order:%u mode:0x%x(%s) from %p: %s\n",
-			order, gfp, names, caller,
-			order > MAX_ORDER ? "order above MAX_ORDER (10)"
-					  : "contradictory or unknown flags");
-		return 0;
-	}
-	if (!p->initialised)
-		return 0;
-	/* A request that may sleep, made where sleeping is impossible (an
-	 * interrupt handler, interrupts off): waiting for memory there could
-	 * wait forever, so it is reported and refused, never attempted. */
-	if ((gfp & __GFP_DIRECT_RECLAIM) && !might_sleep()) {
-		gfp_flags_name(gfp, names, sizeof(names));
-		if (__ratelimit(&p->sleep_bug_rs))
-			pr_err("page_alloc: refusing order:%u mode:0x%x(%s) from %p: it may sleep, and this context cannot\n",
-			       order, gfp, names, caller);
-		return 0;
-	}
-	int highest = gfp_zone(gfp);
+/* A request that may sleep, made where sleeping is impossible (an interrupt
+ * handler, interrupts off): waiting for memory there could wait forever, so
+ * it is reported and refused, never attempted. Returns true if refused. */
+static __attribute__((cold, noinline)) bool
+refuse_sleeping_request(struct pglist_data *p, gfp_t gfp, unsigned int order,
+			void *caller)
+{
+	char names[160];
+	if (might_sleep())
+		return false;
+	gfp_flags_name(gfp, names, sizeof(names));
+	if (__ratelimit(&p->sleep_bug_rs))
+		pr_err("page_alloc: refusing order:%u mode:0x%x(%s) from %p: it may sleep, and this context cannot\n",
+		       order, gfp, names, caller);
+	return true;
+}
 
-	/* Fast path: only while every zone tried stays above `low`. */
-	phys = get_page_from_freelist(p, gfp, order, ALLOC_WMARK_LOW, highest);
-	if (phys)
-		return phys;
-
-	/* Slow path: down to min, or into the reserve if the flags allow. */
+/*
+ * __alloc_pages_slowpath: the fast path found no zone above `low`. Try again
+ * down to min, or into the reserve if the flags allow; give highatomic
+ * pageblocks back rather than fail; let a request that may sleep retry;
+ * then count and report the failure. Linux's function of the same name.
+ */
+static __attribute__((noinline)) uint64_t
+__alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
+		       int highest, void *caller)
+{
 	unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order);
-	phys = get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+	uint64_t phys =
+	    get_page_from_freelist(p, gfp, order, alloc_flags, highest);
 	/* Rather than fail, give the highatomic pageblocks back (Linux does
 	 * this before it gives up after reclaim). */
 	if (!phys && unreserve_highatomic_pageblocks(p, highest))
@@ -285,6 +296,28 @@ static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
 		       order, caller);
 	warn_alloc(p, gfp, order, caller);
 	return 0;
+}
+
+/* The allocator's one entry point (Linux's __alloc_pages). */
+static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
+			      unsigned int order, void *caller)
+{
+	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
+	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32))
+		return refuse_request(gfp, order, caller);
+	if (!p->initialised)
+		return 0;
+	if ((gfp & __GFP_DIRECT_RECLAIM) && !may_sleep() &&
+	    refuse_sleeping_request(p, gfp, order, caller))
+		return 0;
+	int highest = gfp_zone(gfp);
+
+	/* Fast path: only while every zone tried stays above `low`. */
+	uint64_t phys =
+	    get_page_from_freelist(p, gfp, order, ALLOC_WMARK_LOW, highest);
+	if (phys)
+		return phys;
+	return __alloc_pages_slowpath(p, gfp, order, highest, caller);
 }
 
 uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
@@ -391,9 +424,11 @@ static bool find_head(struct pglist_data *p, uint64_t pfn, uint64_t *head,
 	return false;
 }
 
-static int bad_free(struct pglist_data *p, uint64_t phys, unsigned int order,
-		    void *caller, const char *problem, const char *expected,
-		    unsigned long long detail1, unsigned long long detail2)
+/* Reports are out of line and marked cold, so the free path stays short. */
+static __attribute__((cold, noinline)) int
+bad_free(struct pglist_data *p, uint64_t phys, unsigned int order, void *caller,
+	 const char *problem, const char *expected, unsigned long long detail1,
+	 unsigned long long detail2)
 {
 	__atomic_fetch_add(&p->bad_frees, 1, __ATOMIC_RELAXED);
 	if (!__ratelimit(&p->bad_free_rs))
@@ -406,12 +441,13 @@ static int bad_free(struct pglist_data *p, uint64_t phys, unsigned int order,
 	return -1;
 }
 
-static int free_pages_caller(struct pglist_data *p, uint64_t phys,
-			     unsigned int order, void *caller)
+/* The free path's checks before the lock: order, alignment, frame 0. */
+static __attribute__((cold, noinline)) int bad_free_args(struct pglist_data *p,
+							 uint64_t phys,
+							 unsigned int order,
+							 void *caller)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
-	unsigned long flags;
-
 	if (order > MAX_ORDER)
 		return bad_free(p, phys, order, caller, "order above MAX_ORDER",
 				"an order of 0..10", order, MAX_ORDER);
@@ -424,11 +460,59 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 		return bad_free(p, phys, order, caller,
 				"frame 0 is never allocated",
 				"a frame from alloc_pages", 0, 0);
-	if (pfn & ((1ULL << order) - 1))
+	return bad_free(p, phys, order, caller, "unaligned for its order",
+			"a multiple of 2^order frames",
+			pfn & ((1ULL << order) - 1), 1ULL << order);
+}
+
+/* The frame's state byte s is not PFS_ALLOC | order: say what it is instead.
+ * Zone lock held (the state cannot change while we look). */
+static __attribute__((cold, noinline)) int
+bad_free_state(struct pglist_data *p, uint64_t phys, unsigned int order,
+	       void *caller, uint8_t s)
+{
+	uint64_t pfn = phys >> PAGE_SHIFT, head;
+	unsigned int head_order;
+	uint8_t head_state;
+
+	if (s == PFS_RESERVED)
+		return bad_free(p, phys, order, caller, "not usable RAM",
+				"a frame the allocator manages", pfn, 0);
+	if (s & PFS_FREE)
 		return bad_free(p, phys, order, caller,
-				"unaligned for its order",
-				"a multiple of 2^order frames",
-				pfn & ((1ULL << order) - 1), 1ULL << order);
+				"already free (head of free block: frame, order)",
+				"an allocated block", pfn, s & PFS_ORDER_MASK);
+	if (s & PFS_ALLOC)
+		return bad_free(p, phys, order, caller,
+				"wrong order (frame, allocated order)",
+				"the order it was allocated with", pfn,
+				s & PFS_ORDER_MASK);
+	if (!find_head(p, pfn, &head, &head_order, &head_state))
+		return bad_free(p, phys, order, caller,
+				"tail frame of no block (state corrupt?)",
+				"a block's first frame", pfn, s);
+	if (head_state & PFS_FREE)
+		return bad_free(
+		    p, phys, order, caller,
+		    "already free (inside free block: head frame, order)",
+		    "an allocated block", head, head_order);
+	return bad_free(p, phys, order, caller,
+			"inside an allocated block (head frame, order)",
+			"the block's first frame", head, head_order);
+}
+
+static int free_pages_caller(struct pglist_data *p, uint64_t phys,
+			     unsigned int order, void *caller)
+{
+	uint64_t pfn = phys >> PAGE_SHIFT;
+	unsigned long flags;
+	int ret = 0;
+
+	/* One test for all the argument mistakes (order > 10 makes the
+	 * alignment mask cover everything, so it fails too). */
+	if (order > MAX_ORDER || (phys & ((PAGE_SIZE << order) - 1)) ||
+	    pfn == 0)
+		return bad_free_args(p, phys, order, caller);
 
 	struct zone *z = pfn_to_zone(p, pfn);
 	spin_lock_irqsave(&z->lock, flags);
@@ -437,40 +521,10 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 	if (sec && pfn >= sec->first_pfn &&
 	    pfn - sec->first_pfn < sec->nr_frames)
 		s = sec->frame_state[pfn - sec->first_pfn];
-	uint64_t head;
-	unsigned int head_order;
-	uint8_t head_state;
-	int ret = 0;
-
-	if (s == (PFS_ALLOC | order)) {
+	if (s == (PFS_ALLOC | order))
 		__free_one_page(p, z, sec, pfn, order);
-	} else if (s == PFS_RESERVED) {
-		ret = bad_free(p, phys, order, caller, "not usable RAM",
-			       "a frame the allocator manages", pfn, 0);
-	} else if (s & PFS_FREE) {
-		ret =
-		    bad_free(p, phys, order, caller,
-			     "already free (head of free block: frame, order)",
-			     "an allocated block", pfn, s & PFS_ORDER_MASK);
-	} else if (s & PFS_ALLOC) {
-		ret = bad_free(p, phys, order, caller,
-			       "wrong order (frame, allocated order)",
-			       "the order it was allocated with", pfn,
-			       s & PFS_ORDER_MASK);
-	} else if (!find_head(p, pfn, &head, &head_order, &head_state)) {
-		ret = bad_free(p, phys, order, caller,
-			       "tail frame of no block (state corrupt?)",
-			       "a block's first frame", pfn, s);
-	} else if (head_state & PFS_FREE) {
-		ret =
-		    bad_free(p, phys, order, caller,
-			     "already free (inside free block: head frame, order)",
-			     "an allocated block", head, head_order);
-	} else {
-		ret = bad_free(p, phys, order, caller,
-			       "inside an allocated block (head frame, order)",
-			       "the block's first frame", head, head_order);
-	}
+	else
+		ret = bad_free_state(p, phys, order, caller, s);
 	spin_unlock_irqrestore(&z->lock, flags);
 	return ret;
 }

@@ -3,6 +3,7 @@
  * no sanitizers (mm/host.mk). Prints a table and writes one
  * "name<TAB>value<TAB>unit" line per figure to the file named on the command
  * line (build/bench/results.tsv). docs/03-buddy-and-gfp.md ("How fast").
+ * Usage: mm-bench [RESULTS.tsv [--quick]]
  *
  *   order0_pair  alloc + free of one page whose buddy is in use (no merge)
  *   mixed_0_4    random orders 0..4 at ~50% occupancy; per operation, an
@@ -30,6 +31,9 @@ void console_write(const char *s, size_t n)
 
 static struct pglist_data node;
 static FILE *tsv;
+/* Iterations; `mm-bench FILE --quick` divides them by 1000 (for callgrind
+ * instruction counts, or a smoke run). */
+static int scale = 1;
 
 static double now_ns(void)
 {
@@ -72,6 +76,8 @@ static void *make_node(uint64_t phys, uint64_t bytes)
 
 static double best_of(double (*fn)(void), int runs)
 {
+	if (scale > 1)
+		runs = 1;
 	double best = 1e30;
 	for (int i = 0; i < runs; i++) {
 		double v = fn();
@@ -81,7 +87,7 @@ static double best_of(double (*fn)(void), int runs)
 	return best;
 }
 
-#define PAIRS 20000000
+#define PAIRS (20000000 / scale)
 
 static double order0_pair(void)
 {
@@ -120,7 +126,7 @@ static struct {
 
 static double mixed_0_4(void)
 {
-	const int ops = 10000000;
+	const int ops = 10000000 / scale;
 	double t0 = now_ns();
 	for (int i = 0; i < ops / 2; i++) {
 		unsigned int k = rnd() % MIXED_SLOTS;
@@ -176,6 +182,8 @@ static void init_bench(unsigned int gib, double *cold_ms, double *warm_ms,
 int main(int argc, char **argv)
 {
 	const uint64_t phys = 1ULL << 32;
+	if (argc > 2 && !strcmp(argv[2], "--quick"))
+		scale = 1000;
 	if (argc > 1 && !(tsv = fopen(argv[1], "w"))) {
 		perror(argv[1]);
 		return 1;
@@ -183,12 +191,21 @@ int main(int argc, char **argv)
 	printf(
 	    "Labyrinth page allocator, host benchmark (-O2, no sanitizers)\n");
 
-	/* order-0 pair: hold one page so its buddy stays an order-0 block. */
+	/* order-0 pair: take pages until one came from a split, so that its
+	 * buddy sits alone on the order-0 list: each pair then takes that
+	 * buddy and gives it back without splitting or merging. */
 	void *mem = make_node(phys, 128 << 20);
-	uint64_t held = pgdat_alloc_pages(&node, GFP_KERNEL, 0);
+	static uint64_t held[64];
+	int nheld = 0;
+	do {
+		held[nheld] = pgdat_alloc_pages(&node, GFP_KERNEL, 0);
+	} while (*pfn_state(&node, (held[nheld++] >> PAGE_SHIFT) ^ 1) !=
+		     (PFS_FREE | 0) &&
+		 nheld < 64);
 	report("host.order0_pair.buddy", best_of(order0_pair, 5), "ns",
 	       "alloc_pages(0) + __free_pages, buddy in use");
-	pgdat_free_pages(&node, held, 0);
+	while (nheld)
+		pgdat_free_pages(&node, held[--nheld], 0);
 
 	/* mixed: fill to ~50% of the 128 MiB. */
 	for (int k = 0; k < MIXED_SLOTS; k++) {
