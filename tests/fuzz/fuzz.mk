@@ -4,7 +4,7 @@
 # Corpora live in build/fuzz/<target>/, seeded from tests/fixtures/.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 180
-FUZZ_CFLAGS  := -std=c11 -g -O1 -I. -DLABYRINTH_HOST -D_GNU_SOURCE \
+FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -I. -DLABYRINTH_HOST -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := fuzz_memmap fuzz_alloc
 FUZZ_MM_SRCS := $(filter-out %_host.c,$(wildcard mm/*.c)) mm/test_arena_host.c \

@@ -134,7 +134,8 @@ static void do_bad_free(unsigned kind, unsigned idx)
 			p = h->phys;
 			order = h->order;
 			held_pages -= 1ULL << h->order;
-			held[idx % nheld] = held[--nheld];
+			unsigned slot = idx % nheld;
+			held[slot] = held[--nheld];
 			break;
 		}
 	}
