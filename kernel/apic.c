@@ -64,8 +64,8 @@ bool apic_vector_in_service(unsigned int vector)
 
 uint32_t apic_read_esr(void)
 {
-	if (!x2apic_mode)
-		apic_write(APIC_ESR, 0); /* xAPIC: a write latches the errors */
+	/* A write (of 0: x2APIC faults on anything else) latches the errors. */
+	apic_write(APIC_ESR, 0);
 	return apic_read(APIC_ESR);
 }
 
