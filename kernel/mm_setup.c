@@ -12,6 +12,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/timer.h"
 #include "mm/page_alloc.h"
 
 static int set_min_free_kbytes(const char *value)
@@ -48,6 +49,12 @@ static int set_page_poison(const char *value)
 	return 0;
 }
 CMDLINE_PARAM("page_poison", set_page_poison, "1 (on) or 0 (off)");
+
+/* mm's clock, for its rate-limited reports (once per 10 s): the tick. */
+uint64_t mm_now_ms(void)
+{
+	return jiffies_to_msecs(jiffies);
+}
 
 void mm_setup(void)
 {
