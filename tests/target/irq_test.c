@@ -39,6 +39,15 @@ static int contains(const char *hay, const char *needle)
 	return 0;
 }
 
+static int count_of(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	int count = 0;
+	for (; *hay; hay++)
+		count += strncmp(hay, needle, n) == 0;
+	return count;
+}
+
 /* Waits with interrupts enabled until *flag is set or ms pass (TSC). */
 static bool wait_for(volatile int *flag, unsigned int ms)
 {
@@ -130,6 +139,11 @@ static void test_tick_runs_at_hz(struct ktest *t)
 	ktest_diag(t, "hz=%u: %lu ticks in %lu us (expected %lu, against the %s)",
 		   tick_hz, ticks, (unsigned long)(ns / 1000),
 		   (unsigned long)expected, hpet_read_ns(&t0) ? "HPET" : "TSC");
+	/* The tick's period comes from the calibration and hz=. */
+	KTEST_EXPECT_EQ(t, apic_read(APIC_TMICT),
+			lapic_timer_hz / APIC_DIVISOR / tick_hz);
+	KTEST_EXPECT_EQ(t, apic_read(APIC_LVTT),
+			APIC_LVT_TIMER_PERIODIC | LOCAL_TIMER_VECTOR);
 	/* TCG under load may drop ticks, never add them. */
 	KTEST_EXPECT_GE(t, ticks, expected / 2);
 	KTEST_EXPECT_LE(t, ticks, expected * 5 / 4 + 2);
@@ -336,6 +350,28 @@ static void test_isa_irq0_through_ioapic(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, entry & (1u << 16)); /* masked again */
 }
 
+/* A vector nobody asked for: reported once, acknowledged, counted. */
+static void test_unexpected_vector_acknowledged(struct ktest *t)
+{
+	const unsigned int vector = 0x7e;
+	int saved;
+	uint64_t before = irq_unexpected_count;
+	quiet_capture_start(&saved);
+	apic_send_self_ipi(vector);
+	uint64_t t0 = rdtsc();
+	while (irq_unexpected_count == before && rdtsc() - t0 < tsc_hz / 2)
+		__asm__ volatile("pause");
+	apic_send_self_ipi(vector); /* a second one: counted, not printed */
+	t0 = rdtsc();
+	while (irq_unexpected_count < before + 2 && rdtsc() - t0 < tsc_hz / 2)
+		__asm__ volatile("pause");
+	quiet_capture_stop(saved);
+	KTEST_EXPECT_EQ(t, irq_unexpected_count, before + 2);
+	KTEST_EXPECT_EQ(t, count_of(capture, "unexpected interrupt on vector 0x7e"), 1);
+	KTEST_EXPECT_FALSE(t, apic_vector_in_service(vector)); /* EOI sent */
+	KTEST_EXPECT_EQ(t, preempt_count(), 0);
+}
+
 static irqreturn_t dummy(unsigned int vector, void *dev)
 {
 	(void)vector;
@@ -481,6 +517,7 @@ static const struct ktest_case irq_cases[] = {
 	KTEST_CASE(test_nested_interrupts_count),
 	KTEST_CASE(test_exception_inside_handler),
 	KTEST_CASE(test_isa_irq0_through_ioapic),
+	KTEST_CASE(test_unexpected_vector_acknowledged),
 	KTEST_CASE(test_registration_errors),
 	KTEST_CASE(test_lockdep_inconsistent_state),
 	KTEST_CASE(test_might_sleep_reports_invalid_context),
