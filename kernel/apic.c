@@ -23,14 +23,6 @@
 bool x2apic_mode;
 static volatile uint8_t *lapic_mmio;
 
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr"
-			 :
-			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-			 : "memory");
-}
-
 uint32_t apic_read(uint32_t reg)
 {
 	if (x2apic_mode)
@@ -97,7 +89,9 @@ void lapic_init(void)
 		wrmsr(MSR_IA32_APICBASE, base | MSR_IA32_APICBASE_EXTD);
 		x2apic_mode = true;
 	} else {
-		lapic_mmio = ioremap(phys, 4096);
+		/* Every CPU's APIC answers at the same address: map it once. */
+		if (!lapic_mmio)
+			lapic_mmio = ioremap(phys, 4096);
 		if (!lapic_mmio)
 			panic("cannot map the local APIC");
 		/* Flat logical mode: unused here (physical destinations), but

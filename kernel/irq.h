@@ -44,6 +44,7 @@
 struct irq_cpu_state {
 	unsigned int preempt_count;
 	unsigned int hardirq_depth_max; /* deepest hardirq nesting seen */
+	unsigned int lockdep_recursion; /* inside the lock validator */
 	uint64_t irqs;                  /* interrupts handled */
 	uint64_t max_cycles;            /* longest handler, TSC cycles */
 };

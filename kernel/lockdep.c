@@ -29,7 +29,7 @@ struct lock_class {
 
 static struct lock_class classes[LOCKDEP_MAX_CLASSES];
 static unsigned int nr_classes;
-/* lockdep's own lock: a bare flag, since a spinlock_t would recurse here. */
+/* The validator's own lock: a bare flag, as a spinlock_t would recurse. */
 static volatile char lockdep_busy;
 static bool classes_full_reported;
 unsigned long lockdep_reports;
@@ -47,16 +47,26 @@ static int set_lockdep(const char *value)
 }
 CMDLINE_PARAM("lockdep", set_lockdep, "'on' (default) or 'off'");
 
-/* Serialises the class table. Interrupts are already off. Returns false if
- * this CPU is already inside lockdep (a report's printk taking a lock). */
+/*
+ * Serialises the class table; interrupts are already off. Returns false if
+ * this CPU is already inside the validator (a report's printk taking a
+ * lock): that acquisition goes unchecked rather than deadlocking. Another
+ * CPU inside it is simply waited for.
+ */
 static bool lockdep_enter(void)
 {
-	return !__atomic_test_and_set(&lockdep_busy, __ATOMIC_ACQUIRE);
+	if (this_cpu_irq()->lockdep_recursion)
+		return false;
+	this_cpu_irq()->lockdep_recursion = 1;
+	while (__atomic_test_and_set(&lockdep_busy, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	return true;
 }
 
 static void lockdep_leave(void)
 {
 	__atomic_clear(&lockdep_busy, __ATOMIC_RELEASE);
+	this_cpu_irq()->lockdep_recursion = 0;
 }
 
 void lockdep_init_map(struct lockdep_map *map, const char *name,
