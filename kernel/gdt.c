@@ -30,39 +30,47 @@ struct idt_gate {
 	uint32_t zero;
 };
 
-static struct tss64 tss;
-static uint64_t gdt[5];
+/* Each CPU has its own GDT and TSS (a TSS is marked busy once loaded, and
+ * each CPU needs its own IST stacks); the IDT is shared by all. */
+static struct tss64 tss[MAX_CPUS];
+static uint64_t gdt[MAX_CPUS][5];
 static struct idt_gate idt[256];
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stacks[MAX_CPUS][3][IST_STACK_SIZE]
+	__attribute__((aligned(16)));
 
 extern const uint64_t isr_stub_table[32];
 
 int address_on_ist_stack(unsigned long addr, unsigned long len)
 {
-	for (int i = 0; i < 3; i++) {
-		unsigned long lo = (unsigned long)ist_stacks[i];
-		if (addr >= lo && addr + len <= lo + IST_STACK_SIZE)
-			return 1;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		for (int i = 0; i < 3; i++) {
+			unsigned long lo = (unsigned long)ist_stacks[cpu][i];
+			if (addr >= lo && addr + len <= lo + IST_STACK_SIZE)
+				return 1;
+		}
 	}
 	return 0;
 }
 
-void gdt_init(void)
+void gdt_init_cpu(unsigned int cpu)
 {
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffULL; /* 64-bit code: L=1, P, DPL0, exec/read */
-	gdt[2] = 0x00cf92000000ffffULL; /* data: P, DPL0, read/write */
+	uint64_t *g = gdt[cpu];
+	struct tss64 *t = &tss[cpu];
+
+	g[0] = 0;
+	g[1] = 0x00af9a000000ffffULL; /* 64-bit code: L=1, P, DPL0, exec/read */
+	g[2] = 0x00cf92000000ffffULL; /* data: P, DPL0, read/write */
 	/* 64-bit TSS descriptor: 16 bytes, split over two GDT slots. */
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
+	uint64_t base = (uint64_t)t, limit = sizeof(*t) - 1;
+	g[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+	       (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	g[4] = base >> 32;
 
 	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
+		t->ist[i] = (uint64_t)&ist_stacks[cpu][i][IST_STACK_SIZE];
+	t->iomap_base = sizeof(*t); /* no I/O permission bitmap */
 
-	struct table_pointer gdtr = {sizeof(gdt) - 1, (uint64_t)gdt};
+	struct table_pointer gdtr = {sizeof(gdt[cpu]) - 1, (uint64_t)g};
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t" /* reload CS with a far return */
 			 "leaq 1f(%%rip), %%rax\n\t"
@@ -100,6 +108,17 @@ void idt_set_gate(int vector, uint64_t handler, uint8_t ist)
 	set_gate(vector, handler, ist);
 }
 
+void gdt_init(void)
+{
+	gdt_init_cpu(0);
+}
+
+void idt_load(void)
+{
+	struct table_pointer idtr = {sizeof(idt) - 1, (uint64_t)idt};
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
 void idt_init(void)
 {
 	for (int v = 0; v < 32; v++)
@@ -107,6 +126,5 @@ void idt_init(void)
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[2].ist = IST_NMI;
 	idt[18].ist = IST_MACHINE_CHECK;
-	struct table_pointer idtr = {sizeof(idt) - 1, (uint64_t)idt};
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_load();
 }

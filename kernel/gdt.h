@@ -18,8 +18,14 @@
 #define IST_MACHINE_CHECK 3
 #define IST_STACK_SIZE 16384
 
+#define MAX_CPUS 8
+
+/* The boot CPU's GDT and TSS (gdt_init), or those of CPU `cpu` (an AP). */
 void gdt_init(void);
+void gdt_init_cpu(unsigned int cpu);
+/* Builds the shared IDT and loads it; idt_load loads it on another CPU. */
 void idt_init(void);
+void idt_load(void);
 /* Points an IDT vector at a handler (interrupt gate, DPL0); ist 0: none. */
 void idt_set_gate(int vector, uint64_t handler, uint8_t ist);
 

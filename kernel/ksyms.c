@@ -10,6 +10,7 @@
 #include "kernel/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 
 /* From the generated .ksyms section; sorted by address. */
 extern const uint64_t ksyms_count;
@@ -52,7 +53,7 @@ static int on_a_stack(uint64_t addr)
 	if (addr >= BOOT_STACK_TOP - BOOT_STACK_SIZE &&
 	    addr + 16 <= BOOT_STACK_TOP)
 		return 1;
-	return address_on_ist_stack(addr, 16);
+	return address_on_cpu_stack(addr, 16) || address_on_ist_stack(addr, 16);
 }
 
 void print_backtrace(unsigned long rip, unsigned long rbp)

@@ -19,6 +19,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/serial.h"
+#include "kernel/smp.h"
 #include "kernel/timer.h"
 
 #define LABYRINTH_VERSION "0.1.0"
@@ -75,6 +76,7 @@ void kmain(const struct boot_info *bi)
 
 	serial_init();
 	gdt_init();
+	smp_init_boot_cpu();
 	idt_init();
 	printk(KERN_INFO "\nLabyrinth " LABYRINTH_VERSION
 			 " (x86-64 UEFI; built " __DATE__ " " __TIME__ ")\n");
@@ -98,6 +100,7 @@ void kmain(const struct boot_info *bi)
 	time_init();
 	local_irq_enable();
 	mm_setup();
+	smp_boot_aps();
 
 	crashtest_run();
 	if (ktest_requested())

@@ -1,0 +1,218 @@
+/*
+ * Bringing up the application processors (APs). The boot CPU copies the
+ * trampoline (kernel/trampoline.asm) to a page below 1 MiB, builds a
+ * temporary PML4 below 4 GiB that maps that page 1:1 and shares the
+ * kernel's upper half, then wakes each AP with INIT, SIPI, SIPI, one at a
+ * time, giving each its own stack. An AP that does not report in within
+ * its timeout is reported and skipped. See docs/05-smp.md.
+ */
+#include "kernel/smp.h"
+#include "boot/bootinfo.h"
+#include "kernel/acpi.h"
+#include "kernel/apic.h"
+#include "kernel/cpu.h"
+#include "kernel/irq.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/timer.h"
+#include "mm/page_alloc.h"
+
+#define MSR_GS_BASE 0xc0000101
+#define ICR_INIT 0x00004500u	/* INIT, level assert */
+#define ICR_STARTUP 0x00004600u /* SIPI; low byte = page number */
+#define AP_TIMEOUT_MS 200
+
+struct cpu cpus[MAX_CPUS];
+unsigned int nr_cpus_online = 1;
+
+extern const char trampoline_start[], trampoline_end[];
+extern const uint64_t trampoline_pml4[], trampoline_stack[], trampoline_entry[],
+    trampoline_arg[];
+
+static uint64_t kernel_cr3;
+
+static void set_gs_base(struct cpu *c)
+{
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)c);
+}
+
+void smp_init_boot_cpu(void)
+{
+	cpus[0].id = 0;
+	cpus[0].online = true;
+	cpus[0].stack_top = BOOT_STACK_TOP;
+	cpus[0].stack_bottom = BOOT_STACK_TOP - BOOT_STACK_SIZE;
+	set_gs_base(&cpus[0]);
+}
+
+bool address_on_cpu_stack(unsigned long addr, unsigned long len)
+{
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (cpus[i].stack_top && addr >= cpus[i].stack_bottom &&
+		    addr + len <= cpus[i].stack_top)
+			return true;
+	return false;
+}
+
+/* Sends an IPI with ICR low word `low` to one CPU. */
+static void send_ipi(uint32_t apic_id, uint32_t low)
+{
+	if (x2apic_mode) {
+		wrmsr(0x800 + (APIC_ICR >> 4), ((uint64_t)apic_id << 32) | low);
+		return;
+	}
+	apic_write(APIC_ICR2, apic_id << 24);
+	apic_write(APIC_ICR, low);
+	for (int spins = 0; spins < 1000000; spins++)
+		if (!(apic_read(APIC_ICR) & APIC_ICR_BUSY))
+			break;
+}
+
+/* The first C code an AP runs, on its own stack, in the higher half. */
+static void __attribute__((noreturn, used)) ap_entry(struct cpu *c)
+{
+	write_cr3(kernel_cr3); /* leave the trampoline's tables */
+	gdt_init_cpu(c->id);
+	idt_load();
+	set_gs_base(c);
+	lapic_init();
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	cpu_idle();
+}
+
+/* A page below 1 MiB from the memory the allocator held back. */
+static uint64_t find_trampoline_page(void)
+{
+	const struct memmap *m = mm_boot_memmap();
+	for (unsigned int i = 0; i < m->nr_low; i++) {
+		uint64_t start = (m->low[i].start + 4095) & ~4095ULL;
+		if (start < 0x1000)
+			start = 0x1000;
+		uint64_t end =
+		    m->low[i].end < 0xa0000 ? m->low[i].end : 0xa0000;
+		if (start + 4096 <= end)
+			return start;
+	}
+	return 0;
+}
+
+/* The trampoline's page tables: PML4, PDPT, PD. */
+static uint64_t tramp_tables[3];
+
+static void free_trampoline_tables(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (tramp_tables[i])
+			__free_pages(tramp_tables[i], 0);
+}
+
+/* PML4 below 4 GiB: 0-2 MiB identity (executable), the kernel's upper half. */
+static uint64_t build_trampoline_pml4(void)
+{
+	for (int i = 0; i < 3; i++)
+		tramp_tables[i] =
+		    alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO, 0);
+	uint64_t pml4 = tramp_tables[0], pdpt = tramp_tables[1],
+		 pd = tramp_tables[2];
+	if (!pml4 || !pdpt || !pd) {
+		free_trampoline_tables();
+		return 0;
+	}
+	uint64_t *t4 = phys_to_virt(pml4), *t3 = phys_to_virt(pdpt),
+		 *t2 = phys_to_virt(pd);
+	const uint64_t *kernel = phys_to_virt(kernel_cr3 & ~0xfffULL);
+	for (int i = 256; i < 512; i++)
+		t4[i] = kernel[i];
+	t4[0] = pdpt | 3;
+	t3[0] = pd | 3;
+	t2[0] = 0 | 3 | (1 << 7); /* 2 MiB page at 0, writable, executable */
+	return pml4;
+}
+
+static bool start_ap(struct cpu *c, uint64_t page)
+{
+	uint64_t stack = alloc_pages(GFP_KERNEL, AP_STACK_ORDER);
+	if (!stack) {
+		pr_err("smp: no stack for CPU %u\n", c->id);
+		return false;
+	}
+	c->stack_bottom = (uint64_t)(uintptr_t)phys_to_virt(stack);
+	c->stack_top = c->stack_bottom + (PAGE_SIZE << AP_STACK_ORDER);
+
+	uint8_t *t = phys_to_virt(page);
+	uint64_t *stack_slot =
+	    (uint64_t *)(t +
+			 ((const char *)trampoline_stack - trampoline_start));
+	uint64_t *arg_slot =
+	    (uint64_t *)(t + ((const char *)trampoline_arg - trampoline_start));
+	*stack_slot = c->stack_top;
+	*arg_slot = (uint64_t)(uintptr_t)c;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	send_ipi(c->apic_id, ICR_INIT);
+	mdelay(10);
+	for (int i = 0; i < 2; i++) {
+		send_ipi(c->apic_id, ICR_STARTUP | (uint32_t)(page >> 12));
+		udelay(200);
+	}
+	uint64_t deadline = ktime_get_ns() + AP_TIMEOUT_MS * 1000000ULL;
+	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
+		if (ktime_get_ns() > deadline) {
+			pr_err("smp: CPU %u (APIC ID %u) did not come up within %d ms; skipped\n",
+			       c->id, c->apic_id, AP_TIMEOUT_MS);
+			/* It may still wake later: its stack stays allocated. */
+			return false;
+		}
+		cpu_relax();
+	}
+	return true;
+}
+
+void smp_boot_aps(void)
+{
+	uint32_t self = read_apic_id();
+	unsigned int next = 1, listed = 0, failed = 0;
+
+	cpus[0].apic_id = self;
+	kernel_cr3 = read_cr3();
+	uint64_t page = find_trampoline_page();
+	uint64_t pml4 = build_trampoline_pml4();
+	if (!page || !pml4) {
+		pr_err(
+		    "smp: no trampoline page below 1 MiB or PML4 below 4 GiB; running on one CPU\n");
+		return;
+	}
+	uint8_t *t = phys_to_virt(page);
+	memcpy(t, trampoline_start,
+	       (size_t)(trampoline_end - trampoline_start));
+	*(uint64_t *)(t + ((const char *)trampoline_pml4 - trampoline_start)) =
+	    pml4;
+	*(uint64_t *)(t + ((const char *)trampoline_entry - trampoline_start)) =
+	    (uint64_t)(uintptr_t)ap_entry;
+
+	for (unsigned int i = 0; i < acpi.ncpus; i++) {
+		const struct acpi_cpu *a = &acpi.cpus[i];
+		if (!a->enabled || a->apic_id == self)
+			continue;
+		listed++;
+		if (next == MAX_CPUS) {
+			pr_warn("smp: CPU with APIC ID %u ignored: at most %d CPUs\n",
+				a->apic_id, MAX_CPUS);
+			continue;
+		}
+		/* A CPU that fails keeps its slot: it might still wake. */
+		struct cpu *c = &cpus[next++];
+		c->id = next - 1;
+		c->apic_id = a->apic_id;
+		if (start_ap(c, page))
+			nr_cpus_online++;
+		else
+			failed++;
+	}
+	pr_info("smp: %u of %u CPUs online (trampoline at 0x%lx)\n",
+		nr_cpus_online, listed + 1, page);
+	/* Unless a late AP could still run the trampoline, its tables go. */
+	if (!failed)
+		free_trampoline_tables();
+}

@@ -1,0 +1,46 @@
+/*
+ * Several CPUs: per-CPU data reached through GS, and starting the
+ * application processors (APs) the MADT lists. See docs/05-smp.md.
+ */
+#ifndef LABYRINTH_KERNEL_SMP_H
+#define LABYRINTH_KERNEL_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/gdt.h" /* MAX_CPUS */
+
+#define AP_STACK_ORDER 2 /* 16 KiB kernel stacks for the APs */
+
+struct cpu {
+	struct cpu *self; /* at %gs:0, so this_cpu() is one load */
+	unsigned int id;  /* 0 is the boot CPU */
+	uint32_t apic_id;
+	volatile bool online;
+	uint64_t stack_bottom, stack_top; /* for backtraces */
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned int nr_cpus_online;
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	return this_cpu()->id;
+}
+
+/* Points GS at the boot CPU's struct cpu. Call right after gdt_init(). */
+void smp_init_boot_cpu(void);
+/* Starts every enabled AP in the MADT; reports and skips any that does not
+ * come up in time. Needs the allocator and the timer. */
+void smp_boot_aps(void);
+/* Is [addr, addr+len) on some CPU's kernel stack? (for backtraces) */
+bool address_on_cpu_stack(unsigned long addr, unsigned long len);
+
+#endif
