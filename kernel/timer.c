@@ -235,7 +235,10 @@ static irqreturn_t timer_interrupt(unsigned int vector, void *dev_id)
 {
 	(void)vector;
 	(void)dev_id;
-	jiffies++;
+	/* Every CPU ticks, but time advances once: on the boot CPU (Linux's
+	 * tick_do_timer_cpu). The hooks run on each CPU's own tick. */
+	if (this_cpu_irq() == &boot_cpu_irq)
+		jiffies++;
 	for (int i = 0; i < TICK_HOOKS_MAX; i++)
 		if (tick_hooks[i].fn)
 			tick_hooks[i].fn(tick_hooks[i].data);
@@ -286,6 +289,13 @@ static void print_mhz(const char *what, uint64_t hz)
 	pr_info("timer: %s %lu.%03lu MHz\n", what, khz / 1000, khz % 1000);
 }
 
+uint32_t timer_start_this_cpu(void)
+{
+	uint32_t count = (uint32_t)(lapic_timer_hz / APIC_DIVISOR / tick_hz);
+	lapic_timer_periodic(LOCAL_TIMER_VECTOR, count);
+	return count;
+}
+
 void time_init(void)
 {
 	bool ok;
@@ -311,10 +321,9 @@ void time_init(void)
 	print_mhz("TSC", tsc_hz);
 	print_mhz("LAPIC timer input clock", lapic_timer_hz);
 
-	uint32_t count = (uint32_t)(lapic_timer_hz / APIC_DIVISOR / tick_hz);
 	if (request_vector(LOCAL_TIMER_VECTOR, timer_interrupt, "timer", NULL))
 		return;
-	lapic_timer_periodic(LOCAL_TIMER_VECTOR, count);
+	uint32_t count = timer_start_this_cpu();
 	pr_info("timer: periodic tick at %u Hz (APIC timer /%d, count %u, vector 0x%x)\n",
 		tick_hz, APIC_DIVISOR, count, LOCAL_TIMER_VECTOR);
 }

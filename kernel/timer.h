@@ -33,6 +33,11 @@ extern const char *calibration_source; /* "HPET" or "PIT" */
  */
 void time_init(void);
 
+/* Starts the periodic tick on the calling CPU with the boot CPU's
+ * calibration (all local APIC timers share one input clock); for APs.
+ * Returns the APIC timer's initial count. */
+uint32_t timer_start_this_cpu(void);
+
 /* Parses an hz= value: 0 and the number if accepted, -1 if not. */
 int parse_hz(const char *value, unsigned int *out);
 
