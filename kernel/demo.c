@@ -29,6 +29,17 @@ static int set_demo_seconds(const char *value)
 CMDLINE_PARAM("demo_seconds", set_demo_seconds,
 	      "length of the boot demo in seconds, 0..3600 (0: no demo)");
 
+/* demo_buddyinfo=1: buddyinfo after each second's line, for `make plots`
+ * (tools/plots/, docs/08-measuring.md). */
+static unsigned long demo_buddyinfo;
+
+static int set_demo_buddyinfo(const char *value)
+{
+	return cmdline_parse_ulong(value, &demo_buddyinfo) ? -1 : 0;
+}
+CMDLINE_PARAM("demo_buddyinfo", set_demo_buddyinfo,
+	      "1: print buddyinfo every second of the boot demo (for plots)");
+
 /* What the tick hook holds: a fixed array, never an allocation. */
 static struct {
 	uint64_t held[HOLD_MAX];
@@ -161,6 +172,8 @@ void demo_run(void)
 		while ((long)(jiffies - until) < 0)
 			__asm__ volatile("hlt");
 		print_second(s, phase);
+		if (demo_buddyinfo)
+			buddyinfo_show(&contig_page_data);
 	}
 	unregister_tick_hook(demo_tick, NULL);
 	release(hoard);
