@@ -11,6 +11,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
 
@@ -51,6 +52,8 @@ static struct {
 static void demo_tick(void *data)
 {
 	(void)data;
+	if (smp_processor_id() != 0)
+		return; /* the demo runs on the boot CPU's tick */
 	demo.ticks++;
 	uint64_t p = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0);
 	if (p) {

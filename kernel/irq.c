@@ -24,7 +24,7 @@ struct irq_desc {
 	uint64_t count;
 };
 
-struct irq_cpu_state boot_cpu_irq;
+struct irq_cpu_state cpu_irq_state[MAX_CPUS];
 uint64_t irq_unexpected_count, irq_spurious_count;
 
 static struct irq_desc irq_desc[NR_VECTORS];

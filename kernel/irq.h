@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #include "kernel/irqflags.h"
+#ifndef LABYRINTH_HOST
+#include "kernel/smp.h"
+#endif
 
 /* Vectors (Linux's layout in arch/x86/include/asm/irq_vectors.h). */
 #define FIRST_EXTERNAL_VECTOR 0x20 /* 0x20-0x2f: the masked 8259s (spurious) */
@@ -38,8 +41,8 @@
 
 #ifndef LABYRINTH_HOST
 /*
- * What each CPU keeps about interrupts. Only the boot CPU exists yet;
- * this_cpu_irq() is where SMP will switch to GS-relative per-CPU data.
+ * What each CPU keeps about interrupts, one per CPU (kernel/smp.h: the CPU
+ * number is read through GS, so this is right on every CPU).
  */
 struct irq_cpu_state {
 	unsigned int preempt_count;
@@ -48,11 +51,12 @@ struct irq_cpu_state {
 	uint64_t irqs;                  /* interrupts handled */
 	uint64_t max_cycles;            /* longest handler, TSC cycles */
 };
-extern struct irq_cpu_state boot_cpu_irq;
+extern struct irq_cpu_state cpu_irq_state[MAX_CPUS];
+#define boot_cpu_irq (cpu_irq_state[0])
 
 static inline struct irq_cpu_state *this_cpu_irq(void)
 {
-	return &boot_cpu_irq;
+	return &cpu_irq_state[smp_processor_id()];
 }
 static inline unsigned int preempt_count(void)
 {

@@ -13,6 +13,7 @@
 #include "kernel/cpu.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
@@ -77,8 +78,85 @@ static void __attribute__((noreturn, used)) ap_entry(struct cpu *c)
 	idt_load();
 	set_gs_base(c);
 	lapic_init();
+	timer_start_this_cpu();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	cpu_idle();
+	cpu_idle(); /* interrupts on: the tick and IPIs */
+}
+
+/* ---------------------------------------------------------------- IPIs */
+
+/*
+ * Running a function on another CPU (Linux's smp_call_function_single):
+ * the caller fills the target's mailbox, sends CALL_FUNCTION_VECTOR, and
+ * spins until the target has run it. One caller per target at a time
+ * (the mailbox lock). The caller must have interrupts enabled: two CPUs
+ * calling each other with interrupts off would wait for each other forever.
+ */
+struct call_mailbox {
+	spinlock_t lock;
+	void (*volatile fn)(void *arg);
+	void *volatile arg;
+	volatile bool done;
+};
+static struct call_mailbox mailboxes[MAX_CPUS];
+static volatile uint64_t call_function_ipis;
+
+static irqreturn_t call_function_interrupt(unsigned int vector, void *dev_id)
+{
+	(void)vector;
+	(void)dev_id;
+	struct call_mailbox *m = &mailboxes[smp_processor_id()];
+	void (*fn)(void *) = m->fn;
+	if (fn) {
+		fn(m->arg);
+		m->fn = NULL;
+		__atomic_store_n(&m->done, true, __ATOMIC_RELEASE);
+	}
+	__atomic_fetch_add(&call_function_ipis, 1, __ATOMIC_RELAXED);
+	return IRQ_HANDLED;
+}
+
+int smp_call_function_single(unsigned int cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu >= MAX_CPUS || !cpus[cpu].online)
+		return -1;
+	if (cpu == smp_processor_id()) {
+		unsigned long flags;
+		local_irq_save(flags);
+		fn(arg);
+		local_irq_restore(flags);
+		return 0;
+	}
+	if (irqs_disabled()) {
+		pr_err("smp: smp_call_function_single from %p with interrupts off refused (could deadlock)\n",
+		       __builtin_return_address(0));
+		return -1;
+	}
+	struct call_mailbox *m = &mailboxes[cpu];
+	spin_lock(&m->lock);
+	m->arg = arg;
+	m->done = false;
+	__atomic_store_n(&m->fn, fn, __ATOMIC_RELEASE);
+	send_ipi(cpus[cpu].apic_id, CALL_FUNCTION_VECTOR);
+	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	spin_unlock(&m->lock);
+	return 0;
+}
+
+unsigned int smp_call_function(void (*fn)(void *), void *arg)
+{
+	unsigned int ran = 0, self = smp_processor_id();
+	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpu != self && cpus[cpu].online &&
+		    smp_call_function_single(cpu, fn, arg) == 0)
+			ran++;
+	return ran;
+}
+
+uint64_t smp_call_function_count(void)
+{
+	return call_function_ipis;
 }
 
 /* A page below 1 MiB from the memory the allocator held back. */
@@ -176,6 +254,9 @@ void smp_boot_aps(void)
 
 	cpus[0].apic_id = self;
 	kernel_cr3 = read_cr3();
+	if (request_vector(CALL_FUNCTION_VECTOR, call_function_interrupt,
+			   "call-function", NULL))
+		pr_err("smp: cannot install the call-function IPI vector\n");
 	uint64_t page = find_trampoline_page();
 	uint64_t pml4 = build_trampoline_pml4();
 	if (!page || !pml4) {

@@ -32,7 +32,11 @@ static inline struct cpu *this_cpu(void)
 
 static inline unsigned int smp_processor_id(void)
 {
-	return this_cpu()->id;
+	unsigned int id;
+	__asm__ volatile("movl %%gs:%c1, %0"
+			 : "=r"(id)
+			 : "i"(__builtin_offsetof(struct cpu, id)));
+	return id;
 }
 
 /* Points GS at the boot CPU's struct cpu. Call right after gdt_init(). */
@@ -40,6 +44,16 @@ void smp_init_boot_cpu(void);
 /* Starts every enabled AP in the MADT; reports and skips any that does not
  * come up in time. Needs the allocator and the timer. */
 void smp_boot_aps(void);
+#define CALL_FUNCTION_VECTOR 0xf0
+
+/* Runs fn(arg) on CPU `cpu` in its interrupt context and waits for it.
+ * Call with interrupts enabled. Returns 0, or -1 (offline CPU, irqs off). */
+int smp_call_function_single(unsigned int cpu, void (*fn)(void *), void *arg);
+/* The same on every other online CPU; returns how many ran it. */
+unsigned int smp_call_function(void (*fn)(void *), void *arg);
+/* Call-function IPIs handled so far, on all CPUs. */
+uint64_t smp_call_function_count(void);
+
 /* Is [addr, addr+len) on some CPU's kernel stack? (for backtraces) */
 bool address_on_cpu_stack(unsigned long addr, unsigned long len);
 

@@ -6,7 +6,10 @@
  */
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
+#include "kernel/irq.h"
 #include "kernel/smp.h"
+#include "kernel/timer.h"
+#include "mm/page_alloc.h"
 #include "tests/ktest.h"
 
 static unsigned int enabled_in_madt(void)
@@ -57,10 +60,130 @@ static void test_each_cpu_distinct(struct ktest *t)
 	}
 }
 
+/* What a called function saw, per CPU. */
+static struct {
+	volatile unsigned int cpu;
+	volatile bool in_irq;
+	volatile uint64_t page; /* allocated there, freed elsewhere */
+	volatile bool stamp_ok;
+} seen[MAX_CPUS];
+
+static void record_cpu(void *arg)
+{
+	unsigned int slot = (unsigned int)(uintptr_t)arg;
+	seen[slot].cpu = smp_processor_id();
+	seen[slot].in_irq = in_irq();
+}
+
+static void test_call_function_on_each_cpu(struct ktest *t)
+{
+	uint64_t before = smp_call_function_count();
+	for (unsigned int i = 1; i < nr_cpus_online; i++) {
+		seen[i].cpu = ~0u;
+		KTEST_EXPECT_EQ(t,
+				smp_call_function_single(i, record_cpu,
+							 (void *)(uintptr_t)i),
+				0);
+		KTEST_EXPECT_EQ(t, seen[i].cpu, i);
+		KTEST_EXPECT_TRUE(t, seen[i].in_irq);
+	}
+	KTEST_EXPECT_EQ(t, smp_call_function_count() - before,
+			nr_cpus_online - 1);
+	KTEST_EXPECT_EQ(t, smp_call_function_single(MAX_CPUS, record_cpu, NULL),
+			-1);
+}
+
+/* In the target CPU's interrupt context: take a page and stamp it. */
+static void alloc_there(void *arg)
+{
+	unsigned int slot = (unsigned int)(uintptr_t)arg;
+	uint64_t p = alloc_pages(GFP_ATOMIC, 0);
+	if (p) {
+		uint64_t *w = phys_to_virt(p);
+		w[0] = p;
+		w[1] = slot;
+	}
+	seen[slot].page = p;
+}
+
+/* ... or check a page another CPU stamped, and free it. */
+static void free_there(void *arg)
+{
+	unsigned int slot = (unsigned int)(uintptr_t)arg;
+	uint64_t p = seen[slot].page;
+	const uint64_t *w = phys_to_virt(p);
+	seen[slot].stamp_ok = w[0] == p && w[1] == slot + 100;
+	__free_pages(p, 0);
+	seen[slot].page = 0;
+}
+
+/* Pages cross CPUs both ways: allocated in one CPU's interrupt handler and
+ * freed by another in process context, and the reverse. */
+static void test_cross_cpu_frees(struct ktest *t)
+{
+	uint64_t free_before = 0, free_after = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		free_before += contig_page_data.node_zones[z].free_pages;
+	for (unsigned int i = 1; i < nr_cpus_online; i++) {
+		KTEST_ASSERT_TRUE(t,
+				  smp_call_function_single(i, alloc_there,
+							   (void *)(uintptr_t)
+							       i) == 0);
+		uint64_t p = seen[i].page;
+		KTEST_ASSERT_TRUE(t, p != 0);
+		const uint64_t *w = phys_to_virt(p);
+		KTEST_EXPECT_EQ(t, w[0], p);
+		KTEST_EXPECT_EQ(t, w[1], i);
+		__free_pages(p, 0);
+
+		p = alloc_pages(GFP_KERNEL, 0);
+		KTEST_ASSERT_TRUE(t, p != 0);
+		uint64_t *v = phys_to_virt(p);
+		v[0] = p;
+		v[1] = i + 100;
+		seen[i].page = p;
+		seen[i].stamp_ok = false;
+		KTEST_ASSERT_TRUE(t,
+				  smp_call_function_single(i, free_there,
+							   (void *)(uintptr_t)
+							       i) == 0);
+		KTEST_EXPECT_TRUE(t, seen[i].stamp_ok);
+		KTEST_EXPECT_EQ(t, seen[i].page, 0);
+	}
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		free_after += contig_page_data.node_zones[z].free_pages;
+	KTEST_EXPECT_EQ(t, free_after, free_before);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+}
+
+/* Every CPU's local APIC timer ticks, not only the boot CPU's. */
+static volatile uint64_t ticks_on[MAX_CPUS];
+static void count_tick(void *data)
+{
+	(void)data;
+	__atomic_fetch_add(&ticks_on[smp_processor_id()], 1, __ATOMIC_RELAXED);
+}
+
+static void test_every_cpu_ticks(struct ktest *t)
+{
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		ticks_on[i] = 0;
+	KTEST_ASSERT_TRUE(t, register_tick_hook(count_tick, NULL) == 0);
+	mdelay(100);
+	unregister_tick_hook(count_tick, NULL);
+	for (unsigned int i = 0; i < nr_cpus_online; i++) {
+		ktest_diag(t, "cpu%u ticks=%lu", i, ticks_on[i]);
+		KTEST_EXPECT_GT(t, ticks_on[i], 20);
+	}
+}
+
 static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_all_listed_cpus_online),
 	KTEST_CASE(test_boot_cpu_per_cpu_data),
 	KTEST_CASE(test_each_cpu_distinct),
+	KTEST_CASE(test_call_function_on_each_cpu),
+	KTEST_CASE(test_cross_cpu_frees),
+	KTEST_CASE(test_every_cpu_ticks),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(smp, smp_cases, KTEST_TARGET_ONLY);
