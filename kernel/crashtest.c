@@ -2,16 +2,22 @@
  * crashtest=<kind>: crash on purpose once the boot log is printed, so the
  * boot matrix can prove that every kind of crash is reported on the serial
  * console (registers, backtrace) and ends a test run with a failure code,
- * never a silent triple fault. Kinds: ud2, pagefault, stack-overflow, panic.
+ * never a silent triple fault. Kinds: ud2, pagefault, stack-overflow, panic,
+ * irq-pagefault (a fault inside an interrupt handler).
  */
 #include "kernel/crashtest.h"
+#include "kernel/apic.h"
 #include "kernel/cmdline.h"
+#include "kernel/irq.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "kernel/timer.h"
+
+#define CRASHTEST_VECTOR 0x41
 
 static const char *const kinds[] = { "ud2", "pagefault", "stack-overflow",
-				     "panic" };
+				     "panic", "irq-pagefault" };
 static int crash_kind = -1;
 
 static int set_crashtest(const char *value)
@@ -26,7 +32,7 @@ static int set_crashtest(const char *value)
 	return -1;
 }
 CMDLINE_PARAM("crashtest", set_crashtest,
-	      "one of ud2, pagefault, stack-overflow, panic");
+	      "one of ud2, pagefault, stack-overflow, panic, irq-pagefault");
 
 /* Each frame keeps a page of stack alive until the guard page is hit. The
  * depth limit is far beyond the 64 KiB stack; it only tells gcc the
@@ -39,6 +45,16 @@ recurse(volatile char *prev, unsigned long depth)
 	if (depth == 0)
 		return page[0];
 	return recurse(page, depth - 1) + page[4095];
+}
+
+/* A handler that faults: the report must walk from the handler back into
+ * the interrupted code. */
+static irqreturn_t faulting_irq_handler(unsigned int vector, void *dev_id)
+{
+	(void)vector;
+	(void)dev_id;
+	*(volatile unsigned long *)0xdead000 = 2;
+	return IRQ_HANDLED;
 }
 
 void crashtest_run(void)
@@ -58,6 +74,14 @@ void crashtest_run(void)
 		break;
 	case 3:
 		panic("crashtest: panic requested on the cmdline");
+	case 4:
+		if (request_vector(CRASHTEST_VECTOR, faulting_irq_handler,
+				   "crashtest", NULL) == 0) {
+			apic_send_self_ipi(CRASHTEST_VECTOR);
+			mdelay(
+			    100); /* the IPI arrives at once; this is slack */
+		}
+		break;
 	}
 	panic("crashtest: survived a %s", kinds[crash_kind]);
 }
