@@ -57,6 +57,7 @@ $(BUILD)/host/ktest-host: $(HOST_OBJS)
 # libFuzzer targets (make fuzz).
 -include mm/host.mk
 include tests/fuzz/fuzz.mk
+-include tools/plots/plots.mk
 
 host: $(BUILD)/host/ktest-host $(HOST_TOOLS)
 

@@ -126,7 +126,7 @@ static void baseline_init(void)
 void bench_init_sweep(const char *dir)
 {
 	FILE *tsv = NULL;
-	if (dir) {
+	if (dir && strcmp(dir, "/dev/null")) {
 		char path[512];
 		snprintf(path, sizeof(path), "%s/init.tsv", dir);
 		if (!(tsv = fopen(path, "w")))

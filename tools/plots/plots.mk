@@ -1,0 +1,64 @@
+# `make plots` (docs/08-measuring.md): PNG pictures in build/plots/, drawn
+# with gnuplot (Debian's gnuplot-nox, installed by tools/deps.sh):
+#   memmap.png          the memory map of the demo boot, to scale, by type
+#                       and zone (PLOT_MEMMAP= a serial log or a .map file)
+#   memmap-fixture.png  the same for PLOT_FIXTURE (an 8 GiB q35 machine)
+#   demo.png            free pages per order during the boot demo, with the
+#                       watermarks (boots QEMU once: demo_buddyinfo=1)
+#   bench.png, init.png `make bench`'s figures (run first if missing)
+# `make plots-docs` also copies them to docs/img/. Included by the Makefile.
+
+PLOTS_DIR    := $(BUILD)/plots
+PLOT_LOG     ?= $(PLOTS_DIR)/demo-serial.log
+PLOT_MEMMAP  ?= $(PLOT_LOG)
+PLOT_FIXTURE ?= tests/fixtures/ovmf-q35-8g.map
+PLOT_QEMU    ?= -m 256M
+PLOT_CMDLINE ?= demo_seconds=12 demo_buddyinfo=1
+PLOT_PNGS    := $(addprefix $(PLOTS_DIR)/,memmap.png memmap-fixture.png demo.png bench.png init.png)
+
+.PHONY: plots plots-docs plots-check
+plots: $(PLOT_PNGS)
+	@echo "plots: $(PLOT_PNGS)"
+
+plots-docs: plots
+	@mkdir -p docs/img
+	$(Q)cp $(PLOT_PNGS) docs/img/
+	@ls -l $(addprefix docs/img/,$(notdir $(PLOT_PNGS)))
+
+plots-check:
+	@command -v gnuplot >/dev/null || { echo "plots: gnuplot is missing; run tools/deps.sh as root (Debian package gnuplot-nox)" >&2; exit 1; }
+
+# One boot of its own ESP (like the test matrix), the demo stretched and
+# with buddyinfo every second. The run must reach the demo's last line.
+$(PLOT_LOG): $(BUILD)/loader/BOOTX64.EFI $(BUILD)/kernel/kernel.elf
+	@mkdir -p $(PLOTS_DIR)/esp/EFI/BOOT $(PLOTS_DIR)/esp/labyrinth
+	$(Q)cp $(BUILD)/loader/BOOTX64.EFI $(PLOTS_DIR)/esp/EFI/BOOT/
+	$(Q)cp $(BUILD)/kernel/kernel.elf $(PLOTS_DIR)/esp/labyrinth/
+	$(Q)printf '%s\n' "$(PLOT_CMDLINE)" > $(PLOTS_DIR)/esp/labyrinth/cmdline.txt
+	$(call say,QEMU,$@)
+	$(Q)./run-qemu.sh --no-build --esp $(PLOTS_DIR)/esp --timeout 300 $(PLOT_QEMU) > $@.tmp 2>&1 </dev/null || true
+	$(Q)grep -q 'demo: process context held' $@.tmp || { echo "plots: the demo boot did not finish; see $@.tmp" >&2; exit 1; }
+	$(Q)mv $@.tmp $@
+
+$(PLOTS_DIR)/memmap.png: $(PLOT_MEMMAP) $(BUILD)/host/memmap-tool tools/plots/memmap.sh | plots-check
+	$(call say,PLOT,$@)
+	$(Q)tools/plots/memmap.sh $(BUILD)/host/memmap-tool $(PLOT_MEMMAP) $@
+
+$(PLOTS_DIR)/memmap-fixture.png: $(PLOT_FIXTURE) $(BUILD)/host/memmap-tool tools/plots/memmap.sh | plots-check
+	@mkdir -p $(PLOTS_DIR)
+	$(call say,PLOT,$@)
+	$(Q)tools/plots/memmap.sh $(BUILD)/host/memmap-tool $(PLOT_FIXTURE) $@
+
+$(PLOTS_DIR)/demo.png: $(PLOT_LOG) tools/plots/demo.sh | plots-check
+	$(call say,PLOT,$@)
+	$(Q)tools/plots/demo.sh $(PLOT_LOG) $@
+
+# The benchmark runs only when its results are missing (`make bench` to
+# measure again); a rebuilt mm-bench alone does not rerun it.
+$(BUILD)/bench/spread.tsv: | $(BUILD)/bench/mm-bench
+	$(Q)$(MAKE) --no-print-directory bench
+
+$(PLOTS_DIR)/bench.png $(PLOTS_DIR)/init.png &: $(BUILD)/bench/spread.tsv tools/plots/bench.sh | plots-check
+	@mkdir -p $(PLOTS_DIR)
+	$(call say,PLOT,$(PLOTS_DIR)/bench.png)
+	$(Q)tools/plots/bench.sh $(BUILD)/bench $(PLOTS_DIR)
