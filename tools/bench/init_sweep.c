@@ -137,75 +137,76 @@ void bench_init_sweep(const char *dir)
 				"\tcold_min\tcold_max\tmetadata_pages"
 				"\tusable_pages\tmetadata_pct\n");
 	}
-	bench_section("Start-up time and metadata against memory size",
-		      "Synthetic maps (RAM from 1 MiB, PCI hole at 3..4 GiB). "
-		      "warm: pgdat_init() over memory it already touched; "
-		      "cold: the first pgdat_init() in mm_simulate(), host page "
-		      "faults included. Metadata is exact, not timed.");
+	static double warm[NR_SIZES][BENCH_MAX_RUNS],
+	    cold[NR_SIZES][BENCH_MAX_RUNS];
+	int cold_runs[NR_SIZES];
+	uint64_t meta[NR_SIZES], usable[NR_SIZES];
 	double pct64 = 0;
 	double warm64[BENCH_MAX_RUNS] = { 0 }, cold64[BENCH_MAX_RUNS] = { 0 };
-	bench_md("\n| RAM | init warm (median, min..max) | init cold | "
-		 "metadata | of RAM |\n|---:|---:|---:|---:|---:|\n");
+
+	printf("\n(init sweep: 1 to 256 GiB ...)\n");
 	for (unsigned int i = 0; i < NR_SIZES; i++) {
-		double warm[BENCH_MAX_RUNS] = { 0 },
-		       cold[BENCH_MAX_RUNS] = { 0 };
 		struct mm_sim_result res = { 0 };
 		build_map(sizes[i]);
 		/* the big sizes cost seconds per cold run: fewer of them */
-		int cold_runs =
+		cold_runs[i] =
 		    sizes[i] >= 64 && bench_runs > 3 ? 3 : bench_runs;
-		for (int r = 0; r < cold_runs; r++) {
+		for (int r = 0; r < cold_runs[i]; r++) {
 			if (mm_simulate(&map, &res, false))
 				bench_note("%u GiB: the simulation lost pages or "
 					   "broke an invariant!",
 					   sizes[i]);
-			cold[r] = res.init_ms;
+			cold[i][r] = res.init_ms;
 		}
-		warm_init(warm);
-		double pct = 100.0 * (double)res.metadata_pages /
-			     (double)map.usable_pages;
-		char name[64];
-		if (sizes[i] == 64) {
-			memcpy(warm64, warm, sizeof(warm));
-			memcpy(cold64, cold, sizeof(cold));
-			pct64 = pct;
-		}
-		double wlo = warm[0], whi = warm[0], clo = cold[0],
-		       chi = cold[0];
-		for (int r = 0; r < bench_runs; r++)
-			wlo = warm[r] < wlo ? warm[r] : wlo,
-			whi = warm[r] > whi ? warm[r] : whi;
-		for (int r = 0; r < cold_runs; r++)
-			clo = cold[r] < clo ? cold[r] : clo,
-			chi = cold[r] > chi ? cold[r] : chi;
-		double wmed, cmed;
-		{
-			double w[BENCH_MAX_RUNS], c[BENCH_MAX_RUNS];
-			memcpy(w, warm, sizeof(w));
-			memcpy(c, cold, sizeof(c));
-			wmed = median(w, bench_runs);
-			cmed = median(c, cold_runs);
-		}
-		snprintf(name, sizeof(name), "host.init_%ugib", sizes[i]);
-		bench_report(name, "ms", "pgdat_init, memory already touched",
-			     warm, bench_runs);
-		snprintf(name, sizeof(name), "host.init_%ugib_cold", sizes[i]);
-		bench_report(name, "ms",
-			     "pgdat_init, first touch (host faults)", cold,
-			     cold_runs);
+		warm_init(warm[i]);
+		meta[i] = res.metadata_pages;
+		usable[i] = map.usable_pages;
+	}
+
+	bench_md("\n## Start-up time and metadata against memory size\n\n"
+		 "Synthetic maps (RAM from 1 MiB, PCI hole at 3..4 GiB). "
+		 "warm: pgdat_init() over memory it already touched (median "
+		 "of %d); cold: the first pgdat_init() in mm_simulate(), host "
+		 "page faults included (median of %d, 3 from 64 GiB up). "
+		 "Metadata is exact, not timed.\n\n"
+		 "| RAM | init warm (min..max) | init cold (min..max) | "
+		 "metadata | of RAM |\n|---:|---:|---:|---:|---:|\n",
+		 bench_runs, bench_runs);
+	for (unsigned int i = 0; i < NR_SIZES; i++) {
+		double w[BENCH_MAX_RUNS], c[BENCH_MAX_RUNS];
+		int nc = cold_runs[i];
+		memcpy(w, warm[i], sizeof(w));
+		memcpy(c, cold[i], sizeof(c));
+		double wmed = median(w, bench_runs), cmed = median(c, nc);
+		double pct = 100.0 * (double)meta[i] / (double)usable[i];
 		bench_md("| %u GiB | %.3g ms (%.3g..%.3g) | %.3g ms (%.3g..%.3g) "
 			 "| %llu KiB | %.4f %% |\n",
-			 sizes[i], wmed, wlo, whi, cmed, clo, chi,
-			 (unsigned long long)res.metadata_pages * 4, pct);
+			 sizes[i], wmed, w[0], w[bench_runs - 1], cmed, c[0],
+			 c[nc - 1], (unsigned long long)meta[i] * 4, pct);
 		if (tsv)
 			fprintf(tsv,
 				"%u\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%llu"
 				"\t%llu\t%.5f\n",
-				sizes[i], wmed, wlo, whi, cmed, clo, chi,
-				(unsigned long long)res.metadata_pages,
-				(unsigned long long)map.usable_pages, pct);
+				sizes[i], wmed, w[0], w[bench_runs - 1], cmed,
+				c[0], c[nc - 1], (unsigned long long)meta[i],
+				(unsigned long long)usable[i], pct);
+		if (sizes[i] == 64) {
+			memcpy(warm64, warm[i], sizeof(warm64));
+			memcpy(cold64, cold[i], sizeof(cold64));
+			pct64 = pct;
+		}
 	}
-	bench_md("\n");
+	bench_section("Start-up figures by name", NULL);
+	for (unsigned int i = 0; i < NR_SIZES; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "host.init_%ugib", sizes[i]);
+		bench_report(name, "ms", "pgdat_init, memory already touched",
+			     warm[i], bench_runs);
+		snprintf(name, sizeof(name), "host.init_%ugib_cold", sizes[i]);
+		bench_report(name, "ms",
+			     "pgdat_init, first touch (host faults)", cold[i],
+			     cold_runs[i]);
+	}
 	for (int r = 0; r < bench_runs; r++)
 		warm64[r] /= 64, cold64[r] /= 64;
 	bench_section("Per GiB, and the baselines", NULL);
