@@ -8,6 +8,8 @@
 #include "kernel/format.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/page_alloc.h"
+#include "mm/page_owner.h"
 #include "tests/ktest.h"
 
 static char ktest_filter[256];
@@ -42,10 +44,36 @@ void ktest_vprintf(const char *fmt, va_list ap)
 		      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* page_owner=on: each case ends with the blocks it allocated and did not
+ * free (a report, not a failure: some cases keep memory on purpose). */
+static uint64_t case_token;
+
+static void page_owner_case_start(struct ktest *t)
+{
+	(void)t;
+	case_token = page_owner_token();
+}
+
+static void page_owner_case_end(struct ktest *t)
+{
+	uint64_t pages;
+	unsigned long blocks =
+	    pgdat_page_owner_leaks(&contig_page_data, case_token, 4, &pages);
+	if (blocks)
+		ktest_diag(t, "page_owner: %lu blocks (%lu pages) allocated by %s are still allocated",
+			   blocks, (unsigned long)pages, t->case_name);
+}
+
 void ktest_boot_run(void)
 {
 	pr_info("ktest: running '%s'\n", ktest_filter);
+	if (page_owner_enabled()) {
+		ktest_case_start_hook = page_owner_case_start;
+		ktest_case_end_hook = page_owner_case_end;
+	}
 	int failed = ktest_run(ktest_filter, true);
+	if (page_owner_enabled())
+		page_owner_dump_top(&contig_page_data, 8);
 	pr_info("ktest: %d failed case(s); leaving QEMU\n", failed);
 	qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
 }

@@ -13,7 +13,9 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/timer.h"
+#include "mm/fault_inject.h"
 #include "mm/page_alloc.h"
+#include "mm/page_owner.h"
 
 static int set_min_free_kbytes(const char *value)
 {
@@ -49,6 +51,51 @@ static int set_page_poison(const char *value)
 	return 0;
 }
 CMDLINE_PARAM("page_poison", set_page_poison, "1 (on) or 0 (off)");
+
+/* Debug options, docs/07-debugging-the-allocator.md. Fault injection on
+ * the kernel's node only: the test suites' own nodes stay exact. */
+static int set_fail_page_alloc(const char *value)
+{
+	return fail_page_alloc_setup(value, &contig_page_data);
+}
+CMDLINE_PARAM("fail_page_alloc", set_fail_page_alloc,
+	      "<interval>,<probability %>,<times or -1>");
+
+static int set_fail_page_alloc_order(const char *value)
+{
+	unsigned long order;
+	if (cmdline_parse_ulong(value, &order) || order > MAX_ORDER)
+		return -1;
+	fail_page_alloc_defaults();
+	fail_page_alloc.min_order = (unsigned int)order;
+	return 0;
+}
+CMDLINE_PARAM("fail_page_alloc_order", set_fail_page_alloc_order,
+	      "smallest order failed, 0..10 (default 1)");
+
+static int set_fail_page_alloc_sleeping(const char *value)
+{
+	if ((value[0] != '0' && value[0] != '1') || value[1] != '\0')
+		return -1;
+	fail_page_alloc_defaults();
+	fail_page_alloc.ignore_gfp_reclaim = value[0] == '0';
+	return 0;
+}
+CMDLINE_PARAM("fail_page_alloc_sleeping", set_fail_page_alloc_sleeping,
+	      "1: fail sleeping requests too (default 0)");
+
+static int set_page_owner_option(const char *value)
+{
+	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
+		mm_set_page_owner(true);
+	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
+		 value[3] == '\0')
+		mm_set_page_owner(false);
+	else
+		return -1;
+	return 0;
+}
+CMDLINE_PARAM("page_owner", set_page_owner_option, "on or off");
 
 /* mm's clock, for its rate-limited reports (once per 10 s): the tick. */
 uint64_t mm_now_ms(void)

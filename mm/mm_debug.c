@@ -6,6 +6,9 @@
  */
 #include "mm/page_alloc.h"
 
+#include "mm/fault_inject.h"
+#include "mm/page_owner.h"
+
 #include "kernel/format.h"
 #include "kernel/printk.h"
 
@@ -340,4 +343,13 @@ void meminfo_show(struct pglist_data *p)
 	pr_info("AtomicResFails: %8llu\n", (unsigned long long)fails);
 	pr_info("HighAtomic:     %8llu kB\n",
 		(unsigned long long)highatomic * 4);
+	/* Debug options (docs/07-debugging-the-allocator.md). */
+	if (page_owner_table_pages(p))
+		pr_info("PageOwner:      %8llu kB\n",
+			(unsigned long long)page_owner_table_pages(p) * 4);
+	if (fail_page_alloc.enabled &&
+	    (!fail_page_alloc.node || fail_page_alloc.node == p))
+		pr_info("FailPageAlloc:  %8llu of %llu\n",
+			(unsigned long long)fail_page_alloc.injected,
+			(unsigned long long)fail_page_alloc.eligible);
 }

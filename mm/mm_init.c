@@ -8,6 +8,7 @@
 #include "mm/internal.h"
 
 #include "kernel/printk.h"
+#include "mm/page_owner.h"
 
 struct pglist_data contig_page_data;
 uint64_t mm_direct_map_offset;
@@ -367,6 +368,7 @@ static struct memmap_range boot_ram[MEMMAP_MAX_RANGES];
 static uint64_t boot_min_free_kbytes;
 static unsigned int boot_wsf = 10;
 static bool boot_page_poison;
+static bool boot_page_owner;
 
 const struct memmap *mm_boot_memmap(void)
 {
@@ -399,6 +401,11 @@ void mm_set_page_poison(bool on)
 	boot_page_poison = on;
 	if (contig_page_data.initialised)
 		pgdat_set_page_poison(&contig_page_data, on);
+}
+
+void mm_set_page_owner(bool on)
+{
+	boot_page_owner = on; /* read by mm_init(): the table needs the node */
 }
 
 int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
@@ -435,6 +442,8 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	contig_page_data.user_min_free_kbytes = boot_min_free_kbytes;
 	contig_page_data.watermark_scale_factor = boot_wsf;
 	setup_per_zone_wmarks(&contig_page_data);
+	if (boot_page_owner)
+		page_owner_init(&contig_page_data);
 	buddyinfo_show(&contig_page_data);
 	zoneinfo_show(&contig_page_data);
 	meminfo_show(&contig_page_data);

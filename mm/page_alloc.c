@@ -9,6 +9,8 @@
 
 #include "kernel/might_sleep.h"
 #include "kernel/printk.h"
+#include "mm/fault_inject.h"
+#include "mm/page_owner.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -311,13 +313,18 @@ static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
 	    refuse_sleeping_request(p, gfp, order, caller))
 		return 0;
 	int highest = gfp_zone(gfp);
+	/* fail_page_alloc=: a deliberate failure (mm/fault_inject.c). */
+	if (should_fail_alloc_page(p, gfp, order))
+		return 0;
 
 	/* Fast path: only while every zone tried stays above `low`. */
 	uint64_t phys =
 	    get_page_from_freelist(p, gfp, order, ALLOC_WMARK_LOW, highest);
+	if (!phys)
+		phys = __alloc_pages_slowpath(p, gfp, order, highest, caller);
 	if (phys)
-		return phys;
-	return __alloc_pages_slowpath(p, gfp, order, highest, caller);
+		set_page_owner(p, phys >> PAGE_SHIFT, order, gfp, caller);
+	return phys;
 }
 
 uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
@@ -521,10 +528,12 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 	if (sec && pfn >= sec->first_pfn &&
 	    pfn - sec->first_pfn < sec->nr_frames)
 		s = sec->frame_state[pfn - sec->first_pfn];
-	if (s == (PFS_ALLOC | order))
+	if (s == (PFS_ALLOC | order)) {
+		reset_page_owner(p, pfn, order);
 		__free_one_page(p, z, sec, pfn, order);
-	else
+	} else {
 		ret = bad_free_state(p, phys, order, caller, s);
+	}
 	spin_unlock_irqrestore(&z->lock, flags);
 	return ret;
 }

@@ -10,6 +10,9 @@
 extern const struct ktest_suite *const __start_ktest_suites[];
 extern const struct ktest_suite *const __stop_ktest_suites[];
 
+void (*ktest_case_start_hook)(struct ktest *t);
+void (*ktest_case_end_hook)(struct ktest *t);
+
 void ktest_printf(const char *fmt, ...)
 {
 	va_list ap;
@@ -104,7 +107,11 @@ static int run_suite(const struct ktest_suite *s, int number)
 	ktest_printf("    1..%d\n", ncases);
 	for (int i = 0; i < ncases; i++) {
 		struct ktest t = { s->cases[i].name, false, NULL };
+		if (ktest_case_start_hook)
+			ktest_case_start_hook(&t);
 		s->cases[i].run(&t);
+		if (ktest_case_end_hook)
+			ktest_case_end_hook(&t);
 		if (t.failed) {
 			failed++;
 			ktest_printf("    not ok %d %s\n", i + 1, t.case_name);

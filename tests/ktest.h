@@ -118,6 +118,11 @@ int ktest_strcmp(const char *a, const char *b);
 		}                                                         \
 	} while (0)
 
+/* Optional, set by the platform: called around each case (the kernel's
+ * page_owner leak report, kernel/ktest_boot.c). */
+extern void (*ktest_case_start_hook)(struct ktest *t);
+extern void (*ktest_case_end_hook)(struct ktest *t);
+
 /* Runs every suite whose name is in `filter` ("all" or "a,b,c") that may run
  * here. Returns the number of failed cases (0: all passed or skipped). */
 int ktest_run(const char *filter, bool on_target);
