@@ -305,6 +305,17 @@ static void interleave(struct contender *c, int n)
 			     bench_runs);
 }
 
+/* a's time over b's, run by run: both ran back to back, so a noisy moment
+ * slows both and the ratio moves far less than either. */
+static void ratio(const char *name, const char *what, const struct contender *a,
+		  const struct contender *b)
+{
+	double r[BENCH_MAX_RUNS];
+	for (int i = 0; i < bench_runs; i++)
+		r[i] = a->samples[i] / b->samples[i];
+	bench_report(name, "x", what, r, bench_runs);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : NULL;
@@ -351,6 +362,10 @@ int main(int argc, char **argv)
 		      "Nearly empty 128 MiB; the best case for every "
 		      "allocator. ns per alloc + free pair.");
 	interleave(pair, 4);
+	ratio("host.order0_pair.buddy_vs_freelist",
+	      "buddy time / free list time, run by run", &pair[0], &pair[1]);
+	ratio("host.order0_pair.bitmap_vs_freelist",
+	      "bitmap time / free list time, run by run", &pair[3], &pair[1]);
 
 	struct contender mixed[] = {
 		{ "host.mixed_0_4.buddy",
@@ -372,6 +387,8 @@ int main(int argc, char **argv)
 		      "hand out contiguous blocks, so it has no figure here.");
 	mixed_failed = 0;
 	interleave(mixed, 2);
+	ratio("host.mixed_0_4.buddy_vs_bitmap",
+	      "buddy time / bitmap time, run by run", &mixed[0], &mixed[1]);
 	if (mixed_failed)
 		bench_note("%llu mixed allocations failed (counted in the "
 			   "time; a failure is an answer too)",
@@ -394,6 +411,8 @@ int main(int argc, char **argv)
 		      "end. ns per alloc + free pair. The bitmap's scan is "
 		      "proportional to memory size: 512 times longer at 64 GiB.");
 	interleave(full, 2);
+	ratio("host.nearly_full_pair.bitmap_vs_buddy",
+	      "bitmap time / buddy time, run by run", &full[1], &full[0]);
 
 	struct contender split[] = {
 		{ "host.split10_pair.buddy",
