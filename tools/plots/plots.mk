@@ -41,6 +41,7 @@ $(PLOT_LOG): $(BUILD)/loader/BOOTX64.EFI $(BUILD)/kernel/kernel.elf
 	$(Q)mv $@.tmp $@
 
 $(PLOTS_DIR)/memmap.png: $(PLOT_MEMMAP) $(BUILD)/host/memmap-tool tools/plots/memmap.sh | plots-check
+	@mkdir -p $(PLOTS_DIR)
 	$(call say,PLOT,$@)
 	$(Q)tools/plots/memmap.sh $(BUILD)/host/memmap-tool $(PLOT_MEMMAP) $@
 
@@ -50,6 +51,7 @@ $(PLOTS_DIR)/memmap-fixture.png: $(PLOT_FIXTURE) $(BUILD)/host/memmap-tool tools
 	$(Q)tools/plots/memmap.sh $(BUILD)/host/memmap-tool $(PLOT_FIXTURE) $@
 
 $(PLOTS_DIR)/demo.png: $(PLOT_LOG) tools/plots/demo.sh | plots-check
+	@mkdir -p $(PLOTS_DIR)
 	$(call say,PLOT,$@)
 	$(Q)tools/plots/demo.sh $(PLOT_LOG) $@
 
