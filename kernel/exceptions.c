@@ -11,6 +11,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/debug_pagealloc.h"
 
 extern const struct exception_table_entry __start_ex_table[];
 extern const struct exception_table_entry __stop_ex_table[];
@@ -105,6 +106,10 @@ void exception_dispatch(struct trap_frame *f)
 {
 	uint64_t cr2 = read_cr2();
 	const struct exception_table_entry *fix = search_extable(f->rip);
+
+	/* debug_pagealloc=on: a touch of a free frame says so first. */
+	if (f->vector == 14)
+		debug_pagealloc_report_fault(cr2);
 
 	if (fix) {
 		last_fixed_exception.vector = f->vector;

@@ -10,6 +10,7 @@
 #include "kernel/bootlog.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
+#include "kernel/direct_map.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/timer.h"
@@ -97,6 +98,21 @@ static int set_page_owner_option(const char *value)
 }
 CMDLINE_PARAM("page_owner", set_page_owner_option, "on or off");
 
+static bool want_debug_pagealloc;
+
+static int set_debug_pagealloc(const char *value)
+{
+	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
+		want_debug_pagealloc = true;
+	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
+		 value[3] == '\0')
+		want_debug_pagealloc = false;
+	else
+		return -1;
+	return 0;
+}
+CMDLINE_PARAM("debug_pagealloc", set_debug_pagealloc, "on or off");
+
 /* mm's clock, for its rate-limited reports (once per 10 s): the tick. */
 uint64_t mm_now_ms(void)
 {
@@ -120,4 +136,6 @@ void mm_setup(void)
 	else
 		pr_info("mm: released %ld pages of loader boot_info (the kernel keeps a copy)\n",
 			released);
+	if (want_debug_pagealloc)
+		debug_pagealloc_boot();
 }

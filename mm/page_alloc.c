@@ -9,6 +9,7 @@
 
 #include "kernel/might_sleep.h"
 #include "kernel/printk.h"
+#include "mm/debug_pagealloc.h"
 #include "mm/fault_inject.h"
 #include "mm/page_owner.h"
 
@@ -102,6 +103,8 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 			o--;
 			uint64_t half = 1ULL << o;
 			st[half] = PFS_FREE | o;
+			/* A new free head: its links are written now. */
+			debug_pagealloc_map_pages(p, pfn + half, 1);
 			list_add(pfn_entry(p, pfn + half),
 				 &z->free_area[o].free_list[type]);
 			z->free_area[o].nr_free++;
@@ -167,6 +170,7 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		spin_unlock_irqrestore(&z->lock, flags);
 		if (!pfn)
 			continue;
+		debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
 		if (p->page_poison)
 			check_poison(p, pfn, order);
 		if (gfp & __GFP_ZERO)
@@ -383,9 +387,12 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
 	uint64_t end = sec->first_pfn + sec->nr_frames;
 
-	if (p->page_poison)
+	if (p->page_poison) {
+		/* (highatomic.c frees free blocks again: map them first) */
+		debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
 		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
 		       PAGE_SIZE << order);
+	}
 	z->free_pages += 1ULL << order;
 	base[pfn] = PFS_TAIL;
 	while (order < MAX_ORDER) {
@@ -406,6 +413,8 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 		order++;
 	}
 	base[pfn] = PFS_FREE | order;
+	/* debug_pagealloc: all of the block but its head goes unmapped. */
+	debug_pagealloc_unmap_pages(p, pfn + 1, (1ULL << order) - 1);
 	list_add(pfn_entry(p, pfn),
 		 &z->free_area[order]
 		      .free_list[pageblock_migratetype(sec, pfn)]);

@@ -216,6 +216,27 @@ bool page_owner_lookup(struct pglist_data *p, uint64_t pfn,
 	return false;
 }
 
+bool page_owner_last_owner(struct pglist_data *p, uint64_t pfn,
+			   struct page_owner *out, uint64_t *head_pfn)
+{
+	struct page_owner_node *n = node_of(p);
+	bool found = false;
+	if (!n)
+		return false;
+	/* Every record whose block covered pfn; the latest is the owner. */
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		uint64_t h = pfn & ~((1ULL << o) - 1);
+		const struct page_owner *r = record_of(n, h);
+		if (!r || !r->flags || h + (1ULL << r->order) <= pfn ||
+		    (found && r->seq <= out->seq))
+			continue;
+		*out = *r;
+		*head_pfn = h;
+		found = true;
+	}
+	return found;
+}
+
 /*
  * Calls fn for every recorded allocated block, stepping block by block
  * through the state bytes. No locks: a block allocated or freed meanwhile

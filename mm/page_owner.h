@@ -73,6 +73,11 @@ static inline void reset_page_owner(struct pglist_data *p, uint64_t pfn,
 bool page_owner_lookup(struct pglist_data *p, uint64_t pfn,
 		       struct page_owner *out, uint64_t *head_pfn);
 
+/* The last block allocated over pfn, freed or not (for use-after-free
+ * reports): true with its record and first frame, or false. */
+bool page_owner_last_owner(struct pglist_data *p, uint64_t pfn,
+			   struct page_owner *out, uint64_t *head_pfn);
+
 /* Allocation sites, by caller, of the blocks allocated now. */
 struct page_owner_site {
 	uint64_t caller;
