@@ -25,7 +25,7 @@
  * One PDPT, one PD and a PT per 2 MiB of window. The window is aligned to
  * 1 GiB, so it never needs more than these.
  */
-#define POOL_PAGES (2 + IOREMAP_SIZE / (2ULL << 20))
+#define POOL_PAGES (2 + (IOREMAP_SIZE + VMAP_STACK_SIZE) / (2ULL << 20))
 static uint64_t pt_pool[POOL_PAGES][512] __attribute__((aligned(4096)));
 static unsigned int pt_pool_used;
 static uint64_t ioremap_next = IOREMAP_BASE; /* bump allocator, never freed */
@@ -122,5 +122,39 @@ out:
 	if (!ret)
 		pr_err("ioremap: cannot map phys 0x%lx (+%lu): window full\n",
 		       phys, size);
+	return ret;
+}
+
+/*
+ * Kernel stacks with guard pages: the stack's RAM stays where the allocator
+ * put it, and is mapped a second time in its own slot of the stack window,
+ * with an unmapped page below it. Running off the bottom then faults at once
+ * (and the double-fault handler, on its IST stack, reports it) instead of
+ * silently overwriting whatever lies below in the direct map.
+ */
+static uint64_t vmap_stack_next = VMAP_STACK_BASE;
+
+void *vmap_stack(uint64_t phys, size_t size)
+{
+	unsigned long flags;
+	void *ret = NULL;
+
+	spin_lock_irqsave(&ioremap_lock, flags);
+	uint64_t slot = size + PAGE_SIZE; /* the guard page, then the stack */
+	if (size % PAGE_SIZE || slot > VMAP_STACK_BASE + VMAP_STACK_SIZE - vmap_stack_next)
+		goto out;
+	uint64_t virt = vmap_stack_next + PAGE_SIZE;
+	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
+		uint64_t *pte = pte_for(virt + done, true);
+		if (!pte)
+			goto out;
+		*pte = (phys + done) | PTE_PRESENT | PTE_WRITE | PTE_NX;
+	}
+	vmap_stack_next += slot;
+	ret = (void *)(uintptr_t)virt;
+out:
+	spin_unlock_irqrestore(&ioremap_lock, flags);
+	if (!ret)
+		pr_err("vmap_stack: no room for a %lu-byte stack\n", size);
 	return ret;
 }

@@ -23,6 +23,13 @@
  */
 void *ioremap(uint64_t phys, size_t size);
 
+/* Kernel stacks with a guard page below each (the APs'; docs/05). */
+#define VMAP_STACK_BASE (IOREMAP_BASE + IOREMAP_SIZE)
+#define VMAP_STACK_SIZE (2ULL << 20)
+/* Maps the stack's RAM [phys, phys + size) at a new address with an
+ * unmapped page below it; returns the lowest stack address or NULL. */
+void *vmap_stack(uint64_t phys, size_t size);
+
 /* Is every byte of [virt, virt + len) mapped in the current page tables?
  * Walks the tables; used before trusting a firmware-supplied address. */
 bool kernel_range_mapped(const void *virt, size_t len);

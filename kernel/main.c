@@ -21,6 +21,7 @@
 #include "kernel/serial.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
+#include "mm/pcp.h"
 
 #define LABYRINTH_VERSION "0.1.0"
 
@@ -101,6 +102,7 @@ void kmain(const struct boot_info *bi)
 	local_irq_enable();
 	mm_setup();
 	smp_boot_aps();
+	mm_pcp_enable(nr_cpus_online);
 
 	crashtest_run();
 	if (ktest_requested())

@@ -11,12 +11,14 @@
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
+#include "kernel/ioremap.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 
 #define MSR_GS_BASE 0xc0000101
 #define ICR_INIT 0x00004500u	/* INIT, level assert */
@@ -70,6 +72,47 @@ static void send_ipi(uint32_t apic_id, uint32_t low)
 			break;
 }
 
+/*
+ * An AP's idle loop: run the work it was given (in process context, with
+ * interrupts on), else sleep until an interrupt. The check and the hlt are
+ * made with interrupts off, and `sti; hlt` lets the wakeup IPI in only once
+ * the CPU is halted, so a wakeup between the check and the hlt is not lost.
+ */
+static void __attribute__((noreturn)) ap_idle_loop(struct cpu *c)
+{
+	for (;;) {
+		local_irq_disable();
+		void (*fn)(void *) =
+		    __atomic_exchange_n(&c->work_fn, NULL, __ATOMIC_ACQUIRE);
+		if (fn) {
+			local_irq_enable();
+			fn(c->work_arg);
+			__atomic_store_n(&c->work_done, true, __ATOMIC_RELEASE);
+			continue;
+		}
+		__asm__ volatile("sti; hlt" : : : "memory");
+	}
+}
+
+int smp_run_on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu == 0 || cpu >= MAX_CPUS || !cpus[cpu].online ||
+	    cpus[cpu].work_fn)
+		return -1;
+	struct cpu *c = &cpus[cpu];
+	c->work_arg = arg;
+	c->work_done = false;
+	__atomic_store_n(&c->work_fn, fn, __ATOMIC_RELEASE);
+	send_ipi(c->apic_id, CALL_FUNCTION_VECTOR); /* wake it up */
+	return 0;
+}
+
+void smp_wait_work(unsigned int cpu)
+{
+	while (!__atomic_load_n(&cpus[cpu].work_done, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
 /* The first C code an AP runs, on its own stack, in the higher half. */
 static void __attribute__((noreturn, used)) ap_entry(struct cpu *c)
 {
@@ -80,7 +123,7 @@ static void __attribute__((noreturn, used)) ap_entry(struct cpu *c)
 	lapic_init();
 	timer_start_this_cpu();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	cpu_idle(); /* interrupts on: the tick and IPIs */
+	ap_idle_loop(c); /* interrupts on: the tick, IPIs, work */
 }
 
 /* ---------------------------------------------------------------- IPIs */
@@ -159,6 +202,21 @@ uint64_t smp_call_function_count(void)
 	return call_function_ipis;
 }
 
+/* mm/pcp.h's platform hooks: the CPU number and draining every CPU. */
+unsigned int mm_this_cpu(void)
+{
+	return smp_processor_id();
+}
+
+void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	fn(arg);
+	local_irq_restore(flags);
+	smp_call_function(fn, arg);
+}
+
 /* A page below 1 MiB from the memory the allocator held back. */
 static uint64_t find_trampoline_page(void)
 {
@@ -215,7 +273,12 @@ static bool start_ap(struct cpu *c, uint64_t page)
 		pr_err("smp: no stack for CPU %u\n", c->id);
 		return false;
 	}
-	c->stack_bottom = (uint64_t)(uintptr_t)phys_to_virt(stack);
+	void *mapped = vmap_stack(stack, PAGE_SIZE << AP_STACK_ORDER);
+	if (!mapped) {
+		__free_pages(stack, AP_STACK_ORDER);
+		return false;
+	}
+	c->stack_bottom = (uint64_t)(uintptr_t)mapped;
 	c->stack_top = c->stack_bottom + (PAGE_SIZE << AP_STACK_ORDER);
 
 	uint8_t *t = phys_to_virt(page);

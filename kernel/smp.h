@@ -18,6 +18,10 @@ struct cpu {
 	uint32_t apic_id;
 	volatile bool online;
 	uint64_t stack_bottom, stack_top; /* for backtraces */
+	/* Work an AP runs in process context from its idle loop. */
+	void (*volatile work_fn)(void *arg);
+	void *volatile work_arg;
+	volatile bool work_done;
 };
 
 extern struct cpu cpus[MAX_CPUS];
@@ -51,6 +55,11 @@ void smp_boot_aps(void);
 int smp_call_function_single(unsigned int cpu, void (*fn)(void *), void *arg);
 /* The same on every other online CPU; returns how many ran it. */
 unsigned int smp_call_function(void (*fn)(void *), void *arg);
+/* Starts fn(arg) on AP `cpu` in process context (interrupts on, from its
+ * idle loop) and returns at once; smp_wait_work() waits for it to finish.
+ * Returns -1 for the boot CPU, an offline CPU or one still busy. */
+int smp_run_on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg);
+void smp_wait_work(unsigned int cpu);
 /* Call-function IPIs handled so far, on all CPUs. */
 uint64_t smp_call_function_count(void);
 

@@ -112,7 +112,7 @@ static void check_frames(struct check_state *c)
 {
 	struct pglist_data *p = c->p;
 	uint64_t free_heads[MAX_NR_ZONES] = { 0 }, used[MAX_NR_ZONES] = { 0 };
-	uint64_t free[MAX_NR_ZONES] = { 0 };
+	uint64_t free[MAX_NR_ZONES] = { 0 }, parked[MAX_NR_ZONES] = { 0 };
 
 	for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
 		struct mem_section *s = &p->sections[i];
@@ -139,6 +139,10 @@ static void check_frames(struct check_state *c)
 			tails_left = 0;
 			if (st == PFS_RESERVED)
 				continue;
+			if (st == PFS_PCP) { /* a frame on a per-CPU list */
+				parked[zi]++;
+				continue;
+			}
 			unsigned int o = st & PFS_ORDER_MASK;
 			if (o > MAX_ORDER ||
 			    ((st & (PFS_FREE | PFS_ALLOC)) != PFS_FREE &&
@@ -173,10 +177,17 @@ static void check_frames(struct check_state *c)
 		if (listed != free_heads[zi])
 			problem(c, "free heads not on a list (marked, listed)",
 				free_heads[zi], listed);
-		if (free[zi] + used[zi] != z->managed_pages)
+		uint64_t on_lists = 0;
+		for (unsigned int cpu = 0; cpu < MM_MAX_CPUS; cpu++)
+			on_lists += z->pcp[cpu].count;
+		if (parked[zi] != on_lists)
 			problem(c,
-				"managed pages lost (free+allocated, managed)",
-				free[zi] + used[zi], z->managed_pages);
+				"per-CPU list counts differ from parked frames (marked, counted)",
+				parked[zi], on_lists);
+		if (free[zi] + used[zi] + parked[zi] != z->managed_pages)
+			problem(c,
+				"managed pages lost (free+allocated+parked, managed)",
+				free[zi] + used[zi] + parked[zi], z->managed_pages);
 	}
 }
 
@@ -343,6 +354,26 @@ void meminfo_show(struct pglist_data *p)
 	pr_info("AtomicResFails: %8llu\n", (unsigned long long)fails);
 	pr_info("HighAtomic:     %8llu kB\n",
 		(unsigned long long)highatomic * 4);
+	/* Per-CPU lists (mm/pcp.c): frames parked per CPU, and how often an
+	 * allocation drained them all before retrying. */
+	if (p->pcp_enabled) {
+		for (unsigned int cpu = 0; cpu < p->pcp_nr_cpus; cpu++) {
+			uint64_t parked = 0, refills = 0, drains = 0;
+			for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+				const struct per_cpu_pages *pcp =
+					&p->node_zones[zi].pcp[cpu];
+				parked += pcp->count;
+				refills += pcp->refills;
+				drains += pcp->drains;
+			}
+			pr_info("PerCPU%-2u:       %8llu kB (refills %llu, drains %llu)\n",
+				cpu, (unsigned long long)parked * 4,
+				(unsigned long long)refills,
+				(unsigned long long)drains);
+		}
+		pr_info("PcpDrainRetry:  %8llu\n",
+			(unsigned long long)p->pcp_drain_retries);
+	}
 	/* Debug options (docs/07-debugging-the-allocator.md). */
 	if (page_owner_table_pages(p))
 		pr_info("PageOwner:      %8llu kB\n",

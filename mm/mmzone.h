@@ -39,6 +39,7 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 	0x00	       /* not RAM for the allocator (hole, firmware,
 			      metadata, below 1 MiB, not yet released) */
 #define PFS_TAIL 0x01  /* inside a block, not its head */
+#define PFS_PCP 0x20   /* a free order-0 frame parked on a per-CPU list */
 #define PFS_ALLOC 0x40 /* head of an allocated block; low bits: order */
 #define PFS_FREE 0x80  /* head of a free block; low bits: order */
 #define PFS_ORDER_MASK 0x0f
@@ -54,6 +55,19 @@ struct free_area {
 };
 
 struct pglist_data;
+
+/* Per-CPU page lists (mm/pcp.c): free order-0 frames kept by one CPU so
+ * that most order-0 requests never take the zone lock. Only its CPU
+ * touches a list, with interrupts off; other CPUs drain it by asking that
+ * CPU (an IPI), never directly. Linux's struct per_cpu_pages. */
+#define MM_MAX_CPUS 8
+struct per_cpu_pages {
+	unsigned int count; /* frames on the list */
+	unsigned int high;  /* above this, `batch` frames go back */
+	unsigned int batch; /* frames moved per zone-lock hold */
+	struct list_head list;
+	uint64_t refills, drains; /* batches taken from / given to the zone */
+};
 
 struct zone {
 	spinlock_t lock;
@@ -72,6 +86,7 @@ struct zone {
 	uint64_t reserve_dips;	   /* successes that went below min */
 	uint64_t reserve_failures; /* reserve-eligible requests that failed */
 	uint64_t nr_reserved_highatomic; /* pages in highatomic pageblocks */
+	struct per_cpu_pages pcp[MM_MAX_CPUS]; /* used once pcp_enabled */
 };
 
 /* One 128 MiB section that contains RAM: its frames' state bytes, covering
@@ -115,6 +130,10 @@ struct pglist_data {
 	struct ratelimit_state sleep_bug_rs; /* sleeping request, irqs off */
 	uint64_t bad_frees;
 	uint64_t poison_errors;
+
+	bool pcp_enabled; /* per-CPU lists in use (mm_pcp_enable) */
+	unsigned int pcp_nr_cpus;
+	uint64_t pcp_drain_retries; /* allocations retried after draining */
 };
 
 static inline void INIT_LIST_HEAD(struct list_head *h)

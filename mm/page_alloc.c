@@ -6,6 +6,7 @@
  * Linux's mm/page_alloc.c; docs/03-buddy-and-gfp.md walks through them.
  */
 #include "mm/internal.h"
+#include "mm/pcp.h"
 
 #include "kernel/might_sleep.h"
 #include "kernel/printk.h"
@@ -116,6 +117,11 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 	return 0;
 }
 
+uint64_t rmqueue_order0(struct pglist_data *p, struct zone *z)
+{
+	return rmqueue(p, z, 0, MIGRATE_NORMAL);
+}
+
 /* Reports the first byte of a handed-out block that is not poison. */
 static void check_poison(struct pglist_data *p, uint64_t pfn,
 			 unsigned int order)
@@ -151,6 +157,21 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 
 		if (!z->managed_pages)
 			continue;
+		/* Single frames come from this CPU's list (mm/pcp.c) once
+		 * the watermark test passes: no zone lock on the way. */
+		unsigned int cpu = order == 0 && p->pcp_enabled ? mm_this_cpu()
+								: MM_MAX_CPUS;
+		if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
+			uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
+			if (!__zone_watermark_ok(
+				    z, 0, mark, alloc_flags,
+				    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED)))
+				continue;
+			pfn = pcp_alloc(p, z, cpu, zone_reserve_floor(mark, alloc_flags));
+			if (!pfn)
+				continue;
+			goto got_block;
+		}
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
 		if (__zone_watermark_ok(z, order, mark, alloc_flags,
@@ -170,6 +191,7 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		spin_unlock_irqrestore(&z->lock, flags);
 		if (!pfn)
 			continue;
+got_block:
 		debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
 		if (p->page_poison)
 			check_poison(p, pfn, order);
@@ -288,6 +310,13 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	if (!phys && unreserve_highatomic_pageblocks(p, highest))
 		phys =
 		    get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+	/* Frames parked on per-CPU lists are free too: drain, retry once. */
+	if (!phys && p->pcp_enabled && pcp_parked_pages(p)) {
+		drain_all_pages(p);
+		__atomic_fetch_add(&p->pcp_drain_retries, 1, __ATOMIC_RELAXED);
+		phys =
+		    get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+	}
 	if (!phys && gfpflags_allow_blocking(gfp))
 		phys = __alloc_pages_direct_reclaim_stub(p, gfp, order,
 							 alloc_flags, highest);
@@ -494,6 +523,10 @@ bad_free_state(struct pglist_data *p, uint64_t phys, unsigned int order,
 	if (s == PFS_RESERVED)
 		return bad_free(p, phys, order, caller, "not usable RAM",
 				"a frame the allocator manages", pfn, 0);
+	if (s == PFS_PCP)
+		return bad_free(p, phys, order, caller,
+				"already free (parked on a per-CPU list: frame, order)",
+				"an allocated block", pfn, 0);
 	if (s & PFS_FREE)
 		return bad_free(p, phys, order, caller,
 				"already free (head of free block: frame, order)",
@@ -529,6 +562,12 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 	if (order > MAX_ORDER || (phys & ((PAGE_SIZE << order) - 1)) ||
 	    pfn == 0)
 		return bad_free_args(p, phys, order, caller);
+
+	if (order == 0 && p->pcp_enabled) {
+		unsigned int cpu = mm_this_cpu();
+		if (cpu < MM_MAX_CPUS && pcp_free(p, pfn, cpu))
+			return 0;
+	}
 
 	struct zone *z = pfn_to_zone(p, pfn);
 	spin_lock_irqsave(&z->lock, flags);

@@ -13,6 +13,7 @@
 #include "kernel/string.h"
 #include "mm/fault_inject.h"
 #include "mm/test_arena.h"
+#include "mm/pcp.h"
 #include "tests/ktest.h"
 
 #define ARENA (12UL << 20)
@@ -372,8 +373,10 @@ static void churn_hook(void *data)
 	churn.count++;
 }
 
+/* Free pages of the kernel's node, per-CPU lists given back first. */
 static uint64_t kernel_free_pages(void)
 {
+	drain_all_pages(&contig_page_data);
 	return mm_test_free_pages(&contig_page_data);
 }
 

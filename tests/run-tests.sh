@@ -97,13 +97,14 @@ run_config() { # name options cmdline kernel expect
 	esac
 	printf '%s\n' "$cmdline" >"$dir/esp/labyrinth/cmdline.txt"
 
-	local want_ktap=0 want_exit=pass lines=() item
+	local want_ktap=0 want_exit=pass lines=() item limit=$timeout_s
 	IFS=';' read -ra items <<<"$expect"
 	for item in "${items[@]}"; do
 		item=$(trim "$item")
 		case "$item" in
 		ktap) want_ktap=1 ;;
 		exit=*) want_exit=${item#exit=} ;;
+		timeout=*) limit=${item#timeout=} ;;
 		line=*) lines+=("${item#line=}") ;;
 		"") ;;
 		*) echo "$name: bad expectation '$item' in tests/matrix.conf" >>"$dir/failures" ;;
@@ -115,7 +116,7 @@ run_config() { # name options cmdline kernel expect
 
 	: >"$log"
 	# shellcheck disable=SC2086
-	setsid "$top/run-qemu.sh" --no-build --esp "$dir/esp" --timeout "$timeout_s" \
+	setsid "$top/run-qemu.sh" --no-build --esp "$dir/esp" --timeout "$limit" \
 		$opts >"$log" 2>&1 </dev/null &
 	local pid=$! status=
 	while kill -0 $pid 2>/dev/null; do
@@ -139,7 +140,7 @@ run_config() { # name options cmdline kernel expect
 	pass:0 | fail:1 | any:*) ;;
 	pass:1) # the kernel's verdict was "fail": name the cases, unless none were
 		[ "$f" -gt 0 ] || { f=$((f + 1)); echo "$name: the kernel reported failure but no case failed (log: $rel)" >>"$dir/failures"; } ;;
-	*:124) f=$((f + 1)); echo "$name: timed out after ${timeout_s}s (log: $rel)" >>"$dir/failures" ;;
+	*:124) f=$((f + 1)); echo "$name: timed out after ${limit}s (log: $rel)" >>"$dir/failures" ;;
 	*) f=$((f + 1)); echo "$name: expected exit '$want_exit', QEMU run ended with status $status (log: $rel)" >>"$dir/failures" ;;
 	esac
 	for l in "${lines[@]}"; do

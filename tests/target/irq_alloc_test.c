@@ -15,6 +15,7 @@
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 #include "tests/ktest.h"
 
 #define RING 64
@@ -259,14 +260,18 @@ struct zone_snapshot {
 	uint64_t free[MAX_NR_ZONES];
 };
 
+/* Free pages per zone, with every CPU's per-CPU lists given back first
+ * (frames parked there are not counted as free). */
 static void snapshot(struct zone_snapshot *s)
 {
+	drain_all_pages(&contig_page_data);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		s->free[z] = contig_page_data.node_zones[z].free_pages;
 }
 
 static void expect_restored(struct ktest *t, const struct zone_snapshot *s)
 {
+	drain_all_pages(&contig_page_data);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		KTEST_EXPECT_EQ(t, contig_page_data.node_zones[z].free_pages,
 				s->free[z]);

@@ -6,13 +6,16 @@
  * before and mm_check() is clean. With 8 GiB this reaches frames above 4 GiB.
  */
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 #include "tests/ktest.h"
 
 #define FOUR_GIB (4ULL << 30)
 
+/* Free pages, after every CPU's per-CPU lists went back to the zones. */
 static uint64_t free_pages_now(void)
 {
 	uint64_t n = 0;
+	drain_all_pages(&contig_page_data);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		n += contig_page_data.node_zones[z].free_pages;
 	return n;

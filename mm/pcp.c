@@ -1,0 +1,220 @@
+/*
+ * Per-CPU page lists (Linux's "pcp" lists in mm/page_alloc.c). Most
+ * allocations are single pages, and taking the zone lock for each one is
+ * what makes a buddy allocator slow on several CPUs. So each CPU keeps a
+ * short list of free order-0 frames per zone: taking or giving one is a
+ * few instructions with interrupts off on that CPU, no lock. The zone lock
+ * is taken only to move a whole batch at once.
+ *
+ * The reserve still holds: the watermark test happens before a frame is
+ * taken from a list (frames parked on lists do not count as free, so the
+ * test only errs on the safe side), and a refill never takes a zone below
+ * the floor of the request that caused it. Before an allocation fails, the
+ * lists are drained (every CPU's, by IPI, when the caller may wait) and the
+ * request is retried once. docs/05-smp.md explains it.
+ */
+#include "mm/internal.h"
+#include "mm/pcp.h"
+#include "mm/debug_pagealloc.h"
+#include "mm/page_owner.h"
+#include "kernel/might_sleep.h"
+
+/*
+ * batch and high, as Linux derives them: batch is about a quarter of a
+ * thousandth of the zone (at most 64 frames' worth of 1 MiB / 4), rounded
+ * to 2^n - 1 so that consecutive batches do not line up on buddy
+ * boundaries; high keeps at most a share of the low watermark parked per
+ * CPU, but never less than four batches.
+ */
+static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
+		      unsigned int *batch, unsigned int *high)
+{
+	uint64_t b = z->managed_pages / 1024;
+	if (b * PAGE_SIZE > (1UL << 20))
+		b = (1UL << 20) / PAGE_SIZE;
+	b /= 4;
+	if (b < 1)
+		b = 1;
+	uint64_t p2 = 1;
+	while (p2 * 2 <= b + b / 2)
+		p2 *= 2;
+	b = p2 > 1 ? p2 - 1 : 1;
+	uint64_t h = z->watermark[WMARK_LOW] / (nr_cpus ? nr_cpus : 1);
+	if (h > 6 * b)
+		h = 6 * b;
+	if (h < 4 * b)
+		h = 4 * b;
+	*batch = (unsigned int)b;
+	*high = (unsigned int)h;
+}
+
+void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
+{
+	if (nr_cpus > MM_MAX_CPUS)
+		nr_cpus = MM_MAX_CPUS;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		unsigned int batch, high;
+		pcp_sizes(z, nr_cpus, &batch, &high);
+		for (unsigned int c = 0; c < MM_MAX_CPUS; c++) {
+			struct per_cpu_pages *pcp = &z->pcp[c];
+			INIT_LIST_HEAD(&pcp->list);
+			pcp->count = 0;
+			/* Tiny zones (DMA) gain nothing: batch 0 = no list. */
+			pcp->batch = z->managed_pages >= 1024 ? batch : 0;
+			pcp->high = high;
+		}
+	}
+	p->pcp_nr_cpus = nr_cpus;
+	__atomic_store_n(&p->pcp_enabled, true, __ATOMIC_RELEASE);
+}
+
+/* Gives up to n frames from the list back to the buddy lists. The caller
+ * runs on the list's CPU with interrupts off. */
+static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
+			  struct per_cpu_pages *pcp, unsigned int n)
+{
+	spin_lock(&z->lock);
+	while (n-- && pcp->count) {
+		struct list_head *e = pcp->list.prev; /* the coldest frame */
+		uint64_t pfn = block_pfn(p, e);
+		unlink_block(p, e);
+		pcp->count--;
+		struct mem_section *sec = pfn_to_section(p, pfn);
+		sec->frame_state[pfn - sec->first_pfn] = PFS_ALLOC;
+		__free_one_page(p, z, sec, pfn, 0);
+	}
+	pcp->drains++;
+	spin_unlock(&z->lock);
+}
+
+/*
+ * Takes one frame for an order-0 request whose watermark test passed, from
+ * this CPU's list, refilling it with a batch first if it is empty. The
+ * refill never takes the zone below `floor` (the request's own floor),
+ * exactly as far as single allocations could have gone.
+ * Returns the pfn or 0. Interrupts off on this CPU.
+ */
+static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
+			 struct per_cpu_pages *pcp, uint64_t floor)
+{
+	if (!pcp->count) {
+		spin_lock(&z->lock);
+		/* A single allocation may leave the zone at its floor
+		 * (free > floor before it): a batch may go no further. */
+		unsigned int want = pcp->batch;
+		if (z->free_pages <= floor)
+			want = 0;
+		else if (z->free_pages - floor < want)
+			want = (unsigned int)(z->free_pages - floor);
+		for (unsigned int i = 0; i < want; i++) {
+			uint64_t pfn = rmqueue_order0(p, z);
+			if (!pfn)
+				break;
+			pfn_state(p, pfn)[0] = PFS_PCP;
+			list_add(pfn_entry(p, pfn), &pcp->list);
+			pcp->count++;
+		}
+		if (pcp->count) {
+			pcp->refills++;
+			if (z->free_pages < z->watermark[WMARK_MIN])
+				z->reserve_dips++;
+		}
+		spin_unlock(&z->lock);
+		if (!pcp->count)
+			return 0;
+	}
+	struct list_head *e = pcp->list.next; /* the hottest frame */
+	uint64_t pfn = block_pfn(p, e);
+	unlink_block(p, e);
+	pcp->count--;
+	pfn_state(p, pfn)[0] = PFS_ALLOC;
+	return pfn;
+}
+
+uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, unsigned int cpu,
+		   uint64_t floor)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	uint64_t pfn = pcp_take(p, z, &z->pcp[cpu], floor);
+	local_irq_restore(flags);
+	return pfn;
+}
+
+bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu)
+{
+	struct zone *z = pfn_to_zone(p, pfn);
+	struct per_cpu_pages *pcp = &z->pcp[cpu];
+	unsigned long flags;
+
+	/* With debug_pagealloc every freed frame must leave the direct map
+	 * at once, which the buddy path does: park nothing. */
+	if (!pcp->batch || debug_pagealloc_on(p))
+		return false;
+	local_irq_save(flags);
+	uint8_t *st = pfn_state(p, pfn);
+	/* Only a frame its owner holds can be parked; anything else goes to
+	 * the locked path, which reports it. */
+	if (!st || *st != (PFS_ALLOC | 0)) {
+		local_irq_restore(flags);
+		return false;
+	}
+	if (p->page_poison)
+		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
+		       PAGE_SIZE);
+	reset_page_owner(p, pfn, 0);
+	*st = PFS_PCP;
+	list_add(pfn_entry(p, pfn), &pcp->list);
+	if (++pcp->count > pcp->high)
+		pcp_free_bulk(p, z, pcp, pcp->batch);
+	local_irq_restore(flags);
+	return true;
+}
+
+void pcp_drain_local(struct pglist_data *p)
+{
+	unsigned int cpu = mm_this_cpu();
+	unsigned long flags;
+	if (!p->pcp_enabled || cpu >= MM_MAX_CPUS)
+		return;
+	local_irq_save(flags);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		if (z->pcp[cpu].count)
+			pcp_free_bulk(p, z, &z->pcp[cpu], z->pcp[cpu].count);
+	}
+	local_irq_restore(flags);
+}
+
+static void drain_on_this_cpu(void *arg)
+{
+	pcp_drain_local(arg);
+}
+
+uint64_t pcp_parked_pages(const struct pglist_data *p)
+{
+	uint64_t n = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		for (unsigned int c = 0; c < MM_MAX_CPUS; c++)
+			n += __atomic_load_n(&p->node_zones[zi].pcp[c].count,
+					     __ATOMIC_RELAXED);
+	return n;
+}
+
+void mm_pcp_enable(unsigned int nr_cpus)
+{
+	pgdat_pcp_enable(&contig_page_data, nr_cpus);
+}
+
+void drain_all_pages(struct pglist_data *p)
+{
+	if (!p->pcp_enabled)
+		return;
+	/* Other CPUs drain their own lists when asked (an IPI); that needs
+	 * a caller that may wait for them. Otherwise only this CPU's. */
+	if (may_sleep())
+		mm_run_on_each_cpu(drain_on_this_cpu, p);
+	else
+		pcp_drain_local(p);
+}
