@@ -23,7 +23,8 @@
  */
 void *ioremap(uint64_t phys, size_t size);
 
-/* Kernel stacks with a guard page below each (the APs'; docs/05). */
+/* Kernel stacks with a guard page below each (the APs'; see
+ * docs/05-smp-and-per-cpu-lists.md). */
 #define VMAP_STACK_BASE (IOREMAP_BASE + IOREMAP_SIZE)
 #define VMAP_STACK_SIZE (2ULL << 20)
 /* Maps the stack's RAM [phys, phys + size) at a new address with an

@@ -4,7 +4,7 @@
  * temporary PML4 below 4 GiB that maps that page 1:1 and shares the
  * kernel's upper half, then wakes each AP with INIT, SIPI, SIPI, one at a
  * time, giving each its own stack. An AP that does not report in within
- * its timeout is reported and skipped. See docs/05-smp.md.
+ * its timeout is reported and skipped. See docs/05-smp-and-per-cpu-lists.md.
  */
 #include "kernel/smp.h"
 #include "boot/bootinfo.h"

@@ -1,6 +1,6 @@
 /*
  * Several CPUs: per-CPU data reached through GS, and starting the
- * application processors (APs) the MADT lists. See docs/05-smp.md.
+ * application processors (APs) the MADT lists. See docs/05-smp-and-per-cpu-lists.md.
  */
 #ifndef LABYRINTH_KERNEL_SMP_H
 #define LABYRINTH_KERNEL_SMP_H

@@ -7,7 +7,7 @@
 ; long mode (with a temporary PML4 below 4 GiB that maps this page 1:1 and
 ; shares the kernel's upper half), then a jump to ap_entry() in the higher
 ; half with the stack and argument kernel/smp.c left in the data block.
-; See docs/05-smp.md ("Waking the other CPUs").
+; See docs/05-smp-and-per-cpu-lists.md ("Waking the other CPUs").
 
 bits 16
 section .rodata

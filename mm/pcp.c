@@ -11,13 +11,14 @@
  * test only errs on the safe side), and a refill never takes a zone below
  * the floor of the request that caused it. Before an allocation fails, the
  * lists are drained (every CPU's, by IPI, when the caller may wait) and the
- * request is retried once. docs/05-smp.md explains it.
+ * request is retried once. docs/05-smp-and-per-cpu-lists.md explains it.
  */
 #include "mm/internal.h"
 #include "mm/pcp.h"
 #include "mm/debug_pagealloc.h"
 #include "mm/page_owner.h"
 #include "kernel/might_sleep.h"
+#include "kernel/printk.h"
 
 /*
  * batch and high, as Linux derives them: batch is about a quarter of a
@@ -204,7 +205,16 @@ uint64_t pcp_parked_pages(const struct pglist_data *p)
 
 void mm_pcp_enable(unsigned int nr_cpus)
 {
-	pgdat_pcp_enable(&contig_page_data, nr_cpus);
+	struct pglist_data *p = &contig_page_data;
+	pgdat_pcp_enable(p, nr_cpus);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &p->node_zones[zi];
+		if (z->managed_pages && z->pcp[0].batch)
+			pr_info("pcp: zone %-6s batch %u high %u per CPU (%u CPUs, low watermark %llu)\n",
+				z->name, z->pcp[0].batch, z->pcp[0].high,
+				p->pcp_nr_cpus,
+				(unsigned long long)z->watermark[WMARK_LOW]);
+	}
 }
 
 void drain_all_pages(struct pglist_data *p)

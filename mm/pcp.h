@@ -1,7 +1,7 @@
 /*
  * Per-CPU page lists (mm/pcp.c), used by mm/page_alloc.c for order-0
  * requests, and the two things mm needs from the platform for them.
- * docs/05-smp.md explains them.
+ * docs/05-smp-and-per-cpu-lists.md explains them.
  */
 #ifndef LABYRINTH_MM_PCP_H
 #define LABYRINTH_MM_PCP_H

@@ -4,7 +4,7 @@
  * the zone's free count, the list stays at or below `high`, draining gives
  * everything back, the reserve holds with frames parked, a free of a parked
  * frame is refused as a double free, and an allocation that finds the zone
- * short drains the lists and retries once. docs/05-smp.md.
+ * short drains the lists and retries once. docs/05-smp-and-per-cpu-lists.md.
  */
 #include "kernel/printk.h"
 #include "mm/pcp.h"

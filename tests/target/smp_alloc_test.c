@@ -7,7 +7,7 @@
  * the interrupts' atomic allocations keep succeeding from the reserve while
  * ordinary ones fail, and the drain-and-retry path is taken and counted.
  * After each case the per-CPU lists are drained, the free pages are back to
- * the start and mm_check() is clean. docs/05-smp.md.
+ * the start and mm_check() is clean. docs/05-smp-and-per-cpu-lists.md.
  */
 #include <stdint.h>
 
