@@ -25,6 +25,7 @@
 
 #include "kernel/irqflags.h"
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 #include "tools/bench/baselines.h"
 #include "tools/bench/bench.h"
 
@@ -86,6 +87,14 @@ static double buddy_pair(void)
 		pgdat_free_pages(&node, p, 0);
 	}
 	return (bench_now_ns() - t0) / PAIRS;
+}
+
+/* The same with the per-CPU page lists on (mm/pcp.c, one CPU): order-0
+ * frames come from this CPU's list without the zone lock. */
+static void buddy_pcp_setup(void)
+{
+	buddy_pair_setup();
+	pgdat_pcp_enable(&node, 1);
 }
 
 static void freelist_setup(void)
@@ -342,6 +351,11 @@ int main(int argc, char **argv)
 		  buddy_pair_setup,
 		  buddy_pair,
 		  { 0 } },
+		{ "host.order0_pair.buddy_pcp",
+		  "Labyrinth with per-CPU page lists: no zone lock",
+		  buddy_pcp_setup,
+		  buddy_pair,
+		  { 0 } },
 		{ "host.order0_pair.freelist",
 		  "xv6 free list: pop + push under the same lock",
 		  freelist_setup,
@@ -361,11 +375,13 @@ int main(int argc, char **argv)
 	bench_section("One page allocated and freed (order-0 pair)",
 		      "Nearly empty 128 MiB; the best case for every "
 		      "allocator. ns per alloc + free pair.");
-	interleave(pair, 4);
+	interleave(pair, 5);
 	ratio("host.order0_pair.buddy_vs_freelist",
-	      "buddy time / free list time, run by run", &pair[0], &pair[1]);
+	      "buddy time / free list time, run by run", &pair[0], &pair[2]);
+	ratio("host.order0_pair.buddy_pcp_vs_freelist",
+	      "the same with per-CPU lists, run by run", &pair[1], &pair[2]);
 	ratio("host.order0_pair.bitmap_vs_freelist",
-	      "bitmap time / free list time, run by run", &pair[3], &pair[1]);
+	      "bitmap time / free list time, run by run", &pair[4], &pair[2]);
 
 	struct contender mixed[] = {
 		{ "host.mixed_0_4.buddy",

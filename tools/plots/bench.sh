@@ -25,8 +25,8 @@ BEGIN {
 	gname["mixed_0_4"] = "mixed orders 0..4, per op"
 	gname["nearly_full_pair"] = "nearly full, alloc + free"
 	gname["split10_pair"] = "10 splits + 10 merges"
-	nc = split("buddy freelist freelist_nolock bitmap", conts, " ")
-	colour["buddy"] = 1402304; colour["freelist"] = 10395294
+	nc = split("buddy buddy_pcp freelist freelist_nolock bitmap", conts, " ")
+	colour["buddy"] = 1402304; colour["buddy_pcp"] = 6535423; colour["freelist"] = 10395294
 	colour["freelist_nolock"] = 14737632; colour["bitmap"] = 16485376
 }
 /^#/ { next }
@@ -66,6 +66,7 @@ plot "$tmp/bars.dat" using 1:2:5 with boxes lc rgb variable notitle, \\
      "" using 1:2:3:4 with yerrorbars pt 7 ps 0.4 lc rgb "#000000" notitle, \\
      "" using 1:(\$4):(sprintf("%.3g", \$2)) with labels offset 0,0.7 font ",9" notitle, \\
      keyentry with boxes lc rgb "#1565C0" title "Labyrinth buddy allocator", \\
+     keyentry with boxes lc rgb "#63B8FF" title "the same, per-CPU page lists on", \\
      keyentry with boxes lc rgb "#9E9E9E" title "xv6 free list (locked)", \\
      keyentry with boxes lc rgb "#E0E0E0" title "the same without a lock (the floor)", \\
      keyentry with boxes lc rgb "#FB8C00" title "bitmap, next fit (locked)"
