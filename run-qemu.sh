@@ -65,17 +65,18 @@ case "$machine" in q35 | pc) ;; *) echo "run-qemu.sh: --machine must be q35 or p
 
 "$here/tools/deps.sh"
 if [ "$build" = 1 ]; then
-	make -C "$here" --no-print-directory -j2 esp $([ "$use_image" = 1 ] && echo image) >&2
+	make -C "$here" --no-print-directory -j2 ${BUILD:+BUILD="$BUILD"} esp $([ "$use_image" = 1 ] && echo image) >&2
 fi
 
-if [ -z "$esp" ]; then esp="$here/build/esp"; fi
+build_dir=${BUILD:-$here/build}
+if [ -z "$esp" ]; then esp="$build_dir/esp"; fi
 if [ "$cmdline_set" = 1 ]; then
 	[ "$use_image" = 0 ] || { echo "run-qemu.sh: --cmdline with --image: rebuild the image with make image CMDLINE='...'" >&2; exit 2; }
 	printf '%s\n' "$cmdline" >"$esp/labyrinth/cmdline.txt"
 fi
 
 if [ "$use_image" = 1 ]; then
-	drive=(-drive "format=raw,file=$here/build/labyrinth.img")
+	drive=(-drive "format=raw,file=$build_dir/labyrinth.img")
 else
 	[ -f "$esp/EFI/BOOT/BOOTX64.EFI" ] || { echo "run-qemu.sh: no $esp/EFI/BOOT/BOOTX64.EFI (run make)" >&2; exit 2; }
 	drive=(-drive "format=raw,file=fat:rw:$esp")

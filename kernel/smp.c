@@ -23,7 +23,8 @@
 #define MSR_GS_BASE 0xc0000101
 #define ICR_INIT 0x00004500u	/* INIT, level assert */
 #define ICR_STARTUP 0x00004600u /* SIPI; low byte = page number */
-#define AP_TIMEOUT_MS 200
+/* Generous: under TCG on a busy host a vCPU may not run for a while. */
+#define AP_TIMEOUT_MS 2000
 
 struct cpu cpus[MAX_CPUS];
 unsigned int nr_cpus_online = 1;

@@ -144,8 +144,9 @@ static void test_tick_runs_at_hz(struct ktest *t)
 			lapic_timer_hz / APIC_DIVISOR / tick_hz);
 	KTEST_EXPECT_EQ(t, apic_read(APIC_LVTT),
 			APIC_LVT_TIMER_PERIODIC | LOCAL_TIMER_VECTOR);
-	/* TCG under load may drop ticks, never add them. */
-	KTEST_EXPECT_GE(t, ticks, expected / 2);
+	/* TCG under load may drop ticks (a starved vCPU coalesces them),
+	 * never add them: a wide lower bound, a tight upper one. */
+	KTEST_EXPECT_GE(t, ticks, expected / 4);
 	KTEST_EXPECT_LE(t, ticks, expected * 5 / 4 + 2);
 }
 
