@@ -1,0 +1,358 @@
+/*
+ * The soak test: `ktest=soak soak_seconds=N`. Every CPU runs a process-
+ * context loop over every order and flag class while its own timer
+ * interrupt allocates with GFP_ATOMIC; pages cross CPUs through a locked
+ * queue. Every page is stamped and checked before it is freed. Once a
+ * second the world stops at a checkpoint: per-CPU lists drained and
+ * mm_check() run. At the end everything is given back, the free pages
+ * must be where they started, and the totals are printed. Boot it with
+ * fail_page_alloc= too, so failure paths run all the time (failures are
+ * counted, never fatal). Without soak_seconds= the suite is skipped.
+ * docs/07-debugging-the-allocator.md ("Soak").
+ */
+#include <stdint.h>
+
+#include "kernel/cmdline.h"
+#include "kernel/irq.h"
+#include "kernel/lockdep.h"
+#include "kernel/smp.h"
+#include "kernel/spinlock.h"
+#include "kernel/timer.h"
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+#include "tests/ktest.h"
+
+#define PROC_RING 64
+#define IRQ_RING 32
+#define HANDOFF 512
+
+static unsigned long soak_seconds;
+
+static int set_soak_seconds(const char *value)
+{
+	return cmdline_parse_ulong(value, &soak_seconds) || soak_seconds > 86400
+		   ? -1
+		   : 0;
+}
+CMDLINE_PARAM("soak_seconds", set_soak_seconds,
+	      "how long ktest=soak runs, 1..86400 seconds");
+
+struct held {
+	uint64_t phys, tag;
+	unsigned int order;
+};
+
+struct ring {
+	struct held b[PROC_RING];
+	unsigned int head, count, size;
+};
+
+struct soak_cpu {
+	struct ring proc, irq;
+	uint64_t rng, seq;
+	/* Totals, written only by this CPU. */
+	uint64_t ops, irq_ops, bad_stamps;
+	uint64_t fail_kernel, fail_nowait, fail_atomic, fail_irq;
+	volatile bool paused; /* acknowledged a checkpoint */
+};
+
+static struct soak_cpu cpu_state[MAX_CPUS];
+static volatile bool hooks_on, pause_all, stop_all;
+static volatile uint64_t lowest_free = ~0ULL;
+
+static DEFINE_SPINLOCK(handoff_lock);
+static struct held handoff[HANDOFF];
+static unsigned int handoff_count;
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void stamp(const struct held *h)
+{
+	for (uint64_t i = 0; i < (1ULL << h->order); i++) {
+		uint64_t *w = phys_to_virt(h->phys + i * PAGE_SIZE);
+		w[0] = h->phys + i * PAGE_SIZE;
+		w[1] = h->tag;
+		w[511] = ~h->tag;
+	}
+}
+
+static void check_and_free(const struct held *h, uint64_t *bad)
+{
+	for (uint64_t i = 0; i < (1ULL << h->order); i++) {
+		const uint64_t *w = phys_to_virt(h->phys + i * PAGE_SIZE);
+		if (w[0] != h->phys + i * PAGE_SIZE || w[1] != h->tag ||
+		    w[511] != ~h->tag) {
+			(*bad)++;
+			break;
+		}
+	}
+	__free_pages(h->phys, h->order);
+}
+
+static void ring_retire_oldest(struct ring *r, uint64_t *bad)
+{
+	unsigned int oldest = (r->head + r->size - r->count) % r->size;
+	check_and_free(&r->b[oldest], bad);
+	r->count--;
+}
+
+static void ring_push(struct ring *r, const struct held *h)
+{
+	r->b[r->head] = *h;
+	r->head = (r->head + 1) % r->size;
+	r->count++;
+}
+
+static bool handoff_swap(struct held *give, struct held *take)
+{
+	unsigned long flags;
+	bool got = false;
+	spin_lock_irqsave(&handoff_lock, flags);
+	if (handoff_count) {
+		*take = handoff[--handoff_count];
+		got = true;
+	}
+	if (give && handoff_count < HANDOFF) {
+		handoff[handoff_count++] = *give;
+		give->phys = 0; /* now the queue's */
+	}
+	spin_unlock_irqrestore(&handoff_lock, flags);
+	return got;
+}
+
+/* One allocation for a CPU: its own ring, sometimes the hand-off queue. */
+static void one_op(struct soak_cpu *c, struct ring *r, gfp_t gfp,
+		   unsigned int order, uint64_t *fails)
+{
+	unsigned int me = smp_processor_id();
+	if (r->count == r->size)
+		ring_retire_oldest(r, &c->bad_stamps);
+	uint64_t p = alloc_pages(gfp | __GFP_NOWARN, order);
+	if (!p) {
+		(*fails)++;
+		return;
+	}
+	struct held h = { p, ((uint64_t)me << 56) | ++c->seq, order };
+	stamp(&h);
+	if ((c->seq & 7) == 0) {
+		struct held other;
+		if (handoff_swap(&h, &other))
+			check_and_free(&other, &c->bad_stamps);
+		if (!h.phys)
+			return; /* it went to another CPU */
+	}
+	ring_push(r, &h);
+}
+
+static void soak_tick(void *data)
+{
+	(void)data;
+	struct soak_cpu *c = &cpu_state[smp_processor_id()];
+	if (!hooks_on)
+		return;
+	one_op(c, &c->irq, GFP_ATOMIC, xorshift(&c->rng) % 4, &c->fail_irq);
+	c->irq_ops++;
+	uint64_t free = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		free += contig_page_data.node_zones[z].free_pages;
+	if (free < lowest_free)
+		lowest_free = free;
+}
+
+static void drain_ring(struct soak_cpu *c, struct ring *r)
+{
+	while (r->count)
+		ring_retire_oldest(r, &c->bad_stamps);
+}
+
+static void drain_irq_ring(void *arg)
+{
+	(void)arg;
+	struct soak_cpu *c = &cpu_state[smp_processor_id()];
+	drain_ring(c, &c->irq);
+}
+
+/* Process context on each CPU: every order, every class of flags. */
+static void soak_process(void *arg)
+{
+	(void)arg;
+	struct soak_cpu *c = &cpu_state[smp_processor_id()];
+	while (!stop_all) {
+		if (pause_all) {
+			c->paused = true;
+			while (pause_all && !stop_all)
+				cpu_relax();
+			c->paused = false;
+			continue;
+		}
+		uint64_t r = xorshift(&c->rng);
+		unsigned int order =
+		    r % 8 == 0 ? (r >> 8) % (MAX_ORDER + 1) : (r >> 8) % 4;
+		switch ((r >> 16) % 4) {
+		case 0:
+			one_op(c, &c->proc, GFP_NOWAIT, order, &c->fail_nowait);
+			break;
+		case 1:
+			one_op(c, &c->proc, GFP_ATOMIC, order, &c->fail_atomic);
+			break;
+		default:
+			one_op(c, &c->proc, GFP_KERNEL, order, &c->fail_kernel);
+			break;
+		}
+		c->ops++;
+	}
+	drain_ring(c, &c->proc);
+}
+
+/* Memory pressure: every other second the boot CPU holds everything
+ * GFP_KERNEL will give it, so the others run on the reserve. */
+static uint64_t hoard_take(void)
+{
+	uint64_t head = 0;
+	for (int order = MAX_ORDER; order >= 0; order--) {
+		uint64_t p;
+		while ((p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
+			uint64_t *w = phys_to_virt(p);
+			w[0] = head;
+			w[1] = (uint64_t)order;
+			head = p;
+		}
+	}
+	return head;
+}
+
+static void hoard_release(uint64_t head)
+{
+	while (head) {
+		uint64_t *w = phys_to_virt(head);
+		uint64_t next = w[0];
+		__free_pages(head, (unsigned int)w[1]);
+		head = next;
+	}
+}
+
+/* Stops everyone at a consistent point, checks, and lets them go on. */
+static int checkpoint(void)
+{
+	pause_all = true;
+	hooks_on = false;
+	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
+		while (!cpu_state[cpu].paused)
+			cpu_relax();
+	mdelay(5); /* a tick hook that began before the flag fell ends */
+	drain_all_pages(&contig_page_data);
+	int problems = mm_check();
+	hooks_on = true;
+	pause_all = false;
+	return problems;
+}
+
+static void test_soak(struct ktest *t)
+{
+	if (!soak_seconds) {
+		ktest_skip(t, "boot with soak_seconds=N to run it");
+		return;
+	}
+	uint64_t lockdep_before = lockdep_reports;
+	drain_all_pages(&contig_page_data);
+	uint64_t free_before = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		free_before += contig_page_data.node_zones[z].free_pages;
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		__builtin_memset(&cpu_state[i], 0, sizeof(cpu_state[i]));
+		cpu_state[i].rng = 0x2545f4914f6cdd1dULL * (i + 1);
+		cpu_state[i].proc.size = PROC_RING;
+		cpu_state[i].irq.size = IRQ_RING;
+	}
+	stop_all = pause_all = false;
+	hooks_on = true;
+	KTEST_ASSERT_TRUE(t, register_tick_hook(soak_tick, NULL) == 0);
+	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
+		KTEST_EXPECT_EQ(t,
+				smp_run_on_cpu_async(cpu, soak_process, NULL),
+				0);
+
+	/* The boot CPU alternates: a second of its own churn, a checkpoint;
+	 * and every other second it squeezes memory. */
+	int problems = 0;
+	unsigned long checkpoints = 0;
+	uint64_t hoard = 0;
+	struct soak_cpu *me = &cpu_state[0];
+	for (unsigned long s = 0; s < soak_seconds; s++) {
+		if (hoard) {
+			hoard_release(hoard);
+			hoard = 0;
+		} else {
+			hoard = hoard_take();
+		}
+		uint64_t until = ktime_get_ns() + 1000000000ULL;
+		while (ktime_get_ns() < until) {
+			uint64_t r = xorshift(&me->rng);
+			one_op(me, &me->proc, r & 1 ? GFP_KERNEL : GFP_ATOMIC,
+			       (r >> 8) % 4,
+			       r & 1 ? &me->fail_kernel : &me->fail_atomic);
+			me->ops++;
+		}
+		problems += checkpoint();
+		checkpoints++;
+	}
+	hoard_release(hoard);
+	stop_all = true;
+	hooks_on = false;
+	unregister_tick_hook(soak_tick, NULL);
+	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
+		smp_wait_work(cpu);
+	drain_ring(me, &me->proc);
+	drain_irq_ring(NULL);
+	smp_call_function(drain_irq_ring, NULL);
+	struct held h;
+	while (handoff_swap(NULL, &h))
+		check_and_free(&h, &me->bad_stamps);
+
+	uint64_t ops = 0, irq_ops = 0, bad = 0, fk = 0, fn = 0, fa = 0, fi = 0;
+	for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++) {
+		const struct soak_cpu *c = &cpu_state[cpu];
+		ops += c->ops;
+		irq_ops += c->irq_ops;
+		bad += c->bad_stamps;
+		fk += c->fail_kernel;
+		fn += c->fail_nowait;
+		fa += c->fail_atomic;
+		fi += c->fail_irq;
+	}
+	uint64_t min_total = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		min_total +=
+		    contig_page_data.node_zones[z].watermark[WMARK_MIN];
+	ktest_diag(t, "seconds=%lu cpus=%u checkpoints=%lu ops=%lu irq_ops=%lu",
+		   soak_seconds, nr_cpus_online, checkpoints, ops, irq_ops);
+	ktest_diag(
+	    t,
+	    "failures: kernel=%lu nowait=%lu atomic=%lu irq_atomic=%lu; lowest_free=%lu (min %lu) peak_reserve_use=%lu pages",
+	    fk, fn, fa, fi, lowest_free, min_total,
+	    lowest_free < min_total ? min_total - lowest_free : 0);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, problems, 0);
+	KTEST_EXPECT_EQ(t, checkpoints, soak_seconds);
+	KTEST_EXPECT_GT(t, ops, soak_seconds);
+	KTEST_EXPECT_GT(t, irq_ops, 0);
+	KTEST_EXPECT_EQ(t, lockdep_reports, lockdep_before);
+	drain_all_pages(&contig_page_data);
+	uint64_t free_after = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		free_after += contig_page_data.node_zones[z].free_pages;
+	KTEST_EXPECT_EQ(t, free_after, free_before);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+}
+
+static const struct ktest_case soak_cases[] = {
+	KTEST_CASE(test_soak),
+	{ 0 },
+};
+KTEST_SUITE_WHERE(soak, soak_cases, KTEST_TARGET_ONLY);
