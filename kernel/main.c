@@ -7,6 +7,7 @@
  */
 #include "boot/bootinfo.h"
 #include "kernel/acpi.h"
+#include "kernel/bench.h"
 #include "kernel/bootlog.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
@@ -105,6 +106,7 @@ void kmain(const struct boot_info *bi)
 	mm_pcp_enable(nr_cpus_online);
 
 	crashtest_run();
+	bench_run();
 	if (ktest_requested())
 		ktest_boot_run(); /* does not return */
 

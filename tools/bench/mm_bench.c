@@ -18,6 +18,7 @@
  *                and ten merges per pair (buddy only)
  *   init, metadata  against memory size: init_sweep.c
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,69 @@ static void buddy_pcp_setup(void)
 {
 	buddy_pair_setup();
 	pgdat_pcp_enable(&node, 1);
+}
+
+/* ---------------------------------------------- two threads, one node */
+
+/*
+ * Two threads (this one and a worker kept for the whole benchmark, so each
+ * keeps its per-CPU list number) run order-0 pairs on the same node at
+ * once. Without per-CPU lists both fight for the zone lock; with them each
+ * uses its own list. Reported: wall time per pair of one thread.
+ */
+static pthread_barrier_t go, done;
+static pthread_t worker;
+static bool worker_started;
+
+static void run_pairs(void)
+{
+	for (int i = 0; i < PAIRS / 2; i++) {
+		uint64_t p = pgdat_alloc_pages(&node, GFP_KERNEL, 0);
+		pgdat_free_pages(&node, p, 0);
+	}
+}
+
+static void *pair_worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_barrier_wait(&go);
+		run_pairs();
+		pthread_barrier_wait(&done);
+	}
+	return NULL;
+}
+
+static void two_threads_start(void)
+{
+	if (worker_started)
+		return;
+	pthread_barrier_init(&go, NULL, 2);
+	pthread_barrier_init(&done, NULL, 2);
+	pthread_create(&worker, NULL, pair_worker, NULL);
+	worker_started = true;
+}
+
+static void buddy_2threads_setup(void)
+{
+	buddy_pair_setup();
+	two_threads_start();
+}
+
+static void pcp_2threads_setup(void)
+{
+	buddy_pair_setup();
+	pgdat_pcp_enable(&node, 2);
+	two_threads_start();
+}
+
+static double pairs_2threads(void)
+{
+	double t0 = bench_now_ns();
+	pthread_barrier_wait(&go);
+	run_pairs();
+	pthread_barrier_wait(&done);
+	return (bench_now_ns() - t0) / (PAIRS / 2);
 }
 
 static void freelist_setup(void)
@@ -351,7 +415,7 @@ int main(int argc, char **argv)
 		  buddy_pair_setup,
 		  buddy_pair,
 		  { 0 } },
-		{ "host.order0_pair.buddy_pcp",
+		{ "host.order0_pair.pcp",
 		  "Labyrinth with per-CPU page lists: no zone lock",
 		  buddy_pcp_setup,
 		  buddy_pair,
@@ -378,8 +442,32 @@ int main(int argc, char **argv)
 	interleave(pair, 5);
 	ratio("host.order0_pair.buddy_vs_freelist",
 	      "buddy time / free list time, run by run", &pair[0], &pair[2]);
-	ratio("host.order0_pair.buddy_pcp_vs_freelist",
+	ratio("host.order0_pair.pcp_vs_freelist",
 	      "the same with per-CPU lists, run by run", &pair[1], &pair[2]);
+	ratio("host.order0_pair.buddy_vs_pcp",
+	      "zone-locked buddy time / per-CPU list time, run by run",
+	      &pair[0], &pair[1]);
+
+	struct contender pair2[] = {
+		{ "host.order0_pair.buddy_2threads",
+		  "two threads, one node, no per-CPU lists: one zone lock",
+		  buddy_2threads_setup,
+		  pairs_2threads,
+		  { 0 } },
+		{ "host.order0_pair.pcp_2threads",
+		  "two threads, one node, each with its own per-CPU list",
+		  pcp_2threads_setup,
+		  pairs_2threads,
+		  { 0 } },
+	};
+	bench_section("Two threads at once (order-0 pair)",
+		      "Both threads allocate and free single pages on the same "
+		      "node; ns per pair of one thread (wall time). This VM has "
+		      "two vCPUs, shared with whatever else runs.");
+	interleave(pair2, 2);
+	ratio("host.order0_pair.buddy_vs_pcp_2threads",
+	      "zone-locked time / per-CPU list time, two threads, run by run",
+	      &pair2[0], &pair2[1]);
 	ratio("host.order0_pair.bitmap_vs_freelist",
 	      "bitmap time / free list time, run by run", &pair[4], &pair[2]);
 

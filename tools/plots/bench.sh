@@ -25,8 +25,8 @@ BEGIN {
 	gname["mixed_0_4"] = "mixed orders 0..4, per op"
 	gname["nearly_full_pair"] = "nearly full, alloc + free"
 	gname["split10_pair"] = "10 splits + 10 merges"
-	nc = split("buddy buddy_pcp freelist freelist_nolock bitmap", conts, " ")
-	colour["buddy"] = 1402304; colour["buddy_pcp"] = 6535423; colour["freelist"] = 10395294
+	nc = split("buddy pcp freelist freelist_nolock bitmap", conts, " ")
+	colour["buddy"] = 1402304; colour["pcp"] = 6535423; colour["freelist"] = 10395294
 	colour["freelist_nolock"] = 14737632; colour["bitmap"] = 16485376
 }
 /^#/ { next }
