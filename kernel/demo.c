@@ -14,6 +14,7 @@
 #include "kernel/smp.h"
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
+#include "mm/test_arena.h"
 
 #define HOLD_MAX 4096
 
@@ -109,35 +110,6 @@ static unsigned int atomic_headroom(void)
 	return room > HOLD_MAX - 16 ? HOLD_MAX - 16 : (unsigned int)room;
 }
 
-/* Process context takes what GFP_KERNEL gives, chaining the blocks through
- * their own first words. */
-static uint64_t squeeze(uint64_t *pages)
-{
-	uint64_t head = 0;
-	*pages = 0;
-	for (int order = MAX_ORDER; order >= 0; order--) {
-		uint64_t p;
-		while ((p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
-			uint64_t *w = phys_to_virt(p);
-			w[0] = head;
-			w[1] = (uint64_t)order;
-			head = p;
-			*pages += 1ULL << order;
-		}
-	}
-	return head;
-}
-
-static void release(uint64_t head)
-{
-	while (head) {
-		uint64_t *w = phys_to_virt(head);
-		uint64_t next = w[0];
-		__free_pages(head, (unsigned int)w[1]);
-		head = next;
-	}
-}
-
 void demo_run(void)
 {
 	if (!demo_seconds)
@@ -158,7 +130,7 @@ void demo_run(void)
 						     : "release";
 		if (s == third + 1) {
 			uint64_t pages;
-			hoard = squeeze(&pages);
+			hoard = mm_hoard(GFP_KERNEL, &pages);
 			hoard_pages_taken = pages;
 			/* The handler now holds three quarters of what
 			 * GFP_ATOMIC may still take: deep into the reserve,
@@ -167,7 +139,7 @@ void demo_run(void)
 			    demo.nheld + atomic_headroom() * 3 / 4;
 		}
 		if (s == 2 * third + 1) {
-			release(hoard);
+			mm_hoard_release(hoard);
 			hoard = 0;
 			demo.hold_target = 16;
 		}
@@ -179,7 +151,7 @@ void demo_run(void)
 			buddyinfo_show(&contig_page_data);
 	}
 	unregister_tick_hook(demo_tick, NULL);
-	release(hoard);
+	mm_hoard_release(hoard);
 	while (demo.nheld)
 		__free_pages(demo.held[--demo.nheld], 0);
 	pr_info("demo: process context held %lu pages while squeezing; the handler's GFP_ATOMIC failed %lu times, GFP_NOWAIT %lu times; mm_check: %d problems\n",

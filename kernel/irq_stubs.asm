@@ -6,6 +6,7 @@
 ; See docs/04-interrupts.md ("From a device to a handler").
 
 bits 64
+%include "kernel/trap_entry.inc"
 section .text
 extern irq_dispatch
 global irq_stub_table
@@ -24,49 +25,7 @@ irq_stub_%1:
 %endrep
 
 irq_common:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
-	mov rbx, rsp		; the trap frame; rbx survives the call
-	mov rdi, rsp		; struct trap_frame *
-	; Link a frame so a backtrace from a handler walks into the code the
-	; interrupt arrived in.
-	push qword [rsp + 17*8]	; the interrupted RIP as a return address
-	push rbp
-	mov rbp, rsp
-	and rsp, -16		; the ABI wants 16-byte alignment at the call
-	cld
-	call irq_dispatch
-	mov rsp, rbx
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
-	add rsp, 16		; vector and error code
-	iretq
+	TRAP_ENTRY_COMMON irq_dispatch
 
 section .rodata
 align 8

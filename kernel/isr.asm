@@ -5,6 +5,7 @@
 ; See docs/01-boot.md ("When things go wrong").
 
 bits 64
+%include "kernel/trap_entry.inc"
 section .text
 extern exception_dispatch
 global isr_stub_table
@@ -28,48 +29,7 @@ isr_%1:
 %endrep
 
 isr_common:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
-	mov rbx, rsp		; the trap frame; rbx survives the call
-	mov rdi, rsp		; struct trap_frame *
-	; Link a frame so a backtrace walks from here into the faulting code.
-	push qword [rsp + 17*8]	; the faulting RIP as a return address
-	push rbp
-	mov rbp, rsp
-	and rsp, -16
-	cld
-	call exception_dispatch
-	mov rsp, rbx		; the handler may have changed frame->rip
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
-	add rsp, 16		; vector and error code
-	iretq
+	TRAP_ENTRY_COMMON exception_dispatch
 
 section .rodata
 align 8

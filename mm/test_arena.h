@@ -60,7 +60,13 @@ void mm_test_snapshot(const struct pglist_data *pgdat,
 bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
 			    uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS]);
 uint64_t mm_test_free_pages(const struct pglist_data *pgdat);
-/* Does the NUL-terminated text contain needle? (no libc on target) */
-bool mm_test_contains(const char *text, const char *needle);
+
+/* Squeezing the kernel's node: takes every block `gfp` will give, largest
+ * orders first, chained through their own first words (no memory spent on
+ * bookkeeping); *pages (if not NULL) gets their total. Returns the chain's
+ * first block, 0 if none. mm_hoard_release frees such a chain and returns
+ * the pages it gave back. Used by tests and the boot demo. */
+uint64_t mm_hoard(gfp_t gfp, uint64_t *pages);
+uint64_t mm_hoard_release(uint64_t head);
 
 #endif

@@ -140,11 +140,35 @@ uint64_t mm_test_free_pages(const struct pglist_data *pgdat)
 	return n;
 }
 
-bool mm_test_contains(const char *text, const char *needle)
+uint64_t mm_hoard(gfp_t gfp, uint64_t *pages)
 {
-	size_t n = strlen(needle);
-	for (; *text; text++)
-		if (strncmp(text, needle, n) == 0)
-			return true;
-	return false;
+	uint64_t head = 0, n = 0;
+	for (int order = MAX_ORDER; order >= 0; order--) {
+		uint64_t p;
+		while ((
+		    p = alloc_pages(gfp | __GFP_NOWARN, (unsigned int)order))) {
+			uint64_t *w = phys_to_virt(p);
+			w[0] = head;
+			w[1] = (uint64_t)order;
+			head = p;
+			n += 1ULL << order;
+		}
+	}
+	if (pages)
+		*pages = n;
+	return head;
+}
+
+uint64_t mm_hoard_release(uint64_t head)
+{
+	uint64_t n = 0;
+	while (head) {
+		const uint64_t *w = phys_to_virt(head);
+		uint64_t next = w[0];
+		unsigned int order = (unsigned int)w[1];
+		__free_pages(head, order);
+		n += 1ULL << order;
+		head = next;
+	}
+	return n;
 }

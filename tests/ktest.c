@@ -30,6 +30,24 @@ int ktest_strcmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
+int ktest_count(const char *text, const char *needle)
+{
+	int n = 0;
+	for (; *text; text++) {
+		const char *a = text, *b = needle;
+		while (*b && *a == *b)
+			a++, b++;
+		if (!*b)
+			n++;
+	}
+	return n;
+}
+
+bool ktest_contains(const char *text, const char *needle)
+{
+	return ktest_count(text, needle) > 0;
+}
+
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
 		...)
 {

@@ -100,6 +100,10 @@ void ktest_skip(struct ktest *t, const char *reason);
 #define KTEST_EXPECT_GT(t, a, b) KTEST_EXPECT_OP(t, a, >, b)
 
 int ktest_strcmp(const char *a, const char *b);
+/* How often needle occurs in text, and whether it does at all: for checking
+ * what a captured log (printk_capture_start) says. */
+int ktest_count(const char *text, const char *needle);
+bool ktest_contains(const char *text, const char *needle);
 #define KTEST_EXPECT_STREQ(t, a, b)                                            \
 	do {                                                                   \
 		const char *ktest_sa_ = (a), *ktest_sb_ = (b);                 \

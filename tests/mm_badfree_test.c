@@ -40,15 +40,15 @@ static void expect_bad_free(struct ktest *t, uint64_t phys, unsigned int order,
 		  (unsigned long long)(phys >> PAGE_SHIFT));
 	KTEST_EXPECT_EQ(t, ret, -1);
 	KTEST_EXPECT_EQ(t, tn.pgdat.bad_frees, bad_before + 1);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "BUG: bad page free"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, frame));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, why));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "expected "));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "caller 0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "BUG: bad page free"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, frame));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, why));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "expected "));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "caller 0x"));
 	KTEST_EXPECT_TRUE(t, mm_test_snapshot_equal(&tn.pgdat, snap));
 	KTEST_EXPECT_EQ(t, mm_test_free_pages(&tn.pgdat), free_before);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
-	if (!mm_test_contains(log, why))
+	if (!ktest_contains(log, why))
 		ktest_diag(t, "log was: %s", log);
 }
 
@@ -188,7 +188,7 @@ static void test_mm_check_detects_corruption(struct ktest *t)
 	console_loglevel = saved;
 	KTEST_EXPECT_GT(t, problems_state, 0);
 	KTEST_EXPECT_GT(t, problems_count, 0);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "mm_check: "));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "mm_check: "));
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	pgdat_free_pages(&tn.pgdat, a, 0);
 	mm_test_node_destroy(&tn);

@@ -80,15 +80,15 @@ static void test_mm_init_over_ovmf_map(struct ktest *t)
 	/* The boot log: sanitised ranges, totals, the three dumps. */
 	KTEST_EXPECT_TRUE(
 	    t,
-	    mm_test_contains(log, "memmap: DMA32  [mem 0x0000000001000000-"));
+	    ktest_contains(log, "memmap: DMA32  [mem 0x0000000001000000-"));
 	KTEST_EXPECT_TRUE(
 	    t,
-	    mm_test_contains(log,
+	    ktest_contains(log,
 			     "usable_pages=63852 dma=3591 dma32=60261 normal=0"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "Node 0, zone    DMA32 "));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "        min      476"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "Node 0, zone    DMA32 "));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "        min      476"));
 	KTEST_EXPECT_TRUE(t,
-			  mm_test_contains(log, "MemMetadata:          64 kB"));
+			  ktest_contains(log, "MemMetadata:          64 kB"));
 	KTEST_EXPECT_EQ(t, mm_boot_memmap()->usable_pages, 63852);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 
@@ -164,14 +164,14 @@ static void test_mm_init_refuses_hopeless_maps(struct ktest *t)
 	console_loglevel = 0;
 	printk_capture_start(log, sizeof(log));
 	int empty = mm_init(one, 0, 48, 1, 39, 0);
-	bool said_empty = mm_test_contains(log, "empty");
+	bool said_empty = ktest_contains(log, "empty");
 	int lowonly = mm_init(one, 48, 48, 1, 39, 0);
 	printk_capture_stop();
 	console_loglevel = saved;
 	KTEST_EXPECT_EQ(t, empty, MEMMAP_ERR_EMPTY);
 	KTEST_EXPECT_TRUE(t, said_empty);
 	KTEST_EXPECT_EQ(t, lowonly, MEMMAP_ERR_NO_USABLE);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log,
+	KTEST_EXPECT_TRUE(t, ktest_contains(log,
 					      "no usable memory above 1 MiB"));
 	KTEST_EXPECT_FALSE(t, contig_page_data.initialised);
 	KTEST_EXPECT_EQ(t, alloc_pages(GFP_KERNEL, 0), 0);

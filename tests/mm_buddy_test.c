@@ -268,9 +268,9 @@ static void test_refuses_bad_requests(struct ktest *t)
 	KTEST_EXPECT_EQ(t, a, 0);
 	KTEST_EXPECT_EQ(t, b, 0);
 	KTEST_EXPECT_EQ(t, c, 0);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "order above MAX_ORDER"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "__GFP_DMA|__GFP_DMA32"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "0x40000000"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "order above MAX_ORDER"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "__GFP_DMA|__GFP_DMA32"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "0x40000000"));
 	KTEST_EXPECT_TRUE(t, mm_test_snapshot_equal(&tn.pgdat, snap));
 	mm_test_node_destroy(&tn);
 }
@@ -292,11 +292,11 @@ static void test_failure_report_rate_limited(struct ktest *t)
 	printk_capture_stop();
 	KTEST_EXPECT_TRUE(
 	    t,
-	    mm_test_contains(
+	    ktest_contains(
 		log,
 		"page allocation failure: order:2, mode:0x920(GFP_ATOMIC|__GFP_ZERO)"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "caller 0x"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "Normal free:0kB"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "caller 0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "Normal free:0kB"));
 	printk_capture_start(log, sizeof(log));
 	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0), 0);
 	printk_capture_stop();
@@ -403,8 +403,8 @@ static void test_page_poison_catches_use_after_free(struct ktest *t)
 	char expect[96];
 	ksnprintf(expect, sizeof(expect), "frame 0x%llx offset 0x64 holds 0x42",
 		  (unsigned long long)(a >> PAGE_SHIFT) + 1);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "use after free"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, expect));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "use after free"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, expect));
 	pgdat_free_pages(&tn.pgdat, b, 1);
 	/* Merged blocks, split blocks: still no false alarms. */
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {

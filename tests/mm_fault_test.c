@@ -208,12 +208,12 @@ static void test_reported_and_counted(struct ktest *t)
 	console_loglevel = saved;
 	KTEST_EXPECT_EQ(t, fail_page_alloc.injected, 10);
 	KTEST_EXPECT_TRUE(t,
-			  mm_test_contains(log,
+			  ktest_contains(log,
 					   "FAULT_INJECTION: forcing a failure"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "order:1 mode:"));
-	KTEST_EXPECT_FALSE(t, mm_test_contains(log, "page allocation failure"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "FailPageAlloc:"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "10 of 10"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "order:1 mode:"));
+	KTEST_EXPECT_FALSE(t, ktest_contains(log, "page allocation failure"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "FailPageAlloc:"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "10 of 10"));
 	/* Only one report in the rate-limit interval. */
 	const char *first = log;
 	int reports = 0;

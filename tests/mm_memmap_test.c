@@ -423,7 +423,7 @@ static void test_partial_trailing_descriptor_ignored(struct ktest *t)
 	quiet_stop(saved);
 	KTEST_EXPECT_EQ(t, err, 0);
 	KTEST_EXPECT_EQ(t, map.nr_usable, 1);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "multiple"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "multiple"));
 }
 
 static void test_dropped_entry_is_named(struct ktest *t)
@@ -440,9 +440,9 @@ static void test_dropped_entry_is_named(struct ktest *t)
 	int err = memmap_from_efi(&map, raw, size, 48, 1, 36);
 	quiet_stop(saved);
 	KTEST_EXPECT_EQ(t, err, 0);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "dropping entry 2 "));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "0x1000000000"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "MAXPHYADDR (36 bits)"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "dropping entry 2 "));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "0x1000000000"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "MAXPHYADDR (36 bits)"));
 }
 
 static void test_persistent_memory_noted(struct ktest *t)
@@ -456,7 +456,7 @@ static void test_persistent_memory_noted(struct ktest *t)
 	quiet_stop(saved);
 	KTEST_EXPECT_EQ(t, err, 0);
 	KTEST_EXPECT_TRUE(t,
-			  mm_test_contains(log, "persistent memory (type 14)"));
+			  ktest_contains(log, "persistent memory (type 14)"));
 }
 
 static void test_release_os_type(struct ktest *t)

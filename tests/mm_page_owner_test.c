@@ -141,7 +141,7 @@ static void test_table_beside_state_bytes(struct ktest *t)
 	console_loglevel = saved;
 	ksnprintf(line, sizeof(line), "PageOwner:      %8llu kB",
 		  (unsigned long long)page_owner_table_pages(&tn.pgdat) * 4);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, line));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, line));
 	pgdat_free_pages(&tn.pgdat, p, 3);
 	page_owner_exit(&tn.pgdat);
 	printk_capture_start(log, sizeof(log));
@@ -149,7 +149,7 @@ static void test_table_beside_state_bytes(struct ktest *t)
 	meminfo_show(&tn.pgdat);
 	console_loglevel = saved;
 	printk_capture_stop();
-	KTEST_EXPECT_FALSE(t, mm_test_contains(log, "PageOwner:"));
+	KTEST_EXPECT_FALSE(t, ktest_contains(log, "PageOwner:"));
 	teardown(t);
 }
 
@@ -193,10 +193,10 @@ static void test_top_sites(struct ktest *t)
 	page_owner_dump_top(&tn.pgdat, 8);
 	printk_capture_stop();
 	console_loglevel = saved;
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "top 3 allocation sites"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "top 3 allocation sites"));
 	KTEST_EXPECT_TRUE(
 	    t,
-	    mm_test_contains(log, "      40 pages in     10 blocks from 0x"));
+	    ktest_contains(log, "      40 pages in     10 blocks from 0x"));
 	for (unsigned int i = 0; i < n; i++)
 		pgdat_free_pages(&tn.pgdat, held[i], held_order[i]);
 	KTEST_EXPECT_EQ(t, page_owner_top_sites(&tn.pgdat, sites, 4), 0);
@@ -229,8 +229,8 @@ static void test_leaks_since_token(struct ktest *t)
 	KTEST_EXPECT_EQ(t, pages, 2 + 16);
 	ksnprintf(frame, sizeof(frame), "still allocated: frame 0x%llx order 4",
 		  (unsigned long long)(z >> PAGE_SHIFT));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, frame));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "mode 0x800(GFP_NOWAIT)"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, frame));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "mode 0x800(GFP_NOWAIT)"));
 	KTEST_EXPECT_EQ(t, pgdat_page_owner_leaks(&tn.pgdat, t1, 0, &pages), 1);
 	KTEST_EXPECT_EQ(t, pages, 16);
 
@@ -240,7 +240,7 @@ static void test_leaks_since_token(struct ktest *t)
 	KTEST_EXPECT_EQ(t, pgdat_page_owner_leaks(&tn.pgdat, t0, 1, NULL), 2);
 	printk_capture_stop();
 	console_loglevel = saved;
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "1 more blocks"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "1 more blocks"));
 
 	pgdat_free_pages(&tn.pgdat, x, 1);
 	pgdat_free_pages(&tn.pgdat, z, 4);

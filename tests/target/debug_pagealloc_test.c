@@ -92,16 +92,17 @@ static void test_use_after_free_faults_and_names_owner(struct ktest *t)
 	ksnprintf(want, sizeof(want),
 		  "BUG: debug_pagealloc: use after free: access to frame 0x%llx",
 		  (unsigned long long)((p >> PAGE_SHIFT) + 1));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, want));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, want));
 	if (page_owner_enabled()) {
 		ksnprintf(want, sizeof(want),
 			  "last allocated as frame 0x%llx order 3",
 			  (unsigned long long)(p >> PAGE_SHIFT));
-		KTEST_EXPECT_TRUE(t, mm_test_contains(log, want));
-		KTEST_EXPECT_TRUE(
-		    t, mm_test_contains(log, "debug_pagealloc_test_site+0x"));
+		KTEST_EXPECT_TRUE(t, ktest_contains(log, want));
+		KTEST_EXPECT_TRUE(t,
+				  ktest_contains(log,
+						 "debug_pagealloc_test_site+0x"));
 	}
-	if (!mm_test_contains(log, "use after free"))
+	if (!ktest_contains(log, "use after free"))
 		ktest_diag(t, "log: %s", log);
 }
 

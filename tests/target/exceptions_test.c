@@ -138,24 +138,16 @@ backtrace_from_here(char *buf, size_t size)
 	console_loglevel = saved;
 }
 
-static int contains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (strncmp(hay, needle, n) == 0)
-			return 1;
-	return 0;
-}
-
 static void test_backtrace_names_callers(struct ktest *t)
 {
 	static char buf[2048];
 	backtrace_from_here(buf, sizeof(buf));
-	KTEST_EXPECT_TRUE(t, contains(buf, "Call Trace:"));
-	KTEST_EXPECT_FALSE(t, contains(buf, "backtrace_from_here"));
-	KTEST_EXPECT_TRUE(t, contains(buf, "test_backtrace_names_callers+0x"));
-	KTEST_EXPECT_TRUE(t, contains(buf, "ktest_boot_run+0x"));
-	KTEST_EXPECT_TRUE(t, contains(buf, "kmain+0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(buf, "Call Trace:"));
+	KTEST_EXPECT_FALSE(t, ktest_contains(buf, "backtrace_from_here"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(buf,
+					    "test_backtrace_names_callers+0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(buf, "ktest_boot_run+0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(buf, "kmain+0x"));
 }
 
 static const struct ktest_case exception_cases[] = {

@@ -16,7 +16,9 @@
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
+#include "mm/test_arena.h"
 #include "tests/ktest.h"
+#include "tests/target/stamp.h"
 
 #define RING 64
 #define PROCESS_TAG (1ULL << 63)
@@ -46,17 +48,6 @@ static struct {
 
 enum { MODE_CHURN, MODE_RESERVE, MODE_DRAIN, MODE_SLEEPING };
 
-/* How many times needle occurs in text. */
-static int count_of(const char *text, const char *needle)
-{
-	int n = 0;
-	size_t len = strlen(needle);
-	for (; *text; text++)
-		if (strncmp(text, needle, len) == 0)
-			n++;
-	return n;
-}
-
 static uint64_t xorshift(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -73,32 +64,11 @@ static uint64_t free_pages_total(void)
 	return n;
 }
 
-static void stamp(uint64_t phys, unsigned int order, uint64_t seq)
-{
-	for (uint64_t i = 0; i < (1ULL << order); i++) {
-		uint64_t *w = phys_to_virt(phys + i * PAGE_SIZE);
-		w[0] = phys + i * PAGE_SIZE;
-		w[1] = seq;
-		w[511] = ~seq;
-	}
-}
-
-static bool stamp_ok(uint64_t phys, unsigned int order, uint64_t seq)
-{
-	for (uint64_t i = 0; i < (1ULL << order); i++) {
-		const uint64_t *w = phys_to_virt(phys + i * PAGE_SIZE);
-		if (w[0] != phys + i * PAGE_SIZE || w[1] != seq ||
-		    w[511] != ~seq)
-			return false;
-	}
-	return true;
-}
-
 /* Frees the oldest block of a ring after checking its stamp. */
 static void ring_retire(struct ring *r, volatile uint64_t *bad)
 {
 	struct block *o = &r->b[(r->head + RING - r->count) % RING];
-	if (!stamp_ok(o->phys, o->order, o->seq))
+	if (!stamp_block_ok(o->phys, o->order, o->seq))
 		(*bad)++;
 	__free_pages(o->phys, o->order);
 	r->count--;
@@ -171,7 +141,7 @@ static void tick_hook(void *data)
 		}
 		irq.atomic_ok++;
 		uint64_t seq = ++irq.seq;
-		stamp(p, order, seq);
+		stamp_block(p, order, seq);
 		ring_push(&irq.ring, p, order, seq);
 		if (order > irq.max_order_seen)
 			irq.max_order_seen = order;
@@ -195,7 +165,7 @@ static void tick_hook(void *data)
 			break;
 		}
 		irq.atomic_ok++;
-		stamp(p, 0, ++irq.seq);
+		stamp_block(p, 0, ++irq.seq);
 		ring_push(&irq.ring, p, 0, irq.seq);
 		break;
 	}
@@ -278,39 +248,6 @@ static void expect_restored(struct ktest *t, const struct zone_snapshot *s)
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }
 
-/* Takes everything GFP_KERNEL will give, largest blocks first. */
-static uint64_t hoard_all(volatile uint64_t *head, uint64_t *pages)
-{
-	uint64_t blocks = 0;
-	*pages = 0;
-	for (int order = MAX_ORDER; order >= 0; order--) {
-		uint64_t p;
-		while ((p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
-			uint64_t *w = phys_to_virt(p);
-			w[0] = *head;
-			w[1] = (uint64_t)order;
-			*head = p;
-			*pages += 1ULL << order;
-			blocks++;
-		}
-	}
-	return blocks;
-}
-
-static uint64_t hoard_free(volatile uint64_t *head)
-{
-	uint64_t pages = 0;
-	while (*head) {
-		uint64_t *w = phys_to_virt(*head);
-		uint64_t next = w[0];
-		unsigned int order = (unsigned int)w[1];
-		__free_pages(*head, order);
-		pages += 1ULL << order;
-		*head = next;
-	}
-	return pages;
-}
-
 static void report(struct ktest *t)
 {
 	uint64_t dips = 0, fails = 0;
@@ -319,11 +256,12 @@ static void report(struct ktest *t)
 		fails += contig_page_data.node_zones[z].reserve_failures;
 	}
 	/* reserve_low: the fewest free pages any tick saw. */
-	ktest_diag(t,
-		   "ticks=%lu atomic_ok=%lu atomic_failed=%lu reserve_low=%lu irq_max_cycles=%lu nowait_failed=%lu reserve_dips=%lu reserve_failures=%lu reentrant=%lu",
-		   irq.ticks, irq.atomic_ok, irq.atomic_failed,
-		   irq.min_free_seen, this_cpu_irq()->max_cycles,
-		   irq.nowait_failed, dips, fails, irq.reentrant_ticks);
+	ktest_diag(
+	    t,
+	    "ticks=%lu atomic_ok=%lu atomic_failed=%lu reserve_low=%lu irq_max_cycles=%lu nowait_failed=%lu reserve_dips=%lu reserve_failures=%lu reentrant=%lu",
+	    irq.ticks, irq.atomic_ok, irq.atomic_failed, irq.min_free_seen,
+	    this_cpu_irq()->max_cycles, irq.nowait_failed, dips, fails,
+	    irq.reentrant_ticks);
 }
 
 /*
@@ -350,7 +288,7 @@ static void test_churn(struct ktest *t)
 			ring_retire(&mine, (volatile uint64_t *)&proc_bad);
 		uint64_t p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
 		if (p) {
-			stamp(p, order, PROCESS_TAG | ++seq);
+			stamp_block(p, order, PROCESS_TAG | ++seq);
 			ring_push(&mine, p, order, PROCESS_TAG | seq);
 		}
 		proc_ops++;
@@ -390,12 +328,12 @@ static void test_churn(struct ktest *t)
 static void test_atomic_reserve_under_exhaustion(struct ktest *t)
 {
 	struct zone_snapshot before;
-	volatile uint64_t hoard = 0;
+	uint64_t hoard = 0;
 	uint64_t hoard_pages, kernel_ok = 0, nowait_ok = 0, tries = 0;
 
 	snapshot(&before);
 	reset(MODE_RESERVE);
-	hoard_all(&hoard, &hoard_pages);
+	hoard = mm_hoard(GFP_KERNEL, &hoard_pages);
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		const struct zone *zone = &contig_page_data.node_zones[z];
 		if (!zone->managed_pages)
@@ -436,7 +374,8 @@ static void test_atomic_reserve_under_exhaustion(struct ktest *t)
 	KTEST_EXPECT_EQ(t, kernel_ok, 0);
 	KTEST_EXPECT_EQ(t, nowait_ok, 0);
 	KTEST_EXPECT_EQ(t, irq.stamp_bad, 0);
-	hoard_free(&hoard);
+	mm_hoard_release(hoard);
+	hoard = 0;
 	expect_restored(t, &before);
 }
 
@@ -449,13 +388,13 @@ static void test_reserve_drained_fails_cleanly(struct ktest *t)
 {
 	static char log[4096];
 	struct zone_snapshot before;
-	volatile uint64_t hoard = 0;
+	uint64_t hoard = 0;
 	uint64_t hoard_pages;
 	int saved = console_loglevel;
 
 	snapshot(&before);
 	reset(MODE_DRAIN);
-	hoard_all(&hoard, &hoard_pages);
+	hoard = mm_hoard(GFP_KERNEL, &hoard_pages);
 	console_loglevel = 0;
 	printk_capture_start(log, sizeof(log));
 	KTEST_ASSERT_TRUE(t, register_tick_hook(tick_hook, NULL) == 0);
@@ -464,7 +403,8 @@ static void test_reserve_drained_fails_cleanly(struct ktest *t)
 		alive = wait_ticks(1);
 	uint64_t ok_before_release = irq.atomic_ok;
 	uint64_t free_at_failure = free_pages_total();
-	hoard_free(&hoard);
+	mm_hoard_release(hoard);
+	hoard = 0;
 	/* From here on memory is back: every tick must succeed again. */
 	uint64_t ok_at_release = irq.atomic_ok;
 	uint64_t failed_at_release = irq.atomic_failed;
@@ -495,7 +435,7 @@ static void test_reserve_drained_fails_cleanly(struct ktest *t)
 	/* ... but not to zero: GFP_ATOMIC stops at 3/8 of min. */
 	KTEST_EXPECT_GT(t, free_at_failure, 0);
 	/* One report for a hundred failures (rate limited), no panic. */
-	KTEST_EXPECT_EQ(t, count_of(log, "page allocation failure"), 1);
+	KTEST_EXPECT_EQ(t, ktest_count(log, "page allocation failure"), 1);
 	KTEST_EXPECT_GE(t, ok_after_release, 20);
 	KTEST_EXPECT_EQ(t, failed_after_release, 0);
 	KTEST_EXPECT_EQ(t, bad, 0);
@@ -523,9 +463,10 @@ static void test_sleeping_alloc_in_irq_refused(struct ktest *t)
 	KTEST_EXPECT_EQ(t, irq.atomic_ok, 0);
 	KTEST_EXPECT_EQ(
 	    t,
-	    count_of(log, "BUG: sleeping function called from invalid context"),
+	    ktest_count(log,
+			"BUG: sleeping function called from invalid context"),
 	    1);
-	KTEST_EXPECT_GE(t, count_of(log, "tick_hook"), 1);
+	KTEST_EXPECT_GE(t, ktest_count(log, "tick_hook"), 1);
 	expect_restored(t, &before);
 }
 

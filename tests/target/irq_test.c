@@ -30,24 +30,6 @@
 
 static char capture[4096];
 
-static int contains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (strncmp(hay, needle, n) == 0)
-			return 1;
-	return 0;
-}
-
-static int count_of(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	int count = 0;
-	for (; *hay; hay++)
-		count += strncmp(hay, needle, n) == 0;
-	return count;
-}
-
 /* Waits with interrupts enabled until *flag is set or ms pass (TSC). */
 static bool wait_for(volatile int *flag, unsigned int ms)
 {
@@ -112,8 +94,8 @@ static void test_mmio_mapped_uncached(struct ktest *t)
 	void *p = ioremap(acpi.ioapics[0].phys, 4096);
 	KTEST_ASSERT_TRUE(t, p != NULL);
 	uint64_t pte = kernel_pte_of(p);
-	KTEST_EXPECT_EQ(t, pte & 0x18, 0x18);        /* PCD | PWT */
-	KTEST_EXPECT_TRUE(t, pte & (1ULL << 63));    /* NX */
+	KTEST_EXPECT_EQ(t, pte & 0x18, 0x18);	  /* PCD | PWT */
+	KTEST_EXPECT_TRUE(t, pte & (1ULL << 63)); /* NX */
 	KTEST_EXPECT_EQ(t, pte & 0x000ffffffffff000ULL,
 			acpi.ioapics[0].phys & ~0xfffULL);
 	/* The I/O APIC version register reads the same through it. */
@@ -121,8 +103,9 @@ static void test_mmio_mapped_uncached(struct ktest *t)
 	KTEST_EXPECT_EQ(t, *(volatile uint32_t *)((char *)p + 0x10) & 0xff,
 			0x20);
 	/* ... and MMIO is not in the direct map, which is why ioremap exists. */
-	KTEST_EXPECT_FALSE(t, kernel_range_mapped(
-				      phys_to_virt_early(acpi.ioapics[0].phys), 4));
+	KTEST_EXPECT_FALSE(t, kernel_range_mapped(phys_to_virt_early(
+						      acpi.ioapics[0].phys),
+						  4));
 }
 
 static void test_tick_runs_at_hz(struct ktest *t)
@@ -136,7 +119,8 @@ static void test_tick_runs_at_hz(struct ktest *t)
 	unsigned long ticks = jiffies - j0;
 	uint64_t ns = now_ns() - t0;
 	uint64_t expected = (uint64_t)tick_hz * ns / 1000000000ULL;
-	ktest_diag(t, "hz=%u: %lu ticks in %lu us (expected %lu, against the %s)",
+	ktest_diag(t,
+		   "hz=%u: %lu ticks in %lu us (expected %lu, against the %s)",
 		   tick_hz, ticks, (unsigned long)(ns / 1000),
 		   (unsigned long)expected, hpet_read_ns(&t0) ? "HPET" : "TSC");
 	/* The tick's period comes from the calibration and hz=. */
@@ -165,7 +149,8 @@ static void test_calibration_pit_agrees_with_hpet(struct ktest *t)
 	uint64_t tsc_p, lapic_p, tsc_h, lapic_h;
 	unsigned long flags;
 	if (!hpet_read_ns(&tsc_h)) {
-		ktest_skip(t, "no HPET: the boot calibration already used the PIT");
+		ktest_skip(t,
+			   "no HPET: the boot calibration already used the PIT");
 		return;
 	}
 	local_irq_save(flags);
@@ -176,12 +161,17 @@ static void test_calibration_pit_agrees_with_hpet(struct ktest *t)
 	lapic_timer_periodic(lvtt & 0xff, tmict);
 	local_irq_restore(flags);
 	KTEST_ASSERT_TRUE(t, ok_p && ok_h);
-	ktest_diag(t, "TSC %lu kHz (PIT) vs %lu kHz (HPET); APIC %lu vs %lu kHz",
+	ktest_diag(t,
+		   "TSC %lu kHz (PIT) vs %lu kHz (HPET); APIC %lu vs %lu kHz",
 		   (unsigned long)(tsc_p / 1000), (unsigned long)(tsc_h / 1000),
-		   (unsigned long)(lapic_p / 1000), (unsigned long)(lapic_h / 1000));
+		   (unsigned long)(lapic_p / 1000),
+		   (unsigned long)(lapic_h / 1000));
 	/* Within 5%: both are QEMU's virtual clock, only the window differs. */
-	KTEST_EXPECT_LE(t, tsc_p > tsc_h ? tsc_p - tsc_h : tsc_h - tsc_p, tsc_h / 20);
-	KTEST_EXPECT_LE(t, lapic_p > lapic_h ? lapic_p - lapic_h : lapic_h - lapic_p,
+	KTEST_EXPECT_LE(t, tsc_p > tsc_h ? tsc_p - tsc_h : tsc_h - tsc_p,
+			tsc_h / 20);
+	KTEST_EXPECT_LE(t,
+			lapic_p > lapic_h ? lapic_p - lapic_h
+					  : lapic_h - lapic_p,
 			lapic_h / 20);
 }
 
@@ -239,7 +229,8 @@ static void test_handler_runs_in_irq_context(struct ktest *t)
 	KTEST_EXPECT_EQ(t, dev, 1);
 	KTEST_EXPECT_FALSE(t, in_irq());
 	KTEST_EXPECT_EQ(t, preempt_count(), 0);
-	KTEST_EXPECT_FALSE(t, apic_vector_in_service(TEST_VECTOR_LOW)); /* EOI */
+	KTEST_EXPECT_FALSE(t,
+			   apic_vector_in_service(TEST_VECTOR_LOW)); /* EOI */
 }
 
 static irqreturn_t inner_handler(unsigned int vector, void *dev)
@@ -368,7 +359,10 @@ static void test_unexpected_vector_acknowledged(struct ktest *t)
 		__asm__ volatile("pause");
 	quiet_capture_stop(saved);
 	KTEST_EXPECT_EQ(t, irq_unexpected_count, before + 2);
-	KTEST_EXPECT_EQ(t, count_of(capture, "unexpected interrupt on vector 0x7e"), 1);
+	KTEST_EXPECT_EQ(t,
+			ktest_count(capture,
+				    "unexpected interrupt on vector 0x7e"),
+			1);
 	KTEST_EXPECT_FALSE(t, apic_vector_in_service(vector)); /* EOI sent */
 	KTEST_EXPECT_EQ(t, preempt_count(), 0);
 }
@@ -391,8 +385,10 @@ static void test_registration_errors(struct ktest *t)
 	KTEST_EXPECT_EQ(t, low, -1);
 	KTEST_EXPECT_EQ(t, taken, -1);
 	KTEST_EXPECT_EQ(t, bad_irq, -1);
-	KTEST_EXPECT_TRUE(t, contains(capture, "already taken by 'timer'"));
-	KTEST_EXPECT_TRUE(t, contains(capture, "'no-such-irq' asked for IRQ 16"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(capture, "already taken by 'timer'"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(capture,
+					    "'no-such-irq' asked for IRQ 16"));
 }
 
 /* ------------------------------------------------------------ debug checks */
@@ -446,12 +442,17 @@ static void test_lockdep_inconsistent_state(struct ktest *t)
 
 	KTEST_ASSERT_TRUE(t, ran);
 	KTEST_EXPECT_EQ(t, lockdep_reports, before + 1);
-	KTEST_EXPECT_TRUE(t, contains(capture, "WARNING: inconsistent lock state"));
-	KTEST_EXPECT_TRUE(t, contains(capture, "{HARDIRQ-ON-W} -> {IN-HARDIRQ-W}"));
-	KTEST_EXPECT_TRUE(t, contains(capture, "takes lock '&bad_lock'"));
-	KTEST_EXPECT_TRUE(t, contains(capture, "take_bad_lock_irqs_on+0x"));
-	KTEST_EXPECT_TRUE(t, contains(capture, "take_locks_in_irq+0x"));
-	KTEST_EXPECT_FALSE(t, contains(capture, "'&good_lock'"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(capture,
+					 "WARNING: inconsistent lock state"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(capture,
+					 "{HARDIRQ-ON-W} -> {IN-HARDIRQ-W}"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(capture, "takes lock '&bad_lock'"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(capture, "take_bad_lock_irqs_on+0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(capture, "take_locks_in_irq+0x"));
+	KTEST_EXPECT_FALSE(t, ktest_contains(capture, "'&good_lock'"));
 	lockdep_get_usage(&bad_lock.dep_map, &u);
 	KTEST_EXPECT_TRUE(t, u.in_hardirq && u.hardirq_on && u.reported);
 	lockdep_get_usage(&good_lock.dep_map, &u);
@@ -497,11 +498,16 @@ static void test_might_sleep_reports_invalid_context(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, sleep_allowed_in_irq);
 	KTEST_EXPECT_FALSE(t, with_irqs_off);
 	KTEST_EXPECT_FALSE(t, with_preempt_off);
-	KTEST_EXPECT_EQ(t, might_sleep_reports + might_sleep_suppressed, before + 3);
-	KTEST_EXPECT_TRUE(t, contains(capture,
-				      "BUG: sleeping function called from invalid context at tests/target/irq_test.c:"));
-	KTEST_EXPECT_TRUE(t, contains(capture, "in_irq(): 1"));
-	KTEST_EXPECT_TRUE(t, contains(capture, "caller: sleep_in_irq+0x"));
+	KTEST_EXPECT_EQ(t, might_sleep_reports + might_sleep_suppressed,
+			before + 3);
+	KTEST_EXPECT_TRUE(
+	    t,
+	    ktest_contains(
+		capture,
+		"BUG: sleeping function called from invalid context at tests/target/irq_test.c:"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(capture, "in_irq(): 1"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(capture, "caller: sleep_in_irq+0x"));
 	KTEST_EXPECT_TRUE(t, might_sleep()); /* and fine again afterwards */
 }
 
@@ -522,6 +528,6 @@ static const struct ktest_case irq_cases[] = {
 	KTEST_CASE(test_registration_errors),
 	KTEST_CASE(test_lockdep_inconsistent_state),
 	KTEST_CASE(test_might_sleep_reports_invalid_context),
-	{0},
+	{ 0 },
 };
 KTEST_SUITE_WHERE(irq, irq_cases, KTEST_TARGET_ONLY);

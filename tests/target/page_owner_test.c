@@ -62,7 +62,7 @@ static void test_kernel_caller_named(struct ktest *t)
 	KTEST_EXPECT_LE(t, r.ts_ms, (uint32_t)mm_now_ms());
 	page_owner_format_caller(r.caller, name, sizeof(name));
 	ktest_diag(t, "caller %s", name);
-	KTEST_EXPECT_TRUE(t, mm_test_contains(name, "page_owner_test_site+0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(name, "page_owner_test_site+0x"));
 	__free_pages(p, 1);
 	KTEST_EXPECT_FALSE(t, page_owner_lookup(&contig_page_data,
 						p >> PAGE_SHIFT, &r, NULL));
@@ -83,9 +83,8 @@ static void test_kernel_leak_report(struct ktest *t)
 	unsigned long leaks = page_owner_leaks_since(token);
 	loud(saved);
 	KTEST_EXPECT_EQ(t, leaks, 1);
-	KTEST_EXPECT_TRUE(t,
-			  mm_test_contains(log, "still allocated: frame 0x"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "page_owner_test_site+0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "still allocated: frame 0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "page_owner_test_site+0x"));
 	__free_pages(a, 1);
 	KTEST_EXPECT_EQ(t, page_owner_leaks_since(token), 0);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
@@ -107,12 +106,10 @@ static void test_kernel_dump_and_meminfo(struct ktest *t)
 	for (int i = 0; i < 8; i++)
 		if (held[i])
 			__free_pages(held[i], 6);
-	KTEST_EXPECT_TRUE(t,
-			  mm_test_contains(log, "allocation sites of node 0"));
-	KTEST_EXPECT_TRUE(t,
-			  mm_test_contains(log,
-					   "test_kernel_dump_and_meminfo+0x"));
-	KTEST_EXPECT_TRUE(t, mm_test_contains(log, "PageOwner:"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "allocation sites of node 0"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log,
+					    "test_kernel_dump_and_meminfo+0x"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "PageOwner:"));
 	KTEST_EXPECT_GT(t, page_owner_table_pages(&contig_page_data), 0);
 }
 

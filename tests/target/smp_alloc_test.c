@@ -18,7 +18,9 @@
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
+#include "mm/test_arena.h"
 #include "tests/ktest.h"
+#include "tests/target/stamp.h"
 
 #define RING 32
 #define HANDOFF 256
@@ -60,25 +62,9 @@ static uint64_t make_tag(unsigned int cpu, uint64_t seq, bool irq)
 	return ((uint64_t)cpu << 56) | ((uint64_t)irq << 55) | seq;
 }
 
-static void stamp(uint64_t phys, unsigned int order, uint64_t tag)
-{
-	for (uint64_t i = 0; i < (1ULL << order); i++) {
-		uint64_t *w = phys_to_virt(phys + i * PAGE_SIZE);
-		w[0] = phys + i * PAGE_SIZE;
-		w[1] = tag;
-		w[511] = ~tag;
-	}
-}
-
 static bool stamp_ok(const struct stamped *s)
 {
-	for (uint64_t i = 0; i < (1ULL << s->order); i++) {
-		const uint64_t *w = phys_to_virt(s->phys + i * PAGE_SIZE);
-		if (w[0] != s->phys + i * PAGE_SIZE || w[1] != s->tag ||
-		    w[511] != ~s->tag)
-			return false;
-	}
-	return true;
+	return stamp_block_ok(s->phys, s->order, s->tag);
 }
 
 /* Checks and frees; counts a mismatch against `bad`. */
@@ -153,7 +139,7 @@ static void tick(void *data)
 	}
 	c->atomic_ok++;
 	struct stamped s = { p, make_tag(me, ++c->seq, true), order };
-	stamp(p, order, s.tag);
+	stamp_block(p, order, s.tag);
 	/* Every fourth page goes to another CPU, which frees it. */
 	if (mode == 1 && (c->seq & 3) == 0 && handoff_push(&s)) {
 		c->handed++;
@@ -191,7 +177,7 @@ static void process_churn(void *arg)
 			ring[head] =
 			    (struct stamped){ p, make_tag(me, ++seq, false),
 					      order };
-			stamp(p, order, ring[head].tag);
+			stamp_block(p, order, ring[head].tag);
 			head = (head + 1) % RING;
 			n++;
 		}
@@ -293,7 +279,7 @@ static void test_all_cpus_churn(struct ktest *t)
 			struct stamped s = { p,
 					     make_tag(0, ++churn[0].seq, false),
 					     0 };
-			stamp(p, 0, s.tag);
+			stamp_block(p, 0, s.tag);
 			retire(&s, &churn[0].proc_bad);
 		}
 		churn[0].proc_ops++;
@@ -356,17 +342,8 @@ static void test_all_cpus_reserve(struct ktest *t)
 
 	/* Process context takes everything GFP_KERNEL will give; the frames
 	 * parked on other CPUs' lists force a drain (IPIs) and a retry. */
-	uint64_t hoard = 0, hoard_pages = 0;
-	for (int order = MAX_ORDER; order >= 0; order--) {
-		uint64_t p;
-		while ((p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
-			uint64_t *w = phys_to_virt(p);
-			w[0] = hoard;
-			w[1] = (uint64_t)order;
-			hoard = p;
-			hoard_pages += 1ULL << order;
-		}
-	}
+	uint64_t hoard_pages;
+	uint64_t hoard = mm_hoard(GFP_KERNEL, &hoard_pages);
 	uint64_t drain_retries = contig_page_data.pcp_drain_retries - retries;
 
 	mode = 2;
@@ -405,12 +382,7 @@ static void test_all_cpus_reserve(struct ktest *t)
 	if (nr_cpus_online > 1)
 		KTEST_EXPECT_GE(t, drain_retries, 1);
 
-	while (hoard) {
-		uint64_t *w = phys_to_virt(hoard);
-		uint64_t next = w[0];
-		__free_pages(hoard, (unsigned int)w[1]);
-		hoard = next;
-	}
+	mm_hoard_release(hoard);
 	KTEST_EXPECT_EQ(t, free_pages_drained(), before);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }

@@ -20,7 +20,9 @@
 #include "kernel/timer.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
+#include "mm/test_arena.h"
 #include "tests/ktest.h"
+#include "tests/target/stamp.h"
 
 #define PROC_RING 64
 #define IRQ_RING 32
@@ -74,24 +76,13 @@ static uint64_t xorshift(uint64_t *s)
 
 static void stamp(const struct held *h)
 {
-	for (uint64_t i = 0; i < (1ULL << h->order); i++) {
-		uint64_t *w = phys_to_virt(h->phys + i * PAGE_SIZE);
-		w[0] = h->phys + i * PAGE_SIZE;
-		w[1] = h->tag;
-		w[511] = ~h->tag;
-	}
+	stamp_block(h->phys, h->order, h->tag);
 }
 
 static void check_and_free(const struct held *h, uint64_t *bad)
 {
-	for (uint64_t i = 0; i < (1ULL << h->order); i++) {
-		const uint64_t *w = phys_to_virt(h->phys + i * PAGE_SIZE);
-		if (w[0] != h->phys + i * PAGE_SIZE || w[1] != h->tag ||
-		    w[511] != ~h->tag) {
-			(*bad)++;
-			break;
-		}
-	}
+	if (!stamp_block_ok(h->phys, h->order, h->tag))
+		(*bad)++;
 	__free_pages(h->phys, h->order);
 }
 
@@ -210,33 +201,6 @@ static void soak_process(void *arg)
 	drain_ring(c, &c->proc);
 }
 
-/* Memory pressure: every other second the boot CPU holds everything
- * GFP_KERNEL will give it, so the others run on the reserve. */
-static uint64_t hoard_take(void)
-{
-	uint64_t head = 0;
-	for (int order = MAX_ORDER; order >= 0; order--) {
-		uint64_t p;
-		while ((p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
-			uint64_t *w = phys_to_virt(p);
-			w[0] = head;
-			w[1] = (uint64_t)order;
-			head = p;
-		}
-	}
-	return head;
-}
-
-static void hoard_release(uint64_t head)
-{
-	while (head) {
-		uint64_t *w = phys_to_virt(head);
-		uint64_t next = w[0];
-		__free_pages(head, (unsigned int)w[1]);
-		head = next;
-	}
-}
-
 /* Stops everyone at a consistent point, checks, and lets them go on. */
 static int checkpoint(void)
 {
@@ -286,10 +250,10 @@ static void test_soak(struct ktest *t)
 	struct soak_cpu *me = &cpu_state[0];
 	for (unsigned long s = 0; s < soak_seconds; s++) {
 		if (hoard) {
-			hoard_release(hoard);
+			mm_hoard_release(hoard);
 			hoard = 0;
 		} else {
-			hoard = hoard_take();
+			hoard = mm_hoard(GFP_KERNEL, NULL);
 		}
 		uint64_t until = ktime_get_ns() + 1000000000ULL;
 		while (ktime_get_ns() < until) {
@@ -302,7 +266,7 @@ static void test_soak(struct ktest *t)
 		problems += checkpoint();
 		checkpoints++;
 	}
-	hoard_release(hoard);
+	mm_hoard_release(hoard);
 	stop_all = true;
 	hooks_on = false;
 	unregister_tick_hook(soak_tick, NULL);
