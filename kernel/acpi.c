@@ -74,7 +74,8 @@ bool acpi_table_ok(const struct acpi_table_header *h, const char *signature,
 	}
 	if (h->length < min_length || h->length > ACPI_MAX_TABLE_LENGTH) {
 		pr_err("acpi: %s table (%s) has length %u, outside %u..%u: ignored\n",
-		       name, where, h->length, min_length, ACPI_MAX_TABLE_LENGTH);
+		       name, where, h->length, min_length,
+		       ACPI_MAX_TABLE_LENGTH);
 		return false;
 	}
 	if (!kernel_range_mapped(h, h->length)) {
@@ -96,10 +97,10 @@ static void set_defaults(struct acpi_info *out)
 	out->lapic_phys = DEFAULT_LAPIC_PHYS;
 	out->ncpus = 0;
 	out->nioapics = 1;
-	out->ioapics[0] = (struct acpi_ioapic){0, DEFAULT_IOAPIC_PHYS, 0};
+	out->ioapics[0] = (struct acpi_ioapic){ 0, DEFAULT_IOAPIC_PHYS, 0 };
 	out->noverrides = 0;
 	for (unsigned int i = 0; i < NR_ISA_IRQS; i++)
-		out->isa[i] = (struct acpi_isa_route){i, false, false, false};
+		out->isa[i] = (struct acpi_isa_route){ i, false, false, false };
 	out->pcat_compat = true;
 }
 
@@ -118,10 +119,9 @@ static bool rsdp_ok(const struct acpi_rsdp *r, struct acpi_info *out)
 		return false;
 	}
 	out->rsdp_revision = r->revision;
-	if (r->revision >= 2 &&
-	    (r->length < sizeof(*r) || r->length > 4096 ||
-	     !kernel_range_mapped(r, r->length) ||
-	     acpi_checksum(r, r->length) != 0)) {
+	if (r->revision >= 2 && (r->length < sizeof(*r) || r->length > 4096 ||
+				 !kernel_range_mapped(r, r->length) ||
+				 acpi_checksum(r, r->length) != 0)) {
 		pr_err("acpi: RSDP: bad ACPI 2.0 length %u or extended checksum; using the RSDT\n",
 		       r->length);
 		out->rsdp_revision = 0; /* the 1.0 part is still good */
@@ -195,19 +195,26 @@ static void add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid,
 			ACPI_MAX_CPUS, apic_id);
 		return;
 	}
-	out->cpus[out->ncpus++] = (struct acpi_cpu){apic_id, uid, flags & 1, x2};
+	out->cpus[out->ncpus++] =
+	    (struct acpi_cpu){ apic_id, uid, flags & 1, x2 };
 }
 
 /* The smallest length each MADT entry type needs before it can be read. */
 static uint8_t madt_entry_min(uint8_t type)
 {
 	switch (type) {
-	case ACPI_MADT_LOCAL_APIC: return 8;
-	case ACPI_MADT_IO_APIC: return 12;
-	case ACPI_MADT_INTERRUPT_OVERRIDE: return 10;
-	case ACPI_MADT_LOCAL_APIC_OVERRIDE: return 12;
-	case ACPI_MADT_LOCAL_X2APIC: return 16;
-	default: return 2;
+	case ACPI_MADT_LOCAL_APIC:
+		return 8;
+	case ACPI_MADT_IO_APIC:
+		return 12;
+	case ACPI_MADT_INTERRUPT_OVERRIDE:
+		return 10;
+	case ACPI_MADT_LOCAL_APIC_OVERRIDE:
+		return 12;
+	case ACPI_MADT_LOCAL_X2APIC:
+		return 16;
+	default:
+		return 2;
 	}
 }
 
@@ -224,7 +231,8 @@ static unsigned int parse_madt(const struct acpi_madt *madt,
 	while (off + 2 <= madt->header.length) {
 		const uint8_t *e = base + off;
 		uint8_t type = e[0], len = e[1];
-		if (len < madt_entry_min(type) || off + len > madt->header.length) {
+		if (len < madt_entry_min(type) ||
+		    off + len > madt->header.length) {
 			pr_err("acpi: MADT: entry type %u at offset %u has bad length %u; the rest is ignored\n",
 			       type, off, len);
 			problems++;
@@ -235,7 +243,8 @@ static unsigned int parse_madt(const struct acpi_madt *madt,
 			add_cpu(out, e[3], e[2], get32(e + 4), false);
 			break;
 		case ACPI_MADT_LOCAL_X2APIC:
-			add_cpu(out, get32(e + 4), get32(e + 12), get32(e + 8), true);
+			add_cpu(out, get32(e + 4), get32(e + 12), get32(e + 8),
+				true);
 			break;
 		case ACPI_MADT_IO_APIC:
 			if (out->nioapics == ACPI_MAX_IOAPICS) {
@@ -244,7 +253,8 @@ static unsigned int parse_madt(const struct acpi_madt *madt,
 				break;
 			}
 			out->ioapics[out->nioapics++] =
-				(struct acpi_ioapic){e[2], get32(e + 4), get32(e + 8)};
+			    (struct acpi_ioapic){ e[2], get32(e + 4),
+						  get32(e + 8) };
 			break;
 		case ACPI_MADT_INTERRUPT_OVERRIDE: {
 			uint8_t bus = e[2], irq = e[3];
@@ -257,9 +267,12 @@ static unsigned int parse_madt(const struct acpi_madt *madt,
 			/* "Conforms to the bus" (0) means edge, active high for ISA. */
 			out->isa[irq] = (struct acpi_isa_route){
 				get32(e + 4),
-				(flags & ACPI_POLARITY_MASK) == ACPI_POLARITY_LOW,
-				(flags & ACPI_TRIGGER_MASK) == ACPI_TRIGGER_LEVEL,
-				true};
+				(flags & ACPI_POLARITY_MASK) ==
+				    ACPI_POLARITY_LOW,
+				(flags & ACPI_TRIGGER_MASK) ==
+				    ACPI_TRIGGER_LEVEL,
+				true
+			};
 			out->noverrides++;
 			break;
 		}
@@ -276,7 +289,8 @@ static unsigned int parse_madt(const struct acpi_madt *madt,
 		       out->ncpus, out->nioapics);
 		if (out->nioapics == 0) {
 			out->nioapics = 1;
-			out->ioapics[0] = (struct acpi_ioapic){0, DEFAULT_IOAPIC_PHYS, 0};
+			out->ioapics[0] =
+			    (struct acpi_ioapic){ 0, DEFAULT_IOAPIC_PHYS, 0 };
 		}
 		problems++;
 	}
@@ -314,7 +328,8 @@ unsigned int acpi_scan(uint64_t rsdp_phys, struct acpi_info *out)
 		if (out->rsdp_revision >= 2) {
 			have_root = read_root(rsdp->xsdt_address, 8, out);
 			if (!have_root) {
-				pr_err("acpi: XSDT unusable; falling back to the RSDT\n");
+				pr_err(
+				    "acpi: XSDT unusable; falling back to the RSDT\n");
 				problems++;
 			}
 		}
@@ -325,7 +340,8 @@ unsigned int acpi_scan(uint64_t rsdp_phys, struct acpi_info *out)
 	}
 
 	const struct acpi_table_header *madt = acpi_find_table(out, "APIC");
-	if (madt && acpi_table_ok(madt, "APIC", sizeof(struct acpi_madt), "MADT")) {
+	if (madt &&
+	    acpi_table_ok(madt, "APIC", sizeof(struct acpi_madt), "MADT")) {
 		out->madt_valid = true;
 		problems += parse_madt((const struct acpi_madt *)madt, out);
 	} else {
@@ -335,10 +351,12 @@ unsigned int acpi_scan(uint64_t rsdp_phys, struct acpi_info *out)
 	}
 
 	const struct acpi_table_header *hpet = acpi_find_table(out, "HPET");
-	if (hpet && acpi_table_ok(hpet, "HPET", sizeof(struct acpi_hpet), "HPET")) {
+	if (hpet &&
+	    acpi_table_ok(hpet, "HPET", sizeof(struct acpi_hpet), "HPET")) {
 		problems += parse_hpet((const struct acpi_hpet *)hpet, out);
 	} else {
-		pr_warn("acpi: HPET table missing or invalid: the PIT calibrates the timers\n");
+		pr_warn(
+		    "acpi: HPET table missing or invalid: the PIT calibrates the timers\n");
 		problems++;
 	}
 	out->problems = problems;

@@ -40,7 +40,7 @@ struct __attribute__((packed)) acpi_madt {
 	struct acpi_table_header header;
 	uint32_t lapic_address;
 	uint32_t flags; /* bit 0: PC-AT compatible 8259s present */
-	/* followed by entries: type, length, body */
+			/* followed by entries: type, length, body */
 };
 
 enum acpi_madt_type {
@@ -55,7 +55,7 @@ enum acpi_madt_type {
 };
 
 struct __attribute__((packed)) acpi_gas { /* Generic Address Structure */
-	uint8_t space_id; /* 0: system memory */
+	uint8_t space_id;		  /* 0: system memory */
 	uint8_t bit_width, bit_offset, access_size;
 	uint64_t address;
 };
@@ -87,8 +87,8 @@ struct __attribute__((packed)) acpi_hpet {
 struct acpi_cpu {
 	uint32_t apic_id;
 	uint32_t uid;
-	bool enabled;        /* usable now (else: online-capable or absent) */
-	bool from_x2apic;    /* listed by an x2APIC entry (ID may be > 255) */
+	bool enabled;	  /* usable now (else: online-capable or absent) */
+	bool from_x2apic; /* listed by an x2APIC entry (ID may be > 255) */
 };
 
 struct acpi_ioapic {
@@ -114,7 +114,7 @@ struct acpi_table_ref {
 struct acpi_info {
 	bool rsdp_valid;
 	unsigned int rsdp_revision;
-	bool xsdt;          /* the table list came from the XSDT (else RSDT) */
+	bool xsdt; /* the table list came from the XSDT (else RSDT) */
 	unsigned int ntables;
 	struct acpi_table_ref tables[ACPI_MAX_TABLES];
 

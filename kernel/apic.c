@@ -51,7 +51,8 @@ void apic_eoi(void)
 
 bool apic_vector_in_service(unsigned int vector)
 {
-	return apic_read(APIC_ISR + (vector / 32) * 0x10) & (1u << (vector % 32));
+	return apic_read(APIC_ISR + (vector / 32) * 0x10) &
+	       (1u << (vector % 32));
 }
 
 uint32_t apic_read_esr(void)
@@ -124,7 +125,8 @@ void lapic_init(void)
 void lapic_timer_start_countdown(void)
 {
 	apic_write(APIC_TDCR, APIC_TDR_DIV_16);
-	apic_write(APIC_LVTT, APIC_LVT_MASKED | LOCAL_TIMER_VECTOR); /* one-shot */
+	apic_write(APIC_LVTT,
+		   APIC_LVT_MASKED | LOCAL_TIMER_VECTOR); /* one-shot */
 	apic_write(APIC_TMICT, 0xffffffffu);
 }
 

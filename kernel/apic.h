@@ -27,9 +27,9 @@
 #define APIC_LVT0 0x350
 #define APIC_LVT1 0x360
 #define APIC_LVTERR 0x370
-#define APIC_TMICT 0x380 /* timer initial count */
-#define APIC_TMCCT 0x390 /* timer current count: counts down */
-#define APIC_TDCR 0x3e0  /* timer divide configuration */
+#define APIC_TMICT 0x380    /* timer initial count */
+#define APIC_TMCCT 0x390    /* timer current count: counts down */
+#define APIC_TDCR 0x3e0	    /* timer divide configuration */
 #define APIC_SELF_IPI 0x3f0 /* x2APIC only */
 
 #define APIC_SPIV_APIC_ENABLED (1u << 8)

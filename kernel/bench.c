@@ -44,7 +44,8 @@ static volatile uint64_t irq_cycles, irq_pairs;
 static void irq_pairs_hook(void *data)
 {
 	(void)data;
-	if (smp_processor_id() != 0 || irq_pairs >= IRQ_TICKS * IRQ_PAIRS_PER_TICK)
+	if (smp_processor_id() != 0 ||
+	    irq_pairs >= IRQ_TICKS * IRQ_PAIRS_PER_TICK)
 		return;
 	uint64_t t0 = rdtsc();
 	for (int i = 0; i < IRQ_PAIRS_PER_TICK; i++)
@@ -81,7 +82,8 @@ void bench_run(void)
 	p->pcp_enabled = true;
 	pr_info("bench: target.order0_pair.process %lu cycles\n", proc);
 	pr_info("bench: target.order0_pair.irq %lu cycles\n", irq);
-	pr_info("bench: target.order0_pair.process_buddy %lu cycles\n", proc_locked);
+	pr_info("bench: target.order0_pair.process_buddy %lu cycles\n",
+		proc_locked);
 	pr_info("bench: target.order0_pair.irq_buddy %lu cycles\n", irq_locked);
 	pr_info("bench: done; mm_check: %d problems\n", mm_check());
 	qemu_exit(QEMU_EXIT_PASS);

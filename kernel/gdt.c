@@ -36,7 +36,7 @@ static struct tss64 tss[MAX_CPUS];
 static uint64_t gdt[MAX_CPUS][5];
 static struct idt_gate idt[256];
 static uint8_t ist_stacks[MAX_CPUS][3][IST_STACK_SIZE]
-	__attribute__((aligned(16)));
+    __attribute__((aligned(16)));
 
 extern const uint64_t isr_stub_table[32];
 
@@ -70,7 +70,7 @@ void gdt_init_cpu(unsigned int cpu)
 		t->ist[i] = (uint64_t)&ist_stacks[cpu][i][IST_STACK_SIZE];
 	t->iomap_base = sizeof(*t); /* no I/O permission bitmap */
 
-	struct table_pointer gdtr = {sizeof(gdt[cpu]) - 1, (uint64_t)g};
+	struct table_pointer gdtr = { sizeof(gdt[cpu]) - 1, (uint64_t)g };
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t" /* reload CS with a far return */
 			 "leaq 1f(%%rip), %%rax\n\t"
@@ -115,7 +115,7 @@ void gdt_init(void)
 
 void idt_load(void)
 {
-	struct table_pointer idtr = {sizeof(idt) - 1, (uint64_t)idt};
+	struct table_pointer idtr = { sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 

@@ -71,7 +71,8 @@ void ioapic_init(void)
 		io->pins = ((ver >> 16) & 0xff) + 1;
 		/* Everything masked until a driver asks for its line. */
 		for (unsigned int pin = 0; pin < io->pins; pin++) {
-			io_apic_write(io, IOAPIC_REG_TABLE + 2 * pin, IOAPIC_MASKED);
+			io_apic_write(io, IOAPIC_REG_TABLE + 2 * pin,
+				      IOAPIC_MASKED);
 			io_apic_write(io, IOAPIC_REG_TABLE + 2 * pin + 1, 0);
 		}
 		pr_info("ioapic: id %u, version 0x%x, GSIs %u-%u, at phys 0x%lx mapped at %p\n",
@@ -81,7 +82,8 @@ void ioapic_init(void)
 		nr_ioapics++;
 	}
 	if (!nr_ioapics)
-		pr_err("ioapic: no usable I/O APIC: legacy IRQs cannot be routed\n");
+		pr_err(
+		    "ioapic: no usable I/O APIC: legacy IRQs cannot be routed\n");
 }
 
 int ioapic_route_isa_irq(unsigned int irq, unsigned int vector, bool masked)
@@ -136,7 +138,8 @@ bool ioapic_read_entry(uint32_t gsi, uint64_t *entry)
 	unsigned long flags;
 	spin_lock_irqsave(&ioapic_lock, flags);
 	*entry = io_apic_read(io, IOAPIC_REG_TABLE + 2 * pin) |
-		 (uint64_t)io_apic_read(io, IOAPIC_REG_TABLE + 2 * pin + 1) << 32;
+		 (uint64_t)io_apic_read(io, IOAPIC_REG_TABLE + 2 * pin + 1)
+		     << 32;
 	spin_unlock_irqrestore(&ioapic_lock, flags);
 	return true;
 }

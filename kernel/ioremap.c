@@ -141,7 +141,8 @@ void *vmap_stack(uint64_t phys, size_t size)
 
 	spin_lock_irqsave(&ioremap_lock, flags);
 	uint64_t slot = size + PAGE_SIZE; /* the guard page, then the stack */
-	if (size % PAGE_SIZE || slot > VMAP_STACK_BASE + VMAP_STACK_SIZE - vmap_stack_next)
+	if (size % PAGE_SIZE ||
+	    slot > VMAP_STACK_BASE + VMAP_STACK_SIZE - vmap_stack_next)
 		goto out;
 	uint64_t virt = vmap_stack_next + PAGE_SIZE;
 	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {

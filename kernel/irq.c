@@ -84,7 +84,8 @@ void irq_dispatch(struct trap_frame *f)
 	} else if (irq_desc[vector].handler) {
 		struct irq_desc *d = &irq_desc[vector];
 		d->count++;
-		unsigned int irq = d->isa_irq >= 0 ? (unsigned int)d->isa_irq : vector;
+		unsigned int irq =
+		    d->isa_irq >= 0 ? (unsigned int)d->isa_irq : vector;
 		d->handler(irq, d->dev_id);
 		apic_eoi();
 	} else {
@@ -106,7 +107,7 @@ static int set_handler(unsigned int vector, int isa_irq, irq_handler_t handler,
 	spin_lock_irqsave(&irq_desc_lock, flags);
 	struct irq_desc *d = &irq_desc[vector];
 	if (!d->handler) {
-		*d = (struct irq_desc){handler, dev_id, name, isa_irq, 0};
+		*d = (struct irq_desc){ handler, dev_id, name, isa_irq, 0 };
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&irq_desc_lock, flags);
@@ -125,8 +126,8 @@ static void clear_handler(unsigned int vector)
 	spin_unlock_irqrestore(&irq_desc_lock, flags);
 }
 
-int request_vector(unsigned int vector, irq_handler_t handler,
-		   const char *name, void *dev_id)
+int request_vector(unsigned int vector, irq_handler_t handler, const char *name,
+		   void *dev_id)
 {
 	if (vector < FIRST_DYNAMIC_VECTOR || vector >= SPURIOUS_APIC_VECTOR ||
 	    !handler) {
@@ -164,7 +165,8 @@ int request_irq(unsigned int irq, irq_handler_t handler, const char *name,
 
 void free_irq(unsigned int irq, void *dev_id)
 {
-	if (irq >= NR_ISA_IRQS || irq_desc[ISA_IRQ_VECTOR(irq)].dev_id != dev_id)
+	if (irq >= NR_ISA_IRQS ||
+	    irq_desc[ISA_IRQ_VECTOR(irq)].dev_id != dev_id)
 		return;
 	ioapic_mask_isa_irq(irq, true);
 	clear_handler(ISA_IRQ_VECTOR(irq));
@@ -187,7 +189,8 @@ void init_IRQ(void)
 {
 	pic_init_masked();
 	for (unsigned int v = FIRST_EXTERNAL_VECTOR; v < NR_VECTORS; v++)
-		idt_set_gate((int)v, irq_stub_table[v - FIRST_EXTERNAL_VECTOR], 0);
+		idt_set_gate((int)v, irq_stub_table[v - FIRST_EXTERNAL_VECTOR],
+			     0);
 	lapic_init();
 	ioapic_init();
 	set_handler(ERROR_APIC_VECTOR, -1, apic_error_interrupt, "apic-error",

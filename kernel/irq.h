@@ -19,7 +19,7 @@
 /* Vectors (Linux's layout in arch/x86/include/asm/irq_vectors.h). */
 #define FIRST_EXTERNAL_VECTOR 0x20 /* 0x20-0x2f: the masked 8259s (spurious) */
 #define ISA_IRQ_VECTOR(irq) (0x30 + (irq)) /* legacy IRQs via the I/O APIC */
-#define FIRST_DYNAMIC_VECTOR 0x40 /* free for request_vector() users */
+#define FIRST_DYNAMIC_VECTOR 0x40	   /* free for request_vector() users */
 #define LAST_DYNAMIC_VECTOR 0xdf
 #define LOCAL_TIMER_VECTOR 0xec
 #define ERROR_APIC_VECTOR 0xfe
@@ -48,8 +48,8 @@ struct irq_cpu_state {
 	unsigned int preempt_count;
 	unsigned int hardirq_depth_max; /* deepest hardirq nesting seen */
 	unsigned int lockdep_recursion; /* inside the lock validator */
-	uint64_t irqs;                  /* interrupts handled */
-	uint64_t max_cycles;            /* longest handler, TSC cycles */
+	uint64_t irqs;			/* interrupts handled */
+	uint64_t max_cycles;		/* longest handler, TSC cycles */
 };
 extern struct irq_cpu_state cpu_irq_state[MAX_CPUS];
 #define boot_cpu_irq (cpu_irq_state[0])
@@ -60,7 +60,8 @@ static inline struct irq_cpu_state *this_cpu_irq(void)
 }
 static inline unsigned int preempt_count(void)
 {
-	return __atomic_load_n(&this_cpu_irq()->preempt_count, __ATOMIC_RELAXED);
+	return __atomic_load_n(&this_cpu_irq()->preempt_count,
+			       __ATOMIC_RELAXED);
 }
 #else
 /* The host has no interrupts: never in interrupt context. */
@@ -128,8 +129,8 @@ int request_irq(unsigned int irq, irq_handler_t handler, const char *name,
 void free_irq(unsigned int irq, void *dev_id);
 
 /* A local vector (the APIC timer, IPIs, tests): FIRST_DYNAMIC_VECTOR..0xfe. */
-int request_vector(unsigned int vector, irq_handler_t handler,
-		   const char *name, void *dev_id);
+int request_vector(unsigned int vector, irq_handler_t handler, const char *name,
+		   void *dev_id);
 void free_vector(unsigned int vector);
 
 /* How many times the vector's handler ran. */

@@ -60,8 +60,10 @@ static void page_owner_case_end(struct ktest *t)
 	unsigned long blocks =
 	    pgdat_page_owner_leaks(&contig_page_data, case_token, 4, &pages);
 	if (blocks)
-		ktest_diag(t, "page_owner: %lu blocks (%lu pages) allocated by %s are still allocated",
-			   blocks, (unsigned long)pages, t->case_name);
+		ktest_diag(
+		    t,
+		    "page_owner: %lu blocks (%lu pages) allocated by %s are still allocated",
+		    blocks, (unsigned long)pages, t->case_name);
 }
 
 void ktest_boot_run(void)

@@ -132,17 +132,21 @@ static void report_inconsistent(struct lock_class *c, struct lockdep_map *map,
 	       now_in_irq ? 0u : 1u, lock_name);
 	print_ip("{IN-HARDIRQ-W}", c->in_hardirq_ip);
 	print_ip("{HARDIRQ-ON-W}", c->hardirq_on_ip);
-	printk(KERN_WARNING "Possible unsafe locking scenario: '%s' is held with interrupts enabled,\n",
+	printk(KERN_WARNING
+	       "Possible unsafe locking scenario: '%s' is held with interrupts enabled,\n",
 	       lock_name);
-	printk(KERN_WARNING "an interrupt arrives and its handler spins on '%s': *** DEADLOCK ***\n",
+	printk(KERN_WARNING
+	       "an interrupt arrives and its handler spins on '%s': *** DEADLOCK ***\n",
 	       lock_name);
-	printk(KERN_WARNING "Fix: take it with spin_lock_irqsave() outside interrupt context.\n");
+	printk(
+	    KERN_WARNING
+	    "Fix: take it with spin_lock_irqsave() outside interrupt context.\n");
 	print_backtrace(0, (unsigned long)__builtin_frame_address(0));
 	lockdep_reports++;
 }
 
-void __attribute__((noinline)) lock_acquire(struct lockdep_map *map,
-					    unsigned long ip)
+void __attribute__((noinline))
+lock_acquire(struct lockdep_map *map, unsigned long ip)
 {
 	unsigned long flags;
 
@@ -187,7 +191,7 @@ void lock_release(struct lockdep_map *map, unsigned long ip)
 void lockdep_get_usage(struct lockdep_map *map, struct lockdep_usage *out)
 {
 	unsigned long flags;
-	*out = (struct lockdep_usage){0};
+	*out = (struct lockdep_usage){ 0 };
 	local_irq_save(flags);
 	if (lockdep_enter()) {
 		struct lock_class *c = find_class(map, false);

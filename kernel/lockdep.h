@@ -32,7 +32,10 @@ struct lockdep_map {
 	struct lock_class *class_cache; /* found on first use */
 };
 
-#define LOCKDEP_MAP_INIT(lockname) {lockname, 0, 0}
+#define LOCKDEP_MAP_INIT(lockname) \
+	{                          \
+		lockname, 0, 0     \
+	}
 
 void lockdep_init_map(struct lockdep_map *map, const char *name,
 		      const struct lock_class_key *key);

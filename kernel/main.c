@@ -67,7 +67,8 @@ static void check_boot_info(const struct boot_info *bi)
 	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
 		panic("boot_info: bad magic 0x%lx or version %u (want %u): loader and kernel do not match",
 		      bi->magic, bi->version, BOOT_INFO_VERSION);
-	if (bi->descriptor_size < 40 || bi->memory_map_size % bi->descriptor_size)
+	if (bi->descriptor_size < 40 ||
+	    bi->memory_map_size % bi->descriptor_size)
 		panic("boot_info: memory map descriptor size %lu / map size %lu make no sense",
 		      bi->descriptor_size, bi->memory_map_size);
 }
@@ -86,7 +87,8 @@ void kmain(const struct boot_info *bi)
 	boot_info_adopt(bi);
 
 	/* Parse a copy: the boot_info's cmdline stays as the loader wrote it. */
-	copy_string(cmdline, phys_to_virt_early(boot_info->cmdline), sizeof(cmdline));
+	copy_string(cmdline, phys_to_virt_early(boot_info->cmdline),
+		    sizeof(cmdline));
 	cmdline_parse(cmdline, __start_cmdline_params,
 		      (size_t)(__stop_cmdline_params - __start_cmdline_params));
 
@@ -94,7 +96,8 @@ void kmain(const struct boot_info *bi)
 	print_boot_summary();
 	print_memory_map();
 	drop_identity_map();
-	pr_info("boot: identity map dropped; running in the higher half only\n");
+	pr_info(
+	    "boot: identity map dropped; running in the higher half only\n");
 	/* Interrupt hardware (issue 4, kernel/acpi.c irq.c apic.c timer.c):
 	 * ACPI tables, 8259s masked, APICs, calibrated tick; then sti. */
 	acpi_init();

@@ -20,7 +20,8 @@ bool __attribute__((noinline)) __might_sleep(const char *file, int line)
 		return true;
 	if (might_sleep_reports >= MAX_REPORTS) {
 		if (might_sleep_suppressed++ == 0)
-			pr_err("BUG: sleeping function called from invalid context: further reports suppressed (counted)\n");
+			pr_err(
+			    "BUG: sleeping function called from invalid context: further reports suppressed (counted)\n");
 		return false;
 	}
 	might_sleep_reports++;

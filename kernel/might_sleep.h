@@ -39,7 +39,8 @@ static inline bool __might_sleep(const char *file, int line)
 {
 	if (may_sleep())
 		return true;
-	printk(KERN_ERR "BUG: sleeping function called from invalid context at %s:%d\n",
+	printk(KERN_ERR
+	       "BUG: sleeping function called from invalid context at %s:%d\n",
 	       file, line);
 	return false;
 }

@@ -33,13 +33,13 @@ void pic_init_masked(void)
 	io_wait();
 	outb(PIC2_CMD, ICW1_INIT | ICW1_ICW4);
 	io_wait();
-	outb(PIC1_DATA, PIC_VECTOR_BASE);     /* ICW2: vector offset */
+	outb(PIC1_DATA, PIC_VECTOR_BASE); /* ICW2: vector offset */
 	io_wait();
 	outb(PIC2_DATA, PIC_VECTOR_BASE + 8);
 	io_wait();
 	outb(PIC1_DATA, 1 << 2); /* ICW3: the slave hangs on master line 2 */
 	io_wait();
-	outb(PIC2_DATA, 2);      /* ICW3: the slave's cascade identity */
+	outb(PIC2_DATA, 2); /* ICW3: the slave's cascade identity */
 	io_wait();
 	outb(PIC1_DATA, ICW4_8086);
 	io_wait();

@@ -23,12 +23,15 @@ typedef struct {
 } spinlock_t;
 
 /* An unnamed static lock: the validator names it by its address. */
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT \
+	{             \
+		0, 0  \
+	}
 /* A named static lock (Linux's DEFINE_SPINLOCK): reports say its name. */
 #ifndef LABYRINTH_HOST
-#define DEFINE_SPINLOCK(x) spinlock_t x = {0, 0, LOCKDEP_MAP_INIT(#x)}
+#define DEFINE_SPINLOCK(x) spinlock_t x = { 0, 0, LOCKDEP_MAP_INIT(#x) }
 #else
-#define DEFINE_SPINLOCK(x) spinlock_t x = {0, 0}
+#define DEFINE_SPINLOCK(x) spinlock_t x = { 0, 0 }
 #endif
 
 #ifndef LABYRINTH_HOST
@@ -59,28 +62,32 @@ static inline void __spin_lock_init(spinlock_t *lock, const char *name,
 
 /* Every lock initialised at one call site is one class for the validator
  * (Linux does the same), named after the expression: "&zone->lock". */
-#define spin_lock_init(lock)                                                   \
-	do {                                                                   \
-		static const struct { char c; } spin_lock_key_;                \
-		__spin_lock_init((lock), #lock, &spin_lock_key_);              \
+#define spin_lock_init(lock)                                      \
+	do {                                                      \
+		static const struct {                             \
+			char c;                                   \
+		} spin_lock_key_;                                 \
+		__spin_lock_init((lock), #lock, &spin_lock_key_); \
 	} while (0)
 
 static inline void spin_lock(spinlock_t *lock)
 {
 	spin_acquire(lock); /* before spinning: a report beats a silent hang */
-	unsigned int ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
+	unsigned int ticket =
+	    __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) != ticket)
 		cpu_relax();
 }
 
 static inline bool spin_trylock(spinlock_t *lock)
 {
-	unsigned int serving = __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
+	unsigned int serving =
+	    __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
 	unsigned int expected = serving;
-	bool taken = __atomic_compare_exchange_n(&lock->next, &expected,
-						 serving + 1, false,
-						 __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED);
+	bool taken =
+	    __atomic_compare_exchange_n(&lock->next, &expected, serving + 1,
+					false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED);
 	if (taken)
 		spin_acquire(lock);
 	return taken;
@@ -98,10 +105,10 @@ static inline bool spin_is_locked(spinlock_t *lock)
 	       __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
 }
 
-#define spin_lock_irqsave(lock, flags)                                         \
-	do {                                                                   \
-		local_irq_save(flags);                                         \
-		spin_lock(lock);                                               \
+#define spin_lock_irqsave(lock, flags) \
+	do {                           \
+		local_irq_save(flags); \
+		spin_lock(lock);       \
 	} while (0)
 
 static inline void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)

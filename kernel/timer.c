@@ -147,7 +147,8 @@ bool calibrate_against_hpet(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 	lapic_timer_stop();
 	uint64_t ns = hpet_delta(h0, h1) * hpet_period_fs / 1000000;
 	*tsc = per_second(t1 - t0, ns);
-	*lapic = per_second((uint64_t)(a0 - a1) * APIC_DIVISOR, ns); /* counts down */
+	*lapic = per_second((uint64_t)(a0 - a1) * APIC_DIVISOR,
+			    ns); /* counts down */
 	return *tsc && *lapic;
 }
 
@@ -193,12 +194,14 @@ bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 		lapic_timer_stop();
 		if (inb(PIT_CH2_GATE) & 0x20)
 			continue; /* reached terminal count: c1 may have wrapped */
-		uint64_t ns = (uint64_t)(uint16_t)(c0 - c1) * 1000000000ULL / PIT_HZ;
+		uint64_t ns =
+		    (uint64_t)(uint16_t)(c0 - c1) * 1000000000ULL / PIT_HZ;
 		*tsc = per_second(t1 - t0, ns);
 		*lapic = per_second((uint64_t)(a0 - a1) * APIC_DIVISOR, ns);
 		return *tsc && *lapic;
 	}
-	pr_err("timer: PIT channel 2 calibration failed 5 times (count ran out)\n");
+	pr_err(
+	    "timer: PIT channel 2 calibration failed 5 times (count ran out)\n");
 	return false;
 }
 
@@ -252,7 +255,8 @@ uint64_t ktime_get_ns(void)
 	if (!tsc_to_ns_mult)
 		return 0;
 	return (uint64_t)((unsigned __int128)(rdtsc() - tsc_at_boot) *
-			  tsc_to_ns_mult >> 32);
+			      tsc_to_ns_mult >>
+			  32);
 }
 
 /* One deadline for the whole wait: interrupts taken meanwhile count. */
@@ -302,10 +306,12 @@ void time_init(void)
 
 	if (hpet_init()) {
 		calibration_source = "HPET";
-		ok = calibrate_against_hpet(CALIBRATE_MS, &tsc_hz, &lapic_timer_hz);
+		ok = calibrate_against_hpet(CALIBRATE_MS, &tsc_hz,
+					    &lapic_timer_hz);
 	} else {
 		calibration_source = "PIT";
-		ok = calibrate_against_pit(CALIBRATE_MS, &tsc_hz, &lapic_timer_hz);
+		ok = calibrate_against_pit(CALIBRATE_MS, &tsc_hz,
+					   &lapic_timer_hz);
 	}
 	if (!ok) {
 		/* Any tick beats none: QEMU's APIC runs at 1 GHz. */

@@ -187,7 +187,8 @@ static void check_frames(struct check_state *c)
 		if (free[zi] + used[zi] + parked[zi] != z->managed_pages)
 			problem(c,
 				"managed pages lost (free+allocated+parked, managed)",
-				free[zi] + used[zi] + parked[zi], z->managed_pages);
+				free[zi] + used[zi] + parked[zi],
+				z->managed_pages);
 	}
 }
 
@@ -361,7 +362,7 @@ void meminfo_show(struct pglist_data *p)
 			uint64_t parked = 0, refills = 0, drains = 0;
 			for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 				const struct per_cpu_pages *pcp =
-					&p->node_zones[zi].pcp[cpu];
+				    &p->node_zones[zi].pcp[cpu];
 				parked += pcp->count;
 				refills += pcp->refills;
 				drains += pcp->drains;

@@ -67,7 +67,7 @@ struct per_cpu_pages {
 	unsigned int batch; /* frames moved per zone-lock hold */
 	struct list_head list;
 	uint64_t refills, drains; /* batches taken from / given to the zone */
-} __attribute__((aligned(64))); /* one cache line each: no false sharing */
+} __attribute__((aligned(64)));	  /* one cache line each: no false sharing */
 
 struct zone {
 	spinlock_t lock;

@@ -159,15 +159,17 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 			continue;
 		/* Single frames come from this CPU's list (mm/pcp.c) once
 		 * the watermark test passes: no zone lock on the way. */
-		unsigned int cpu = order == 0 && p->pcp_enabled ? mm_this_cpu()
-								: MM_MAX_CPUS;
+		unsigned int cpu =
+		    order == 0 && p->pcp_enabled ? mm_this_cpu() : MM_MAX_CPUS;
 		if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
-			uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-			if (!__zone_watermark_ok(
-				    z, 0, mark, alloc_flags,
-				    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED)))
+			uint64_t mark =
+			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
+			if (!__zone_watermark_ok(z, 0, mark, alloc_flags,
+						 __atomic_load_n(&z->free_pages,
+								 __ATOMIC_RELAXED)))
 				continue;
-			pfn = pcp_alloc(p, z, cpu, zone_reserve_floor(mark, alloc_flags));
+			pfn = pcp_alloc(p, z, cpu,
+					zone_reserve_floor(mark, alloc_flags));
 			if (!pfn)
 				continue;
 			goto got_block;
@@ -191,7 +193,7 @@ static uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		spin_unlock_irqrestore(&z->lock, flags);
 		if (!pfn)
 			continue;
-got_block:
+	got_block:
 		debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
 		if (p->page_poison)
 			check_poison(p, pfn, order);
@@ -524,9 +526,10 @@ bad_free_state(struct pglist_data *p, uint64_t phys, unsigned int order,
 		return bad_free(p, phys, order, caller, "not usable RAM",
 				"a frame the allocator manages", pfn, 0);
 	if (s == PFS_PCP)
-		return bad_free(p, phys, order, caller,
-				"already free (parked on a per-CPU list: frame, order)",
-				"an allocated block", pfn, 0);
+		return bad_free(
+		    p, phys, order, caller,
+		    "already free (parked on a per-CPU list: frame, order)",
+		    "an allocated block", pfn, 0);
 	if (s & PFS_FREE)
 		return bad_free(p, phys, order, caller,
 				"already free (head of free block: frame, order)",

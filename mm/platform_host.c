@@ -29,7 +29,7 @@ unsigned int mm_this_cpu(void)
 {
 	if (!this_cpu_plus_one)
 		this_cpu_plus_one =
-			__atomic_add_fetch(&next_cpu, 1, __ATOMIC_RELAXED);
+		    __atomic_add_fetch(&next_cpu, 1, __ATOMIC_RELAXED);
 	return this_cpu_plus_one - 1;
 }
 

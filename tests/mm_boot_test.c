@@ -79,12 +79,11 @@ static void test_mm_init_over_ovmf_map(struct ktest *t)
 	KTEST_EXPECT_EQ(t, err, 0);
 	/* The boot log: sanitised ranges, totals, the three dumps. */
 	KTEST_EXPECT_TRUE(
-	    t,
-	    ktest_contains(log, "memmap: DMA32  [mem 0x0000000001000000-"));
+	    t, ktest_contains(log, "memmap: DMA32  [mem 0x0000000001000000-"));
 	KTEST_EXPECT_TRUE(
 	    t,
 	    ktest_contains(log,
-			     "usable_pages=63852 dma=3591 dma32=60261 normal=0"));
+			   "usable_pages=63852 dma=3591 dma32=60261 normal=0"));
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "Node 0, zone    DMA32 "));
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "        min      476"));
 	KTEST_EXPECT_TRUE(t,
@@ -171,8 +170,8 @@ static void test_mm_init_refuses_hopeless_maps(struct ktest *t)
 	KTEST_EXPECT_EQ(t, empty, MEMMAP_ERR_EMPTY);
 	KTEST_EXPECT_TRUE(t, said_empty);
 	KTEST_EXPECT_EQ(t, lowonly, MEMMAP_ERR_NO_USABLE);
-	KTEST_EXPECT_TRUE(t, ktest_contains(log,
-					      "no usable memory above 1 MiB"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(log, "no usable memory above 1 MiB"));
 	KTEST_EXPECT_FALSE(t, contig_page_data.initialised);
 	KTEST_EXPECT_EQ(t, alloc_pages(GFP_KERNEL, 0), 0);
 }

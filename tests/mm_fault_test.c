@@ -209,7 +209,7 @@ static void test_reported_and_counted(struct ktest *t)
 	KTEST_EXPECT_EQ(t, fail_page_alloc.injected, 10);
 	KTEST_EXPECT_TRUE(t,
 			  ktest_contains(log,
-					   "FAULT_INJECTION: forcing a failure"));
+					 "FAULT_INJECTION: forcing a failure"));
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "order:1 mode:"));
 	KTEST_EXPECT_FALSE(t, ktest_contains(log, "page allocation failure"));
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "FailPageAlloc:"));

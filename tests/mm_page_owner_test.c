@@ -195,8 +195,7 @@ static void test_top_sites(struct ktest *t)
 	console_loglevel = saved;
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "top 3 allocation sites"));
 	KTEST_EXPECT_TRUE(
-	    t,
-	    ktest_contains(log, "      40 pages in     10 blocks from 0x"));
+	    t, ktest_contains(log, "      40 pages in     10 blocks from 0x"));
 	for (unsigned int i = 0; i < n; i++)
 		pgdat_free_pages(&tn.pgdat, held[i], held_order[i]);
 	KTEST_EXPECT_EQ(t, page_owner_top_sites(&tn.pgdat, sites, 4), 0);

@@ -253,8 +253,12 @@ static void test_sleeping_alloc_with_irqs_off_reported(struct ktest *t)
 	console_loglevel = saved;
 	KTEST_EXPECT_EQ(t, a, 0);
 	KTEST_EXPECT_NE(t, b, 0);
-	KTEST_EXPECT_TRUE(t, ktest_contains(log, "BUG: sleeping function called from invalid context"));
-	KTEST_EXPECT_TRUE(t, ktest_contains(log, "refusing order:0 mode:0xcc0(GFP_KERNEL)"));
+	KTEST_EXPECT_TRUE(
+	    t,
+	    ktest_contains(log,
+			   "BUG: sleeping function called from invalid context"));
+	KTEST_EXPECT_TRUE(
+	    t, ktest_contains(log, "refusing order:0 mode:0xcc0(GFP_KERNEL)"));
 	pgdat_free_pages(&tn.pgdat, b, 0);
 	mm_test_node_destroy(&tn);
 }
