@@ -369,24 +369,33 @@ uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
 }
 
 /*
- * How many calls into the kernel's allocator are under way on this CPU,
+ * How many calls into the kernel's allocator are under way on each CPU,
  * counting ones an interrupt cut into. The interrupt tests use it to show
  * that ticks do land inside the allocator (outside its irq-off sections).
- * A single counter until the SMP issue makes it per CPU.
+ * Only its own CPU changes a counter, so no atomics are needed.
  */
-static volatile unsigned int alloc_depth;
+static volatile unsigned int alloc_depth[MM_MAX_CPUS];
+
+static inline volatile unsigned int *my_alloc_depth(void)
+{
+	static volatile unsigned int
+	    overflow; /* host threads past the last CPU */
+	unsigned int cpu = mm_this_cpu();
+	return cpu < MM_MAX_CPUS ? &alloc_depth[cpu] : &overflow;
+}
 
 bool mm_alloc_in_progress(void)
 {
-	return alloc_depth != 0;
+	return *my_alloc_depth() != 0;
 }
 
 uint64_t alloc_pages(gfp_t gfp, unsigned int order)
 {
-	alloc_depth++;
+	volatile unsigned int *depth = my_alloc_depth();
+	(*depth)++;
 	uint64_t phys = __alloc_pages(&contig_page_data, gfp, order,
 				      __builtin_return_address(0));
-	alloc_depth--;
+	(*depth)--;
 	return phys;
 }
 
@@ -598,10 +607,11 @@ int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 
 void __free_pages(uint64_t phys, unsigned int order)
 {
-	alloc_depth++;
+	volatile unsigned int *depth = my_alloc_depth();
+	(*depth)++;
 	free_pages_caller(&contig_page_data, phys, order,
 			  __builtin_return_address(0));
-	alloc_depth--;
+	(*depth)--;
 }
 
 void free_pages(unsigned long addr, unsigned int order)
