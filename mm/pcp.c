@@ -206,6 +206,12 @@ uint64_t pcp_parked_pages(const struct pglist_data *p)
 void mm_pcp_enable(unsigned int nr_cpus)
 {
 	struct pglist_data *p = &contig_page_data;
+	/* debug_pagealloc wants every free frame out of the direct map at
+	 * once; a frame parked on a list stays mapped. Lists stay off. */
+	if (debug_pagealloc_on(p)) {
+		pr_info("pcp: per-CPU page lists off (debug_pagealloc=on)\n");
+		return;
+	}
 	pgdat_pcp_enable(p, nr_cpus);
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &p->node_zones[zi];
