@@ -62,8 +62,13 @@ bool address_on_cpu_stack(unsigned long addr, unsigned long len)
 /* Sends an IPI with ICR low word `low` to one CPU. */
 static void send_ipi(uint32_t apic_id, uint32_t low)
 {
+	unsigned long flags;
+	/* xAPIC needs two register writes; an interrupt handler sending its
+	 * own IPI in between would retarget ours. */
+	local_irq_save(flags);
 	if (x2apic_mode) {
 		wrmsr(0x800 + (APIC_ICR >> 4), ((uint64_t)apic_id << 32) | low);
+		local_irq_restore(flags);
 		return;
 	}
 	apic_write(APIC_ICR2, apic_id << 24);
@@ -71,6 +76,7 @@ static void send_ipi(uint32_t apic_id, uint32_t low)
 	for (int spins = 0; spins < 1000000; spins++)
 		if (!(apic_read(APIC_ICR) & APIC_ICR_BUSY))
 			break;
+	local_irq_restore(flags);
 }
 
 /*
@@ -98,9 +104,10 @@ static void __attribute__((noreturn)) ap_idle_loop(struct cpu *c)
 int smp_run_on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg)
 {
 	if (cpu == 0 || cpu >= MAX_CPUS || !cpus[cpu].online ||
-	    cpus[cpu].work_fn)
+	    cpus[cpu].work_busy)
 		return -1;
 	struct cpu *c = &cpus[cpu];
+	c->work_busy = true;
 	c->work_arg = arg;
 	c->work_done = false;
 	__atomic_store_n(&c->work_fn, fn, __ATOMIC_RELEASE);
@@ -110,8 +117,11 @@ int smp_run_on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg)
 
 void smp_wait_work(unsigned int cpu)
 {
+	if (!cpus[cpu].work_busy)
+		return; /* nothing was submitted */
 	while (!__atomic_load_n(&cpus[cpu].work_done, __ATOMIC_ACQUIRE))
 		cpu_relax();
+	cpus[cpu].work_busy = false;
 }
 
 /* The first C code an AP runs, on its own stack, in the higher half. */
@@ -350,10 +360,16 @@ void smp_boot_aps(void)
 		struct cpu *c = &cpus[next++];
 		c->id = next - 1;
 		c->apic_id = a->apic_id;
-		if (start_ap(c, page))
+		if (start_ap(c, page)) {
 			nr_cpus_online++;
-		else
+		} else {
+			/* It might still wake and read the trampoline's
+			 * slots: starting another AP would hand it that AP's
+			 * stack. Stop here; CPU numbers stay contiguous. */
 			failed++;
+			pr_err("smp: not starting the remaining CPUs\n");
+			break;
+		}
 	}
 	pr_info("smp: %u of %u CPUs online (trampoline at 0x%lx)\n",
 		nr_cpus_online, listed + 1, page);

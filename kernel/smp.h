@@ -22,6 +22,7 @@ struct cpu {
 	void (*volatile work_fn)(void *arg);
 	void *volatile work_arg;
 	volatile bool work_done;
+	volatile bool work_busy; /* from submission until smp_wait_work */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -6,6 +6,7 @@
  * See docs/04-interrupts.md ("Time and the tick").
  */
 #include "kernel/timer.h"
+#include "kernel/smp.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/cmdline.h"
@@ -207,31 +208,47 @@ bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 
 /* ---------------------------------------------------------------- the tick */
 
+/*
+ * Every CPU's tick reads the hook table, so a slot is published with a
+ * release store of fn after its data, read with one acquire load, and
+ * claimed with a compare-and-swap. Unregistering waits until every CPU has
+ * passed through an interrupt (an IPI round) so that no tick is still
+ * running the hook when it returns.
+ */
+static void tick_hooks_quiesce(void *arg)
+{
+	(void)arg; /* reaching here means this CPU left any tick it was in */
+}
+
 int register_tick_hook(void (*fn)(void *data), void *data)
 {
-	unsigned long flags;
-	int ret = -1;
-	local_irq_save(flags);
 	for (int i = 0; i < TICK_HOOKS_MAX; i++) {
-		if (!tick_hooks[i].fn) {
-			tick_hooks[i].data = data;
-			tick_hooks[i].fn = fn;
-			ret = 0;
-			break;
-		}
+		void (*expected)(void *) = NULL;
+		if (__atomic_load_n(&tick_hooks[i].fn, __ATOMIC_RELAXED))
+			continue;
+		/* Claim with a placeholder so data is set before fn is seen. */
+		if (!__atomic_compare_exchange_n(&tick_hooks[i].fn, &expected,
+						 tick_hooks_quiesce, false,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		tick_hooks[i].data = data;
+		__atomic_store_n(&tick_hooks[i].fn, fn, __ATOMIC_RELEASE);
+		return 0;
 	}
-	local_irq_restore(flags);
-	return ret;
+	return -1;
 }
 
 void unregister_tick_hook(void (*fn)(void *data), void *data)
 {
-	unsigned long flags;
-	local_irq_save(flags);
 	for (int i = 0; i < TICK_HOOKS_MAX; i++)
-		if (tick_hooks[i].fn == fn && tick_hooks[i].data == data)
-			tick_hooks[i].fn = NULL;
-	local_irq_restore(flags);
+		if (__atomic_load_n(&tick_hooks[i].fn, __ATOMIC_ACQUIRE) ==
+			fn &&
+		    tick_hooks[i].data == data)
+			__atomic_store_n(&tick_hooks[i].fn, NULL,
+					 __ATOMIC_RELEASE);
+	if (!irqs_disabled() && !in_interrupt())
+		smp_call_function(tick_hooks_quiesce, NULL);
 }
 
 static irqreturn_t timer_interrupt(unsigned int vector, void *dev_id)
@@ -242,9 +259,12 @@ static irqreturn_t timer_interrupt(unsigned int vector, void *dev_id)
 	 * tick_do_timer_cpu). The hooks run on each CPU's own tick. */
 	if (this_cpu_irq() == &boot_cpu_irq)
 		jiffies++;
-	for (int i = 0; i < TICK_HOOKS_MAX; i++)
-		if (tick_hooks[i].fn)
-			tick_hooks[i].fn(tick_hooks[i].data);
+	for (int i = 0; i < TICK_HOOKS_MAX; i++) {
+		void (*fn)(void *) =
+		    __atomic_load_n(&tick_hooks[i].fn, __ATOMIC_ACQUIRE);
+		if (fn && fn != tick_hooks_quiesce)
+			fn(tick_hooks[i].data);
+	}
 	return IRQ_HANDLED;
 }
 

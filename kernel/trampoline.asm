@@ -54,6 +54,7 @@ protected32:
 	or eax, (1 << 8) | (1 << 11)	; LME, NXE (the kernel's tables use NX)
 	wrmsr
 	mov eax, cr0
+	and eax, ~((1 << 30) | (1 << 29)) ; CD, NW: INIT leaves caching off
 	or eax, (1 << 31) | (1 << 16)	; PG, WP (W^X holds on every CPU)
 	mov cr0, eax
 

@@ -419,7 +419,8 @@ unsigned long get_zeroed_page(gfp_t gfp)
  * __free_one_page: puts a block back, merging it with its buddy (the block of
  * the same order it was split from: pfn ^ 2^order) for as long as the buddy
  * is free, whole, and in the same zone. Zone lock held; sec holds pfn, whose
- * state byte has been checked to be PFS_ALLOC | order.
+ * state byte the caller has claimed (checked to be PFS_ALLOC | order, or
+ * taken off a per-CPU list).
  */
 void __free_one_page(struct pglist_data *p, struct zone *z,
 		     struct mem_section *sec, uint64_t pfn, unsigned int order)
@@ -588,11 +589,18 @@ static int free_pages_caller(struct pglist_data *p, uint64_t phys,
 	if (sec && pfn >= sec->first_pfn &&
 	    pfn - sec->first_pfn < sec->nr_frames)
 		s = sec->frame_state[pfn - sec->first_pfn];
-	if (s == (PFS_ALLOC | order)) {
+	/* Claim the frame's state byte: a concurrent free of the same
+	 * order-0 frame through a per-CPU list (mm/pcp.c) must not also
+	 * succeed. */
+	uint8_t now = s; /* after a lost race: what the winner wrote */
+	if (s == (PFS_ALLOC | order) && sec &&
+	    __atomic_compare_exchange_n(&sec->frame_state[pfn - sec->first_pfn],
+					&now, PFS_TAIL, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_RELAXED)) {
 		reset_page_owner(p, pfn, order);
 		__free_one_page(p, z, sec, pfn, order);
 	} else {
-		ret = bad_free_state(p, phys, order, caller, s);
+		ret = bad_free_state(p, phys, order, caller, now);
 	}
 	spin_unlock_irqrestore(&z->lock, flags);
 	return ret;

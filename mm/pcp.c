@@ -82,7 +82,9 @@ static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 		unlink_block(p, e);
 		pcp->count--;
 		struct mem_section *sec = pfn_to_section(p, pfn);
-		sec->frame_state[pfn - sec->first_pfn] = PFS_ALLOC;
+		/* Never PFS_ALLOC in between: a stray free elsewhere must
+		 * not be able to claim the frame on its way back. */
+		sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
 		__free_one_page(p, z, sec, pfn, 0);
 	}
 	pcp->drains++;
@@ -150,14 +152,24 @@ bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu)
 	unsigned long flags;
 
 	/* With debug_pagealloc every freed frame must leave the direct map
-	 * at once, which the buddy path does: park nothing. */
-	if (!pcp->batch || debug_pagealloc_on(p))
+	 * at once, which the buddy path does: park nothing. And when the
+	 * zone is below `low`, a parked frame would be memory that an
+	 * interrupt on another CPU cannot reach (it may only drain its own
+	 * list): give it straight back to the zone. */
+	if (!pcp->batch || debug_pagealloc_on(p) ||
+	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
+		z->watermark[WMARK_LOW])
 		return false;
 	local_irq_save(flags);
 	uint8_t *st = pfn_state(p, pfn);
-	/* Only a frame its owner holds can be parked; anything else goes to
-	 * the locked path, which reports it. */
-	if (!st || *st != (PFS_ALLOC | 0)) {
+	/* Only a frame its owner holds can be parked, and the state byte is
+	 * claimed with a compare-and-swap: of two CPUs freeing the same frame
+	 * at once, one wins and the other takes the locked path, which
+	 * reports a double free. */
+	uint8_t expected = PFS_ALLOC | 0;
+	if (!st ||
+	    !__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		local_irq_restore(flags);
 		return false;
 	}
@@ -165,7 +177,6 @@ bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu)
 		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
 		       PAGE_SIZE);
 	reset_page_owner(p, pfn, 0);
-	*st = PFS_PCP;
 	list_add(pfn_entry(p, pfn), &pcp->list);
 	if (++pcp->count > pcp->high)
 		pcp_free_bulk(p, z, pcp, pcp->batch);

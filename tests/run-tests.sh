@@ -159,18 +159,36 @@ run_config() { # name options cmdline kernel expect
 run_matrix() {
 	rm -rf "$out/bad-elf"
 	mkdir -p "$out/matrix" "$out/bad-elf"
-	"$build/host/make-bad-elf" "$build/kernel/kernel.elf" "$out/bad-elf" || return 1
-	local running=0
+	local running=0 matched=0
+	mkdir -p "$out/matrix/runner"
+	: >"$out/matrix/runner/failures"
+	echo "0 0 0" >"$out/matrix/runner/counts"
+	# Anything that stops the matrix from running is a failure, never a pass.
+	runner_failed() {
+		echo "matrix: $1" >>"$out/matrix/runner/failures"
+		echo "0 1 0" >"$out/matrix/runner/counts"
+		echo "  FAIL $1"
+	}
+	if [ ! -r "$conf" ]; then
+		runner_failed "cannot read $conf"
+		return
+	fi
+	if ! "$build/host/make-bad-elf" "$build/kernel/kernel.elf" "$out/bad-elf"; then
+		runner_failed "make-bad-elf could not derive the broken kernels"
+		return
+	fi
 	while IFS='|' read -r name opts cmdline kernel expect; do
 		name=$(trim "$name")
 		case "$name" in "" | \#*) continue ;; esac
 		if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then continue; fi
+		matched=$((matched + 1))
 		run_config "$name" "$(trim "$opts")" "$(trim "$cmdline")" \
 			"$(trim "$kernel")" "$expect" &
 		running=$((running + 1))
 		if [ $running -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
 	done <"$conf"
 	wait
+	[ "$matched" -gt 0 ] || runner_failed "no configuration matched${only:+ --only $only}"
 }
 
 if [ $do_host = 1 ]; then
