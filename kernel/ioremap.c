@@ -9,6 +9,7 @@
 #include "kernel/bootlog.h"
 #include "kernel/cpu.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 
@@ -134,6 +135,26 @@ out:
  */
 static uint64_t vmap_stack_next = VMAP_STACK_BASE;
 
+/* Slots given back by vunmap_stack (threads come and go), reused for
+ * stacks of the same size. */
+#define VMAP_FREE_SLOTS 256
+static struct {
+	uint64_t virt, size;
+} free_slots[VMAP_FREE_SLOTS];
+static unsigned int nr_free_slots;
+
+static uint64_t take_free_slot(uint64_t size)
+{
+	for (unsigned int i = 0; i < nr_free_slots; i++) {
+		if (free_slots[i].size != size)
+			continue;
+		uint64_t virt = free_slots[i].virt;
+		free_slots[i] = free_slots[--nr_free_slots];
+		return virt;
+	}
+	return 0;
+}
+
 void *vmap_stack(uint64_t phys, size_t size)
 {
 	unsigned long flags;
@@ -141,21 +162,58 @@ void *vmap_stack(uint64_t phys, size_t size)
 
 	spin_lock_irqsave(&ioremap_lock, flags);
 	uint64_t slot = size + PAGE_SIZE; /* the guard page, then the stack */
-	if (size % PAGE_SIZE ||
-	    slot > VMAP_STACK_BASE + VMAP_STACK_SIZE - vmap_stack_next)
+	uint64_t virt = size % PAGE_SIZE ? 0 : take_free_slot(size);
+	bool fresh = !virt;
+	if (fresh &&
+	    (size % PAGE_SIZE ||
+	     slot > VMAP_STACK_BASE + VMAP_STACK_SIZE - vmap_stack_next))
 		goto out;
-	uint64_t virt = vmap_stack_next + PAGE_SIZE;
+	if (fresh)
+		virt = vmap_stack_next + PAGE_SIZE;
 	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
 		uint64_t *pte = pte_for(virt + done, true);
 		if (!pte)
 			goto out;
 		*pte = (phys + done) | PTE_PRESENT | PTE_WRITE | PTE_NX;
 	}
-	vmap_stack_next += slot;
+	if (fresh)
+		vmap_stack_next += slot;
 	ret = (void *)(uintptr_t)virt;
 out:
 	spin_unlock_irqrestore(&ioremap_lock, flags);
 	if (!ret)
 		pr_err("vmap_stack: no room for a %lu-byte stack\n", size);
 	return ret;
+}
+
+static void flush_tlb_local(void *arg)
+{
+	(void)arg;
+	write_cr3(read_cr3());
+}
+
+void vunmap_stack(void *stack, size_t size)
+{
+	uint64_t virt = (uint64_t)(uintptr_t)stack;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ioremap_lock, flags);
+	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
+		uint64_t *pte = pte_for(virt + done, false);
+		if (pte)
+			*pte = 0;
+	}
+	spin_unlock_irqrestore(&ioremap_lock, flags);
+	/* Every CPU that ran on the stack may still cache its translations;
+	 * the slot must not be handed out again until all have dropped them
+	 * (the RAM goes back to the allocator right after). */
+	flush_tlb_local(NULL);
+	smp_call_function(flush_tlb_local, NULL);
+	spin_lock_irqsave(&ioremap_lock, flags);
+	if (nr_free_slots < VMAP_FREE_SLOTS) {
+		free_slots[nr_free_slots].virt = virt;
+		free_slots[nr_free_slots].size = size;
+		nr_free_slots++;
+	}
+	spin_unlock_irqrestore(&ioremap_lock, flags);
 }

@@ -23,13 +23,16 @@
  */
 void *ioremap(uint64_t phys, size_t size);
 
-/* Kernel stacks with a guard page below each (the APs'; see
+/* Kernel stacks with a guard page below each (the APs' and threads'; see
  * docs/05-smp-and-per-cpu-lists.md). */
 #define VMAP_STACK_BASE (IOREMAP_BASE + IOREMAP_SIZE)
-#define VMAP_STACK_SIZE (2ULL << 20)
+#define VMAP_STACK_SIZE (8ULL << 20)
 /* Maps the stack's RAM [phys, phys + size) at a new address with an
  * unmapped page below it; returns the lowest stack address or NULL. */
 void *vmap_stack(uint64_t phys, size_t size);
+/* Unmaps a stack from vmap_stack on every CPU (interrupts on: it sends
+ * IPIs) so its slot can be reused; the caller frees the RAM after. */
+void vunmap_stack(void *stack, size_t size);
 
 /* Is every byte of [virt, virt + len) mapped in the current page tables?
  * Walks the tables; used before trusting a firmware-supplied address. */

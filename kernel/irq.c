@@ -13,6 +13,7 @@
 #include "kernel/gdt.h"
 #include "kernel/pic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/timer.h"
 
@@ -35,9 +36,8 @@ extern const uint64_t irq_stub_table[NR_VECTORS - FIRST_EXTERNAL_VECTOR];
 static void irq_enter(void)
 {
 	struct irq_cpu_state *c = this_cpu_irq();
-	unsigned int pc = c->preempt_count + HARDIRQ_OFFSET;
-	__atomic_store_n(&c->preempt_count, pc, __ATOMIC_RELAXED);
-	unsigned int depth = (pc & HARDIRQ_MASK) / HARDIRQ_OFFSET;
+	preempt_count_add(HARDIRQ_OFFSET);
+	unsigned int depth = hardirq_count() / HARDIRQ_OFFSET;
 	if (depth > c->hardirq_depth_max)
 		c->hardirq_depth_max = depth;
 	__asm__ volatile("" : : : "memory");
@@ -45,10 +45,7 @@ static void irq_enter(void)
 
 static void irq_exit(void)
 {
-	struct irq_cpu_state *c = this_cpu_irq();
-	__asm__ volatile("" : : : "memory");
-	__atomic_store_n(&c->preempt_count, c->preempt_count - HARDIRQ_OFFSET,
-			 __ATOMIC_RELAXED);
+	preempt_count_sub(HARDIRQ_OFFSET);
 }
 
 static void handle_unexpected(unsigned int vector)
@@ -96,6 +93,11 @@ void irq_dispatch(struct trap_frame *f)
 	uint64_t cycles = rdtsc() - start;
 	if (cycles > this_cpu_irq()->max_cycles)
 		this_cpu_irq()->max_cycles = cycles;
+	/* Leaving the outermost interrupt into code that may be preempted:
+	 * a switch the tick or a wakeup asked for happens here, on the
+	 * interrupted task's stack; it resumes here later and returns. */
+	if (need_resched() && preempt_count() == 0)
+		preempt_schedule_irq();
 }
 
 static int set_handler(unsigned int vector, int isa_irq, irq_handler_t handler,
@@ -195,10 +197,4 @@ void init_IRQ(void)
 	ioapic_init();
 	set_handler(ERROR_APIC_VECTOR, -1, apic_error_interrupt, "apic-error",
 		    NULL);
-}
-
-void cpu_idle(void)
-{
-	for (;;)
-		__asm__ volatile("sti; hlt" : : : "memory");
 }

@@ -13,6 +13,7 @@
 
 #include "kernel/irqflags.h"
 #ifndef LABYRINTH_HOST
+#include "kernel/preempt.h"
 #include "kernel/smp.h"
 #endif
 
@@ -26,26 +27,12 @@
 #define SPURIOUS_APIC_VECTOR 0xff
 #define NR_VECTORS 256
 
-/*
- * preempt_count, Linux's layout: which kinds of atomic context this CPU is
- * in, each a nesting count in its own bit field.
- */
-#define PREEMPT_OFFSET 0x00000001u
-#define SOFTIRQ_OFFSET 0x00000100u
-#define HARDIRQ_OFFSET 0x00010000u
-#define NMI_OFFSET 0x00100000u
-#define PREEMPT_MASK 0x000000ffu
-#define SOFTIRQ_MASK 0x0000ff00u
-#define HARDIRQ_MASK 0x000f0000u
-#define NMI_MASK 0x00f00000u
-
 #ifndef LABYRINTH_HOST
 /*
  * What each CPU keeps about interrupts, one per CPU (kernel/smp.h: the CPU
  * number is read through GS, so this is right on every CPU).
  */
 struct irq_cpu_state {
-	unsigned int preempt_count;
 	unsigned int hardirq_depth_max; /* deepest hardirq nesting seen */
 	unsigned int lockdep_recursion; /* inside the lock validator */
 	uint64_t irqs;			/* interrupts handled */
@@ -58,12 +45,10 @@ static inline struct irq_cpu_state *this_cpu_irq(void)
 {
 	return &cpu_irq_state[smp_processor_id()];
 }
-static inline unsigned int preempt_count(void)
-{
-	return __atomic_load_n(&this_cpu_irq()->preempt_count,
-			       __ATOMIC_RELAXED);
-}
 #else
+#define HARDIRQ_MASK 0x000f0000u
+#define SOFTIRQ_MASK 0x0000ff00u
+#define NMI_MASK 0x00f00000u
 /* The host has no interrupts: never in interrupt context. */
 static inline unsigned int preempt_count(void)
 {
@@ -93,20 +78,6 @@ static inline bool in_atomic(void)
 }
 
 #ifndef LABYRINTH_HOST
-/* There is no preemption yet, but the count already tells might_sleep(). */
-static inline void preempt_disable(void)
-{
-	__atomic_add_fetch(&this_cpu_irq()->preempt_count, PREEMPT_OFFSET,
-			   __ATOMIC_RELAXED);
-	__asm__ volatile("" : : : "memory");
-}
-static inline void preempt_enable(void)
-{
-	__asm__ volatile("" : : : "memory");
-	__atomic_sub_fetch(&this_cpu_irq()->preempt_count, PREEMPT_OFFSET,
-			   __ATOMIC_RELAXED);
-}
-
 enum irqreturn { IRQ_NONE = 0, IRQ_HANDLED = 1 };
 typedef enum irqreturn irqreturn_t;
 /* `irq` is the ISA IRQ for request_irq() handlers, else the vector. */
@@ -142,8 +113,6 @@ extern uint64_t irq_unexpected_count, irq_spurious_count;
 struct trap_frame;
 void irq_dispatch(struct trap_frame *f);
 
-/* Enables interrupts and halts until the next one, forever (the idle loop). */
-void cpu_idle(void) __attribute__((noreturn));
 #endif
 
 #endif

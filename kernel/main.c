@@ -19,6 +19,7 @@
 #include "kernel/mm_setup.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/serial.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
@@ -105,6 +106,7 @@ void kmain(const struct boot_info *bi)
 	time_init();
 	local_irq_enable();
 	mm_setup();
+	sched_init(); /* kmain becomes task "init"; threads from here on */
 	smp_boot_aps();
 	mm_pcp_enable(nr_cpus_online);
 

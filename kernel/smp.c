@@ -14,6 +14,7 @@
 #include "kernel/ioremap.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
@@ -52,6 +53,11 @@ void smp_init_boot_cpu(void)
 
 bool address_on_cpu_stack(unsigned long addr, unsigned long len)
 {
+	if (sched_running && this_cpu()->current_task) {
+		const struct task_struct *t = current;
+		if (addr >= t->stack_bottom && addr + len <= t->stack_top)
+			return true;
+	}
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
 		if (cpus[i].stack_top && addr >= cpus[i].stack_bottom &&
 		    addr + len <= cpus[i].stack_top)
@@ -80,48 +86,34 @@ static void send_ipi(uint32_t apic_id, uint32_t low)
 }
 
 /*
- * An AP's idle loop: run the work it was given (in process context, with
- * interrupts on), else sleep until an interrupt. The check and the hlt are
- * made with interrupts off, and `sti; hlt` lets the wakeup IPI in only once
- * the CPU is halted, so a wakeup between the check and the hlt is not lost.
+ * Work for an AP in process context: a kernel thread pinned to it, which
+ * may sleep like any other (the allocator's slow path does).
  */
-static void __attribute__((noreturn)) ap_idle_loop(struct cpu *c)
-{
-	for (;;) {
-		local_irq_disable();
-		void (*fn)(void *) =
-		    __atomic_exchange_n(&c->work_fn, NULL, __ATOMIC_ACQUIRE);
-		if (fn) {
-			local_irq_enable();
-			fn(c->work_arg);
-			__atomic_store_n(&c->work_done, true, __ATOMIC_RELEASE);
-			continue;
-		}
-		__asm__ volatile("sti; hlt" : : : "memory");
-	}
-}
-
 int smp_run_on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg)
 {
 	if (cpu == 0 || cpu >= MAX_CPUS || !cpus[cpu].online ||
-	    cpus[cpu].work_busy)
+	    cpus[cpu].work_task)
 		return -1;
-	struct cpu *c = &cpus[cpu];
-	c->work_busy = true;
-	c->work_arg = arg;
-	c->work_done = false;
-	__atomic_store_n(&c->work_fn, fn, __ATOMIC_RELEASE);
-	send_ipi(c->apic_id, CALL_FUNCTION_VECTOR); /* wake it up */
+	struct task_struct *t =
+	    kthread_create_on_cpu(fn, arg, cpu, "work/%u");
+	if (!t)
+		return -1;
+	cpus[cpu].work_task = t;
 	return 0;
 }
 
 void smp_wait_work(unsigned int cpu)
 {
-	if (!cpus[cpu].work_busy)
+	struct task_struct *t = cpus[cpu].work_task;
+	if (!t)
 		return; /* nothing was submitted */
-	while (!__atomic_load_n(&cpus[cpu].work_done, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	cpus[cpu].work_busy = false;
+	kthread_join(t);
+	cpus[cpu].work_task = NULL;
+}
+
+void smp_send_reschedule(unsigned int cpu)
+{
+	send_ipi(cpus[cpu].apic_id, RESCHEDULE_VECTOR);
 }
 
 /* The first C code an AP runs, on its own stack, in the higher half. */
@@ -132,9 +124,10 @@ static void __attribute__((noreturn, used)) ap_entry(struct cpu *c)
 	idt_load();
 	set_gs_base(c);
 	lapic_init();
+	sched_init_ap(c); /* this context becomes the CPU's idle task */
 	timer_start_this_cpu();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	ap_idle_loop(c); /* interrupts on: the tick, IPIs, work */
+	cpu_idle(); /* interrupts on: the tick, IPIs, threads */
 }
 
 /* ---------------------------------------------------------------- IPIs */

@@ -12,17 +12,22 @@
 
 #define AP_STACK_ORDER 2 /* 16 KiB kernel stacks for the APs */
 
+struct task_struct;
+
 struct cpu {
 	struct cpu *self; /* at %gs:0, so this_cpu() is one load */
 	unsigned int id;  /* 0 is the boot CPU */
+	/* Read through GS in one instruction each (kernel/preempt.h,
+	 * kernel/sched.h): what may not be interrupted by a task switch,
+	 * whether one is wanted, and which task runs here. */
+	unsigned int preempt_count;
+	volatile bool need_resched;
+	struct task_struct *current_task;
 	uint32_t apic_id;
 	volatile bool online;
 	uint64_t stack_bottom, stack_top; /* for backtraces */
-	/* Work an AP runs in process context from its idle loop. */
-	void (*volatile work_fn)(void *arg);
-	void *volatile work_arg;
-	volatile bool work_done;
-	volatile bool work_busy; /* from submission until smp_wait_work */
+	/* smp_run_on_cpu_async's thread, until smp_wait_work joins it. */
+	struct task_struct *work_task;
 };
 
 extern struct cpu cpus[MAX_CPUS];
@@ -56,11 +61,14 @@ void smp_boot_aps(void);
 int smp_call_function_single(unsigned int cpu, void (*fn)(void *), void *arg);
 /* The same on every other online CPU; returns how many ran it. */
 unsigned int smp_call_function(void (*fn)(void *), void *arg);
-/* Starts fn(arg) on AP `cpu` in process context (interrupts on, from its
- * idle loop) and returns at once; smp_wait_work() waits for it to finish.
- * Returns -1 for the boot CPU, an offline CPU or one still busy. */
+/* Starts fn(arg) on AP `cpu` in process context (a kernel thread pinned
+ * there) and returns at once; smp_wait_work() waits for it to finish.
+ * Returns -1 for the boot CPU, an offline CPU, one still busy, or when no
+ * thread can be made. */
 int smp_run_on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg);
 void smp_wait_work(unsigned int cpu);
+/* Wakes CPU `cpu` so it looks at its run queue (kernel/sched.c). */
+void smp_send_reschedule(unsigned int cpu);
 /* Call-function IPIs handled so far, on all CPUs. */
 uint64_t smp_call_function_count(void);
 

@@ -4,7 +4,11 @@
  * same CPU can never spin on a lock its own CPU holds. Header-only, built on
  * compiler atomics, so the host tests use the very same lock.
  * In the kernel each lock also carries a lockdep_map: the lock validator
- * (kernel/lockdep.h) sees every acquisition. The host build has none.
+ * (kernel/lockdep.h) sees every acquisition, and holding a lock disables
+ * preemption (kernel/preempt.h): a task switched away while holding one
+ * would leave every other task on its CPU spinning on it, and
+ * might_sleep() can then see that sleeping is forbidden. The host build has
+ * neither.
  */
 #ifndef LABYRINTH_KERNEL_SPINLOCK_H
 #define LABYRINTH_KERNEL_SPINLOCK_H
@@ -12,6 +16,7 @@
 #include "kernel/irqflags.h"
 #ifndef LABYRINTH_HOST
 #include "kernel/lockdep.h"
+#include "kernel/preempt.h"
 #endif
 
 typedef struct {
@@ -37,9 +42,13 @@ typedef struct {
 #ifndef LABYRINTH_HOST
 #define spin_acquire(lock) lock_acquire(&(lock)->dep_map, 0)
 #define spin_release(lock) lock_release(&(lock)->dep_map, 0)
+#define spin_preempt_disable() preempt_disable()
+#define spin_preempt_enable() preempt_enable()
 #else
 #define spin_acquire(lock) ((void)(lock))
 #define spin_release(lock) ((void)(lock))
+#define spin_preempt_disable() ((void)0)
+#define spin_preempt_enable() ((void)0)
 #endif
 
 static inline void cpu_relax(void)
@@ -72,6 +81,7 @@ static inline void __spin_lock_init(spinlock_t *lock, const char *name,
 
 static inline void spin_lock(spinlock_t *lock)
 {
+	spin_preempt_disable();
 	spin_acquire(lock); /* before spinning: a report beats a silent hang */
 	unsigned int ticket =
 	    __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
@@ -84,12 +94,15 @@ static inline bool spin_trylock(spinlock_t *lock)
 	unsigned int serving =
 	    __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
 	unsigned int expected = serving;
+	spin_preempt_disable();
 	bool taken =
 	    __atomic_compare_exchange_n(&lock->next, &expected, serving + 1,
 					false, __ATOMIC_ACQUIRE,
 					__ATOMIC_RELAXED);
 	if (taken)
 		spin_acquire(lock);
+	else
+		spin_preempt_enable();
 	return taken;
 }
 
@@ -97,6 +110,7 @@ static inline void spin_unlock(spinlock_t *lock)
 {
 	spin_release(lock);
 	__atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_RELEASE);
+	spin_preempt_enable();
 }
 
 static inline bool spin_is_locked(spinlock_t *lock)
@@ -113,8 +127,12 @@ static inline bool spin_is_locked(spinlock_t *lock)
 
 static inline void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 {
-	spin_unlock(lock);
+	spin_release(lock);
+	__atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_RELEASE);
 	local_irq_restore(flags);
+	/* After interrupts are back on, so a switch held off meanwhile can
+	 * happen now rather than at the next tick. */
+	spin_preempt_enable();
 }
 
 #endif

@@ -14,6 +14,7 @@
 #include "kernel/ioremap.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
 
 #define HPET_CAP 0x000
@@ -265,6 +266,7 @@ static irqreturn_t timer_interrupt(unsigned int vector, void *dev_id)
 		if (fn && fn != tick_hooks_quiesce)
 			fn(tick_hooks[i].data);
 	}
+	sched_tick(); /* timeouts and time slices */
 	return IRQ_HANDLED;
 }
 

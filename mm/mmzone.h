@@ -136,6 +136,10 @@ struct pglist_data {
 	uint64_t pcp_drain_retries; /* allocations retried after draining */
 };
 
+/* The structure that embeds member at ptr (Linux's container_of). */
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
 static inline void INIT_LIST_HEAD(struct list_head *h)
 {
 	h->next = h;
@@ -153,6 +157,11 @@ static inline void list_add(struct list_head *n, struct list_head *head)
 	n->prev = head;
 	head->next->prev = n;
 	head->next = n;
+}
+
+static inline void list_add_tail(struct list_head *n, struct list_head *head)
+{
+	list_add(n, head->prev);
 }
 
 static inline void list_del(struct list_head *n)
