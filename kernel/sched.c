@@ -191,6 +191,8 @@ long schedule_timeout(long timeout)
 
 void msleep(unsigned int ms)
 {
+	if (!might_sleep())
+		return; /* reported; waiting here could never end */
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
 	while ((long)(end - jiffies) > 0) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
