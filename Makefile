@@ -24,14 +24,14 @@ endif
 # ---------------------------------------------------------------- sources
 # Shared: compiled into both the kernel and the host test binary.
 SHARED_KERNEL := kernel/format.c kernel/printk.c kernel/cmdline.c
-MM_SRCS := $(filter-out %_host.c,$(wildcard mm/*.c))
+MM_SRCS := $(filter-out %_host.c %_kernel.c,$(wildcard mm/*.c))
 SHARED_TESTS := $(wildcard tests/*_test.c)
 SHARED_SRCS := $(SHARED_KERNEL) tests/ktest.c $(SHARED_TESTS) $(MM_SRCS)
 # Kernel only: arch code and target-only tests.
 KERNEL_SRCS := $(filter-out $(SHARED_KERNEL),$(wildcard kernel/*.c)) \
-	$(wildcard tests/target/*.c)
+	$(wildcard mm/*_kernel.c) $(wildcard tests/target/*.c)
 KERNEL_ASM  := $(wildcard kernel/*.asm)
-# Host only: the platform shims.
+# Host only: the platform shims (mm/*_kernel.c are the kernel's).
 HOST_SRCS   := $(wildcard tests/host/*.c) $(wildcard mm/*_host.c) boot/elf.c
 LOADER_SRCS := $(wildcard boot/*.c) kernel/format.c
 

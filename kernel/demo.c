@@ -157,4 +157,5 @@ void demo_run(void)
 	pr_info("demo: process context held %lu pages while squeezing; the handler's GFP_ATOMIC failed %lu times, GFP_NOWAIT %lu times; mm_check: %d problems\n",
 		hoard_pages_taken, demo.atomic_failed, demo.nowait_failed,
 		mm_check());
+	demo_reclaim_run();
 }

@@ -49,8 +49,8 @@ void __attribute__((noreturn, used)) kthread_entry(struct task_struct *t)
 	kthread_exit();
 }
 
-struct task_struct *task_create(void (*fn)(void *), void *arg,
-				unsigned int cpu, const char *name)
+struct task_struct *task_create(void (*fn)(void *), void *arg, unsigned int cpu,
+				const char *name)
 {
 	uint64_t phys = alloc_pages(GFP_KERNEL, THREAD_STACK_ORDER);
 	void *stack = phys ? vmap_stack(phys, THREAD_STACK_SIZE) : NULL;
@@ -82,12 +82,12 @@ struct task_struct *task_create(void (*fn)(void *), void *arg,
 	uint64_t *sp = (uint64_t *)(uintptr_t)t->stack_top;
 	*--sp = 0; /* keeps the trampoline's stack 16-byte aligned */
 	*--sp = (uint64_t)(uintptr_t)kthread_trampoline;
-	*--sp = 0;			      /* rbp */
-	*--sp = 0;			      /* rbx */
+	*--sp = 0;			/* rbp */
+	*--sp = 0;			/* rbx */
 	*--sp = (uint64_t)(uintptr_t)t; /* r12 */
-	*--sp = 0;			      /* r13 */
-	*--sp = 0;			      /* r14 */
-	*--sp = 0;			      /* r15 */
+	*--sp = 0;			/* r13 */
+	*--sp = 0;			/* r14 */
+	*--sp = 0;			/* r15 */
 	t->rsp = (uint64_t)(uintptr_t)sp;
 	task_list_add(t);
 	return t;
@@ -110,8 +110,7 @@ struct task_struct *kthread_create_on_cpu(void (*fn)(void *), void *arg,
 	return t;
 }
 
-struct task_struct *kthread_run(void (*fn)(void *), void *arg,
-				const char *name)
+struct task_struct *kthread_run(void (*fn)(void *), void *arg, const char *name)
 {
 	unsigned int cpu;
 	for (unsigned int tries = 0;; tries++) {
@@ -164,6 +163,8 @@ static const char *state_name(long state)
 		return "R";
 	case TASK_UNINTERRUPTIBLE:
 		return "D";
+	case TASK_IDLE:
+		return "I";
 	case TASK_DEAD:
 		return "X";
 	}

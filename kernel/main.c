@@ -23,7 +23,9 @@
 #include "kernel/serial.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
+#include "mm/filecache_kernel.h"
 #include "mm/pcp.h"
+#include "mm/vmscan.h"
 
 #define LABYRINTH_VERSION "0.1.0"
 
@@ -109,6 +111,8 @@ void kmain(const struct boot_info *bi)
 	sched_init(); /* kmain becomes task "init"; threads from here on */
 	smp_boot_aps();
 	mm_pcp_enable(nr_cpus_online);
+	kswapd_init();
+	page_cache_init(); /* reclaimable memory for kswapd to work on */
 
 	crashtest_run();
 	bench_run();

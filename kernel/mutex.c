@@ -12,9 +12,8 @@
 bool mutex_trylock(struct mutex *m)
 {
 	struct task_struct *expected = NULL;
-	return __atomic_compare_exchange_n(&m->owner, &expected, current,
-					   false, __ATOMIC_ACQUIRE,
-					   __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(&m->owner, &expected, current, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 bool mutex_is_locked(const struct mutex *m)
@@ -40,7 +39,8 @@ void mutex_lock(struct mutex *m)
 
 void mutex_unlock(struct mutex *m)
 {
-	struct task_struct *owner = __atomic_load_n(&m->owner, __ATOMIC_RELAXED);
+	struct task_struct *owner =
+	    __atomic_load_n(&m->owner, __ATOMIC_RELAXED);
 	if (owner != current) {
 		pr_err("mutex: '%s' released by '%s', but %s%s%s\n", m->name,
 		       current->comm, owner ? "held by '" : "not held",

@@ -20,12 +20,12 @@ struct mutex {
 	unsigned long contended; /* times a locker had to sleep */
 };
 
-#define mutex_init(m)                                \
-	do {                                         \
-		(m)->owner = NULL;                   \
-		(m)->name = #m;                      \
-		(m)->contended = 0;                  \
-		init_waitqueue_head(&(m)->waiters);  \
+#define mutex_init(m)                               \
+	do {                                        \
+		(m)->owner = NULL;                  \
+		(m)->name = #m;                     \
+		(m)->contended = 0;                 \
+		init_waitqueue_head(&(m)->waiters); \
 	} while (0)
 
 /* Sleeps until the mutex is ours. From a context that cannot sleep it is

@@ -65,7 +65,7 @@ static void __schedule(struct rq *rq, bool preempt)
 	if (!prev->is_idle && !prev->on_rq &&
 	    (prev->state == TASK_RUNNING || preempt))
 		enqueue_task(rq, prev);
-	if (prev->state == TASK_UNINTERRUPTIBLE && !preempt)
+	if ((prev->state & TASK_UNINTERRUPTIBLE) && !preempt)
 		prev->blocked_since = jiffies;
 
 	if (list_empty(&rq->queue)) {
@@ -134,7 +134,7 @@ void yield(void)
 /* Makes t runnable. Run queue lock held. */
 static bool try_to_wake_up_locked(struct rq *rq, struct task_struct *t)
 {
-	if (t->state != TASK_UNINTERRUPTIBLE)
+	if (!(t->state & TASK_UNINTERRUPTIBLE))
 		return false;
 	t->state = TASK_RUNNING;
 	t->wakeups++;
@@ -172,7 +172,7 @@ long schedule_timeout(long timeout)
 	unsigned long deadline = jiffies + (unsigned long)timeout;
 	spin_lock_irqsave(&rq->lock, flags);
 	/* Woken already (state back to running)? Then no timer. */
-	if (t->state == TASK_UNINTERRUPTIBLE && !t->timer_armed) {
+	if ((t->state & TASK_UNINTERRUPTIBLE) && !t->timer_armed) {
 		t->timeout_at = deadline;
 		list_add(&t->timer_list, &rq->timers);
 		t->timer_armed = true;
@@ -217,8 +217,7 @@ void sched_tick(void)
 			try_to_wake_up_locked(rq, t);
 	}
 	struct task_struct *curr = rq->curr;
-	if (!list_empty(&rq->queue) &&
-	    (curr->is_idle || curr->slice_left <= 1))
+	if (!list_empty(&rq->queue) && (curr->is_idle || curr->slice_left <= 1))
 		this_cpu()->need_resched = true;
 	else if (curr->slice_left > 1)
 		curr->slice_left--;

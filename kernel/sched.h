@@ -27,8 +27,8 @@ struct task_struct {
 	unsigned int pid;
 	char comm[TASK_COMM_LEN];
 	bool is_idle;
-	volatile bool on_cpu;	 /* running, or still switching away */
-	bool on_rq;		 /* on its CPU's run queue */
+	volatile bool on_cpu; /* running, or still switching away */
+	bool on_rq;	      /* on its CPU's run queue */
 	struct list_head run_list;
 	struct list_head timer_list; /* on its CPU's timeout list */
 	bool timer_armed;
@@ -118,8 +118,9 @@ void kthread_join(struct task_struct *t);
 /* The idle loop (each CPU's idle task): halt until there is work. */
 void cpu_idle(void) __attribute__((noreturn));
 
-/* Tasks blocked for longer than ms milliseconds right now (a hung-task
- * watchdog for tests); each is printed when report is true. */
+/* Tasks blocked (TASK_UNINTERRUPTIBLE, not TASK_IDLE) for longer than ms
+ * milliseconds right now (a hung-task watchdog for tests); each is printed
+ * when report is true. */
 unsigned int sched_hung_tasks(unsigned int ms, bool report);
 /* Live tasks (not yet joined), idle tasks included. */
 unsigned int sched_nr_tasks(void);

@@ -24,8 +24,8 @@ void finish_task_switch(struct rq *rq);
 
 /* kthread.c: a task with its stack, set up to start in fn(arg) on `cpu`,
  * not yet runnable; name may hold one %u (the CPU). */
-struct task_struct *task_create(void (*fn)(void *), void *arg,
-				unsigned int cpu, const char *name);
+struct task_struct *task_create(void (*fn)(void *), void *arg, unsigned int cpu,
+				const char *name);
 void task_set_comm(struct task_struct *t, const char *name, unsigned int cpu);
 void task_list_add(struct task_struct *t);
 

@@ -94,8 +94,7 @@ int smp_run_on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg)
 	if (cpu == 0 || cpu >= MAX_CPUS || !cpus[cpu].online ||
 	    cpus[cpu].work_task)
 		return -1;
-	struct task_struct *t =
-	    kthread_create_on_cpu(fn, arg, cpu, "work/%u");
+	struct task_struct *t = kthread_create_on_cpu(fn, arg, cpu, "work/%u");
 	if (!t)
 		return -1;
 	cpus[cpu].work_task = t;
@@ -219,6 +218,24 @@ void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg)
 	fn(arg);
 	local_irq_restore(flags);
 	smp_call_function(fn, arg);
+}
+
+void mm_run_on_each_cpu_cond(bool (*cond)(unsigned int cpu, void *arg),
+			     void (*fn)(void *arg), void *arg)
+{
+	unsigned int self = smp_processor_id();
+	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		if (!cpus[cpu].online || !cond(cpu, arg))
+			continue;
+		if (cpu == self) {
+			unsigned long flags;
+			local_irq_save(flags);
+			fn(arg);
+			local_irq_restore(flags);
+		} else {
+			smp_call_function_single(cpu, fn, arg);
+		}
+	}
 }
 
 /* A page below 1 MiB from the memory the allocator held back. */

@@ -23,6 +23,10 @@ struct task_struct;
 #define TASK_RUNNING 0x0000	    /* on a CPU or on its run queue */
 #define TASK_UNINTERRUPTIBLE 0x0002 /* blocked until woken (or timed out) */
 #define TASK_DEAD 0x0080	    /* exited, waiting to be joined */
+#define TASK_NOLOAD 0x0400	    /* with the above: idle, not stuck */
+/* A kernel thread waiting for work (kswapd between runs): asleep like
+ * TASK_UNINTERRUPTIBLE, but never reported as a hung task. Linux's name. */
+#define TASK_IDLE (TASK_UNINTERRUPTIBLE | TASK_NOLOAD)
 
 struct wait_queue_head {
 	spinlock_t lock; /* taken with interrupts off: wakers may be IRQs */
@@ -35,10 +39,10 @@ struct wait_queue_entry {
 	bool queued;
 };
 
-#define init_waitqueue_head(wq)                      \
-	do {                                         \
-		spin_lock_init(&(wq)->lock);         \
-		INIT_LIST_HEAD(&(wq)->head);         \
+#define init_waitqueue_head(wq)              \
+	do {                                 \
+		spin_lock_init(&(wq)->lock); \
+		INIT_LIST_HEAD(&(wq)->head); \
 	} while (0)
 
 void init_wait_entry(struct wait_queue_entry *wqe);
@@ -65,54 +69,55 @@ void schedule(void);
 /*
  * Sleeps until cond is true. Where sleeping is forbidden (an interrupt
  * handler, interrupts off, a spinlock held) it reports, like Linux, and
- * returns without waiting.
+ * returns without waiting. wait_event_idle sleeps as TASK_IDLE.
  */
-#define wait_event(wq, cond)                                               \
-	do {                                                               \
-		struct wait_queue_entry __wqe;                             \
-		if (!might_sleep())                                        \
-			break;                                             \
-		init_wait_entry(&__wqe);                                   \
-		for (;;) {                                                 \
-			prepare_to_wait(&(wq), &__wqe,                     \
-					TASK_UNINTERRUPTIBLE);             \
-			if (cond)                                          \
-				break;                                     \
-			schedule();                                        \
-		}                                                          \
-		finish_wait(&(wq), &__wqe);                                \
+#define __wait_event(wq, cond, state)                            \
+	do {                                                     \
+		struct wait_queue_entry __wqe;                   \
+		if (!might_sleep())                              \
+			break;                                   \
+		init_wait_entry(&__wqe);                         \
+		for (;;) {                                       \
+			prepare_to_wait(&(wq), &__wqe, (state)); \
+			if (cond)                                \
+				break;                           \
+			schedule();                              \
+		}                                                \
+		finish_wait(&(wq), &__wqe);                      \
 	} while (0)
+#define wait_event(wq, cond) __wait_event(wq, cond, TASK_UNINTERRUPTIBLE)
+#define wait_event_idle(wq, cond) __wait_event(wq, cond, TASK_IDLE)
 
 /*
  * Sleeps until cond is true or `timeout` jiffies have passed. Returns 0 if
  * the time ran out with cond false, else the jiffies left (at least 1).
  * Where sleeping is forbidden it reports and returns whether cond holds.
  */
-#define wait_event_timeout(wq, cond, timeout)                              \
-	({                                                                 \
-		long __left = (long)(timeout);                             \
-		struct wait_queue_entry __wqe;                             \
-		if (!might_sleep()) {                                      \
-			__left = (cond) ? 1 : 0;                           \
-		} else {                                                   \
-			init_wait_entry(&__wqe);                           \
-			for (;;) {                                         \
-				prepare_to_wait(&(wq), &__wqe,             \
-						TASK_UNINTERRUPTIBLE);     \
-				if (cond) {                                \
-					if (!__left)                       \
-						__left = 1;                \
-					break;                             \
-				}                                          \
-				if (__left <= 0) {                         \
-					__left = 0;                        \
-					break;                             \
-				}                                          \
-				__left = schedule_timeout(__left);         \
-			}                                                  \
-			finish_wait(&(wq), &__wqe);                        \
-		}                                                          \
-		__left;                                                    \
+#define wait_event_timeout(wq, cond, timeout)                          \
+	({                                                             \
+		long __left = (long)(timeout);                         \
+		struct wait_queue_entry __wqe;                         \
+		if (!might_sleep()) {                                  \
+			__left = (cond) ? 1 : 0;                       \
+		} else {                                               \
+			init_wait_entry(&__wqe);                       \
+			for (;;) {                                     \
+				prepare_to_wait(&(wq), &__wqe,         \
+						TASK_UNINTERRUPTIBLE); \
+				if (cond) {                            \
+					if (!__left)                   \
+						__left = 1;            \
+					break;                         \
+				}                                      \
+				if (__left <= 0) {                     \
+					__left = 0;                    \
+					break;                         \
+				}                                      \
+				__left = schedule_timeout(__left);     \
+			}                                              \
+			finish_wait(&(wq), &__wqe);                    \
+		}                                                      \
+		__left;                                                \
 	})
 
 #endif

@@ -26,15 +26,15 @@ typedef unsigned int gfp_t;
 #define __GFP_ZERO 0x100u	    /* the returned block is zero-filled */
 #define __GFP_DIRECT_RECLAIM 0x400u /* caller may sleep to reclaim */
 #define __GFP_KSWAPD_RECLAIM 0x800u /* may wake the background reclaimer */
+#define __GFP_NORETRY 0x1000u	    /* one round of reclaim, then fail */
 #define __GFP_NOWARN 0x2000u	    /* failure is expected: do not report */
-#define __GFP_NOFAIL \
-	0x8000u /* caller cannot handle failure (see
-					 page_alloc.h: we still return 0) */
+#define __GFP_NOFAIL 0x8000u	    /* never fails: waits as long as it takes */
 
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define __GFP_BITS_MASK                                               \
 	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
-	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NOWARN | __GFP_NOFAIL)
+	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NORETRY | __GFP_NOWARN |  \
+	 __GFP_NOFAIL)
 
 /*
  * The combinations callers actually use.

@@ -2,7 +2,7 @@
 # docs/03-buddy-and-gfp.md): memmap-tool (map policy + allocator simulation)
 # and `make bench` (tools/bench/bench.mk, docs/08-measuring.md).
 
-MM_CORE_SRCS := $(filter-out %_host.c,$(wildcard mm/*.c))
+MM_CORE_SRCS := $(MM_SRCS)
 MM_HOST_SRCS := $(wildcard mm/*_host.c)
 MM_TOOL_SRCS := $(MM_CORE_SRCS) $(MM_HOST_SRCS) kernel/format.c kernel/printk.c
 

@@ -11,6 +11,7 @@
 
 #include "kernel/format.h"
 #include "kernel/printk.h"
+#include "mm/shrinker.h"
 
 #define CHECK_REPORT_LIMIT 16
 
@@ -245,6 +246,7 @@ void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size)
 		{ __GFP_ZERO, "__GFP_ZERO" },
 		{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
 		{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
+		{ __GFP_NORETRY, "__GFP_NORETRY" },
 		{ __GFP_NOWARN, "__GFP_NOWARN" },
 		{ __GFP_NOFAIL, "__GFP_NOFAIL" },
 	};
@@ -375,6 +377,15 @@ void meminfo_show(struct pglist_data *p)
 		pr_info("PcpDrainRetry:  %8llu\n",
 			(unsigned long long)p->pcp_drain_retries);
 	}
+	/* Reclaim (mm/vmscan.c, docs/06): Linux's vmstat names. */
+	pr_info("Reclaimable:    %8lu kB\n", shrinker_reclaimable_pages() * 4);
+	pr_info("allocstall %llu pgsteal_direct %llu pgsteal_kswapd %llu kswapd_wakeups %llu alloc_waits %llu alloc_timeouts %llu\n",
+		(unsigned long long)p->reclaim.allocstall,
+		(unsigned long long)p->reclaim.pgsteal_direct,
+		(unsigned long long)p->reclaim.pgsteal_kswapd,
+		(unsigned long long)p->reclaim.kswapd_wakeups,
+		(unsigned long long)p->reclaim.alloc_waits,
+		(unsigned long long)p->reclaim.alloc_timeouts);
 	/* Debug options (docs/07-debugging-the-allocator.md). */
 	if (page_owner_table_pages(p))
 		pr_info("PageOwner:      %8llu kB\n",

@@ -5,6 +5,7 @@
  * compute the watermarks. Also the kernel's entry point mm_init() and the
  * later release of loader memory. docs/03-buddy-and-gfp.md ("Bring-up").
  */
+#include "mm/vmscan.h"
 #include "mm/internal.h"
 
 #include "kernel/printk.h"
@@ -252,6 +253,7 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 		return PGDAT_ERR_NO_RAM;
 	p->direct_map_offset = cfg->direct_map_offset;
 	p->watermark_scale_factor = 10;
+	p->alloc_wait_ms = ALLOC_WAIT_MS_DEFAULT;
 	p->alloc_fail_rs.interval_ms = 10000;
 	p->bad_free_rs.interval_ms = 0; /* every bad free is worth a line */
 	p->sleep_bug_rs.interval_ms = 10000;
@@ -369,6 +371,13 @@ static uint64_t boot_min_free_kbytes;
 static unsigned int boot_wsf = 10;
 static bool boot_page_poison;
 static bool boot_page_owner;
+static unsigned int boot_alloc_wait_ms = ALLOC_WAIT_MS_DEFAULT;
+
+void mm_set_alloc_wait_ms(unsigned int ms)
+{
+	boot_alloc_wait_ms = ms;
+	contig_page_data.alloc_wait_ms = ms;
+}
 
 const struct memmap *mm_boot_memmap(void)
 {
@@ -441,6 +450,7 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	}
 	contig_page_data.user_min_free_kbytes = boot_min_free_kbytes;
 	contig_page_data.watermark_scale_factor = boot_wsf;
+	contig_page_data.alloc_wait_ms = boot_alloc_wait_ms;
 	setup_per_zone_wmarks(&contig_page_data);
 	if (boot_page_owner)
 		page_owner_init(&contig_page_data);

@@ -107,6 +107,17 @@ struct ratelimit_state {
 	unsigned int missed;
 };
 
+/* Reclaim's counters (Linux's vmstat names where it has them). */
+struct reclaim_stats {
+	uint64_t allocstall;	 /* entries into direct reclaim */
+	uint64_t pgsteal_direct; /* pages freed by direct reclaim */
+	uint64_t pgsteal_kswapd; /* pages freed by kswapd */
+	uint64_t kswapd_wakeups; /* times kswapd left its sleep */
+	uint64_t kswapd_gave_up; /* runs that ended short of `high` */
+	uint64_t alloc_waits;	 /* sleeps waiting for pages to be freed */
+	uint64_t alloc_timeouts; /* sleeping requests failed after waiting */
+};
+
 struct pglist_data {
 	int node_id;
 	bool initialised;
@@ -131,6 +142,16 @@ struct pglist_data {
 	uint64_t bad_frees;
 	uint64_t poison_errors;
 
+	/* The sleeping slow path (mm/vmscan.c): how long a request that may
+	 * sleep waits for memory in all before failing, how many wait now. */
+	unsigned int alloc_wait_ms;
+	unsigned int free_waiters;
+	/* kswapd runs in a row that could not balance the node; from
+	 * MAX_RECLAIM_RETRIES on it is not woken until reclaim can work
+	 * again (Linux's kswapd_failures). */
+	unsigned int kswapd_failures;
+	struct reclaim_stats reclaim;
+
 	bool pcp_enabled; /* per-CPU lists in use (mm_pcp_enable) */
 	unsigned int pcp_nr_cpus;
 	uint64_t pcp_drain_retries; /* allocations retried after draining */
@@ -138,7 +159,7 @@ struct pglist_data {
 
 /* The structure that embeds member at ptr (Linux's container_of). */
 #define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 static inline void INIT_LIST_HEAD(struct list_head *h)
 {

@@ -17,6 +17,7 @@
 #include "mm/pcp.h"
 #include "mm/debug_pagealloc.h"
 #include "mm/page_owner.h"
+#include "mm/vmscan.h"
 #include "kernel/might_sleep.h"
 #include "kernel/printk.h"
 
@@ -88,7 +89,10 @@ static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 		__free_one_page(p, z, sec, pfn, 0);
 	}
 	pcp->drains++;
+	bool wake = p->free_waiters; /* under the lock: mm/vmscan.h */
 	spin_unlock(&z->lock);
+	if (wake)
+		mm_wake_free_waiters(p);
 }
 
 /*
@@ -104,12 +108,21 @@ static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
 	if (!pcp->count) {
 		spin_lock(&z->lock);
 		/* A single allocation may leave the zone at its floor
-		 * (free > floor before it): a batch may go no further. */
+		 * (free > floor before it): a batch may go no further. Nor
+		 * below low, where frees are not parked either: the last
+		 * free frames must stay where every CPU (and the reserve's
+		 * users) can take them without an IPI to drain them; there
+		 * a refill is the one frame asked for. */
+		uint64_t limit = floor > z->watermark[WMARK_LOW]
+				     ? floor
+				     : z->watermark[WMARK_LOW];
 		unsigned int want = pcp->batch;
 		if (z->free_pages <= floor)
 			want = 0;
-		else if (z->free_pages - floor < want)
-			want = (unsigned int)(z->free_pages - floor);
+		else if (z->free_pages <= limit)
+			want = 1;
+		else if (z->free_pages - limit < want)
+			want = (unsigned int)(z->free_pages - limit);
 		for (unsigned int i = 0; i < want; i++) {
 			uint64_t pfn = rmqueue_order0(p, z);
 			if (!pfn)
@@ -155,10 +168,12 @@ bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu)
 	 * at once, which the buddy path does: park nothing. And when the
 	 * zone is below `low`, a parked frame would be memory that an
 	 * interrupt on another CPU cannot reach (it may only drain its own
-	 * list): give it straight back to the zone. */
+	 * list): give it straight back to the zone. So too while a request
+	 * sleeps waiting for memory: only a zone free wakes it. */
 	if (!pcp->batch || debug_pagealloc_on(p) ||
 	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
-		z->watermark[WMARK_LOW])
+		z->watermark[WMARK_LOW] ||
+	    __atomic_load_n(&p->free_waiters, __ATOMIC_RELAXED))
 		return false;
 	local_irq_save(flags);
 	uint8_t *st = pfn_state(p, pfn);
@@ -234,6 +249,18 @@ void mm_pcp_enable(unsigned int nr_cpus)
 	}
 }
 
+/* Only CPUs with something parked get an IPI (Linux does the same): on a
+ * busy machine an IPI costs the caller a wait for every target. */
+static bool cpu_has_parked_pages(unsigned int cpu, void *arg)
+{
+	const struct pglist_data *p = arg;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		if (__atomic_load_n(&p->node_zones[zi].pcp[cpu].count,
+				    __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 void drain_all_pages(struct pglist_data *p)
 {
 	if (!p->pcp_enabled)
@@ -241,7 +268,8 @@ void drain_all_pages(struct pglist_data *p)
 	/* Other CPUs drain their own lists when asked (an IPI); that needs
 	 * a caller that may wait for them. Otherwise only this CPU's. */
 	if (may_sleep())
-		mm_run_on_each_cpu(drain_on_this_cpu, p);
+		mm_run_on_each_cpu_cond(cpu_has_parked_pages, drain_on_this_cpu,
+					p);
 	else
 		pcp_drain_local(p);
 }

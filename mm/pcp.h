@@ -17,6 +17,10 @@
  * the host: thread numbers, and only the calling thread. */
 unsigned int mm_this_cpu(void);
 void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg);
+/* The same, on the CPUs for which cond(cpu, arg) is true (Linux's
+ * on_each_cpu_cond). */
+void mm_run_on_each_cpu_cond(bool (*cond)(unsigned int cpu, void *arg),
+			     void (*fn)(void *arg), void *arg);
 
 /* The kernel's node: turn the lists on once the CPUs are known. */
 void mm_pcp_enable(unsigned int nr_cpus);

@@ -37,3 +37,11 @@ void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg)
 {
 	fn(arg);
 }
+
+void mm_run_on_each_cpu_cond(bool (*cond)(unsigned int cpu, void *arg),
+			     void (*fn)(void *arg), void *arg)
+{
+	unsigned int cpu = mm_this_cpu();
+	if (cpu >= MM_MAX_CPUS || cond(cpu, arg))
+		fn(arg);
+}

@@ -64,8 +64,9 @@ uint64_t mm_test_free_pages(const struct pglist_data *pgdat);
 /* Squeezing the kernel's node: takes every block `gfp` will give, largest
  * orders first, chained through their own first words (no memory spent on
  * bookkeeping); *pages (if not NULL) gets their total. Returns the chain's
- * first block, 0 if none. mm_hoard_release frees such a chain and returns
- * the pages it gave back. Used by tests and the boot demo. */
+ * first block, 0 if none. A gfp that may sleep gets __GFP_NORETRY: one
+ * round of reclaim per failure, no waiting. mm_hoard_release frees such a
+ * chain and returns the pages it gave back. Used by tests and the demo. */
 uint64_t mm_hoard(gfp_t gfp, uint64_t *pages);
 uint64_t mm_hoard_release(uint64_t head);
 

@@ -143,6 +143,10 @@ uint64_t mm_test_free_pages(const struct pglist_data *pgdat)
 uint64_t mm_hoard(gfp_t gfp, uint64_t *pages)
 {
 	uint64_t head = 0, n = 0;
+	/* Take what reclaim can give, but never wait for others to free:
+	 * the hoarder is the one keeping the memory. */
+	if (gfp & __GFP_DIRECT_RECLAIM)
+		gfp |= __GFP_NORETRY;
 	for (int order = MAX_ORDER; order >= 0; order--) {
 		uint64_t p;
 		while ((

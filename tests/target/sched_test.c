@@ -147,7 +147,8 @@ static void pinger(void *arg)
 	for (unsigned long i = 1; i <= PINGPONG_ROUNDS; i++) {
 		__atomic_store_n(&ping, i, __ATOMIC_RELEASE);
 		wake_up(&ping_wq);
-		wait_event(pong_wq, __atomic_load_n(&pong, __ATOMIC_ACQUIRE) >= i);
+		wait_event(pong_wq,
+			   __atomic_load_n(&pong, __ATOMIC_ACQUIRE) >= i);
 	}
 	__atomic_fetch_add(&pingpong_done, 1, __ATOMIC_RELEASE);
 	wake_up(&done_wq);
@@ -157,7 +158,8 @@ static void ponger(void *arg)
 {
 	(void)arg;
 	for (unsigned long i = 1; i <= PINGPONG_ROUNDS; i++) {
-		wait_event(ping_wq, __atomic_load_n(&ping, __ATOMIC_ACQUIRE) >= i);
+		wait_event(ping_wq,
+			   __atomic_load_n(&ping, __ATOMIC_ACQUIRE) >= i);
 		__atomic_store_n(&pong, i, __ATOMIC_RELEASE);
 		wake_up(&pong_wq);
 	}
@@ -176,9 +178,10 @@ static void run_pingpong(struct ktest *t, unsigned int cpu_a,
 	    kthread_create_on_cpu(ponger, NULL, cpu_b, "pong");
 	KTEST_ASSERT_TRUE(t, a && b);
 	/* The watchdog: 20 s is far more than 2 x 20000 wakeups need. */
-	long left = wait_event_timeout(
-	    done_wq, __atomic_load_n(&pingpong_done, __ATOMIC_ACQUIRE) == 2,
-	    (long)msecs_to_jiffies(20000));
+	long left = wait_event_timeout(done_wq,
+				       __atomic_load_n(&pingpong_done,
+						       __ATOMIC_ACQUIRE) == 2,
+				       (long)msecs_to_jiffies(20000));
 	if (!left) {
 		sched_show_tasks();
 		ktest_fail(t, __FILE__, __LINE__,
@@ -323,8 +326,9 @@ static void test_sleeping_where_forbidden_is_reported(struct ktest *t)
 	KTEST_EXPECT_EQ(t, spinlock_reports, 1);
 	KTEST_EXPECT_EQ(t, left, 0);
 	KTEST_EXPECT_FALSE(t, mutex_is_locked(&irq_mutex));
-	KTEST_EXPECT_TRUE(
-	    t, ktest_contains(log, "sleeping function called from invalid"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(log,
+					 "sleeping function called from invalid"));
 }
 
 static const struct ktest_case sched_cases[] = {

@@ -4,10 +4,13 @@
  * interrupt allocates with GFP_ATOMIC; pages cross CPUs through a locked
  * queue. Every page is stamped and checked before it is freed. Once a
  * second the world stops at a checkpoint: per-CPU lists drained and
- * mm_check() run. At the end everything is given back, the free pages
- * must be where they started, and the totals are printed. Boot it with
- * fail_page_alloc= too, so failure paths run all the time (failures are
- * counted, never fatal). Without soak_seconds= the suite is skipped.
+ * mm_check() run. Every other second the boot CPU squeezes memory, so
+ * GFP_KERNEL requests sleep until it lets go, and the page cache (grown
+ * into idle memory by cachegrow, read by every CPU) is reclaimed by kswapd
+ * and by direct reclaim. At the end everything is given back, the free
+ * pages must be where they started, and the totals are printed. Boot it
+ * with fail_page_alloc= too, so failure paths run all the time (failures
+ * are counted, never fatal). Without soak_seconds= the suite is skipped.
  * docs/07-debugging-the-allocator.md ("Soak").
  */
 #include <stdint.h>
@@ -18,6 +21,7 @@
 #include "kernel/smp.h"
 #include "kernel/spinlock.h"
 #include "kernel/timer.h"
+#include "mm/filecache_kernel.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "mm/test_arena.h"
@@ -53,7 +57,7 @@ struct soak_cpu {
 	struct ring proc, irq;
 	uint64_t rng, seq;
 	/* Totals, written only by this CPU. */
-	uint64_t ops, irq_ops, bad_stamps;
+	uint64_t ops, irq_ops, bad_stamps, cache_reads;
 	uint64_t fail_kernel, fail_nowait, fail_atomic, fail_irq;
 	volatile bool paused; /* acknowledged a checkpoint */
 };
@@ -169,6 +173,17 @@ static void drain_irq_ring(void *arg)
 	drain_ring(c, &c->irq);
 }
 
+/* A read of the page cache: a hit is checked by the cache itself; the
+ * page comes in (GFP_KERNEL, one round of reclaim at most) on a miss. */
+static void cache_read(struct soak_cpu *c, uint64_t r)
+{
+	static uint64_t buf[MAX_CPUS][PAGE_SIZE / 8];
+	filecache_read(&page_cache, (r >> 24) % 8, (r >> 32) % 8192,
+		       buf[smp_processor_id()],
+		       GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+	c->cache_reads++;
+}
+
 /* Process context on each CPU: every order, every class of flags. */
 static void soak_process(void *arg)
 {
@@ -185,9 +200,12 @@ static void soak_process(void *arg)
 		uint64_t r = xorshift(&c->rng);
 		unsigned int order =
 		    r % 8 == 0 ? (r >> 8) % (MAX_ORDER + 1) : (r >> 8) % 4;
-		switch ((r >> 16) % 4) {
+		switch ((r >> 16) % 5) {
 		case 0:
 			one_op(c, &c->proc, GFP_NOWAIT, order, &c->fail_nowait);
+			break;
+		case 4:
+			cache_read(c, r);
 			break;
 		case 1:
 			one_op(c, &c->proc, GFP_ATOMIC, order, &c->fail_atomic);
@@ -211,7 +229,11 @@ static int checkpoint(void)
 			cpu_relax();
 	mdelay(5); /* a tick hook that began before the flag fell ends */
 	drain_all_pages(&contig_page_data);
-	int problems = mm_check();
+	/* Interrupts off: kswapd and cachegrow, on this CPU, wait too. */
+	unsigned long flags;
+	local_irq_save(flags);
+	int problems = mm_check() + filecache_check(&page_cache);
+	local_irq_restore(flags);
 	hooks_on = true;
 	pause_all = false;
 	return problems;
@@ -236,6 +258,9 @@ static void test_soak(struct ktest *t)
 	}
 	stop_all = pause_all = false;
 	hooks_on = true;
+	struct reclaim_stats reclaim_before = contig_page_data.reclaim;
+	struct filecache cache_before = page_cache;
+	page_cache_start_growing();
 	KTEST_ASSERT_TRUE(t, register_tick_hook(soak_tick, NULL) == 0);
 	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
 		KTEST_EXPECT_EQ(t,
@@ -243,35 +268,40 @@ static void test_soak(struct ktest *t)
 				0);
 
 	/* The boot CPU alternates: a second of its own churn, a checkpoint;
-	 * and every other second it squeezes memory. */
+	 * and every other second it squeezes memory for that second. */
 	int problems = 0;
 	unsigned long checkpoints = 0;
 	uint64_t hoard = 0;
 	struct soak_cpu *me = &cpu_state[0];
 	for (unsigned long s = 0; s < soak_seconds; s++) {
-		if (hoard) {
-			mm_hoard_release(hoard);
-			hoard = 0;
-		} else {
+		if (s & 1)
 			hoard = mm_hoard(GFP_KERNEL, NULL);
-		}
 		uint64_t until = ktime_get_ns() + 1000000000ULL;
 		while (ktime_get_ns() < until) {
 			uint64_t r = xorshift(&me->rng);
-			one_op(me, &me->proc, r & 1 ? GFP_KERNEL : GFP_ATOMIC,
-			       (r >> 8) % 4,
-			       r & 1 ? &me->fail_kernel : &me->fail_atomic);
+			if (r % 16 == 0)
+				cache_read(me, r);
+			else
+				one_op(me, &me->proc,
+				       r & 1 ? GFP_KERNEL : GFP_ATOMIC,
+				       (r >> 8) % 4,
+				       r & 1 ? &me->fail_kernel
+					     : &me->fail_atomic);
 			me->ops++;
 		}
+		/* Let go before the checkpoint: a CPU asleep waiting for
+		 * memory gets it now and can stop. */
+		mm_hoard_release(hoard);
+		hoard = 0;
 		problems += checkpoint();
 		checkpoints++;
 	}
-	mm_hoard_release(hoard);
 	stop_all = true;
 	hooks_on = false;
 	unregister_tick_hook(soak_tick, NULL);
 	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
 		smp_wait_work(cpu);
+	page_cache_stop_growing();
 	drain_ring(me, &me->proc);
 	drain_irq_ring(NULL);
 	smp_call_function(drain_irq_ring, NULL);
@@ -279,10 +309,12 @@ static void test_soak(struct ktest *t)
 	while (handoff_swap(NULL, &h))
 		check_and_free(&h, &me->bad_stamps);
 
-	uint64_t ops = 0, irq_ops = 0, bad = 0, fk = 0, fn = 0, fa = 0, fi = 0;
+	uint64_t ops = 0, irq_ops = 0, bad = 0, fk = 0, fn = 0, fa = 0, fi = 0,
+		 reads = 0;
 	for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++) {
 		const struct soak_cpu *c = &cpu_state[cpu];
 		ops += c->ops;
+		reads += c->cache_reads;
 		irq_ops += c->irq_ops;
 		bad += c->bad_stamps;
 		fk += c->fail_kernel;
@@ -301,8 +333,30 @@ static void test_soak(struct ktest *t)
 	    "failures: kernel=%lu nowait=%lu atomic=%lu irq_atomic=%lu; lowest_free=%lu (min %lu) peak_reserve_use=%lu pages",
 	    fk, fn, fa, fi, lowest_free, min_total,
 	    lowest_free < min_total ? min_total - lowest_free : 0);
+	const struct reclaim_stats *rs = &contig_page_data.reclaim;
+	uint64_t hits = page_cache.hits - cache_before.hits,
+		 misses = page_cache.misses - cache_before.misses,
+		 cache_reclaimed =
+		     page_cache.reclaimed - cache_before.reclaimed;
+	ktest_diag(
+	    t,
+	    "page cache: %lu reads, %lu hits, %lu misses, %lu pages reclaimed, %lu bad; kswapd woke %lu times and freed %lu pages; direct reclaim %lu times, %lu pages; %lu sleeps waiting for memory, %lu timeouts",
+	    reads, hits, misses, cache_reclaimed,
+	    page_cache.verify_failures - cache_before.verify_failures,
+	    rs->kswapd_wakeups - reclaim_before.kswapd_wakeups,
+	    rs->pgsteal_kswapd - reclaim_before.pgsteal_kswapd,
+	    rs->allocstall - reclaim_before.allocstall,
+	    rs->pgsteal_direct - reclaim_before.pgsteal_direct,
+	    rs->alloc_waits - reclaim_before.alloc_waits,
+	    rs->alloc_timeouts - reclaim_before.alloc_timeouts);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, problems, 0);
+	KTEST_EXPECT_GT(t, reads, 0);
+	KTEST_EXPECT_GT(t, hits, 0);
+	KTEST_EXPECT_GT(t, cache_reclaimed, 0);
+	KTEST_EXPECT_EQ(t, page_cache.verify_failures,
+			cache_before.verify_failures);
+	page_cache_drop();
 	KTEST_EXPECT_EQ(t, checkpoints, soak_seconds);
 	KTEST_EXPECT_GT(t, ops, soak_seconds);
 	KTEST_EXPECT_GT(t, irq_ops, 0);

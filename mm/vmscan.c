@@ -1,0 +1,135 @@
+/*
+ * Reclaim that runs the same on the host and in the kernel: direct
+ * reclaim, kswapd's balancing loop, and the default (non-sleeping)
+ * platform hooks. Everything reclaimable here sits behind a shrinker
+ * (there are no anonymous pages to swap and no files to write back), so a
+ * round of reclaim is a round of shrink_slab().
+ * See docs/06-sleeping-allocations-and-reclaim.md ("Reclaim").
+ */
+#include "mm/vmscan.h"
+#include "mm/internal.h"
+#include "mm/pcp.h"
+#include "mm/shrinker.h"
+
+unsigned long try_to_free_pages(struct pglist_data *p, gfp_t gfp,
+				unsigned int order)
+{
+	unsigned long want = 1UL << order;
+	if (want < SWAP_CLUSTER_MAX)
+		want = SWAP_CLUSTER_MAX;
+	__atomic_fetch_add(&p->reclaim.allocstall, 1, __ATOMIC_RELAXED);
+	/* Only pages in zones this request can use help it. */
+	int highest = gfp & __GFP_DMA	  ? ZONE_DMA
+		      : gfp & __GFP_DMA32 ? ZONE_DMA32
+					  : ZONE_NORMAL;
+	unsigned long freed =
+	    shrink_slab_zones(p, gfp, want, (1u << (highest + 1)) - 1);
+	__atomic_fetch_add(&p->reclaim.pgsteal_direct, freed, __ATOMIC_RELAXED);
+	if (freed)
+		__atomic_store_n(&p->kswapd_failures, 0, __ATOMIC_RELAXED);
+	return freed;
+}
+
+/* The populated zones below their high watermark, one bit each. */
+static unsigned int zones_below_high(struct pglist_data *p)
+{
+	unsigned int mask = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &p->node_zones[zi];
+		if (z->managed_pages &&
+		    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
+			z->watermark[WMARK_HIGH])
+			mask |= 1u << zi;
+	}
+	return mask;
+}
+
+bool pgdat_balanced(struct pglist_data *p)
+{
+	return !zones_below_high(p);
+}
+
+/*
+ * Each round asks the caches for pages in the zones still below high
+ * only: freeing pages elsewhere would not lift them. A round that frees
+ * nothing (nothing cached there) ends the run; the next allocation below
+ * `low` wakes kswapd again.
+ */
+unsigned long balance_pgdat(struct pglist_data *p)
+{
+	unsigned long total = 0;
+	unsigned int below;
+	while ((below = zones_below_high(p))) {
+		unsigned long freed =
+		    shrink_slab_zones(p, GFP_KERNEL, SWAP_CLUSTER_MAX, below);
+		if (!freed) {
+			/* Frames parked on per-CPU lists count as free once
+			 * they are back in their zones. */
+			if (p->pcp_enabled && pcp_parked_pages(p))
+				drain_all_pages(p);
+			if (!pgdat_balanced(p)) {
+				__atomic_fetch_add(&p->reclaim.kswapd_gave_up,
+						   1, __ATOMIC_RELAXED);
+				if (!total)
+					__atomic_fetch_add(&p->kswapd_failures,
+							   1, __ATOMIC_RELAXED);
+			}
+			break;
+		}
+		total += freed;
+		__atomic_fetch_add(&p->reclaim.pgsteal_kswapd, freed,
+				   __ATOMIC_RELAXED);
+	}
+	if (total)
+		__atomic_store_n(&p->kswapd_failures, 0, __ATOMIC_RELAXED);
+	return total;
+}
+
+bool pgdat_could_allocate(struct pglist_data *p, unsigned int order,
+			  unsigned int alloc_flags, int highest)
+{
+	for (int zi = highest; zi >= 0; zi--) {
+		struct zone *z = &p->node_zones[zi];
+		unsigned long flags;
+		if (!z->managed_pages)
+			continue;
+		spin_lock_irqsave(&z->lock, flags);
+		bool ok = zone_watermark_ok(z, order,
+					    z->watermark[alloc_flags &
+							 ALLOC_WMARK_MASK],
+					    alloc_flags, z->free_pages);
+		spin_unlock_irqrestore(&z->lock, flags);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- defaults */
+
+__attribute__((weak)) bool mm_can_wait(struct pglist_data *p)
+{
+	(void)p;
+	return false;
+}
+
+__attribute__((weak)) void
+mm_wait_for_free(struct pglist_data *p, unsigned int order,
+		 unsigned int alloc_flags, int highest, unsigned int timeout_ms)
+{
+	(void)p;
+	(void)order;
+	(void)alloc_flags;
+	(void)highest;
+	(void)timeout_ms;
+}
+
+__attribute__((weak)) void mm_wake_free_waiters(struct pglist_data *p)
+{
+	(void)p;
+}
+
+__attribute__((weak)) void wakeup_kswapd(struct pglist_data *p)
+{
+	(void)p;
+}

@@ -1,0 +1,103 @@
+/*
+ * The kernel's side of reclaim: kswapd, the thread that reclaims in the
+ * background, and the wait queue on which requests that may sleep wait for
+ * pages to be freed. These are the platform hooks mm/vmscan.h declares,
+ * for the kernel's own node; test nodes keep the defaults (no sleeping).
+ * See docs/06-sleeping-allocations-and-reclaim.md ("kswapd").
+ */
+#include "mm/vmscan.h"
+#include "mm/page_alloc.h"
+
+#include "kernel/cmdline.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/timer.h"
+
+static struct wait_queue_head free_wait; /* requests waiting for pages */
+static struct wait_queue_head kswapd_wait;
+static struct task_struct *kswapd_task;
+static bool kswapd_pending; /* a wakeup it has not acted on yet */
+static bool kswapd_running;
+
+static int set_alloc_wait_ms(const char *value)
+{
+	unsigned long ms;
+	if (cmdline_parse_ulong(value, &ms) || ms > 600000)
+		return -1;
+	mm_set_alloc_wait_ms((unsigned int)ms);
+	return 0;
+}
+CMDLINE_PARAM("alloc_wait_ms", set_alloc_wait_ms,
+	      "0..600000: how long a GFP_KERNEL request waits for memory");
+
+bool mm_can_wait(struct pglist_data *p)
+{
+	return p == &contig_page_data &&
+	       __atomic_load_n(&kswapd_task, __ATOMIC_ACQUIRE);
+}
+
+void mm_wait_for_free(struct pglist_data *p, unsigned int order,
+		      unsigned int alloc_flags, int highest,
+		      unsigned int timeout_ms)
+{
+	wait_event_timeout(free_wait,
+			   pgdat_could_allocate(p, order, alloc_flags, highest),
+			   (long)msecs_to_jiffies(timeout_ms));
+}
+
+void mm_wake_free_waiters(struct pglist_data *p)
+{
+	if (p == &contig_page_data && kswapd_task)
+		wake_up(&free_wait);
+}
+
+void wakeup_kswapd(struct pglist_data *p)
+{
+	/* Hopeless (nothing it could reclaim, many times over): a wakeup
+	 * per allocation would only burn CPU. */
+	if (p != &contig_page_data || !kswapd_task ||
+	    __atomic_load_n(&p->kswapd_failures, __ATOMIC_RELAXED) >=
+		MAX_RECLAIM_RETRIES ||
+	    __atomic_load_n(&kswapd_pending, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&kswapd_running, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&kswapd_pending, true, __ATOMIC_SEQ_CST);
+	wake_up(&kswapd_wait);
+}
+
+bool kswapd_is_running(void)
+{
+	return __atomic_load_n(&kswapd_running, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&kswapd_pending, __ATOMIC_ACQUIRE);
+}
+
+static void kswapd(void *arg)
+{
+	struct pglist_data *p = arg;
+	for (;;) {
+		wait_event_idle(kswapd_wait, __atomic_load_n(&kswapd_pending,
+							     __ATOMIC_ACQUIRE));
+		__atomic_store_n(&kswapd_running, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&kswapd_pending, false, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&p->reclaim.kswapd_wakeups, 1,
+				   __ATOMIC_RELAXED);
+		balance_pgdat(p);
+		__atomic_store_n(&kswapd_running, false, __ATOMIC_RELEASE);
+	}
+}
+
+void kswapd_init(void)
+{
+	init_waitqueue_head(&free_wait);
+	init_waitqueue_head(&kswapd_wait);
+	struct task_struct *t =
+	    kthread_create_on_cpu(kswapd, &contig_page_data, 0, "kswapd0");
+	if (!t) {
+		pr_err(
+		    "kswapd: cannot start; requests that may sleep will fail instead of waiting\n");
+		return;
+	}
+	__atomic_store_n(&kswapd_task, t, __ATOMIC_RELEASE);
+	pr_info("kswapd: started (pid %u); sleeping requests wait up to %u ms for memory\n",
+		t->pid, contig_page_data.alloc_wait_ms);
+}
