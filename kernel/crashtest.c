@@ -12,12 +12,15 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "kernel/sched.h"
 #include "kernel/timer.h"
 
 #define CRASHTEST_VECTOR 0x41
 
-static const char *const kinds[] = { "ud2", "pagefault", "stack-overflow",
-				     "panic", "irq-pagefault" };
+static const char *const kinds[] = {
+	"ud2",	 "pagefault",	  "stack-overflow",
+	"panic", "irq-pagefault", "thread-stack-overflow"
+};
 static int crash_kind = -1;
 
 static int set_crashtest(const char *value)
@@ -31,8 +34,9 @@ static int set_crashtest(const char *value)
 	}
 	return -1;
 }
-CMDLINE_PARAM("crashtest", set_crashtest,
-	      "one of ud2, pagefault, stack-overflow, panic, irq-pagefault");
+CMDLINE_PARAM(
+    "crashtest", set_crashtest,
+    "one of ud2, pagefault, stack-overflow, panic, irq-pagefault, thread-stack-overflow");
 
 /* Each frame keeps a page of stack alive until the guard page is hit. The
  * depth limit is far beyond the 64 KiB stack; it only tells gcc the
@@ -55,6 +59,13 @@ static irqreturn_t faulting_irq_handler(unsigned int vector, void *dev_id)
 	(void)dev_id;
 	*(volatile unsigned long *)0xdead000 = 2;
 	return IRQ_HANDLED;
+}
+
+/* A kernel thread (16 KiB stack) that recurses into its guard page. */
+static void overflowing_thread(void *arg)
+{
+	(void)arg;
+	recurse(0, 1UL << 20);
 }
 
 void crashtest_run(void)
@@ -82,6 +93,14 @@ void crashtest_run(void)
 			    100); /* the IPI arrives at once; this is slack */
 		}
 		break;
+	case 5: {
+		struct task_struct *t =
+		    kthread_create_on_cpu(overflowing_thread, NULL, 0,
+					  "overflow");
+		if (t)
+			kthread_join(t);
+		break;
+	}
 	}
 	panic("crashtest: survived a %s", kinds[crash_kind]);
 }

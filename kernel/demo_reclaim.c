@@ -123,9 +123,16 @@ void demo_reclaim_run(void)
 	give_back(head);
 	if (t) {
 		kthread_join(t);
-		pr_info("reclaim demo: memory released; it woke %lu ms later with its page, after sleeping %lu ms\n",
-			(unsigned long)(sleeper.end_ms - release_ms),
-			(unsigned long)(sleeper.end_ms - sleeper.start_ms));
+		if (!sleeper.phys || sleeper.end_ms < release_ms)
+			pr_info("reclaim demo: it gave up after %lu ms (alloc_wait_ms=%u) and got no page\n",
+				(unsigned long)(sleeper.end_ms -
+						sleeper.start_ms),
+				contig_page_data.alloc_wait_ms);
+		else
+			pr_info("reclaim demo: memory released; it woke %lu ms later with its page, after sleeping %lu ms\n",
+				(unsigned long)(sleeper.end_ms - release_ms),
+				(unsigned long)(sleeper.end_ms -
+						sleeper.start_ms));
 		if (sleeper.phys)
 			__free_pages(sleeper.phys, 0);
 	}

@@ -11,6 +11,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "mm/debug_pagealloc.h"
 
 extern const struct exception_table_entry __start_ex_table[];
@@ -99,6 +100,16 @@ static void report(const struct trap_frame *f, uint64_t cr2)
 		printk(
 		    KERN_EMERG
 		    "  kernel stack overflow: the boot stack ran into its guard page\n");
+	/* A thread's stack (kernel/kthread.c) has its guard page below it. */
+	const struct task_struct *task =
+	    sched_running ? this_cpu()->current_task : NULL;
+	if (task &&
+	    ((cr2 >= task->stack_bottom - 4096 && cr2 < task->stack_bottom) ||
+	     (f->rsp >= task->stack_bottom - 4096 &&
+	      f->rsp < task->stack_bottom)))
+		printk(KERN_EMERG
+		       "  kernel stack overflow: thread '%s' (pid %u) ran into its guard page\n",
+		       task->comm, task->pid);
 	print_backtrace(f->rip, f->rbp);
 }
 

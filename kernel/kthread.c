@@ -129,7 +129,8 @@ void kthread_exit(void)
 {
 	struct task_struct *t = current;
 	/* Dead before the wakeup: the joiner checks the state. It frees
-	 * the stack only once on_cpu says we have switched away. */
+	 * the stack only once `gone` says we have switched away for good
+	 * (a preemption before our schedule() below does not count). */
 	set_current_state(TASK_DEAD);
 	wake_up(&t->exited);
 	schedule();
@@ -139,9 +140,15 @@ void kthread_exit(void)
 void kthread_join(struct task_struct *t)
 {
 	unsigned long flags;
+	/* Waiting is impossible here (reported by might_sleep): leave the
+	 * thread unjoined rather than free a stack that may still run. */
+	if (!might_sleep())
+		return;
 	wait_event(t->exited, t->state == TASK_DEAD);
-	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	/* It may still be on its way out, even queued behind us on this
+	 * CPU if it was preempted there: let it run. */
+	while (!__atomic_load_n(&t->gone, __ATOMIC_ACQUIRE))
+		yield();
 	spin_lock_irqsave(&tasks_lock, flags);
 	list_del(&t->all_list);
 	nr_tasks--;
@@ -193,19 +200,47 @@ unsigned int sched_hung_tasks(unsigned int ms, bool report)
 	return hung;
 }
 
+/* One line per CPU: what runs, what waits in line, and the two flags
+ * that decide when it switches. Read without the run queue locks (a
+ * dump for when something is stuck; the lists may be changing). */
+static void show_runqueues(void)
+{
+	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		struct rq *rq = &runqueues[cpu];
+		if (!cpus[cpu].online || !rq->curr)
+			continue;
+		char line[160];
+		int n = ksnprintf(line, sizeof(line), "%s", "");
+		unsigned int shown = 0;
+		for (struct list_head *e = rq->queue.next;
+		     e != &rq->queue && shown < 8; e = e->next, shown++) {
+			struct task_struct *t =
+			    container_of(e, struct task_struct, run_list);
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n,
+				       " %u", t->pid);
+		}
+		pr_info("cpu %u: running pid %u '%s', need_resched %d, preempt_count 0x%x, queued:%s\n",
+			cpu, rq->curr->pid, rq->curr->comm,
+			cpus[cpu].need_resched, cpus[cpu].preempt_count,
+			shown ? line : " none");
+	}
+}
+
 void sched_show_tasks(void)
 {
 	unsigned long flags;
+	show_runqueues();
 	spin_lock_irqsave(&tasks_lock, flags);
 	pr_info("  pid cpu state  voluntary  forced  wakeups  name\n");
 	for (struct list_head *e = all_tasks.next; e != &all_tasks;
 	     e = e->next) {
 		struct task_struct *t =
 		    container_of(e, struct task_struct, all_list);
-		pr_info("%5u %3u %5s %10lu %7lu %8lu  %s\n", t->pid, t->cpu,
+		pr_info("%5u %3u %5s %10lu %7lu %8lu  %s%s%s\n", t->pid, t->cpu,
 			state_name(t->state), (unsigned long)t->nvcsw,
 			(unsigned long)t->nivcsw, (unsigned long)t->wakeups,
-			t->comm);
+			t->comm, t->on_rq ? " (queued)" : "",
+			t->on_cpu ? " (on cpu)" : "");
 	}
 	spin_unlock_irqrestore(&tasks_lock, flags);
 }

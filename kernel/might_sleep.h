@@ -10,7 +10,8 @@
  *	if (!might_sleep_if(gfp & __GFP_DIRECT_RECLAIM))
  *		gfp &= ~__GFP_DIRECT_RECLAIM;   (or: return failure)
  *
- * See docs/04-interrupts.md ("Checking the rules").
+ * See docs/04-interrupts.md ("Checking the rules") and, for the sleeping
+ * primitives that call it, docs/06-sleeping-allocations-and-reclaim.md.
  */
 #ifndef LABYRINTH_KERNEL_MIGHT_SLEEP_H
 #define LABYRINTH_KERNEL_MIGHT_SLEEP_H

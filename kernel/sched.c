@@ -44,10 +44,15 @@ static void resched_idle_cpu(struct rq *rq, unsigned int cpu)
 		smp_send_reschedule(cpu);
 }
 
-/* The running task after a switch: `prev` has left its stack for good. */
+/* The running task after a switch: `prev` has left its stack. If it had
+ * exited, its joiner may free that stack from the moment `gone` is set:
+ * nothing here touches prev after that store. */
 void finish_task_switch(struct rq *rq)
 {
-	__atomic_store_n(&rq->prev->on_cpu, false, __ATOMIC_RELEASE);
+	struct task_struct *prev = rq->prev;
+	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	if (rq->prev_gone)
+		__atomic_store_n(&prev->gone, true, __ATOMIC_RELEASE);
 }
 
 /*
@@ -87,6 +92,9 @@ static void __schedule(struct rq *rq, bool preempt)
 	rq->nr_preemptions += preempt;
 	next->on_cpu = true;
 	rq->prev = prev;
+	/* A dead task preempted before its last schedule() runs again;
+	 * only its own switch away is the last one. */
+	rq->prev_gone = prev->state == TASK_DEAD && !preempt;
 	rq->curr = next;
 	this_cpu()->current_task = next;
 	__switch_to(&prev->rsp, next->rsp);
@@ -288,6 +296,7 @@ void sched_init(void)
 	if (!idle)
 		panic("sched: no memory for the boot CPU's idle task");
 	idle->is_idle = true;
+	idle->pid = 0; /* every idle task is pid 0, as Linux's swapper */
 	rq->idle = idle;
 	if (request_vector(RESCHEDULE_VECTOR, reschedule_interrupt,
 			   "reschedule", NULL))

@@ -28,6 +28,7 @@ struct task_struct {
 	char comm[TASK_COMM_LEN];
 	bool is_idle;
 	volatile bool on_cpu; /* running, or still switching away */
+	volatile bool gone;   /* dead and switched away for good */
 	bool on_rq;	      /* on its CPU's run queue */
 	struct list_head run_list;
 	struct list_head timer_list; /* on its CPU's timeout list */

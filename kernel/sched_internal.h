@@ -15,6 +15,7 @@ struct rq {
 	struct list_head timers; /* tasks sleeping with a timeout */
 	struct task_struct *curr, *idle;
 	struct task_struct *prev; /* the task the last switch left */
+	bool prev_gone; /* ... for the last time (it exited) */
 	uint64_t nr_switches, nr_preemptions;
 } __attribute__((aligned(64)));
 

@@ -1,8 +1,9 @@
 ; The task switch (kernel/sched.c): save the callee-saved registers on the
 ; old task's stack, keep its stack pointer, load the new task's, and
 ; restore what it saved when it left. Everything else the C caller already
-; treats as clobbered. A new task's stack is laid out by kthread_create_on_cpu
-; so that the first switch to it "returns" into kthread_trampoline.
+; treats as clobbered. A new task's stack is laid out by task_create()
+; (kernel/kthread.c) so that the first switch to it "returns" into
+; kthread_trampoline.
 ; See docs/06-sleeping-allocations-and-reclaim.md ("Threads").
 
 bits 64

@@ -1,6 +1,6 @@
 /*
- * Helpers shared by the allocator's own files (page_alloc.c, mm_init.c,
- * highatomic.c, mm_debug.c) and nobody else, like Linux's mm/internal.h.
+ * Helpers shared by the allocator's own files (page_alloc.c, slowpath.c,
+ * mm_init.c, highatomic.c, mm_debug.c) and nobody else, like Linux's mm/internal.h.
  * docs/03-buddy-and-gfp.md explains the structures they work on.
  */
 #ifndef LABYRINTH_MM_INTERNAL_H
@@ -43,6 +43,20 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 /* The same, taking the zone lock (used at bring-up). */
 void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
 bool __ratelimit(struct ratelimit_state *rs);
+
+/* page_alloc.c: the zonelist walk, from zone `highest` down, against the
+ * watermark alloc_flags names. Returns a physical address or 0. */
+uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
+				unsigned int order, unsigned int alloc_flags,
+				int highest);
+
+/* slowpath.c: what __alloc_pages calls when the fast path fails, and the
+ * two refusals it makes before trying at all. */
+uint64_t __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp,
+				unsigned int order, int highest, void *caller);
+uint64_t refuse_request(gfp_t gfp, unsigned int order, void *caller);
+bool refuse_sleeping_request(struct pglist_data *p, gfp_t gfp,
+			     unsigned int order, void *caller);
 
 /* highatomic.c. Zone lock held for reserve; unreserve takes the locks. */
 void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,

@@ -60,6 +60,16 @@ void mm_test_snapshot(const struct pglist_data *pgdat,
 bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
 			    uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS]);
 uint64_t mm_test_free_pages(const struct pglist_data *pgdat);
+/* One zone (Normal) with Linux's watermarks for min_free_kbytes; 0 or -1
+ * as mm_test_node_init. */
+int mm_test_node_init_one_zone(struct mm_test_node *tn, size_t bytes,
+			       uint64_t min_free_kbytes);
+/* Takes order-0 pages with gfp until the node says no, chaining them
+ * through their first word onto *chain; returns how many. give_back
+ * frees such a chain. */
+uint64_t mm_test_take_all(struct pglist_data *pgdat, gfp_t gfp,
+			  uint64_t *chain);
+void mm_test_give_back(struct pglist_data *pgdat, uint64_t chain);
 
 /* Squeezing the kernel's node: takes every block `gfp` will give, largest
  * orders first, chained through their own first words (no memory spent on

@@ -140,6 +140,36 @@ uint64_t mm_test_free_pages(const struct pglist_data *pgdat)
 	return n;
 }
 
+int mm_test_node_init_one_zone(struct mm_test_node *tn, size_t bytes,
+			       uint64_t min_free_kbytes)
+{
+	if (mm_test_node_init(tn, bytes, 0, 0, false))
+		return -1;
+	tn->pgdat.user_min_free_kbytes = min_free_kbytes;
+	setup_per_zone_wmarks(&tn->pgdat);
+	return 0;
+}
+
+uint64_t mm_test_take_all(struct pglist_data *pgdat, gfp_t gfp, uint64_t *chain)
+{
+	uint64_t n = 0, p;
+	while ((p = pgdat_alloc_pages(pgdat, gfp | __GFP_NOWARN, 0))) {
+		*(uint64_t *)pgdat_phys_to_virt(pgdat, p) = *chain;
+		*chain = p;
+		n++;
+	}
+	return n;
+}
+
+void mm_test_give_back(struct pglist_data *pgdat, uint64_t chain)
+{
+	while (chain) {
+		uint64_t next = *(uint64_t *)pgdat_phys_to_virt(pgdat, chain);
+		pgdat_free_pages(pgdat, chain, 0);
+		chain = next;
+	}
+}
+
 uint64_t mm_hoard(gfp_t gfp, uint64_t *pages)
 {
 	uint64_t head = 0, n = 0;

@@ -99,23 +99,12 @@ static void test_parked_frame_free_refused(struct ktest *t)
  * frames so they can be given back. Returns how many. */
 static uint64_t take_all(gfp_t gfp, uint64_t *chain)
 {
-	uint64_t n = 0, p;
-	while ((p = pgdat_alloc_pages(&tn.pgdat, gfp | __GFP_NOWARN, 0))) {
-		*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, p) = *chain;
-		*chain = p;
-		n++;
-	}
-	return n;
+	return mm_test_take_all(&tn.pgdat, gfp, chain);
 }
 
 static void give_back(uint64_t chain)
 {
-	while (chain) {
-		uint64_t next =
-		    *(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, chain);
-		pgdat_free_pages(&tn.pgdat, chain, 0);
-		chain = next;
-	}
+	mm_test_give_back(&tn.pgdat, chain);
 }
 
 /*

@@ -122,12 +122,10 @@ static void test_reserve_floors(struct ktest *t)
 /* One zone (Normal) with min_free_kbytes=1024: min 256 pages. */
 static bool setup_one_zone(struct ktest *t)
 {
-	if (mm_test_node_init(&tn, ARENA, 0, 0, false)) {
+	if (mm_test_node_init_one_zone(&tn, ARENA, 1024)) {
 		ktest_skip(t, "no test arena on this platform");
 		return false;
 	}
-	tn.pgdat.user_min_free_kbytes = 1024;
-	setup_per_zone_wmarks(&tn.pgdat);
 	return true;
 }
 

@@ -22,12 +22,10 @@ static struct filecache fc;
 /* One zone (Normal) with min_free_kbytes=1024: min 256 pages. */
 static bool setup(struct ktest *t)
 {
-	if (mm_test_node_init(&tn, ARENA, 0, 0, false)) {
+	if (mm_test_node_init_one_zone(&tn, ARENA, 1024)) {
 		ktest_skip(t, "no test arena on this platform");
 		return false;
 	}
-	tn.pgdat.user_min_free_kbytes = 1024;
-	setup_per_zone_wmarks(&tn.pgdat);
 	return true;
 }
 
@@ -49,24 +47,14 @@ static uint64_t fill_cache(void)
 /* Takes every page `gfp` gives, chained through the pages. */
 static uint64_t take_all(gfp_t gfp, uint64_t *pages)
 {
-	uint64_t head = 0, n = 0, p;
-	while ((p = pgdat_alloc_pages(&tn.pgdat, gfp | __GFP_NOWARN, 0))) {
-		*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, p) = head;
-		head = p;
-		n++;
-	}
-	*pages = n;
+	uint64_t head = 0;
+	*pages = mm_test_take_all(&tn.pgdat, gfp, &head);
 	return head;
 }
 
 static void give_all(uint64_t head)
 {
-	while (head) {
-		uint64_t next =
-		    *(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, head);
-		pgdat_free_pages(&tn.pgdat, head, 0);
-		head = next;
-	}
+	mm_test_give_back(&tn.pgdat, head);
 }
 
 static void teardown(struct ktest *t)

@@ -63,7 +63,10 @@ static void churn_tick(void *data)
 	(void)data;
 	unsigned int cpu = smp_processor_id();
 	unsigned int slot = churn.next[cpu]++ % RING;
-	unsigned int order = slot & 1;
+	/* Single pages: a higher order would reserve highatomic pageblocks
+	 * (mm/highatomic.c), free memory that a squeeze cannot take until a
+	 * request gives them back, so the squeeze would not hold. */
+	unsigned int order = 0;
 	uint64_t p = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, order);
 	if (!p) {
 		churn.failed[cpu]++;
@@ -362,12 +365,17 @@ static uint64_t release_until_above_high(uint64_t head, uint64_t extra)
 	return kept;
 }
 
+/* Frames parked on per-CPU lists are free memory too: once a zone is
+ * above low, refills may park a batch per CPU out of its free count. */
 static bool every_zone_above_high(void)
 {
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &node->node_zones[zi];
+		uint64_t parked = 0;
+		for (unsigned int c = 0; c < MM_MAX_CPUS; c++)
+			parked += z->pcp[c].count;
 		if (z->managed_pages &&
-		    z->free_pages < z->watermark[WMARK_HIGH])
+		    z->free_pages + parked < z->watermark[WMARK_HIGH])
 			return false;
 	}
 	return true;
