@@ -19,6 +19,7 @@
 #include "mm/test_arena.h"
 #include "mm/vmscan.h"
 #include "tests/ktest.h"
+#include "tests/target/churn.h"
 #include "tests/target/stamp.h"
 
 static struct pglist_data *const node = &contig_page_data;
@@ -34,110 +35,6 @@ static uint64_t free_pages_total(void)
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		n += node->node_zones[z].free_pages;
 	return n;
-}
-
-/* ---------------------------------------------------------------- churn */
-
-#define RING 8
-static struct {
-	uint64_t phys[MAX_CPUS][RING];
-	unsigned int order[MAX_CPUS][RING];
-	uint64_t ok[MAX_CPUS], failed[MAX_CPUS], bad[MAX_CPUS];
-	unsigned int next[MAX_CPUS];
-} churn;
-static unsigned long churn_reports_before;
-
-static uint64_t churn_tag(unsigned int cpu, unsigned int slot)
-{
-	return 0x5ec1a1a000000000ULL | ((uint64_t)cpu << 8) | slot;
-}
-
-/*
- * Every tick on every CPU: replace the block in the next slot with a new
- * one of the same order (GFP_ATOMIC), checking the old one's stamp. The
- * new block is taken before the old one is freed, so the churn never
- * hands memory to process context: a squeezed test stays squeezed.
- */
-static void churn_tick(void *data)
-{
-	(void)data;
-	unsigned int cpu = smp_processor_id();
-	unsigned int slot = churn.next[cpu]++ % RING;
-	/* Single pages: a higher order would reserve highatomic pageblocks
-	 * (mm/highatomic.c), free memory that a squeeze cannot take until a
-	 * request gives them back, so the squeeze would not hold. */
-	unsigned int order = 0;
-	uint64_t p = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, order);
-	if (!p) {
-		churn.failed[cpu]++;
-		return;
-	}
-	uint64_t old = churn.phys[cpu][slot];
-	if (old) {
-		if (!stamp_block_ok(old, order, churn_tag(cpu, slot)))
-			churn.bad[cpu]++;
-		__free_pages(old, order);
-	}
-	stamp_block(p, order, churn_tag(cpu, slot));
-	churn.phys[cpu][slot] = p;
-	churn.order[cpu][slot] = order;
-	churn.ok[cpu]++;
-}
-
-/* Waits until every CPU's tick has replaced each block of its ring. */
-static void churn_turn_over(void)
-{
-	unsigned int seen[MAX_CPUS];
-	for (unsigned int c = 0; c < MAX_CPUS; c++)
-		seen[c] = churn.next[c];
-	uint64_t deadline = now_ms() + 20000;
-	for (unsigned int c = 0; c < MAX_CPUS; c++)
-		while (cpus[c].online && churn.next[c] - seen[c] <= RING &&
-		       now_ms() < deadline)
-			msleep(1);
-}
-
-static void churn_start(void)
-{
-	for (unsigned int c = 0; c < MAX_CPUS; c++) {
-		churn.ok[c] = churn.failed[c] = churn.bad[c] = 0;
-		for (int s = 0; s < RING; s++)
-			churn.phys[c][s] = 0;
-	}
-	churn_reports_before = might_sleep_reports + might_sleep_suppressed;
-	register_tick_hook(churn_tick, NULL);
-	churn_turn_over(); /* every ring full: from now on it holds steady */
-}
-
-/* The churn never failed (its few blocks fit in the atomic reserve many
- * times over), every stamp held, nothing in it tried to sleep. */
-static void churn_stop_and_check(struct ktest *t)
-{
-	unregister_tick_hook(churn_tick, NULL);
-	uint64_t ok = 0, failed = 0, bad = 0;
-	for (unsigned int c = 0; c < MAX_CPUS; c++) {
-		for (int s = 0; s < RING; s++) {
-			uint64_t p = churn.phys[c][s];
-			if (!p)
-				continue;
-			if (!stamp_block_ok(p, churn.order[c][s],
-					    churn_tag(c, s)))
-				bad++;
-			__free_pages(p, churn.order[c][s]);
-		}
-		ok += churn.ok[c];
-		failed += churn.failed[c];
-		bad += churn.bad[c];
-	}
-	ktest_diag(
-	    t,
-	    "tick churn on every CPU: %lu GFP_ATOMIC blocks, %lu failed, %lu bad stamps",
-	    (unsigned long)ok, (unsigned long)failed, (unsigned long)bad);
-	KTEST_EXPECT_GT(t, ok, 0);
-	KTEST_EXPECT_EQ(t, failed, 0);
-	KTEST_EXPECT_EQ(t, bad, 0);
-	KTEST_EXPECT_EQ(t, might_sleep_reports + might_sleep_suppressed,
-			churn_reports_before);
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -196,64 +93,64 @@ static bool job_observed_waiting(struct alloc_job *j, uint64_t waits_before)
 
 /* ---------------------------------------------------------------- cases */
 
+/* What happened to a request made while memory was squeezed. */
+struct squeezed_request {
+	struct alloc_job job;
+	bool seen_waiting; /* asleep in the allocator */
+	bool done_early;   /* finished while memory was still held */
+	uint64_t hoard_pages, release_ms;
+};
+
 /*
- * Holds memory down to min/2 (__GFP_HIGH's floor), out of GFP_KERNEL's
- * reach by a wide margin: another CPU's tick, between taking its new block
- * and freeing its old one, can make free memory look a page or two lower
- * than it is. And a second time after every tick has replaced its blocks:
- * a block the churn took from DMA before the squeeze goes back to DMA when
- * it is replaced, lifting that small zone over its min. The atomic reserve
- * below min/2 stays for the ticks.
+ * Makes a thread whose one request (gfp, order 0) starts once memory is
+ * squeezed, with alloc_wait_ms=patience_ms; watches it go to sleep, holds
+ * the memory hold_ms longer, releases it and joins the thread. The tick
+ * churn runs throughout and is checked. False if no thread could be made.
  */
-static uint64_t squeeze(uint64_t *pages)
+static bool request_through_squeeze(struct ktest *t, gfp_t gfp,
+				    unsigned int patience_ms,
+				    unsigned int hold_ms,
+				    struct squeezed_request *r)
 {
-	uint64_t more, head = mm_hoard(GFP_KERNEL | __GFP_HIGH, pages);
-	churn_turn_over();
-	uint64_t second = mm_hoard(GFP_KERNEL | __GFP_HIGH, &more);
-	*pages += more;
-	if (!second)
-		return head;
-	uint64_t *w = phys_to_virt(second);
-	while (w[0])
-		w = phys_to_virt(w[0]);
-	w[0] = head;
-	return second;
+	unsigned int saved = node->alloc_wait_ms;
+	if (!make_job(&r->job, gfp, 0))
+		return false;
+	mm_set_alloc_wait_ms(patience_ms);
+	churn_start();
+	uint64_t hoard = squeeze(&r->hoard_pages);
+	uint64_t waits = node->reclaim.alloc_waits;
+	start_job(&r->job);
+	r->seen_waiting = job_observed_waiting(&r->job, waits);
+	msleep(hold_ms);
+	r->done_early = r->job.done;
+	r->release_ms = now_ms();
+	mm_hoard_release(hoard);
+	kthread_join(r->job.task);
+	churn_stop_and_check(t);
+	mm_set_alloc_wait_ms(saved);
+	return true;
 }
 
 static void test_sleeping_alloc_waits_until_memory_is_freed(struct ktest *t)
 {
-	unsigned int saved = node->alloc_wait_ms;
-	struct alloc_job j;
-	uint64_t hoard_pages;
-
-	KTEST_ASSERT_TRUE(t, make_job(&j, GFP_KERNEL, 0));
-	mm_set_alloc_wait_ms(60000);
-	churn_start();
-	uint64_t hoard = squeeze(&hoard_pages);
-	uint64_t waits = node->reclaim.alloc_waits;
-	start_job(&j);
-	bool waiting = job_observed_waiting(&j, waits);
-	msleep(200); /* still waiting: nothing was freed */
-	bool done_early = j.done;
-	uint64_t release_ms = now_ms();
-	mm_hoard_release(hoard);
-	kthread_join(j.task);
-	churn_stop_and_check(t);
-	mm_set_alloc_wait_ms(saved);
-
+	struct squeezed_request r;
+	/* 200 ms after it fell asleep it must still be waiting. */
+	KTEST_ASSERT_TRUE(t, request_through_squeeze(t, GFP_KERNEL, 60000, 200,
+						     &r));
 	ktest_diag(
 	    t,
 	    "held %lu pages; the request slept %lu ms and got its page %lu ms after the free",
-	    (unsigned long)hoard_pages, (unsigned long)(j.end_ms - j.start_ms),
-	    (unsigned long)(j.end_ms - release_ms));
-	KTEST_EXPECT_TRUE(t, waiting);
-	KTEST_EXPECT_FALSE(t, done_early);
-	KTEST_EXPECT_NE(t, j.phys, 0);
+	    (unsigned long)r.hoard_pages,
+	    (unsigned long)(r.job.end_ms - r.job.start_ms),
+	    (unsigned long)(r.job.end_ms - r.release_ms));
+	KTEST_EXPECT_TRUE(t, r.seen_waiting);
+	KTEST_EXPECT_FALSE(t, r.done_early);
+	KTEST_EXPECT_NE(t, r.job.phys, 0);
 	/* Woken by the free: it got its page, which its 60 s of patience
 	 * alone would not have given it. */
-	KTEST_EXPECT_LT(t, j.end_ms - release_ms, 60000);
-	if (j.phys)
-		__free_pages(j.phys, 0);
+	KTEST_EXPECT_LT(t, r.job.end_ms - r.release_ms, 60000);
+	if (r.job.phys)
+		__free_pages(r.job.phys, 0);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }
 
@@ -317,29 +214,16 @@ static void test_wait_times_out_with_a_report(struct ktest *t)
 
 static void test_nofail_outwaits_the_timeout(struct ktest *t)
 {
-	unsigned int saved = node->alloc_wait_ms;
-	struct alloc_job j;
-	uint64_t hoard_pages;
-
-	KTEST_ASSERT_TRUE(t, make_job(&j, GFP_KERNEL | __GFP_NOFAIL, 0));
-	mm_set_alloc_wait_ms(100);
-	churn_start();
-	uint64_t hoard = squeeze(&hoard_pages);
-	uint64_t waits = node->reclaim.alloc_waits;
-	start_job(&j);
-	bool waiting = job_observed_waiting(&j, waits);
-	msleep(600); /* six times alloc_wait_ms */
-	bool done_early = j.done;
-	mm_hoard_release(hoard);
-	kthread_join(j.task);
-	churn_stop_and_check(t);
-	mm_set_alloc_wait_ms(saved);
-
-	KTEST_EXPECT_TRUE(t, waiting);
-	KTEST_EXPECT_FALSE(t, done_early);
-	KTEST_EXPECT_NE(t, j.phys, 0);
-	if (j.phys)
-		__free_pages(j.phys, 0);
+	struct squeezed_request r;
+	/* Held for six times its alloc_wait_ms: it must not give up. */
+	KTEST_ASSERT_TRUE(t,
+			  request_through_squeeze(t, GFP_KERNEL | __GFP_NOFAIL,
+						  100, 600, &r));
+	KTEST_EXPECT_TRUE(t, r.seen_waiting);
+	KTEST_EXPECT_FALSE(t, r.done_early);
+	KTEST_EXPECT_NE(t, r.job.phys, 0);
+	if (r.job.phys)
+		__free_pages(r.job.phys, 0);
 }
 
 /* ---------------------------------------------------------------- kswapd */

@@ -1,0 +1,22 @@
+/*
+ * The reclaim suite's background load and its squeeze
+ * (tests/target/churn.c). docs/06-sleeping-allocations-and-reclaim.md.
+ */
+#ifndef LABYRINTH_TESTS_TARGET_CHURN_H
+#define LABYRINTH_TESTS_TARGET_CHURN_H
+
+#include <stdint.h>
+
+#include "tests/ktest.h"
+
+/* Starts the tick churn on every CPU and waits until every ring is full. */
+void churn_start(void);
+/* Waits until every CPU's tick has replaced each block of its ring. */
+void churn_turn_over(void);
+/* Stops the churn, frees its blocks and checks it: no failure, no bad
+ * stamp, no might_sleep report since churn_start(). */
+void churn_stop_and_check(struct ktest *t);
+/* Holds memory down to half of min (a mm_hoard chain; *pages its size). */
+uint64_t squeeze(uint64_t *pages);
+
+#endif
