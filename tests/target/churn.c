@@ -123,19 +123,20 @@ void churn_stop_and_check(struct ktest *t)
 }
 
 /*
- * Holds memory down to min/2 (__GFP_HIGH's floor), out of GFP_KERNEL's
- * reach by a wide margin: another CPU's tick, between taking its new block
- * and freeing its old one, can make free memory look a page or two lower
- * than it is. And a second time after every tick has replaced its blocks:
- * a block the churn took from DMA before the squeeze goes back to DMA when
- * it is replaced, lifting that small zone over its min. The atomic reserve
- * below min/2 stays for the ticks.
+ * Holds memory: everything `gfp` will give, taken twice. GFP_KERNEL stops
+ * at min; with __GFP_HIGH, at half of min, out of GFP_KERNEL's reach by a
+ * wide margin: another CPU's tick, between taking its new block and
+ * freeing its old one, can make free memory look a page or two lower than
+ * it is. The second pass comes after every tick has replaced its blocks: a
+ * block the churn took from DMA before the squeeze goes back to DMA when
+ * it is replaced, lifting that small zone again. The atomic reserve below
+ * stays for the ticks.
  */
-uint64_t squeeze(uint64_t *pages)
+uint64_t squeeze_with(gfp_t gfp, uint64_t *pages)
 {
-	uint64_t more, head = mm_hoard(GFP_KERNEL | __GFP_HIGH, pages);
+	uint64_t more, head = mm_hoard(gfp, pages);
 	churn_turn_over();
-	uint64_t second = mm_hoard(GFP_KERNEL | __GFP_HIGH, &more);
+	uint64_t second = mm_hoard(gfp, &more);
 	*pages += more;
 	if (!second)
 		return head;
@@ -144,4 +145,9 @@ uint64_t squeeze(uint64_t *pages)
 		w = phys_to_virt(w[0]);
 	w[0] = head;
 	return second;
+}
+
+uint64_t squeeze(uint64_t *pages)
+{
+	return squeeze_with(GFP_KERNEL | __GFP_HIGH, pages);
 }

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "mm/gfp.h"
 #include "tests/ktest.h"
 
 /* Starts the tick churn on every CPU and waits until every ring is full. */
@@ -16,7 +17,9 @@ void churn_turn_over(void);
 /* Stops the churn, frees its blocks and checks it: no failure, no bad
  * stamp, no might_sleep report since churn_start(). */
 void churn_stop_and_check(struct ktest *t);
-/* Holds memory down to half of min (a mm_hoard chain; *pages its size). */
+/* Holds what gfp gives (a mm_hoard chain; *pages its size). */
+uint64_t squeeze_with(gfp_t gfp, uint64_t *pages);
+/* The same down to half of min: GFP_KERNEL | __GFP_HIGH. */
 uint64_t squeeze(uint64_t *pages);
 
 #endif

@@ -82,7 +82,7 @@ static void start_job(struct alloc_job *j)
 static bool job_observed_waiting(struct alloc_job *j, uint64_t waits_before)
 {
 	uint64_t deadline = now_ms() + 60000;
-	while (now_ms() < deadline) {
+	while (now_ms() < deadline && !j->done) {
 		if (j->task->state == TASK_UNINTERRUPTIBLE &&
 		    node->reclaim.alloc_waits > waits_before && !j->done)
 			return true;
@@ -113,21 +113,35 @@ static bool request_through_squeeze(struct ktest *t, gfp_t gfp,
 				    struct squeezed_request *r)
 {
 	unsigned int saved = node->alloc_wait_ms;
-	if (!make_job(&r->job, gfp, 0))
-		return false;
-	mm_set_alloc_wait_ms(patience_ms);
-	churn_start();
-	uint64_t hoard = squeeze(&r->hoard_pages);
-	uint64_t waits = node->reclaim.alloc_waits;
-	start_job(&r->job);
-	r->seen_waiting = job_observed_waiting(&r->job, waits);
-	msleep(hold_ms);
-	r->done_early = r->job.done;
-	r->release_ms = now_ms();
-	mm_hoard_release(hoard);
-	kthread_join(r->job.task);
-	churn_stop_and_check(t);
-	mm_set_alloc_wait_ms(saved);
+	/* With four vCPUs a squeeze now and then leaves a page within the
+	 * request's reach (the case says so); it is tried again, at most
+	 * three times in all. */
+	for (int attempt = 1; attempt <= 3; attempt++) {
+		if (!make_job(&r->job, gfp, 0))
+			return false;
+		mm_set_alloc_wait_ms(patience_ms);
+		churn_start();
+		uint64_t hoard = squeeze(&r->hoard_pages);
+		uint64_t waits = node->reclaim.alloc_waits;
+		start_job(&r->job);
+		r->seen_waiting = job_observed_waiting(&r->job, waits);
+		if (r->seen_waiting)
+			msleep(hold_ms);
+		r->done_early = r->job.done;
+		r->release_ms = now_ms();
+		mm_hoard_release(hoard);
+		kthread_join(r->job.task);
+		churn_stop_and_check(t);
+		mm_set_alloc_wait_ms(saved);
+		if (r->seen_waiting || attempt == 3)
+			break;
+		ktest_diag(
+		    t,
+		    "attempt %d: the request found memory at once; squeezing again",
+		    attempt);
+		if (r->job.phys)
+			__free_pages(r->job.phys, 0);
+	}
 	return true;
 }
 
@@ -415,16 +429,26 @@ static void test_many_threads_under_pressure(struct ktest *t)
 		KTEST_ASSERT_TRUE(t, workers[i].task != NULL);
 	}
 	churn_start();
-	uint64_t hoard = squeeze(&hoard_pages);
+	uint64_t hoard = squeeze_with(GFP_KERNEL, &hoard_pages);
 	/* 16 workers want up to 64 pages at once, 37 on average; give back
-	 * until about 24 are within GFP_KERNEL's reach (above min). Holders
-	 * never wait, so someone always frees. */
-	while (hoard && usable_by_gfp_kernel() < 24) {
+	 * blocks small enough that at most 32 come within GFP_KERNEL's reach
+	 * (above min), keeping the rest. Holders never wait, so someone
+	 * always frees. */
+	uint64_t kept = 0;
+	while (hoard) {
 		uint64_t *w = phys_to_virt(hoard);
 		uint64_t next = w[0];
-		__free_pages(hoard, (unsigned int)w[1]);
+		unsigned int order = (unsigned int)w[1];
+		if (usable_by_gfp_kernel() + (1ULL << order) <= 32) {
+			__free_pages(hoard, order);
+		} else {
+			w[0] = kept;
+			kept = hoard;
+		}
 		hoard = next;
 	}
+	hoard = kept;
+	uint64_t usable = usable_by_gfp_kernel();
 	uint64_t waits = node->reclaim.alloc_waits;
 	uint64_t stalls = node->reclaim.allocstall;
 	uint64_t switches = sched_nr_switches();
@@ -470,9 +494,9 @@ static void test_many_threads_under_pressure(struct ktest *t)
 
 	ktest_diag(
 	    t,
-	    "%d threads, %d ms: %lu blocks, %lu direct reclaims, %lu sleeps waiting for memory, %lu failures, %lu task switches",
-	    WORKERS, STRESS_MS, (unsigned long)ops, (unsigned long)stalls,
-	    (unsigned long)slept, (unsigned long)failed,
+	    "%d threads, %d ms, %lu pages within reach: %lu blocks, %lu direct reclaims, %lu sleeps waiting for memory, %lu failures, %lu task switches",
+	    WORKERS, STRESS_MS, (unsigned long)usable, (unsigned long)ops,
+	    (unsigned long)stalls, (unsigned long)slept, (unsigned long)failed,
 	    (unsigned long)switches);
 	KTEST_EXPECT_EQ(t, hung, 0);
 	KTEST_EXPECT_EQ(t, stalled, 0);
