@@ -22,18 +22,27 @@ endif
 	clean compile_commands deps bench fuzz format
 
 # ---------------------------------------------------------------- sources
-# Shared: compiled into both the kernel and the host test binary.
-SHARED_KERNEL := kernel/format.c kernel/printk.c kernel/cmdline.c
-MM_SRCS := $(filter-out %_host.c %_kernel.c,$(wildcard mm/*.c))
-SHARED_TESTS := $(wildcard tests/*_test.c)
-SHARED_SRCS := $(SHARED_KERNEL) tests/ktest.c $(SHARED_TESTS) $(MM_SRCS)
-# Kernel only: arch code and target-only tests.
-KERNEL_SRCS := $(filter-out $(SHARED_KERNEL),$(wildcard kernel/*.c)) \
-	$(wildcard mm/*_kernel.c) $(wildcard tests/target/*.c)
-KERNEL_ASM  := $(wildcard kernel/*.asm)
-# Host only: the platform shims (mm/*_kernel.c are the kernel's).
-HOST_SRCS   := $(wildcard tests/host/*.c) $(wildcard mm/*_host.c) boot/elf.c
-LOADER_SRCS := $(wildcard boot/*.c) kernel/format.c
+# Where each file goes is decided by its folder (docs/01-boot.md, "The
+# tree"): kernel/lib and mm/ build into the kernel, the host tests and the
+# host tools alike; tests/shared runs on both sides, tests/host and
+# tests/support/*_host.c only on the host, tests/target only in the kernel.
+LIB_SRCS     := kernel/lib/format.c kernel/lib/printk.c kernel/lib/cmdline.c
+MM_SRCS      := $(wildcard mm/*.c)
+# Test helpers both sides use (test nodes and arenas), and the host's
+# implementation of mm/platform.h with its other host-only helpers.
+SUPPORT_SRCS := $(filter-out %_host.c,$(wildcard tests/support/*.c))
+HOST_SUPPORT_SRCS := $(wildcard tests/support/*_host.c)
+SHARED_TESTS := tests/ktest.c $(wildcard tests/shared/*_test.c)
+SHARED_SRCS  := $(LIB_SRCS) $(MM_SRCS) $(SUPPORT_SRCS) $(SHARED_TESTS)
+# Kernel only: everything else under kernel/, and the target-only suites
+# with their runner.
+KERNEL_SRCS := $(filter-out $(LIB_SRCS),$(sort $(shell find kernel -name '*.c'))) \
+	$(wildcard tests/target/*.c)
+KERNEL_ASM  := $(sort $(shell find kernel -name '*.asm'))
+# Host only: the host runner and host-only suites, the platform shims, the
+# ELF checker the loader uses.
+HOST_SRCS   := $(wildcard tests/host/*.c) $(HOST_SUPPORT_SRCS) boot/elf.c
+LOADER_SRCS := $(wildcard boot/*.c) kernel/lib/format.c
 
 # ---------------------------------------------------------------- host
 HOST_CC     ?= gcc
@@ -53,9 +62,9 @@ $(BUILD)/host/ktest-host: $(HOST_OBJS)
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
-# mm/ adds its host tools (memmap-tool, benchmarks) here; tests/fuzz its
+# tools/ adds its host tools (memmap-tool, benchmarks) here; tests/fuzz its
 # libFuzzer targets (make fuzz).
--include mm/host.mk
+-include tools/host-tools.mk
 include tests/fuzz/fuzz.mk
 -include tools/plots/plots.mk
 

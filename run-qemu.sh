@@ -97,7 +97,7 @@ if [ "$timeout_s" -gt 0 ]; then
 else
 	qemu-system-x86_64 "${args[@]}" "${extra[@]}" || status=$?
 fi
-# isa-debug-exit makes QEMU exit with (value << 1) | 1: see kernel/panic.h.
+# isa-debug-exit makes QEMU exit with (value << 1) | 1: see kernel/debug/panic.h.
 case $status in
 33) exit 0 ;;
 35) exit 1 ;;

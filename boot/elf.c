@@ -4,7 +4,7 @@
  * problem; the loader prints it and returns to the firmware.
  */
 #include "boot/elf.h"
-#include "kernel/format.h"
+#include "kernel/lib/format.h"
 
 #define PAGE_SIZE 4096ULL
 

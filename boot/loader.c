@@ -14,7 +14,7 @@
 #include "boot/bootinfo.h"
 #include "boot/elf.h"
 #include "boot/loader.h"
-#include "kernel/format.h"
+#include "kernel/lib/format.h"
 
 #define CMDLINE_MAX 2048
 

@@ -10,7 +10,7 @@
 #include "mm/internal.h"
 #include "mm/page_owner.h"
 
-#include "kernel/printk.h"
+#include "kernel/lib/printk.h"
 
 struct pglist_data *debug_pagealloc_node;
 set_direct_map_fn debug_pagealloc_set;

@@ -3,7 +3,7 @@
  * use after free faults at the faulting instruction instead of corrupting
  * whoever gets the frame next (Linux's debug_pagealloc=on). A free block's
  * first frame stays mapped: its list links live there. The platform does
- * the mapping (the kernel: kernel/direct_map.c, 4 KiB direct-map pages);
+ * the mapping (the kernel: kernel/arch/x86/direct_map.c, 4 KiB direct-map pages);
  * mm/ only says which frames. docs/07-debugging-the-allocator.md.
  */
 #ifndef LABYRINTH_MM_DEBUG_PAGEALLOC_H

@@ -9,7 +9,7 @@
 
 #include "mm/internal.h"
 
-#include "kernel/printk.h"
+#include "kernel/lib/printk.h"
 
 struct fault_attr fail_page_alloc;
 

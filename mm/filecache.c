@@ -18,8 +18,8 @@
  */
 #include "mm/filecache.h"
 
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 
 struct filecache_page {

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "kernel/spinlock.h"
+#include "mm/platform.h"
 #include "mm/gfp.h"
 #include "mm/mmzone.h"
 #include "mm/shrinker.h"

@@ -6,14 +6,23 @@
 #ifndef LABYRINTH_MM_INTERNAL_H
 #define LABYRINTH_MM_INTERNAL_H
 
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
-
-#define PAGE_POISON 0xaa /* Linux's PAGE_POISON byte */
 
 /* Internal ALLOC_ flag: an order > 0 request that cannot block may use, and
  * claim, highatomic pageblocks (Linux's ALLOC_HIGHATOMIC). */
 #define ALLOC_HIGHATOMIC 0x40
+
+/* The highest zone a request may use (Linux's gfp_zone); the zonelist
+ * falls back from there down to DMA. */
+static inline enum zone_type gfp_zone(gfp_t gfp)
+{
+	if (gfp & __GFP_DMA)
+		return ZONE_DMA;
+	if (gfp & __GFP_DMA32)
+		return ZONE_DMA32;
+	return ZONE_NORMAL;
+}
 
 static inline uint64_t block_pfn(const struct pglist_data *p,
 				 const struct list_head *entry)

@@ -6,8 +6,8 @@
  */
 #include "mm/memmap.h"
 
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 
 #define PAGE_MASK_LOW (MEMMAP_PAGE_SIZE - 1)
 

@@ -9,8 +9,8 @@
 #include "mm/fault_inject.h"
 #include "mm/page_owner.h"
 
-#include "kernel/format.h"
-#include "kernel/printk.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/printk.h"
 #include "mm/shrinker.h"
 
 #define CHECK_REPORT_LIMIT 16
@@ -345,18 +345,18 @@ void meminfo_show(struct pglist_data *p)
 		highatomic += z->nr_reserved_highatomic;
 		fails += z->reserve_failures;
 	}
-	pr_info("MemTotal:       %8llu kB\n", (unsigned long long)total * 4);
-	pr_info("MemFree:        %8llu kB\n", (unsigned long long)free * 4);
+	pr_info("MemTotal:       %8llu kB\n", (unsigned long long)K(total));
+	pr_info("MemFree:        %8llu kB\n", (unsigned long long)K(free));
 	pr_info("MemMetadata:    %8llu kB\n",
-		(unsigned long long)p->metadata_pages * 4);
+		(unsigned long long)K(p->metadata_pages));
 	pr_info("MinFree:        %8llu kB\n",
 		(unsigned long long)p->min_free_kbytes);
-	pr_info("AtomicReserve:  %8llu kB\n", (unsigned long long)reserve * 4);
-	pr_info("AtomicResUsed:  %8llu kB\n", (unsigned long long)in_use * 4);
+	pr_info("AtomicReserve:  %8llu kB\n", (unsigned long long)K(reserve));
+	pr_info("AtomicResUsed:  %8llu kB\n", (unsigned long long)K(in_use));
 	pr_info("AtomicResDips:  %8llu\n", (unsigned long long)dips);
 	pr_info("AtomicResFails: %8llu\n", (unsigned long long)fails);
 	pr_info("HighAtomic:     %8llu kB\n",
-		(unsigned long long)highatomic * 4);
+		(unsigned long long)K(highatomic));
 	/* Per-CPU lists (mm/pcp.c): frames parked per CPU, and how often an
 	 * allocation drained them all before retrying. */
 	if (p->pcp_enabled) {
@@ -370,7 +370,7 @@ void meminfo_show(struct pglist_data *p)
 				drains += pcp->drains;
 			}
 			pr_info("PerCPU%-2u:       %8llu kB (refills %llu, drains %llu)\n",
-				cpu, (unsigned long long)parked * 4,
+				cpu, (unsigned long long)K(parked),
 				(unsigned long long)refills,
 				(unsigned long long)drains);
 		}
@@ -378,7 +378,7 @@ void meminfo_show(struct pglist_data *p)
 			(unsigned long long)p->pcp_drain_retries);
 	}
 	/* Reclaim (mm/vmscan.c, docs/06): Linux's vmstat names. */
-	pr_info("Reclaimable:    %8lu kB\n", shrinker_reclaimable_pages() * 4);
+	pr_info("Reclaimable:    %8lu kB\n", K(shrinker_reclaimable_pages()));
 	pr_info("allocstall %llu pgsteal_direct %llu pgsteal_kswapd %llu kswapd_wakeups %llu alloc_waits %llu alloc_timeouts %llu\n",
 		(unsigned long long)p->reclaim.allocstall,
 		(unsigned long long)p->reclaim.pgsteal_direct,
@@ -389,7 +389,7 @@ void meminfo_show(struct pglist_data *p)
 	/* Debug options (docs/07-debugging-the-allocator.md). */
 	if (page_owner_table_pages(p))
 		pr_info("PageOwner:      %8llu kB\n",
-			(unsigned long long)page_owner_table_pages(p) * 4);
+			(unsigned long long)K(page_owner_table_pages(p)));
 	if (fail_page_alloc.enabled &&
 	    (!fail_page_alloc.node || fail_page_alloc.node == p))
 		pr_info("FailPageAlloc:  %8llu of %llu\n",

@@ -8,8 +8,16 @@
 #include "mm/vmscan.h"
 #include "mm/internal.h"
 
-#include "kernel/printk.h"
+#include "kernel/lib/printk.h"
 #include "mm/page_owner.h"
+
+/* memmap.c names and counts zones for the map report; the allocator's
+ * zones must be the same ones in the same order. */
+_Static_assert((int)MEMMAP_ZONE_DMA == (int)ZONE_DMA &&
+		   (int)MEMMAP_ZONE_DMA32 == (int)ZONE_DMA32 &&
+		   (int)MEMMAP_ZONE_NORMAL == (int)ZONE_NORMAL &&
+		   (int)MEMMAP_NR_ZONES == (int)MAX_NR_ZONES,
+	       "memmap zones and allocator zones agree");
 
 struct pglist_data contig_page_data;
 uint64_t mm_direct_map_offset;
@@ -54,7 +62,7 @@ void setup_per_zone_wmarks(struct pglist_data *p)
 		p->min_free_kbytes = p->user_min_free_kbytes;
 	} else {
 		uint64_t kb =
-		    int_sqrt64(lowmem_pages * (PAGE_SIZE / 1024) * 16);
+		    int_sqrt64(K(lowmem_pages) * 16);
 		p->min_free_kbytes = kb < 128 ? 128 : kb > 262144 ? 262144 : kb;
 	}
 	uint64_t pages_min = p->min_free_kbytes >> (PAGE_SHIFT - 10);
@@ -127,7 +135,7 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 {
 	uint8_t **cursor = ctx;
 	uint64_t key = sec + 1, mask = (1ULL << p->hash_bits) - 1;
-	uint64_t i = (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
+	uint64_t i = section_hash_slot(p, key);
 	while (p->sections[i].key)
 		i = (i + 1) & mask;
 	p->sections[i] =
@@ -232,8 +240,6 @@ static void add_range(struct pglist_data *p, uint64_t s, uint64_t e)
 
 int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 {
-	static const char *const names[MAX_NR_ZONES] = { "DMA", "DMA32",
-							 "Normal" };
 	const struct memmap_range *ram = cfg->nr_ram ? cfg->ram : cfg->usable;
 	unsigned int nr_ram = cfg->nr_ram ? cfg->nr_ram : cfg->nr_usable;
 	uint64_t dma = cfg->dma_limit ? cfg->dma_limit : MEMMAP_DMA_LIMIT;
@@ -260,7 +266,7 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		spin_lock_init(&z->lock);
-		z->name = names[zi];
+		z->name = memmap_zone_name(zi);
 		z->zone_pgdat = p;
 		for (int o = 0; o < NR_PAGE_ORDERS; o++)
 			for (int t = 0; t < MIGRATE_TYPES; t++)
@@ -355,7 +361,7 @@ void pgdat_set_page_poison(struct pglist_data *p, bool on)
 				    &z->free_area[o].free_list[t];
 				for (struct list_head *e = h->next; e != h;
 				     e = e->next)
-					memset((char *)e + sizeof(*e), 0xaa,
+					memset((char *)e + sizeof(*e), PAGE_POISON,
 					       (PAGE_SIZE << o) - sizeof(*e));
 			}
 		}

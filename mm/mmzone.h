@@ -12,10 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/spinlock.h"
+#include "mm/platform.h"
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
+/* Pages to KiB, for reports (Linux's K()). */
+#define K(pages) ((uint64_t)(pages) << (PAGE_SHIFT - 10))
+/* The byte free pages hold with page_poison=1 (Linux's PAGE_POISON). */
+#define PAGE_POISON 0xaa
 #define MAX_ORDER 10 /* largest block: 2^10 frames = 4 MiB */
 #define NR_PAGE_ORDERS (MAX_ORDER + 1)
 #define SECTION_SHIFT 27 /* 128 MiB, as Linux's x86-64 SPARSEMEM */
@@ -191,13 +195,22 @@ static inline void list_del(struct list_head *n)
 	n->next->prev = n->prev;
 }
 
-/* The hash slot of a section; Fibonacci hashing spreads adjacent numbers. */
+/* Where the search for a section's key starts in the open-addressing
+ * table; Fibonacci hashing spreads adjacent section numbers. Keys are the
+ * section number plus one, so 0 marks an empty slot. */
+static inline uint64_t section_hash_slot(const struct pglist_data *p,
+					 uint64_t key)
+{
+	return (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
+}
+
+/* The section holding pfn, or NULL if the node has no RAM there. */
 static inline struct mem_section *pfn_to_section(const struct pglist_data *p,
 						 uint64_t pfn)
 {
 	uint64_t key = (pfn >> PFN_SECTION_SHIFT) + 1;
 	uint64_t mask = (1ULL << p->hash_bits) - 1;
-	uint64_t i = (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
+	uint64_t i = section_hash_slot(p, key);
 
 	for (;;) {
 		struct mem_section *s = &p->sections[i];

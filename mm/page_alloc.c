@@ -9,8 +9,8 @@
 #include "mm/internal.h"
 #include "mm/pcp.h"
 
-#include "kernel/might_sleep.h"
-#include "kernel/printk.h"
+#include "mm/platform.h"
+#include "kernel/lib/printk.h"
 #include "mm/debug_pagealloc.h"
 #include "mm/fault_inject.h"
 #include "mm/page_owner.h"
@@ -205,15 +205,6 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		return pfn << PAGE_SHIFT;
 	}
 	return 0;
-}
-
-static int gfp_zone(gfp_t gfp)
-{
-	if (gfp & __GFP_DMA)
-		return ZONE_DMA;
-	if (gfp & __GFP_DMA32)
-		return ZONE_DMA32;
-	return ZONE_NORMAL;
 }
 
 /* The allocator's one entry point (Linux's __alloc_pages). */
@@ -524,10 +515,4 @@ void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order)
 	spin_lock_irqsave(&z->lock, flags);
 	__free_one_page(p, z, pfn_to_section(p, pfn), pfn, order);
 	spin_unlock_irqrestore(&z->lock, flags);
-}
-
-/* Weak default platform clock: see page_alloc.h. */
-__attribute__((weak)) uint64_t mm_now_ms(void)
-{
-	return 0;
 }

@@ -147,9 +147,4 @@ void meminfo_show(struct pglist_data *pgdat);
 /* Writes "GFP_ATOMIC|__GFP_ZERO"-style names of gfp into buf. */
 void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size);
 
-/* Platform: milliseconds since boot, for rate limiting. A weak default that
- * always returns 0 exists (then each report prints once per node); the
- * kernel should provide the real one. */
-uint64_t mm_now_ms(void);
-
 #endif

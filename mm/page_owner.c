@@ -6,14 +6,12 @@
  * docs/07-debugging-the-allocator.md ("page_owner").
  */
 #include "mm/page_owner.h"
+#include "mm/platform.h"
 
 #include "mm/internal.h"
 
-#include "kernel/format.h"
-#include "kernel/printk.h"
-#ifndef LABYRINTH_HOST
-#include "kernel/ksyms.h"
-#endif
+#include "kernel/lib/format.h"
+#include "kernel/lib/printk.h"
 
 _Static_assert(__GFP_BITS_MASK <= 0xffff, "page_owner keeps gfp in 16 bits");
 _Static_assert(sizeof(struct page_owner) == 24, "24 bytes per frame");
@@ -124,7 +122,7 @@ int page_owner_init(struct pglist_data *p)
 	__atomic_store_n(&n->pgdat, p, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&page_owner_nodes, 1, __ATOMIC_RELEASE);
 	pr_info("page_owner: on for node %d: %llu KiB of records\n", p->node_id,
-		(unsigned long long)n->pages * 4);
+		(unsigned long long)K(n->pages));
 	return 0;
 }
 
@@ -321,13 +319,12 @@ unsigned int page_owner_top_sites(struct pglist_data *p,
 
 void page_owner_format_caller(uint64_t caller, char *buf, unsigned long size)
 {
-#ifndef LABYRINTH_HOST
 	char sym[96];
-	ksym_format(caller, sym, sizeof(sym));
-	ksnprintf(buf, size, "0x%llx %s", (unsigned long long)caller, sym);
-#else
-	ksnprintf(buf, size, "0x%llx", (unsigned long long)caller);
-#endif
+	if (mm_symbolize(caller, sym, sizeof(sym)))
+		ksnprintf(buf, size, "0x%llx %s", (unsigned long long)caller,
+			  sym);
+	else
+		ksnprintf(buf, size, "0x%llx", (unsigned long long)caller);
 }
 
 void page_owner_dump_top(struct pglist_data *p, unsigned int max)

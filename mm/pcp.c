@@ -18,8 +18,8 @@
 #include "mm/debug_pagealloc.h"
 #include "mm/page_owner.h"
 #include "mm/vmscan.h"
-#include "kernel/might_sleep.h"
-#include "kernel/printk.h"
+#include "mm/platform.h"
+#include "kernel/lib/printk.h"
 
 /*
  * batch and high, as Linux derives them: batch is about a quarter of a

@@ -1,6 +1,7 @@
 /*
  * Per-CPU page lists (mm/pcp.c), used by mm/page_alloc.c for order-0
- * requests, and the two things mm needs from the platform for them.
+ * requests. The platform gives them the CPU number and IPIs
+ * (mm/platform.h).
  * docs/05-smp-and-per-cpu-lists.md explains them.
  */
 #ifndef LABYRINTH_MM_PCP_H
@@ -10,17 +11,7 @@
 #include <stdint.h>
 
 #include "mm/mmzone.h"
-
-/* Platform: this CPU's number (MM_MAX_CPUS or more: use no list), and
- * running fn(arg) on every online CPU, this one included, waiting for all.
- * The kernel: smp_processor_id() and call-function IPIs (kernel/smp.c);
- * the host: thread numbers, and only the calling thread. */
-unsigned int mm_this_cpu(void);
-void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg);
-/* The same, on the CPUs for which cond(cpu, arg) is true (Linux's
- * on_each_cpu_cond). */
-void mm_run_on_each_cpu_cond(bool (*cond)(unsigned int cpu, void *arg),
-			     void (*fn)(void *arg), void *arg);
+#include "mm/platform.h"
 
 /* The kernel's node: turn the lists on once the CPUs are known. */
 void mm_pcp_enable(unsigned int nr_cpus);

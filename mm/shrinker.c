@@ -15,7 +15,7 @@
  */
 #include "mm/shrinker.h"
 
-#include "kernel/printk.h"
+#include "kernel/lib/printk.h"
 
 static DEFINE_SPINLOCK(shrinker_lock);
 static struct list_head shrinker_list = { &shrinker_list, &shrinker_list };

@@ -9,8 +9,8 @@
 #include "mm/internal.h"
 #include "mm/pcp.h"
 
-#include "kernel/might_sleep.h"
-#include "kernel/printk.h"
+#include "mm/platform.h"
+#include "kernel/lib/printk.h"
 #include "mm/vmscan.h"
 
 /* Linux's gfp_to_alloc_flags, for the slow path. */
@@ -72,11 +72,11 @@ static void warn_alloc(struct pglist_data *p, gfp_t gfp, unsigned int order,
 			continue;
 		pr_warn("  Node %d %s free:%llukB min:%llukB low:%llukB high:%llukB managed:%llukB\n",
 			p->node_id, z->name,
-			(unsigned long long)z->free_pages * 4,
-			(unsigned long long)z->watermark[WMARK_MIN] * 4,
-			(unsigned long long)z->watermark[WMARK_LOW] * 4,
-			(unsigned long long)z->watermark[WMARK_HIGH] * 4,
-			(unsigned long long)z->managed_pages * 4);
+			(unsigned long long)K(z->free_pages),
+			(unsigned long long)K(z->watermark[WMARK_MIN]),
+			(unsigned long long)K(z->watermark[WMARK_LOW]),
+			(unsigned long long)K(z->watermark[WMARK_HIGH]),
+			(unsigned long long)K(z->managed_pages));
 	}
 	/* Linux shows all of memory here; there is no OOM killer to call
 	 * next (no processes to kill): the caller gets 0. */
@@ -158,7 +158,7 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	uint64_t phys, start_ms = mm_now_ms(), warned_ms = start_ms;
 
 	if (gfp & __GFP_KSWAPD_RECLAIM)
-		wakeup_kswapd(p);
+		mm_wakeup_kswapd(p);
 	if (!gfpflags_allow_blocking(gfp)) {
 		phys = alloc_pages_nonblocking(p, gfp, order, alloc_flags,
 					       highest);

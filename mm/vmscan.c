@@ -1,7 +1,7 @@
 /*
  * Reclaim that runs the same on the host and in the kernel: direct
- * reclaim, kswapd's balancing loop, and the default (non-sleeping)
- * platform hooks. Everything reclaimable here sits behind a shrinker
+ * reclaim and kswapd's balancing loop (the thread itself and the waiting
+ * are the platform's: mm/platform.h). Everything reclaimable here sits behind a shrinker
  * (there are no anonymous pages to swap and no files to write back), so a
  * round of reclaim is a round of shrink_slab().
  * See docs/06-sleeping-allocations-and-reclaim.md ("Reclaim").
@@ -19,9 +19,7 @@ unsigned long try_to_free_pages(struct pglist_data *p, gfp_t gfp,
 		want = SWAP_CLUSTER_MAX;
 	__atomic_fetch_add(&p->reclaim.allocstall, 1, __ATOMIC_RELAXED);
 	/* Only pages in zones this request can use help it. */
-	int highest = gfp & __GFP_DMA	  ? ZONE_DMA
-		      : gfp & __GFP_DMA32 ? ZONE_DMA32
-					  : ZONE_NORMAL;
+	int highest = gfp_zone(gfp);
 	unsigned long freed =
 	    shrink_slab_zones(p, gfp, want, (1u << (highest + 1)) - 1);
 	__atomic_fetch_add(&p->reclaim.pgsteal_direct, freed, __ATOMIC_RELAXED);
@@ -103,33 +101,4 @@ bool pgdat_could_allocate(struct pglist_data *p, unsigned int order,
 			return true;
 	}
 	return false;
-}
-
-/* ---------------------------------------------------------------- defaults */
-
-__attribute__((weak)) bool mm_can_wait(struct pglist_data *p)
-{
-	(void)p;
-	return false;
-}
-
-__attribute__((weak)) void
-mm_wait_for_free(struct pglist_data *p, unsigned int order,
-		 unsigned int alloc_flags, int highest, unsigned int timeout_ms)
-{
-	(void)p;
-	(void)order;
-	(void)alloc_flags;
-	(void)highest;
-	(void)timeout_ms;
-}
-
-__attribute__((weak)) void mm_wake_free_waiters(struct pglist_data *p)
-{
-	(void)p;
-}
-
-__attribute__((weak)) void wakeup_kswapd(struct pglist_data *p)
-{
-	(void)p;
 }

@@ -34,31 +34,8 @@ bool pgdat_balanced(struct pglist_data *p);
  * round frees nothing. Returns pages freed. */
 unsigned long balance_pgdat(struct pglist_data *p);
 
-/* The kernel (mm/vmscan_kernel.c): starts kswapd, after sched_init();
- * is it awake now? */
-void kswapd_init(void);
-bool kswapd_is_running(void);
-
 /* The cmdline's alloc_wait_ms= for the kernel's node. */
 void mm_set_alloc_wait_ms(unsigned int ms);
-
-/*
- * Platform hooks. The kernel implements them with its threads and wait
- * queues (mm/vmscan_kernel.c) for its own node; the defaults here, used by
- * the host and by test nodes, cannot sleep: waiting reports false (the
- * request then fails instead), and there is no kswapd to wake.
- */
-/* Can a request on p sleep here, waiting for pages to be freed? */
-bool mm_can_wait(struct pglist_data *p);
-/* Sleeps until pages may have been freed, at most timeout_ms. */
-void mm_wait_for_free(struct pglist_data *p, unsigned int order,
-		      unsigned int alloc_flags, int highest,
-		      unsigned int timeout_ms);
-/* Pages were freed on p and someone is waiting (p->free_waiters). */
-void mm_wake_free_waiters(struct pglist_data *p);
-/* A zone fell below `low`: start background reclaim. Safe from any
- * context, interrupts included. */
-void wakeup_kswapd(struct pglist_data *p);
 
 /* For mm_wait_for_free's condition: could a request with these flags be
  * served now? Takes each zone's lock, so a free that raced with the

@@ -123,7 +123,7 @@ bool ktest_contains(const char *text, const char *needle);
 	} while (0)
 
 /* Optional, set by the platform: called around each case (the kernel's
- * page_owner leak report, kernel/ktest_boot.c). */
+ * page_owner leak report, tests/target/ktest_boot.c). */
 extern void (*ktest_case_start_hook)(struct ktest *t);
 extern void (*ktest_case_end_hook)(struct ktest *t);
 

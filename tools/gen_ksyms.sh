@@ -1,6 +1,6 @@
 #!/bin/sh
 # Turns `nm -n kernel.elf` output into a NASM file holding the kernel's
-# function symbol table, used by backtraces (kernel/ksyms.c). With /dev/null
+# function symbol table, used by backtraces (kernel/debug/ksyms.c). With /dev/null
 # as input it makes the empty table of the first link pass.
 # Usage: gen_ksyms.sh NM_OUTPUT > ksyms.asm
 awk '

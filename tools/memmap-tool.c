@@ -14,13 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/irqflags.h"
-#include "kernel/printk.h"
+#include "kernel/lib/printk.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
-#include "mm/simulate_host.h"
-
-_Thread_local unsigned long host_irq_flags = X86_EFLAGS_IF;
+#include "tests/support/simulate_host.h"
 
 void console_write(const char *s, size_t n)
 {

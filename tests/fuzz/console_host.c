@@ -4,10 +4,7 @@
  */
 #include <stdio.h>
 
-#include "kernel/irqflags.h"
-#include "kernel/printk.h"
-
-_Thread_local unsigned long host_irq_flags = X86_EFLAGS_IF;
+#include "kernel/lib/printk.h"
 
 void console_write(const char *s, size_t n)
 {

@@ -7,8 +7,8 @@ FUZZ_SECONDS ?= 180
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -I. -DLABYRINTH_HOST -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := fuzz_memmap fuzz_alloc
-FUZZ_MM_SRCS := $(MM_SRCS) mm/test_arena_host.c \
-	mm/platform_host.c kernel/format.c kernel/printk.c tests/fuzz/console_host.c
+FUZZ_MM_SRCS := $(MM_SRCS) $(SUPPORT_SRCS) tests/support/test_arena_host.c \
+	tests/support/platform_host.c kernel/lib/format.c kernel/lib/printk.c tests/fuzz/console_host.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_MM_SRCS)
 	@mkdir -p $(dir $@)

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: bytes become a sequence of allocator operations on a
- * small node (three zones in 12 MiB, mm/test_node.c), checked against a
+ * small node (three zones in 12 MiB, tests/support/test_node.c), checked against a
  * reference model after every step:
  *   alloc(order, flags)  any block returned is naturally aligned, inside
  *                        the arena and the zones the flags allow, zeroed
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/printk.h"
-#include "mm/test_arena.h"
+#include "kernel/lib/printk.h"
+#include "tests/support/test_arena.h"
 
 #define ARENA (12UL << 20)
 #define DMA_BYTES (2UL << 20)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/printk.h"
+#include "kernel/lib/printk.h"
 #include "mm/memmap.h"
 
 static struct memmap map;

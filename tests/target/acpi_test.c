@@ -8,10 +8,10 @@
  */
 #include <stdint.h>
 
-#include "kernel/acpi.h"
-#include "kernel/ioremap.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/arch/x86/acpi.h"
+#include "kernel/arch/x86/ioremap.h"
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 #include "tests/ktest.h"
 
 static char capture[4096];

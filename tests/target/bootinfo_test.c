@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
-#include "kernel/bootlog.h"
-#include "kernel/cpu.h"
-#include "kernel/string.h"
+#include "kernel/init/bootlog.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/lib/string.h"
 #include "tests/ktest.h"
 
 struct efi_desc {

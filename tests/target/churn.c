@@ -7,10 +7,11 @@
  */
 #include "tests/target/churn.h"
 
-#include "kernel/might_sleep.h"
-#include "kernel/sched.h"
-#include "kernel/timer.h"
-#include "mm/test_arena.h"
+#include "kernel/core/might_sleep.h"
+#include "kernel/core/sched.h"
+#include "kernel/arch/x86/timer.h"
+#include "kernel/demo/hoard.h"
+#include "tests/support/test_arena.h"
 #include "tests/target/stamp.h"
 
 static uint64_t now_ms(void)

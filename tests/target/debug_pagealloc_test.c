@@ -4,19 +4,19 @@
  * they end up in), an allocated block is mapped in full, and touching a
  * freed frame faults at once with a report naming the frame and, with
  * page_owner=on, who last allocated it. The touch is made by an
- * instruction with an exception fixup (kernel/exceptions.h), so the test
+ * instruction with an exception fixup (kernel/arch/x86/exceptions.h), so the test
  * goes on. tests/matrix.conf boots it (debug-pagealloc-*).
  * docs/07-debugging-the-allocator.md ("debug_pagealloc").
  */
-#include "kernel/exceptions.h"
-#include "kernel/format.h"
-#include "kernel/ioremap.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/arch/x86/exceptions.h"
+#include "kernel/lib/format.h"
+#include "kernel/arch/x86/ioremap.h"
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 #include "mm/debug_pagealloc.h"
 #include "mm/page_alloc.h"
 #include "mm/page_owner.h"
-#include "mm/test_arena.h"
+#include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
 static volatile uint64_t sink;

@@ -7,11 +7,11 @@
  */
 #include <stdint.h>
 
-#include "kernel/exceptions.h"
-#include "kernel/ksyms.h"
-#include "kernel/panic.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/arch/x86/exceptions.h"
+#include "kernel/debug/ksyms.h"
+#include "kernel/debug/panic.h"
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 #include "tests/ktest.h"
 
 extern const char __text_start[];

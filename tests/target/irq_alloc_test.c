@@ -1,6 +1,6 @@
 /*
  * Allocating inside timer interrupt handlers: the proof that the atomic
- * reserve works. A tick hook (kernel/timer.h) allocates with GFP_ATOMIC in
+ * reserve works. A tick hook (kernel/arch/x86/timer.h) allocates with GFP_ATOMIC in
  * real interrupt context while process context churns or exhausts memory.
  * Every page handed out is stamped with its address and a sequence number
  * and checked before it is freed, so a page handed out twice or corrupted
@@ -9,14 +9,15 @@
  */
 #include <stdint.h>
 
-#include "kernel/irq.h"
-#include "kernel/printk.h"
-#include "kernel/smp.h"
-#include "kernel/string.h"
-#include "kernel/timer.h"
+#include "kernel/core/irq.h"
+#include "kernel/lib/printk.h"
+#include "kernel/arch/x86/smp.h"
+#include "kernel/lib/string.h"
+#include "kernel/arch/x86/timer.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
-#include "mm/test_arena.h"
+#include "kernel/demo/hoard.h"
+#include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 #include "tests/target/stamp.h"
 

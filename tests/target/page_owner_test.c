@@ -5,12 +5,12 @@
  * kernel's node; meminfo counts the table. tests/matrix.conf boots it
  * (page-owner-*). docs/07-debugging-the-allocator.md ("page_owner").
  */
-#include "kernel/format.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 #include "mm/page_owner.h"
-#include "mm/test_arena.h"
+#include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
 static volatile uint64_t sink;

@@ -1,6 +1,6 @@
 /*
  * Sleeping allocations and reclaim on target, with the kernel's own node
- * (mm/page_alloc.c's slow path, mm/vmscan*.c, mm/filecache_kernel.c):
+ * (mm/page_alloc.c's slow path, mm/vmscan*.c, kernel/mm/page_cache.c):
  * a GFP_KERNEL request made when memory is short sleeps and completes when
  * another thread frees memory; __GFP_NORETRY fails instead; the wait times
  * out with a report; __GFP_NOFAIL outwaits the timeout; kswapd wakes below
@@ -10,13 +10,15 @@
  * them and frees them: it must never fail, never see a bad stamp, never
  * trip might_sleep. docs/06-sleeping-allocations-and-reclaim.md ("Tests").
  */
-#include "kernel/might_sleep.h"
-#include "kernel/printk.h"
-#include "kernel/sched.h"
-#include "kernel/timer.h"
-#include "mm/filecache_kernel.h"
+#include "kernel/core/might_sleep.h"
+#include "kernel/lib/printk.h"
+#include "kernel/core/sched.h"
+#include "kernel/arch/x86/timer.h"
+#include "kernel/mm/page_cache.h"
 #include "mm/pcp.h"
-#include "mm/test_arena.h"
+#include "kernel/demo/hoard.h"
+#include "tests/support/test_arena.h"
+#include "kernel/mm/kswapd.h"
 #include "mm/vmscan.h"
 #include "tests/ktest.h"
 #include "tests/target/churn.h"

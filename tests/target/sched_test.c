@@ -1,16 +1,16 @@
 /*
- * Threads and the scheduler on target (kernel/sched.c, kthread.c, wait.c,
+ * Threads and the scheduler on target (kernel/core/sched.c, kthread.c, wait.c,
  * mutex.c): threads on every CPU run and are joined, the tick preempts a
  * task that never yields, wakeups are never lost in a long ping-pong,
  * timeouts expire on time, a contended mutex keeps a counter exact, and
  * every sleeping primitive reports and refuses when called where it may
  * not sleep. docs/06-sleeping-allocations-and-reclaim.md ("Tests").
  */
-#include "kernel/mutex.h"
-#include "kernel/might_sleep.h"
-#include "kernel/printk.h"
-#include "kernel/sched.h"
-#include "kernel/timer.h"
+#include "kernel/core/mutex.h"
+#include "kernel/core/might_sleep.h"
+#include "kernel/lib/printk.h"
+#include "kernel/core/sched.h"
+#include "kernel/arch/x86/timer.h"
 #include "mm/page_alloc.h"
 #include "tests/ktest.h"
 

@@ -11,14 +11,15 @@
  */
 #include <stdint.h>
 
-#include "kernel/irq.h"
-#include "kernel/lockdep.h"
-#include "kernel/smp.h"
-#include "kernel/spinlock.h"
-#include "kernel/timer.h"
+#include "kernel/core/irq.h"
+#include "kernel/core/lockdep.h"
+#include "kernel/arch/x86/smp.h"
+#include "kernel/core/spinlock.h"
+#include "kernel/arch/x86/timer.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
-#include "mm/test_arena.h"
+#include "kernel/demo/hoard.h"
+#include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 #include "tests/target/stamp.h"
 

@@ -4,12 +4,12 @@
  * (GS points at the right struct cpu on the boot CPU). Runs in every matrix
  * configuration; with -smp 1 it checks that nothing was started.
  */
-#include "kernel/acpi.h"
-#include "kernel/apic.h"
-#include "kernel/ioremap.h"
-#include "kernel/irq.h"
-#include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/arch/x86/acpi.h"
+#include "kernel/arch/x86/apic.h"
+#include "kernel/arch/x86/ioremap.h"
+#include "kernel/core/irq.h"
+#include "kernel/arch/x86/smp.h"
+#include "kernel/arch/x86/timer.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "tests/ktest.h"

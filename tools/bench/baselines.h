@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "kernel/spinlock.h"
+#include "kernel/core/spinlock.h"
 
 struct run {
 	struct run *next;

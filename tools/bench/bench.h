@@ -5,8 +5,8 @@
  * runs: for the plots' error bars) and results.md (the table a person
  * reads). docs/08-measuring.md explains the figures.
  */
-#ifndef LABYRINTH_TOOLS_BENCH_H
-#define LABYRINTH_TOOLS_BENCH_H
+#ifndef LABYRINTH_TOOLS_BENCH_BENCH_H
+#define LABYRINTH_TOOLS_BENCH_BENCH_H
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 # `make bench` (docs/08-measuring.md): the page allocator against an xv6
 # free list and a bitmap allocator, then start-up time and metadata from
 # 1 GiB to 256 GiB. Same mm/ sources as the tests, built -O2 without
-# sanitizers in their own object directory. Included from mm/host.mk.
+# sanitizers in their own object directory. Included from tools/host-tools.mk.
 # Benchmarks are not tests: nothing here runs in `make test`.
 
 BENCH_SRCS := $(MM_TOOL_SRCS) $(wildcard tools/bench/*.c)

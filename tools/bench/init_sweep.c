@@ -4,7 +4,7 @@
  * map (640 KiB low memory, RAM from 1 MiB, the PCI hole at 3..4 GiB, the rest
  * above 4 GiB) run through the real map policy (mm/memmap.c). Then:
  *
- *   cold  mm_simulate() (mm/simulate_host.c): the span reserved PROT_NONE,
+ *   cold  mm_simulate() (tests/support/simulate_host.c): the span reserved PROT_NONE,
  *         only RAM committed, lazily, so 256 GiB costs address space and
  *         the pages actually written, not 256 GiB of host RAM. Its init
  *         time includes the host's first-touch page faults. It also drains
@@ -21,7 +21,7 @@
 #include <sys/mman.h>
 
 #include "mm/page_alloc.h"
-#include "mm/simulate_host.h"
+#include "tests/support/simulate_host.h"
 #include "tools/bench/baselines.h"
 #include "tools/bench/bench.h"
 
@@ -182,7 +182,7 @@ void bench_init_sweep(const char *dir)
 		bench_md("| %u GiB | %.3g ms (%.3g..%.3g) | %.3g ms (%.3g..%.3g) "
 			 "| %llu KiB | %.4f %% |\n",
 			 sizes[i], wmed, w[0], w[bench_runs - 1], cmed, c[0],
-			 c[nc - 1], (unsigned long long)meta[i] * 4, pct);
+			 c[nc - 1], (unsigned long long)K(meta[i]), pct);
 		if (tsv)
 			fprintf(tsv,
 				"%u\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%llu"

@@ -24,13 +24,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "kernel/irqflags.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "tools/bench/baselines.h"
 #include "tools/bench/bench.h"
-
-_Thread_local unsigned long host_irq_flags = X86_EFLAGS_IF;
 
 void console_write(const char *s, size_t n)
 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Free pages per block order over time during the boot demo, with the
 # watermarks (`make plots`, docs/08-measuring.md). Reads a serial log of a
-# boot with `demo_buddyinfo=1` (kernel/demo.c): each "demo: Ns ..." line
+# boot with `demo_buddyinfo=1` (kernel/demo/demo.c): each "demo: Ns ..." line
 # gives free pages and the min/low watermarks summed over the zones, and the
 # buddyinfo lines after it the free blocks per order. Without buddyinfo
 # lines only the total is drawn.

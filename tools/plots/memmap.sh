@@ -17,7 +17,7 @@ tool=$1 input=$2 out=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Serial log -> "TYPE START PAGES ATTR" (type names as kernel/bootlog.c
+# Serial log -> "TYPE START PAGES ATTR" (type names as kernel/init/bootlog.c
 # prints them).
 if grep -q 'UEFI memory map:' "$input"; then
 	tr -d '\r' <"$input" | awk '

@@ -1,0 +1,35 @@
+/*
+ * GDT, TSS and IDT for the boot CPU. The TSS carries the IST stacks: the
+ * double fault, NMI and machine check handlers get stacks of their own, so
+ * even a kernel stack overflow is reported instead of triple-faulting.
+ * See docs/01-boot.md ("When things go wrong").
+ */
+#ifndef LABYRINTH_KERNEL_ARCH_X86_GDT_H
+#define LABYRINTH_KERNEL_ARCH_X86_GDT_H
+
+#include <stdint.h>
+
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define TSS_SELECTOR 0x18
+
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI 2
+#define IST_MACHINE_CHECK 3
+#define IST_STACK_SIZE 16384
+
+#define MAX_CPUS 8
+
+/* The boot CPU's GDT and TSS (gdt_init), or those of CPU `cpu` (an AP). */
+void gdt_init(void);
+void gdt_init_cpu(unsigned int cpu);
+/* Builds the shared IDT and loads it; idt_load loads it on another CPU. */
+void idt_init(void);
+void idt_load(void);
+/* Points an IDT vector at a handler (interrupt gate, DPL0); ist 0: none. */
+void idt_set_gate(int vector, uint64_t handler, uint8_t ist);
+
+/* Is [addr, addr+len) inside one of the IST stacks? (for backtraces) */
+int address_on_ist_stack(unsigned long addr, unsigned long len);
+
+#endif

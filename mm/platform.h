@@ -1,0 +1,103 @@
+/*
+ * mm/platform.h: everything the allocator needs from whoever hosts it, in
+ * one place. mm/ includes nothing else from outside itself but the shared
+ * library (kernel/lib/: printk, format, string, cmdline), so the same mm/
+ * sources build into the kernel, the host test binary, the fuzzers and the
+ * benchmarks (tools/check-layout.sh enforces the rule).
+ *
+ * Two hosts implement it: the kernel in kernel/mm/platform.c, the host
+ * build in tests/support/platform_host.c. The primitives that must be
+ * inline to be cheap (interrupt state, locks, "may I sleep here?") come
+ * from headers that carry both versions, selected by LABYRINTH_HOST.
+ * docs/01-boot.md ("The tree") explains the rule; docs/03-buddy-and-gfp.md
+ * how the host build plays a machine.
+ */
+#ifndef LABYRINTH_MM_PLATFORM_H
+#define LABYRINTH_MM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Printing: printk/pr_err... (kernel: the serial console; host: stderr). */
+#include "kernel/lib/printk.h"
+
+/* Interrupt state of this CPU: local_irq_save/restore, irqs_disabled().
+ * Kernel: RFLAGS.IF; host: a per-thread flag (host_irq_flags). */
+#include "kernel/arch/x86/irqflags.h"
+
+/* Locks: spinlock_t, spin_lock_irqsave/spin_unlock_irqrestore, and
+ * lockdep_assert_held(). Kernel: ticket lock, preemption off while held,
+ * the lock validator watching; host: the same ticket lock, no validator. */
+#include "kernel/core/spinlock.h"
+
+/* Context: in_interrupt(), in_atomic(), may_sleep() (no interrupt
+ * context, no atomic section, interrupts on) and might_sleep(), which
+ * reports a sleeping call from a context that forbids it. */
+#include "kernel/core/might_sleep.h"
+
+/* Assertions: WARN_ON/WARN_ON_ONCE (report with a backtrace, go on) and
+ * BUG_ON (panic naming the condition). */
+#include "kernel/debug/bug.h"
+
+struct pglist_data;
+
+/* ---------------------------------------------------------------- CPUs */
+
+/* This CPU's number, below the host's CPU count; MM_MAX_CPUS or more means
+ * "use no per-CPU list". Kernel: smp_processor_id(); host: threads
+ * numbered in the order they first ask. */
+unsigned int mm_this_cpu(void);
+
+/* Runs fn(arg) on every online CPU, this one included, and waits for all
+ * (kernel: call-function IPIs; host: this thread only). */
+void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg);
+
+/* The same on the CPUs for which cond(cpu, arg) is true (Linux's
+ * on_each_cpu_cond), to drain only the lists that hold something. */
+void mm_run_on_each_cpu_cond(bool (*cond)(unsigned int cpu, void *arg),
+			     void (*fn)(void *arg), void *arg);
+
+/* ---------------------------------------------------------------- time */
+
+/* Milliseconds since boot, for rate-limited reports and sleeping requests'
+ * patience. Kernel: the tick; host: CLOCK_MONOTONIC. */
+uint64_t mm_now_ms(void);
+
+/* ---------------------------------------------------------------- symbols */
+
+/* Writes "function+0xoff" for a code address into buf and returns true,
+ * or returns false where the host has no symbol table. page_owner uses it
+ * to name allocation sites. */
+bool mm_symbolize(uint64_t addr, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- phys<->virt
+ * Memory is reached through a direct map: physical address P is at virtual
+ * P + offset, where the host passes the offset to mm_init()/pgdat_init()
+ * (mm/page_alloc.h: phys_to_virt, pgdat_phys_to_virt). For
+ * debug_pagealloc the host also gives mm a function that maps and unmaps
+ * single frames of that map (mm/debug_pagealloc.h: set_direct_map_fn). */
+
+/* ---------------------------------------------------------------- sleeping
+ * Requests that may sleep wait for frees, and reclaim runs in the
+ * background, only where the host has threads: the kernel does it for its
+ * own node (kernel/mm/platform.c, kswapd in kernel/mm/kswapd.c); the host
+ * build and every test node cannot wait, so a request fails instead. */
+
+/* May a request on p sleep here, waiting for pages to be freed? */
+bool mm_can_wait(struct pglist_data *p);
+
+/* Sleeps until pages may have been freed on p (pgdat_could_allocate() says
+ * so), at most timeout_ms. */
+void mm_wait_for_free(struct pglist_data *p, unsigned int order,
+		      unsigned int alloc_flags, int highest,
+		      unsigned int timeout_ms);
+
+/* Pages were freed on p and someone is waiting (p->free_waiters). */
+void mm_wake_free_waiters(struct pglist_data *p);
+
+/* A zone of p fell below `low`: start background reclaim (Linux's
+ * wakeup_kswapd). Safe from any context, interrupt handlers included. */
+void mm_wakeup_kswapd(struct pglist_data *p);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * Per-CPU page lists (mm/pcp.c) on a small node of their own, on the host
+ * and on target: single frames go through this CPU's list without touching
+ * the zone's free count, the list stays at or below `high`, draining gives
+ * everything back, the reserve holds with frames parked, a free of a parked
+ * frame is refused as a double free, and an allocation that finds the zone
+ * short drains the lists and retries once. docs/05-smp-and-per-cpu-lists.md.
+ */
+#include "kernel/lib/printk.h"
+#include "mm/pcp.h"
+#include "tests/support/test_arena.h"
+#include "tests/ktest.h"
+
+#define ARENA (32UL << 20)
+#define NFRAMES 64
+
+static struct mm_test_node tn;
+static char log[2048];
+
+/* A node whose Normal zone (28 MiB) uses per-CPU lists. */
+static bool setup(struct ktest *t, bool no_watermarks)
+{
+	if (mm_test_node_init(&tn, ARENA, 2UL << 20, 4UL << 20,
+			      no_watermarks)) {
+		ktest_skip(t, "no test arena on this platform");
+		return false;
+	}
+	pgdat_pcp_enable(&tn.pgdat, 1);
+	return true;
+}
+
+static struct zone *normal(void)
+{
+	return &tn.pgdat.node_zones[ZONE_NORMAL];
+}
+
+static struct per_cpu_pages *my_list(void)
+{
+	return &normal()->pcp[mm_this_cpu()];
+}
+
+static void test_frames_go_through_the_list(struct ktest *t)
+{
+	uint64_t got[NFRAMES];
+	if (!setup(t, true))
+		return;
+	KTEST_ASSERT_TRUE(t, mm_this_cpu() < MM_MAX_CPUS);
+	KTEST_ASSERT_TRUE(t, my_list()->batch >= 1);
+	uint64_t free_start = normal()->free_pages;
+
+	for (int i = 0; i < NFRAMES; i++) {
+		got[i] = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+		KTEST_ASSERT_TRUE(t, got[i] != 0);
+	}
+	/* The zone gave whole batches: never fewer frames than handed out. */
+	KTEST_EXPECT_GE(t, free_start - normal()->free_pages, NFRAMES);
+	KTEST_EXPECT_GE(t, my_list()->refills, 1);
+	uint64_t zone_free = normal()->free_pages;
+	pgdat_free_pages(&tn.pgdat, got[0], 0);
+	/* One free is parked on the list: the zone's count does not move. */
+	KTEST_EXPECT_EQ(t, normal()->free_pages, zone_free);
+	KTEST_EXPECT_GE(t, my_list()->count, 1);
+	for (int i = 1; i < NFRAMES; i++)
+		pgdat_free_pages(&tn.pgdat, got[i], 0);
+	KTEST_EXPECT_LE(t, my_list()->count, my_list()->high);
+	KTEST_EXPECT_GE(t, my_list()->drains, 1);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, my_list()->count, 0);
+	KTEST_EXPECT_EQ(t, normal()->free_pages, free_start);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+static void test_parked_frame_free_refused(struct ktest *t)
+{
+	int saved = console_loglevel;
+	if (!setup(t, true))
+		return;
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, 0), 0);
+	uint64_t parked = my_list()->count, zone_free = normal()->free_pages;
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, 0), -1);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_TRUE(
+	    t, ktest_contains(log, "already free (parked on a per-CPU list"));
+	KTEST_EXPECT_EQ(t, my_list()->count, parked);
+	KTEST_EXPECT_EQ(t, normal()->free_pages, zone_free);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* Takes single frames with `gfp` until it fails; chains them through the
+ * frames so they can be given back. Returns how many. */
+static uint64_t take_all(gfp_t gfp, uint64_t *chain)
+{
+	return mm_test_take_all(&tn.pgdat, gfp, chain);
+}
+
+static void give_back(uint64_t chain)
+{
+	mm_test_give_back(&tn.pgdat, chain);
+}
+
+/*
+ * With real watermarks: GFP_KERNEL stops at min in every zone, GFP_NOWAIT
+ * then fails even though this CPU may still hold parked frames, and
+ * GFP_ATOMIC goes on down to its floor and no further: a refill never
+ * takes a zone below the floor of the request that triggered it.
+ */
+static void test_reserve_holds_with_frames_parked(struct ktest *t)
+{
+	uint64_t kernel_chain = 0, atomic_chain = 0;
+	if (!setup(t, false))
+		return;
+	uint64_t start = mm_test_free_pages(&tn.pgdat);
+	uint64_t taken = take_all(GFP_KERNEL, &kernel_chain);
+	KTEST_EXPECT_GT(t, taken, 0);
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &tn.pgdat.node_zones[z];
+		if (zone->managed_pages)
+			KTEST_EXPECT_GE(t, zone->free_pages,
+					zone->watermark[WMARK_MIN]);
+	}
+	KTEST_EXPECT_EQ(t,
+			pgdat_alloc_pages(&tn.pgdat, GFP_NOWAIT | __GFP_NOWARN,
+					  0),
+			0);
+	uint64_t atomic = take_all(GFP_ATOMIC, &atomic_chain);
+	KTEST_EXPECT_GT(t, atomic, 0);
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &tn.pgdat.node_zones[z];
+		uint64_t min = zone->watermark[WMARK_MIN];
+		if (zone->managed_pages)
+			KTEST_EXPECT_GE(t, zone->free_pages,
+					min - min / 2 - min / 8);
+	}
+	ktest_diag(t, "kernel took %lu, atomic %lu more, drain retries %lu",
+		   taken, atomic, tn.pgdat.pcp_drain_retries);
+	give_back(atomic_chain);
+	give_back(kernel_chain);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, mm_test_free_pages(&tn.pgdat), start);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* Frames parked on the list are free memory: when the zones run dry, the
+ * allocator drains the lists and retries rather than fail. */
+static void test_drain_and_retry_before_failing(struct ktest *t)
+{
+	uint64_t chain = 0;
+	if (!setup(t, true))
+		return;
+	uint64_t start = mm_test_free_pages(&tn.pgdat);
+	/* Three frames from the Normal zone (the one with lists), kept aside
+	 * while everything else is taken, then given back: parked. */
+	uint64_t kept[3];
+	for (int i = 0; i < 3; i++)
+		kept[i] = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	take_all(GFP_KERNEL, &chain);
+	for (int i = 0; i < 3; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, kept[i], 0), 0);
+	KTEST_EXPECT_GE(t, my_list()->count, 3);
+	/* The zones are empty; only the parked frames are left. */
+	uint64_t retries = tn.pgdat.pcp_drain_retries;
+	uint64_t p = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_EXPECT_NE(t, p, 0);
+	if (p) {
+		*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, p) = chain;
+		chain = p;
+	}
+	KTEST_EXPECT_EQ(t, my_list()->count, 0);
+	KTEST_EXPECT_EQ(t, tn.pgdat.pcp_drain_retries, retries + 1);
+	/* The other two are there too, and then nothing. */
+	KTEST_EXPECT_EQ(t, take_all(GFP_KERNEL, &chain), 2);
+	give_back(chain);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, mm_test_free_pages(&tn.pgdat), start);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+static const struct ktest_case pcp_cases[] = {
+	KTEST_CASE(test_frames_go_through_the_list),
+	KTEST_CASE(test_parked_frame_free_refused),
+	KTEST_CASE(test_reserve_holds_with_frames_parked),
+	KTEST_CASE(test_drain_and_retry_before_failing),
+	{ 0 },
+};
+KTEST_SUITE(mm_pcp, pcp_cases);

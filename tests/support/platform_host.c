@@ -1,0 +1,113 @@
+/*
+ * The host's implementation of mm/platform.h: what the kernel provides on
+ * target, played by a process so that the same mm/ sources run under the
+ * host tests, the fuzzers, memmap-tool and the benchmarks. There are no
+ * interrupts (a per-thread flag stands in for RFLAGS.IF), each thread is a
+ * "CPU", nothing can sleep in the allocator, and a warning is printed to
+ * stderr. docs/03-buddy-and-gfp.md ("Tests").
+ */
+#include <execinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+#include "mm/platform.h"
+
+/* Interrupts "enabled" on every thread until it disables them. */
+_Thread_local unsigned long host_irq_flags = X86_EFLAGS_IF;
+
+uint64_t mm_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Per-CPU lists on the host: each thread is a "CPU", numbered in the order
+ * threads first allocate; past MM_MAX_CPUS a thread uses no list. There are
+ * no IPIs: running on "every CPU" runs on this thread only, so host tests
+ * that use lists from several threads drain each thread's lists on that
+ * thread.
+ */
+static unsigned int next_cpu;
+static _Thread_local unsigned int this_cpu_plus_one;
+
+unsigned int mm_this_cpu(void)
+{
+	if (!this_cpu_plus_one)
+		this_cpu_plus_one =
+		    __atomic_add_fetch(&next_cpu, 1, __ATOMIC_RELAXED);
+	return this_cpu_plus_one - 1;
+}
+
+void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg)
+{
+	fn(arg);
+}
+
+void mm_run_on_each_cpu_cond(bool (*cond)(unsigned int cpu, void *arg),
+			     void (*fn)(void *arg), void *arg)
+{
+	unsigned int cpu = mm_this_cpu();
+	if (cpu >= MM_MAX_CPUS || cond(cpu, arg))
+		fn(arg);
+}
+
+/* No symbol table of our own: page_owner prints bare addresses. */
+bool mm_symbolize(uint64_t addr, char *buf, size_t size)
+{
+	(void)addr;
+	(void)buf;
+	(void)size;
+	return false;
+}
+
+/* No threads to wait with: a request that may sleep fails instead. */
+bool mm_can_wait(struct pglist_data *p)
+{
+	(void)p;
+	return false;
+}
+
+void mm_wait_for_free(struct pglist_data *p, unsigned int order,
+		      unsigned int alloc_flags, int highest,
+		      unsigned int timeout_ms)
+{
+	(void)p;
+	(void)order;
+	(void)alloc_flags;
+	(void)highest;
+	(void)timeout_ms;
+}
+
+void mm_wake_free_waiters(struct pglist_data *p)
+{
+	(void)p;
+}
+
+void mm_wakeup_kswapd(struct pglist_data *p)
+{
+	(void)p;
+}
+
+/* ---------------------------------------------------------------- bug.h */
+
+unsigned long warn_count;
+
+void __warn(const char *file, int line, const char *cond)
+{
+	void *frames[16];
+	__atomic_fetch_add(&warn_count, 1, __ATOMIC_RELAXED);
+	fprintf(stderr, "WARNING: at %s:%d: %s\n", file, line, cond);
+	int n = backtrace(frames, 16);
+	backtrace_symbols_fd(frames, n, 2);
+}
+
+void __bug(const char *file, int line, const char *cond)
+{
+	fprintf(stderr, "BUG at %s:%d: BUG_ON(%s)\n", file, line, cond);
+	abort();
+}

@@ -1,0 +1,14 @@
+/*
+ * Running the ktest suites on target: `ktest=all` or `ktest=a,b` on the
+ * cmdline runs them after boot, prints KTAP on COM1, then leaves QEMU with
+ * the pass or fail code (kernel/debug/panic.h).
+ */
+#ifndef LABYRINTH_TESTS_TARGET_KTEST_BOOT_H
+#define LABYRINTH_TESTS_TARGET_KTEST_BOOT_H
+
+#include <stdbool.h>
+
+bool ktest_requested(void);
+void ktest_boot_run(void) __attribute__((noreturn));
+
+#endif
