@@ -19,7 +19,7 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2)
 endif
 .PHONY: all help host kernel loader esp image run test host-test matrix gdb \
-	clean compile_commands deps bench fuzz format
+	clean compile_commands deps bench fuzz format check-layout
 
 # ---------------------------------------------------------------- sources
 # Where each file goes is decided by its folder (docs/01-boot.md, "The
@@ -49,7 +49,7 @@ HOST_CC     ?= gcc
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I. -DLABYRINTH_HOST \
 	-D_GNU_SOURCE -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-HOST_LDFLAGS := -fsanitize=address,undefined -lm
+HOST_LDFLAGS := -fsanitize=address,undefined -lm -rdynamic
 
 HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(SHARED_SRCS) $(HOST_SRCS))
 
@@ -197,6 +197,11 @@ $(BUILD)/host/make-bad-elf: tests/loader/make-bad-elf.c
 	$(call say,HOSTCC,$<)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< -o $@ $(HOST_LDFLAGS)
 
+# The tree's rules: what may include what, file sizes, folder READMEs, and
+# every path, function and section the docs and comments cite.
+check-layout:
+	@tools/check-layout.sh; a=$$?; tools/check-docs.sh; b=$$?; [ $$a = 0 ] && [ $$b = 0 ]
+
 deps:
 	@tools/deps.sh
 
@@ -221,6 +226,7 @@ help:
 	@echo "  plots      PNG pictures (memory map, boot demo, benchmarks) -> build/plots"
 	@echo "  fuzz       libFuzzer targets for FUZZ_SECONDS each (default 180)"
 	@echo "  matrix     only the QEMU boot matrix (ONLY=name,name for some)"
+	@echo "  check-layout  the include rule, file sizes, folder READMEs and docs references"
 	@echo "  format     clang-format every C file"
 	@echo "  compile_commands  compile_commands.json for editors (uses bear)"
 	@echo "  clean      remove build/"

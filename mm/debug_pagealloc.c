@@ -20,6 +20,8 @@ set_direct_map_fn debug_pagealloc_set;
 static void for_each_free_tail(struct pglist_data *p, set_direct_map_fn set,
 			       bool present)
 {
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		lockdep_assert_held(&p->node_zones[zi].lock);
 	for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
 		const struct mem_section *s = &p->sections[i];
 		if (!s->key)

@@ -79,6 +79,7 @@ static struct filecache_page *lookup(struct filecache *c, uint64_t file,
 /* Takes p off the list and out of the hash. Lock held. */
 static void unlink_page(struct filecache *c, struct filecache_page *p)
 {
+	lockdep_assert_held(&c->lock);
 	struct filecache_page **pp = bucket(c, page_seed(p->file, p->index));
 	while (*pp && *pp != p)
 		pp = &(*pp)->hash_next;

@@ -36,6 +36,7 @@ static void move_freepages_block(struct pglist_data *p, struct zone *z,
 void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 				  uint64_t pfn)
 {
+	lockdep_assert_held(&z->lock);
 	/* At most about 1% of the zone, plus one pageblock (Linux's cap). */
 	uint64_t cap = z->managed_pages / 100 + PAGEBLOCK_PAGES;
 	uint64_t start = pfn & ~(PAGEBLOCK_PAGES - 1);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/lib/config.h"
 #include "mm/platform.h"
 
 #define PAGE_SHIFT 12
@@ -47,6 +48,15 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 #define PFS_ALLOC 0x40 /* head of an allocated block; low bits: order */
 #define PFS_FREE 0x80  /* head of a free block; low bits: order */
 #define PFS_ORDER_MASK 0x0f
+/* Every order fits the order bits, and the head flags stay clear of them
+ * (a split or merge rewrites the byte as flag | order). */
+_Static_assert(MAX_ORDER <= PFS_ORDER_MASK, "orders fit the state byte");
+_Static_assert(((PFS_PCP | PFS_ALLOC | PFS_FREE) & PFS_ORDER_MASK) == 0 &&
+		   (PFS_PCP & PFS_ALLOC) == 0 && (PFS_PCP & PFS_FREE) == 0 &&
+		   (PFS_ALLOC & PFS_FREE) == 0,
+	       "state byte flags are distinct bits above the order");
+/* A pageblock is a buddy block: the highatomic reserve moves whole ones. */
+_Static_assert(PAGEBLOCK_ORDER <= MAX_ORDER, "pageblocks are buddy blocks");
 
 struct list_head {
 	struct list_head *next, *prev;
@@ -64,7 +74,7 @@ struct pglist_data;
  * that most order-0 requests never take the zone lock. Only its CPU
  * touches a list, with interrupts off; other CPUs drain it by asking that
  * CPU (an IPI), never directly. Linux's struct per_cpu_pages. */
-#define MM_MAX_CPUS 8
+#define MM_MAX_CPUS CONFIG_NR_CPUS /* kernel/lib/config.h */
 struct per_cpu_pages {
 	unsigned int count; /* frames on the list */
 	unsigned int high;  /* above this, `batch` frames go back */
@@ -72,6 +82,8 @@ struct per_cpu_pages {
 	struct list_head list;
 	uint64_t refills, drains; /* batches taken from / given to the zone */
 } __attribute__((aligned(64)));	  /* one cache line each: no false sharing */
+_Static_assert(sizeof(struct per_cpu_pages) == 64,
+	       "a CPU's list is one cache line (docs/05)");
 
 struct zone {
 	spinlock_t lock;
@@ -102,6 +114,10 @@ struct mem_section {
 	uint8_t *frame_state;
 	uint64_t highatomic; /* bit i: pageblock i of 64 is highatomic */
 };
+/* The highatomic mask has a bit for every pageblock of a section. */
+_Static_assert((1ULL << (SECTION_SHIFT - PAGE_SHIFT - PAGEBLOCK_ORDER)) <=
+		   8 * sizeof(((struct mem_section *)0)->highatomic),
+	       "one highatomic bit per pageblock of a section");
 
 struct ratelimit_state {
 	spinlock_t lock; /* only ever tried, never waited for */

@@ -93,6 +93,7 @@ bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
 static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 			unsigned int order, int type)
 {
+	lockdep_assert_held(&z->lock);
 	for (unsigned int o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &z->free_area[o];
 		if (list_empty(&area->free_list[type]))
@@ -300,6 +301,8 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 {
 	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
 	uint64_t end = sec->first_pfn + sec->nr_frames;
+
+	lockdep_assert_held(&z->lock);
 
 	if (p->page_poison) {
 		/* (highatomic.c frees free blocks again: map them first) */

@@ -76,6 +76,7 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 			  struct per_cpu_pages *pcp, unsigned int n)
 {
+	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
 	while (n-- && pcp->count) {
 		struct list_head *e = pcp->list.prev; /* the coldest frame */
@@ -105,6 +106,7 @@ static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
 			 struct per_cpu_pages *pcp, uint64_t floor)
 {
+	lockdep_assert_irqs_disabled();
 	if (!pcp->count) {
 		spin_lock(&z->lock);
 		/* A single allocation may leave the zone at its floor

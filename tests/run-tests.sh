@@ -7,6 +7,9 @@
 # The libFuzzer targets (tests/fuzz/) also run for FUZZ_SMOKE_SECONDS each
 # (default 20) with the host suites; each target counts as one case.
 #
+# Before the host suites: the layout checks (tools/check-layout.sh,
+# tools/check-docs.sh and their selftests), one case each.
+#
 # Usage: tests/run-tests.sh [--host-only | --matrix-only] [--only NAME[,NAME]]
 # Expects the build to be done (make test does it). See docs/01-boot.md.
 set -uo pipefail
@@ -28,7 +31,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-rm -rf "$out/host" "$out/matrix" "$out/fuzz"
+rm -rf "$out/host" "$out/matrix" "$out/fuzz" "$out/layout"
 mkdir -p "$out"
 
 # Writes <dir>/result ("passed N", "failed N") and <dir>/failures from a
@@ -65,7 +68,25 @@ trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
 
 log_has() { grep -qF -- "$2" <(tr -d '\r' <"$1"); }
 
-# Boots one matrix configuration and scores it.
+# The tree's own rules (tools/check-layout.sh, tools/check-docs.sh) and the
+# proof that each checker catches a planted fault; one case per script.
+run_layout() {
+	local dir=$out/layout t p=0 f=0
+	rm -rf "$dir" && mkdir -p "$dir"
+	: >"$dir/failures"
+	for t in check-layout check-layout-selftest check-docs check-docs-selftest; do
+		if "$top/tools/$t.sh" >"$dir/$t.log" 2>&1; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			echo "layout: tools/$t.sh failed (log: ${dir#"$top"/}/$t.log)" >>"$dir/failures"
+		fi
+		grep -E '^(layout|docs):' "$dir/$t.log" | sed 's/^/  /'
+	done
+	echo "$p $f 0" >"$dir/counts"
+	echo "layout checks: $p passed, $f failed"
+}
+
 # Runs each fuzz target briefly from its corpus; a crash is one failure.
 run_fuzz() {
 	local dir=$out/fuzz t p=0 f=0
@@ -192,6 +213,7 @@ run_matrix() {
 }
 
 if [ $do_host = 1 ]; then
+	run_layout
 	run_host
 	read -r p f s <"$out/host/counts"
 	echo "host suites: $p passed, $f failed"

@@ -37,6 +37,7 @@ static void enqueue_task(struct rq *rq, struct task_struct *t)
  * task's slice ends. Run queue lock held. */
 static void resched_idle_cpu(struct rq *rq, unsigned int cpu)
 {
+	lockdep_assert_held(&rq->lock);
 	if (!rq->curr->is_idle)
 		return;
 	cpus[cpu].need_resched = true;
@@ -65,6 +66,9 @@ void finish_task_switch(struct rq *rq)
 static void __schedule(struct rq *rq, bool preempt)
 {
 	struct task_struct *prev = rq->curr, *next;
+
+	lockdep_assert_irqs_disabled();
+	lockdep_assert_held(&rq->lock);
 
 	this_cpu()->need_resched = false;
 	if (!prev->is_idle && !prev->on_rq &&
@@ -142,6 +146,7 @@ void yield(void)
 /* Makes t runnable. Run queue lock held. */
 static bool try_to_wake_up_locked(struct rq *rq, struct task_struct *t)
 {
+	lockdep_assert_held(&rq->lock);
 	if (!(t->state & TASK_UNINTERRUPTIBLE))
 		return false;
 	t->state = TASK_RUNNING;

@@ -14,12 +14,15 @@
 #include "kernel/lib/string.h"
 #include "kernel/core/sched.h"
 #include "kernel/arch/x86/timer.h"
+#include "kernel/debug/bug.h"
+#include "mm/mmzone.h"
 
 #define CRASHTEST_VECTOR 0x41
 
 static const char *const kinds[] = {
 	"ud2",	 "pagefault",	  "stack-overflow",
-	"panic", "irq-pagefault", "thread-stack-overflow"
+	"panic", "irq-pagefault", "thread-stack-overflow",
+	"bug"
 };
 static int crash_kind = -1;
 
@@ -99,6 +102,13 @@ void crashtest_run(void)
 					  "overflow");
 		if (t)
 			kthread_join(t);
+		break;
+	}
+	case 6: {
+		/* An invariant that does not hold: BUG_ON must stop the
+		 * kernel naming the condition and the spot. */
+		volatile int zones_checked = 0;
+		BUG_ON(zones_checked != MAX_NR_ZONES);
 		break;
 	}
 	}

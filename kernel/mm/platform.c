@@ -8,6 +8,7 @@
  * docs/01-boot.md ("The tree"), docs/06-sleeping-allocations-and-reclaim.md.
  */
 #include "mm/platform.h"
+#include "kernel/arch/x86/gdt.h"
 #include "kernel/arch/x86/smp.h"
 #include "kernel/arch/x86/timer.h"
 #include "kernel/core/wait.h"
@@ -17,6 +18,9 @@
 #include "mm/vmscan.h"
 
 /* ---------------------------------------------------------------- CPUs */
+
+/* Every CPU the kernel brings up has per-CPU page lists of its own. */
+_Static_assert(MAX_CPUS == MM_MAX_CPUS, "the kernel and mm agree on CPUs");
 
 unsigned int mm_this_cpu(void)
 {

@@ -101,13 +101,15 @@ void __warn(const char *file, int line, const char *cond)
 {
 	void *frames[16];
 	__atomic_fetch_add(&warn_count, 1, __ATOMIC_RELAXED);
-	fprintf(stderr, "WARNING: at %s:%d: %s\n", file, line, cond);
+	/* Through printk, like the kernel, so tests can capture it. */
+	printk(KERN_WARNING "WARNING: at %s:%d: %s\n", file, line, cond);
 	int n = backtrace(frames, 16);
 	backtrace_symbols_fd(frames, n, 2);
 }
 
 void __bug(const char *file, int line, const char *cond)
 {
-	fprintf(stderr, "BUG at %s:%d: BUG_ON(%s)\n", file, line, cond);
+	printk(KERN_EMERG "kernel BUG at %s:%d: BUG_ON(%s)\n", file, line,
+	       cond);
 	abort();
 }

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "kernel/lib/config.h"
+
 #define KERNEL_CS 0x08
 #define KERNEL_DS 0x10
 #define TSS_SELECTOR 0x18
@@ -18,7 +20,8 @@
 #define IST_MACHINE_CHECK 3
 #define IST_STACK_SIZE 16384
 
-#define MAX_CPUS 8
+/* CPUs with a GDT, TSS and stacks of their own (kernel/lib/config.h). */
+#define MAX_CPUS CONFIG_NR_CPUS
 
 /* The boot CPU's GDT and TSS (gdt_init), or those of CPU `cpu` (an AP). */
 void gdt_init(void);
