@@ -2,7 +2,7 @@
  * Looking inside the allocator: mm_check() proves the invariants the buddy
  * code relies on (tests call it after everything they do), and the dumps
  * print buddyinfo, zoneinfo and meminfo in the formats of Linux's /proc
- * files. docs/03-buddy-and-gfp.md ("Checking and watching it").
+ * files. docs/03-buddy-and-gfp.md ("mm_check() and the dumps").
  */
 #include "mm/page_alloc.h"
 

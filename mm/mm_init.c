@@ -61,8 +61,7 @@ void setup_per_zone_wmarks(struct pglist_data *p)
 	if (p->user_min_free_kbytes) {
 		p->min_free_kbytes = p->user_min_free_kbytes;
 	} else {
-		uint64_t kb =
-		    int_sqrt64(K(lowmem_pages) * 16);
+		uint64_t kb = int_sqrt64(K(lowmem_pages) * 16);
 		p->min_free_kbytes = kb < 128 ? 128 : kb > 262144 ? 262144 : kb;
 	}
 	uint64_t pages_min = p->min_free_kbytes >> (PAGE_SHIFT - 10);
@@ -361,7 +360,8 @@ void pgdat_set_page_poison(struct pglist_data *p, bool on)
 				    &z->free_area[o].free_list[t];
 				for (struct list_head *e = h->next; e != h;
 				     e = e->next)
-					memset((char *)e + sizeof(*e), PAGE_POISON,
+					memset((char *)e + sizeof(*e),
+					       PAGE_POISON,
 					       (PAGE_SIZE << o) - sizeof(*e));
 			}
 		}

@@ -162,7 +162,7 @@ struct pglist_data {
 	uint64_t bad_frees;
 	uint64_t poison_errors;
 
-	/* The sleeping slow path (mm/vmscan.c): how long a request that may
+	/* The sleeping slow path (mm/slowpath.c): how long a request that may
 	 * sleep waits for memory in all before failing, how many wait now. */
 	unsigned int alloc_wait_ms;
 	unsigned int free_waiters;

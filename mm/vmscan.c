@@ -4,7 +4,8 @@
  * are the platform's: mm/platform.h). Everything reclaimable here sits behind a shrinker
  * (there are no anonymous pages to swap and no files to write back), so a
  * round of reclaim is a round of shrink_slab().
- * See docs/06-sleeping-allocations-and-reclaim.md ("Reclaim").
+ * See docs/06-sleeping-allocations-and-reclaim.md ("kswapd"),
+ * and ("The slow path, step by step") for direct reclaim.
  */
 #include "mm/vmscan.h"
 #include "mm/internal.h"

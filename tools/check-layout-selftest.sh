@@ -18,7 +18,7 @@ copy_tree() { # dest
 
 copy_tree "$tmp/clean"
 "$top/tools/check-layout.sh" "$tmp/clean" >"$tmp/clean.out" 2>&1 ||
-	fail "the unchanged tree does not pass: $(grep -v ': ok' "$tmp/clean.out" | head -3)"
+	fail "the unchanged tree does not pass: $(grep -v ': ok' "$tmp/clean.out" | head -3 | sed 's/^layout: //' | paste -sd ';')"
 
 # 1. mm/ reaching into the kernel past mm/platform.h.
 copy_tree "$tmp/include"

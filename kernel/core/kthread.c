@@ -2,7 +2,7 @@
  * Kernel threads: creating one (a stack with a guard page and the task
  * structure at its top), starting it, its exit and the join that frees it.
  * Also the task list the watchdog and the dumps walk.
- * See docs/06-sleeping-allocations-and-reclaim.md ("Threads").
+ * See docs/05b-threads-and-sleeping.md ("Threads").
  */
 #include "kernel/core/sched_internal.h"
 

@@ -11,7 +11,7 @@
  *		gfp &= ~__GFP_DIRECT_RECLAIM;   (or: return failure)
  *
  * See docs/04-interrupts.md ("Checking the rules") and, for the sleeping
- * primitives that call it, docs/06-sleeping-allocations-and-reclaim.md.
+ * primitives that call it, docs/05b-threads-and-sleeping.md.
  */
 #ifndef LABYRINTH_KERNEL_CORE_MIGHT_SLEEP_H
 #define LABYRINTH_KERNEL_CORE_MIGHT_SLEEP_H

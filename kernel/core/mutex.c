@@ -3,7 +3,7 @@
  * on the owner field; the wait queue only holds the sleepers. A waiter
  * sleeps until it sees the mutex free, then tries again, so an unlock can
  * never be missed: wait_event checks after queueing itself.
- * See docs/06-sleeping-allocations-and-reclaim.md ("A sleeping mutex").
+ * See docs/05b-threads-and-sleeping.md ("The sleeping mutex").
  */
 #include "kernel/core/mutex.h"
 #include "kernel/lib/printk.h"

@@ -4,7 +4,7 @@
  * sleeps (an allocation that reclaims, a wait). Only tasks may take one:
  * never an interrupt handler, never with a spinlock held. Unlocking wakes
  * the waiters, who race for it again. Linux's struct mutex, minus the
- * optimistic spinning. See docs/06-sleeping-allocations-and-reclaim.md.
+ * optimistic spinning. See docs/05b-threads-and-sleeping.md.
  */
 #ifndef LABYRINTH_KERNEL_CORE_MUTEX_H
 #define LABYRINTH_KERNEL_CORE_MUTEX_H

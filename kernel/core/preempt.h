@@ -5,7 +5,7 @@
  * by irq_dispatch), and preempt_disable() sections, which every held
  * spinlock is. The scheduler only preempts a task whose count is 0; when a
  * section ends with a switch pending, preempt_enable() makes it then.
- * See docs/06-sleeping-allocations-and-reclaim.md ("Threads").
+ * See docs/05b-threads-and-sleeping.md ("Preemption").
  */
 #ifndef LABYRINTH_KERNEL_CORE_PREEMPT_H
 #define LABYRINTH_KERNEL_CORE_PREEMPT_H

@@ -4,7 +4,7 @@
  * Tasks are pinned to the CPU they were created on, so a run queue is only
  * ever changed under its lock, and only its own CPU switches tasks.
  * Thread creation and exit are in kernel/core/kthread.c.
- * See docs/06-sleeping-allocations-and-reclaim.md ("Threads").
+ * See docs/05b-threads-and-sleeping.md ("Threads").
  */
 #include "kernel/core/sched.h"
 #include "kernel/core/sched_internal.h"

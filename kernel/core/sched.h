@@ -3,7 +3,7 @@
  * a time slice each, switching on the timer tick (preemption) or when a
  * task blocks; a CPU with nothing to run runs its idle task, which halts.
  * Tasks never move between CPUs, so smp_processor_id() is stable for a
- * task. See docs/06-sleeping-allocations-and-reclaim.md ("Threads").
+ * task. See docs/05b-threads-and-sleeping.md ("Threads").
  */
 #ifndef LABYRINTH_KERNEL_CORE_SCHED_H
 #define LABYRINTH_KERNEL_CORE_SCHED_H
@@ -21,7 +21,7 @@
 #define SCHED_SLICE_MS 10    /* round-robin time slice */
 
 struct task_struct {
-	uint64_t rsp; /* saved while switched out; first: kernel/arch/x86/switch.asm */
+	uint64_t rsp; /* saved while switched out; first: switch.asm reads it */
 	volatile long state;
 	unsigned int cpu; /* the CPU it runs on, for its whole life */
 	unsigned int pid;

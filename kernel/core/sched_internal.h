@@ -1,7 +1,7 @@
 /*
  * What kernel/core/sched.c and kernel/core/kthread.c share and nobody else needs:
  * the per-CPU run queue and the task list.
- * See docs/06-sleeping-allocations-and-reclaim.md ("Threads").
+ * See docs/05b-threads-and-sleeping.md ("Threads").
  */
 #ifndef LABYRINTH_KERNEL_CORE_SCHED_INTERNAL_H
 #define LABYRINTH_KERNEL_CORE_SCHED_INTERNAL_H
@@ -15,7 +15,7 @@ struct rq {
 	struct list_head timers; /* tasks sleeping with a timeout */
 	struct task_struct *curr, *idle;
 	struct task_struct *prev; /* the task the last switch left */
-	bool prev_gone; /* ... for the last time (it exited) */
+	bool prev_gone;		  /* ... for the last time (it exited) */
 	uint64_t nr_switches, nr_preemptions;
 } __attribute__((aligned(64)));
 

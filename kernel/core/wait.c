@@ -3,7 +3,7 @@
  * off because interrupt handlers wake queues (the page allocator's free
  * path wakes tasks waiting for memory). Lock order: a queue's lock, then a
  * run queue's (wake_up_process); the scheduler never takes a queue's lock.
- * See docs/06-sleeping-allocations-and-reclaim.md ("Sleeping and waking").
+ * See docs/05b-threads-and-sleeping.md ("Sleeping and waking").
  */
 #include "kernel/core/wait.h"
 #include "kernel/core/sched.h"

@@ -5,7 +5,7 @@
  * condition true *before* it wakes the queue; so a wakeup between the check
  * and the sleep finds the task already marked and makes it runnable again,
  * and schedule() returns at once. Nothing is lost. Linux's wait_event().
- * See docs/06-sleeping-allocations-and-reclaim.md ("Sleeping and waking").
+ * See docs/05b-threads-and-sleeping.md ("Sleeping and waking").
  */
 #ifndef LABYRINTH_KERNEL_CORE_WAIT_H
 #define LABYRINTH_KERNEL_CORE_WAIT_H

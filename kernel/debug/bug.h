@@ -26,29 +26,29 @@ void __bug(const char *file, int line, const char *cond)
 /* Warnings printed so far (tests read it to see an assertion fire). */
 extern unsigned long warn_count;
 
-#define WARN_ON(cond)                                           \
-	({                                                      \
-		bool warn_on_ = !!(cond);                       \
-		if (__builtin_expect(warn_on_, 0))              \
-			__warn(__FILE__, __LINE__, #cond);      \
-		warn_on_;                                       \
+#define WARN_ON(cond)                                      \
+	({                                                 \
+		bool warn_on_ = !!(cond);                  \
+		if (__builtin_expect(warn_on_, 0))         \
+			__warn(__FILE__, __LINE__, #cond); \
+		warn_on_;                                  \
 	})
 
-#define WARN_ON_ONCE(cond)                                                 \
-	({                                                                 \
-		static bool warned_once_;                                  \
-		bool warn_on_ = !!(cond);                                  \
-		if (__builtin_expect(warn_on_, 0) &&                       \
-		    !__atomic_exchange_n(&warned_once_, true,              \
-					 __ATOMIC_RELAXED))                \
-			__warn(__FILE__, __LINE__, #cond);                 \
-		warn_on_;                                                  \
+#define WARN_ON_ONCE(cond)                                    \
+	({                                                    \
+		static bool warned_once_;                     \
+		bool warn_on_ = !!(cond);                     \
+		if (__builtin_expect(warn_on_, 0) &&          \
+		    !__atomic_exchange_n(&warned_once_, true, \
+					 __ATOMIC_RELAXED))   \
+			__warn(__FILE__, __LINE__, #cond);    \
+		warn_on_;                                     \
 	})
 
-#define BUG_ON(cond)                                          \
-	do {                                                  \
-		if (__builtin_expect(!!(cond), 0))            \
-			__bug(__FILE__, __LINE__, #cond);     \
+#define BUG_ON(cond)                                      \
+	do {                                              \
+		if (__builtin_expect(!!(cond), 0))        \
+			__bug(__FILE__, __LINE__, #cond); \
 	} while (0)
 
 #define BUG() __bug(__FILE__, __LINE__, "BUG()")

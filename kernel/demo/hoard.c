@@ -1,6 +1,7 @@
 /*
  * mm_hoard(): the demonstrations' way to take all the memory a request
- * type will get (kernel/demo/hoard.h). docs/04-interrupts-and-the-atomic-reserve.md.
+ * type will get (kernel/demo/hoard.h).
+ * docs/04b-interrupts-and-the-atomic-reserve.md.
  */
 #include "kernel/demo/hoard.h"
 #include "mm/page_alloc.h"

@@ -6,7 +6,8 @@
  * *pages (if not NULL) gets their total. It returns the chain's first
  * block, 0 if none. A gfp that may sleep gets __GFP_NORETRY: one round of
  * reclaim per failure, no waiting. mm_hoard_release() frees such a chain
- * and returns the pages it gave back. docs/04-interrupts-and-the-atomic-reserve.md.
+ * and returns the pages it gave back.
+ * docs/04b-interrupts-and-the-atomic-reserve.md.
  */
 #ifndef LABYRINTH_KERNEL_DEMO_HOARD_H
 #define LABYRINTH_KERNEL_DEMO_HOARD_H

@@ -1,8 +1,8 @@
 /*
  * The host test binary: runs the shared ktest suites natively, under ASan and
  * UBSan, and prints KTAP on stdout. Usage: ktest-host [all|suite,suite,...]
- * This file is the host's side of the platform: it provides what the kernel
- * provides on target (a console, the interrupt flag).
+ * It also gives printk its console (console_write); the rest of what the
+ * kernel provides on target is in tests/support/platform_host.c.
  */
 #include <stdio.h>
 

@@ -3,7 +3,7 @@
  * 64 GiB around a 1 TiB hole): their totals under the policy, and the whole
  * allocator booted over host memory shaped like each of them, drained and
  * refilled without losing a page. Host only: it reads files and maps
- * gigabytes of address space. docs/02-memory-map.md ("Fixtures").
+ * gigabytes of address space. docs/02-memory-map.md ("Trying it").
  */
 #include "tests/ktest.h"
 

@@ -124,7 +124,8 @@ static void test_zone_lock_rule_is_checked(struct ktest *t)
 	KTEST_EXPECT_NE(t, bad, 0);
 	KTEST_EXPECT_EQ(t, warn_count, before + 1);
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "mm/page_alloc.c:"));
-	KTEST_EXPECT_TRUE(t, ktest_contains(log, "spin_is_held_by_me(&z->lock)"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(log, "spin_is_held_by_me(&z->lock)"));
 
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, good << PAGE_SHIFT, 0),
 			0);

@@ -3,7 +3,8 @@
  * formulas, and what each kind of request may take once memory runs low.
  * GFP_NOWAIT and GFP_KERNEL stop at min; __GFP_HIGH goes to min/2; GFP_ATOMIC
  * to 3/8 of min. The numbers are read back from zoneinfo, as a user would.
- * Runs on the host and on target. docs/03-buddy-and-gfp.md ("The reserve").
+ * Runs on the host and on target.
+ * docs/03-buddy-and-gfp.md ("The atomic reserve").
  */
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"

@@ -1,12 +1,13 @@
 /*
- * The slow path and reclaim on a small test node (mm/page_alloc.c,
+ * The slow path and reclaim on a small test node (mm/slowpath.c,
  * mm/vmscan.c), on the host and on target: direct reclaim takes pages back
  * from a cache for a request that may sleep; a node that cannot sleep
  * fails such a request after one round instead of waiting; __GFP_NOFAIL
  * needs a request that may sleep; kswapd's balancing loop lifts the node
  * to `high` and gives up when nothing is reclaimable; the failure report
  * carries meminfo. The sleeping itself is tested on target by the reclaim
- * suite. docs/06-sleeping-allocations-and-reclaim.md ("Tests").
+ * suite. docs/06-sleeping-allocations-and-reclaim.md
+ * ("How the tests prove it").
  */
 #include "kernel/lib/printk.h"
 #include "mm/filecache.h"

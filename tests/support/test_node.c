@@ -1,5 +1,5 @@
 /*
- * Helpers for the allocator test suites (tests/mm_*_test.c): a small node
+ * Helpers for the allocator suites (tests/shared/mm_*_test.c): a small node
  * over memory from mm_test_arena(), and snapshots of its free lists. Shared
  * by the host and the kernel. docs/03-buddy-and-gfp.md ("Tests").
  */

@@ -3,7 +3,8 @@
  * case: a GFP_ATOMIC churn in every CPU's tick that must never fail, never
  * see a bad stamp and never trip might_sleep; and squeeze(), which holds
  * memory out of GFP_KERNEL's reach while leaving the atomic reserve to the
- * churn. docs/06-sleeping-allocations-and-reclaim.md ("Tests").
+ * churn. docs/06-sleeping-allocations-and-reclaim.md
+ * ("How the tests prove it").
  */
 #include "tests/target/churn.h"
 

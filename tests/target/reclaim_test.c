@@ -1,6 +1,6 @@
 /*
  * Sleeping allocations and reclaim on target, with the kernel's own node
- * (mm/page_alloc.c's slow path, mm/vmscan*.c, kernel/mm/page_cache.c):
+ * (mm/slowpath.c, mm/vmscan.c, kernel/mm/kswapd.c, kernel/mm/page_cache.c):
  * a GFP_KERNEL request made when memory is short sleeps and completes when
  * another thread frees memory; __GFP_NORETRY fails instead; the wait times
  * out with a report; __GFP_NOFAIL outwaits the timeout; kswapd wakes below
@@ -8,7 +8,8 @@
  * allocate under pressure for seconds without a lost wakeup, a deadlock or
  * a leak. Throughout, every CPU's tick allocates GFP_ATOMIC pages, stamps
  * them and frees them: it must never fail, never see a bad stamp, never
- * trip might_sleep. docs/06-sleeping-allocations-and-reclaim.md ("Tests").
+ * trip might_sleep. docs/06-sleeping-allocations-and-reclaim.md
+ * ("How the tests prove it").
  */
 #include "kernel/core/might_sleep.h"
 #include "kernel/lib/printk.h"

@@ -4,7 +4,7 @@
  * task that never yields, wakeups are never lost in a long ping-pong,
  * timeouts expire on time, a contended mutex keeps a counter exact, and
  * every sleeping primitive reports and refuses when called where it may
- * not sleep. docs/06-sleeping-allocations-and-reclaim.md ("Tests").
+ * not sleep. docs/05b-threads-and-sleeping.md ("How the tests prove it").
  */
 #include "kernel/core/mutex.h"
 #include "kernel/core/might_sleep.h"

@@ -4,7 +4,7 @@
 ; treats as clobbered. A new task's stack is laid out by task_create()
 ; (kernel/core/kthread.c) so that the first switch to it "returns" into
 ; kthread_trampoline.
-; See docs/06-sleeping-allocations-and-reclaim.md ("Threads").
+; See docs/05b-threads-and-sleeping.md ("The switch, step by step").
 
 bits 64
 section .text
