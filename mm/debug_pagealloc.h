@@ -14,9 +14,6 @@
 
 #include "mm/mmzone.h"
 
-/* Maps (present) or unmaps nr frames from pfn in the direct map. */
-typedef void (*set_direct_map_fn)(uint64_t pfn, uint64_t nr, bool present);
-
 /* The node whose free frames are unmapped (one at a time), and how. */
 extern struct pglist_data *debug_pagealloc_node;
 extern set_direct_map_fn debug_pagealloc_set;

@@ -34,25 +34,34 @@ static void move_freepages_block(struct pglist_data *p, struct zone *z,
 }
 
 void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
-				  uint64_t pfn)
+				  uint64_t pfn, unsigned int order)
 {
 	lockdep_assert_held(&z->lock);
 	/* At most about 1% of the zone, plus one pageblock (Linux's cap). */
 	uint64_t cap = z->managed_pages / 100 + PAGEBLOCK_PAGES;
 	uint64_t start = pfn & ~(PAGEBLOCK_PAGES - 1);
+	/* A block above PAGEBLOCK_ORDER spans several pageblocks: claim them
+	 * all, or its free halves would later be listed as highatomic in an
+	 * ordinary pageblock (Linux: change_pageblock_range). */
+	uint64_t pages =
+	    order > PAGEBLOCK_ORDER ? 1ULL << order : PAGEBLOCK_PAGES;
 	struct mem_section *sec = pfn_to_section(p, pfn);
 
+	/* (Room for one more pageblock, as before; a block spanning two may
+	 * go one over, as Linux's check before adding 1 << order.) */
 	if (z->nr_reserved_highatomic + PAGEBLOCK_PAGES > cap ||
 	    pageblock_migratetype(sec, pfn) == MIGRATE_HIGHATOMIC ||
-	    start < z->window_start_pfn ||
-	    start + PAGEBLOCK_PAGES > z->window_end_pfn)
+	    start < z->window_start_pfn || start + pages > z->window_end_pfn)
 		return;
-	/* Atomic: a section's 64 bits may belong to two zones' locks. */
-	__atomic_fetch_or(&sec->highatomic,
-			  1ULL << ((pfn >> PAGEBLOCK_ORDER) & 63),
-			  __ATOMIC_RELAXED);
-	z->nr_reserved_highatomic += PAGEBLOCK_PAGES;
-	move_freepages_block(p, z, sec, start, MIGRATE_HIGHATOMIC);
+	for (uint64_t pb = start; pb < start + pages; pb += PAGEBLOCK_PAGES)
+		/* Atomic: a section's 64 bits may belong to two zones' locks. */
+		__atomic_fetch_or(&sec->highatomic,
+				  1ULL << ((pb >> PAGEBLOCK_ORDER) & 63),
+				  __ATOMIC_RELAXED);
+	z->nr_reserved_highatomic += pages;
+	/* A bigger block is allocated whole: nothing free inside to move. */
+	if (order <= PAGEBLOCK_ORDER)
+		move_freepages_block(p, z, sec, start, MIGRATE_HIGHATOMIC);
 }
 
 /*

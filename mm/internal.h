@@ -69,7 +69,7 @@ bool refuse_sleeping_request(struct pglist_data *p, gfp_t gfp,
 
 /* highatomic.c. Zone lock held for reserve; unreserve takes the locks. */
 void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
-				  uint64_t pfn);
+				  uint64_t pfn, unsigned int order);
 bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest);
 
 #endif

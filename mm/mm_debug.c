@@ -47,10 +47,14 @@ static void check_free_block(struct check_state *c, struct zone *z,
 		return;
 	}
 	struct mem_section *sec = pfn_to_section(p, pfn);
-	if (pageblock_migratetype(sec, pfn) != type)
-		problem(c,
-			"block on the wrong list for its pageblock (frame, list)",
-			pfn, type);
+	/* Every pageblock the block covers (order 10 spans two). */
+	for (uint64_t pb = pfn; pb < pfn + size; pb += PAGEBLOCK_PAGES)
+		if (pageblock_migratetype(sec, pb) != type) {
+			problem(c,
+				"block on the wrong list for its pageblock (frame, list)",
+				pb, type);
+			break;
+		}
 	for (uint64_t i = 1; i < size; i++) {
 		uint8_t *t = pfn_state(p, pfn + i);
 		if (!t || *t != PFS_TAIL) {

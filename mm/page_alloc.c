@@ -188,7 +188,8 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 			if (!pfn) {
 				pfn = rmqueue(p, z, order, MIGRATE_NORMAL);
 				if (pfn && (alloc_flags & ALLOC_HIGHATOMIC))
-					reserve_highatomic_pageblock(p, z, pfn);
+					reserve_highatomic_pageblock(p, z, pfn,
+								     order);
 			}
 			if (pfn && z->free_pages < z->watermark[WMARK_MIN])
 				z->reserve_dips++;

@@ -74,9 +74,12 @@ bool mm_symbolize(uint64_t addr, char *buf, size_t size);
 /* ---------------------------------------------------------------- phys<->virt
  * Memory is reached through a direct map: physical address P is at virtual
  * P + offset, where the host passes the offset to mm_init()/pgdat_init()
- * (mm/page_alloc.h: phys_to_virt, pgdat_phys_to_virt). For
- * debug_pagealloc the host also gives mm a function that maps and unmaps
- * single frames of that map (mm/debug_pagealloc.h: set_direct_map_fn). */
+ * (mm/page_alloc.h: phys_to_virt, pgdat_phys_to_virt). */
+
+/* For debug_pagealloc=on: maps (present) or unmaps nr frames from pfn in
+ * the direct map. The host hands one to debug_pagealloc_enable()
+ * (kernel: kernel/arch/x86/direct_map.c; tests: a recorder). */
+typedef void (*set_direct_map_fn)(uint64_t pfn, uint64_t nr, bool present);
 
 /* ---------------------------------------------------------------- sleeping
  * Requests that may sleep wait for frees, and reclaim runs in the

@@ -1,9 +1,9 @@
 /*
  * Reclaim that runs the same on the host and in the kernel: direct
  * reclaim and kswapd's balancing loop (the thread itself and the waiting
- * are the platform's: mm/platform.h). Everything reclaimable here sits behind a shrinker
- * (there are no anonymous pages to swap and no files to write back), so a
- * round of reclaim is a round of shrink_slab().
+ * are the platform's: mm/platform.h). Everything reclaimable here sits
+ * behind a shrinker (there are no anonymous pages to swap and no files to
+ * write back), so a round of reclaim is a round of shrink_slab().
  * See docs/06-sleeping-allocations-and-reclaim.md ("kswapd"),
  * and ("The slow path, step by step") for direct reclaim.
  */

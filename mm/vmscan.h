@@ -3,8 +3,8 @@
  * the shrinkers, mm/shrinker.h), either in the background (kswapd, woken
  * when a zone falls below `low`, working until every zone is above `high`)
  * or directly, by a request that may sleep and found no free page (direct
- * reclaim). Plus the hooks through which the allocator sleeps and wakes on
- * a platform that has threads. Linux's mm/vmscan.c.
+ * reclaim). The sleeping and waking themselves are the platform's
+ * (mm/platform.h: mm_wait_for_free, mm_wakeup_kswapd). Linux's mm/vmscan.c.
  * See docs/06-sleeping-allocations-and-reclaim.md.
  */
 #ifndef LABYRINTH_MM_VMSCAN_H

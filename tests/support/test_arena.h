@@ -2,11 +2,12 @@
  * Memory for allocator tests: a physically contiguous, direct-mapped piece
  * of RAM that a test builds its own small node (struct pglist_data) over, so
  * the same suites run on the host and inside the kernel without disturbing
- * the kernel's own node beyond taking the arena from it. The host implements it in tests/support/test_arena_host.c
- * (anonymous memory playing RAM at a made-up physical address); for the
- * kernel, tests/support/test_node.c has a weak default that takes consecutive 4 MiB
- * blocks from the kernel's allocator once mm_init() has run (a platform may
- * override it). The suites ask for 12 MiB each.
+ * the kernel's own node beyond taking the arena from it. The host
+ * implements it in tests/support/test_arena_host.c (anonymous memory
+ * playing RAM at a made-up physical address); for the kernel,
+ * tests/support/test_node.c has a weak default that takes consecutive
+ * 4 MiB blocks from the kernel's allocator once mm_init() has run. The
+ * suites ask for 12 MiB each.
  * docs/03-buddy-and-gfp.md ("Tests").
  */
 #ifndef LABYRINTH_TESTS_SUPPORT_TEST_ARENA_H
