@@ -32,6 +32,40 @@ EFI_STATUS loader_error(EFI_STATUS status, const char *fmt, ...)
 	return status;
 }
 
+static void cpuid(uint32_t leaf, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(0));
+}
+
+/*
+ * What the loader turns on before jumping, checked before anything is
+ * loaded. Long mode, 2 MiB pages and CR0.WP come with every x86-64 CPU
+ * that runs UEFI; EFER.NXE does not: without NX the page tables' NX bits
+ * are reserved bits, and the first access through one is a fault that
+ * nothing can report yet (the machine resets). Labyrinth maps its image
+ * W^X, so it refuses such a CPU instead of running without the guarantee.
+ */
+static EFI_STATUS check_cpu(void)
+{
+	uint32_t r[4];
+	cpuid(0x80000000, r);
+	uint32_t max_ext = r[0];
+	bool nx = false;
+	if (max_ext >= 0x80000001) {
+		cpuid(0x80000001, r);
+		nx = r[3] & (1u << 20);
+	}
+	if (!nx)
+		return loader_error(
+		    EFI_UNSUPPORTED,
+		    "cpu: no NX (no-execute) bit (CPUID 0x80000001 EDX[20]); the "
+		    "kernel maps itself W^X and needs EFER.NXE: use a CPU with NX "
+		    "(QEMU: -cpu max, or a model without -nx)");
+	return EFI_SUCCESS;
+}
+
 /* Reads a whole file into pool memory. Returns EFI_NOT_FOUND quietly so the
  * caller can decide whether a missing file is an error. */
 static EFI_STATUS read_file(EFI_FILE_HANDLE root, CHAR16 *path, void **data,
@@ -246,7 +280,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	InitializeLib(image, systab);
 	Print(L"boot: Labyrinth loader\n");
 
-	EFI_STATUS st = open_boot_volume(image, &loaded, &root);
+	EFI_STATUS st = check_cpu();
+	if (EFI_ERROR(st))
+		return st;
+	st = open_boot_volume(image, &loaded, &root);
 	if (EFI_ERROR(st))
 		return st;
 	st = read_file(root, L"\\labyrinth\\kernel.elf", &kfile, &ksize);

@@ -59,7 +59,22 @@ void setup_per_zone_wmarks(struct pglist_data *p)
 	p->totalram_pages = lowmem_pages;
 
 	if (p->user_min_free_kbytes) {
-		p->min_free_kbytes = p->user_min_free_kbytes;
+		/* What the node can bear: a quarter of its RAM below `min`
+		 * (with low and high above it, kswapd then keeps up to about
+		 * half free). More, and the kernel cannot even start its
+		 * threads: say so once, and use the most it can bear. */
+		uint64_t bearable = K(lowmem_pages) / 4;
+		uint64_t want = p->user_min_free_kbytes;
+		if (want > bearable && lowmem_pages) {
+			if (p->min_free_kbytes_clamped != want)
+				pr_warn("mm: min_free_kbytes=%llu is more than node %d can bear (%llu KiB of RAM); using %llu, a quarter of it\n",
+					(unsigned long long)want, p->node_id,
+					(unsigned long long)K(lowmem_pages),
+					(unsigned long long)bearable);
+			p->min_free_kbytes_clamped = want;
+			want = bearable;
+		}
+		p->min_free_kbytes = want;
 	} else {
 		uint64_t kb = int_sqrt64(K(lowmem_pages) * 16);
 		p->min_free_kbytes = kb < 128 ? 128 : kb > 262144 ? 262144 : kb;

@@ -154,6 +154,7 @@ struct pglist_data {
 	/* Watermark tuning (Linux's sysctls of the same names). */
 	uint64_t min_free_kbytes;
 	uint64_t user_min_free_kbytes;	     /* 0: computed from RAM size */
+	uint64_t min_free_kbytes_clamped;    /* user value already warned of */
 	unsigned int watermark_scale_factor; /* in 1/10000 of the zone */
 
 	struct ratelimit_state alloc_fail_rs;

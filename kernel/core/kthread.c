@@ -57,7 +57,10 @@ struct task_struct *task_create(void (*fn)(void *), void *arg, unsigned int cpu,
 	if (!stack) {
 		if (phys)
 			__free_pages(phys, THREAD_STACK_ORDER);
-		pr_err("kthread: no stack for '%s'\n", name);
+		/* The name may hold the CPU's %u (idle/%u): say it whole. */
+		char comm[TASK_COMM_LEN];
+		ksnprintf(comm, sizeof(comm), name, cpu);
+		pr_err("kthread: no stack for '%s'\n", comm);
 		return NULL;
 	}
 	/* The task structure sits at the top of its own stack: one

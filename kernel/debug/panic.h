@@ -1,7 +1,8 @@
 /*
- * panic() and leaving QEMU. Under tests (ktest=...) a panic or an unexpected
- * exception ends the QEMU run with a failure code, so the boot matrix sees
- * the failure at once instead of waiting for its timeout.
+ * panic() and leaving QEMU. A panic or an unexpected exception always ends
+ * the QEMU run with the failure code (on real hardware, without QEMU's
+ * exit device, the CPU halts), so neither a user nor the boot matrix waits
+ * for a timeout to learn that the kernel died.
  */
 #ifndef LABYRINTH_KERNEL_DEBUG_PANIC_H
 #define LABYRINTH_KERNEL_DEBUG_PANIC_H
@@ -13,9 +14,6 @@
  * them to exit statuses 0 and 1 for tests/run-tests.sh). */
 #define QEMU_EXIT_PASS 0x10
 #define QEMU_EXIT_FAIL 0x11
-
-/* True once the cmdline asked for tests: failures must end the run. */
-extern bool running_tests;
 
 void qemu_exit(int value) __attribute__((noreturn));
 void panic(const char *fmt, ...)

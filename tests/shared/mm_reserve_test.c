@@ -109,6 +109,37 @@ static void test_watermark_clamps_and_overrides(struct ktest *t)
 			201000);
 }
 
+/* min_free_kbytes beyond what the node can bear (the kernel could not
+ * start its idle task with min_free_kbytes=262144 on 256 MiB): clamped
+ * to a quarter of RAM, with one warning naming the value asked. */
+static void test_min_free_kbytes_clamped(struct ktest *t)
+{
+	static struct pglist_data fake;
+	static char log[512];
+	__builtin_memset(&fake, 0, sizeof(fake));
+	fake.watermark_scale_factor = 10;
+	fake.node_zones[ZONE_NORMAL].managed_pages = 65536; /* 256 MiB */
+	fake.user_min_free_kbytes = 1048576;
+	printk_capture_start(log, sizeof(log));
+	setup_per_zone_wmarks(&fake);
+	setup_per_zone_wmarks(&fake); /* recomputed: no second warning */
+	printk_capture_stop();
+	KTEST_EXPECT_EQ(t, fake.min_free_kbytes, 65536);
+	KTEST_EXPECT_EQ(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_MIN],
+			16384);
+	KTEST_EXPECT_LT(t, fake.node_zones[ZONE_NORMAL].watermark[WMARK_HIGH],
+			65536 / 2);
+	KTEST_EXPECT_EQ(t, ktest_count(log, "min_free_kbytes=1048576"), 1);
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "using 65536"));
+	/* A value the node can bear is used as it is, silently. */
+	fake.user_min_free_kbytes = 4096;
+	printk_capture_start(log, sizeof(log));
+	setup_per_zone_wmarks(&fake);
+	printk_capture_stop();
+	KTEST_EXPECT_EQ(t, fake.min_free_kbytes, 4096);
+	KTEST_EXPECT_FALSE(t, ktest_contains(log, "min_free_kbytes"));
+}
+
 static void test_reserve_floors(struct ktest *t)
 {
 	KTEST_EXPECT_EQ(t, zone_reserve_floor(256, ALLOC_WMARK_MIN), 256);
@@ -362,6 +393,7 @@ static const struct ktest_case reserve_cases[] = {
 	KTEST_CASE(test_int_sqrt),
 	KTEST_CASE(test_watermarks_256m),
 	KTEST_CASE(test_watermark_clamps_and_overrides),
+	KTEST_CASE(test_min_free_kbytes_clamped),
 	KTEST_CASE(test_reserve_floors),
 	KTEST_CASE(test_atomic_reserve),
 	KTEST_CASE(test_gfp_high_gets_half_of_min),

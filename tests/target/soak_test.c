@@ -22,6 +22,7 @@
 #include "kernel/core/spinlock.h"
 #include "kernel/arch/x86/timer.h"
 #include "kernel/mm/page_cache.h"
+#include "mm/fault_inject.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "kernel/demo/hoard.h"
@@ -260,6 +261,7 @@ static void test_soak(struct ktest *t)
 	stop_all = pause_all = false;
 	hooks_on = true;
 	struct reclaim_stats reclaim_before = contig_page_data.reclaim;
+	uint64_t injected_before = fail_page_alloc.injected;
 	uint64_t hits_before = page_cache.hits,
 		 misses_before = page_cache.misses,
 		 reclaimed_before = page_cache.reclaimed,
@@ -367,6 +369,15 @@ static void test_soak(struct ktest *t)
 	 * stays at mm_check rather than a walk of the whole cache. */
 	KTEST_EXPECT_EQ(t, filecache_check(&page_cache), 0);
 	page_cache_drop();
+	/* Booted with fail_page_alloc= aimed at this node: it must really
+	 * have failed requests, or the soak did not soak the failure paths. */
+	if (fail_page_alloc.enabled &&
+	    fail_page_alloc.node == &contig_page_data) {
+		uint64_t injected = fail_page_alloc.injected - injected_before;
+		ktest_diag(t, "fail_page_alloc: %lu failures injected",
+			   (unsigned long)injected);
+		KTEST_EXPECT_GT(t, injected, 0);
+	}
 	KTEST_EXPECT_EQ(t, checkpoints, soak_seconds);
 	KTEST_EXPECT_GT(t, ops, soak_seconds);
 	KTEST_EXPECT_GT(t, irq_ops, 0);

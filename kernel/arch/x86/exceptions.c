@@ -133,7 +133,5 @@ void exception_dispatch(struct trap_frame *f)
 	}
 	report(f, cr2);
 	printk(KERN_EMERG "---[ end of exception report: CPU halted ]---\n");
-	if (running_tests)
-		qemu_exit(QEMU_EXIT_FAIL);
-	halt_forever();
+	qemu_exit(QEMU_EXIT_FAIL); /* halts where there is no QEMU */
 }

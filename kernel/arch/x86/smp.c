@@ -29,6 +29,7 @@
 
 struct cpu cpus[MAX_CPUS];
 unsigned int nr_cpus_online = 1;
+unsigned int nr_cpus_over_limit, nr_cpus_failed;
 
 extern const char trampoline_start[], trampoline_end[];
 extern const uint64_t trampoline_pml4[], trampoline_stack[], trampoline_entry[],
@@ -331,6 +332,7 @@ void smp_boot_aps(void)
 		if (next == MAX_CPUS) {
 			pr_warn("smp: CPU with APIC ID %u ignored: at most %d CPUs\n",
 				a->apic_id, MAX_CPUS);
+			nr_cpus_over_limit++;
 			continue;
 		}
 		/* A CPU that fails keeps its slot: it might still wake. */
@@ -344,6 +346,7 @@ void smp_boot_aps(void)
 			 * slots: starting another AP would hand it that AP's
 			 * stack. Stop here; CPU numbers stay contiguous. */
 			failed++;
+			nr_cpus_failed++;
 			pr_err("smp: not starting the remaining CPUs\n");
 			break;
 		}

@@ -32,6 +32,9 @@ struct cpu {
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned int nr_cpus_online;
+/* Enabled CPUs the MADT listed that are not online: beyond MAX_CPUS, or
+ * that did not answer INIT-SIPI-SIPI (then the rest were not started). */
+extern unsigned int nr_cpus_over_limit, nr_cpus_failed;
 
 static inline struct cpu *this_cpu(void)
 {
