@@ -133,26 +133,42 @@ out:
  * (and the double-fault handler, on its IST stack, reports it) instead of
  * silently overwriting whatever lies below in the direct map.
  */
-static uint64_t vmap_stack_next = VMAP_STACK_BASE;
+#define SLOT_WORDS ((VMAP_STACK_SLOTS + 63) / 64)
+static uint64_t slot_in_use[SLOT_WORDS]; /* bit i: slot i holds a stack */
+static unsigned int slots_used, slots_high_water;
 
-/* Slots given back by vunmap_stack (threads come and go), reused for
- * stacks of the same size. */
-#define VMAP_FREE_SLOTS 256
-static struct {
-	uint64_t virt, size;
-} free_slots[VMAP_FREE_SLOTS];
-static unsigned int nr_free_slots;
-
-static uint64_t take_free_slot(uint64_t size)
+/* The lowest free slot, marked in use; -1 if all are taken. Lock held. */
+static long take_slot(void)
 {
-	for (unsigned int i = 0; i < nr_free_slots; i++) {
-		if (free_slots[i].size != size)
+	lockdep_assert_held(&ioremap_lock);
+	for (unsigned int w = 0; w < SLOT_WORDS; w++) {
+		if (slot_in_use[w] == ~0ULL)
 			continue;
-		uint64_t virt = free_slots[i].virt;
-		free_slots[i] = free_slots[--nr_free_slots];
-		return virt;
+		unsigned int bit =
+		    (unsigned int)__builtin_ctzll(~slot_in_use[w]);
+		unsigned long slot = w * 64UL + bit;
+		if (slot >= VMAP_STACK_SLOTS)
+			return -1;
+		slot_in_use[w] |= 1ULL << bit;
+		if (++slots_used > slots_high_water)
+			slots_high_water = slots_used;
+		return (long)slot;
 	}
-	return 0;
+	return -1;
+}
+
+static void release_slot(unsigned long slot)
+{
+	lockdep_assert_held(&ioremap_lock);
+	BUG_ON(!(slot_in_use[slot / 64] & (1ULL << (slot % 64))));
+	slot_in_use[slot / 64] &= ~(1ULL << (slot % 64));
+	slots_used--;
+}
+
+/* The stack's lowest address in a slot: the slot's guard page is below. */
+static uint64_t slot_stack(unsigned long slot, size_t size)
+{
+	return VMAP_STACK_BASE + (slot + 1) * VMAP_STACK_SLOT - size;
 }
 
 void *vmap_stack(uint64_t phys, size_t size)
@@ -160,30 +176,44 @@ void *vmap_stack(uint64_t phys, size_t size)
 	unsigned long flags;
 	void *ret = NULL;
 
+	if (size == 0 || size % PAGE_SIZE || size > VMAP_STACK_MAX) {
+		pr_err("vmap_stack: a %lu-byte stack does not fit a slot (pages, at most %llu bytes)\n",
+		       size, VMAP_STACK_MAX);
+		return NULL;
+	}
 	spin_lock_irqsave(&ioremap_lock, flags);
-	uint64_t slot = size + PAGE_SIZE; /* the guard page, then the stack */
-	uint64_t virt = size % PAGE_SIZE ? 0 : take_free_slot(size);
-	bool fresh = !virt;
-	if (fresh &&
-	    (size % PAGE_SIZE ||
-	     slot > VMAP_STACK_BASE + VMAP_STACK_SIZE - vmap_stack_next))
+	long slot = take_slot();
+	if (slot < 0)
 		goto out;
-	if (fresh)
-		virt = vmap_stack_next + PAGE_SIZE;
+	uint64_t virt = slot_stack((unsigned long)slot, size);
 	for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
 		uint64_t *pte = pte_for(virt + done, true);
-		if (!pte)
+		if (!pte) {
+			/* (Entries mapped so far: cleared, the slot freed.) */
+			for (uint64_t d = 0; d < done; d += PAGE_SIZE)
+				*pte_for(virt + d, false) = 0;
+			release_slot((unsigned long)slot);
 			goto out;
+		}
 		*pte = (phys + done) | PTE_PRESENT | PTE_WRITE | PTE_NX;
 	}
-	if (fresh)
-		vmap_stack_next += slot;
 	ret = (void *)(uintptr_t)virt;
 out:
 	spin_unlock_irqrestore(&ioremap_lock, flags);
 	if (!ret)
-		pr_err("vmap_stack: no room for a %lu-byte stack\n", size);
+		pr_err("vmap_stack: no room for a %lu-byte stack (%u of %llu slots in use)\n",
+		       size, slots_used, VMAP_STACK_SLOTS);
 	return ret;
+}
+
+unsigned int vmap_stack_slots_used(void)
+{
+	return __atomic_load_n(&slots_used, __ATOMIC_RELAXED);
+}
+
+unsigned int vmap_stack_slots_high_water(void)
+{
+	return __atomic_load_n(&slots_high_water, __ATOMIC_RELAXED);
 }
 
 static void flush_tlb_local(void *arg)
@@ -210,10 +240,6 @@ void vunmap_stack(void *stack, size_t size)
 	flush_tlb_local(NULL);
 	smp_call_function(flush_tlb_local, NULL);
 	spin_lock_irqsave(&ioremap_lock, flags);
-	if (nr_free_slots < VMAP_FREE_SLOTS) {
-		free_slots[nr_free_slots].virt = virt;
-		free_slots[nr_free_slots].size = size;
-		nr_free_slots++;
-	}
+	release_slot((virt - VMAP_STACK_BASE) / VMAP_STACK_SLOT);
 	spin_unlock_irqrestore(&ioremap_lock, flags);
 }

@@ -27,12 +27,23 @@ void *ioremap(uint64_t phys, size_t size);
  * docs/05-smp-and-per-cpu-lists.md). */
 #define VMAP_STACK_BASE (IOREMAP_BASE + IOREMAP_SIZE)
 #define VMAP_STACK_SIZE (8ULL << 20)
-/* Maps the stack's RAM [phys, phys + size) at a new address with an
- * unmapped page below it; returns the lowest stack address or NULL. */
+/* The window is cut into equal slots: a guard page, then up to 16 KiB of
+ * stack. A bitmap says which are in use, so a freed slot is always found
+ * again, however many threads come and go. */
+#define VMAP_STACK_MAX (16ULL << 10)
+#define VMAP_STACK_SLOT (VMAP_STACK_MAX + 4096)
+#define VMAP_STACK_SLOTS (VMAP_STACK_SIZE / VMAP_STACK_SLOT)
+/* Maps the stack's RAM [phys, phys + size) (size: pages, at most
+ * VMAP_STACK_MAX) in a free slot with an unmapped page below it; returns
+ * the lowest stack address, or NULL (reported) when no slot is free. */
 void *vmap_stack(uint64_t phys, size_t size);
 /* Unmaps a stack from vmap_stack on every CPU (interrupts on: it sends
  * IPIs) so its slot can be reused; the caller frees the RAM after. */
 void vunmap_stack(void *stack, size_t size);
+/* Slots in use now, and the most ever in use at once (address space the
+ * stacks have touched: it must not grow while threads come and go). */
+unsigned int vmap_stack_slots_used(void);
+unsigned int vmap_stack_slots_high_water(void);
 
 /* Is every byte of [virt, virt + len) mapped in the current page tables?
  * Walks the tables; used before trusting a firmware-supplied address. */
