@@ -8,8 +8,15 @@
  *   free(i)              a block the model holds is accepted;
  *   bad free(kind)       double, wrong order, unaligned, outside the arena
  *                        or a tail page: refused, nothing changes;
- *   check                pgdat_check() finds no problem.
- * The node's free page count must always equal managed - held.
+ *   check                every 32nd: pgdat_check() finds no problem (it
+ *                        walks every frame: checking at each request
+ *                        cost most of the time, and the last word is
+ *                        the full check at the end of every input).
+ * The node's free page count must always equal managed - held. Orders are
+ * mostly 0-3 (one request in eight any order up to 10), as callers ask;
+ * uniform orders spent the time zeroing 4 MiB blocks. The node is built
+ * once and rebuilt over the same arena for each input. On one corpus of
+ * 522 grown inputs: about 130 inputs/s before, 1,500-2,800 after.
  * docs/03-buddy-and-gfp.md ("Tests").
  */
 #include <stdint.h>
@@ -32,6 +39,9 @@ struct held {
 
 static struct mm_test_node tn;
 static struct held held[MAX_HELD];
+/* One byte per arena page: 1 while the model holds it (overlap checks in
+ * O(block) rather than a walk of every held block). */
+static uint8_t held_map[ARENA >> 12];
 static unsigned nheld;
 static uint64_t held_pages;
 
@@ -80,12 +90,11 @@ static void do_alloc(unsigned order, unsigned flag_bits)
 		fail("__GFP_DMA block above the DMA zone", p, order);
 	if ((gfp & __GFP_DMA32) && p + size > base + DMA32_BYTES)
 		fail("__GFP_DMA32 block above the DMA32 zone", p, order);
-	for (unsigned i = 0; i < nheld; i++) {
-		uint64_t hs = held[i].phys,
-			 he = hs + (4096ULL << held[i].order);
-		if (p < he && hs < p + size)
-			fail("block overlaps one already handed out", p, hs);
-	}
+	uint64_t first = (p - base) >> 12;
+	for (uint64_t k = 0; k < (1ULL << order); k++)
+		if (held_map[first + k])
+			fail("block overlaps one already handed out", p,
+			     p + (k << 12));
 	uint8_t *v = (uint8_t *)tn.arena + (p - base);
 	if (gfp & __GFP_ZERO)
 		for (uint64_t k = 0; k < size; k += 97)
@@ -96,6 +105,7 @@ static void do_alloc(unsigned order, unsigned flag_bits)
 		pgdat_free_pages(&tn.pgdat, p, order);
 		return;
 	}
+	memset(&held_map[first], 1, 1ULL << order);
 	held[nheld++] = (struct held){ p, order };
 	held_pages += 1ULL << order;
 }
@@ -109,6 +119,8 @@ static void do_free(unsigned idx)
 		fail("a good free was refused", held[idx].phys,
 		     held[idx].order);
 	held_pages -= 1ULL << held[idx].order;
+	memset(&held_map[(held[idx].phys - tn.phys_base) >> 12], 0,
+	       1ULL << held[idx].order);
 	held[idx] = held[--nheld];
 }
 
@@ -134,6 +146,8 @@ static void do_bad_free(unsigned kind, unsigned idx)
 			p = h->phys;
 			order = h->order;
 			held_pages -= 1ULL << h->order;
+			memset(&held_map[(h->phys - tn.phys_base) >> 12], 0,
+			       1ULL << h->order);
 			unsigned slot = idx % nheld;
 			held[slot] = held[--nheld];
 			break;
@@ -151,22 +165,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int ready;
 	if (!ready) {
 		console_loglevel = 0; /* bad-free reports are the point here */
+		if (mm_test_node_init(&tn, ARENA, DMA_BYTES, DMA32_BYTES, true))
+			fail("no arena", 0, 0);
 		ready = 1;
+	} else if (mm_test_node_reinit(&tn, DMA_BYTES, DMA32_BYTES, true)) {
+		fail("cannot build the node again", 0, 0);
 	}
-	if (mm_test_node_init(&tn, ARENA, DMA_BYTES, DMA32_BYTES, true))
-		fail("no arena", 0, 0);
 	nheld = 0;
 	held_pages = 0;
 	uint64_t start_free = mm_test_free_pages(&tn.pgdat);
+	unsigned checks = 0;
 	for (size_t i = 0; i + 2 < size; i += 3) {
 		unsigned op = data[i] % 16, a = data[i + 1], b = data[i + 2];
-		if (op < 8)
-			do_alloc(a % (MAX_ORDER + 1), b);
+		if (op <
+		    8) /* mostly small blocks, as callers ask; 1 in 8 any */
+			do_alloc(a % 8 ? (a >> 3) % 4
+				       : (a >> 3) % (MAX_ORDER + 1),
+				 b);
 		else if (op < 13)
 			do_free(a | (unsigned)b << 8);
 		else if (op < 15)
 			do_bad_free(a, b);
-		else if (pgdat_check(&tn.pgdat))
+		else if (++checks % 32 == 0 && pgdat_check(&tn.pgdat))
 			fail("pgdat_check found a problem", i, 0);
 		check_counts();
 	}
@@ -177,6 +197,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     mm_test_free_pages(&tn.pgdat), start_free);
 	if (pgdat_check(&tn.pgdat))
 		fail("pgdat_check found a problem at the end", 0, 0);
-	mm_test_node_destroy(&tn);
 	return 0;
 }

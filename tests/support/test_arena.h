@@ -53,6 +53,10 @@ struct mm_test_node {
  * no_watermarks the zones' watermarks are 0, so every page can be taken. */
 int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,
 		      uint64_t dma32_bytes, bool no_watermarks);
+/* A fresh node over the arena tn already has (all of it free again): for
+ * callers that build many nodes in a row, such as the fuzzers. */
+int mm_test_node_reinit(struct mm_test_node *tn, uint64_t dma_bytes,
+			uint64_t dma32_bytes, bool no_watermarks);
 void mm_test_node_destroy(struct mm_test_node *tn);
 void mm_test_zero_watermarks(struct pglist_data *pgdat);
 /* Free blocks per zone and order, for comparing before and after. */

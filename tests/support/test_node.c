@@ -86,6 +86,13 @@ int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,
 	if (!tn->arena)
 		return -1;
 	tn->bytes = bytes;
+	return mm_test_node_reinit(tn, dma_bytes, dma32_bytes, no_watermarks);
+}
+
+int mm_test_node_reinit(struct mm_test_node *tn, uint64_t dma_bytes,
+			uint64_t dma32_bytes, bool no_watermarks)
+{
+	size_t bytes = tn->bytes;
 	tn->usable[0] =
 	    (struct memmap_range){ tn->phys_base, tn->phys_base + bytes, 7, 0 };
 	struct pgdat_config cfg = {
