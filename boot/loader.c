@@ -14,6 +14,7 @@
 #include "boot/bootinfo.h"
 #include "boot/elf.h"
 #include "boot/loader.h"
+#include "kernel/lib/cmdline_text.h"
 #include "kernel/lib/format.h"
 
 #define CMDLINE_MAX 2048
@@ -118,22 +119,19 @@ static EFI_STATUS open_boot_volume(EFI_HANDLE image, EFI_LOADED_IMAGE **loaded,
 	return EFI_SUCCESS;
 }
 
-/* Copies cmdline.txt into dst, one line: newlines and tabs become spaces. */
+/* Copies cmdline.txt into dst as one line of text (kernel/lib/cmdline_text.h)
+ * and says what it had to change. */
 static void copy_cmdline(const char *src, UINTN len, char *dst)
 {
-	UINTN n = 0;
-	if (len >= CMDLINE_MAX) {
-		loader_error(0, "cmdline.txt: %lu bytes, truncated to %d", len,
-			     CMDLINE_MAX - 1);
-		len = CMDLINE_MAX - 1;
-	}
-	for (UINTN i = 0; i < len; i++)
-		dst[n++] = (src[i] == '\n' || src[i] == '\r' || src[i] == '\t')
-			       ? ' '
-			       : src[i];
-	while (n > 0 && dst[n - 1] == ' ')
-		n--;
-	dst[n] = '\0';
+	struct cmdline_text r = cmdline_copy_text(src, len, dst, CMDLINE_MAX);
+	if (r.truncated)
+		loader_error(0, "cmdline.txt: %lu bytes, truncated to %d",
+			     (UINTN)r.truncated, CMDLINE_MAX - 1);
+	if (r.replaced)
+		loader_error(
+		    0,
+		    "cmdline.txt: %u bytes that are not printable ASCII (NUL, control or non-ASCII) replaced by '?'",
+		    r.replaced);
 }
 
 /* Allocates zeroed pages of an OS-defined type. */

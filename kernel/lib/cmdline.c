@@ -14,8 +14,9 @@ static int key_equals(const char *key, size_t len, const char *name)
 	return i == len && name[i] == '\0';
 }
 
+/* seen: bit i set once params[i] took a value (the first 64 params). */
 static int parse_word(char *word, const struct cmdline_param *const *params,
-		      size_t nparams)
+		      size_t nparams, unsigned long long *seen)
 {
 	char *eq = word;
 	while (*eq && *eq != '=')
@@ -30,8 +31,15 @@ static int parse_word(char *word, const struct cmdline_param *const *params,
 		const struct cmdline_param *p = params[i];
 		if (!key_equals(word, keylen, p->name))
 			continue;
-		if (p->set(eq + 1) == 0)
+		if (p->set(eq + 1) == 0) {
+			/* Like Linux, the last value wins; say so. */
+			unsigned long long bit = i < 64 ? 1ULL << i : 0;
+			if (*seen & bit)
+				pr_warn("cmdline: '%s' given again: '%s' replaces the earlier value\n",
+					p->name, word);
+			*seen |= bit;
 			return 0;
+		}
 		pr_warn("cmdline: invalid value in '%s' ignored (%s: %s)\n",
 			word, p->name, p->help);
 		return -1;
@@ -46,6 +54,7 @@ int cmdline_parse(char *line, const struct cmdline_param *const *params,
 		  size_t nparams)
 {
 	int rejected = 0;
+	unsigned long long seen = 0;
 	char *p = line;
 	while (*p) {
 		while (*p == ' ')
@@ -57,7 +66,7 @@ int cmdline_parse(char *line, const struct cmdline_param *const *params,
 			p++;
 		if (*p)
 			*p++ = '\0';
-		rejected += parse_word(word, params, nparams) != 0;
+		rejected += parse_word(word, params, nparams, &seen) != 0;
 	}
 	return rejected;
 }

@@ -2,7 +2,8 @@
  * The kernel command line: space-separated key=value words, read from
  * \labyrinth\cmdline.txt by the loader. Each option is registered with
  * CMDLINE_PARAM (like Linux's early_param) next to the code it controls.
- * An unknown or malformed word is warned about by name and ignored.
+ * An unknown or malformed word is warned about by name and ignored; an
+ * option given twice takes the last value, with a warning.
  */
 #ifndef LABYRINTH_KERNEL_LIB_CMDLINE_H
 #define LABYRINTH_KERNEL_LIB_CMDLINE_H

@@ -3,6 +3,7 @@
  * malformed words are named in a warning and change nothing.
  */
 #include "kernel/lib/cmdline.h"
+#include "kernel/lib/cmdline_text.h"
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
 #include "tests/ktest.h"
@@ -92,6 +93,21 @@ static void test_invalid_value_named(struct ktest *t)
 	KTEST_EXPECT_EQ(t, seen_calls, 3);
 }
 
+static void test_repeated_option_last_wins(struct ktest *t)
+{
+	char log[256];
+	KTEST_EXPECT_EQ(t, parse("level=2 name=a level=5", log, sizeof(log)),
+			0);
+	KTEST_EXPECT_EQ(t, seen_level, 5);
+	KTEST_EXPECT_TRUE(
+	    t, ktest_contains(log, "'level' given again: 'level=5' replaces"));
+	KTEST_EXPECT_EQ(t, ktest_count(log, "given again"), 1);
+	/* A rejected repeat changes nothing and is named as invalid. */
+	KTEST_EXPECT_EQ(t, parse("level=4 level=x", log, sizeof(log)), 1);
+	KTEST_EXPECT_EQ(t, seen_level, 4);
+	KTEST_EXPECT_FALSE(t, ktest_contains(log, "given again"));
+}
+
 static void test_parse_ulong(struct ktest *t)
 {
 	unsigned long v = 0;
@@ -104,11 +120,45 @@ static void test_parse_ulong(struct ktest *t)
 	KTEST_EXPECT_EQ(t, cmdline_parse_ulong("12a", &v), -1);
 }
 
+/* cmdline.txt's bytes as the loader turns them into a line. */
+static void test_copy_text(struct ktest *t)
+{
+	char out[16];
+	struct cmdline_text r;
+	/* CRLF and tabs are spaces; trailing ones go. */
+	r = cmdline_copy_text("a=1\r\nb=2\t\r\n", 11, out, sizeof(out));
+	KTEST_EXPECT_STREQ(t, out, "a=1  b=2");
+	KTEST_EXPECT_EQ(t, r.len, 8);
+	KTEST_EXPECT_EQ(t, r.replaced, 0);
+	/* A UTF-8 byte-order mark is dropped, not turned into junk. */
+	r = cmdline_copy_text("\xef\xbb\xbf"
+			      "a=1",
+			      6, out, sizeof(out));
+	KTEST_EXPECT_STREQ(t, out, "a=1");
+	/* NUL, control and non-ASCII bytes become '?', counted: the line
+	 * does not end early at a NUL. */
+	r = cmdline_copy_text("a=1\0b=\x01\xc3\xa9", 9, out, sizeof(out));
+	KTEST_EXPECT_STREQ(t, out, "a=1?b=???");
+	KTEST_EXPECT_EQ(t, r.replaced, 4);
+	/* Too long: cut at cap - 1, and the length asked is returned. */
+	r = cmdline_copy_text("0123456789abcdefghij", 20, out, sizeof(out));
+	KTEST_EXPECT_EQ(t, r.len, 15);
+	KTEST_EXPECT_EQ(t, r.truncated, 20);
+	KTEST_EXPECT_STREQ(t, out, "0123456789abcde");
+	/* Empty and all-space files give the empty line. */
+	r = cmdline_copy_text(" \n\n", 3, out, sizeof(out));
+	KTEST_EXPECT_STREQ(t, out, "");
+	r = cmdline_copy_text("", 0, out, sizeof(out));
+	KTEST_EXPECT_STREQ(t, out, "");
+}
+
 static const struct ktest_case cmdline_cases[] = {
+	KTEST_CASE(test_copy_text),
 	KTEST_CASE(test_known_options),
 	KTEST_CASE(test_unknown_option_named),
 	KTEST_CASE(test_malformed_words_named),
 	KTEST_CASE(test_invalid_value_named),
+	KTEST_CASE(test_repeated_option_last_wins),
 	KTEST_CASE(test_parse_ulong),
 	{ 0 },
 };
