@@ -10,7 +10,7 @@
  *   NUL, other control bytes and bytes >= 0x80 become '?', counted, so
  *                        the option they sat in is rejected by name
  *   past cap - 1 bytes  cut, and the length asked is returned
- * Trailing spaces are trimmed. docs/01-boot.md ("The command line").
+ * Trailing spaces are trimmed. docs/01-boot.md ("Loading the kernel").
  */
 #ifndef LABYRINTH_KERNEL_LIB_CMDLINE_TEXT_H
 #define LABYRINTH_KERNEL_LIB_CMDLINE_TEXT_H
