@@ -127,8 +127,61 @@ bool ktest_contains(const char *text, const char *needle);
 extern void (*ktest_case_start_hook)(struct ktest *t);
 extern void (*ktest_case_end_hook)(struct ktest *t);
 
-/* Runs every suite whose name is in `filter` ("all" or "a,b,c") that may run
- * here. Returns the number of failed cases (0: all passed or skipped). */
+/*
+ * Filters. A filter is "all" (every suite that may run on this side) or
+ * suite names separated by commas. Suites run in link order whatever the
+ * order of the names; a name given twice runs once (with a note). Anything
+ * else is an error, and a filter with an error runs nothing:
+ *   - an empty filter, or an empty name ("a,,b", "a," ",a");
+ *   - "all" together with names ("all,printk");
+ *   - a name no suite has: one line names them all and lists the valid
+ *     names ("ktest: unknown suite 'x' (valid: a, b)");
+ *   - a suite of the other side: "ktest: suite 'mm_fixtures' is host-only"
+ *     (ktest_one_sided below lets a side know suites it was not built with).
+ * docs/01-boot.md ("Testing") shows what a run with an error prints.
+ */
+#define KTEST_MAX_SUITES 128
+#define KTEST_MESSAGES_SIZE 4096
+
+struct ktest_selection {
+	const struct ktest_suite *suites[KTEST_MAX_SUITES]; /* to run */
+	int nsuites;
+	int nerrors; /* > 0: the filter is wrong; nothing may run */
+	/* One "ktest: ..." line per error or note, each ending in '\n'. */
+	char messages[KTEST_MESSAGES_SIZE];
+	size_t len;
+};
+
+/* Resolves `filter` against the suites in `table` (ntable of them) for one
+ * side. Fills *sel (its old contents are ignored); returns sel->nerrors. */
+int ktest_resolve_filter(const char *filter, bool on_target,
+			 const struct ktest_suite *const *table, size_t ntable,
+			 struct ktest_selection *sel);
+/* Adds an error the filter itself cannot show (a filter that did not fit
+ * its buffer, tests/target/ktest_boot.c). */
+void ktest_selection_error(struct ktest_selection *sel, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints a run as KTAP: the selection's messages as "# " diagnostics, then
+ * the suites; with errors, a plan of 1 and "not ok 1 ktest_filter" so that
+ * every KTAP reader counts the run as failed. Returns the number of failed
+ * cases (1 for a filter with errors). */
+int ktest_run_selection(const struct ktest_selection *sel);
+
+/* Resolves `filter` against every registered suite and runs the selection.
+ * Returns the number of failed cases (0: all passed or skipped). */
 int ktest_run(const char *filter, bool on_target);
+
+/* The suites one side is built without (tests/host/ and tests/target/),
+ * by name and side, with no cases. tests/host/ktest_host_test.c checks the
+ * list against the sources. */
+extern const struct ktest_suite ktest_one_sided[];
+extern const size_t ktest_nr_one_sided;
+
+/* Sends everything ktest prints into buf (NUL-terminated, truncated to
+ * size) until ktest_capture_stop(), which returns the length kept: for
+ * tests of ktest itself. */
+void ktest_capture_start(char *buf, size_t size);
+size_t ktest_capture_stop(void);
 
 #endif

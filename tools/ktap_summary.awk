@@ -3,7 +3,11 @@
 #   RESULT <passed> <failed> <skipped> <complete>
 # A leaf is a test line with no subtests of its own. complete is 1 when the
 # top-level plan was printed and every plan got all of its results (a crash
-# mid-suite leaves it 0). Used by tests/run-tests.sh.
+# mid-suite leaves it 0). A run that ran nothing (top-level plan 1..0) is
+# one failure, "FAIL (no test ran: plan 1..0)", never "0 passed, 0 failed".
+# A suite's own line ("ok 3 name # SKIP reason" when all its cases were
+# skipped) is not a leaf: only the cases are counted. Used by
+# tests/run-tests.sh; checked by tests/host/ktest_host_test.c.
 function indent(line) { match(line, /^ */); return RLENGTH }
 BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0 }
 { sub(/\r$/, "") }
@@ -34,6 +38,9 @@ BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0 }
 }
 END {
 	complete = seen_plan && !bad_plan && got[0] == plan[0]
+	if (seen_plan && plan[0] == 0 && passed + failed + skipped == 0) {
+		failed++; print "FAIL (no test ran: plan 1..0)"
+	}
 	for (k in plan) if (k + 0 > 0 && plan[k] >= 0 && got[k] != plan[k]) complete = 0
 	print "RESULT " passed " " failed " " skipped " " complete
 }

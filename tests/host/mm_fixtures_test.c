@@ -7,11 +7,13 @@
  */
 #include "tests/ktest.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/host/ktest_host.h"
 #include "tests/support/simulate_host.h"
 
 /* Expected totals, computed separately (a few lines of Python over the same
@@ -30,24 +32,27 @@ static const struct fixture {
 
 static struct memmap map;
 
-/* Fixtures live in tests/fixtures/, beside this file's folder
- * (tests/host/), relative to the repo root where make and the test binary
- * run. */
-static void fixture_path(char *buf, size_t n, const char *file)
+/* The fixtures folder is found from the binary's place, not the current
+ * directory (or given with ktest-host --fixtures DIR): tests/host/ktest_host.c.
+ * Returns -1, after failing the case with the paths tried, if there is none. */
+static int fixture_path(struct ktest *t, char *buf, size_t n, const char *file)
 {
-	const char *here = __FILE__;
-	const char *slash = strrchr(here, '/');
-	int dir = slash ? (int)(slash - here) : 0;
-	snprintf(buf, n, "%.*s%s../fixtures/%s", dir, here, slash ? "/" : "",
-		 file);
+	char dir[PATH_MAX], err[2 * PATH_MAX + 256];
+	if (ktest_host_fixtures_dir(dir, sizeof(dir), err, sizeof(err))) {
+		ktest_fail(t, __FILE__, __LINE__, "%s", err);
+		return -1;
+	}
+	snprintf(buf, n, "%s/%s", dir, file);
+	return 0;
 }
 
 static void test_fixture_totals(struct ktest *t)
 {
-	char path[256], err[256];
+	char path[PATH_MAX + 64], err[PATH_MAX + 256];
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		const struct fixture *f = &fixtures[i];
-		fixture_path(path, sizeof(path), f->file);
+		if (fixture_path(t, path, sizeof(path), f->file))
+			return;
 		int r = mm_read_map_file(path, &map, 52, err, sizeof(err));
 		if (r) {
 			ktest_fail(t, __FILE__, __LINE__, "%s", err);
@@ -64,10 +69,11 @@ static void test_fixture_totals(struct ktest *t)
 
 static void test_fixture_simulation(struct ktest *t)
 {
-	char path[256], err[256];
+	char path[PATH_MAX + 64], err[PATH_MAX + 256];
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		struct mm_sim_result r;
-		fixture_path(path, sizeof(path), fixtures[i].file);
+		if (fixture_path(t, path, sizeof(path), fixtures[i].file))
+			return;
 		if (mm_read_map_file(path, &map, 52, err, sizeof(err))) {
 			ktest_fail(t, __FILE__, __LINE__, "%s", err);
 			continue;
