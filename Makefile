@@ -156,24 +156,33 @@ $(BUILD)/esp/labyrinth/kernel.elf: $(BUILD)/kernel/kernel.elf
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
-# cmdline.txt is only (re)written when CMDLINE is given or it does not exist
-# yet, so `./run-qemu.sh --cmdline ...` settings survive rebuilds.
+# cmdline.txt always holds CMDLINE, empty unless given: a cmdline that an
+# earlier `./run-qemu.sh --cmdline ...` left in the ESP is never carried into
+# `make image` or the next boot. It is rewritten only when it differs, with
+# no line end, and refused past the 2047 bytes the loader reads. CMDLINE
+# reaches the recipes through the environment, so quotes in it are safe.
+export CMDLINE
 esp: $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/esp/labyrinth/kernel.elf
 	@mkdir -p $(BUILD)/esp/labyrinth
-	@if [ -n "$(CMDLINE)" ] || [ ! -f $(BUILD)/esp/labyrinth/cmdline.txt ]; then \
-		printf '%s\n' "$(CMDLINE)" > $(BUILD)/esp/labyrinth/cmdline.txt; fi
+	@if [ $${#CMDLINE} -gt 2047 ]; then \
+		echo "esp: CMDLINE is $${#CMDLINE} bytes; the loader reads at most 2047" >&2; exit 2; fi
+	@f=$(BUILD)/esp/labyrinth/cmdline.txt; \
+	if [ ! -f $$f ] || [ "$$(cat $$f)" != "$$CMDLINE" ]; then printf '%s' "$$CMDLINE" > $$f; fi
 
 all: esp host
 
-# The image carries build/esp's cmdline.txt (set it with CMDLINE=...).
+# The image carries CMDLINE (empty unless given), like the ESP it copies.
 image: esp
 	@tools/mkimage.sh $(BUILD)/esp $(BUILD)/labyrinth.img
 
+# Boots CMDLINE (empty unless given), as ./run-qemu.sh --cmdline does.
 run: esp
-	./run-qemu.sh --no-build
+	BUILD=$(abspath $(BUILD)) ./run-qemu.sh --no-build $(if $(CMDLINE),--cmdline "$$CMDLINE")
 
+# tools/gdb.sh stops QEMU when gdb exits and refuses a port in use.
+GDB_PORT ?= 1234
 gdb: esp
-	tools/gdb.sh
+	BUILD=$(abspath $(BUILD)) GDB_PORT=$(GDB_PORT) tools/gdb.sh $(if $(CMDLINE),--cmdline "$$CMDLINE")
 
 # ---------------------------------------------------------------- tests
 TEST_BINS := host esp image $(BUILD)/host/make-bad-elf fuzz-build
@@ -205,8 +214,13 @@ check-layout:
 deps:
 	@tools/deps.sh
 
+# A build of its own under bear, in $(BUILD)/compile_commands: the rest of
+# $(BUILD) (objects, test logs, fuzz corpora) is left as it is.
 compile_commands:
-	$(MAKE) clean && bear -- $(MAKE) all
+	@command -v bear >/dev/null || { echo "compile_commands: bear is missing (Debian package bear)" >&2; exit 1; }
+	rm -rf $(BUILD)/compile_commands
+	bear --output compile_commands.json -- $(MAKE) --no-print-directory -j2 BUILD=$(BUILD)/compile_commands all
+	@echo "compile_commands: compile_commands.json written (objects in $(BUILD)/compile_commands)"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -217,19 +231,22 @@ clean:
 help:
 	@echo "Labyrinth make targets:"
 	@echo "  all        build the loader, the kernel, the ESP folder and host tools"
-	@echo "  run        boot build/esp in QEMU + OVMF (see ./run-qemu.sh --help)"
+	@echo "  run        boot build/esp in QEMU + OVMF with CMDLINE (see ./run-qemu.sh --help)"
 	@echo "  test       host suites (ASan/UBSan) + QEMU boot matrix; ends 'N passed, N failed'"
 	@echo "  host       host test binary and tools in build/host"
-	@echo "  image      FAT disk image build/labyrinth.img (can be written to a USB stick)"
-	@echo "  gdb        boot QEMU waiting for gdb, and attach gdb with kernel symbols"
+	@echo "  image      FAT disk image build/labyrinth.img with CMDLINE (can be written to a USB stick)"
+	@echo "  gdb        boot QEMU waiting for gdb on GDB_PORT, attach gdb with kernel symbols;"
+	@echo "             QEMU stops when gdb exits, a port in use is refused"
 	@echo "  bench      host benchmarks -> build/bench/results.md and results.tsv"
 	@echo "  plots      PNG pictures (memory map, boot demo, benchmarks) -> build/plots"
 	@echo "  fuzz       libFuzzer targets for FUZZ_SECONDS each (default 180)"
 	@echo "  matrix     only the QEMU boot matrix (ONLY=name,name for some)"
 	@echo "  check-layout  the include rule, file sizes, folder READMEs and docs references"
 	@echo "  format     clang-format every C file"
-	@echo "  compile_commands  compile_commands.json for editors (uses bear)"
+	@echo "  compile_commands  compile_commands.json for editors (uses bear); builds in"
+	@echo "             build/compile_commands, the rest of build/ is kept"
 	@echo "  clean      remove build/"
-	@echo "Variables: CMDLINE='ktest=all' (written to the ESP's cmdline.txt)"
+	@echo "Variables: CMDLINE='ktest=all' for esp, image, run and gdb (default: empty; it is"
+	@echo "           never kept from an earlier run), GDB_PORT (default 1234), BUILD (default build)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

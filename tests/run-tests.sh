@@ -10,6 +10,10 @@
 # Before the host suites: the layout checks (tools/check-layout.sh,
 # tools/check-docs.sh and their selftests), one case each.
 #
+# Before the boot matrix (not with --only): the script tests in
+# tests/scripts/ (run-qemu.sh's refusals and cmdline, make gdb's clean-up),
+# one case each.
+#
 # Usage: tests/run-tests.sh [--host-only | --matrix-only] [--only NAME[,NAME]]
 # Expects the build to be done (make test does it). See docs/01-boot.md.
 set -uo pipefail
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-rm -rf "$out/host" "$out/matrix" "$out/fuzz" "$out/layout"
+rm -rf "$out/host" "$out/matrix" "$out/fuzz" "$out/layout" "$out/scripts" "$out/cwd"
 mkdir -p "$out"
 
 # Writes <dir>/result ("passed N", "failed N") and <dir>/failures from a
@@ -87,6 +91,22 @@ run_layout() {
 	echo "layout checks: $p passed, $f failed"
 }
 
+# The host binary finds its fixtures wherever it is started from (issue 17):
+# tests/host/cwd-independent.sh runs it from /tmp and from a copy outside the
+# tree; one case.
+run_cwd() {
+	local dir=$out/cwd
+	rm -rf "$dir" && mkdir -p "$dir"
+	: >"$dir/failures"
+	if BUILD=$build "$top/tests/host/cwd-independent.sh" >"$dir/cwd.log" 2>&1; then
+		echo "1 0 0" >"$dir/counts"
+	else
+		echo "0 1 0" >"$dir/counts"
+		echo "host: tests/host/cwd-independent.sh failed (log: ${dir#"$top"/}/cwd.log)" >>"$dir/failures"
+	fi
+	tail -n 1 "$dir/cwd.log"
+}
+
 # Runs each fuzz target briefly from its corpus; a crash is one failure.
 run_fuzz() {
 	local dir=$out/fuzz t p=0 f=0
@@ -103,6 +123,26 @@ run_fuzz() {
 	done
 	echo "$p $f 0" >"$dir/counts"
 	echo "fuzz targets: $p passed, $f failed"
+}
+
+# The tests of the scripts themselves (tests/scripts/*.sh, each ending in
+# one result line); one case per script, each under a time limit.
+run_scripts() {
+	local dir=$out/scripts t name p=0 f=0
+	rm -rf "$dir" && mkdir -p "$dir"
+	: >"$dir/failures"
+	for t in "$top"/tests/scripts/*.sh; do
+		name=$(basename "$t" .sh)
+		if BUILD=$build timeout 600 "$t" >"$dir/$name.log" 2>&1 </dev/null; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			echo "scripts: tests/scripts/$name.sh failed (log: ${dir#"$top"/}/$name.log)" >>"$dir/failures"
+		fi
+		tail -n 1 "$dir/$name.log" | sed 's/^/  /'
+	done
+	echo "$p $f 0" >"$dir/counts"
+	echo "script tests: $p passed, $f failed"
 }
 
 run_config() { # name options cmdline kernel expect
@@ -217,8 +257,10 @@ if [ $do_host = 1 ]; then
 	run_host
 	read -r p f s <"$out/host/counts"
 	echo "host suites: $p passed, $f failed"
+	run_cwd
 	run_fuzz
 fi
+[ $do_matrix = 1 ] && [ -z "$only" ] && run_scripts
 [ $do_matrix = 1 ] && { echo "boot matrix ($conf):"; run_matrix; }
 
 passed=0 failed=0 skipped=0

@@ -16,4 +16,6 @@ export MTOOLS_SKIP_CHECK=1
 mcopy -s -i "$img.tmp" "$esp"/* ::/
 mdir -i "$img.tmp" -/ ::/ >/dev/null
 mv "$img.tmp" "$img"
-echo "mkimage: $img (${size_mib} MiB FAT32) ready"
+# The cmdline the image boots (make image CMDLINE=..., empty by default).
+cmdline=$(cat "$esp/labyrinth/cmdline.txt" 2>/dev/null || true)
+echo "mkimage: $img (${size_mib} MiB FAT32) ready, kernel cmdline \"$cmdline\""
