@@ -262,13 +262,7 @@ check_cmdline() {
 }
 
 # Is a TCP socket listening on port $1, on any address?
-port_listening() {
-	local hex files=() f
-	hex=$(printf ':%04X' "$1")
-	for f in /proc/net/tcp /proc/net/tcp6; do [ -r "$f" ] && files+=("$f"); done
-	[ ${#files[@]} -gt 0 ] || return 1
-	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' "${files[@]}"
-}
+port_listening() { "$here/tools/port-listening.sh" "$1"; }
 
 case "$machine" in
 q35 | pc) ;;

@@ -28,13 +28,7 @@ BUILD=$build "$top/run-qemu.sh" --no-build --gdb-port "$port" --dry-run "$@" >/d
 
 # Is a TCP socket listening on the port (any address)? Read from /proc, not
 # by connecting: a connection that closes would let QEMU start the kernel.
-port_listening() {
-	local hex files=() f
-	hex=$(printf ':%04X' "$port")
-	for f in /proc/net/tcp /proc/net/tcp6; do [ -r "$f" ] && files+=("$f"); done
-	[ ${#files[@]} -gt 0 ] || return 1
-	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' "${files[@]}"
-}
+port_listening() { "$top/tools/port-listening.sh" "$port"; }
 
 group=
 # shellcheck disable=SC2317 # called by the EXIT trap

@@ -19,13 +19,7 @@ gdb_sh=${GDB_SH:-$top/tools/gdb.sh}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gdb-test.XXXXXX")
 checks=0 failed=0 holder=
 
-port_listening() {
-	local hex files=() f
-	hex=$(printf ':%04X' "$1")
-	for f in /proc/net/tcp /proc/net/tcp6; do [ -r "$f" ] && files+=("$f"); done
-	[ ${#files[@]} -gt 0 ] || return 1
-	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' "${files[@]}"
-}
+port_listening() { "$top/tools/port-listening.sh" "$1"; }
 if [ -z "${GDB_PORT:-}" ]; then
 	for GDB_PORT in $(seq 1234 1260); do port_listening "$GDB_PORT" || break; done
 fi
