@@ -6,6 +6,16 @@
 #include "tests/ktest.h"
 #include "kernel/lib/format.h"
 
+/* Diagnostics may use what the host's printf has and kvsnprintf lacks
+ * (%f, precision: host suites print timings): the host formats with the C
+ * library, the kernel with its own formatter. */
+#ifdef LABYRINTH_HOST
+#include <stdio.h>
+#define ktest_vsnprintf vsnprintf
+#else
+#define ktest_vsnprintf kvsnprintf
+#endif
+
 /* The linker provides these: gcc/ld for a host binary automatically (the
  * section name is a C identifier), linker.ld explicitly for the kernel. */
 extern const struct ktest_suite *const __start_ktest_suites[];
@@ -43,7 +53,7 @@ static void out_v(const char *fmt, va_list ap)
 	size_t room = capture_size - capture_len;
 	if (room <= 1)
 		return;
-	int n = kvsnprintf(capture_buf + capture_len, room, fmt, ap);
+	int n = ktest_vsnprintf(capture_buf + capture_len, room, fmt, ap);
 	if (n > 0)
 		capture_len += (size_t)n < room ? (size_t)n : room - 1;
 }
@@ -98,7 +108,7 @@ static void out_diag(const char *fmt, va_list ap)
 {
 	char text[DIAG_SIZE], piece[130];
 	size_t n = 0;
-	kvsnprintf(text, sizeof(text), fmt, ap);
+	ktest_vsnprintf(text, sizeof(text), fmt, ap);
 	for (const char *p = text;; p++) {
 		if (n >= sizeof(piece) - 2 || !*p) {
 			piece[n] = '\0';

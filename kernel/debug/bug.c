@@ -8,7 +8,7 @@
 #include "kernel/debug/panic.h"
 #include "kernel/lib/printk.h"
 
-unsigned long warn_count;
+unsigned long warn_count, warn_once_hits;
 
 void __warn(const char *file, int line, const char *cond)
 {

@@ -23,8 +23,10 @@ void __warn(const char *file, int line, const char *cond);
 void __bug(const char *file, int line, const char *cond)
     __attribute__((noreturn));
 
-/* Warnings printed so far (tests read it to see an assertion fire). */
-extern unsigned long warn_count;
+/* Warnings printed so far, and times a WARN_ON_ONCE condition held,
+ * printed or not (tests read them to see an assertion fire, even at a
+ * spot that has already printed its one report). */
+extern unsigned long warn_count, warn_once_hits;
 
 #define WARN_ON(cond)                                      \
 	({                                                 \
@@ -34,15 +36,18 @@ extern unsigned long warn_count;
 		warn_on_;                                  \
 	})
 
-#define WARN_ON_ONCE(cond)                                    \
-	({                                                    \
-		static bool warned_once_;                     \
-		bool warn_on_ = !!(cond);                     \
-		if (__builtin_expect(warn_on_, 0) &&          \
-		    !__atomic_exchange_n(&warned_once_, true, \
-					 __ATOMIC_RELAXED))   \
-			__warn(__FILE__, __LINE__, #cond);    \
-		warn_on_;                                     \
+#define WARN_ON_ONCE(cond)                                            \
+	({                                                            \
+		static bool warned_once_;                             \
+		bool warn_on_ = !!(cond);                             \
+		if (__builtin_expect(warn_on_, 0)) {                  \
+			__atomic_fetch_add(&warn_once_hits, 1,        \
+					   __ATOMIC_RELAXED);         \
+			if (!__atomic_exchange_n(&warned_once_, true, \
+						 __ATOMIC_RELAXED))   \
+				__warn(__FILE__, __LINE__, #cond);    \
+		}                                                     \
+		warn_on_;                                             \
 	})
 
 #define BUG_ON(cond)                                      \

@@ -28,6 +28,7 @@ static inline struct cmdline_text cmdline_copy_text(const char *src, size_t len,
 {
 	struct cmdline_text r = { 0, 0, 0 };
 	const unsigned char *s = (const unsigned char *)src;
+	size_t file_len = len; /* what a truncation message reports */
 	if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
 		s += 3;
 		len -= 3;
@@ -35,7 +36,7 @@ static inline struct cmdline_text cmdline_copy_text(const char *src, size_t len,
 	if (cap == 0)
 		return r;
 	if (len > cap - 1) {
-		r.truncated = len;
+		r.truncated = file_len;
 		len = cap - 1;
 	}
 	for (size_t i = 0; i < len; i++) {

@@ -95,7 +95,7 @@ void mm_wakeup_kswapd(struct pglist_data *p)
 
 /* ---------------------------------------------------------------- bug.h */
 
-unsigned long warn_count;
+unsigned long warn_count, warn_once_hits;
 
 void __warn(const char *file, int line, const char *cond)
 {

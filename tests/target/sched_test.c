@@ -93,7 +93,9 @@ static void test_thread_stacks_are_reused(struct ktest *t)
 			kthread_join(batch[i]);
 	}
 	KTEST_EXPECT_EQ(t, arg.runs, 1500);
-	KTEST_EXPECT_EQ(t, vmap_stack_slots_used(), used_before);
+	/* (+2: a system thread, kswapd's say, may come or go meanwhile; a
+	 * leak would be one slot per thread, hundreds.) */
+	KTEST_EXPECT_LE(t, vmap_stack_slots_used(), used_before + 2);
 	unsigned int high_before = vmap_stack_slots_high_water();
 	arg.runs = 0;
 	for (int i = 0; i < churn_threads; i++) {
@@ -107,8 +109,8 @@ static void test_thread_stacks_are_reused(struct ktest *t)
 	    "%d threads one at a time after 5 batches of 300: stack slots in use %u, at most %u (of %llu)",
 	    churn_threads, vmap_stack_slots_used(),
 	    vmap_stack_slots_high_water(), VMAP_STACK_SLOTS);
-	KTEST_EXPECT_EQ(t, vmap_stack_slots_high_water(), high_before);
-	KTEST_EXPECT_EQ(t, vmap_stack_slots_used(), used_before);
+	KTEST_EXPECT_LE(t, vmap_stack_slots_high_water(), high_before + 2);
+	KTEST_EXPECT_LE(t, vmap_stack_slots_used(), used_before + 2);
 	uint64_t free_after = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		free_after += contig_page_data.node_zones[z].free_pages;
