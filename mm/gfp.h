@@ -29,12 +29,26 @@ typedef unsigned int gfp_t;
 #define __GFP_NORETRY 0x1000u	    /* one round of reclaim, then fail */
 #define __GFP_NOWARN 0x2000u	    /* failure is expected: do not report */
 #define __GFP_NOFAIL 0x8000u	    /* never fails: waits as long as it takes */
+/* Try hard (reclaim and retry, costly orders too) but fail rather than
+ * wait forever; __GFP_NORETRY and __GFP_NOFAIL override it. */
+#define __GFP_RETRY_MAYFAIL 0x4000u
+
+/* Emergency reserves (docs/09-emergency-memory.md). __GFP_MEMALLOC: this
+ * request frees memory, let it ignore every watermark (Linux's
+ * ALLOC_NO_WATERMARKS); never granted in interrupt context. __GFP_NOMEMALLOC:
+ * never, even inside a PF_MEMALLOC scope (mempools use it: they have their
+ * own reserve). NOMEMALLOC wins when both are given. */
+#define __GFP_MEMALLOC 0x200u
+#define __GFP_NOMEMALLOC 0x02u
+/* All flags fit 16 bits (page_owner records them in a uint16_t and checks
+ * it); 0x08 and 0x10 stay free for __GFP_MOVABLE and __GFP_RECLAIMABLE. */
 
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define __GFP_BITS_MASK                                               \
 	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
 	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NORETRY | __GFP_NOWARN |  \
-	 __GFP_NOFAIL)
+	 __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |          \
+	 __GFP_NOMEMALLOC)
 
 /*
  * The combinations callers actually use.

@@ -67,6 +67,10 @@ uint64_t refuse_request(gfp_t gfp, unsigned int order, void *caller);
 bool refuse_sleeping_request(struct pglist_data *p, gfp_t gfp,
 			     unsigned int order, void *caller);
 
+/* lowmem_reserve.c: Linux's defaults, and the kernel node's (cmdline). */
+extern const unsigned int lowmem_reserve_ratio_default[MAX_NR_ZONES];
+extern unsigned int boot_lowmem_reserve_ratio[MAX_NR_ZONES];
+
 /* highatomic.c. Zone lock held for reserve; unreserve takes the locks. */
 void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 				  uint64_t pfn, unsigned int order);

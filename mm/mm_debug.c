@@ -253,6 +253,9 @@ void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size)
 		{ __GFP_NORETRY, "__GFP_NORETRY" },
 		{ __GFP_NOWARN, "__GFP_NOWARN" },
 		{ __GFP_NOFAIL, "__GFP_NOFAIL" },
+		{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
+		{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
+		{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
 	};
 	unsigned long len = 0;
 	gfp_t left = gfp;
@@ -325,6 +328,12 @@ void zoneinfo_show(struct pglist_data *p)
 			(unsigned long long)z->present_pages);
 		pr_info("        managed  %llu\n",
 			(unsigned long long)z->managed_pages);
+		/* What requests whose highest zone is DMA, DMA32, Normal
+		 * must leave here (Linux prints it the same way). */
+		pr_info("        protection: (%llu, %llu, %llu)\n",
+			(unsigned long long)z->lowmem_reserve[ZONE_DMA],
+			(unsigned long long)z->lowmem_reserve[ZONE_DMA32],
+			(unsigned long long)z->lowmem_reserve[ZONE_NORMAL]);
 		pr_info("  start_pfn:           %llu\n",
 			(unsigned long long)z->zone_start_pfn);
 	}

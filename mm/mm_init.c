@@ -96,6 +96,7 @@ void setup_per_zone_wmarks(struct pglist_data *p)
 		z->watermark[WMARK_HIGH] = min + 2 * step;
 		spin_unlock_irqrestore(&z->lock, flags);
 	}
+	setup_per_zone_lowmem_reserve(p);
 }
 
 /* ---------------------------------------------------------------- sections */
@@ -273,6 +274,8 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 		return PGDAT_ERR_NO_RAM;
 	p->direct_map_offset = cfg->direct_map_offset;
 	p->watermark_scale_factor = 10;
+	memcpy(p->lowmem_reserve_ratio, lowmem_reserve_ratio_default,
+	       sizeof(p->lowmem_reserve_ratio));
 	p->alloc_wait_ms = ALLOC_WAIT_MS_DEFAULT;
 	p->alloc_fail_rs.interval_ms = 10000;
 	p->bad_free_rs.interval_ms = 0; /* every bad free is worth a line */
@@ -471,6 +474,8 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	}
 	contig_page_data.user_min_free_kbytes = boot_min_free_kbytes;
 	contig_page_data.watermark_scale_factor = boot_wsf;
+	memcpy(contig_page_data.lowmem_reserve_ratio, boot_lowmem_reserve_ratio,
+	       sizeof(boot_lowmem_reserve_ratio));
 	contig_page_data.alloc_wait_ms = boot_alloc_wait_ms;
 	setup_per_zone_wmarks(&contig_page_data);
 	if (boot_page_owner)

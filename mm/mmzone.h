@@ -97,6 +97,11 @@ struct zone {
 	uint64_t managed_pages;	 /* frames the buddy allocator owns */
 	uint64_t free_pages;
 	uint64_t watermark[NR_WMARK];
+	/* Pages a request whose highest usable zone is j must leave in this
+	 * zone on top of the watermark (Linux's lowmem_reserve, set from
+	 * lowmem_reserve_ratio by mm/lowmem_reserve.c): 0 for this zone and
+	 * below, so requests that need low memory still find it. */
+	uint64_t lowmem_reserve[MAX_NR_ZONES];
 	struct free_area free_area[NR_PAGE_ORDERS];
 	/* Atomic reserve accounting (shown in meminfo). */
 	uint64_t reserve_dips;	   /* successes that went below min */
@@ -156,6 +161,11 @@ struct pglist_data {
 	uint64_t user_min_free_kbytes;	     /* 0: computed from RAM size */
 	uint64_t min_free_kbytes_clamped;    /* user value already warned of */
 	unsigned int watermark_scale_factor; /* in 1/10000 of the zone */
+	/* Zone i keeps 1/ratio[i] of the zones above it from their requests
+	 * (Linux's sysctl); 0: no protection for zone i. */
+	unsigned int lowmem_reserve_ratio[MAX_NR_ZONES];
+	/* Pages handed out below every watermark (ALLOC_NO_WATERMARKS). */
+	uint64_t memalloc_allocs;
 
 	struct ratelimit_state alloc_fail_rs;
 	struct ratelimit_state bad_free_rs;

@@ -58,14 +58,17 @@ uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags)
 }
 
 static inline bool __zone_watermark_ok(const struct zone *z, unsigned int order,
-				       uint64_t mark, unsigned int alloc_flags,
+				       uint64_t mark, int highest,
+				       unsigned int alloc_flags,
 				       uint64_t free_pages)
 {
 	uint64_t need = (1ULL << order) - 1;
-	uint64_t min = zone_reserve_floor(mark, alloc_flags);
+	uint64_t min = zone_reserve_floor(mark, alloc_flags) +
+		       z->lowmem_reserve[highest];
 
-	/* Free pages after taking the block must stay at or above the mark:
-	 * Linux writes this as free - (2^order - 1) > min. */
+	/* Free pages after taking the block must stay at or above the mark
+	 * and the zone's protection: Linux writes this as
+	 * free - (2^order - 1) > min + lowmem_reserve. */
 	if (free_pages < need || free_pages - need <= min)
 		return false;
 	if (order == 0)
@@ -77,9 +80,11 @@ static inline bool __zone_watermark_ok(const struct zone *z, unsigned int order,
 }
 
 bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
-		       unsigned int alloc_flags, uint64_t free_pages)
+		       int highest, unsigned int alloc_flags,
+		       uint64_t free_pages)
 {
-	return __zone_watermark_ok(z, order, mark, alloc_flags, free_pages);
+	return __zone_watermark_ok(z, order, mark, highest, alloc_flags,
+				   free_pages);
 }
 
 /* ---------------------------------------------------------------- taking */
@@ -164,23 +169,33 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		 * the watermark test passes: no zone lock on the way. */
 		unsigned int cpu =
 		    order == 0 && p->pcp_enabled ? mm_this_cpu() : MM_MAX_CPUS;
+		/* PF_MEMALLOC and __GFP_MEMALLOC requests take whatever is
+		 * free: their floor is 0 (mm/memalloc.h). */
+		bool no_wmark = alloc_flags & ALLOC_NO_WATERMARKS;
 		if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
 			uint64_t mark =
 			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-			if (!__zone_watermark_ok(z, 0, mark, alloc_flags,
+			if (!no_wmark &&
+			    !__zone_watermark_ok(z, 0, mark, highest,
+						 alloc_flags,
 						 __atomic_load_n(&z->free_pages,
 								 __ATOMIC_RELAXED)))
 				continue;
 			pfn = pcp_alloc(p, z, cpu,
-					zone_reserve_floor(mark, alloc_flags));
+					no_wmark ? 0
+						 : zone_reserve_floor(
+						       mark, alloc_flags) +
+						       z->lowmem_reserve
+							   [highest]);
 			if (!pfn)
 				continue;
 			goto got_block;
 		}
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-		if (__zone_watermark_ok(z, order, mark, alloc_flags,
-					z->free_pages)) {
+		if (no_wmark || __zone_watermark_ok(z, order, mark, highest,
+						    alloc_flags,
+						    z->free_pages)) {
 			/* Non-blocking high-order requests use the highatomic
 			 * pageblocks first and claim a new one when they can. */
 			if (alloc_flags & ALLOC_HIGHATOMIC)

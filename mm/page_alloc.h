@@ -122,20 +122,34 @@ int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 int pgdat_check(struct pglist_data *pgdat);
 void pgdat_set_page_poison(struct pglist_data *pgdat, bool on);
 
-/* Watermarks, Linux's formulas (see mm_init.c); recomputed on every call. */
+/* Watermarks, Linux's formulas (see mm_init.c); recomputed on every call,
+ * and the zones' protection with them (setup_per_zone_lowmem_reserve). */
 void setup_per_zone_wmarks(struct pglist_data *pgdat);
+void setup_per_zone_lowmem_reserve(struct pglist_data *pgdat);
+/* lowmem_reserve_ratio for DMA, DMA32 and Normal (Linux: 256 256 32); 0
+ * turns a zone's protection off. The kernel's node takes the cmdline's
+ * lowmem_reserve_ratio=A,B,C (mm_set_lowmem_reserve_ratio, -1: bad list,
+ * reported). */
+#define LOWMEM_RESERVE_RATIO_DEFAULT { 256, 256, 32 }
+void pgdat_set_lowmem_reserve_ratio(struct pglist_data *pgdat,
+				    const unsigned int ratio[MAX_NR_ZONES]);
+int mm_set_lowmem_reserve_ratio(const char *list);
 uint64_t int_sqrt64(uint64_t x);
 
 /* Linux's __zone_watermark_ok: may `order` be taken from a zone holding
- * free_pages, against `mark` with these ALLOC_ flags? */
+ * free_pages, against `mark` with these ALLOC_ flags, for a request whose
+ * highest usable zone is `highest` (whose protection, z->lowmem_reserve,
+ * must stay too)? */
 #define ALLOC_WMARK_MIN 0x00
 #define ALLOC_WMARK_LOW 0x01
 #define ALLOC_WMARK_HIGH 0x02
 #define ALLOC_WMARK_MASK 0x03
-#define ALLOC_MIN_RESERVE 0x10 /* __GFP_HIGH: min/2 */
-#define ALLOC_NON_BLOCK 0x20   /* cannot sleep: another quarter off */
+#define ALLOC_NO_WATERMARKS 0x04 /* PF_MEMALLOC, __GFP_MEMALLOC: no check */
+#define ALLOC_MIN_RESERVE 0x10	 /* __GFP_HIGH: min/2 */
+#define ALLOC_NON_BLOCK 0x20	 /* cannot sleep: another quarter off */
 bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
-		       unsigned int alloc_flags, uint64_t free_pages);
+		       int highest, unsigned int alloc_flags,
+		       uint64_t free_pages);
 /* The lowest free count a request with alloc_flags may leave behind. */
 uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags);
 

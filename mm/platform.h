@@ -103,4 +103,21 @@ void mm_wake_free_waiters(struct pglist_data *p);
  * wakeup_kswapd). Safe from any context, interrupt handlers included. */
 void mm_wakeup_kswapd(struct pglist_data *p);
 
+/* Waiting on any variable (Linux's wait_var_event/wake_up_var), for mm
+ * objects that have no wait queue of their own, such as a mempool: sleeps
+ * until cond(arg) is true or timeout_ms passes; returns cond's last value.
+ * The waker changes what cond reads, then calls mm_wake_up_var(var).
+ * Kernel: hashed wait queues; host: one condition variable. */
+bool mm_wait_var_event_timeout(void *var, bool (*cond)(void *arg), void *arg,
+			       unsigned int timeout_ms);
+void mm_wake_up_var(void *var);
+
+/* ---------------------------------------------------------------- tasks */
+
+/* The running task's flags word (PF_MEMALLOC and friends: mm/memalloc.h).
+ * Kernel: current->flags (one word per CPU before the scheduler starts);
+ * host: one per thread. An interrupt handler gets the interrupted task's
+ * word, as in Linux: whoever reads it must ask in_interrupt() first. */
+unsigned int *mm_current_flags(void);
+
 #endif

@@ -7,6 +7,7 @@
  * and friends; docs/06-sleeping-allocations-and-reclaim.md walks through it.
  */
 #include "mm/internal.h"
+#include "mm/memalloc.h"
 #include "mm/pcp.h"
 
 #include "mm/platform.h"
@@ -25,6 +26,39 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 			flags |= ALLOC_HIGHATOMIC;
 	}
 	return flags;
+}
+
+/*
+ * Linux's __gfp_pfmemalloc_flags: may this request ignore every watermark?
+ * Only code that frees memory: a task in a PF_MEMALLOC scope (kswapd,
+ * direct reclaim, mm/memalloc.h) or a __GFP_MEMALLOC request, and never
+ * an interrupt handler (the PF_MEMALLOC it would see is the interrupted
+ * task's; and where Linux lets softirqs use __GFP_MEMALLOC for network
+ * swap, Labyrinth has no softirqs: its handlers have the atomic reserve).
+ * __GFP_NOMEMALLOC overrides both (a mempool has its own reserve).
+ */
+static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
+{
+	if ((gfp & __GFP_NOMEMALLOC) || in_interrupt())
+		return 0;
+	if ((gfp & __GFP_MEMALLOC) || current_is_memalloc())
+		return ALLOC_NO_WATERMARKS;
+	return 0;
+}
+
+/* The last resort of a request that frees memory: below every watermark.
+ * Counted, so meminfo shows how often reclaim needed it. */
+static uint64_t alloc_pages_no_watermarks(struct pglist_data *p, gfp_t gfp,
+					  unsigned int order,
+					  unsigned int alloc_flags,
+					  int highest)
+{
+	uint64_t phys = get_page_from_freelist(
+	    p, gfp, order, alloc_flags | ALLOC_NO_WATERMARKS, highest);
+	if (phys)
+		__atomic_fetch_add(&p->memalloc_allocs, 1ULL << order,
+				   __ATOMIC_RELAXED);
+	return phys;
 }
 
 /*
@@ -141,17 +175,22 @@ static uint64_t alloc_pages_nonblocking(struct pglist_data *p, gfp_t gfp,
  * __alloc_pages_slowpath: the fast path found no zone above `low`. Step by
  * step as Linux's function of the same name (docs/06 walks through it):
  * wake kswapd; retry down to min (or into the reserve, if the flags
- * allow); a request that cannot sleep stops there. One that can reclaims
- * directly and retries while that makes progress; then sleeps until pages
- * are freed (or a slice of its patience passes) and tries again, until
- * alloc_wait_ms is spent. __GFP_NORETRY stops after one round of reclaim,
- * costly orders too; __GFP_NOFAIL never stops.
+ * allow), and below every watermark if it frees memory (PF_MEMALLOC,
+ * __GFP_MEMALLOC); a request that cannot sleep stops there, and so does a
+ * reclaimer. One that can sleep reclaims directly and retries while that
+ * makes progress; then sleeps until pages are freed (or a slice of its
+ * patience passes) and tries again, until alloc_wait_ms is spent.
+ * __GFP_NORETRY stops after one round of reclaim, costly orders too unless
+ * __GFP_RETRY_MAYFAIL; __GFP_NOFAIL never stops.
  */
 __attribute__((noinline)) uint64_t
 __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 		       int highest, void *caller)
 {
+	/* Scoped constraints (memalloc_noio_save...) narrow the request. */
+	gfp = current_gfp_context(gfp);
 	unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order);
+	unsigned int reserve_flags = gfp_pfmemalloc_flags(gfp);
 	bool nofail = gfp & __GFP_NOFAIL;
 	bool progress = false, drained = false, timed_out = false;
 	unsigned int progress_rounds = 0;
@@ -162,19 +201,34 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	if (!gfpflags_allow_blocking(gfp)) {
 		phys = alloc_pages_nonblocking(p, gfp, order, alloc_flags,
 					       highest);
+		if (!phys && reserve_flags)
+			phys = alloc_pages_no_watermarks(p, gfp, order,
+							 alloc_flags, highest);
 		if (phys)
 			return phys;
 		goto fail;
 	}
 	phys = get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+	if (!phys && reserve_flags)
+		phys = alloc_pages_no_watermarks(p, gfp, order, alloc_flags,
+						 highest);
+	/* A reclaimer must not reclaim again from inside its own reclaim
+	 * (the shrinker it runs may hold the very lock direct reclaim
+	 * would need): with no page below every watermark, it fails. */
+	if (!phys && current_is_memalloc())
+		goto fail;
 	while (!phys) {
 		phys =
 		    __alloc_pages_direct_reclaim(p, gfp, order, alloc_flags,
 						 highest, &drained, &progress);
 		if (phys)
 			break;
+		/* Costly orders give up after one round unless the caller
+		 * asked to try hard (__GFP_RETRY_MAYFAIL). */
 		if (!nofail &&
-		    ((gfp & __GFP_NORETRY) || order > PAGE_ALLOC_COSTLY_ORDER))
+		    ((gfp & __GFP_NORETRY) ||
+		     (order > PAGE_ALLOC_COSTLY_ORDER &&
+		      !(gfp & __GFP_RETRY_MAYFAIL))))
 			goto fail;
 		/* Reclaim freed something, but others took it: go again. */
 		if (progress && ++progress_rounds < MAX_RECLAIM_RETRIES)

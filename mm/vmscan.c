@@ -9,6 +9,7 @@
  */
 #include "mm/vmscan.h"
 #include "mm/internal.h"
+#include "mm/memalloc.h"
 #include "mm/pcp.h"
 #include "mm/shrinker.h"
 
@@ -19,10 +20,14 @@ unsigned long try_to_free_pages(struct pglist_data *p, gfp_t gfp,
 	if (want < SWAP_CLUSTER_MAX)
 		want = SWAP_CLUSTER_MAX;
 	__atomic_fetch_add(&p->reclaim.allocstall, 1, __ATOMIC_RELAXED);
-	/* Only pages in zones this request can use help it. */
+	/* Only pages in zones this request can use help it. While the
+	 * shrinkers run, this task frees memory: what they allocate may go
+	 * below every watermark (PF_MEMALLOC, mm/memalloc.h). */
 	int highest = gfp_zone(gfp);
+	unsigned int noreclaim = memalloc_noreclaim_save();
 	unsigned long freed =
 	    shrink_slab_zones(p, gfp, want, (1u << (highest + 1)) - 1);
+	memalloc_noreclaim_restore(noreclaim);
 	__atomic_fetch_add(&p->reclaim.pgsteal_direct, freed, __ATOMIC_RELAXED);
 	if (freed)
 		__atomic_store_n(&p->kswapd_failures, 0, __ATOMIC_RELAXED);
@@ -58,6 +63,9 @@ unsigned long balance_pgdat(struct pglist_data *p)
 {
 	unsigned long total = 0;
 	unsigned int below;
+	/* kswapd has PF_MEMALLOC for life (kernel/mm/kswapd.c); the scope
+	 * gives callers on the host the same. */
+	unsigned int noreclaim = memalloc_noreclaim_save();
 	while ((below = zones_below_high(p))) {
 		unsigned long freed =
 		    shrink_slab_zones(p, GFP_KERNEL, SWAP_CLUSTER_MAX, below);
@@ -81,6 +89,7 @@ unsigned long balance_pgdat(struct pglist_data *p)
 	}
 	if (total)
 		__atomic_store_n(&p->kswapd_failures, 0, __ATOMIC_RELAXED);
+	memalloc_noreclaim_restore(noreclaim);
 	return total;
 }
 
@@ -93,10 +102,12 @@ bool pgdat_could_allocate(struct pglist_data *p, unsigned int order,
 		if (!z->managed_pages)
 			continue;
 		spin_lock_irqsave(&z->lock, flags);
-		bool ok = zone_watermark_ok(z, order,
+		bool ok = (alloc_flags & ALLOC_NO_WATERMARKS) ||
+			  zone_watermark_ok(z, order,
 					    z->watermark[alloc_flags &
 							 ALLOC_WMARK_MASK],
-					    alloc_flags, z->free_pages);
+					    highest, alloc_flags,
+					    z->free_pages);
 		spin_unlock_irqrestore(&z->lock, flags);
 		if (ok)
 			return true;

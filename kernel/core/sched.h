@@ -26,6 +26,7 @@ struct task_struct {
 	unsigned int cpu; /* the CPU it runs on, for its whole life */
 	unsigned int pid;
 	char comm[TASK_COMM_LEN];
+	unsigned int flags; /* PF_MEMALLOC... (mm/memalloc.h) */
 	bool is_idle;
 	volatile bool on_cpu; /* running, or still switching away */
 	volatile bool gone;   /* dead and switched away for good */

@@ -5,6 +5,7 @@
  * balance_pgdat). See docs/06-sleeping-allocations-and-reclaim.md ("kswapd").
  */
 #include "kernel/mm/kswapd.h"
+#include "mm/memalloc.h"
 #include "mm/page_alloc.h"
 #include "mm/vmscan.h"
 
@@ -53,6 +54,9 @@ bool kswapd_is_running(void)
 static void kswapd(void *arg)
 {
 	struct pglist_data *p = arg;
+	/* As Linux's kswapd: it frees memory, so what it allocates may go
+	 * below every watermark, and it never enters direct reclaim. */
+	current->flags |= PF_MEMALLOC | PF_KSWAPD;
 	for (;;) {
 		wait_event_idle(kswapd_wait, __atomic_load_n(&kswapd_pending,
 							     __ATOMIC_ACQUIRE));

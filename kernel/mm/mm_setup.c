@@ -41,6 +41,15 @@ static int set_watermark_scale_factor(const char *value)
 CMDLINE_PARAM("watermark_scale_factor", set_watermark_scale_factor,
 	      "gap between watermarks in 1/10000 of a zone, 1..3000");
 
+/* The message naming what is wrong comes from mm (it knows the zones). */
+static int set_lowmem_reserve_ratio(const char *value)
+{
+	mm_set_lowmem_reserve_ratio(value);
+	return 0;
+}
+CMDLINE_PARAM("lowmem_reserve_ratio", set_lowmem_reserve_ratio,
+	      "zone protection DMA,DMA32,Normal (default 256,256,32; 0 off)");
+
 static int set_page_poison(const char *value)
 {
 	if (value[0] == '1' && value[1] == '\0')

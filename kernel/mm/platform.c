@@ -11,6 +11,7 @@
 #include "kernel/arch/x86/gdt.h"
 #include "kernel/arch/x86/smp.h"
 #include "kernel/arch/x86/timer.h"
+#include "kernel/core/sched.h"
 #include "kernel/core/wait.h"
 #include "kernel/debug/ksyms.h"
 #include "kernel/mm/kswapd.h"
@@ -74,9 +75,49 @@ bool mm_symbolize(uint64_t addr, char *buf, size_t size)
 
 static struct wait_queue_head free_wait; /* requests waiting for pages */
 
+/* mm_wait_var_event_timeout's queues, hashed by the variable's address
+ * (Linux's wait_var_event table): a wake wakes a whole bucket and every
+ * waiter checks its own condition again. */
+#define VAR_WAIT_BITS 5
+static struct wait_queue_head var_wait[1u << VAR_WAIT_BITS];
+
+static struct wait_queue_head *var_waitqueue(void *var)
+{
+	uint64_t key = (uint64_t)(uintptr_t)var * 0x9E3779B97F4A7C15ULL;
+	return &var_wait[key >> (64 - VAR_WAIT_BITS)];
+}
+
 void mm_platform_init(void)
 {
 	init_waitqueue_head(&free_wait);
+	for (unsigned int i = 0; i < (1u << VAR_WAIT_BITS); i++)
+		init_waitqueue_head(&var_wait[i]);
+}
+
+bool mm_wait_var_event_timeout(void *var, bool (*cond)(void *arg), void *arg,
+			       unsigned int timeout_ms)
+{
+	return wait_event_timeout(*var_waitqueue(var), cond(arg),
+				  (long)msecs_to_jiffies(timeout_ms)) != 0;
+}
+
+void mm_wake_up_var(void *var)
+{
+	struct wait_queue_head *wq = var_waitqueue(var);
+	/* The caller's change to what cond reads, before the peek. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (waitqueue_active(wq))
+		wake_up(wq);
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+/* Before the scheduler runs, the boot CPU's code has no task. */
+static unsigned int boot_task_flags;
+
+unsigned int *mm_current_flags(void)
+{
+	return sched_running ? &current->flags : &boot_task_flags;
 }
 
 bool mm_can_wait(struct pglist_data *p)

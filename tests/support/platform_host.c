@@ -7,6 +7,7 @@
  * stderr. docs/03-buddy-and-gfp.md ("Tests").
  */
 #include <execinfo.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -91,6 +92,52 @@ void mm_wake_free_waiters(struct pglist_data *p)
 void mm_wakeup_kswapd(struct pglist_data *p)
 {
 	(void)p;
+}
+
+/* Host threads may sleep on a variable (the mempool tests do): one mutex
+ * and condition variable for every variable; a wake wakes every waiter,
+ * and each checks its own condition. The condition is read under the
+ * mutex and the waker broadcasts under it, so no wake-up is lost. */
+static pthread_mutex_t var_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t var_cond = PTHREAD_COND_INITIALIZER;
+
+bool mm_wait_var_event_timeout(void *var, bool (*cond)(void *arg), void *arg,
+			       unsigned int timeout_ms)
+{
+	struct timespec until;
+	bool ok;
+	(void)var;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&var_lock);
+	while (!(ok = cond(arg)))
+		if (pthread_cond_timedwait(&var_cond, &var_lock, &until)) {
+			ok = cond(arg);
+			break;
+		}
+	pthread_mutex_unlock(&var_lock);
+	return ok;
+}
+
+void mm_wake_up_var(void *var)
+{
+	(void)var;
+	pthread_mutex_lock(&var_lock);
+	pthread_cond_broadcast(&var_cond);
+	pthread_mutex_unlock(&var_lock);
+}
+
+/* Each thread plays a task with its own flags word. */
+static _Thread_local unsigned int host_task_flags;
+
+unsigned int *mm_current_flags(void)
+{
+	return &host_task_flags;
 }
 
 /* ---------------------------------------------------------------- bug.h */

@@ -215,6 +215,8 @@ int mm_simulate(struct memmap *map, struct mm_sim_result *res, bool show)
 		for (int w = 0; w < NR_WMARK; w++) /* no reserve may stay */
 			node.node_zones[z].watermark[w] = 0;
 	}
+	static const unsigned int no_protection[MAX_NR_ZONES];
+	pgdat_set_lowmem_reserve_ratio(&node, no_protection);
 	size_t n = 0;
 	struct block *blocks =
 	    take_everything(&n, &res->allocated_pages, &res->problems);

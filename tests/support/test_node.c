@@ -71,11 +71,17 @@ __attribute__((weak)) void mm_test_arena_free(void *arena, size_t bytes)
 	mm_test_arena_free_to_buddy(arena, bytes);
 }
 
+/* Every page can be taken: no watermarks, and no zone protection either
+ * (ratio 0, so a recomputation keeps it off). */
 void mm_test_zero_watermarks(struct pglist_data *pgdat)
 {
-	for (int z = 0; z < MAX_NR_ZONES; z++)
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		for (int w = 0; w < NR_WMARK; w++)
 			pgdat->node_zones[z].watermark[w] = 0;
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			pgdat->node_zones[z].lowmem_reserve[j] = 0;
+		pgdat->lowmem_reserve_ratio[z] = 0;
+	}
 }
 
 int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,

@@ -58,6 +58,8 @@ static void buddy_setup(uint64_t bytes)
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int w = 0; w < NR_WMARK; w++)
 			node.node_zones[z].watermark[w] = 0;
+	static const unsigned int no_protection[MAX_NR_ZONES];
+	pgdat_set_lowmem_reserve_ratio(&node, no_protection);
 }
 
 /* ---------------------------------------------------------- order-0 pair */
