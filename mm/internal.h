@@ -59,6 +59,16 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 				unsigned int order, unsigned int alloc_flags,
 				int highest);
 
+/* page_alloc.c: the entry points with the caller to report and record,
+ * and the last step of every allocation (debug mapping, poison check,
+ * zeroing). */
+uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
+		       void *caller);
+int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
+		      void *caller);
+void prep_new_page(struct pglist_data *p, uint64_t pfn, unsigned int order,
+		   gfp_t gfp);
+
 /* slowpath.c: what __alloc_pages calls when the fast path fails, and the
  * two refusals it makes before trying at all. */
 uint64_t __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp,

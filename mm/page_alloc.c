@@ -149,6 +149,18 @@ static void check_poison(struct pglist_data *p, uint64_t pfn,
 	}
 }
 
+/* A block just taken off the free lists, made ready for its new owner. */
+void prep_new_page(struct pglist_data *p, uint64_t pfn, unsigned int order,
+		   gfp_t gfp)
+{
+	debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
+	if (p->page_poison)
+		check_poison(p, pfn, order);
+	if (gfp & __GFP_ZERO)
+		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0,
+		       PAGE_SIZE << order);
+}
+
 /*
  * get_page_from_freelist: walks the zonelist from the highest zone allowed
  * down to DMA and takes from the first zone whose watermark allows it. The
@@ -213,19 +225,14 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		if (!pfn)
 			continue;
 	got_block:
-		debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
-		if (p->page_poison)
-			check_poison(p, pfn, order);
-		if (gfp & __GFP_ZERO)
-			memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0,
-			       PAGE_SIZE << order);
+		prep_new_page(p, pfn, order, gfp);
 		return pfn << PAGE_SHIFT;
 	}
 	return 0;
 }
 
 /* The allocator's one entry point (Linux's __alloc_pages). */
-static uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
+uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
 			      unsigned int order, void *caller)
 {
 	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
@@ -455,8 +462,8 @@ bad_free_state(struct pglist_data *p, uint64_t phys, unsigned int order,
 			"the block's first frame", head, head_order);
 }
 
-static int free_pages_caller(struct pglist_data *p, uint64_t phys,
-			     unsigned int order, void *caller)
+int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
+		      void *caller)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
 	unsigned long flags;

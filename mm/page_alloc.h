@@ -79,6 +79,34 @@ static inline uint64_t virt_to_phys(const void *virt)
 	return (uint64_t)(uintptr_t)virt - mm_direct_map_offset;
 }
 
+/*
+ * The rest of the API (mm/page_alloc_api.c). alloc_pages_bulk fills the
+ * empty (0) slots of array[0..nr) with order-0 pages, one zone-lock round
+ * trip per batch of up to 64, above `low` only; if it finds none there, one
+ * page the usual way (slow path). Returns the filled slots, which may be
+ * fewer than nr. alloc_pages_exact: PAGE_ALIGN(size) bytes of contiguous
+ * pages (each frame its own order-0 allocation), the rest of the
+ * power-of-two block freed at once; free_pages_exact gives them back.
+ * Bad input (no array, nr 0 or above memory, size 0 or above 4 MiB) is
+ * reported and allocates nothing.
+ */
+unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr, uint64_t *array);
+void *alloc_pages_exact(uint64_t size, gfp_t gfp);
+void free_pages_exact(void *virt, uint64_t size);
+
+/* Free pages of the kernel's node (buddy lists only: frames parked on
+ * per-CPU lists count as in use, as in Linux's NR_FREE_PAGES). */
+uint64_t nr_free_pages(void);
+/* Linux's si_meminfo, in pages of mem_unit bytes. */
+struct sysinfo {
+	uint64_t totalram;    /* pages the allocator manages */
+	uint64_t freeram;     /* free on the buddy lists */
+	uint64_t pcpram;      /* free but parked on per-CPU lists */
+	uint64_t metadataram; /* the allocator's own state bytes and hash */
+	unsigned int mem_unit;
+};
+void si_meminfo(struct sysinfo *info);
+
 /* Verifies every allocator invariant of the kernel's node; returns the number
  * of problems found (each printed), 0 when all is well. */
 int mm_check(void);
@@ -120,6 +148,16 @@ uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
 int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 		     unsigned int order);
 int pgdat_check(struct pglist_data *pgdat);
+/* The API above on any node; caller is what reports and page_owner name. */
+unsigned long pgdat_alloc_pages_bulk(struct pglist_data *pgdat, gfp_t gfp,
+				     unsigned long nr, uint64_t *array,
+				     void *caller);
+uint64_t pgdat_alloc_pages_exact(struct pglist_data *pgdat, uint64_t size,
+				 gfp_t gfp, void *caller);
+int pgdat_free_pages_exact(struct pglist_data *pgdat, uint64_t phys,
+			   uint64_t size, void *caller);
+uint64_t pgdat_nr_free_pages(const struct pglist_data *pgdat);
+void pgdat_si_meminfo(const struct pglist_data *pgdat, struct sysinfo *info);
 void pgdat_set_page_poison(struct pglist_data *pgdat, bool on);
 
 /* Watermarks, Linux's formulas (see mm_init.c); recomputed on every call,
