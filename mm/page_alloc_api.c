@@ -134,12 +134,13 @@ uint64_t pgdat_alloc_pages_exact(struct pglist_data *p, uint64_t size,
 	unsigned int order = order_for_size(size);
 	uint64_t nr = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	uint64_t phys = __alloc_pages(p, gfp, order, caller);
-	if (!phys || nr == (1ULL << order))
+	if (!phys || order == 0)
 		return phys;
 
 	/*
 	 * split_page, then free the tail: the first nr frames become
-	 * separate order-0 allocations; the rest is cut into the largest
+	 * separate order-0 allocations (free_pages_exact frees them one by
+	 * one, as Linux's does); the rest, if any, is cut into the largest
 	 * aligned blocks that fit, each freed at once (and merged with its
 	 * free buddies). The state bytes change under the zone lock, where
 	 * a concurrent free of one of these frames reads them.

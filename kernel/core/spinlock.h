@@ -103,14 +103,35 @@ static inline void __spin_lock_init(spinlock_t *lock, const char *name,
 		__spin_lock_init((lock), #lock, &spin_lock_key_); \
 	} while (0)
 
+#ifdef LABYRINTH_HOST
+/* A host thread can lose its core while it holds a lock or waits its turn
+ * (the kernel holds spinlocks with preemption off): with more threads than
+ * cores, a ticket lock then convoys for seconds. Waiters yield now and then. */
+int sched_yield(void);
+static inline void spin_wait_relax(unsigned int *spins)
+{
+	if ((++*spins & 63) == 0)
+		sched_yield();
+	else
+		cpu_relax();
+}
+#else
+static inline void spin_wait_relax(unsigned int *spins)
+{
+	(void)spins;
+	cpu_relax();
+}
+#endif
+
 static inline void spin_lock(spinlock_t *lock)
 {
+	unsigned int spins = 0;
 	spin_preempt_disable();
 	spin_acquire(lock); /* before spinning: a report beats a silent hang */
 	unsigned int ticket =
 	    __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) != ticket)
-		cpu_relax();
+		spin_wait_relax(&spins);
 	__atomic_store_n(&lock->owner, spin_owner_self(), __ATOMIC_RELAXED);
 }
 
