@@ -47,7 +47,7 @@ typedef unsigned int gfp_t;
 #define __GFP_BITS_MASK                                               \
 	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
 	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NORETRY | __GFP_NOWARN |  \
-	 __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |          \
+	 __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |        \
 	 __GFP_NOMEMALLOC)
 
 /*

@@ -35,8 +35,7 @@ static inline unsigned int memalloc_flags_save(unsigned int flags)
 	return old;
 }
 
-static inline void memalloc_flags_restore(unsigned int flags,
-					  unsigned int old)
+static inline void memalloc_flags_restore(unsigned int flags, unsigned int old)
 {
 	unsigned int *word = mm_current_flags();
 	*word = (*word & ~flags) | old;

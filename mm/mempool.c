@@ -109,8 +109,10 @@ static mempool_t *pool_create(int min_nr, mempool_alloc_t *alloc_fn,
 	if (min_nr <= INLINE_NR) {
 		pool->elements = (void **)(pool + 1);
 	} else {
-		pool->array_order = order_for((uint64_t)min_nr * sizeof(void *));
-		pool->array_phys = pgdat_alloc_pages(meta, gfp, pool->array_order);
+		pool->array_order =
+		    order_for((uint64_t)min_nr * sizeof(void *));
+		pool->array_phys =
+		    pgdat_alloc_pages(meta, gfp, pool->array_order);
 		if (!pool->array_phys) {
 			free_meta(meta, self, 0);
 			return NULL;
@@ -158,8 +160,8 @@ mempool_t *mempool_create(int min_nr, mempool_alloc_t *alloc_fn,
 			   NULL, NULL, __builtin_return_address(0));
 }
 
-mempool_t *mempool_create_page_pool_node(struct pglist_data *pgdat,
-					 int min_nr, unsigned int order)
+mempool_t *mempool_create_page_pool_node(struct pglist_data *pgdat, int min_nr,
+					 unsigned int order)
 {
 	struct mempool_pages pages = { pgdat, order };
 	if (!pgdat || order > MAX_ORDER) {
@@ -207,7 +209,8 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp)
 	/* A sleeping request where nothing may sleep is a caller's bug:
 	 * said once in a while, and served as one that cannot wait. */
 	if (gfpflags_allow_blocking(gfp) && !may_sleep()) {
-		mempool_report(pool, "sleeping mempool_alloc from atomic context",
+		mempool_report(pool,
+			       "sleeping mempool_alloc from atomic context",
 			       NULL, caller);
 		gfp &= ~__GFP_DIRECT_RECLAIM;
 	}
@@ -354,9 +357,9 @@ int mempool_resize(mempool_t *pool, int new_min_nr)
 
 	/* A bigger array, unless the one we have has room. */
 	struct pglist_data *meta = pool->meta_node;
-	uint64_t capacity = pool->array_phys ? (PAGE_SIZE << pool->array_order) /
-						   sizeof(void *)
-					     : (uint64_t)INLINE_NR;
+	uint64_t capacity =
+	    pool->array_phys ? (PAGE_SIZE << pool->array_order) / sizeof(void *)
+			     : (uint64_t)INLINE_NR;
 	if ((uint64_t)new_min_nr > capacity) {
 		unsigned int order =
 		    order_for((uint64_t)new_min_nr * sizeof(void *));

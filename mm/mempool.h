@@ -37,22 +37,22 @@ struct mempool_pages {
 };
 
 struct mempool_stats {
-	uint64_t alloc_hits;	 /* served by the underlying allocator */
-	uint64_t reserve_takes;	 /* served from the reserve */
-	uint64_t failures;	 /* NULL returned (could not wait) */
-	uint64_t waits;		 /* sleeps until an element came back */
-	uint64_t refills;	 /* frees that went into the reserve */
-	uint64_t bad_frees;	 /* frees refused (reported) */
-	int min_curr_nr;	 /* the lowest the reserve went */
+	uint64_t alloc_hits;	/* served by the underlying allocator */
+	uint64_t reserve_takes; /* served from the reserve */
+	uint64_t failures;	/* NULL returned (could not wait) */
+	uint64_t waits;		/* sleeps until an element came back */
+	uint64_t refills;	/* frees that went into the reserve */
+	uint64_t bad_frees;	/* frees refused (reported) */
+	int min_curr_nr;	/* the lowest the reserve went */
 };
 
 typedef struct mempool {
 	spinlock_t lock;
-	uint32_t magic;	    /* MEMPOOL_MAGIC while the pool lives */
-	int min_nr;	    /* elements kept in reserve */
-	int curr_nr;	    /* elements in the reserve now */
-	void **elements;    /* the reserve: elements[0..curr_nr) */
-	uint64_t out;	    /* handed out and not yet freed */
+	uint32_t magic;	 /* MEMPOOL_MAGIC while the pool lives */
+	int min_nr;	 /* elements kept in reserve */
+	int curr_nr;	 /* elements in the reserve now */
+	void **elements; /* the reserve: elements[0..curr_nr) */
+	uint64_t out;	 /* handed out and not yet freed */
 	unsigned int waiters;
 	mempool_alloc_t *alloc;
 	mempool_free_t *free;
@@ -76,8 +76,8 @@ mempool_t *mempool_create(int min_nr, mempool_alloc_t *alloc_fn,
 			  mempool_free_t *free_fn, void *pool_data);
 /* min_nr blocks of 2^order pages of pgdat (the kernel's node for the
  * plain version), handed out as direct-map addresses. */
-mempool_t *mempool_create_page_pool_node(struct pglist_data *pgdat,
-					 int min_nr, unsigned int order);
+mempool_t *mempool_create_page_pool_node(struct pglist_data *pgdat, int min_nr,
+					 unsigned int order);
 mempool_t *mempool_create_page_pool(int min_nr, unsigned int order);
 
 /* An element, or NULL: never NULL for a caller that may sleep. */

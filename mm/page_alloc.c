@@ -63,8 +63,8 @@ static inline bool __zone_watermark_ok(const struct zone *z, unsigned int order,
 				       uint64_t free_pages)
 {
 	uint64_t need = (1ULL << order) - 1;
-	uint64_t min = zone_reserve_floor(mark, alloc_flags) +
-		       z->lowmem_reserve[highest];
+	uint64_t min =
+	    zone_reserve_floor(mark, alloc_flags) + z->lowmem_reserve[highest];
 
 	/* Free pages after taking the block must stay at or above the mark
 	 * and the zone's protection: Linux writes this as
@@ -187,27 +187,26 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
 			uint64_t mark =
 			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-			if (!no_wmark &&
-			    !__zone_watermark_ok(z, 0, mark, highest,
-						 alloc_flags,
-						 __atomic_load_n(&z->free_pages,
-								 __ATOMIC_RELAXED)))
+			if (!no_wmark && !__zone_watermark_ok(
+					     z, 0, mark, highest, alloc_flags,
+					     __atomic_load_n(&z->free_pages,
+							     __ATOMIC_RELAXED)))
 				continue;
 			pfn = pcp_alloc(p, z, cpu,
-					no_wmark ? 0
-						 : zone_reserve_floor(
-						       mark, alloc_flags) +
-						       z->lowmem_reserve
-							   [highest]);
+					no_wmark
+					    ? 0
+					    : zone_reserve_floor(mark,
+								 alloc_flags) +
+						  z->lowmem_reserve[highest]);
 			if (!pfn)
 				continue;
 			goto got_block;
 		}
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-		if (no_wmark || __zone_watermark_ok(z, order, mark, highest,
-						    alloc_flags,
-						    z->free_pages)) {
+		if (no_wmark ||
+		    __zone_watermark_ok(z, order, mark, highest, alloc_flags,
+					z->free_pages)) {
 			/* Non-blocking high-order requests use the highatomic
 			 * pageblocks first and claim a new one when they can. */
 			if (alloc_flags & ALLOC_HIGHATOMIC)
@@ -232,8 +231,8 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 }
 
 /* The allocator's one entry point (Linux's __alloc_pages). */
-uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp,
-			      unsigned int order, void *caller)
+uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
+		       void *caller)
 {
 	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
 	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32) ||

@@ -168,7 +168,10 @@ void setup_per_zone_lowmem_reserve(struct pglist_data *pgdat);
  * turns a zone's protection off. The kernel's node takes the cmdline's
  * lowmem_reserve_ratio=A,B,C (mm_set_lowmem_reserve_ratio, -1: bad list,
  * reported). */
-#define LOWMEM_RESERVE_RATIO_DEFAULT { 256, 256, 32 }
+#define LOWMEM_RESERVE_RATIO_DEFAULT \
+	{                            \
+		256, 256, 32         \
+	}
 void pgdat_set_lowmem_reserve_ratio(struct pglist_data *pgdat,
 				    const unsigned int ratio[MAX_NR_ZONES]);
 int mm_set_lowmem_reserve_ratio(const char *list);

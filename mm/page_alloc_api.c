@@ -17,9 +17,10 @@
  * many rmqueue()s (a few microseconds). */
 #define BULK_BATCH 64
 
-static __attribute__((cold, noinline)) void
-refuse_api(const char *fn, const char *why, unsigned long long value,
-	   void *caller)
+static __attribute__((cold, noinline)) void refuse_api(const char *fn,
+						       const char *why,
+						       unsigned long long value,
+						       void *caller)
 {
 	pr_err("page_alloc: %s refused: %s (%llu), caller %p; nothing allocated\n",
 	       fn, why, value, caller);
@@ -173,8 +174,8 @@ uint64_t pgdat_alloc_pages_exact(struct pglist_data *p, uint64_t size,
 	return phys;
 }
 
-int pgdat_free_pages_exact(struct pglist_data *p, uint64_t phys,
-			   uint64_t size, void *caller)
+int pgdat_free_pages_exact(struct pglist_data *p, uint64_t phys, uint64_t size,
+			   void *caller)
 {
 	int bad = 0;
 	if (!size || size > (PAGE_SIZE << MAX_ORDER)) {

@@ -50,11 +50,11 @@ static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
  * Counted, so meminfo shows how often reclaim needed it. */
 static uint64_t alloc_pages_no_watermarks(struct pglist_data *p, gfp_t gfp,
 					  unsigned int order,
-					  unsigned int alloc_flags,
-					  int highest)
+					  unsigned int alloc_flags, int highest)
 {
-	uint64_t phys = get_page_from_freelist(
-	    p, gfp, order, alloc_flags | ALLOC_NO_WATERMARKS, highest);
+	uint64_t phys =
+	    get_page_from_freelist(p, gfp, order,
+				   alloc_flags | ALLOC_NO_WATERMARKS, highest);
 	if (phys)
 		__atomic_fetch_add(&p->memalloc_allocs, 1ULL << order,
 				   __ATOMIC_RELAXED);
@@ -225,10 +225,9 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 			break;
 		/* Costly orders give up after one round unless the caller
 		 * asked to try hard (__GFP_RETRY_MAYFAIL). */
-		if (!nofail &&
-		    ((gfp & __GFP_NORETRY) ||
-		     (order > PAGE_ALLOC_COSTLY_ORDER &&
-		      !(gfp & __GFP_RETRY_MAYFAIL))))
+		if (!nofail && ((gfp & __GFP_NORETRY) ||
+				(order > PAGE_ALLOC_COSTLY_ORDER &&
+				 !(gfp & __GFP_RETRY_MAYFAIL))))
 			goto fail;
 		/* Reclaim freed something, but others took it: go again. */
 		if (progress && ++progress_rounds < MAX_RECLAIM_RETRIES)

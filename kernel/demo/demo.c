@@ -15,6 +15,7 @@
 #include "kernel/arch/x86/timer.h"
 #include "mm/page_alloc.h"
 #include "kernel/demo/hoard.h"
+#include "kernel/demo/netrx.h"
 
 #define HOLD_MAX 4096
 
@@ -160,4 +161,8 @@ void demo_run(void)
 		hoard_pages_taken, demo.atomic_failed, demo.nowait_failed,
 		mm_check());
 	demo_reclaim_run();
+	/* A driver's mempool under the same squeeze (docs/09). */
+	static struct netrx_result rx;
+	if (netrx_run(300, &rx))
+		netrx_print(&rx);
 }

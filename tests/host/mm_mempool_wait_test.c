@@ -108,14 +108,15 @@ static void test_many_sleepers_share_a_small_pool(struct ktest *t)
 	pthread_t th[THREADS];
 	failures = 0;
 	for (int i = 0; i < THREADS; i++)
-		KTEST_ASSERT_TRUE(t,
-				  pthread_create(&th[i], NULL, churn, NULL) == 0);
+		KTEST_ASSERT_TRUE(t, pthread_create(&th[i], NULL, churn,
+						    NULL) == 0);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
-	ktest_diag(t, "%d threads x %d rounds on 4 elements: %llu from the reserve, %llu waits, %u failures",
-		   THREADS, ROUNDS,
-		   (unsigned long long)pool->stats.reserve_takes,
-		   (unsigned long long)pool->stats.waits, failures);
+	ktest_diag(
+	    t,
+	    "%d threads x %d rounds on 4 elements: %llu from the reserve, %llu waits, %u failures",
+	    THREADS, ROUNDS, (unsigned long long)pool->stats.reserve_takes,
+	    (unsigned long long)pool->stats.waits, failures);
 	KTEST_EXPECT_EQ(t, failures, 0);
 	KTEST_EXPECT_GT(t, pool->stats.waits, 0);
 	KTEST_EXPECT_EQ(t, pool->stats.reserve_takes, THREADS * ROUNDS);

@@ -114,18 +114,20 @@ static void test_exact_gives_the_tail_back(struct ktest *t)
 		return;
 	struct pglist_data *p = &tn.pgdat;
 	uint64_t start = mm_test_free_pages(p);
-	static const uint64_t sizes[] = { 1, 4096, 4097, 5 * 4096 - 100,
-					  12 * 4096, 16 * 4096, 1000 * 4096 };
+	static const uint64_t sizes[] = {
+		1, 4096, 4097, 5 * 4096 - 100, 12 * 4096, 16 * 4096, 1000 * 4096
+	};
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		uint64_t nr = (sizes[i] + PAGE_SIZE - 1) / PAGE_SIZE;
-		uint64_t phys = pgdat_alloc_pages_exact(p, sizes[i],
-							GFP_KERNEL, 0);
+		uint64_t phys =
+		    pgdat_alloc_pages_exact(p, sizes[i], GFP_KERNEL, 0);
 		KTEST_ASSERT_TRUE(t, phys != 0);
 		KTEST_EXPECT_EQ(t, mm_test_free_pages(p), start - nr);
 		KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
 		/* Each frame is its own allocation. */
 		for (uint64_t f = 0; f < nr; f++)
-			KTEST_EXPECT_EQ(t, *pfn_state(p, (phys >> PAGE_SHIFT) + f),
+			KTEST_EXPECT_EQ(t,
+					*pfn_state(p, (phys >> PAGE_SHIFT) + f),
 					PFS_ALLOC);
 		KTEST_EXPECT_EQ(t, pgdat_free_pages_exact(p, phys, sizes[i], 0),
 				0);

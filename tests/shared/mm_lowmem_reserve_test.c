@@ -38,15 +38,17 @@ static void test_protection_follows_the_ratio(struct ktest *t)
 	struct zone *z = tn.pgdat.node_zones;
 	uint64_t dma32 = z[ZONE_DMA32].managed_pages;
 	uint64_t normal = z[ZONE_NORMAL].managed_pages;
-	ktest_diag(t, "managed %llu/%llu/%llu; DMA protection (%llu, %llu, %llu), DMA32 (%llu, %llu, %llu)",
-		   (unsigned long long)z[ZONE_DMA].managed_pages,
-		   (unsigned long long)dma32, (unsigned long long)normal,
-		   (unsigned long long)z[ZONE_DMA].lowmem_reserve[0],
-		   (unsigned long long)z[ZONE_DMA].lowmem_reserve[1],
-		   (unsigned long long)z[ZONE_DMA].lowmem_reserve[2],
-		   (unsigned long long)z[ZONE_DMA32].lowmem_reserve[0],
-		   (unsigned long long)z[ZONE_DMA32].lowmem_reserve[1],
-		   (unsigned long long)z[ZONE_DMA32].lowmem_reserve[2]);
+	ktest_diag(
+	    t,
+	    "managed %llu/%llu/%llu; DMA protection (%llu, %llu, %llu), DMA32 (%llu, %llu, %llu)",
+	    (unsigned long long)z[ZONE_DMA].managed_pages,
+	    (unsigned long long)dma32, (unsigned long long)normal,
+	    (unsigned long long)z[ZONE_DMA].lowmem_reserve[0],
+	    (unsigned long long)z[ZONE_DMA].lowmem_reserve[1],
+	    (unsigned long long)z[ZONE_DMA].lowmem_reserve[2],
+	    (unsigned long long)z[ZONE_DMA32].lowmem_reserve[0],
+	    (unsigned long long)z[ZONE_DMA32].lowmem_reserve[1],
+	    (unsigned long long)z[ZONE_DMA32].lowmem_reserve[2]);
 	KTEST_EXPECT_EQ(t, z[ZONE_DMA].lowmem_reserve[ZONE_DMA], 0);
 	KTEST_EXPECT_EQ(t, z[ZONE_DMA].lowmem_reserve[ZONE_DMA32], dma32 / 8);
 	KTEST_EXPECT_EQ(t, z[ZONE_DMA].lowmem_reserve[ZONE_NORMAL],
@@ -80,11 +82,12 @@ static bool dma32_left_after_normal_requests(struct ktest *t,
 	for (int zi = ZONE_DMA; zi <= ZONE_DMA32; zi++) {
 		uint64_t floor = z[zi].watermark[WMARK_MIN] +
 				 z[zi].lowmem_reserve[ZONE_NORMAL];
-		ktest_diag(t, "ratio %u: zone %s left %llu free (min %llu + protection %llu)",
-			   ratio, z[zi].name,
-			   (unsigned long long)z[zi].free_pages,
-			   (unsigned long long)z[zi].watermark[WMARK_MIN],
-			   (unsigned long long)z[zi].lowmem_reserve[ZONE_NORMAL]);
+		ktest_diag(
+		    t,
+		    "ratio %u: zone %s left %llu free (min %llu + protection %llu)",
+		    ratio, z[zi].name, (unsigned long long)z[zi].free_pages,
+		    (unsigned long long)z[zi].watermark[WMARK_MIN],
+		    (unsigned long long)z[zi].lowmem_reserve[ZONE_NORMAL]);
 		KTEST_EXPECT_GE(t, z[zi].free_pages, floor);
 	}
 	uint64_t dma32 =
@@ -108,8 +111,8 @@ static void test_normal_requests_leave_dma32_protected(struct ktest *t)
 static void test_cmdline_list(struct ktest *t)
 {
 	static const char *const bad[] = {
-		"", "1,2", "1,2,3,4", "a,b,c", "1,,3", "99999999,1,1", "-1,2,3",
-		"1 ,2,3",
+		"",	"1,2",		"1,2,3,4", "a,b,c",
+		"1,,3", "99999999,1,1", "-1,2,3",  "1 ,2,3",
 	};
 	unsigned int saved[MAX_NR_ZONES];
 	int level = console_loglevel;

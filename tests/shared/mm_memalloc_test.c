@@ -119,10 +119,11 @@ static void test_reclaimer_gets_its_page_below_min(struct ktest *t)
 	 * request reclaims directly and is served. */
 	uint64_t before = p->memalloc_allocs;
 	uint64_t page = pgdat_alloc_pages(p, GFP_KERNEL, 0);
-	ktest_diag(t, "direct reclaim: %u helper pages granted, %llu pages below every watermark, %llu cached left",
-		   cache.helper_ok,
-		   (unsigned long long)(p->memalloc_allocs - before),
-		   (unsigned long long)cache.pages);
+	ktest_diag(
+	    t,
+	    "direct reclaim: %u helper pages granted, %llu pages below every watermark, %llu cached left",
+	    cache.helper_ok, (unsigned long long)(p->memalloc_allocs - before),
+	    (unsigned long long)cache.pages);
 	KTEST_EXPECT_NE(t, page, 0);
 	KTEST_EXPECT_GE(t, cache.helper_ok, 1);
 	KTEST_EXPECT_GE(t, p->memalloc_allocs - before, 1);
@@ -142,9 +143,11 @@ static void test_memalloc_flags(struct ktest *t)
 	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(p, quiet, 0), 0);
 	uint64_t a = pgdat_alloc_pages(p, quiet | __GFP_MEMALLOC, 0);
 	KTEST_EXPECT_NE(t, a, 0);
-	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(p, quiet | __GFP_MEMALLOC |
-						   __GFP_NOMEMALLOC,
-					     0),
+	KTEST_EXPECT_EQ(t,
+			pgdat_alloc_pages(p,
+					  quiet | __GFP_MEMALLOC |
+					      __GFP_NOMEMALLOC,
+					  0),
 			0);
 	unsigned int old = memalloc_noreclaim_save();
 	uint64_t b = pgdat_alloc_pages(p, quiet, 0);

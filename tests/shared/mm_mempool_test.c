@@ -70,12 +70,13 @@ static void test_reserve_serves_when_memory_is_gone(struct ktest *t)
 	}
 	e[8] = mempool_alloc(pool, GFP_ATOMIC);
 	KTEST_EXPECT_TRUE(t, e[8] == NULL);
-	ktest_diag(t, "took %llu pages; pool: %llu hits, %llu from reserve, %llu failed, lowest %d",
-		   (unsigned long long)taken,
-		   (unsigned long long)pool->stats.alloc_hits,
-		   (unsigned long long)pool->stats.reserve_takes,
-		   (unsigned long long)pool->stats.failures,
-		   pool->stats.min_curr_nr);
+	ktest_diag(
+	    t,
+	    "took %llu pages; pool: %llu hits, %llu from reserve, %llu failed, lowest %d",
+	    (unsigned long long)taken,
+	    (unsigned long long)pool->stats.alloc_hits,
+	    (unsigned long long)pool->stats.reserve_takes,
+	    (unsigned long long)pool->stats.failures, pool->stats.min_curr_nr);
 	KTEST_EXPECT_EQ(t, pool->stats.reserve_takes, 8);
 	KTEST_EXPECT_EQ(t, pool->stats.failures, 1);
 	KTEST_EXPECT_EQ(t, pool->stats.min_curr_nr, 0);
@@ -254,7 +255,7 @@ static void test_bad_calls_change_nothing(struct ktest *t)
 	printk_capture_stop();
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "bad free: not a"));
 
-	capture(); /* an element freed twice */
+	capture();	       /* an element freed twice */
 	mempool_free(a, pool); /* fine: into the reserve... */
 	mempool_free(a, pool); /* ...and again: already there */
 	printk_capture_stop();
@@ -277,7 +278,8 @@ static void test_bad_calls_change_nothing(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ktest_count(log, "refusing"), 3);
 	console_loglevel = saved;
 
-	ktest_diag(t, "%llu bad frees refused", (unsigned long long)pool->stats.bad_frees);
+	ktest_diag(t, "%llu bad frees refused",
+		   (unsigned long long)pool->stats.bad_frees);
 	KTEST_EXPECT_EQ(t, pool->stats.bad_frees, 4);
 	KTEST_EXPECT_EQ(t, pool->out, 0);
 	KTEST_EXPECT_EQ(t, pool->curr_nr, 4);

@@ -254,15 +254,16 @@ static void test_high_order_watermark(struct ktest *t)
 	/* An order-4 block takes 16 pages, so with min + 15 free it would
 	 * leave min - 1: refused. Order 0 needs one page above min. */
 	KTEST_EXPECT_EQ(t,
-			zone_watermark_ok(z, 4, min, ZONE_NORMAL, ALLOC_WMARK_MIN,
-					  min + 15),
+			zone_watermark_ok(z, 4, min, ZONE_NORMAL,
+					  ALLOC_WMARK_MIN, min + 15),
 			false);
 	KTEST_EXPECT_EQ(t,
-			zone_watermark_ok(z, 0, min, ZONE_NORMAL, ALLOC_WMARK_MIN,
-					  min + 1),
+			zone_watermark_ok(z, 0, min, ZONE_NORMAL,
+					  ALLOC_WMARK_MIN, min + 1),
 			true);
-	KTEST_EXPECT_EQ(t, zone_watermark_ok(z, 0, min, ZONE_NORMAL,
-					     ALLOC_WMARK_MIN, min),
+	KTEST_EXPECT_EQ(t,
+			zone_watermark_ok(z, 0, min, ZONE_NORMAL,
+					  ALLOC_WMARK_MIN, min),
 			false);
 	free_everything();
 	mm_test_node_destroy(&tn);
