@@ -113,8 +113,10 @@ void dot_legend(FILE *f, int with_node, int with_links)
 		fprintf(f, "<TR><TD>&#8594;</TD><TD ALIGN=\"LEFT\">a list "
 			   "link (next): it is stored in the first 16 bytes "
 			   "of the free frame it leaves</TD></TR>"
-			   "<TR><TD></TD><TD ALIGN=\"LEFT\">(the prev links "
-			   "run the other way and are not drawn)</TD></TR>");
+			   "<TR><TD></TD><TD ALIGN=\"LEFT\">(the last block's "
+			   "next leads back to the list head in the zone; "
+			   "the prev links,<BR ALIGN=\"LEFT\"/>the other way, "
+			   "are not drawn)</TD></TR>");
 	fprintf(f, "</TABLE>>];\n");
 }
 
