@@ -144,18 +144,22 @@ else
 	check "a block left out of the drawing is caught" caught "missing block" node_problems
 	check "a wrong list in the worked example is caught" caught "wrong list" steps_problems
 
-	refused() {
-		local err rc
+	refused() { # REGEX ARGS: exit 2, one line matching REGEX, nothing written
+		local want=$1 err rc
+		shift
 		err=$("$tool" "$tmp/bad" "$@" 2>&1 >/dev/null)
 		rc=$?
 		[ $rc = 2 ] || echo "exit status $rc, not 2"
 		[ "$(grep -c '' <<<"$err")" = 1 ] || echo "not one line: $err"
-		grep -q "^diagrams: bad argument '--alloc'" <<<"$err" || echo "message: $err"
+		grep -qE -- "^diagrams: $want" <<<"$err" || echo "message: $err"
 		[ -z "$(ls "$tmp/bad")" ] || echo "wrote $(ls "$tmp/bad")"
 	}
-	check "--alloc 11 is refused, nothing written" refused --alloc 11
-	check "--alloc x is refused, nothing written" refused --alloc x
-	check "--alloc without an order is refused" refused --alloc
+	check "--alloc 11 is refused, naming 11" refused "--alloc '11': ORDER must be 0..10" --alloc 11
+	check "--alloc x is refused, naming x" refused "--alloc 'x': ORDER must be 0..10" --alloc x
+	check "--alloc -1 is refused" refused "--alloc '-1': ORDER must be 0..10" --alloc -1
+	check "--alloc without an order is refused" refused "--alloc needs an ORDER" --alloc
+	check "an unknown argument is refused, named" refused "unknown argument '--bogus'" --bogus
+	check "17 --allocs are refused" refused "--alloc given more than 16 times" $(printf -- '--alloc 0 %.0s' {1..17})
 fi
 
 if [ $failed = 0 ]; then

@@ -168,7 +168,9 @@ static uint64_t take(gfp_t gfp, unsigned int order)
 {
 	uint64_t phys = pgdat_alloc_pages(&node, gfp | __GFP_NOWARN, order);
 	if (!phys) {
-		fprintf(stderr, "diagrams: an order-%u allocation failed\n",
+		fprintf(stderr,
+			"diagrams: an order-%u allocation failed (no free "
+			"block that large is left)\n",
 			order);
 		exit(1);
 	}
@@ -265,16 +267,33 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
-		char *end;
-		unsigned long o =
-		    i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
-		if (strcmp(argv[i], "--alloc") || i + 1 == argc ||
-		    !argv[i + 1][0] || *end || o > MAX_ORDER ||
-		    nr_extra == 16) {
+		char *end = NULL;
+		unsigned long o = 0;
+		if (strcmp(argv[i], "--alloc")) {
 			fprintf(stderr,
-				"diagrams: bad argument '%s': expected --alloc "
-				"ORDER (0..%d), at most 16 times\n",
-				argv[i], MAX_ORDER);
+				"diagrams: unknown argument '%s' (expected "
+				"--alloc ORDER)\n",
+				argv[i]);
+			return 2;
+		}
+		if (i + 1 == argc) {
+			fprintf(stderr,
+				"diagrams: --alloc needs an ORDER "
+				"(0..%d)\n",
+				MAX_ORDER);
+			return 2;
+		}
+		if (argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
+			o = strtoul(argv[i + 1], &end, 10);
+		if (!end || *end || o > MAX_ORDER) {
+			fprintf(stderr,
+				"diagrams: --alloc '%s': ORDER must be 0..%d\n",
+				argv[i + 1], MAX_ORDER);
+			return 2;
+		}
+		if (nr_extra == 16) {
+			fprintf(stderr, "diagrams: --alloc given more than 16 "
+					"times\n");
 			return 2;
 		}
 		extra[nr_extra++] = (unsigned int)o;
