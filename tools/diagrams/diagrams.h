@@ -10,7 +10,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mm/internal.h"
+#include "mm/page_alloc.h"
+
+/* The frame whose first bytes hold list entry e: a free block's links live
+ * in the block itself (mm/internal.h has the same helper for mm/ alone). */
+static inline uint64_t entry_pfn(const struct pglist_data *p,
+				 const struct list_head *e)
+{
+	return pgdat_virt_to_phys(p, e) >> PAGE_SHIFT;
+}
 
 /* One colour per kind of frame, the same in both pictures and legends. */
 #define COLOUR_FREE "#a5d6a7"	    /* head of a free block */

@@ -4,7 +4,8 @@
  * through the links kept in the free frames, the per-CPU lists, the section
  * hash table, and every section's state bytes as runs (one cell per block).
  * Read-only: it walks the structures the way mm/mm_debug.c does, with mm's
- * own helpers (block_pfn, pfn_state, pfn_to_zone, section_hash_slot).
+ * own helpers from mm/mmzone.h (pfn_state, pfn_to_zone, section_hash_slot,
+ * pgdat_virt_to_phys).
  * docs/03-buddy-and-gfp.md ("Pictures of the data structures").
  */
 #include "tools/diagrams/diagrams.h"
@@ -155,7 +156,7 @@ static unsigned long draw_list(FILE *f, const struct pglist_data *p,
 	snprintf(prev, sizeof(prev), "%s", from);
 	for (const struct list_head *e = h->next; e != h && n < limit;
 	     e = e->next, n++) {
-		uint64_t pfn = block_pfn(p, e);
+		uint64_t pfn = entry_pfn(p, e);
 		draw_block(f, p, tag, order, pfn, want);
 		fprintf(f, "  %s -> b%llx [label=\"next\"];\n", prev, (ull)pfn);
 		snprintf(prev, sizeof(prev), "b%llx", (ull)pfn);

@@ -46,7 +46,7 @@ static void capture(struct snapshot *s)
 		const struct list_head *h = &z->free_area[o].free_list[0];
 		for (const struct list_head *e = h->next;
 		     e != h && s->nr[o] < EX_FRAMES; e = e->next)
-			s->blk[o][s->nr[o]++] = block_pfn(&ex, e);
+			s->blk[o][s->nr[o]++] = entry_pfn(&ex, e);
 	}
 }
 
