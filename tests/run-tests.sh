@@ -11,7 +11,8 @@
 # tools/check-docs.sh and their selftests), one case each.
 #
 # Before the boot matrix (not with --only): the script tests in
-# tests/scripts/ (run-qemu.sh's refusals and cmdline, make gdb's clean-up),
+# tests/scripts/ (run-qemu.sh's refusals and cmdline, make gdb's clean-up,
+# make diagrams' drawing against its node),
 # one case each.
 #
 # Usage: tests/run-tests.sh [--host-only | --matrix-only] [--only NAME[,NAME]]

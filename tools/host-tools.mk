@@ -1,6 +1,7 @@
 # Host tools over the mm/ sources, included by the top Makefile (docs/02-memory-map.md,
-# docs/03-buddy-and-gfp.md): memmap-tool (map policy + allocator simulation)
-# and `make bench` (tools/bench/bench.mk, docs/08-measuring.md).
+# docs/03-buddy-and-gfp.md): memmap-tool (map policy + allocator simulation),
+# `make bench` (tools/bench/bench.mk, docs/08-measuring.md) and `make
+# diagrams` (tools/diagrams/diagrams.mk).
 
 MM_TOOL_SRCS := $(MM_SRCS) $(SUPPORT_SRCS) $(HOST_SUPPORT_SRCS) \
 	kernel/lib/format.c kernel/lib/printk.c
@@ -13,3 +14,6 @@ $(BUILD)/host/memmap-tool: $(patsubst %.c,$(BUILD)/host/%.o,$(MM_TOOL_SRCS) tool
 
 # `make bench`: tools/bench/bench.mk.
 include tools/bench/bench.mk
+
+# `make diagrams`: tools/diagrams/diagrams.mk.
+include tools/diagrams/diagrams.mk

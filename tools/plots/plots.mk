@@ -6,7 +6,9 @@
 #   demo.png            free pages per order during the boot demo, with the
 #                       watermarks (boots QEMU once: demo_buddyinfo=1)
 #   bench.png, init.png `make bench`'s figures (run first if missing)
-# `make plots-docs` also copies them to docs/img/. Included by the Makefile.
+# and, with Graphviz, `make diagrams` (tools/diagrams/: the allocator's data
+# structures, in build/diagrams/). `make plots-docs` also copies them all to
+# docs/img/. Included by the Makefile.
 
 PLOTS_DIR    := $(BUILD)/plots
 PLOT_LOG     ?= $(PLOTS_DIR)/demo-serial.log
@@ -17,10 +19,10 @@ PLOT_CMDLINE ?= demo_seconds=12 demo_buddyinfo=1
 PLOT_PNGS    := $(addprefix $(PLOTS_DIR)/,memmap.png memmap-fixture.png demo.png bench.png init.png)
 
 .PHONY: plots plots-docs plots-check
-plots: $(PLOT_PNGS)
+plots: $(PLOT_PNGS) diagrams
 	@echo "plots: $(PLOT_PNGS)"
 
-plots-docs: plots
+plots-docs: plots diagrams-docs
 	@mkdir -p docs/img
 	$(Q)cp $(PLOT_PNGS) docs/img/
 	@ls -l $(addprefix docs/img/,$(notdir $(PLOT_PNGS)))
