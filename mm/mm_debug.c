@@ -370,6 +370,9 @@ void meminfo_show(struct pglist_data *p)
 	pr_info("AtomicResFails: %8llu\n", (unsigned long long)fails);
 	pr_info("HighAtomic:     %8llu kB\n",
 		(unsigned long long)K(highatomic));
+	/* Pages reclaimers took below every watermark (PF_MEMALLOC, docs/09). */
+	pr_info("MemallocPages:  %8llu\n",
+		(unsigned long long)p->memalloc_allocs);
 	/* Per-CPU lists (mm/pcp.c): frames parked per CPU, and how often an
 	 * allocation drained them all before retrying. */
 	if (p->pcp_enabled) {

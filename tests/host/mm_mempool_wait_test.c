@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "mm/fault_inject.h"
 #include "mm/mempool.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
@@ -129,7 +130,59 @@ static void test_many_sleepers_share_a_small_pool(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
+/* Regression: the count of elements out was bumped with a plain ++ under
+ * the pool's lock for reserve takes, and atomically outside it for the
+ * allocator's hits; on two CPUs an update got lost and the soak's pool
+ * ended with "1 elements still out". Hits and takes at once, then 0 out. */
+static void *mixed(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000; i++) {
+		void *e = mempool_alloc(pool, GFP_ATOMIC);
+		if (e)
+			mempool_free(e, pool);
+	}
+	return NULL;
+}
+
+static void test_out_count_under_mixed_sources(struct ktest *t)
+{
+	if (mm_test_node_init(&tn, ARENA, 0, 0, true)) {
+		ktest_skip(t, "no test arena on this platform");
+		return;
+	}
+	struct pglist_data *p = &tn.pgdat;
+	uint64_t start = mm_test_free_pages(p);
+	pool = mempool_create_page_pool_node(p, 4, 1);
+	KTEST_ASSERT_TRUE(t, pool != NULL);
+	struct fault_attr saved = fail_page_alloc;
+	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fault_attr_init(&fail_page_alloc);
+	fail_page_alloc.node = p;
+	fail_page_alloc.probability = 50; /* half from the reserve */
+	__atomic_store_n(&fail_page_alloc.enabled, true, __ATOMIC_SEQ_CST);
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		KTEST_ASSERT_TRUE(t, pthread_create(&th[i], NULL, mixed,
+						    NULL) == 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fail_page_alloc = saved;
+	ktest_diag(t,
+		   "%llu from the allocator, %llu from the reserve; %llu out",
+		   (unsigned long long)pool->stats.alloc_hits,
+		   (unsigned long long)pool->stats.reserve_takes,
+		   (unsigned long long)pool->out);
+	KTEST_EXPECT_GT(t, pool->stats.reserve_takes, 1000);
+	KTEST_EXPECT_EQ(t, pool->out, 0);
+	mempool_destroy(pool);
+	KTEST_EXPECT_EQ(t, mm_test_free_pages(p), start);
+	mm_test_node_destroy(&tn);
+}
+
 static const struct ktest_case mempool_wait_cases[] = {
+	KTEST_CASE(test_out_count_under_mixed_sources),
 	KTEST_CASE(test_sleeper_waits_for_a_free),
 	KTEST_CASE(test_many_sleepers_share_a_small_pool),
 	{ 0 },

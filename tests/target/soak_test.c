@@ -10,7 +10,9 @@
  * and by direct reclaim. At the end everything is given back, the free
  * pages must be where they started, and the totals are printed. Boot it
  * with fail_page_alloc= too, so failure paths run all the time (failures
- * are counted, never fatal). Without soak_seconds= the suite is skipped.
+ * are counted, never fatal). A mempool of 32 order-1 blocks is used from every CPU's
+ * tick (GFP_ATOMIC) and process context too (docs/09), and at the end all
+ * its elements must be back. Without soak_seconds= the suite is skipped.
  * docs/07-debugging-the-allocator.md ("Soak").
  */
 #include <stdint.h>
@@ -23,6 +25,7 @@
 #include "kernel/arch/x86/timer.h"
 #include "kernel/mm/page_cache.h"
 #include "mm/fault_inject.h"
+#include "mm/mempool.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "kernel/demo/hoard.h"
@@ -33,6 +36,9 @@
 #define PROC_RING 64
 #define IRQ_RING 32
 #define HANDOFF 512
+#define POOL_RING 8	   /* pool elements each context holds at most */
+#define SOAK_POOL_PAGES 32 /* elements: fewer than the rings can hold */
+#define POOL_MAGIC 0x736f616b706f6f6cULL
 
 static unsigned long soak_seconds;
 
@@ -55,8 +61,15 @@ struct ring {
 	unsigned int head, count, size;
 };
 
+struct pool_ring {
+	uint64_t *e[POOL_RING];
+	unsigned int head, count;
+};
+
 struct soak_cpu {
 	struct ring proc, irq;
+	struct pool_ring pool_proc, pool_irq;
+	uint64_t pool_ops, pool_fail;
 	uint64_t rng, seq;
 	/* Totals, written only by this CPU. */
 	uint64_t ops, irq_ops, bad_stamps, cache_reads;
@@ -65,6 +78,7 @@ struct soak_cpu {
 };
 
 static struct soak_cpu cpu_state[MAX_CPUS];
+static mempool_t *soak_pool;
 static volatile bool hooks_on, pause_all, stop_all;
 static volatile uint64_t lowest_free = ~0ULL;
 
@@ -147,6 +161,38 @@ static void one_op(struct soak_cpu *c, struct ring *r, gfp_t gfp,
 	ring_push(r, &h);
 }
 
+static void pool_retire(struct soak_cpu *c, struct pool_ring *r)
+{
+	uint64_t *e = r->e[r->head];
+	r->head = (r->head + 1) % POOL_RING;
+	r->count--;
+	if (e[1] != (e[0] ^ POOL_MAGIC))
+		c->bad_stamps++;
+	mempool_free(e, soak_pool);
+}
+
+/* One element from the pool, held until this ring is full. */
+static void pool_op(struct soak_cpu *c, struct pool_ring *r, gfp_t gfp)
+{
+	if (r->count == POOL_RING)
+		pool_retire(c, r);
+	uint64_t *e = mempool_alloc(soak_pool, gfp);
+	c->pool_ops++;
+	if (!e) {
+		c->pool_fail++;
+		return;
+	}
+	e[0] = ((uint64_t)smp_processor_id() << 56) | ++c->seq;
+	e[1] = e[0] ^ POOL_MAGIC;
+	r->e[(r->head + r->count++) % POOL_RING] = e;
+}
+
+static void pool_drain(struct soak_cpu *c, struct pool_ring *r)
+{
+	while (r->count)
+		pool_retire(c, r);
+}
+
 static void soak_tick(void *data)
 {
 	(void)data;
@@ -154,6 +200,7 @@ static void soak_tick(void *data)
 	if (!hooks_on)
 		return;
 	one_op(c, &c->irq, GFP_ATOMIC, xorshift(&c->rng) % 4, &c->fail_irq);
+	pool_op(c, &c->pool_irq, GFP_ATOMIC);
 	c->irq_ops++;
 	uint64_t free = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -173,6 +220,7 @@ static void drain_irq_ring(void *arg)
 	(void)arg;
 	struct soak_cpu *c = &cpu_state[smp_processor_id()];
 	drain_ring(c, &c->irq);
+	pool_drain(c, &c->pool_irq);
 }
 
 /* A read of the page cache: a hit is checked by the cache itself; the
@@ -202,6 +250,9 @@ static void soak_process(void *arg)
 		uint64_t r = xorshift(&c->rng);
 		unsigned int order =
 		    r % 8 == 0 ? (r >> 8) % (MAX_ORDER + 1) : (r >> 8) % 4;
+		/* Not sleeping here: a checkpoint waits for this loop. */
+		if ((r >> 40) % 4 == 0)
+			pool_op(c, &c->pool_proc, GFP_NOWAIT);
 		switch ((r >> 16) % 5) {
 		case 0:
 			one_op(c, &c->proc, GFP_NOWAIT, order, &c->fail_nowait);
@@ -219,6 +270,7 @@ static void soak_process(void *arg)
 		c->ops++;
 	}
 	drain_ring(c, &c->proc);
+	pool_drain(c, &c->pool_proc);
 }
 
 /* Stops everyone at a consistent point, checks, and lets them go on. */
@@ -248,6 +300,10 @@ static void test_soak(struct ktest *t)
 		return;
 	}
 	uint64_t lockdep_before = lockdep_reports;
+	/* Order 1: fail_page_alloc= (orders >= 1) reaches its allocations,
+	 * so the reserve is used, not only the allocator. */
+	soak_pool = mempool_create_page_pool(SOAK_POOL_PAGES, 1);
+	KTEST_ASSERT_TRUE(t, soak_pool != NULL);
 	drain_all_pages(&contig_page_data);
 	uint64_t free_before = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -289,7 +345,12 @@ static void test_soak(struct ktest *t)
 			 * must not wait for memory only it can give back. */
 			gfp_t kernel =
 			    hoard ? GFP_KERNEL | __GFP_NORETRY : GFP_KERNEL;
-			if (r % 16 == 0)
+			/* The boot CPU may sleep for an element, outside
+			 * the squeeze (an element comes back every tick). */
+			if (r % 16 == 1)
+				pool_op(me, &me->pool_proc,
+					hoard ? GFP_NOWAIT : GFP_KERNEL);
+			else if (r % 16 == 0)
 				cache_read(me, r);
 			else
 				one_op(me, &me->proc,
@@ -313,6 +374,7 @@ static void test_soak(struct ktest *t)
 		smp_wait_work(cpu);
 	page_cache_stop_growing();
 	drain_ring(me, &me->proc);
+	pool_drain(me, &me->pool_proc);
 	drain_irq_ring(NULL);
 	smp_call_function(drain_irq_ring, NULL);
 	struct held h;
@@ -320,7 +382,7 @@ static void test_soak(struct ktest *t)
 		check_and_free(&h, &me->bad_stamps);
 
 	uint64_t ops = 0, irq_ops = 0, bad = 0, fk = 0, fn = 0, fa = 0, fi = 0,
-		 reads = 0;
+		 reads = 0, pool_ops = 0, pool_fail = 0;
 	for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++) {
 		const struct soak_cpu *c = &cpu_state[cpu];
 		ops += c->ops;
@@ -331,6 +393,8 @@ static void test_soak(struct ktest *t)
 		fn += c->fail_nowait;
 		fa += c->fail_atomic;
 		fi += c->fail_irq;
+		pool_ops += c->pool_ops;
+		pool_fail += c->pool_fail;
 	}
 	uint64_t min_total = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -387,6 +451,17 @@ static void test_soak(struct ktest *t)
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		free_after += contig_page_data.node_zones[z].free_pages;
 	KTEST_EXPECT_EQ(t, free_after, free_before);
+	/* The pool: every element back, the reserve full. */
+	const struct mempool_stats *ps = &soak_pool->stats;
+	ktest_diag(t, "mempool: %lu ops, %lu from the allocator, %lu from the reserve (lowest %d of %d), %lu failed, %lu waits; %lu still out",
+		   pool_ops, ps->alloc_hits, ps->reserve_takes,
+		   ps->min_curr_nr, SOAK_POOL_PAGES, pool_fail, ps->waits,
+		   soak_pool->out);
+	KTEST_EXPECT_GT(t, pool_ops, 0);
+	KTEST_EXPECT_EQ(t, soak_pool->out, 0);
+	KTEST_EXPECT_EQ(t, soak_pool->curr_nr, SOAK_POOL_PAGES);
+	KTEST_EXPECT_EQ(t, ps->bad_frees, 0);
+	mempool_destroy(soak_pool);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }
 
