@@ -352,6 +352,38 @@ static double split10_pair(void)
 	return (bench_now_ns() - t0) / (PAIRS / 10);
 }
 
+/* 64 order-0 pages in one alloc_pages_bulk (one zone-lock hold), or in 64
+ * calls; both give them back one by one. ns per page. */
+#define BULK 64
+static uint64_t bulk_pages[BULK];
+
+static double bulk_run(bool bulk)
+{
+	double t0 = bench_now_ns();
+	for (int i = 0; i < PAIRS / BULK; i++) {
+		if (bulk)
+			pgdat_alloc_pages_bulk(&node, GFP_KERNEL, BULK,
+					       bulk_pages, NULL);
+		else
+			for (int k = 0; k < BULK; k++)
+				bulk_pages[k] =
+				    pgdat_alloc_pages(&node, GFP_KERNEL, 0);
+		for (int k = 0; k < BULK; k++) {
+			pgdat_free_pages(&node, bulk_pages[k], 0);
+			bulk_pages[k] = 0;
+		}
+	}
+	return (bench_now_ns() - t0) / (PAIRS / BULK * BULK);
+}
+static double bulk_bulk(void)
+{
+	return bulk_run(true);
+}
+static double bulk_singles(void)
+{
+	return bulk_run(false);
+}
+
 /* ------------------------------------------------------------ driver */
 
 struct contender {
@@ -527,6 +559,25 @@ int main(int argc, char **argv)
 	};
 	bench_section("The buddy allocator's worst case", NULL);
 	interleave(split, 1);
+
+	struct contender bulk[] = {
+		{ "host.bulk64.bulk",
+		  "alloc_pages_bulk of 64, freed one by one",
+		  buddy_pair_setup,
+		  bulk_bulk,
+		  { 0 } },
+		{ "host.bulk64.singles",
+		  "64 alloc_pages(0), freed one by one",
+		  buddy_pair_setup,
+		  bulk_singles,
+		  { 0 } },
+	};
+	bench_section("Many pages at once (alloc_pages_bulk)",
+		      "64 order-0 pages per round, no per-CPU lists; ns per "
+		      "page, alloc + free.");
+	interleave(bulk, 2);
+	ratio("host.bulk64.bulk_vs_singles",
+	      "bulk time / single calls time, run by run", &bulk[0], &bulk[1]);
 	munmap(arena, ARENA_BYTES);
 
 	bench_init_sweep(dir);
