@@ -164,7 +164,7 @@ run_config() { # name options cmdline kernel expect
 	esac
 	printf '%s\n' "$cmdline" >"$dir/esp/labyrinth/cmdline.txt"
 
-	local want_ktap=0 want_exit=pass exit_given=0 lines=() same=() input=() item limit=$timeout_s
+	local bad_items=0 want_ktap=0 want_exit=pass exit_given=0 lines=() same=() input=() item limit=$timeout_s
 	IFS=';' read -ra items <<<"$expect"
 	for item in "${items[@]}"; do
 		item=$(trim "$item")
@@ -176,9 +176,12 @@ run_config() { # name options cmdline kernel expect
 		same=*) same+=("${item#same=}") ;;
 		input=*)
 			input=(--input "$top/${item#input=}")
-			[ -f "$top/${item#input=}" ] || echo "$name: no input file '${item#input=}' (tests/matrix.conf)" >>"$dir/failures" ;;
+			if [ ! -f "$top/${item#input=}" ]; then
+				bad_items=$((bad_items + 1))
+				echo "$name: no input file '${item#input=}' (tests/matrix.conf)" >>"$dir/failures"
+			fi ;;
 		"") ;;
-		*) echo "$name: bad expectation '$item' in tests/matrix.conf" >>"$dir/failures" ;;
+		*) bad_items=$((bad_items + 1)); echo "$name: bad expectation '$item' in tests/matrix.conf" >>"$dir/failures" ;;
 		esac
 	done
 	# Only expected lines and no exit code to wait for (the loader tests:
@@ -202,7 +205,8 @@ run_config() { # name options cmdline kernel expect
 	local rc=$?
 	[ -z "$status" ] && status=$rc
 
-	local p=0 f=0 s=0 rel=${log#"$top"/}
+	# A malformed expectation is a failure, never a silent pass.
+	local p=0 f=$bad_items s=0 rel=${log#"$top"/}
 	if [ $want_ktap = 1 ]; then
 		score_ktap "$log" "$dir" "$name"
 		read -r p f s <"$dir/counts"

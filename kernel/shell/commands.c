@@ -167,7 +167,7 @@ void cmd_hoard(int argc, char **argv)
 		hoard_add(head);
 	hoard_pages += got;
 	sh_printf(
-	    "hoard: took %llu pages (%llu KiB) with GFP_KERNEL; holding %llu in all; %llu pages free\n",
+	    "hoard: took %llu pages (%llu KiB) with GFP_KERNEL, holding %llu in all, %llu pages free\n",
 	    (unsigned long long)got, (unsigned long long)got * 4,
 	    (unsigned long long)hoard_pages,
 	    (unsigned long long)free_pages_now());
@@ -180,7 +180,7 @@ void cmd_release(int argc, char **argv)
 	uint64_t n = mm_hoard_release(hoard_head);
 	hoard_head = 0;
 	hoard_pages = 0;
-	sh_printf("release: gave back %llu pages; %llu pages free\n",
+	sh_printf("release: gave back %llu pages, %llu pages free\n",
 		  (unsigned long long)n, (unsigned long long)free_pages_now());
 }
 
@@ -220,14 +220,14 @@ static void irqalloc_show(const char *cmd)
 	uint64_t failed = __atomic_load_n(&ia.failed, __ATOMIC_RELAXED);
 	if (ia.on)
 		sh_printf(
-		    "%s: on for %lu ms: %u/s of order %u per CPU on %u CPUs: %llu allocated and freed, %llu failed; %llu pages free\n",
+		    "%s: on for %lu ms: %u/s of order %u per CPU on %u CPUs: %llu allocated and freed, %llu failed, %llu pages free\n",
 		    cmd, jiffies_to_msecs(jiffies - ia.since), ia.rate,
 		    ia.order, nr_cpus_online, (unsigned long long)ok,
 		    (unsigned long long)failed,
 		    (unsigned long long)free_pages_now());
 	else
 		sh_printf(
-		    "%s: off; the last run: %llu allocated and freed, %llu failed\n",
+		    "%s: off, the last run: %llu allocated and freed, %llu failed\n",
 		    cmd, (unsigned long long)ok, (unsigned long long)failed);
 }
 
@@ -321,12 +321,12 @@ void cmd_fail(int argc, char **argv)
 		return;
 	}
 	if (!__atomic_load_n(&a->enabled, __ATOMIC_ACQUIRE)) {
-		sh_printf("fail: off; %llu failures injected so far\n",
+		sh_printf("fail: off, %llu failures injected so far\n",
 			  (unsigned long long)a->injected);
 		return;
 	}
 	sh_printf(
-	    "fail: on: interval %lu, probability %u%%, times %ld (-1: no limit), order >= %u%s; %llu injected of %llu eligible\n",
+	    "fail: on: interval %lu, probability %u%%, times %ld (-1: no limit), order >= %u%s: %llu injected of %llu eligible\n",
 	    a->interval, a->probability,
 	    __atomic_load_n(&a->times, __ATOMIC_RELAXED), a->min_order,
 	    a->ignore_gfp_reclaim ? ", non-sleeping requests" : "",
@@ -364,7 +364,7 @@ void shell_release_all(void)
 	hoard_head = hoard_pages = 0;
 	int problems = mm_check();
 	sh_printf(
-	    "exit: freed %u handles (%llu pages), released %llu hoarded pages; mm_check found %d problems\n",
+	    "exit: freed %u handles (%llu pages), released %llu hoarded pages, mm_check found %d problems\n",
 	    n, (unsigned long long)pages, (unsigned long long)hoarded,
 	    problems);
 }
