@@ -9,6 +9,7 @@
 #include "kernel/arch/x86/timer.h"
 #include "kernel/demo/hoard.h"
 #include "kernel/lib/cmdline.h"
+#include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
 #include "kernel/shell/shell_internal.h"
 #include "mm/fault_inject.h"
@@ -110,16 +111,22 @@ void cmd_alloc(int argc, char **argv)
 		return;
 	}
 	gfp_flags_name(gfp, names, sizeof(names));
+	unsigned long start = jiffies;
 	uint64_t phys = alloc_pages(gfp, (unsigned int)order);
+	/* A request that may sleep can take long: say how long. */
+	char took[32] = "";
+	unsigned long ms = jiffies_to_msecs(jiffies - start);
+	if (ms >= 10)
+		ksnprintf(took, sizeof(took), " after %lu ms", ms);
 	if (!phys) {
-		sh_printf("alloc: order %lu %s failed: nothing allocated\n",
-			  order, names);
+		sh_printf("alloc: order %lu %s failed%s: nothing allocated\n",
+			  order, names, took);
 		return;
 	}
 	handles[h] = (struct handle){ true, (unsigned int)order, phys, gfp };
-	sh_printf("alloc: handle %d: order %lu (%lu page%s) at phys 0x%llx, %s\n",
+	sh_printf("alloc: handle %d: order %lu (%lu page%s) at phys 0x%llx, %s%s\n",
 		  h, order, 1UL << order, order ? "s" : "",
-		  (unsigned long long)phys, names);
+		  (unsigned long long)phys, names, took);
 }
 
 void cmd_free(int argc, char **argv)
@@ -364,7 +371,7 @@ void shell_release_all(void)
 	hoard_head = hoard_pages = 0;
 	int problems = mm_check();
 	sh_printf(
-	    "exit: freed %u handles (%llu pages), released %llu hoarded pages, mm_check found %d problems\n",
-	    n, (unsigned long long)pages, (unsigned long long)hoarded,
-	    problems);
+	    "exit: freed %u handle%s (%llu page%s), released %llu hoarded pages, mm_check found %d problems\n",
+	    n, n == 1 ? "" : "s", (unsigned long long)pages,
+	    pages == 1 ? "" : "s", (unsigned long long)hoarded, problems);
 }

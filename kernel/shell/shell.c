@@ -314,8 +314,8 @@ static void shell_thread(void *arg)
 	struct serial_rx_stats st;
 	serial_rx_get_stats(&st);
 	sh_printf(
-	    "shell: bye after %lu commands, received %llu bytes in %llu interrupts, paused %llu times, %llu UART overruns\n",
-	    lines_run, (unsigned long long)st.bytes,
+	    "shell: bye after %lu command%s, received %llu bytes in %llu interrupts, paused %llu times, %llu UART overruns\n",
+	    lines_run, lines_run == 1 ? "" : "s", (unsigned long long)st.bytes,
 	    (unsigned long long)st.interrupts, (unsigned long long)st.throttled,
 	    (unsigned long long)st.overruns);
 }
