@@ -326,5 +326,7 @@ void shell_run(void)
 	    kthread_create_on_cpu(shell_thread, NULL, 0, "shell");
 	if (!t)
 		return;
+	/* Asleep as TASK_IDLE, not hung: the shell may run for hours. */
+	wait_event_idle(t->exited, t->state == TASK_DEAD);
 	kthread_join(t);
 }
