@@ -314,10 +314,11 @@ static void shell_thread(void *arg)
 	struct serial_rx_stats st;
 	serial_rx_get_stats(&st);
 	sh_printf(
-	    "shell: bye after %lu command%s, received %llu bytes in %llu interrupts, paused %llu times, %llu UART overruns\n",
+	    "shell: bye after %lu command%s, received %llu bytes in %llu interrupts, paused %llu time%s, %llu UART overrun%s\n",
 	    lines_run, lines_run == 1 ? "" : "s", (unsigned long long)st.bytes,
 	    (unsigned long long)st.interrupts, (unsigned long long)st.throttled,
-	    (unsigned long long)st.overruns);
+	    st.throttled == 1 ? "" : "s", (unsigned long long)st.overruns,
+	    st.overruns == 1 ? "" : "s");
 }
 
 void shell_run(void)
