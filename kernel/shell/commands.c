@@ -103,6 +103,14 @@ void cmd_alloc(int argc, char **argv)
 	if (sh_parse_number("alloc", "order", argv[1], MAX_ORDER, &order) ||
 	    parse_gfp("alloc", argc - 2, argv + 2, &gfp))
 		return;
+	/* Memory the shell itself hoards comes back only when the shell
+	 * runs `release`: a request that waits for ever would wait for it. */
+	if ((gfp & __GFP_NOFAIL) && hoard_pages) {
+		sh_printf(
+		    "alloc: __GFP_NOFAIL would wait for ever for the %llu pages the shell hoards (release first)\n",
+		    (unsigned long long)hoard_pages);
+		return;
+	}
 	for (h = 0; h < NR_HANDLES && handles[h].used; h++)
 		;
 	if (h == NR_HANDLES) {
