@@ -21,7 +21,13 @@ build=1
 dry_run=0
 esp=
 esp_set=0
+shell=0
+input=
+input_set=0
 extra=()
+# What the allocator shell prints when it is ready for a line
+# (kernel/shell/shell.c); --input waits for it before feeding.
+SHELL_PROMPT='labyrinth> '
 
 # The smallest guest RAM with which OVMF (/usr/share/ovmf/OVMF.fd, QEMU 7.2)
 # reaches our loader and the kernel boots, measured on q35 and pc alike with
@@ -67,6 +73,11 @@ serial console is this terminal. Press Ctrl-C to stop QEMU.
   --image             boot the disk image from \`make image\` instead of build/esp
                       (its cmdline is the one \`make image CMDLINE=...\` wrote)
   --esp DIR           boot this ESP folder instead of build/esp (test runner)
+  --shell             boot into the allocator shell (adds shell=1 to the cmdline):
+                      type commands on this terminal (help lists them; ctrl-C
+                      clears the line; exit leaves; Ctrl-A x stops QEMU)
+  --input FILE        like --shell, but feed FILE to the serial port once the
+                      shell shows its first prompt (a scripted session)
   --gdb               wait for gdb on 127.0.0.1:PORT before starting (see \`make gdb\`)
   --gdb-port PORT     the port for --gdb (default 1234); implies --gdb
   --timeout SEC       stop QEMU after SEC seconds (exit status 124; 0: no limit, the default)
@@ -119,7 +130,7 @@ while [ $# -gt 0 ]; do
 	-[mc][0-9]*) val=${opt:2} opt=${opt:0:2} inline=1 ;;
 	esac
 	case "$opt" in
-	-m | --memory | -c | --cpus | --machine | --cmdline | --esp | --timeout | --gdb-port)
+	-m | --memory | -c | --cpus | --machine | --cmdline | --esp | --timeout | --gdb-port | --input)
 		if [ $inline = 0 ]; then
 			[ $# -gt 0 ] || die "$opt needs a value (see --help)"
 			val=$1
@@ -129,7 +140,7 @@ while [ $# -gt 0 ]; do
 			case "$val" in -[0-9]*) ;; -?*) die "$opt needs a value, but the next word is the option '$val' (see --help)" ;; esac
 		fi
 		;;
-	-h | --help | --image | --gdb | --no-build | --dry-run | --)
+	-h | --help | --image | --gdb | --no-build | --dry-run | --shell | --)
 		[ $inline = 0 ] || die "$opt takes no value (got $(shown "$opt=$val"))"
 		;;
 	esac
@@ -140,6 +151,8 @@ while [ $# -gt 0 ]; do
 	--cmdline) cmdline=$val cmdline_set=1 ;;
 	--image) use_image=1 ;;
 	--esp) esp=$val esp_set=1 ;;
+	--shell) shell=1 ;;
+	--input) input=$val input_set=1 shell=1 ;;
 	--gdb) gdb=1 ;;
 	--gdb-port) gdb_port=$val gdb=1 ;;
 	--timeout) timeout_s=$val ;;
@@ -278,6 +291,19 @@ if [ $esp_set = 1 ]; then
 	[ -d "$esp" ] || refuse --esp "$esp" "no such folder"
 	[ -f "$esp/EFI/BOOT/BOOTX64.EFI" ] || refuse --esp "$esp" "not an ESP folder: it has no EFI/BOOT/BOOTX64.EFI (make builds one in build/esp)"
 fi
+if [ $input_set = 1 ]; then
+	[ -n "$input" ] || refuse --input "$input" "empty: give the file of shell commands to feed"
+	[ -e "$input" ] || refuse --input "$input" "no such file"
+	[ -f "$input" ] || refuse --input "$input" "not a regular file"
+	[ -r "$input" ] || refuse --input "$input" "not readable"
+	[ -s "$input" ] || refuse --input "$input" "empty file: nothing to feed the shell"
+	input=$(cd "$(dirname "$input")" && pwd)/$(basename "$input")
+fi
+if [ $shell = 1 ] && [ $use_image = 1 ]; then
+	what=--shell
+	[ $input_set = 0 ] || what=--input
+	die "$what with --image: the image carries its own cmdline; rebuild it with make image CMDLINE='shell=1' and feed it yourself"
+fi
 if [ $gdb = 1 ] && port_listening "$gdb_port"; then
 	# users:(("qemu-system-x86",pid=123,fd=9)) -> qemu-system-x86 (pid 123)
 	holder=$(ss -Hltnp "sport = :$gdb_port" 2>/dev/null |
@@ -311,6 +337,18 @@ elif [ $esp_set = 1 ]; then
 else
 	cmdline_from="the default; --cmdline sets one for a run"
 fi
+# --shell and --input add shell=1 (the kernel takes the last value given).
+if [ $shell = 1 ]; then
+	case " $cmdline " in
+	*" shell=1 "*) ;;
+	*)
+		cmdline="${cmdline:+$cmdline }shell=1" cmdline_set=1
+		if [ $input_set = 1 ]; then cmdline_from="$cmdline_from, shell=1 added by --input"; else cmdline_from="$cmdline_from, shell=1 added by --shell"; fi
+		[ ${#cmdline} -le $CMDLINE_MAX_BYTES ] ||
+			refuse --cmdline "$cmdline" "with shell=1 added it is longer than the $CMDLINE_MAX_BYTES bytes the loader reads"
+		;;
+	esac
+fi
 
 if [ $use_image = 1 ]; then
 	drive=(-drive "format=raw,file=$image")
@@ -325,6 +363,17 @@ args=(
 	-serial stdio -display none -net none -no-reboot
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 )
+if [ $shell = 1 ] && [ $input_set = 0 ]; then
+	# Interactive: ctrl-C goes to the guest (signal=off), Ctrl-A x and the
+	# QEMU monitor (Ctrl-A c) share the terminal (mux), and `reboot`
+	# really reboots (no -no-reboot).
+	# shellcheck disable=SC2054
+	args=(-machine "$machine" -cpu max -m "$memory" -smp "$cpus"
+		-bios "${OVMF:-/usr/share/ovmf/OVMF.fd}" "${drive[@]}"
+		-chardev stdio,id=con0,mux=on,signal=off -serial chardev:con0
+		-mon chardev=con0,mode=readline -display none -net none
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+fi
 [ "$gdb" = 1 ] && args+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
 
 if [ $dry_run = 1 ]; then
@@ -333,6 +382,7 @@ if [ $dry_run = 1 ]; then
 	else
 		echo "run-qemu.sh: dry run: would boot $esp with cmdline \"$cmdline\" ($cmdline_from)"
 	fi
+	[ $input_set = 0 ] || echo "run-qemu.sh: dry run: would feed $input to the serial port after the first '$SHELL_PROMPT'" 
 	printf '%q' qemu-system-x86_64
 	printf ' %q' "${args[@]}" "${extra[@]}"
 	echo
@@ -359,11 +409,36 @@ fi
 echo "run-qemu.sh: kernel cmdline \"$cmdline\" ($cmdline_from)" >&2
 [ "$gdb" = 1 ] && echo "run-qemu.sh: waiting for gdb on 127.0.0.1:$gdb_port" >&2
 
+qemu=(qemu-system-x86_64)
+[ "$timeout_s" -gt 0 ] && qemu=(timeout --foreground "$timeout_s" qemu-system-x86_64)
 status=0
-if [ "$timeout_s" -gt 0 ]; then
-	timeout --foreground "$timeout_s" qemu-system-x86_64 "${args[@]}" "${extra[@]}" || status=$?
+if [ $input_set = 1 ]; then
+	# --input: QEMU's stdin is a FIFO that this script holds open (fd 3),
+	# so QEMU never sees end of file. Its output goes through tee to a
+	# file the feeder watches; at the first prompt the shell is listening
+	# and the feeder writes FILE into the FIFO. QEMU's UART takes bytes
+	# from it only while its FIFO has room, and the kernel pauses the UART
+	# while its own ring is full (kernel/arch/x86/serial.c), so a long
+	# script is paced, never cut.
+	feed_dir=$(mktemp -d "${TMPDIR:-/tmp}/run-qemu-input.XXXXXX")
+	mkfifo "$feed_dir/in"
+	exec 3<>"$feed_dir/in"
+	: >"$feed_dir/console"
+	(
+		until grep -qF -- "$SHELL_PROMPT" "$feed_dir/console"; do sleep 0.2; done
+		cat "$input" >&3
+	) &
+	feeder=$!
+	set +e
+	"${qemu[@]}" "${args[@]}" "${extra[@]}" <"$feed_dir/in" 3>&- | tee "$feed_dir/console" 3>&-
+	status=${PIPESTATUS[0]}
+	set -e
+	kill "$feeder" 2>/dev/null || true
+	wait "$feeder" 2>/dev/null || true
+	exec 3>&-
+	rm -rf "$feed_dir"
 else
-	qemu-system-x86_64 "${args[@]}" "${extra[@]}" || status=$?
+	"${qemu[@]}" "${args[@]}" "${extra[@]}" || status=$?
 fi
 # isa-debug-exit makes QEMU exit with (value << 1) | 1: see kernel/debug/panic.h.
 case $status in

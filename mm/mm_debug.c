@@ -231,45 +231,65 @@ int mm_check(void)
 
 /* ---------------------------------------------------------------- dumps */
 
+/* The names of the flags and their usual combinations, composites first
+ * (gfp_flags_name prints them, gfp_flag_from_name reads them). */
+static const struct {
+	gfp_t mask;
+	const char *name;
+} gfp_names[] = {
+	{ GFP_KERNEL, "GFP_KERNEL" },
+	{ GFP_ATOMIC, "GFP_ATOMIC" },
+	{ GFP_NOWAIT, "GFP_NOWAIT" },
+	{ __GFP_DMA, "__GFP_DMA" },
+	{ __GFP_DMA32, "__GFP_DMA32" },
+	{ __GFP_HIGH, "__GFP_HIGH" },
+	{ __GFP_IO, "__GFP_IO" },
+	{ __GFP_FS, "__GFP_FS" },
+	{ __GFP_ZERO, "__GFP_ZERO" },
+	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
+	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
+	{ __GFP_NORETRY, "__GFP_NORETRY" },
+	{ __GFP_NOWARN, "__GFP_NOWARN" },
+	{ __GFP_NOFAIL, "__GFP_NOFAIL" },
+	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
+	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
+	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
+};
+#define NR_GFP_NAMES (sizeof(gfp_names) / sizeof(gfp_names[0]))
+
+int gfp_flag_from_name(const char *name, unsigned long len, gfp_t *out)
+{
+	for (unsigned int i = 0; i < NR_GFP_NAMES; i++) {
+		const char *n = gfp_names[i].name;
+		unsigned long k = 0;
+		while (k < len && n[k] && n[k] == name[k])
+			k++;
+		if (k == len && !n[k]) {
+			*out = gfp_names[i].mask;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* Like Linux's %pGg: composite names first, then single flags, then any
  * unknown bits in hex. */
 void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size)
 {
-	static const struct {
-		gfp_t mask;
-		const char *name;
-	} names[] = {
-		{ GFP_KERNEL, "GFP_KERNEL" },
-		{ GFP_ATOMIC, "GFP_ATOMIC" },
-		{ GFP_NOWAIT, "GFP_NOWAIT" },
-		{ __GFP_DMA, "__GFP_DMA" },
-		{ __GFP_DMA32, "__GFP_DMA32" },
-		{ __GFP_HIGH, "__GFP_HIGH" },
-		{ __GFP_IO, "__GFP_IO" },
-		{ __GFP_FS, "__GFP_FS" },
-		{ __GFP_ZERO, "__GFP_ZERO" },
-		{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
-		{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
-		{ __GFP_NORETRY, "__GFP_NORETRY" },
-		{ __GFP_NOWARN, "__GFP_NOWARN" },
-		{ __GFP_NOFAIL, "__GFP_NOFAIL" },
-		{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
-		{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
-		{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
-	};
 	unsigned long len = 0;
 	gfp_t left = gfp;
 
 	if (!size)
 		return;
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((left & names[i].mask) != names[i].mask)
+	for (unsigned int i = 0; i < NR_GFP_NAMES; i++) {
+		if ((left & gfp_names[i].mask) != gfp_names[i].mask)
 			continue;
-		left &= ~names[i].mask;
+		left &= ~gfp_names[i].mask;
 		for (const char *s = len ? "|" : ""; *s && len + 1 < size; s++)
 			buf[len++] = *s;
-		for (const char *s = names[i].name; *s && len + 1 < size; s++)
+		for (const char *s = gfp_names[i].name; *s && len + 1 < size;
+		     s++)
 			buf[len++] = *s;
 	}
 	if (left || gfp == 0) {

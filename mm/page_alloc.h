@@ -201,5 +201,8 @@ void meminfo_show(struct pglist_data *pgdat);
 
 /* Writes "GFP_ATOMIC|__GFP_ZERO"-style names of gfp into buf. */
 void gfp_flags_name(gfp_t gfp, char *buf, unsigned long size);
+/* The reverse for one name of len characters ("GFP_KERNEL", "__GFP_ZERO"):
+ * 0 and its bits in *out, or -1 if no flag has that name. */
+int gfp_flag_from_name(const char *name, unsigned long len, gfp_t *out);
 
 #endif

@@ -73,6 +73,12 @@ trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
 
 log_has() { grep -qF -- "$2" <(tr -d '\r' <"$1"); }
 
+# The lines of the allocator shell's session (from its first prompt on)
+# that start with $2.
+shell_lines_starting() {
+	tr -d '\r' <"$1" | sed -n '/labyrinth> /,$p' | awk -v p="$2" 'index($0, p) == 1'
+}
+
 # The tree's own rules (tools/check-layout.sh, tools/check-docs.sh) and the
 # proof that each checker catches a planted fault; one case per script.
 run_layout() {
@@ -159,27 +165,34 @@ run_config() { # name options cmdline kernel expect
 	esac
 	printf '%s\n' "$cmdline" >"$dir/esp/labyrinth/cmdline.txt"
 
-	local want_ktap=0 want_exit=pass lines=() item limit=$timeout_s
+	local bad_items=0 want_ktap=0 want_exit=pass exit_given=0 lines=() same=() input=() item limit=$timeout_s
 	IFS=';' read -ra items <<<"$expect"
 	for item in "${items[@]}"; do
 		item=$(trim "$item")
 		case "$item" in
 		ktap) want_ktap=1 ;;
-		exit=*) want_exit=${item#exit=} ;;
+		exit=*) want_exit=${item#exit=} exit_given=1 ;;
 		timeout=*) limit=${item#timeout=} ;;
 		line=*) lines+=("${item#line=}") ;;
+		same=*) same+=("${item#same=}") ;;
+		input=*)
+			input=(--input "$top/${item#input=}")
+			if [ ! -f "$top/${item#input=}" ]; then
+				bad_items=$((bad_items + 1))
+				echo "$name: no input file '${item#input=}' (tests/matrix.conf)" >>"$dir/failures"
+			fi ;;
 		"") ;;
-		*) echo "$name: bad expectation '$item' in tests/matrix.conf" >>"$dir/failures" ;;
+		*) bad_items=$((bad_items + 1)); echo "$name: bad expectation '$item' in tests/matrix.conf" >>"$dir/failures" ;;
 		esac
 	done
 	# Only expected lines and no exit code to wait for (the loader tests:
 	# the firmware carries on after the loader fails): stop once all appear.
-	[ $want_ktap = 0 ] && [ "$want_exit" = pass ] && want_exit=any
+	[ $want_ktap = 0 ] && [ $exit_given = 0 ] && want_exit=any
 
 	: >"$log"
 	# shellcheck disable=SC2086
 	setsid "$top/run-qemu.sh" --no-build --esp "$dir/esp" --timeout "$limit" \
-		$opts >"$log" 2>&1 </dev/null &
+		$opts "${input[@]}" >"$log" 2>&1 </dev/null &
 	local pid=$! status=
 	while kill -0 $pid 2>/dev/null; do
 		if [ "$want_exit" = any ] && [ ${#lines[@]} -gt 0 ]; then
@@ -193,7 +206,8 @@ run_config() { # name options cmdline kernel expect
 	local rc=$?
 	[ -z "$status" ] && status=$rc
 
-	local p=0 f=0 s=0 rel=${log#"$top"/}
+	# A malformed expectation is a failure, never a silent pass.
+	local p=0 f=$bad_items s=0 rel=${log#"$top"/}
 	if [ $want_ktap = 1 ]; then
 		score_ktap "$log" "$dir" "$name"
 		read -r p f s <"$dir/counts"
@@ -208,6 +222,17 @@ run_config() { # name options cmdline kernel expect
 	for l in "${lines[@]}"; do
 		if log_has "$log" "$l"; then p=$((p + 1)); else
 			f=$((f + 1)); echo "$name: expected line not in the log: '$l' (log: $rel)" >>"$dir/failures"
+		fi
+	done
+	# same=TEXT: the shell session's lines starting with TEXT (at least
+	# two) are all the same: what was printed before and after commands
+	# that must not change it.
+	for l in "${same[@]}"; do
+		local seen distinct
+		seen=$(shell_lines_starting "$log" "$l" | grep -c '')
+		distinct=$(shell_lines_starting "$log" "$l" | sort -u | grep -c '')
+		if [ "$seen" -ge 2 ] && [ "$distinct" = 1 ]; then p=$((p + 1)); else
+			f=$((f + 1)); echo "$name: the $seen shell lines starting '$l' are not all the same ($distinct different) (log: $rel)" >>"$dir/failures"
 		fi
 	done
 	# A configuration that checks no KTAP is one case of its own.

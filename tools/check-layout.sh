@@ -26,6 +26,7 @@ allowed_prefixes() {
 	kernel/lib/*) echo "kernel/lib/" ;;
 	boot/*) echo "boot/ kernel/lib/" ;;
 	kernel/init/*) echo "kernel/ mm/ boot/bootinfo.h tests/target/ktest_boot.h" ;;
+	kernel/shell/*) echo "kernel/ mm/ tests/target/ktest_boot.h" ;;
 	kernel/*) echo "kernel/ mm/ boot/bootinfo.h" ;;
 	tests/shared/* | tests/support/*) echo "tests/ mm/ kernel/lib/" ;;
 	tests/host/*) echo "tests/ mm/ kernel/lib/ boot/" ;;

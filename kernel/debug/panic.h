@@ -16,6 +16,10 @@
 #define QEMU_EXIT_FAIL 0x11
 
 void qemu_exit(int value) __attribute__((noreturn));
+/* Resets the machine (the chipset's reset register, the keyboard
+ * controller, then a triple fault). Under run-qemu.sh's -no-reboot QEMU
+ * exits instead; with --shell the machine boots again. */
+void machine_restart(void) __attribute__((noreturn));
 void panic(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 

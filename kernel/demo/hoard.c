@@ -8,6 +8,11 @@
 
 uint64_t mm_hoard(gfp_t gfp, uint64_t *pages)
 {
+	return mm_hoard_max(gfp, UINT64_MAX, pages);
+}
+
+uint64_t mm_hoard_max(gfp_t gfp, uint64_t max_pages, uint64_t *pages)
+{
 	uint64_t head = 0, n = 0;
 	/* Take what reclaim can give, but never wait for others to free:
 	 * the hoarder is the one keeping the memory. */
@@ -15,8 +20,9 @@ uint64_t mm_hoard(gfp_t gfp, uint64_t *pages)
 		gfp |= __GFP_NORETRY;
 	for (int order = MAX_ORDER; order >= 0; order--) {
 		uint64_t p;
-		while ((
-		    p = alloc_pages(gfp | __GFP_NOWARN, (unsigned int)order))) {
+		while (max_pages - n >= (1ULL << order) &&
+		       (p = alloc_pages(gfp | __GFP_NOWARN,
+					(unsigned int)order))) {
 			uint64_t *w = phys_to_virt(p);
 			w[0] = head;
 			w[1] = (uint64_t)order;

@@ -6,7 +6,8 @@
  * *pages (if not NULL) gets their total. It returns the chain's first
  * block, 0 if none. A gfp that may sleep gets __GFP_NORETRY: one round of
  * reclaim per failure, no waiting. mm_hoard_release() frees such a chain
- * and returns the pages it gave back.
+ * and returns the pages it gave back. mm_hoard_max() stops at max_pages
+ * (the allocator shell's `hoard N`, kernel/shell/).
  * docs/04b-interrupts-and-the-atomic-reserve.md.
  */
 #ifndef LABYRINTH_KERNEL_DEMO_HOARD_H
@@ -17,6 +18,7 @@
 #include "mm/gfp.h"
 
 uint64_t mm_hoard(gfp_t gfp, uint64_t *pages);
+uint64_t mm_hoard_max(gfp_t gfp, uint64_t max_pages, uint64_t *pages);
 uint64_t mm_hoard_release(uint64_t head);
 
 #endif

@@ -2,7 +2,8 @@
  * kmain: the kernel's C entry point, reached from kernel/arch/x86/entry.asm.
  * Sets up the console and the exception tables first (so anything that goes
  * wrong later is reported), checks the boot_info, prints the boot log,
- * drops the loader's identity map, then runs the tests the cmdline asks for.
+ * drops the loader's identity map, then runs the tests the cmdline asks for,
+ * the allocator shell (shell=1) or the demonstration.
  * See docs/01-boot.md ("Into the kernel").
  */
 #include "boot/bootinfo.h"
@@ -24,6 +25,7 @@
 #include "kernel/arch/x86/smp.h"
 #include "kernel/arch/x86/timer.h"
 #include "kernel/mm/page_cache.h"
+#include "kernel/shell/shell.h"
 #include "mm/pcp.h"
 #include "kernel/mm/kswapd.h"
 #include "mm/vmscan.h"
@@ -117,8 +119,19 @@ void kmain(const struct boot_info *bi)
 
 	crashtest_run();
 	bench_run();
-	if (ktest_requested())
+	if (ktest_requested()) {
+		if (shell_requested())
+			pr_warn(
+			    "shell: ktest= given too: running the tests, not the shell\n");
 		ktest_boot_run(); /* does not return */
+	}
+	if (shell_requested()) {
+		/* The allocator shell (kernel/shell/) instead of the demo. */
+		shell_run();
+		pr_info(
+		    "boot: shell done; leaving QEMU (on real hardware: halting)\n");
+		qemu_exit(QEMU_EXIT_PASS);
+	}
 
 	demo_run();
 	pr_info("boot: done; leaving QEMU (on real hardware: halting)\n");

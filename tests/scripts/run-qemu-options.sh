@@ -28,6 +28,10 @@ for t in make qemu-system-x86_64; do
 done
 : >"$tmp/fake/esp/EFI/BOOT/BOOTX64.EFI"
 printf 'ktest=all\n' >"$tmp/fake/esp/labyrinth/cmdline.txt"
+# Scripts for --input: one to feed, one empty, one unreadable.
+printf 'help\nexit\n' >"$tmp/script.txt"
+: >"$tmp/empty.txt"
+printf 'help\n' >"$tmp/secret.txt" && chmod 000 "$tmp/secret.txt"
 
 ok() { echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
@@ -131,6 +135,18 @@ refused "unknown short option" "unknown option '-x'" -x
 refused "QEMU's option before --" "unknown option '-machine' .*after --" -machine pc
 refused "stray argument" "unexpected argument 'ktest=all'" ktest=all
 refused "value for a flag" "--gdb takes no value" --gdb=1
+refused "--shell with a value" "--shell takes no value" --shell=1
+refused "--shell with --image" "--shell with --image: the image carries its own cmdline" --image --shell
+refused "--input with --image" "--input with --image" --image --input "$tmp/script.txt"
+refused "--input without a value" "--input needs a value" --input
+refused "--input followed by an option" "--input needs a value, but the next word is the option '--no-build'" --input --no-build
+refused "--input empty" "--input '': empty" --input ''
+refused "--input missing file" "--input '/nonexistent/script.txt': no such file" --input /nonexistent/script.txt
+refused "--input a folder" "--input '$tmp': not a regular file" --input "$tmp"
+refused "--input empty file" "--input '$tmp/empty.txt': empty file" --input "$tmp/empty.txt"
+if [ "$(id -u)" != 0 ]; then
+	refused "--input unreadable" "--input '$tmp/secret.txt': not readable" --input "$tmp/secret.txt"
+fi
 
 # --------------------------------------------------------------- accepted
 accepted "-m at the minimum" "^qemu-system-x86_64 .*-m 48M " -m 48M
@@ -145,6 +161,22 @@ accepted "--cmdline with a tab" "cmdline \"ktest=all	loglevel=7\"" --cmdline $'k
 accepted "--cmdline empty" "cmdline \"\" \(--cmdline\)" --cmdline ''
 accepted "--gdb-port" "-gdb tcp:127.0.0.1:1235 -S" --gdb-port 1235
 accepted "--esp with --image (the test runner's image-boot)" "file=$tmp/fake/labyrinth.img" --image --esp "$tmp/fake/esp"
+accepted "--shell adds shell=1" 'with cmdline "shell=1" \(the default; --cmdline sets one for a run, shell=1 added by --shell\)' --shell
+# (The dry run prints QEMU's command with printf %q: commas come escaped.)
+accepted "--shell: ctrl-C to the guest, Ctrl-A x to QEMU" '-chardev stdio\\,id=con0\\,mux=on\\,signal=off -serial chardev:con0 -mon chardev=con0\\,mode=readline' --shell
+checks=$((checks + 1))
+run --dry-run --shell
+if [ $rc = 0 ] && grep -q '^qemu-system-x86_64 ' <<<"$out" && ! grep -q -- '-no-reboot' <<<"$out"; then
+	ok "--shell: reboot reboots (no -no-reboot)"
+else
+	bad "--shell: reboot reboots" "exit $rc, stdout '$out'"
+fi
+accepted "--shell after --cmdline" 'cmdline "page_owner=on shell=1" \(--cmdline, shell=1 added by --shell\)' --shell --cmdline page_owner=on
+accepted "--shell with shell=1 given" 'cmdline "shell=1 loglevel=7" \(--cmdline\)$' --shell --cmdline "shell=1 loglevel=7"
+accepted "--shell with an --esp folder" 'cmdline "ktest=all shell=1" \(.*/fake/esp/labyrinth/cmdline.txt, shell=1 added' --shell --esp "$tmp/fake/esp"
+accepted "--input" "would feed $tmp/script.txt to the serial port after the first 'labyrinth> '" --input "$tmp/script.txt"
+accepted "--input adds shell=1" 'cmdline "shell=1" .*shell=1 added by --input' --input "$tmp/script.txt"
+accepted "--input keeps -serial stdio and -no-reboot" "-serial stdio -display none -net none -no-reboot" --input "$tmp/script.txt"
 # More CPUs than the kernel's 8: a warning, and QEMU gets them all.
 checks=$((checks + 1))
 run --dry-run -c 12
@@ -194,6 +226,8 @@ if [ -f "$build/loader/BOOTX64.EFI" ] && [ -f "$build/kernel/kernel.elf" ]; then
 	cp "$build/kernel/kernel.elf" "$tmp/real/esp/labyrinth/"
 	boot "boot with --cmdline ktest=printk" '^boot: kernel at .*cmdline "ktest=printk"' --cmdline ktest=printk
 	boot "the plain boot after it" '^boot: kernel at .*cmdline ""'
+	# --input: the script reaches the shell whole, after its prompt.
+	boot "--input feeds the shell" "^shell: bye after 2 commands, received $(wc -c <"$tmp/script.txt") bytes" --input "$tmp/script.txt"
 else
 	checks=$((checks + 1))
 	bad "real boots" "no $build/loader/BOOTX64.EFI or $build/kernel/kernel.elf: run make first"

@@ -322,6 +322,56 @@ static void test_gfp_names(struct ktest *t)
 	KTEST_EXPECT_STREQ(t, buf, "0x0");
 }
 
+/* The allocator shell reads flags by name (gfp_flag_from_name): every name
+ * gfp_flags_name prints reads back as its bits; a near miss, a prefix, an
+ * extension or an empty name is refused and leaves *out alone. */
+static void test_gfp_names_read_back(struct ktest *t)
+{
+	static const gfp_t each[] = {
+		GFP_KERNEL,
+		GFP_ATOMIC,
+		GFP_NOWAIT,
+		__GFP_DMA,
+		__GFP_DMA32,
+		__GFP_HIGH,
+		__GFP_IO,
+		__GFP_FS,
+		__GFP_ZERO,
+		__GFP_DIRECT_RECLAIM,
+		__GFP_KSWAPD_RECLAIM,
+		__GFP_NORETRY,
+		__GFP_NOWARN,
+		__GFP_NOFAIL,
+	};
+	char buf[64];
+	gfp_t got;
+	for (unsigned int i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
+		gfp_flags_name(each[i], buf, sizeof(buf));
+		got = 0;
+		KTEST_EXPECT_EQ(t, gfp_flag_from_name(buf, strlen(buf), &got),
+				0);
+		KTEST_EXPECT_EQ(t, got, each[i]);
+	}
+	static const char *const bad[] = {
+		"GFP_KERNAL", "GFP_KERNE", "GFP_KERNELS",
+		"gfp_kernel", "",	   "__GFP_"
+	};
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		got = 0x1234;
+		KTEST_EXPECT_EQ(t,
+				gfp_flag_from_name(bad[i], strlen(bad[i]),
+						   &got),
+				-1);
+		KTEST_EXPECT_EQ(t, got, 0x1234);
+	}
+	/* A length, not a NUL, ends the name: "GFP_ATOMIC|..." reads as
+	 * GFP_ATOMIC when given its first 10 characters. */
+	KTEST_EXPECT_EQ(t,
+			gfp_flag_from_name("GFP_ATOMIC|__GFP_ZERO", 10, &got),
+			0);
+	KTEST_EXPECT_EQ(t, got, GFP_ATOMIC);
+}
+
 static void test_buddyinfo_format(struct ktest *t)
 {
 	char log[1024];
@@ -477,6 +527,7 @@ static const struct ktest_case buddy_cases[] = {
 	KTEST_CASE(test_refuses_bad_requests),
 	KTEST_CASE(test_failure_report_rate_limited),
 	KTEST_CASE(test_gfp_names),
+	KTEST_CASE(test_gfp_names_read_back),
 	KTEST_CASE(test_buddyinfo_format),
 	KTEST_CASE(test_split_and_merge_worked_example),
 	KTEST_CASE(test_page_poison_catches_use_after_free),

@@ -95,8 +95,9 @@ static void test_loader_memory_is_tagged(struct ktest *t)
 			LABYRINTH_MEM_BOOT_STACK);
 }
 
-/* These tests only run because the cmdline said ktest=..., so that word
- * must be in the cmdline the loader handed over. */
+/* These tests only run because the cmdline said ktest=... (or shell=1,
+ * and the allocator shell's `ktest` ran them), so that word must be in the
+ * cmdline the loader handed over. */
 static void test_cmdline(struct ktest *t)
 {
 	const char *cmdline = phys_to_virt_early(boot_info->cmdline);
@@ -104,7 +105,8 @@ static void test_cmdline(struct ktest *t)
 	KTEST_EXPECT_EQ(t, strlen(cmdline), boot_info->cmdline_len);
 	for (const char *p = cmdline; *p; p++)
 		if ((p == cmdline || p[-1] == ' ') &&
-		    strncmp(p, "ktest=", 6) == 0)
+		    (strncmp(p, "ktest=", 6) == 0 ||
+		     strncmp(p, "shell=1", 7) == 0))
 			found = 1;
 	KTEST_EXPECT_TRUE(t, found);
 }

@@ -75,15 +75,46 @@ static void page_owner_case_end(struct ktest *t)
 		    blocks, (unsigned long)pages, t->case_name);
 }
 
+static int run_with_hooks(const char *filter)
+{
+	int failed;
+	bool owner = page_owner_enabled();
+
+	if (owner) {
+		ktest_case_start_hook = page_owner_case_start;
+		ktest_case_end_hook = page_owner_case_end;
+	}
+	failed = ktest_run(filter, true);
+	if (owner)
+		page_owner_dump_top(&contig_page_data, 8);
+	ktest_case_start_hook = NULL;
+	ktest_case_end_hook = NULL;
+	return failed;
+}
+
+extern const struct ktest_suite *const __start_ktest_suites[];
+extern const struct ktest_suite *const __stop_ktest_suites[];
+
+int ktest_run_now(const char *filter)
+{
+	/* A bad filter is answered in plain lines, with no KTAP around them:
+	 * nobody parses this run, a person reads it. */
+	static struct ktest_selection sel; /* too big for a kernel stack */
+	if (ktest_resolve_filter(filter, true, __start_ktest_suites,
+				 (size_t)(__stop_ktest_suites -
+					  __start_ktest_suites),
+				 &sel)) {
+		console_write(sel.messages, sel.len);
+		return -1;
+	}
+	return run_with_hooks(filter);
+}
+
 void ktest_boot_run(void)
 {
 	static struct ktest_selection too_long;
 	int failed;
 
-	if (page_owner_enabled()) {
-		ktest_case_start_hook = page_owner_case_start;
-		ktest_case_end_hook = page_owner_case_end;
-	}
 	if (ktest_filter_len >= sizeof(ktest_filter)) {
 		pr_info("ktest: running nothing: the filter is too long\n");
 		ktest_selection_error(
@@ -93,10 +124,8 @@ void ktest_boot_run(void)
 		failed = ktest_run_selection(&too_long);
 	} else {
 		pr_info("ktest: running '%s'\n", ktest_filter);
-		failed = ktest_run(ktest_filter, true);
+		failed = run_with_hooks(ktest_filter);
 	}
-	if (page_owner_enabled())
-		page_owner_dump_top(&contig_page_data, 8);
 	pr_info("ktest: %d failed case(s); leaving QEMU\n", failed);
 	qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
 }
