@@ -98,8 +98,16 @@ static void test_bulk_under_fault_injection(struct ktest *t)
 	unsigned long n = pgdat_alloc_pages_bulk(p, GFP_ATOMIC, NR, pages, 0);
 	uint64_t injected = fail_page_alloc.injected;
 	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
-	fail_page_alloc = saved;
 	ktest_diag(t, "bulk of %d with every 30th failing: %lu pages", NR, n);
+	/* alloc_pages_exact fails cleanly under injection too. */
+	fail_page_alloc.interval = 1;
+	__atomic_store_n(&fail_page_alloc.enabled, true, __ATOMIC_SEQ_CST);
+	uint64_t exact = pgdat_alloc_pages_exact(p, 5 * PAGE_SIZE,
+						 GFP_ATOMIC | __GFP_NOWARN, 0);
+	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	KTEST_EXPECT_EQ(t, exact, 0);
+	KTEST_EXPECT_EQ(t, fail_page_alloc.injected, 2);
+	fail_page_alloc = saved;
 	KTEST_EXPECT_EQ(t, injected, 1);
 	KTEST_EXPECT_EQ(t, n, 29);
 	KTEST_EXPECT_EQ(t, mm_test_free_pages(p), start - n);
