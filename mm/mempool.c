@@ -206,6 +206,22 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp)
 
 	if (!pool_usable(pool, "mempool_alloc", caller))
 		return NULL;
+	if ((gfp & ~__GFP_BITS_MASK) ||
+	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32)) {
+		mempool_report(pool,
+			       "mempool_alloc with contradictory or unknown flags",
+			       NULL, caller);
+		return NULL;
+	}
+	/* The reserve's elements are not zeroed: a caller who needs that
+	 * zeroes what it gets (Linux warns about this flag too). */
+	if (gfp & __GFP_ZERO) {
+		mempool_report(
+		    pool,
+		    "mempool_alloc ignores __GFP_ZERO (reserve elements are not zeroed)",
+		    NULL, caller);
+		gfp &= ~__GFP_ZERO;
+	}
 	/* A sleeping request where nothing may sleep is a caller's bug:
 	 * said once in a while, and served as one that cannot wait. */
 	if (gfpflags_allow_blocking(gfp) && !may_sleep()) {
@@ -233,7 +249,7 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp)
 			e = pool->elements[--pool->curr_nr];
 			if (pool->curr_nr < pool->stats.min_curr_nr)
 				pool->stats.min_curr_nr = pool->curr_nr;
-			pool->stats.reserve_takes++;
+			pool->stats.reserve_takes++; /* only under the lock */
 			/* Atomic even under the lock: the allocator's hits
 			 * count outside it, on other CPUs. */
 			__atomic_fetch_add(&pool->out, 1, __ATOMIC_RELAXED);
@@ -256,12 +272,14 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp)
 		spin_unlock_irqrestore(&pool->lock, flags);
 		/* Until a free refills the reserve; then the allocator may
 		 * have memory again too, so both are tried. */
-		mm_wait_var_event_timeout(pool, pool_has_element, pool,
-					  MEMPOOL_WAIT_MS);
+		bool woken = mm_wait_var_event_timeout(pool, pool_has_element,
+						       pool, MEMPOOL_WAIT_MS);
 		spin_lock_irqsave(&pool->lock, flags);
 		pool->waiters--;
+		if (!woken)
+			pool->stats.wait_timeouts++;
 		spin_unlock_irqrestore(&pool->lock, flags);
-		gfp_temp = gfp & ~(__GFP_DIRECT_RECLAIM | __GFP_IO);
+		gfp_temp = gfp; /* as Linux: after a wait, reclaim at once */
 	}
 }
 
@@ -280,6 +298,21 @@ static bool take_out_count(mempool_t *pool)
 	return true;
 }
 
+static bool in_reserve(const mempool_t *pool, const void *element)
+{
+	for (int i = 0; i < pool->curr_nr; i++)
+		if (pool->elements[i] == element)
+			return true;
+	return false;
+}
+
+static void refuse_free(mempool_t *pool, const char *why, void *element,
+			void *caller)
+{
+	__atomic_fetch_add(&pool->stats.bad_frees, 1, __ATOMIC_RELAXED);
+	mempool_report(pool, why, element, caller);
+}
+
 void mempool_free(void *element, mempool_t *pool)
 {
 	void *caller = __builtin_return_address(0);
@@ -292,42 +325,35 @@ void mempool_free(void *element, mempool_t *pool)
 		return;
 	if (pool->is_page_pool)
 		bad = bad_page_element(pool, element);
-	if (!bad && !take_out_count(pool))
-		bad = "bad free: the pool has no element out";
 	if (bad) {
-		__atomic_fetch_add(&pool->stats.bad_frees, 1, __ATOMIC_RELAXED);
-		mempool_report(pool, bad, element, caller);
+		refuse_free(pool, bad, element, caller);
 		return;
 	}
-	if (__atomic_load_n(&pool->curr_nr, __ATOMIC_RELAXED) < pool->min_nr) {
-		spin_lock_irqsave(&pool->lock, flags);
-		if (pool->curr_nr < pool->min_nr) {
-			for (int i = 0; pool->curr_nr <= DUP_CHECK_MAX &&
-					i < pool->curr_nr;
-			     i++)
-				if (pool->elements[i] == element) {
-					/* undo: nothing changes */
-					__atomic_fetch_add(&pool->out, 1,
-							   __ATOMIC_RELAXED);
-					pool->stats.bad_frees++;
-					spin_unlock_irqrestore(&pool->lock,
-							       flags);
-					mempool_report(
-					    pool,
-					    "bad free: the element is in the reserve already",
-					    element, caller);
-					return;
-				}
-			pool->elements[pool->curr_nr++] = element;
-			pool->stats.refills++;
-			bool wake = pool->waiters;
-			spin_unlock_irqrestore(&pool->lock, flags);
-			if (wake)
-				mm_wake_up_var(pool);
-			return;
-		}
+	/* The lock on every free, so that an element already in the reserve
+	 * is found before it is counted (a reserve element is an allocated
+	 * block: the page check cannot tell it from one that is out). Large
+	 * reserves are not searched: the check would hold the lock too long
+	 * for an interrupt handler. */
+	spin_lock_irqsave(&pool->lock, flags);
+	if (pool->curr_nr <= DUP_CHECK_MAX && in_reserve(pool, element))
+		bad = "bad free: the element is in the reserve already";
+	else if (!take_out_count(pool))
+		bad = "bad free: the pool has no element out";
+	if (bad) {
 		spin_unlock_irqrestore(&pool->lock, flags);
+		refuse_free(pool, bad, element, caller);
+		return;
 	}
+	if (pool->curr_nr < pool->min_nr) {
+		pool->elements[pool->curr_nr++] = element;
+		pool->stats.refills++;
+		bool wake = pool->waiters;
+		spin_unlock_irqrestore(&pool->lock, flags);
+		if (wake)
+			mm_wake_up_var(pool);
+		return;
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
 	pool->free(element, pool->pool_data);
 }
 
@@ -375,6 +401,13 @@ int mempool_resize(mempool_t *pool, int new_min_nr)
 		}
 		void **array = pgdat_phys_to_virt(meta, phys);
 		spin_lock_irqsave(&pool->lock, flags);
+		/* Another resize ran meanwhile: it did our work, or more (as
+		 * Linux, the later one wins; never shrink what it grew). */
+		if (new_min_nr <= pool->min_nr || pool->curr_nr > new_min_nr) {
+			spin_unlock_irqrestore(&pool->lock, flags);
+			free_meta(meta, phys, order);
+			return 0;
+		}
 		for (int i = 0; i < pool->curr_nr; i++)
 			array[i] = pool->elements[i];
 		uint64_t old_phys = pool->array_phys;
@@ -387,7 +420,8 @@ int mempool_resize(mempool_t *pool, int new_min_nr)
 		free_meta(meta, old_phys, old_order);
 	} else {
 		spin_lock_irqsave(&pool->lock, flags);
-		pool->min_nr = new_min_nr;
+		if (new_min_nr > pool->min_nr) /* unless one raced past us */
+			pool->min_nr = new_min_nr;
 		spin_unlock_irqrestore(&pool->lock, flags);
 	}
 	/* Fill the new part of the reserve (frees may fill it meanwhile). */

@@ -41,6 +41,7 @@ struct mempool_stats {
 	uint64_t reserve_takes; /* served from the reserve */
 	uint64_t failures;	/* NULL returned (could not wait) */
 	uint64_t waits;		/* sleeps until an element came back */
+	uint64_t wait_timeouts; /* sleeps that ended with no element */
 	uint64_t refills;	/* frees that went into the reserve */
 	uint64_t bad_frees;	/* frees refused (reported) */
 	int min_curr_nr;	/* the lowest the reserve went */
@@ -85,12 +86,17 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp);
 /* Gives an element back (NULL is ignored). A free the pool can tell is
  * wrong (NULL pool, an element that is not an allocated block of the
  * pool's order and node, more frees than allocations, an element already
- * in the reserve) is reported and changes nothing. */
+ * in a reserve of at most 256) is reported and changes nothing. A wrong
+ * free it cannot tell (another owner's block of the same order and node)
+ * is taken as one of the pool's: the count of elements out then runs
+ * short, and a later right free is refused instead. */
 void mempool_free(void *element, mempool_t *pool);
 /* Changes min_nr, filling or emptying the reserve; 0 or -1 (reported;
  * the pool keeps working with what it has). May sleep. */
 int mempool_resize(mempool_t *pool, int new_min_nr);
-/* Frees the reserve and the pool; elements still out are reported. */
+/* Frees the reserve and the pool; elements still out are reported. As in
+ * Linux, the caller makes sure nobody uses the pool any more (no sleeper
+ * in mempool_alloc, no free to come): a later call reads freed memory. */
 void mempool_destroy(mempool_t *pool);
 
 /* The page pools' allocator pair, pool_data a struct mempool_pages. */

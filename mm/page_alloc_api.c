@@ -40,9 +40,11 @@ unsigned long pgdat_alloc_pages_bulk(struct pglist_data *p, gfp_t gfp,
 			   nr, caller);
 		return 0;
 	}
-	if ((gfp & ~__GFP_BITS_MASK) ||
+	/* __GFP_NOFAIL has no meaning for a call that may return fewer. */
+	if ((gfp & ~__GFP_BITS_MASK) || (gfp & __GFP_NOFAIL) ||
 	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32)) {
-		refuse_api("alloc_pages_bulk", "contradictory or unknown flags",
+		refuse_api("alloc_pages_bulk",
+			   "__GFP_NOFAIL, contradictory or unknown flags (mode)",
 			   gfp, caller);
 		return 0;
 	}
@@ -53,8 +55,10 @@ unsigned long pgdat_alloc_pages_bulk(struct pglist_data *p, gfp_t gfp,
 	want = nr - populated;
 	if (!want || !p->initialised)
 		return populated;
-	/* fail_page_alloc=: each page is one chance to fail; the first
-	 * failure ends the batch (a partial count, as Linux's can be). */
+	/* fail_page_alloc=: each page wanted is one chance to fail, drawn
+	 * before any is taken (so an interval schedule counts the pages
+	 * asked for); the first failure ends the call with a partial count,
+	 * as Linux's can. */
 	for (allowed = 0; allowed < want; allowed++)
 		if (should_fail_alloc_page(p, gfp, 0))
 			break;

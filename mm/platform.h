@@ -115,7 +115,8 @@ void mm_wake_up_var(void *var);
 /* ---------------------------------------------------------------- tasks */
 
 /* The running task's flags word (PF_MEMALLOC and friends: mm/memalloc.h).
- * Kernel: current->flags (one word per CPU before the scheduler starts);
+ * Kernel: current->flags (before the scheduler starts, when only the boot
+ * CPU runs, one word for it);
  * host: one per thread. An interrupt handler gets the interrupted task's
  * word, as in Linux: whoever reads it must ask in_interrupt() first. */
 unsigned int *mm_current_flags(void);

@@ -214,9 +214,23 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 						 highest);
 	/* A reclaimer must not reclaim again from inside its own reclaim
 	 * (the shrinker it runs may hold the very lock direct reclaim
-	 * would need): with no page below every watermark, it fails. */
-	if (!phys && current_is_memalloc())
-		goto fail;
+	 * would need): with no page below every watermark, it fails; with
+	 * __GFP_NOFAIL (a reclaimer should not ask it: said once) it waits
+	 * for frees, below every watermark, as long as it takes. */
+	if (!phys && current_is_memalloc()) {
+		if (!nofail || WARN_ON_ONCE(!mm_can_wait(p)))
+			goto fail;
+		WARN_ON_ONCE(nofail);
+		while (!phys) {
+			mm_wait_for_free(p, order, ALLOC_NO_WATERMARKS, highest,
+					 NOFAIL_WARN_MS);
+			phys = alloc_pages_no_watermarks(p, gfp, order,
+							 alloc_flags, highest);
+		}
+		return phys;
+	}
+	/* __GFP_MEMALLOC keeps its access on every retry (as Linux). */
+	alloc_flags |= reserve_flags;
 	while (!phys) {
 		phys =
 		    __alloc_pages_direct_reclaim(p, gfp, order, alloc_flags,

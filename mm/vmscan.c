@@ -102,12 +102,16 @@ bool pgdat_could_allocate(struct pglist_data *p, unsigned int order,
 		if (!z->managed_pages)
 			continue;
 		spin_lock_irqsave(&z->lock, flags);
+		/* No watermark: any free block big enough will do. */
 		bool ok =
-		    (alloc_flags & ALLOC_NO_WATERMARKS) ||
-		    zone_watermark_ok(z, order,
-				      z->watermark[alloc_flags &
-						   ALLOC_WMARK_MASK],
-				      highest, alloc_flags, z->free_pages);
+		    (alloc_flags & ALLOC_NO_WATERMARKS)
+			? zone_watermark_ok(z, order, 0, ZONE_DMA,
+					    ALLOC_WMARK_MIN, z->free_pages)
+			: zone_watermark_ok(z, order,
+					    z->watermark[alloc_flags &
+							 ALLOC_WMARK_MASK],
+					    highest, alloc_flags,
+					    z->free_pages);
 		spin_unlock_irqrestore(&z->lock, flags);
 		if (ok)
 			return true;

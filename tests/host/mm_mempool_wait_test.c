@@ -3,7 +3,7 @@
  * waits for an element to be freed by another thread and never fails; and
  * eight threads sharing a pool of four over a node with no memory left
  * all finish every round (no lost wake-up, no failure, nothing leaked).
- * Host only: the kernel's sleeping path is what the target's mempool_irq
+ * Host only: the kernel's sleeping path is what the target's emergency
  * suite and the soak exercise. docs/09-emergency-memory.md.
  */
 #include <pthread.h>
@@ -60,6 +60,9 @@ static void test_sleeper_waits_for_a_free(struct ktest *t)
 		   (unsigned long long)pool->stats.waits);
 	KTEST_EXPECT_TRUE(t, c == a);
 	KTEST_EXPECT_GE(t, waited, 60);
+	/* Woken by the free, not by the 5 s timeout (a lost wake-up). */
+	KTEST_EXPECT_LT(t, waited, 1000);
+	KTEST_EXPECT_EQ(t, pool->stats.wait_timeouts, 0);
 	KTEST_EXPECT_EQ(t, pool->stats.waits, 1);
 	KTEST_EXPECT_EQ(t, pool->stats.failures, 0);
 	mempool_free(b, pool);
@@ -120,6 +123,7 @@ static void test_many_sleepers_share_a_small_pool(struct ktest *t)
 	    (unsigned long long)pool->stats.waits, failures);
 	KTEST_EXPECT_EQ(t, failures, 0);
 	KTEST_EXPECT_GT(t, pool->stats.waits, 0);
+	KTEST_EXPECT_EQ(t, pool->stats.wait_timeouts, 0); /* none lost */
 	KTEST_EXPECT_EQ(t, pool->stats.reserve_takes, THREADS * ROUNDS);
 	KTEST_EXPECT_EQ(t, pool->curr_nr, 4);
 	KTEST_EXPECT_EQ(t, pool->out, 0);

@@ -169,9 +169,13 @@ static void test_bad_input_allocates_nothing(struct ktest *t)
 						0),
 			0);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages_exact(p, 0x1000, 0, 0), -1);
+	KTEST_EXPECT_EQ(t,
+			pgdat_alloc_pages_bulk(p, GFP_KERNEL | __GFP_NOFAIL, 4,
+					       pages, 0),
+			0);
 	printk_capture_stop();
 	console_loglevel = level;
-	KTEST_EXPECT_EQ(t, ktest_count(log, "refused"), 6);
+	KTEST_EXPECT_EQ(t, ktest_count(log, "refused"), 7);
 	KTEST_EXPECT_EQ(t, mm_test_free_pages(p), start);
 	mm_test_node_destroy(&tn);
 }

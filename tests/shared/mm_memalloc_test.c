@@ -5,7 +5,7 @@
  * reclaim never recurses; __GFP_MEMALLOC and __GFP_NOMEMALLOC; the noio
  * scope reaches the shrinkers' gfp; __GFP_RETRY_MAYFAIL keeps a costly
  * request retrying where it would have given up. (Interrupt handlers never
- * get the no-watermark access: the target's mempool_irq suite checks that
+ * get the no-watermark access: the target's emergency suite checks that
  * in a real tick.) docs/09-emergency-memory.md ("PF_MEMALLOC").
  */
 #include "kernel/lib/string.h"

@@ -371,8 +371,12 @@ static uint64_t usable_by_gfp_kernel(void)
 	uint64_t n = 0;
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &node->node_zones[zi];
-		if (z->free_pages > z->watermark[WMARK_MIN])
-			n += z->free_pages - z->watermark[WMARK_MIN];
+		/* Above min and the zone's protection from requests that
+		 * could use Normal, as GFP_KERNEL's are (docs/09). */
+		uint64_t floor =
+		    z->watermark[WMARK_MIN] + z->lowmem_reserve[ZONE_NORMAL];
+		if (z->free_pages > floor)
+			n += z->free_pages - floor;
 	}
 	return n;
 }
