@@ -454,6 +454,26 @@ static void test_many_threads_under_pressure(struct ktest *t)
 		}
 		hoard = next;
 	}
+	/* The blocks left may all be too big to give back whole (pages
+	 * in a protected zone do not count): give one back and take single
+	 * pages again until 32 are within reach. */
+	if (usable_by_gfp_kernel() < 32 && kept) {
+		uint64_t *w = phys_to_virt(kept);
+		uint64_t next = w[0];
+		__free_pages(kept, (unsigned int)w[1]);
+		kept = next;
+		while (usable_by_gfp_kernel() > 32) {
+			uint64_t p = alloc_pages(GFP_KERNEL | __GFP_NORETRY |
+						     __GFP_NOWARN,
+						 0);
+			if (!p)
+				break;
+			uint64_t *pw = phys_to_virt(p);
+			pw[0] = kept;
+			pw[1] = 0;
+			kept = p;
+		}
+	}
 	hoard = kept;
 	uint64_t usable = usable_by_gfp_kernel();
 	uint64_t waits = node->reclaim.alloc_waits;
