@@ -56,6 +56,7 @@ bool pgdat_balanced(struct pglist_data *p)
  */
 unsigned long balance_pgdat(struct pglist_data *p)
 {
+	/* LAB reclaim: begin balance */
 	unsigned long total = 0;
 	unsigned int below;
 	while ((below = zones_below_high(p))) {
@@ -82,6 +83,7 @@ unsigned long balance_pgdat(struct pglist_data *p)
 	if (total)
 		__atomic_store_n(&p->kswapd_failures, 0, __ATOMIC_RELAXED);
 	return total;
+	/* LAB reclaim: end balance */
 }
 
 bool pgdat_could_allocate(struct pglist_data *p, unsigned int order,
