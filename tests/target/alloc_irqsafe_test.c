@@ -96,9 +96,10 @@ static void test_zone_lock_irq_safe(struct ktest *t)
 		lockdep_get_usage(&z->lock.dep_map, &u);
 		KTEST_EXPECT_TRUE(t, u.known);
 		if (u.hardirq_on)
-			ktest_diag(t,
-				   "zone %s: its lock was taken with interrupts enabled; the lock validator's report above names where",
-				   z->name);
+			ktest_diag(
+			    t,
+			    "zone %s: its lock was taken with interrupts enabled; the lock validator's report above names where",
+			    z->name);
 		KTEST_EXPECT_FALSE(t, u.hardirq_on);
 	}
 	KTEST_EXPECT_EQ(t, lockdep_reports, reports);
