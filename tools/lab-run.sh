@@ -198,7 +198,7 @@ cmd_exercise() {
 		if [ "$want" != all ] && [ "$want" != "$name" ]; then name=; changed=(); return 0; fi
 		n=$((n + 1))
 		if [ -z "$problem" ]; then
-			make -C "$tree" --no-print-directory -j2 build/host/ktest-host >"$tmp/$name.build" 2>&1 ||
+			make -C "$tree" --no-print-directory -j2 BUILD=build build/host/ktest-host >"$tmp/$name.build" 2>&1 ||
 				problem="the changed tree does not build (it should: the exercise is about a test)"
 		fi
 		if [ -z "$problem" ]; then
