@@ -53,7 +53,7 @@ expect_check noblock 'region LAB pcp drain has no block'
 
 # 4. A skeleton block whose region is gone (renamed in the source).
 copy_tree "$tmp/stale"
-sed -i 's|LAB reclaim: \(begin\|end\) balance|LAB reclaim: \1 balancing|' "$tmp/stale/mm/vmscan.c"
+sed -i -e 's/LAB reclaim: begin balance /LAB reclaim: begin balancing /' -e 's/LAB reclaim: end balance /LAB reclaim: end balancing /' "$tmp/stale/mm/vmscan.c"
 expect_check stale 'block balance no longer applies'
 
 # 5. "Nothing else changes": a skeleton tree with one more change elsewhere.
