@@ -1,8 +1,9 @@
 # The machinery of the course labs, sourced by tools/lab.sh: finding the
 # "LAB name: begin/end region" markers in the sources, reading a lab's
-# skeleton.txt and grade.conf (docs/labs/NAME/), putting a skeleton in
-# place of its regions, and proving that nothing else changed. The lecturer's
-# page docs/labs/README.md explains the formats. Needs bash, awk, diff.
+# docs/labs/NAME/skeleton.txt and docs/labs/NAME/grade.conf, putting a
+# skeleton in place of its regions, and proving that nothing else changed.
+# The lecturer's page docs/labs/README.md explains the formats. Needs bash,
+# awk, diff.
 
 # Every marker line of the tree under $1, checked: prints one
 # "file|lab|region|begin|end" line per region to stdout and one

@@ -93,7 +93,7 @@ cmd_grade() {
 			why=skipped
 		fi
 		total=$((total + got))
-		printf '  %-16s %-58s %3s/%-3s %s\n' "$side" "$suite.$case" "$got" "$points" "$why"
+		printf '  %-16s %-58s %3s/%-3s%s\n' "$side" "$suite.$case" "$got" "$points" "${why:+ $why}"
 	done <"$out/spec"
 	echo "Score: $total/$max"
 	[ "$total" = "$max" ]
@@ -161,10 +161,12 @@ cmd_ci() {
 			done <<<"$spec"
 			fails=$(grep -E '^  [^ ]+ +[^ ]+ +0/' "$tmp/$n.skel" | awk '{print $2}' | paste -sd' ')
 		fi
+		# The grader's own words, kept for the log (make test names it).
+		mkdir -p "$build/lab-ci" && cat "$tmp/$n.sol" "$tmp/$n.skel" >"$build/lab-ci/$n.txt" 2>/dev/null
 		# shellcheck disable=SC2086
 		scratch_restore "$tree" $files
 		if [ -z "$problems" ]; then
-			echo "labs: $n: ok (solution $sol, skeleton $skel; failing with the skeleton: $fails)"
+			echo "labs: $n: ok (solution $sol, skeleton $skel; failing with the skeleton: $fails; log: $build/lab-ci/$n.txt)"
 		else
 			rc=1
 			echo "labs: $n: FAILED: ${problems%; }"
