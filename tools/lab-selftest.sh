@@ -56,6 +56,16 @@ copy_tree "$tmp/stale"
 sed -i -e 's/LAB reclaim: begin balance /LAB reclaim: begin balancing /' -e 's/LAB reclaim: end balance /LAB reclaim: end balancing /' "$tmp/stale/mm/vmscan.c"
 expect_check stale 'block balance no longer applies'
 
+# 4b. A graded case that does not exist, and a boot configuration that
+#     tests/matrix.conf does not have.
+copy_tree "$tmp/badspec"
+sed -i 's/test_every_order /test_every_orders /' "$tmp/badspec/docs/labs/buddy/grade.conf"
+sed -i 's/^boot:lab-irqsafe | alloc_irqsafe | test_alloc_and_free_in_hardirq/boot:lab-nosuch | alloc_irqsafe | test_alloc_and_free_in_hardirq/' \
+	"$tmp/badspec/docs/labs/irqsafe/grade.conf"
+expect_check badspec "docs/labs/buddy/grade.conf:[0-9]+: suite mm_buddy .* has no case 'test_every_orders'"
+grep -qE "docs/labs/irqsafe/grade.conf:[0-9]+: no configuration 'lab-nosuch' in tests/matrix.conf" "$tmp/badspec.out" ||
+	fail "badspec: the unknown boot configuration was not named"
+
 # 5. "Nothing else changes": a skeleton tree with one more change elsewhere.
 (
 	. "$top/tools/lab-lib.sh"
@@ -132,7 +142,7 @@ if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 fi
 
 if [ $problems = 0 ]; then
-	echo "labs: lab selftest: ok (unbalanced, misspelt, unmatched and stale markers named; a stray change, an identical and an uncompilable skeleton, a crashed case caught; start/reset change only the regions)"
+	echo "labs: lab selftest: ok (unbalanced, misspelt, unmatched and stale markers, unknown graded cases named; a stray change, an identical and an uncompilable skeleton, a crashed case caught; start/reset change only the regions)"
 	exit 0
 fi
 echo "labs: lab selftest: FAILED ($problems)"
