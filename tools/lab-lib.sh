@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The machinery of the course labs, sourced by tools/lab.sh: finding the
 # "LAB name: begin/end region" markers in the sources, reading a lab's
 # docs/labs/NAME/skeleton.txt and docs/labs/NAME/grade.conf, putting a

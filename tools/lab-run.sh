@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Grading and the CI proof of the course labs, sourced by tools/lab.sh:
 # `grade` builds a tree, runs the host suites and boots the configurations
 # a lab's grade.conf names, and scores each case from the KTAP output
@@ -5,12 +6,14 @@
 # every lab; `exercise` plants the chapters' exercises. Scratch trees are
 # copies whose build starts from the tree's own build, so only the files a
 # skeleton or exercise touches are compiled again. See docs/labs/README.md.
+# It expects $top, die and the helpers of tools/lab-lib.sh from tools/lab.sh.
+# shellcheck disable=SC2154
 
 # Boots configuration $1 of tests/matrix.conf with the kernel and loader of
 # build $2; the serial log goes to $3/serial.log.
 lab_boot() { # config build outdir
 	local name=$1 build=$2 dir=$3 line opts cmdline expect limit=120 item
-	line=$(grep -E "^$name[[:space:]]*\|" "$top/tests/matrix.conf" | head -1)
+	line=$(grep -E "^${name}[[:space:]]*\|" "$top/tests/matrix.conf" | head -1)
 	IFS='|' read -r _ opts cmdline _ expect <<<"$line"
 	IFS=';' read -ra items <<<"$expect"
 	for item in "${items[@]}"; do
@@ -30,7 +33,7 @@ lab_boot() { # config build outdir
 # grade NAME [--tree DIR] [--no-build] [--host-ktap FILE] [--boot-log CONFIG=FILE]
 # The last two score a given output instead of running (tools/lab-selftest.sh).
 cmd_grade() {
-	local name=${1:-} tree=$top nobuild=0 host_ktap= boot_logs=() out
+	local name=${1:-} tree=$top nobuild=0 host_ktap='' boot_logs=() out
 	known_lab "$name"
 	shift
 	while [ $# -gt 0 ]; do
@@ -71,7 +74,7 @@ cmd_grade() {
 	fi
 	for c in $configs; do
 		[ $built = 1 ] || break
-		local log= l
+		local log='' l
 		for l in "${boot_logs[@]}"; do [ "${l%%=*}" = "$c" ] && log=${l#*=}; done
 		if [ -z "$log" ]; then
 			echo "grade: booting $c (tests/matrix.conf)"
@@ -134,7 +137,7 @@ cmd_ci() {
 	local tree=$tmp/tree
 	lab_regions "$top" >"$tmp/regions" || { echo "labs: ci: the markers are broken (tools/lab.sh check)"; return 1; }
 	for n in "${names[@]}"; do
-		local log=$tmp/$n.log sol skel files spec max fails problems=
+		local log=$tmp/$n.log sol skel files spec max fails problems=''
 		files=$(grep "|$n|" "$tmp/regions" | cut -d'|' -f1 | sort -u)
 		# 1. The shipped tree is the solution: full marks.
 		BUILD=$build cmd_grade "$n" --no-build >"$tmp/$n.sol" 2>&1
@@ -194,10 +197,10 @@ cmd_exercise() {
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" EXIT
 	scratch_init "$tmp"
-	local tree=$tmp/tree name= chapter= file= find= suite= case= changed=() problem= key val
+	local tree=$tmp/tree name='' chapter='' file='' find='' suite='' case='' changed=() problem='' key val
 	run_one() {
 		[ -n "$name" ] || return 0
-		if [ "$want" != all ] && [ "$want" != "$name" ]; then name=; changed=(); return 0; fi
+		if [ "$want" != all ] && [ "$want" != "$name" ]; then name=''; changed=(); return 0; fi
 		n=$((n + 1))
 		if [ -z "$problem" ]; then
 			make -C "$tree" --no-print-directory -j2 BUILD=build build/host/ktest-host >"$tmp/$name.build" 2>&1 ||
@@ -216,7 +219,7 @@ cmd_exercise() {
 			echo "exercise $name ($chapter): FAILED: $problem"
 		fi
 		scratch_restore "$tree" "${changed[@]}"
-		name= problem= changed=()
+		name='' problem='' changed=()
 	}
 	while IFS= read -r line; do
 		case "$line" in

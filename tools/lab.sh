@@ -107,7 +107,7 @@ git_commit() { # dir message
 }
 
 cmd_start() {
-	local name=${1:-} where=$top wt= base branch tmp
+	local name=${1:-} where=$top wt='' base branch tmp
 	known_lab "$name"
 	shift
 	case "${1:-}" in
