@@ -96,7 +96,7 @@ cmd_grade() {
 			why=skipped
 		fi
 		total=$((total + got))
-		printf '  %-16s %-58s %3s/%-3s%s\n' "$side" "$suite.$case" "$got" "$points" "${why:+ $why}"
+		printf '  %-16s %-58s %7s%s\n' "$side" "$suite.$case" "$got/$points" "${why:+  $why}"
 	done <"$out/spec"
 	echo "Score: $total/$max"
 	[ "$total" = "$max" ]
