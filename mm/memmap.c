@@ -213,6 +213,7 @@ static int sanitise(struct memmap *mm, bool release_all_os,
 	struct memmap_range *use = mm->scratch_a, *res = mm->scratch_b;
 	unsigned int nuse = 0, nres = 0;
 
+	/* LAB memmap: begin classify */
 	for (unsigned int i = 0; i < mm->nr_entries; i++) {
 		const struct memmap_entry *e = &mm->entries[i];
 		bool os = e->type >= EFI_OS_DEFINED_FIRST;
@@ -231,6 +232,7 @@ static int sanitise(struct memmap *mm, bool release_all_os,
 						   0 };
 		}
 	}
+	/* LAB memmap: end classify */
 	sort_ranges(use, nuse);
 	sort_ranges(res, nres);
 	nuse = merge_ranges(use, nuse);

@@ -88,6 +88,7 @@ cmd_grade() {
 	while IFS='|' read -r side suite case points skel; do
 		max=$((max + points))
 		got=0 why="no result: it crashed, hung or did not run"
+		[ $built = 1 ] || why="the build failed"
 		if grep -qxF "$side PASS $suite.$case" "$out/results"; then
 			got=$points why=
 		elif grep -qxF "$side FAIL $suite.$case" "$out/results"; then
