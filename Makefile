@@ -19,7 +19,8 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2)
 endif
 .PHONY: all help host kernel loader esp image run test host-test matrix gdb \
-	clean compile_commands deps bench fuzz format check-layout
+	clean compile_commands deps bench fuzz format check-layout \
+	lab-list lab-start lab-reset lab-check grade exercises
 
 # ---------------------------------------------------------------- sources
 # Where each file goes is decided by its folder (docs/01-boot.md, "The
@@ -211,6 +212,22 @@ $(BUILD)/host/make-bad-elf: tests/loader/make-bad-elf.c
 check-layout:
 	@tools/check-layout.sh; a=$$?; tools/check-docs.sh; b=$$?; [ $$a = 0 ] && [ $$b = 0 ]
 
+# The course labs (docs/labs/README.md): tools/lab.sh does the work.
+# `make grade LAB=buddy` prints one line per graded case and "Score: N/M".
+lab-list:
+	@tools/lab.sh list
+lab-start:
+	@tools/lab.sh start $(LAB)
+lab-reset:
+	@tools/lab.sh reset
+lab-check:
+	@tools/lab.sh check
+grade:
+	@BUILD=$(BUILD) tools/lab.sh grade $(LAB)
+# The chapters' mechanical exercises, planted and checked (make test runs them too).
+exercises: host
+	@BUILD=$(abspath $(BUILD)) tools/lab.sh exercise all
+
 deps:
 	@tools/deps.sh
 
@@ -245,6 +262,9 @@ help:
 	@echo "  fuzz       libFuzzer targets for FUZZ_SECONDS each (default 180)"
 	@echo "  matrix     only the QEMU boot matrix (ONLY=name,name for some)"
 	@echo "  check-layout  the include rule, file sizes, folder READMEs and docs references"
+	@echo "  lab-list   the course labs; lab-start LAB=NAME makes branch lab-NAME with its skeleton,"
+	@echo "             lab-reset goes back, grade LAB=NAME scores it ('Score: N/M'; docs/labs/)"
+	@echo "  exercises  plant each mechanical exercise of the chapters and check the case it names fails"
 	@echo "  format     clang-format every C file"
 	@echo "  compile_commands  compile_commands.json for editors (uses bear); builds in"
 	@echo "             build/compile_commands, the rest of build/ is kept"

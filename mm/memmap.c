@@ -38,12 +38,14 @@ static uint32_t load_u32(const unsigned char *p)
 
 bool memmap_type_is_usable(uint32_t type, uint64_t attribute)
 {
+	/* LAB memmap: begin usable */
 	bool ram_type = type == EFI_LOADER_CODE || type == EFI_LOADER_DATA ||
 			type == EFI_BOOT_SERVICES_CODE ||
 			type == EFI_BOOT_SERVICES_DATA ||
 			type == EFI_CONVENTIONAL_MEMORY;
 	return ram_type && (attribute & EFI_MEMORY_WB) &&
 	       !(attribute & (EFI_MEMORY_RUNTIME | EFI_MEMORY_SP));
+	/* LAB memmap: end usable */
 }
 
 const char *memmap_zone_name(unsigned int zone)
@@ -162,6 +164,7 @@ static int subtract_ranges(const struct memmap_range *a, unsigned int na,
 			   const struct memmap_range *b, unsigned int nb,
 			   struct memmap_range *out, unsigned int max_out)
 {
+	/* LAB memmap: begin subtract */
 	unsigned int n = 0, j = 0;
 	for (unsigned int i = 0; i < na; i++) {
 		uint64_t cur = a[i].start, end = a[i].end;
@@ -187,6 +190,7 @@ static int subtract_ranges(const struct memmap_range *a, unsigned int na,
 		}
 	}
 	return (int)n;
+	/* LAB memmap: end subtract */
 }
 
 static bool type_released(const struct memmap *mm, uint32_t type)
@@ -209,6 +213,7 @@ static int sanitise(struct memmap *mm, bool release_all_os,
 	struct memmap_range *use = mm->scratch_a, *res = mm->scratch_b;
 	unsigned int nuse = 0, nres = 0;
 
+	/* LAB memmap: begin classify */
 	for (unsigned int i = 0; i < mm->nr_entries; i++) {
 		const struct memmap_entry *e = &mm->entries[i];
 		bool os = e->type >= EFI_OS_DEFINED_FIRST;
@@ -227,6 +232,7 @@ static int sanitise(struct memmap *mm, bool release_all_os,
 						   0 };
 		}
 	}
+	/* LAB memmap: end classify */
 	sort_ranges(use, nuse);
 	sort_ranges(res, nres);
 	nuse = merge_ranges(use, nuse);

@@ -49,12 +49,14 @@ bool __ratelimit(struct ratelimit_state *rs)
 
 uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags)
 {
+	/* LAB watermarks: begin floor */
 	if (alloc_flags & ALLOC_MIN_RESERVE) {
 		min -= min / 2; /* __GFP_HIGH: half of min */
 		if (alloc_flags & ALLOC_NON_BLOCK)
 			min -= min / 4; /* and atomic: a further quarter */
 	}
 	return min;
+	/* LAB watermarks: end floor */
 }
 
 static inline bool __zone_watermark_ok(const struct zone *z, unsigned int order,
@@ -108,6 +110,7 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 		uint8_t *st = pfn_state(p, pfn);
 		unlink_block(p, e);
 		area->nr_free--;
+		/* LAB buddy: begin split */
 		while (o > order) { /* expand(): keep the low half */
 			o--;
 			uint64_t half = 1ULL << o;
@@ -118,6 +121,7 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 				 &z->free_area[o].free_list[type]);
 			z->free_area[o].nr_free++;
 		}
+		/* LAB buddy: end split */
 		st[0] = PFS_ALLOC | order;
 		z->free_pages -= 1ULL << order;
 		return pfn;
@@ -334,6 +338,7 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 	}
 	z->free_pages += 1ULL << order;
 	base[pfn] = PFS_TAIL;
+	/* LAB buddy: begin merge */
 	while (order < MAX_ORDER) {
 		uint64_t buddy = pfn ^ (1ULL << order);
 		if (buddy < sec->first_pfn || buddy >= end ||
@@ -351,6 +356,7 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 		pfn &= buddy;
 		order++;
 	}
+	/* LAB buddy: end merge */
 	base[pfn] = PFS_FREE | order;
 	/* debug_pagealloc: all of the block but its head goes unmapped. */
 	debug_pagealloc_unmap_pages(p, pfn + 1, (1ULL << order) - 1);
@@ -465,7 +471,9 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 		      void *caller)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
+	/* LAB irqsafe: begin decl */
 	unsigned long flags;
+	/* LAB irqsafe: end decl */
 	int ret = 0;
 
 	/* One test for all the argument mistakes (order > 10 makes the
@@ -481,7 +489,9 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 	}
 
 	struct zone *z = pfn_to_zone(p, pfn);
+	/* LAB irqsafe: begin lock */
 	spin_lock_irqsave(&z->lock, flags);
+	/* LAB irqsafe: end lock */
 	struct mem_section *sec = p->sections ? pfn_to_section(p, pfn) : NULL;
 	uint8_t s = PFS_RESERVED;
 	if (sec && pfn >= sec->first_pfn &&
@@ -502,7 +512,9 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 	}
 	/* Read under the lock: see pgdat_could_allocate (mm/vmscan.h). */
 	bool wake = p->free_waiters && !ret;
+	/* LAB irqsafe: begin unlock */
 	spin_unlock_irqrestore(&z->lock, flags);
+	/* LAB irqsafe: end unlock */
 	if (wake)
 		mm_wake_free_waiters(p);
 	return ret;

@@ -78,6 +78,7 @@ static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 {
 	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
+	/* LAB pcp: begin drain */
 	while (n-- && pcp->count) {
 		struct list_head *e = pcp->list.prev; /* the coldest frame */
 		uint64_t pfn = block_pfn(p, e);
@@ -89,6 +90,7 @@ static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 		sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
 		__free_one_page(p, z, sec, pfn, 0);
 	}
+	/* LAB pcp: end drain */
 	pcp->drains++;
 	bool wake = p->free_waiters; /* under the lock: mm/vmscan.h */
 	spin_unlock(&z->lock);
@@ -107,6 +109,7 @@ static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
 			 struct per_cpu_pages *pcp, uint64_t floor)
 {
 	lockdep_assert_irqs_disabled();
+	/* LAB pcp: begin take */
 	if (!pcp->count) {
 		spin_lock(&z->lock);
 		/* A single allocation may leave the zone at its floor
@@ -148,6 +151,7 @@ static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
 	pcp->count--;
 	pfn_state(p, pfn)[0] = PFS_ALLOC;
 	return pfn;
+	/* LAB pcp: end take */
 }
 
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, unsigned int cpu,

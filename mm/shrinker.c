@@ -112,6 +112,7 @@ static unsigned long do_shrink_slab(struct shrinker *s,
 				    struct shrink_control *sc,
 				    unsigned long want)
 {
+	/* LAB reclaim: begin batches */
 	unsigned long freed = 0;
 	while (want) {
 		unsigned long batch = want < SHRINK_BATCH ? want : SHRINK_BATCH;
@@ -133,6 +134,7 @@ static unsigned long do_shrink_slab(struct shrinker *s,
 			break;
 	}
 	return freed;
+	/* LAB reclaim: end batches */
 }
 
 unsigned long shrink_slab_node(struct pglist_data *pgdat, gfp_t gfp,

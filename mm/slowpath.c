@@ -17,6 +17,7 @@
 /* Linux's gfp_to_alloc_flags, for the slow path. */
 static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 {
+	/* LAB watermarks: begin alloc_flags */
 	unsigned int flags = ALLOC_WMARK_MIN;
 	if (gfp & __GFP_HIGH)
 		flags |= ALLOC_MIN_RESERVE;
@@ -26,6 +27,7 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 			flags |= ALLOC_HIGHATOMIC;
 	}
 	return flags;
+	/* LAB watermarks: end alloc_flags */
 }
 
 /*

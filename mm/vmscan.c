@@ -61,6 +61,7 @@ bool pgdat_balanced(struct pglist_data *p)
  */
 unsigned long balance_pgdat(struct pglist_data *p)
 {
+	/* LAB reclaim: begin balance */
 	unsigned long total = 0;
 	unsigned int below;
 	/* kswapd has PF_MEMALLOC for life (kernel/mm/kswapd.c); the scope
@@ -91,6 +92,7 @@ unsigned long balance_pgdat(struct pglist_data *p)
 		__atomic_store_n(&p->kswapd_failures, 0, __ATOMIC_RELAXED);
 	memalloc_noreclaim_restore(noreclaim);
 	return total;
+	/* LAB reclaim: end balance */
 }
 
 bool pgdat_could_allocate(struct pglist_data *p, unsigned int order,

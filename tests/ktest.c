@@ -168,6 +168,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "mm_mempool_wait", NULL, KTEST_HOST_ONLY },
 	{ "ktest_host", NULL, KTEST_HOST_ONLY },
 	{ "acpi", NULL, KTEST_TARGET_ONLY },
+	{ "alloc_irqsafe", NULL, KTEST_TARGET_ONLY },
 	{ "bootinfo", NULL, KTEST_TARGET_ONLY },
 	{ "debug_pagealloc", NULL, KTEST_TARGET_ONLY },
 	{ "emergency", NULL, KTEST_TARGET_ONLY },

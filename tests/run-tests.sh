@@ -15,7 +15,12 @@
 # make diagrams' drawing against its node),
 # one case each.
 #
-# Usage: tests/run-tests.sh [--host-only | --matrix-only] [--only NAME[,NAME]]
+# With the script tests: the course labs (docs/labs/): tools/lab.sh check,
+# tools/lab.sh ci (every lab's solution scores full marks, its skeleton
+# builds and loses the points of the cases it is about), the chapters'
+# exercises (tools/lab.sh exercise) and tools/lab-selftest.sh; one case each.
+#
+# Usage: tests/run-tests.sh [--host-only | --matrix-only | --labs-only] [--only NAME[,NAME]]
 # Expects the build to be done (make test does it). See docs/01-boot.md.
 set -uo pipefail
 
@@ -25,18 +30,19 @@ out=$build/test
 conf=$top/tests/matrix.conf
 timeout_s=${MATRIX_TIMEOUT:-120}
 jobs=${MATRIX_JOBS:-2}
-do_host=1 do_matrix=1 only=
+do_host=1 do_matrix=1 do_labs=1 only=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--host-only) do_matrix=0; shift ;;
-	--matrix-only) do_host=0; shift ;;
+	--host-only) do_matrix=0 do_labs=0; shift ;;
+	--matrix-only) do_host=0 do_labs=0; shift ;;
+	--labs-only) do_host=0 do_matrix=0; shift ;;
 	--only) only=$2; shift 2 ;;
 	*) echo "run-tests.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
 
-rm -rf "$out/host" "$out/matrix" "$out/fuzz" "$out/layout" "$out/scripts" "$out/cwd"
+rm -rf "$out/host" "$out/matrix" "$out/fuzz" "$out/layout" "$out/scripts" "$out/cwd" "$out/labs"
 mkdir -p "$out"
 
 # Writes <dir>/result ("passed N", "failed N") and <dir>/failures from a
@@ -150,6 +156,42 @@ run_scripts() {
 	done
 	echo "$p $f 0" >"$dir/counts"
 	echo "script tests: $p passed, $f failed"
+}
+
+# The labs' graders and checks (tools/lab.sh, tools/lab-selftest.sh): they
+# build scratch copies starting from this build, and boot the find-the-bug
+# lab's configuration twice (solution and skeleton); one case each.
+run_labs() {
+	local dir=$out/labs name p=0 f=0
+	rm -rf "$dir" && mkdir -p "$dir"
+	: >"$dir/failures"
+	local checks=("check:check" "ci:ci" "exercises:exercise all") branch
+	# On a student's lab branch (make lab-start) the lab's regions hold
+	# the student's work, not the solution the checks expect.
+	branch=$(git -C "$top" rev-parse --abbrev-ref HEAD 2>/dev/null)
+	if [ -n "$branch" ] && git -C "$top" config "branch.$branch.labbase" >/dev/null 2>&1; then
+		echo "0 0 0" >"$dir/counts"
+		echo "lab checks: skipped on $branch, a branch made by lab-start (make grade LAB=${branch#lab-} grades it)"
+		return
+	fi
+	for t in "${checks[@]}" "selftest:"; do
+		name=${t%%:*}
+		if [ "$name" = selftest ]; then
+			BUILD=$build timeout 600 "$top/tools/lab-selftest.sh" >"$dir/$name.log" 2>&1 </dev/null
+		else
+			# shellcheck disable=SC2086
+			BUILD=$build timeout 600 "$top/tools/lab.sh" ${t#*:} >"$dir/$name.log" 2>&1 </dev/null
+		fi
+		if [ $? = 0 ]; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			echo "labs: $name failed (tools/lab.sh ${t#*:}; log: ${dir#"$top"/}/$name.log)" >>"$dir/failures"
+		fi
+		grep -E '^(labs|exercise)' "$dir/$name.log" | sed 's/^/  /'
+	done
+	echo "$p $f 0" >"$dir/counts"
+	echo "lab checks: $p passed, $f failed"
 }
 
 run_config() { # name options cmdline kernel expect
@@ -287,6 +329,7 @@ if [ $do_host = 1 ]; then
 	run_fuzz
 fi
 [ $do_matrix = 1 ] && [ -z "$only" ] && run_scripts
+[ $do_labs = 1 ] && [ -z "$only" ] && run_labs
 [ $do_matrix = 1 ] && { echo "boot matrix ($conf):"; run_matrix; }
 
 passed=0 failed=0 skipped=0

@@ -16,7 +16,8 @@
 #              see "Heading" / "Heading" below names one of the same doc;
 #              every markdown link's file exists and its #anchor is the
 #              GitHub anchor of one of its headings
-# Paths and sections are checked in docs/*.md, every README.md, and the
+# Paths and sections are checked in docs/*.md, docs/labs/ (the lab
+# handouts), every README.md, and the
 # comments of the sources (*.c *.h *.asm *.inc *.sh *.mk *.awk, Makefile,
 # run-qemu.sh, linker.ld); functions in the docs and READMEs only. A wrapped
 # reference is seen whole: docs are read a paragraph, list item or table row
@@ -66,6 +67,7 @@ printf '%s\n' "$LINUX_PATHS" >"$tmp/linux"
 
 docs=$(
 	ls docs/*.md 2>/dev/null
+	find docs/labs -name "*.md" 2>/dev/null | sort
 	[ -f README.md ] && echo README.md
 	find boot kernel mm tests tools -name README.md 2>/dev/null | sort
 )

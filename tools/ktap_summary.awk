@@ -5,6 +5,8 @@
 # top-level plan was printed and every plan got all of its results (a crash
 # mid-suite leaves it 0). A run that ran nothing (top-level plan 1..0) is
 # one failure, "FAIL (no test ran: plan 1..0)", never "0 passed, 0 failed".
+# With -v list=1 passed and skipped leaves are named too ("PASS suite.case",
+# "SKIP suite.case"): tools/lab.sh grades case by case from them.
 # A suite's own line ("ok 3 name # SKIP reason" when all its cases were
 # skipped) is not a leaf: only the cases are counted. Used by
 # tests/run-tests.sh; checked by tests/host/ktest_host_test.c.
@@ -27,8 +29,8 @@ BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0 }
 	if (!had_child[d + 4]) {  # a leaf: no deeper results since the last one
 		full = (d > 0 && subtest[d] != "") ? subtest[d] "." name : name
 		if (!ok) { failed++; print "FAIL " full }
-		else if (skip) skipped++
-		else passed++
+		else if (skip) { skipped++; if (list) print "SKIP " full }
+		else { passed++; if (list) print "PASS " full }
 	} else if (plan[d + 4] >= 0 && got[d + 4] != plan[d + 4]) {
 		bad_plan = 1  # a subtest ended with results missing
 	}
