@@ -85,7 +85,11 @@ static bool setup(struct ktest *t, uint64_t *rest, uint64_t cached)
 	cache.s.scan_objects = cache_scan;
 	cache.s.name = "memalloc-test";
 	cache.s.pgdat = &tn.pgdat;
-	return register_shrinker(&cache.s) == 0;
+	int registered = register_shrinker(&cache.s);
+	KTEST_EXPECT_EQ(t, registered, 0);
+	if (registered)
+		mm_test_node_destroy(&tn);
+	return registered == 0;
 }
 
 static void teardown(struct ktest *t, uint64_t rest)
