@@ -6,6 +6,7 @@
  * later release of loader memory. docs/03-buddy-and-gfp.md ("Bring-up").
  */
 #include "mm/vmscan.h"
+#include "mm/pcp.h"
 #include "mm/internal.h"
 
 #include "kernel/lib/printk.h"
@@ -365,12 +366,15 @@ long pgdat_release_range(struct pglist_data *p, uint64_t start, uint64_t end)
 
 void pgdat_set_page_poison(struct pglist_data *p, bool on)
 {
+	__atomic_store_n(&p->page_poison, on, __ATOMIC_SEQ_CST);
+	/* Frames parked before now hold no poison, and a drain does not
+	 * poison (page_alloc.c): back to the zones, filled below. */
+	if (on)
+		drain_all_pages(p);
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		unsigned long flags;
 		spin_lock_irqsave(&z->lock, flags);
-		if (zi == 0)
-			p->page_poison = on;
 		/* Free pages must hold poison before it is checked. */
 		for (int o = 0; on && o < NR_PAGE_ORDERS; o++) {
 			for (int t = 0; t < MIGRATE_TYPES; t++) {

@@ -139,9 +139,14 @@ static void check_poison(struct pglist_data *p, uint64_t pfn,
 			 unsigned int order)
 {
 	const uint8_t *b = pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
-	uint64_t size = PAGE_SIZE << order;
+	uint64_t size = PAGE_SIZE << order, word;
 	for (uint64_t i = 0; i < size; i++) {
-		if (b[i] != PAGE_POISON) {
+		/* Eight bytes at a time while they are all poison. */
+		while (i + 8 <= size &&
+		       (__builtin_memcpy(&word, b + i, 8),
+			word == PAGE_POISON * 0x0101010101010101ULL))
+			i += 8;
+		if (i < size && b[i] != PAGE_POISON) {
 			__atomic_fetch_add(&p->poison_errors, 1,
 					   __ATOMIC_RELAXED);
 			pr_err("page_poison: use after free: frame 0x%llx offset 0x%llx holds 0x%02x, expected 0x%02x (order %u block)\n",
@@ -330,12 +335,6 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 
 	lockdep_assert_held(&z->lock);
 
-	if (p->page_poison) {
-		/* (highatomic.c frees free blocks again: map them first) */
-		debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
-		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
-		       PAGE_SIZE << order);
-	}
 	z->free_pages += 1ULL << order;
 	base[pfn] = PFS_TAIL;
 	/* LAB buddy: begin merge */
@@ -467,6 +466,20 @@ bad_free_state(struct pglist_data *p, uint64_t phys, unsigned int order,
 			"the block's first frame", head, head_order);
 }
 
+/* page_poison fills a block once, when its owner frees it; not again on
+ * its way between lists (a per-CPU list's drain, a highatomic pageblock
+ * given back), which would wipe out a use after free made meanwhile
+ * before the next allocation could report it (found by fuzz_alloc). */
+static void poison_block(struct pglist_data *p, uint64_t pfn,
+			 unsigned int order)
+{
+	if (!p->page_poison)
+		return;
+	debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
+	memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
+	       PAGE_SIZE << order);
+}
+
 int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 		      void *caller)
 {
@@ -506,6 +519,7 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 					&now, PFS_TAIL, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_RELAXED)) {
 		reset_page_owner(p, pfn, order);
+		poison_block(p, pfn, order);
 		__free_one_page(p, z, sec, pfn, order);
 	} else {
 		ret = bad_free_state(p, phys, order, caller, now);
@@ -550,6 +564,7 @@ void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order)
 	struct zone *z = pfn_to_zone(p, pfn);
 	unsigned long flags;
 	spin_lock_irqsave(&z->lock, flags);
+	poison_block(p, pfn, order);
 	__free_one_page(p, z, pfn_to_section(p, pfn), pfn, order);
 	spin_unlock_irqrestore(&z->lock, flags);
 }

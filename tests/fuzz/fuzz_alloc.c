@@ -1,201 +1,448 @@
 /*
- * libFuzzer target: bytes become a sequence of allocator operations on a
- * small node (three zones in 12 MiB, tests/support/test_node.c), checked against a
- * reference model after every step:
- *   alloc(order, flags)  any block returned is naturally aligned, inside
- *                        the arena and the zones the flags allow, zeroed
- *                        if asked, and overlaps nothing the model holds;
- *   free(i)              a block the model holds is accepted;
- *   bad free(kind)       double, wrong order, unaligned, outside the arena
- *                        or a tail page: refused, nothing changes;
- *   check                every 32nd: pgdat_check() finds no problem (it
- *                        walks every frame: checking at each request
- *                        cost most of the time, and the last word is
- *                        the full check at the end of every input).
- * The node's free page count must always equal managed - held. Orders are
- * mostly 0-3 (one request in eight any order up to 10), as callers ask;
- * uniform orders spent the time zeroing 4 MiB blocks. The node is built
- * once and rebuilt over the same arena for each input. On one corpus of
- * 522 grown inputs: about 130 inputs/s before, 1,500-2,800 after.
- * docs/03-buddy-and-gfp.md ("Tests").
+ * libFuzzer target: bytes become allocator operations on a small node,
+ * each result checked against the reference model of fuzz_alloc_model.c.
+ * Three header bytes set the node up: per-CPU lists (and their batch),
+ * Linux's watermarks or none, a mempool over the node, fault injection
+ * aimed at it, page_poison (on a 4 MiB node: poisoning all free memory
+ * of the 12 MiB one cost more than the rest of an input). Then every
+ * three bytes are one operation:
+ *   alloc(order, flags)  GFP_KERNEL/ATOMIC/NOWAIT, __GFP_HIGH, _MEMALLOC,
+ *                        _ZERO, DMA zones: a block passes fz_check_block,
+ *                        a failure fz_check_failure (no zone could serve
+ *                        it, nothing left parked), a failure injected by
+ *                        fail_page_alloc changes nothing;
+ *   free(i)              a held block (or an exact run, whole or its last
+ *                        frame; or a mempool element) is accepted;
+ *   bad free, bad call   double, wrong order, unaligned, outside, tail;
+ *                        bulk/exact/mempool misuse: refused, no change;
+ *   bulk, exact          alloc_pages_bulk fills only empty slots and stops
+ *                        only at `low`; alloc_pages_exact leaves no tail;
+ *   pool alloc/bad free  the reserve is used only when the node says no;
+ *                        a free refills it first; bad frees change nothing;
+ *   drain, watermarks, lowmem_reserve_ratio, scribble (a use after free
+ *                        that page_poison must report on reuse).
+ * free + parked + taken == managed after every operation; pgdat_check()
+ * every FZ_CHECK_EVERY operations and at the end, after everything is
+ * given back. The rates, and what the time went on before and after:
+ * docs/07-debugging-the-allocator.md ("Fuzzing the allocator").
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/lib/printk.h"
-#include "tests/support/test_arena.h"
+#include "mm/fault_inject.h"
+#include "mm/pcp.h"
+#include "tests/fuzz/fuzz_alloc_bad.h"
+#include "tests/fuzz/fuzz_alloc_model.h"
 
-#define ARENA (12UL << 20)
-#define DMA_BYTES (2UL << 20)
-#define DMA32_BYTES (4UL << 20)
-#define MAX_HELD 1024
+#define FZ_CHECK_EVERY 256
+#define BULK_MAX 24
 
-struct held {
-	uint64_t phys;
-	unsigned order;
-};
+static struct mm_test_node big, small; /* 12 MiB; 4 MiB for page_poison */
 
-static struct mm_test_node tn;
-static struct held held[MAX_HELD];
-/* One byte per arena page: 1 while the model holds it (overlap checks in
- * O(block) rather than a walk of every held block). */
-static uint8_t held_map[ARENA >> 12];
-static unsigned nheld;
-static uint64_t held_pages;
-
-static void fail(const char *what, uint64_t a, uint64_t b)
+static gfp_t alloc_gfp(unsigned int b, unsigned int order)
 {
-	fprintf(stderr, "fuzz_alloc: %s (0x%llx 0x%llx)\n", what,
-		(unsigned long long)a, (unsigned long long)b);
-	abort();
-}
-
-static uint64_t managed(void)
-{
-	uint64_t n = 0;
-	for (int z = 0; z < MAX_NR_ZONES; z++)
-		n += tn.pgdat.node_zones[z].managed_pages;
-	return n;
-}
-
-static void check_counts(void)
-{
-	if (mm_test_free_pages(&tn.pgdat) != managed() - held_pages)
-		fail("free pages != managed - held",
-		     mm_test_free_pages(&tn.pgdat), managed() - held_pages);
-}
-
-static void do_alloc(unsigned order, unsigned flag_bits)
-{
-	static const gfp_t bases[4] = { GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT,
-					GFP_KERNEL | __GFP_HIGH };
-	gfp_t gfp = bases[flag_bits & 3] | __GFP_NOWARN;
-	if (flag_bits & 4)
+	static const gfp_t bases[8] = {
+		GFP_KERNEL,
+		GFP_ATOMIC,
+		GFP_NOWAIT,
+		GFP_KERNEL | __GFP_HIGH,
+		GFP_KERNEL,
+		GFP_KERNEL | __GFP_MEMALLOC,
+		GFP_KERNEL | __GFP_NORETRY,
+		GFP_ATOMIC | __GFP_NOMEMALLOC,
+	};
+	gfp_t gfp = bases[b & 7] | __GFP_NOWARN;
+	if ((b & 8) && order <= 3) /* zeroing 4 MiB blocks cost the time */
 		gfp |= __GFP_ZERO;
-	if (flag_bits & 8)
-		gfp |= __GFP_DMA;
-	else if (flag_bits & 16)
+	if ((b >> 4) % 4 == 1)
 		gfp |= __GFP_DMA32;
-	uint64_t p = pgdat_alloc_pages(&tn.pgdat, gfp, order);
-	if (!p)
+	else if ((b >> 4) % 4 == 2)
+		gfp |= __GFP_DMA;
+	return gfp;
+}
+
+/* Runs one allocation through the model; returns the block or 0. */
+static uint64_t model_alloc(gfp_t gfp, unsigned int order)
+{
+	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors;
+	struct fz_snap before;
+	fz_snap(&before);
+	uint64_t p = pgdat_alloc_pages(fz.pg, gfp, order);
+	if (fail_page_alloc.injected != inj) {
+		if (p)
+			fz_fail("an injected failure returned a block", p,
+				order);
+		if (order < fail_page_alloc.min_order ||
+		    (fail_page_alloc.ignore_gfp_reclaim &&
+		     (gfp & __GFP_DIRECT_RECLAIM)))
+			fz_fail("fail_page_alloc failed a request it must not",
+				gfp, order);
+		fz_same(&before, "an injected failure changed the node", order);
+		return 0;
+	}
+	if (!p) {
+		fz_check_failure(gfp, order);
+		return 0;
+	}
+	unsigned int dirty = fz_check_block(p, order, gfp);
+	if (fz.pg->poison_errors - poison != dirty)
+		fz_fail("page_poison reports differ from the scribbles", p,
+			fz.pg->poison_errors - poison);
+	memset((uint8_t *)fz.tn->arena + (p - fz.tn->phys_base), 0xa5, 64);
+	if (fz.nheld < FZ_MAX_HELD) {
+		fz_hold(p, 1U << order, order, FZ_PAGES);
+	} else if (pgdat_free_pages(fz.pg, p, order)) {
+		fz_fail("a good free was refused", p, order);
+	}
+	return p;
+}
+
+static void pool_free(unsigned int idx)
+{
+	const struct fz_held h = fz.held[idx];
+	int curr = fz.pool->curr_nr;
+	uint64_t out = fz.pool->out, node = fz_node_free();
+	mempool_free((uint8_t *)fz.tn->arena + (h.phys - fz.tn->phys_base),
+		     fz.pool);
+	fz_unhold(idx);
+	if (fz.pool->out != out - 1)
+		fz_fail("mempool_free did not count the element back", out,
+			fz.pool->out);
+	if (curr < fz.pool->min_nr) { /* refills the reserve first */
+		if (fz.pool->curr_nr != curr + 1 || fz_node_free() != node)
+			fz_fail("mempool_free did not refill the reserve",
+				(uint64_t)curr, fz.pool->curr_nr);
+		fz_mark(h.phys, h.pages, FZ_POOL);
+	} else {
+		if (fz.pool->curr_nr != curr ||
+		    fz_node_free() != node + h.pages)
+			fz_fail("mempool_free of a full pool kept the element",
+				(uint64_t)curr, fz_node_free() - node);
+		fz_mark(h.phys, h.pages, FZ_FREE);
+	}
+}
+
+void fz_free_held(unsigned int idx, unsigned int how)
+{
+	if (!fz.nheld)
 		return;
-	uint64_t size = 4096ULL << order, base = tn.phys_base;
-	if (p % size)
-		fail("block not naturally aligned", p, order);
-	if (p < base || p + size > base + ARENA)
-		fail("block outside the arena", p, order);
-	if ((gfp & __GFP_DMA) && p + size > base + DMA_BYTES)
-		fail("__GFP_DMA block above the DMA zone", p, order);
-	if ((gfp & __GFP_DMA32) && p + size > base + DMA32_BYTES)
-		fail("__GFP_DMA32 block above the DMA32 zone", p, order);
-	uint64_t first = (p - base) >> 12;
-	for (uint64_t k = 0; k < (1ULL << order); k++)
-		if (held_map[first + k])
-			fail("block overlaps one already handed out", p,
-			     p + (k << 12));
-	uint8_t *v = (uint8_t *)tn.arena + (p - base);
-	if (gfp & __GFP_ZERO)
-		for (uint64_t k = 0; k < size; k += 97)
-			if (v[k])
-				fail("__GFP_ZERO block not zero", p, k);
-	memset(v, 0xa5, 64); /* scribble: the allocator must cope */
-	if (nheld == MAX_HELD) {
-		pgdat_free_pages(&tn.pgdat, p, order);
+	idx %= fz.nheld;
+	struct fz_held *h = &fz.held[idx];
+	int bad = 0;
+	if (h->kind == FZ_ELEMENT) {
+		pool_free(idx);
 		return;
 	}
-	memset(&held_map[first], 1, 1ULL << order);
-	held[nheld++] = (struct held){ p, order };
-	held_pages += 1ULL << order;
+	if (h->kind == FZ_EXACT && (how & 1) && h->pages > 1) {
+		/* Each frame is its own allocation: the last one alone. */
+		uint64_t last = h->phys + ((uint64_t)(h->pages - 1) << 12);
+		bad = pgdat_free_pages(fz.pg, last, 0);
+		fz_mark(last, 1, FZ_FREE);
+		h->pages--;
+	} else {
+		if (h->kind == FZ_EXACT) /* any size that rounds up to it */
+			bad =
+			    pgdat_free_pages_exact(fz.pg, h->phys,
+						   ((uint64_t)h->pages << 12) -
+						       how % 4096,
+						   NULL);
+		else
+			bad = pgdat_free_pages(fz.pg, h->phys, h->order);
+		fz_mark(h->phys, h->pages, FZ_FREE);
+		fz_unhold(idx);
+	}
+	if (bad)
+		fz_fail("a good free was refused", idx, how);
 }
 
-static void do_free(unsigned idx)
+/* Slots alloc_pages_bulk finds filled and must leave alone. */
+static bool prefilled(unsigned long i, unsigned int a, unsigned int b)
 {
-	if (!nheld)
-		return;
-	idx %= nheld;
-	if (pgdat_free_pages(&tn.pgdat, held[idx].phys, held[idx].order))
-		fail("a good free was refused", held[idx].phys,
-		     held[idx].order);
-	held_pages -= 1ULL << held[idx].order;
-	memset(&held_map[(held[idx].phys - tn.phys_base) >> 12], 0,
-	       1ULL << held[idx].order);
-	held[idx] = held[--nheld];
+	return i < 8 && (b & 0x80) && ((a >> 5) & (1u << (i % 3)));
 }
 
-static void do_bad_free(unsigned kind, unsigned idx)
+static void do_bulk(unsigned int a, unsigned int b)
 {
-	uint64_t p = tn.phys_base + ARENA + 4096; /* outside the arena */
-	unsigned order = 0;
-	if (nheld) {
-		const struct held *h = &held[idx % nheld];
-		switch (kind % 4) {
-		case 0: /* wrong order */
-			p = h->phys;
-			order = h->order == MAX_ORDER ? 0 : h->order + 1;
-			break;
-		case 1: /* a tail page of a held block, or unaligned */
-			p = h->phys + (h->order ? 4096 : 16);
-			order = h->order;
-			break;
-		case 2: /* double free: free it, then again */
-			if (pgdat_free_pages(&tn.pgdat, h->phys, h->order))
-				fail("a good free was refused", h->phys,
-				     h->order);
-			p = h->phys;
-			order = h->order;
-			held_pages -= 1ULL << h->order;
-			memset(&held_map[(h->phys - tn.phys_base) >> 12], 0,
-			       1ULL << h->order);
-			unsigned slot = idx % nheld;
-			held[slot] = held[--nheld];
-			break;
+	uint64_t array[BULK_MAX];
+	unsigned long nr = 1 + a % BULK_MAX, pre = 0, want;
+	gfp_t gfp = alloc_gfp(b & 0x37, 0) & ~__GFP_MEMALLOC;
+	for (unsigned long i = 0; i < nr; i++) {
+		array[i] = prefilled(i, a, b) ? 0xdead000 + i : 0;
+		pre += array[i] != 0;
+	}
+	want = nr - pre;
+	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors;
+	uint64_t parked = fz.pg->pcp_enabled ? pcp_parked_pages(fz.pg) : 0;
+	bool atomic_blocks[MAX_NR_ZONES];
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		atomic_blocks[zi] =
+		    fz.pg->node_zones[zi].nr_reserved_highatomic;
+	unsigned long n = pgdat_alloc_pages_bulk(fz.pg, gfp, nr, array, NULL);
+	unsigned long got = 0, dirty = 0;
+	for (unsigned long i = 0; i < nr; i++) {
+		if (prefilled(i, a, b) && array[i] != 0xdead000 + i)
+			fz_fail("bulk overwrote a filled slot", i, array[i]);
+		if (!prefilled(i, a, b) && array[i]) {
+			got++;
+			dirty += fz_check_block(array[i], 0, gfp);
+			fz_mark(array[i], 1, FZ_OURS);
 		}
 	}
-	uint64_t before = mm_test_free_pages(&tn.pgdat);
-	if (pgdat_free_pages(&tn.pgdat, p, order) == 0)
-		fail("a bad free was accepted", p, order);
-	if (mm_test_free_pages(&tn.pgdat) != before)
-		fail("a refused free changed the free count", p, order);
+	if (n != pre + got || got > want)
+		fz_fail("bulk's count is not the filled slots", n, pre + got);
+	if (fz.pg->poison_errors - poison != dirty)
+		fz_fail("page_poison reports differ from the scribbles (bulk)",
+			dirty, fz.pg->poison_errors - poison);
+	if (fail_page_alloc.injected == inj && want && !got)
+		fz_check_failure(gfp, 0); /* the one page the usual way too */
+	/* Short of what was asked, not on purpose: every zone is at `low`
+	 * (unless the one page came the usual way, which drains lists), or
+	 * its free pages were in highatomic pageblocks, not for bulk (the
+	 * usual way may have given them back since). */
+	for (int zi = 0; fail_page_alloc.injected == inj && got && got < want &&
+			 (got > 1 || !parked) && zi <= fz_highest(gfp);
+	     zi++) {
+		const struct zone *z = &fz.pg->node_zones[zi];
+		if (!atomic_blocks[zi] &&
+		    z->free_pages > z->watermark[WMARK_LOW] +
+					z->lowmem_reserve[fz_highest(gfp)])
+			fz_fail("bulk stopped early with a zone above low", zi,
+				got);
+	}
+	for (unsigned long i = 0; i < nr; i++) {
+		if (prefilled(i, a, b) || !array[i])
+			continue;
+		fz_mark(array[i], 1, FZ_FREE);
+		if (fz.nheld < FZ_MAX_HELD)
+			fz_hold(array[i], 1, 0, FZ_PAGES);
+		else if (pgdat_free_pages(fz.pg, array[i], 0))
+			fz_fail("a good free was refused", array[i], 0);
+	}
+}
+
+static void do_exact(unsigned int a, unsigned int b)
+{
+	uint32_t pages = 1 + a % 40;
+	uint64_t size = ((uint64_t)pages << 12) - (b & 0x3f) * 64;
+	unsigned int order = 0;
+	while ((1U << order) < pages)
+		order++;
+	gfp_t gfp = alloc_gfp(b >> 6 == 3 ? 1 : b >> 6, order);
+	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors;
+	struct fz_snap before;
+	fz_snap(&before);
+	uint64_t p = pgdat_alloc_pages_exact(fz.pg, size, gfp, NULL);
+	if (fail_page_alloc.injected != inj) {
+		if (p)
+			fz_fail("an injected failure returned a block", p,
+				order);
+		fz_same(&before, "an injected failure changed the node", order);
+		return;
+	}
+	if (!p) {
+		fz_check_failure(gfp, order);
+		return;
+	}
+	unsigned int dirty = fz_check_block(p, order, gfp);
+	if (fz.pg->poison_errors - poison != dirty)
+		fz_fail("page_poison reports differ from the scribbles (exact)",
+			p, dirty);
+	if (fz.nheld < FZ_MAX_HELD)
+		fz_hold(p, pages, order, FZ_EXACT);
+	else if (pgdat_free_pages_exact(fz.pg, p, size, NULL))
+		fz_fail("a good free was refused", p, size);
+}
+
+static void do_pool_alloc(unsigned int b)
+{
+	static const gfp_t g[4] = { GFP_ATOMIC, GFP_NOWAIT,
+				    GFP_NOWAIT | __GFP_HIGH, GFP_ATOMIC };
+	if (!fz.pool || fz.nheld == FZ_MAX_HELD)
+		return;
+	/* What mempool_alloc asks the allocator first (mm/mempool.h). */
+	gfp_t gfp = g[b & 3],
+	      first = (gfp | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN) &
+		      ~(__GFP_DIRECT_RECLAIM | __GFP_IO);
+	int curr = fz.pool->curr_nr;
+	void *top = curr ? fz.pool->elements[curr - 1] : NULL;
+	uint64_t node = fz_node_free(), inj = fail_page_alloc.injected;
+	uint64_t poison = fz.pg->poison_errors;
+	unsigned int order = fz.pool_order;
+	uint8_t *e = mempool_alloc(fz.pool, gfp);
+	bool injected = fail_page_alloc.injected != inj;
+	if (!e) {
+		if (curr)
+			fz_fail("mempool_alloc failed with a reserve", curr,
+				gfp);
+		if (!injected)
+			fz_check_failure(first, order);
+		return;
+	}
+	uint64_t p = fz.tn->phys_base + (uint64_t)(e - (uint8_t *)fz.tn->arena);
+	if (fz.pool->curr_nr == curr - 1) {
+		if (e != top || fz_node_free() != node)
+			fz_fail("a reserve take was not the reserve's element",
+				p, fz_node_free() - node);
+		if (!injected) /* only when the node said no */
+			fz_check_failure(first, order);
+	} else if (fz.pool->curr_nr == curr) {
+		if (fz_check_block(p, order, first) !=
+		    fz.pg->poison_errors - poison)
+			fz_fail("page_poison reports differ (mempool)", p,
+				order);
+	} else {
+		fz_fail("mempool_alloc changed the reserve by more than one",
+			curr, fz.pool->curr_nr);
+	}
+	fz_hold(p, 1U << order, order, FZ_ELEMENT);
+}
+
+/* Watermarks of one zone, up to half of it; or its protection ratios. */
+static void do_tune(unsigned int which, unsigned int a, unsigned int b)
+{
+	if (which & 1) {
+		unsigned int ratio[MAX_NR_ZONES] = { a, b, a ^ b };
+		pgdat_set_lowmem_reserve_ratio(fz.pg, ratio);
+		return;
+	}
+	struct zone *z = &fz.pg->node_zones[a % MAX_NR_ZONES];
+	uint64_t min = (uint64_t)b * z->managed_pages / 512;
+	z->watermark[WMARK_MIN] = min;
+	z->watermark[WMARK_LOW] = min + min / 4;
+	z->watermark[WMARK_HIGH] = min + min / 2;
+}
+
+static void do_drain(unsigned int a)
+{
+	if (!fz.pg->pcp_enabled)
+		return;
+	if (a & 1)
+		pcp_drain_local(fz.pg);
+	else
+		drain_all_pages(fz.pg);
+	if (pcp_parked_pages(fz.pg))
+		fz_fail("frames still parked after a drain",
+			pcp_parked_pages(fz.pg), a);
+}
+
+static void setup(unsigned int h0, unsigned int h1, unsigned int h2)
+{
+	static bool ready[2];
+	/* 1 input in 32 (and not the 0xff libFuzzer likes): it costs most. */
+	bool poison = (h2 & 0x1f) == 0x11;
+	struct mm_test_node *tn = poison ? &small : &big;
+	uint64_t dma = (poison ? 1UL : 2UL) << 20, dma32 = 2 * dma;
+	if (!ready[poison]) {
+		if (mm_test_node_init(tn, poison ? 4UL << 20 : FZ_MAX_BYTES,
+				      dma, dma32, !(h0 & 0x20)))
+			fz_fail("no arena", 0, 0);
+		ready[poison] = true;
+	} else if (mm_test_node_reinit(tn, dma, dma32, !(h0 & 0x20))) {
+		fz_fail("cannot build the node again", 0, 0);
+	}
+	if (poison)
+		pgdat_set_page_poison(&tn->pgdat, true);
+	fz_reset(tn, dma, dma32);
+	if (h0 & 1) { /* one CPU's lists, batch 1-15, high 2-5 batches */
+		unsigned int batch = (2u << ((h0 >> 1) & 3)) - 1;
+		pgdat_pcp_enable(fz.pg, 1);
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			fz.pg->node_zones[z].pcp[0].batch = batch;
+			fz.pg->node_zones[z].pcp[0].high =
+			    batch * (2 + ((h0 >> 3) & 3));
+		}
+	}
+	if (h0 & 0x40) {
+		fz.pool_order = (h1 >> 4) % 4;
+		fz.pool = mempool_create_page_pool_node(fz.pg, 1 + h1 % 16,
+							fz.pool_order);
+		if (!fz.pool)
+			fz_fail("no mempool on a fresh node", h1, 0);
+		for (int i = 0; i < fz.pool->curr_nr; i++) {
+			uint64_t p =
+			    fz.tn->phys_base +
+			    (uint64_t)((uint8_t *)fz.pool->elements[i] -
+				       (uint8_t *)fz.tn->arena);
+			fz_check_block(p, fz.pool_order, GFP_KERNEL);
+			fz_mark(p, 1ULL << fz.pool_order, FZ_POOL);
+		}
+		fz_mark(fz.pool->self_phys, 1, FZ_POOL);
+	}
+	if (h0 & 0x80) { /* after the pool: its creation may not fail */
+		fault_attr_init(&fail_page_alloc);
+		fail_page_alloc.interval = 1 + h2 % 4;
+		fail_page_alloc.probability = 25 * (1 + (h2 >> 2) % 4);
+		fail_page_alloc.min_order = (h2 >> 4) & 1;
+		fail_page_alloc.ignore_gfp_reclaim = (h2 >> 5) & 1;
+		fail_page_alloc.node = fz.pg;
+		fail_page_alloc.seed = h1 + 1;
+		fail_page_alloc.enabled = true;
+	}
+}
+
+/* Everything back, the pool destroyed, the lists drained: the node must
+ * be whole again. */
+static void teardown(void)
+{
+	fail_page_alloc.enabled = false;
+	while (fz.nheld)
+		fz_free_held(0, 0);
+	fz_check_counts();
+	if (fz.pool) {
+		mempool_destroy(fz.pool);
+		fz.pool = NULL;
+		for (uint64_t k = 0; k < fz.bytes >> 12; k++)
+			if (fz.owner[k] == FZ_POOL)
+				fz_mark(fz.tn->phys_base + (k << 12), 1,
+					FZ_FREE);
+	}
+	if (fz.pg->pcp_enabled)
+		drain_all_pages(fz.pg);
+	if (fz.taken || fz_node_free() != fz.managed)
+		fz_fail("pages lost after giving everything back", fz.taken,
+			fz_node_free());
+	if (pgdat_check(fz.pg))
+		fz_fail("pgdat_check found a problem at the end", 0, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int ready;
-	if (!ready) {
-		console_loglevel = 0; /* bad-free reports are the point here */
-		if (mm_test_node_init(&tn, ARENA, DMA_BYTES, DMA32_BYTES, true))
-			fail("no arena", 0, 0);
-		ready = 1;
-	} else if (mm_test_node_reinit(&tn, DMA_BYTES, DMA32_BYTES, true)) {
-		fail("cannot build the node again", 0, 0);
+	console_loglevel = 0; /* bad-free reports are the point here */
+	if (size < 3)
+		return 0;
+	setup(data[0], data[1], data[2]);
+	unsigned int ops = 0;
+	for (size_t i = 3; i + 2 < size; i += 3) {
+		unsigned int op = data[i] % 32, a = data[i + 1],
+			     b = data[i + 2];
+		unsigned int order =
+		    a % 8 ? (a >> 3) % 4 : (a >> 3) % (MAX_ORDER + 1);
+		if (op < 12 || (op < 24 && op >= 22 && !fz.pool))
+			model_alloc(alloc_gfp(b, order), order);
+		else if (op < 18 || op >= 30)
+			fz_free_held(a | b << 8, b);
+		else if (op < 20)
+			fz_bad_free(a, b);
+		else if (op == 20)
+			do_bulk(a, b);
+		else if (op == 21)
+			do_exact(a, b);
+		else if (op < 24)
+			do_pool_alloc(b);
+		else if (op == 24)
+			fz_pool_bad_free(a, b);
+		else if (op == 25)
+			do_drain(a);
+		else if (op < 28)
+			do_tune(op, a, b);
+		else if (op == 28)
+			fz_scribble(a, b);
+		else
+			fz_bad_call(a, b);
+		fz_check_counts();
+		if (++ops % FZ_CHECK_EVERY == 0 && pgdat_check(fz.pg))
+			fz_fail("pgdat_check found a problem", i, 0);
 	}
-	nheld = 0;
-	held_pages = 0;
-	uint64_t start_free = mm_test_free_pages(&tn.pgdat);
-	unsigned checks = 0;
-	for (size_t i = 0; i + 2 < size; i += 3) {
-		unsigned op = data[i] % 16, a = data[i + 1], b = data[i + 2];
-		if (op <
-		    8) /* mostly small blocks, as callers ask; 1 in 8 any */
-			do_alloc(a % 8 ? (a >> 3) % 4
-				       : (a >> 3) % (MAX_ORDER + 1),
-				 b);
-		else if (op < 13)
-			do_free(a | (unsigned)b << 8);
-		else if (op < 15)
-			do_bad_free(a, b);
-		else if (++checks % 32 == 0 && pgdat_check(&tn.pgdat))
-			fail("pgdat_check found a problem", i, 0);
-		check_counts();
-	}
-	while (nheld)
-		do_free(0);
-	if (mm_test_free_pages(&tn.pgdat) != start_free)
-		fail("pages lost after freeing everything",
-		     mm_test_free_pages(&tn.pgdat), start_free);
-	if (pgdat_check(&tn.pgdat))
-		fail("pgdat_check found a problem at the end", 0, 0);
+	teardown();
 	return 0;
 }

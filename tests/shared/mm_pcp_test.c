@@ -4,7 +4,9 @@
  * the zone's free count, the list stays at or below `high`, draining gives
  * everything back, the reserve holds with frames parked, a free of a parked
  * frame is refused as a double free, and an allocation that finds the zone
- * short drains the lists and retries once. docs/05-smp-and-per-cpu-lists.md.
+ * short drains the lists and retries once; with page_poison a use after
+ * free of a parked frame is still reported after a drain.
+ * docs/05-smp-and-per-cpu-lists.md.
  */
 #include "kernel/lib/printk.h"
 #include "mm/pcp.h"
@@ -232,12 +234,43 @@ static void test_drain_and_retry_before_failing(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
+/* page_poison: a frame written after its owner freed it onto a list is
+ * reported when it is next handed out, even when a drain has moved it
+ * back to the zone meanwhile (fuzz_alloc found the drain poisoning it
+ * again, which wiped the evidence). */
+static void test_poison_survives_a_drain(struct ktest *t)
+{
+	uint64_t chain = 0;
+	if (!setup(t, true))
+		return;
+	pgdat_set_page_poison(&tn.pgdat, true);
+	uint64_t start = mm_test_free_pages(&tn.pgdat);
+	uint64_t p = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, p != 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, p, 0), 0);
+	KTEST_EXPECT_GE(t, my_list()->count, 1);
+	((uint8_t *)pgdat_phys_to_virt(&tn.pgdat, p))[100] = 0x11;
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, my_list()->count, 0);
+	uint64_t errors = tn.pgdat.poison_errors;
+	printk_capture_start(log, sizeof(log));
+	take_all(GFP_KERNEL, &chain); /* p among them, reported once */
+	printk_capture_stop();
+	KTEST_EXPECT_EQ(t, tn.pgdat.poison_errors, errors + 1);
+	give_back(chain);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, mm_test_free_pages(&tn.pgdat), start);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
 static const struct ktest_case pcp_cases[] = {
 	KTEST_CASE(test_frames_go_through_the_list),
 	KTEST_CASE(test_parked_frame_free_refused),
 	KTEST_CASE(test_reserve_holds_with_frames_parked),
 	KTEST_CASE(test_reserve_holds_with_big_batches),
 	KTEST_CASE(test_drain_and_retry_before_failing),
+	KTEST_CASE(test_poison_survives_a_drain),
 	{ 0 },
 };
 KTEST_SUITE(mm_pcp, pcp_cases);
