@@ -103,14 +103,17 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 					uint8_t *st =
 					    &sec->frame_state[pfn -
 							      sec->first_pfn];
-					if (!(*st & PFS_FREE)) {
+					if (!(frame_state_read(st) &
+					      PFS_FREE)) {
 						pfn++;
 						continue;
 					}
 					unsigned int o = *st & PFS_ORDER_MASK;
 					unlink_block(p, pfn_entry(p, pfn));
 					z->free_area[o].nr_free--;
-					z->free_pages -= 1ULL << o;
+					zone_free_pages_add(z,
+							    -(int64_t)(1ULL
+								       << o));
 					*st = PFS_ALLOC | o;
 					__free_one_page(p, z, sec, pfn, o);
 					pfn += 1ULL << o;

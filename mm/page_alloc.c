@@ -119,7 +119,7 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 			z->free_area[o].nr_free++;
 		}
 		st[0] = PFS_ALLOC | order;
-		z->free_pages -= 1ULL << order;
+		zone_free_pages_add(z, -(int64_t)(1ULL << order));
 		return pfn;
 	}
 	return 0;
@@ -332,13 +332,13 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
 		       PAGE_SIZE << order);
 	}
-	z->free_pages += 1ULL << order;
+	zone_free_pages_add(z, (int64_t)(1ULL << order));
 	base[pfn] = PFS_TAIL;
 	while (order < MAX_ORDER) {
 		uint64_t buddy = pfn ^ (1ULL << order);
 		if (buddy < sec->first_pfn || buddy >= end ||
 		    buddy < z->window_start_pfn || buddy >= z->window_end_pfn ||
-		    base[buddy] != (PFS_FREE | order))
+		    frame_state_read(&base[buddy]) != (PFS_FREE | order))
 			break;
 		/* A highatomic pageblock never merges with an ordinary one. */
 		if (order >= PAGEBLOCK_ORDER &&

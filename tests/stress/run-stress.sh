@@ -50,7 +50,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 start=$(date +%s.%N)
 if [ "$mode" = --planted ]; then
-	(timeout 30 "$bin" --ops "$ops" "$@" >"$log" 2>&1) 2>/dev/null
+	(timeout 30 "$bin" --ops "$ops" "$@" >"$log" 2>&1; exit $?) 2>/dev/null
 else
 	# TSan's reports must end the run as failures.
 	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66} "$bin" --ops "$ops" "$@" >"$log" 2>&1
