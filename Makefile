@@ -19,7 +19,7 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2)
 endif
 .PHONY: all help host kernel loader esp image run test host-test matrix gdb \
-	clean compile_commands deps bench fuzz format check-layout stress stress-build
+	clean compile_commands deps bench fuzz format check-layout stress stress-build stress-tsan
 
 # ---------------------------------------------------------------- sources
 # Where each file goes is decided by its folder (docs/01-boot.md, "The
@@ -246,7 +246,8 @@ help:
 	@echo "             Graphviz -> build/diagrams (diagrams-docs: copy to docs/img)"
 	@echo "  fuzz       libFuzzer targets for FUZZ_SECONDS each (default 180)"
 	@echo "  stress     signals playing interrupts on host threads: STRESS_OPS (1e8)"
-	@echo "             under ASan+UBSan, then STRESS_TSAN_OPS (1e7) under TSan"
+	@echo "             under ASan+UBSan, then STRESS_TSAN_OPS (2e6) under TSan"
+	@echo "             (stress-tsan: that one only)"
 	@echo "  matrix     only the QEMU boot matrix (ONLY=name,name for some)"
 	@echo "  check-layout  the include rule, file sizes, folder READMEs and docs references"
 	@echo "  format     clang-format every C file"

@@ -561,7 +561,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)(ops + irq_ops), secs,
 	       (double)(ops + irq_ops) / secs, (unsigned long long)ops,
 	       (unsigned long long)irq_ops);
-	printf("stress: interrupts: %lu ran, %lu of them held back while interrupts were off; %llu ran inside an irq-off section\n",
+	printf("stress: interrupts: %lu ran, %lu signals came with interrupts off and waited for them, %llu cut into an irq-off section\n",
 	       run, deferred, (unsigned long long)broken);
 	printf("stress: failures: kernel=%llu nowait=%llu atomic=%llu irq=%llu; %llu squeezes; lowest free %llu pages (min %llu)\n",
 	       (unsigned long long)fk, (unsigned long long)fn,

@@ -1,13 +1,13 @@
 # The host stress of the interrupt paths (tests/stress/README.md), included
 # by the Makefile:
-#   make stress        1e8 operations under ASan+UBSan, then STRESS_TSAN_OPS
-#                      under ThreadSanitizer (STRESS_OPS, STRESS_THREADS)
-#   make stress-build  the three binaries `make test` runs: build/stress/
-#                      stress (ASan+UBSan), stress-planted (one irqsave
-#                      removed) and stress-tsan
+#   make stress        STRESS_OPS (1e8) operations under ASan+UBSan, then
+#                      STRESS_TSAN_OPS (2e6) under ThreadSanitizer
+#   make stress-tsan   only the ThreadSanitizer run
+#   make stress-build  the three programs (`make test` runs the first two):
+#                      build/stress/stress (ASan+UBSan), stress-planted
+#                      (one irqsave removed) and stress-tsan
 STRESS_OPS      ?= 100000000
-STRESS_TSAN_OPS ?= 10000000
-STRESS_THREADS  ?= 4
+STRESS_TSAN_OPS ?= 2000000
 STRESS_SRCS := $(MM_SRCS) $(SUPPORT_SRCS) tests/support/test_arena_host.c \
 	tests/support/platform_host.c $(LIB_SRCS)
 STRESS_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(STRESS_SRCS) tests/stress/stress.c)
@@ -47,5 +47,8 @@ $(BUILD)/stress/stress-tsan: $(STRESS_SRCS) tests/stress/stress.c
 stress-build: $(BUILD)/stress/stress $(BUILD)/stress/stress-planted $(BUILD)/stress/stress-tsan
 
 stress: stress-build
-	tests/stress/run-stress.sh --long $(STRESS_OPS) --threads $(STRESS_THREADS)
-	tests/stress/run-stress.sh --tsan $(STRESS_TSAN_OPS) --threads $(STRESS_THREADS)
+	BUILD=$(abspath $(BUILD)) tests/stress/run-stress.sh --long $(STRESS_OPS)
+	BUILD=$(abspath $(BUILD)) tests/stress/run-stress.sh --tsan $(STRESS_TSAN_OPS)
+
+stress-tsan: $(BUILD)/stress/stress-tsan
+	BUILD=$(abspath $(BUILD)) tests/stress/run-stress.sh --tsan $(STRESS_TSAN_OPS)
