@@ -38,7 +38,8 @@ static inline struct list_head *pfn_entry(const struct pglist_data *p,
 
 /*
  * Read without their lock, and so written whole (Linux's READ_ONCE and
- * WRITE_ONCE): a zone's free_pages (watermark peeks, pcp_free's test), a
+ * WRITE_ONCE): a zone's free_pages (watermark peeks, pcp_free's test) and
+ * nr_reserved_highatomic (mm/highatomic.c), a
  * per-CPU list's count (which CPUs have frames parked?), and the state
  * byte of a frame on or leaving a per-CPU list, which its CPU changes
  * without the zone lock while another CPU, freeing the frame's buddy under
