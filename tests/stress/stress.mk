@@ -10,7 +10,8 @@ STRESS_OPS      ?= 100000000
 STRESS_TSAN_OPS ?= 2000000
 STRESS_SRCS := $(MM_SRCS) $(SUPPORT_SRCS) tests/support/test_arena_host.c \
 	tests/support/platform_host.c $(LIB_SRCS)
-STRESS_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(STRESS_SRCS) tests/stress/stress.c)
+STRESS_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(STRESS_SRCS) tests/stress/stress.c \
+	tests/stress/stress_main.c)
 
 $(BUILD)/stress/stress: $(STRESS_OBJS)
 	@mkdir -p $(dir $@)
@@ -39,7 +40,7 @@ $(BUILD)/stress/stress-planted: $(filter-out %/mm/page_alloc.o,$(STRESS_OBJS)) $
 # ThreadSanitizer: one compile of everything, -O1 like the ASan build.
 STRESS_TSAN_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(HOST_CFLAGS)) \
 	-fsanitize=thread
-$(BUILD)/stress/stress-tsan: $(STRESS_SRCS) tests/stress/stress.c
+$(BUILD)/stress/stress-tsan: $(STRESS_SRCS) tests/stress/stress.c tests/stress/stress_main.c
 	@mkdir -p $(dir $@)
 	$(call say,TSANCC,$@)
 	$(Q)$(HOST_CC) $(STRESS_TSAN_CFLAGS) $^ -o $@ -fsanitize=thread -lm
