@@ -4,9 +4,9 @@
 #   --short [OPS]   the clean build, OPS operations (default 1e6): must PASS
 #   --planted       the planted build (one irqsave removed from mm/, see
 #                   stress.mk) for up to 30 s: must FAIL, naming what it
-#                   caught (a self-deadlock, the watchdog, a bad stamp or
-#                   pgdat_check problems); a pass, a timeout or an unrelated
-#                   failure is a failure of this check
+#                   caught (a self-deadlock, the watchdog, a bad stamp, a
+#                   warning or pgdat_check problems); a pass, a timeout or
+#                   an unrelated failure is a failure of this check
 #   --long OPS      the clean build, OPS operations (make stress)
 #   --tsan OPS      the ThreadSanitizer build, OPS operations (make stress)
 # Further options (--threads N, --tick-us N, --seed N) go to the program.
@@ -60,7 +60,9 @@ secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 grep -E '^(stress|BUG|WARNING|WARNING: ThreadSanitizer|SUMMARY)' "$log"
 
 if [ "$mode" = --planted ]; then
-	caught=$(grep -m1 -E 'BUG: spinlock self-deadlock|stress: watchdog|bad stamp|[1-9][0-9]* pgdat_check problems|[1-9][0-9]* bad stamps' "$log")
+	# What only a detection prints (the summary line always names its
+	# counters, so only non-zero ones count).
+	caught=$(grep -m1 -E 'BUG: spinlock self-deadlock|stress: watchdog|stress: CPU [0-9]+: (bad stamp|__GFP_ZERO)|WARNING: at |[1-9][0-9]* pgdat_check problems|[1-9][0-9]* bad stamps|[1-9][0-9]* warnings' "$log")
 	if [ $status -ne 0 ] && [ $status -ne 124 ] && [ -n "$caught" ]; then
 		echo "stress planted: caught in $secs s (exit $status): ${caught:0:100}"
 		exit 0

@@ -26,7 +26,7 @@ struct mm_test_node tn;
 struct pglist_data *node = &tn.pgdat;
 struct cpu cpus[MAX_THREADS];
 unsigned int nr_threads, tick_us = 100;
-int pause_all, stop_all;
+int pause_all, stop_all, setup_failed;
 static _Thread_local struct cpu *me;
 
 static DEFINE_SPINLOCK(handoff_lock);
@@ -239,7 +239,7 @@ void *cpu_main(void *arg)
 	if (c->cpu >= MM_MAX_CPUS) {
 		pr_err("stress: thread %u got CPU %u, past MM_MAX_CPUS\n",
 		       c->nr, c->cpu);
-		BUMP(c->bad);
+		WRITE(setup_failed, 1);
 		return NULL;
 	}
 	struct sigevent se;
@@ -258,7 +258,7 @@ void *cpu_main(void *arg)
 	    pthread_sigmask(SIG_UNBLOCK, &set, NULL)) {
 		pr_err("stress: CPU %u: no timer: %s\n", c->cpu,
 		       strerror(errno));
-		BUMP(c->bad);
+		WRITE(setup_failed, 1);
 		return NULL;
 	}
 	while (!READ(stop_all)) {

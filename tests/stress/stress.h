@@ -54,6 +54,7 @@ extern struct pglist_data *node;
 extern struct cpu cpus[MAX_THREADS];
 extern unsigned int nr_threads, tick_us;
 extern int pause_all, stop_all;
+extern int setup_failed; /* a CPU could not start: no verdict */
 
 /* What threads share outside the allocator's locks goes through these. */
 #define READ(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)

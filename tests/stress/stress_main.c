@@ -184,7 +184,8 @@ int main(int argc, char **argv)
 	int problems = 0;
 	unsigned long checkpoints = 0;
 	double next_checkpoint = start + 1;
-	while (total_ops() < target_ops && !problems_now() && !problems) {
+	while (total_ops() < target_ops && !problems_now() && !problems &&
+	       !READ(setup_failed)) {
 		usleep(10000);
 		watchdog_check(last, since);
 		if (now_s() >= next_checkpoint) {
@@ -199,6 +200,11 @@ int main(int argc, char **argv)
 			usleep(10000);
 			watchdog_check(last, since);
 		}
+	}
+	if (setup_failed) {
+		printf(
+		    "stress: could not start every CPU (see above): no verdict\n");
+		return 2;
 	}
 	double secs = now_s() - start;
 	struct held h;
