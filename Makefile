@@ -20,7 +20,7 @@ say = @printf '  %-7s %s\n' $(1) $(2)
 endif
 .PHONY: all help host kernel loader esp image run test host-test matrix gdb \
 	clean compile_commands deps bench fuzz format check-layout \
-	lab-list lab-start lab-reset lab-check grade exercises
+	lab-list lab-start lab-reset lab-check grade exercises stress stress-build stress-tsan
 
 # ---------------------------------------------------------------- sources
 # Where each file goes is decided by its folder (docs/01-boot.md, "The
@@ -64,9 +64,10 @@ $(BUILD)/host/ktest-host: $(HOST_OBJS)
 	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
 # tools/ adds its host tools (memmap-tool, benchmarks) here; tests/fuzz its
-# libFuzzer targets (make fuzz).
+# libFuzzer targets (make fuzz); tests/stress the host stress (make stress).
 -include tools/host-tools.mk
 include tests/fuzz/fuzz.mk
+include tests/stress/stress.mk
 -include tools/plots/plots.mk
 
 host: $(BUILD)/host/ktest-host $(HOST_TOOLS)
@@ -186,7 +187,8 @@ gdb: esp
 	BUILD=$(abspath $(BUILD)) GDB_PORT=$(GDB_PORT) tools/gdb.sh $(if $(CMDLINE),--cmdline "$$CMDLINE")
 
 # ---------------------------------------------------------------- tests
-TEST_BINS := host esp image $(BUILD)/host/make-bad-elf fuzz-build
+TEST_BINS := host esp image $(BUILD)/host/make-bad-elf fuzz-build \
+	$(BUILD)/stress/stress $(BUILD)/stress/stress-planted
 
 # `make test`: host suites, then the QEMU boot matrix, then one summary line.
 test: deps
@@ -260,6 +262,9 @@ help:
 	@echo "  diagrams   the allocator's data structures, drawn from a real node with"
 	@echo "             Graphviz -> build/diagrams (diagrams-docs: copy to docs/img)"
 	@echo "  fuzz       libFuzzer targets for FUZZ_SECONDS each (default 180)"
+	@echo "  stress     signals playing interrupts on host threads: STRESS_OPS (1e8)"
+	@echo "             under ASan+UBSan, then STRESS_TSAN_OPS (2e6) under TSan"
+	@echo "             (stress-tsan: that one only)"
 	@echo "  matrix     only the QEMU boot matrix (ONLY=name,name for some)"
 	@echo "  check-layout  the include rule, file sizes, folder READMEs and docs references"
 	@echo "  lab-list   the course labs; lab-start LAB=NAME makes branch lab-NAME with its skeleton,"

@@ -20,7 +20,9 @@ static void move_freepages_block(struct pglist_data *p, struct zone *z,
 	if (end > span_end)
 		end = span_end;
 	for (uint64_t pfn = first; pfn < end;) {
-		uint8_t s = sec->frame_state[pfn - sec->first_pfn];
+		/* (a frame on a per-CPU list changes without the lock) */
+		uint8_t s =
+		    frame_state_read(&sec->frame_state[pfn - sec->first_pfn]);
 		if (!(s & PFS_FREE)) {
 			pfn++;
 			continue;
@@ -58,7 +60,10 @@ void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 		__atomic_fetch_or(&sec->highatomic,
 				  1ULL << ((pb >> PAGEBLOCK_ORDER) & 63),
 				  __ATOMIC_RELAXED);
-	z->nr_reserved_highatomic += pages;
+	/* Stored whole: unreserve_highatomic_pageblocks peeks without the
+	 * lock (mm/internal.h, above zone_free_pages_add). */
+	__atomic_store_n(&z->nr_reserved_highatomic,
+			 z->nr_reserved_highatomic + pages, __ATOMIC_RELAXED);
 	/* A bigger block is allocated whole: nothing free inside to move. */
 	if (order <= PAGEBLOCK_ORDER)
 		move_freepages_block(p, z, sec, start, MIGRATE_HIGHATOMIC);
@@ -75,7 +80,8 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 	for (int zi = highest; zi >= 0; zi--) {
 		struct zone *z = &p->node_zones[zi];
 		unsigned long flags;
-		if (!z->nr_reserved_highatomic)
+		if (!__atomic_load_n(&z->nr_reserved_highatomic,
+				     __ATOMIC_RELAXED))
 			continue;
 		spin_lock_irqsave(&z->lock, flags);
 		for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
@@ -84,14 +90,21 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 				uint64_t start =
 				    ((sec->key - 1) << PFN_SECTION_SHIFT) +
 				    ((uint64_t)b << PAGEBLOCK_ORDER);
-				if (!(sec->highatomic & (1ULL << b)) ||
+				/* Atomic: another zone's CPU may set
+				 * a bit of the same word meanwhile. */
+				if (!(__atomic_load_n(&sec->highatomic,
+						      __ATOMIC_RELAXED) &
+				      (1ULL << b)) ||
 				    start < z->window_start_pfn ||
 				    start >= z->window_end_pfn)
 					continue;
 				__atomic_fetch_and(&sec->highatomic,
 						   ~(1ULL << b),
 						   __ATOMIC_RELAXED);
-				z->nr_reserved_highatomic -= PAGEBLOCK_PAGES;
+				__atomic_store_n(&z->nr_reserved_highatomic,
+						 z->nr_reserved_highatomic -
+						     PAGEBLOCK_PAGES,
+						 __ATOMIC_RELAXED);
 				any = true;
 				uint64_t first = start > sec->first_pfn
 						     ? start
@@ -103,14 +116,17 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 					uint8_t *st =
 					    &sec->frame_state[pfn -
 							      sec->first_pfn];
-					if (!(*st & PFS_FREE)) {
+					if (!(frame_state_read(st) &
+					      PFS_FREE)) {
 						pfn++;
 						continue;
 					}
 					unsigned int o = *st & PFS_ORDER_MASK;
 					unlink_block(p, pfn_entry(p, pfn));
 					z->free_area[o].nr_free--;
-					z->free_pages -= 1ULL << o;
+					zone_free_pages_add(z,
+							    -(int64_t)(1ULL
+								       << o));
 					*st = PFS_ALLOC | o;
 					__free_one_page(p, z, sec, pfn, o);
 					pfn += 1ULL << o;

@@ -36,6 +36,31 @@ static inline struct list_head *pfn_entry(const struct pglist_data *p,
 	return pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
 }
 
+/*
+ * Read without their lock, and so written whole (Linux's READ_ONCE and
+ * WRITE_ONCE): a zone's free_pages (watermark peeks, pcp_free's test) and
+ * nr_reserved_highatomic (mm/highatomic.c), a
+ * per-CPU list's count (which CPUs have frames parked?), and the state
+ * byte of a frame on or leaving a per-CPU list, which its CPU changes
+ * without the zone lock while another CPU, freeing the frame's buddy under
+ * the lock, reads it (either value there means "not free"). A torn or
+ * cached read is impossible on x86 anyway; ThreadSanitizer sees the rule
+ * (tests/stress/, docs/07-debugging-the-allocator.md "Stress on the host").
+ */
+static inline void zone_free_pages_add(struct zone *z, int64_t pages)
+{
+	__atomic_store_n(&z->free_pages, z->free_pages + (uint64_t)pages,
+			 __ATOMIC_RELAXED);
+}
+static inline void pcp_count_set(struct per_cpu_pages *pcp, unsigned int n)
+{
+	__atomic_store_n(&pcp->count, n, __ATOMIC_RELAXED);
+}
+static inline uint8_t frame_state_read(const uint8_t *st)
+{
+	return __atomic_load_n(st, __ATOMIC_RELAXED);
+}
+
 /* A free block's list links live in its first bytes; with poisoning on they
  * must read as poison again once the block leaves its list. */
 static inline void unlink_block(struct pglist_data *p, struct list_head *e)

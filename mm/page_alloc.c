@@ -123,7 +123,7 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 		}
 		/* LAB buddy: end split */
 		st[0] = PFS_ALLOC | order;
-		z->free_pages -= 1ULL << order;
+		zone_free_pages_add(z, -(int64_t)(1ULL << order));
 		return pfn;
 	}
 	return 0;
@@ -335,14 +335,14 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 
 	lockdep_assert_held(&z->lock);
 
-	z->free_pages += 1ULL << order;
+	zone_free_pages_add(z, (int64_t)(1ULL << order));
 	base[pfn] = PFS_TAIL;
 	/* LAB buddy: begin merge */
 	while (order < MAX_ORDER) {
 		uint64_t buddy = pfn ^ (1ULL << order);
 		if (buddy < sec->first_pfn || buddy >= end ||
 		    buddy < z->window_start_pfn || buddy >= z->window_end_pfn ||
-		    base[buddy] != (PFS_FREE | order))
+		    frame_state_read(&base[buddy]) != (PFS_FREE | order))
 			break;
 		/* A highatomic pageblock never merges with an ordinary one. */
 		if (order >= PAGEBLOCK_ORDER &&

@@ -61,7 +61,7 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 		for (unsigned int c = 0; c < MM_MAX_CPUS; c++) {
 			struct per_cpu_pages *pcp = &z->pcp[c];
 			INIT_LIST_HEAD(&pcp->list);
-			pcp->count = 0;
+			pcp_count_set(pcp, 0);
 			/* Tiny zones (DMA) gain nothing: batch 0 = no list. */
 			pcp->batch = z->managed_pages >= 1024 ? batch : 0;
 			pcp->high = high;
@@ -83,7 +83,7 @@ static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 		struct list_head *e = pcp->list.prev; /* the coldest frame */
 		uint64_t pfn = block_pfn(p, e);
 		unlink_block(p, e);
-		pcp->count--;
+		pcp_count_set(pcp, pcp->count - 1);
 		struct mem_section *sec = pfn_to_section(p, pfn);
 		/* Never PFS_ALLOC in between: a stray free elsewhere must
 		 * not be able to claim the frame on its way back. */
@@ -134,7 +134,7 @@ static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
 				break;
 			pfn_state(p, pfn)[0] = PFS_PCP;
 			list_add(pfn_entry(p, pfn), &pcp->list);
-			pcp->count++;
+			pcp_count_set(pcp, pcp->count + 1);
 		}
 		if (pcp->count) {
 			pcp->refills++;
@@ -148,8 +148,8 @@ static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
 	struct list_head *e = pcp->list.next; /* the hottest frame */
 	uint64_t pfn = block_pfn(p, e);
 	unlink_block(p, e);
-	pcp->count--;
-	pfn_state(p, pfn)[0] = PFS_ALLOC;
+	pcp_count_set(pcp, pcp->count - 1);
+	__atomic_store_n(&pfn_state(p, pfn)[0], PFS_ALLOC, __ATOMIC_RELAXED);
 	return pfn;
 	/* LAB pcp: end take */
 }
@@ -199,7 +199,8 @@ bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu)
 		       PAGE_SIZE);
 	reset_page_owner(p, pfn, 0);
 	list_add(pfn_entry(p, pfn), &pcp->list);
-	if (++pcp->count > pcp->high)
+	pcp_count_set(pcp, pcp->count + 1);
+	if (pcp->count > pcp->high)
 		pcp_free_bulk(p, z, pcp, pcp->batch);
 	local_irq_restore(flags);
 	return true;

@@ -5,7 +5,8 @@
 # "N passed, N failed" over host and target cases together.
 #
 # The libFuzzer targets (tests/fuzz/) also run for FUZZ_SMOKE_SECONDS each
-# (default 20) with the host suites; each target counts as one case.
+# (default 20) with the host suites; each target counts as one case. So do
+# the host stress's short run and its planted-bug run (tests/stress/).
 #
 # Before the host suites: the layout checks (tools/check-layout.sh,
 # tools/check-docs.sh and their selftests), one case each.
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-rm -rf "$out/host" "$out/matrix" "$out/fuzz" "$out/layout" "$out/scripts" "$out/cwd" "$out/labs"
+rm -rf "$out/host" "$out/matrix" "$out/fuzz" "$out/layout" "$out/scripts" "$out/cwd" "$out/labs" "$out/stress"
 mkdir -p "$out"
 
 # Writes <dir>/result ("passed N", "failed N") and <dir>/failures from a
@@ -118,6 +119,24 @@ run_cwd() {
 		echo "host: tests/host/cwd-independent.sh failed (log: ${dir#"$top"/}/cwd.log)" >>"$dir/failures"
 	fi
 	tail -n 1 "$dir/cwd.log"
+}
+
+# The host stress (tests/stress/run-stress.sh): a short clean run must
+# pass, the planted build must be caught; one case each.
+run_stress() {
+	local dir=$out/stress m p=0 f=0
+	mkdir -p "$dir"
+	: >"$dir/failures"
+	for m in short planted; do
+		if BUILD=$build "$top/tests/stress/run-stress.sh" --$m >"$dir/$m.log" 2>&1; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			echo "stress: run-stress.sh --$m failed (log: ${dir#"$top"/}/$m.log)" >>"$dir/failures"
+		fi
+		tail -n 1 "$dir/$m.log" | sed 's/^/  /'
+	done
+	echo "$p $f 0" >"$dir/counts"
 }
 
 # Runs each fuzz target briefly from its corpus; a crash is one failure.
@@ -326,6 +345,7 @@ if [ $do_host = 1 ]; then
 	read -r p f s <"$out/host/counts"
 	echo "host suites: $p passed, $f failed"
 	run_cwd
+	run_stress
 	run_fuzz
 fi
 [ $do_matrix = 1 ] && [ -z "$only" ] && run_scripts

@@ -28,7 +28,7 @@ allowed_prefixes() {
 	kernel/init/*) echo "kernel/ mm/ boot/bootinfo.h tests/target/ktest_boot.h" ;;
 	kernel/shell/*) echo "kernel/ mm/ tests/target/ktest_boot.h" ;;
 	kernel/*) echo "kernel/ mm/ boot/bootinfo.h" ;;
-	tests/shared/* | tests/support/*) echo "tests/ mm/ kernel/lib/" ;;
+	tests/shared/* | tests/support/* | tests/stress/*) echo "tests/ mm/ kernel/lib/" ;;
 	tests/host/*) echo "tests/ mm/ kernel/lib/ boot/" ;;
 	*) echo "" ;; # tests/target, tools: anything in the tree
 	esac

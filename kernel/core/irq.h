@@ -49,10 +49,13 @@ static inline struct irq_cpu_state *this_cpu_irq(void)
 #define HARDIRQ_MASK 0x000f0000u
 #define SOFTIRQ_MASK 0x0000ff00u
 #define NMI_MASK 0x00f00000u
-/* The host has no interrupts: never in interrupt context. */
+#define HARDIRQ_OFFSET 0x00010000u
+/* Host threads are in interrupt context only while a signal plays an
+ * interrupt (host_irq_deliver in tests/support/platform_host.c). */
+extern _Thread_local unsigned int host_preempt_count;
 static inline unsigned int preempt_count(void)
 {
-	return 0;
+	return host_preempt_count;
 }
 #endif
 

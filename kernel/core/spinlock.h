@@ -106,18 +106,56 @@ static inline void __spin_lock_init(spinlock_t *lock, const char *name,
 #ifdef LABYRINTH_HOST
 /* A host thread can lose its core while it holds a lock or waits its turn
  * (the kernel holds spinlocks with preemption off): with more threads than
- * cores, a ticket lock then convoys for seconds. Waiters yield now and then. */
+ * cores, a ticket lock then convoys for seconds. Waiters yield now and then,
+ * and check that this thread is not already in the lock's queue: a signal
+ * playing an interrupt (tests/stress/) that waits for a lock its own thread
+ * holds, or is queued for, with interrupts on (a missing irqsave) would
+ * spin for ever. It is reported and the run stops
+ * (tests/support/platform_host.c); the kernel's lock validator finds the
+ * same mistake by its rules. host_spin_waiting: the lock this thread is
+ * queued for, so that an interrupt of the wait can see it. */
 int sched_yield(void);
-static inline void spin_wait_relax(unsigned int *spins)
+void host_spin_self_deadlock(const spinlock_t *lock);
+extern _Thread_local const spinlock_t *volatile host_spin_waiting;
+static inline const spinlock_t *spin_wait_begin(const spinlock_t *lock)
 {
-	if ((++*spins & 63) == 0)
+	const spinlock_t *outer = host_spin_waiting;
+	host_spin_waiting = lock;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST); /* before taking a ticket */
+	return outer;
+}
+static inline void spin_wait_end(const spinlock_t *outer)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST); /* after owner is set */
+	host_spin_waiting = outer;
+}
+static inline void spin_wait_relax(const spinlock_t *lock,
+				   const spinlock_t *outer, unsigned int *spins)
+{
+	if ((++*spins & 63) == 0) {
+		if (outer == lock ||
+		    __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) ==
+			spin_owner_self())
+			host_spin_self_deadlock(lock);
 		sched_yield();
-	else
+	} else
 		cpu_relax();
 }
 #else
-static inline void spin_wait_relax(unsigned int *spins)
+static inline const spinlock_t *spin_wait_begin(const spinlock_t *lock)
 {
+	(void)lock;
+	return 0;
+}
+static inline void spin_wait_end(const spinlock_t *outer)
+{
+	(void)outer;
+}
+static inline void spin_wait_relax(const spinlock_t *lock,
+				   const spinlock_t *outer, unsigned int *spins)
+{
+	(void)lock;
+	(void)outer;
 	(void)spins;
 	cpu_relax();
 }
@@ -128,11 +166,13 @@ static inline void spin_lock(spinlock_t *lock)
 	unsigned int spins = 0;
 	spin_preempt_disable();
 	spin_acquire(lock); /* before spinning: a report beats a silent hang */
+	const spinlock_t *outer = spin_wait_begin(lock);
 	unsigned int ticket =
 	    __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) != ticket)
-		spin_wait_relax(&spins);
+		spin_wait_relax(lock, outer, &spins);
 	__atomic_store_n(&lock->owner, spin_owner_self(), __ATOMIC_RELAXED);
+	spin_wait_end(outer);
 }
 
 static inline bool spin_trylock(spinlock_t *lock)

@@ -1,10 +1,12 @@
 /*
  * The host's implementation of mm/platform.h: what the kernel provides on
  * target, played by a process so that the same mm/ sources run under the
- * host tests, the fuzzers, memmap-tool and the benchmarks. There are no
- * interrupts (a per-thread flag stands in for RFLAGS.IF), each thread is a
- * "CPU", nothing can sleep in the allocator, and a warning is printed to
- * stderr. docs/03-buddy-and-gfp.md ("Tests").
+ * host tests, the fuzzers, memmap-tool and the benchmarks. A per-thread
+ * flag stands in for RFLAGS.IF, and a signal may play an interrupt (only
+ * the stress test sends one: docs/07-debugging-the-allocator.md, "Stress
+ * on the host"); each thread is a "CPU", nothing can sleep in the
+ * allocator, and a warning is printed to stderr.
+ * docs/03-buddy-and-gfp.md ("Tests").
  */
 #include <execinfo.h>
 #include <pthread.h>
@@ -18,6 +20,77 @@
 
 /* Interrupts "enabled" on every thread until it disables them. */
 _Thread_local unsigned long host_irq_flags = X86_EFLAGS_IF;
+
+/* ---------------------------------------------------------------- interrupts
+ * Signals playing interrupts (kernel/arch/x86/irqflags.h): the stress test
+ * (tests/stress/) delivers its timer signal here. Nothing else registers a
+ * handler, so for every other host program this is idle. */
+_Thread_local unsigned int host_preempt_count;
+_Thread_local volatile int host_irq_pending;
+_Thread_local unsigned long host_irqs_run, host_irqs_deferred;
+static void (*host_irq_handler)(void);
+
+void host_irq_set_handler(void (*handler)(void))
+{
+	__atomic_store_n(&host_irq_handler, handler, __ATOMIC_RELEASE);
+}
+
+/* Interrupt entry as a CPU makes it: IF off and hard-interrupt context
+ * while the handler runs, the interrupted state back afterwards (raw: the
+ * caller replays what arrived meanwhile). */
+static void host_irq_run(void)
+{
+	void (*handler)(void) =
+	    __atomic_load_n(&host_irq_handler, __ATOMIC_ACQUIRE);
+	unsigned long flags = host_irq_flags;
+	host_irq_flags = flags & ~X86_EFLAGS_IF;
+	host_preempt_count += HARDIRQ_OFFSET;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	host_irqs_run++;
+	if (handler)
+		handler();
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	host_preempt_count -= HARDIRQ_OFFSET;
+	host_irq_flags = flags;
+}
+
+/* Called from a signal handler: the signal is this thread's interrupt. */
+void host_irq_deliver(void)
+{
+	if (!(host_irq_flags & X86_EFLAGS_IF)) {
+		host_irq_pending = 1; /* IF off: held until it comes back on */
+		host_irqs_deferred++;
+		return;
+	}
+	host_irq_run();
+}
+
+/* IF just came back on with an interrupt pending (irqflags.h). */
+void host_irq_replay(void)
+{
+	while (host_irq_pending && (host_irq_flags & X86_EFLAGS_IF)) {
+		host_irq_pending = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		host_irq_run();
+	}
+}
+
+/* kernel/core/spinlock.h: a waiter that holds the lock itself, or is
+ * queued for it in the context this interrupt cut into. */
+_Thread_local const spinlock_t *volatile host_spin_waiting;
+
+void host_spin_self_deadlock(const spinlock_t *lock)
+{
+	printk(KERN_EMERG
+	       "BUG: spinlock self-deadlock on CPU %u: waiting for lock %p, which this CPU holds or waits for (%s; an interrupt wants a lock its CPU took with interrupts on: a missing irqsave)\n",
+	       mm_this_cpu(), (const void *)lock,
+	       host_preempt_count & HARDIRQ_MASK ? "in an interrupt"
+						 : "in process context");
+	void *frames[16];
+	int n = backtrace(frames, 16);
+	backtrace_symbols_fd(frames, n, 2);
+	abort();
+}
 
 uint64_t mm_now_ms(void)
 {

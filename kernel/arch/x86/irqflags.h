@@ -1,8 +1,8 @@
 /*
  * Saving, disabling and restoring interrupts on the local CPU (Linux's
  * local_irq_save/local_irq_restore). In the kernel this is the RFLAGS.IF
- * bit; on the host (LABYRINTH_HOST) there are no interrupts, so a per-thread
- * flag stands in for it and the same mm/ code runs unchanged.
+ * bit; on the host (LABYRINTH_HOST) a per-thread flag stands in for it and
+ * the same mm/ code runs unchanged; signals may play interrupts (below).
  */
 #ifndef LABYRINTH_KERNEL_ARCH_X86_IRQFLAGS_H
 #define LABYRINTH_KERNEL_ARCH_X86_IRQFLAGS_H
@@ -12,7 +12,24 @@
 #define X86_EFLAGS_IF 0x200UL
 
 #ifdef LABYRINTH_HOST
+/*
+ * The host plays interrupts with signals (tests/stress/): a handler
+ * registered with host_irq_set_handler() runs when host_irq_deliver() is
+ * called from a signal handler, at once if this thread's IF is on; with
+ * IF off the interrupt is only marked pending, and runs when IF comes back
+ * on, as a real CPU's does. Code between local_irq_save and restore is
+ * therefore never interrupted, and code that forgets it is. The signal
+ * fences keep the compiler from moving memory accesses across IF changes
+ * (the kernel's cli/sti carry a "memory" clobber for the same reason).
+ * docs/07-debugging-the-allocator.md ("Stress on the host").
+ */
 extern _Thread_local unsigned long host_irq_flags;
+extern _Thread_local volatile int host_irq_pending;
+/* Interrupts this thread ran, and of them those held while IF was off. */
+extern _Thread_local unsigned long host_irqs_run, host_irqs_deferred;
+void host_irq_set_handler(void (*handler)(void));
+void host_irq_deliver(void);
+void host_irq_replay(void);
 static inline unsigned long arch_local_save_flags(void)
 {
 	return host_irq_flags;
@@ -20,14 +37,22 @@ static inline unsigned long arch_local_save_flags(void)
 static inline void arch_local_irq_disable(void)
 {
 	host_irq_flags &= ~X86_EFLAGS_IF;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 static inline void arch_local_irq_enable(void)
 {
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	host_irq_flags |= X86_EFLAGS_IF;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (__builtin_expect(host_irq_pending, 0))
+		host_irq_replay();
 }
 static inline void arch_local_irq_restore(unsigned long flags)
 {
-	host_irq_flags = flags;
+	if (flags & X86_EFLAGS_IF)
+		arch_local_irq_enable();
+	else
+		arch_local_irq_disable();
 }
 #else
 static inline unsigned long arch_local_save_flags(void)
