@@ -45,7 +45,7 @@ static inline struct list_head *pfn_entry(const struct pglist_data *p,
  * without the zone lock while another CPU, freeing the frame's buddy under
  * the lock, reads it (either value there means "not free"). A torn or
  * cached read is impossible on x86 anyway; ThreadSanitizer sees the rule
- * (tests/stress/, docs/07-debugging-the-allocator.md "Stress on the host").
+ * (tests/stress/, docs/07b-soak-stress-and-fuzzing.md "Stress on the host").
  */
 static inline void zone_free_pages_add(struct zone *z, int64_t pages)
 {

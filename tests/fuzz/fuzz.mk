@@ -18,7 +18,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_MM_SRCS)
 # fuzz_alloc: its model and misuse beside it; coverage only of the code under test
 # (not of printk, the test node or pgdat_check), and no comparison
 # tracing: its operands are physical addresses, not input bytes, and it
-# cost a third of the time (docs/07, "Fuzzing the allocator").
+# cost a third of the time (docs/07b, "Fuzzing the allocator").
 $(BUILD)/fuzz/fuzz_alloc: tests/fuzz/fuzz_alloc_model.c tests/fuzz/fuzz_alloc_model.h \
 	tests/fuzz/fuzz_alloc_bad.c tests/fuzz/fuzz_alloc_bad.h \
 	tests/fuzz/coverage-ignore.txt

@@ -24,7 +24,7 @@
  * free + parked + taken == managed after every operation; pgdat_check()
  * every FZ_CHECK_EVERY operations and at the end, after everything is
  * given back. The rates, and what the time went on before and after:
- * docs/07-debugging-the-allocator.md ("Fuzzing the allocator").
+ * docs/07b-soak-stress-and-fuzzing.md ("Fuzzing the allocator").
  */
 #include <string.h>
 

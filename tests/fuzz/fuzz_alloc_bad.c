@@ -1,7 +1,7 @@
 /*
  * The operations of tests/fuzz/fuzz_alloc.c that must be refused or
  * reported, each checked to change nothing (or, for the scribble, to be
- * reported when the page is reused). docs/07-debugging-the-allocator.md
+ * reported when the page is reused). docs/07b-soak-stress-and-fuzzing.md
  * ("Fuzzing the allocator").
  */
 #include "tests/fuzz/fuzz_alloc_bad.h"

@@ -3,7 +3,7 @@
  * pages and of mempool elements, API calls with impossible arguments,
  * and writes to free pages that page_poison must catch. a, b, kind and
  * idx are input bytes.
- * docs/07-debugging-the-allocator.md ("Fuzzing the allocator").
+ * docs/07b-soak-stress-and-fuzzing.md ("Fuzzing the allocator").
  */
 #ifndef LABYRINTH_TESTS_FUZZ_FUZZ_ALLOC_BAD_H
 #define LABYRINTH_TESTS_FUZZ_FUZZ_ALLOC_BAD_H

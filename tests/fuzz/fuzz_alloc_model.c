@@ -4,7 +4,7 @@
  * pass. The floors are written out here from the rules of chapter 06
  * rather than taken from mm/, so that a wrong floor in the allocator
  * disagrees with the model instead of agreeing with itself.
- * docs/07-debugging-the-allocator.md ("Fuzzing the allocator").
+ * docs/07b-soak-stress-and-fuzzing.md ("Fuzzing the allocator").
  */
 #include "tests/fuzz/fuzz_alloc_model.h"
 

@@ -4,7 +4,7 @@
  * hold), which free pages it has scribbled on (page_poison must report
  * them), and the checks every operation's result goes through. Kept
  * apart from the operations so that both stay short.
- * docs/07-debugging-the-allocator.md ("Fuzzing the allocator").
+ * docs/07b-soak-stress-and-fuzzing.md ("Fuzzing the allocator").
  */
 #ifndef LABYRINTH_TESTS_FUZZ_FUZZ_ALLOC_MODEL_H
 #define LABYRINTH_TESTS_FUZZ_FUZZ_ALLOC_MODEL_H

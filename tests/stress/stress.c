@@ -10,7 +10,7 @@
  * broken stamp. Every page is stamped and checked before it is freed;
  * pgdat_check() runs at every checkpoint; at the end every page must be
  * free again. This file is the CPUs' side; tests/stress/stress_main.c runs
- * them. tests/stress/README.md; docs/07-debugging-the-allocator.md
+ * them. tests/stress/README.md; docs/07b-soak-stress-and-fuzzing.md
  * ("Stress on the host").
  */
 #include <errno.h>

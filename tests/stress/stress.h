@@ -2,7 +2,7 @@
  * What the host stress's two halves share (tests/stress/README.md): the
  * CPUs' side in tests/stress/stress.c, the run's control (options,
  * checkpoints, watchdog, totals) in tests/stress/stress_main.c.
- * docs/07-debugging-the-allocator.md ("Stress on the host").
+ * docs/07b-soak-stress-and-fuzzing.md ("Stress on the host").
  */
 #ifndef LABYRINTH_TESTS_STRESS_STRESS_H
 #define LABYRINTH_TESTS_STRESS_STRESS_H

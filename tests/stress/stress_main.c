@@ -2,7 +2,7 @@
  * The host stress's control (tests/stress/README.md): options, the CPUs'
  * threads, a checkpoint every second (everyone stopped, pgdat_check()),
  * the watchdog, and the totals and verdict at the end. The CPUs' side is
- * tests/stress/stress.c. docs/07-debugging-the-allocator.md ("Stress on
+ * tests/stress/stress.c. docs/07b-soak-stress-and-fuzzing.md ("Stress on
  * the host").
  */
 #include <errno.h>

@@ -3,7 +3,7 @@
  * target, played by a process so that the same mm/ sources run under the
  * host tests, the fuzzers, memmap-tool and the benchmarks. A per-thread
  * flag stands in for RFLAGS.IF, and a signal may play an interrupt (only
- * the stress test sends one: docs/07-debugging-the-allocator.md, "Stress
+ * the stress test sends one: docs/07b-soak-stress-and-fuzzing.md, "Stress
  * on the host"); each thread is a "CPU", nothing can sleep in the
  * allocator, and a warning is printed to stderr.
  * docs/03-buddy-and-gfp.md ("Tests").

@@ -13,7 +13,7 @@
  * are counted, never fatal). A mempool of 32 order-1 blocks is used from every CPU's
  * tick (GFP_ATOMIC) and process context too (docs/09), and at the end all
  * its elements must be back. Without soak_seconds= the suite is skipped.
- * docs/07-debugging-the-allocator.md ("Soak").
+ * docs/07b-soak-stress-and-fuzzing.md ("Soak").
  */
 #include <stdint.h>
 

@@ -21,7 +21,7 @@
  * therefore never interrupted, and code that forgets it is. The signal
  * fences keep the compiler from moving memory accesses across IF changes
  * (the kernel's cli/sti carry a "memory" clobber for the same reason).
- * docs/07-debugging-the-allocator.md ("Stress on the host").
+ * docs/07b-soak-stress-and-fuzzing.md ("Stress on the host").
  */
 extern _Thread_local unsigned long host_irq_flags;
 extern _Thread_local volatile int host_irq_pending;
