@@ -271,7 +271,7 @@ uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
 		       void *caller)
 {
-	if (order == 0)
+	if (order == 0 && p->pcp_enabled)
 		return pcp_alloc_fast(p, gfp, caller);
 	return alloc_pages_general(p, gfp, order, caller);
 }
@@ -529,7 +529,7 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 	uint64_t pfn = phys >> PAGE_SHIFT;
 
 	/* Single frames try this CPU's list first (mm/pcp.c). */
-	if (order == 0 && !(phys & (PAGE_SIZE - 1)) && pfn)
+	if (order == 0 && !(phys & (PAGE_SIZE - 1)) && pfn && p->pcp_enabled)
 		return pcp_free(p, phys, caller);
 	/* One test for all the argument mistakes (order > 10 makes the
 	 * alignment mask cover everything, so it fails too). */

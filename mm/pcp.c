@@ -174,9 +174,12 @@ pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp)
  * way tests them all (mm/fault_inject.h, mm/page_owner.h, page_poison). */
 static inline bool alloc_hooks_on(const struct pglist_data *p)
 {
-	return __atomic_load_n(&fail_page_alloc.enabled, __ATOMIC_RELAXED) |
-	       (__atomic_load_n(&page_owner_nodes, __ATOMIC_RELAXED) != 0) |
-	       p->page_poison;
+	/* `|`, not `||`: three loads and one branch, not three branches. */
+	return ((unsigned int)__atomic_load_n(&fail_page_alloc.enabled,
+					      __ATOMIC_RELAXED) |
+		(unsigned int)__atomic_load_n(&page_owner_nodes,
+					      __ATOMIC_RELAXED) |
+		(unsigned int)p->page_poison) != 0;
 }
 
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor)
@@ -210,7 +213,7 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	/* What the general path must see: flags it refuses or treats
 	 * specially, a request that may not sleep here (it is reported
 	 * there), debug options that are on. */
-	if ((gfp & PCP_FAST_GFP_OFF) || !p->pcp_enabled || alloc_hooks_on(p) ||
+	if ((gfp & PCP_FAST_GFP_OFF) || alloc_hooks_on(p) ||
 	    ((gfp & __GFP_DIRECT_RECLAIM) && !may_sleep()))
 		goto general;
 	/* The zonelist walk's first zone: the highest allowed that has
@@ -278,11 +281,11 @@ int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
 
 	/* With debug_pagealloc every freed frame must leave the direct map
 	 * at once, which the buddy path does: park nothing. */
-	if (!p->pcp_enabled || debug_pagealloc_on(p))
+	if (debug_pagealloc_on(p))
 		goto locked;
-	bool hooks =
-	    (__atomic_load_n(&page_owner_nodes, __ATOMIC_RELAXED) != 0) |
-	    p->page_poison;
+	unsigned int hooks =
+	    (unsigned int)__atomic_load_n(&page_owner_nodes, __ATOMIC_RELAXED) |
+	    (unsigned int)p->page_poison;
 	struct zone *z = pfn_to_zone(p, pfn);
 	local_irq_save(flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
@@ -311,7 +314,8 @@ int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		goto refuse;
 	list_add(pfn_entry(p, pfn), &pcp->list);
-	if (__builtin_expect(hooks | (++pcp->count > pcp->high), 0))
+	if (__builtin_expect(hooks | (unsigned int)(++pcp->count > pcp->high),
+			     0))
 		return pcp_free_finish(p, z, pcp, pfn, flags);
 	local_irq_restore(flags);
 	return 0;

@@ -23,7 +23,8 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus);
  * this CPU's list of zone z (read with interrupts off), refilling it
  * without taking the zone below `floor`. 0 if none. */
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor);
-/* The order-0 fast path (docs/05, "The fast path"): a page from this CPU's
+/* The order-0 fast path (docs/05, "The fast path"), for a node whose lists
+ * are on (the caller tests pcp_enabled): a page from this CPU's
  * list of the first zone the request may use, when the request is an
  * ordinary one, the zone is above its low watermark plus protection, and
  * no debug option is on. Otherwise, and when the list is empty, it
@@ -36,7 +37,8 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller);
  * __GFP_DIRECT_RECLAIM). */
 #define PCP_FAST_GFP_OFF \
 	(~__GFP_BITS_MASK | __GFP_DMA | __GFP_DMA32 | __GFP_NOFAIL)
-/* Frees an order-0 block whose address was checked: parks it on this
+/* Frees an order-0 block whose address was checked, on a node whose lists
+ * are on (the caller tests pcp_enabled): parks it on this
  * CPU's list if its owner holds it and the zone is above `low`, or else
  * hands it to the locked path (free_pages_locked), which checks and
  * reports. Returns 0, or -1 for a bad free. */
