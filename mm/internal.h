@@ -93,6 +93,13 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 		      void *caller);
 void prep_new_page(struct pglist_data *p, uint64_t pfn, unsigned int order,
 		   gfp_t gfp);
+/* page_alloc.c: what is left when the per-CPU fast paths (mm/pcp.c) pass:
+ * every check and report, the zonelist walk, the slow path; and a free
+ * under the zone lock (arguments already checked). */
+uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
+			     unsigned int order, void *caller);
+int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
+		      void *caller);
 
 /* slowpath.c: what __alloc_pages calls when the fast path fails, and the
  * two refusals it makes before trying at all. */

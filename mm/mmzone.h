@@ -261,6 +261,15 @@ static inline uint8_t *pfn_state(const struct pglist_data *p, uint64_t pfn)
 	return &s->frame_state[pfn - s->first_pfn];
 }
 
+/* The state byte of a frame known to be RAM the allocator manages (one on
+ * its own lists): the section lookup without pfn_state's checks. */
+static inline uint8_t *pfn_state_managed(const struct pglist_data *p,
+					 uint64_t pfn)
+{
+	struct mem_section *s = pfn_to_section(p, pfn);
+	return &s->frame_state[pfn - s->first_pfn];
+}
+
 static inline void *pgdat_phys_to_virt(const struct pglist_data *p,
 				       uint64_t phys)
 {

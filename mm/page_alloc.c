@@ -186,14 +186,15 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 
 		if (!z->managed_pages)
 			continue;
-		/* Single frames come from this CPU's list (mm/pcp.c) once
-		 * the watermark test passes: no zone lock on the way. */
-		unsigned int cpu =
-		    order == 0 && p->pcp_enabled ? mm_this_cpu() : MM_MAX_CPUS;
 		/* PF_MEMALLOC and __GFP_MEMALLOC requests take whatever is
 		 * free: their floor is 0 (mm/memalloc.h). */
 		bool no_wmark = alloc_flags & ALLOC_NO_WATERMARKS;
-		if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
+		/* Single frames come from this CPU's list (mm/pcp.c) once
+		 * the watermark test passes: no zone lock on the way. (A
+		 * zone with a list has one on every CPU: batch is per zone;
+		 * a CPU numbered past the lists has none, now or later.) */
+		if (order == 0 && p->pcp_enabled && z->pcp[0].batch &&
+		    mm_this_cpu() < MM_MAX_CPUS) {
 			uint64_t mark =
 			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
 			if (!no_wmark && !__zone_watermark_ok(
@@ -201,7 +202,7 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 					     __atomic_load_n(&z->free_pages,
 							     __ATOMIC_RELAXED)))
 				continue;
-			pfn = pcp_alloc(p, z, cpu,
+			pfn = pcp_alloc(p, z,
 					no_wmark
 					    ? 0
 					    : zone_reserve_floor(mark,
@@ -239,9 +240,10 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 	return 0;
 }
 
-/* The allocator's one entry point (Linux's __alloc_pages). */
-uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
-		       void *caller)
+/* Everything but the order-0 fast path: checks and reports, fault
+ * injection, the zonelist walk, the slow path, page_owner. */
+uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
+			     unsigned int order, void *caller)
 {
 	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
 	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32) ||
@@ -265,6 +267,18 @@ uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	if (phys)
 		set_page_owner(p, phys >> PAGE_SHIFT, order, gfp, caller);
 	return phys;
+}
+
+/* The allocator's one entry point (Linux's __alloc_pages). Most requests
+ * are single pages that this CPU's list serves (mm/pcp.c, docs/05): that
+ * path makes the checks that could concern it itself and hands the
+ * request to the general path when it needs anything more. */
+uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
+		       void *caller)
+{
+	if (order == 0 && p->pcp_enabled)
+		return pcp_alloc_fast(p, gfp, caller);
+	return alloc_pages_general(p, gfp, order, caller);
 }
 
 uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
@@ -480,7 +494,9 @@ static void poison_block(struct pglist_data *p, uint64_t pfn,
 	       PAGE_SIZE << order);
 }
 
-int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
+/* A free the per-CPU list did not take: under the zone lock, checked
+ * against the state byte, reported if wrong. Arguments already checked. */
+int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
 		      void *caller)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
@@ -488,19 +504,6 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 	unsigned long flags;
 	/* LAB irqsafe: end decl */
 	int ret = 0;
-
-	/* One test for all the argument mistakes (order > 10 makes the
-	 * alignment mask cover everything, so it fails too). */
-	if (order > MAX_ORDER || (phys & ((PAGE_SIZE << order) - 1)) ||
-	    pfn == 0)
-		return bad_free_args(p, phys, order, caller);
-
-	if (order == 0 && p->pcp_enabled) {
-		unsigned int cpu = mm_this_cpu();
-		if (cpu < MM_MAX_CPUS && pcp_free(p, pfn, cpu))
-			return 0;
-	}
-
 	struct zone *z = pfn_to_zone(p, pfn);
 	/* LAB irqsafe: begin lock */
 	spin_lock_irqsave(&z->lock, flags);
@@ -532,6 +535,22 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 	if (wake)
 		mm_wake_free_waiters(p);
 	return ret;
+}
+
+int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
+		      void *caller)
+{
+	uint64_t pfn = phys >> PAGE_SHIFT;
+
+	/* Single frames try this CPU's list first (mm/pcp.c). */
+	if (order == 0 && !(phys & (PAGE_SIZE - 1)) && pfn && p->pcp_enabled)
+		return pcp_free(p, phys, caller);
+	/* One test for all the argument mistakes (order > 10 makes the
+	 * alignment mask cover everything, so it fails too). */
+	if (order > MAX_ORDER || (phys & ((PAGE_SIZE << order) - 1)) ||
+	    pfn == 0)
+		return bad_free_args(p, phys, order, caller);
+	return free_pages_locked(p, phys, order, caller);
 }
 
 int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,

@@ -17,6 +17,7 @@
 #include "mm/pcp.h"
 #include "mm/debug_pagealloc.h"
 #include "mm/page_owner.h"
+#include "mm/fault_inject.h"
 #include "mm/vmscan.h"
 #include "mm/platform.h"
 #include "kernel/lib/printk.h"
@@ -72,9 +73,11 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 }
 
 /* Gives up to n frames from the list back to the buddy lists. The caller
- * runs on the list's CPU with interrupts off. */
-static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
-			  struct per_cpu_pages *pcp, unsigned int n)
+ * runs on the list's CPU with interrupts off. Out of line and cold: the
+ * free fast path calls it once per `batch` frees at most. */
+static __attribute__((cold, noinline)) void
+pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
+	      unsigned int n)
 {
 	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
@@ -99,89 +102,208 @@ static void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 }
 
 /*
- * Takes one frame for an order-0 request whose watermark test passed, from
- * this CPU's list, refilling it with a batch first if it is empty. The
- * refill never takes the zone below `floor` (the request's own floor),
- * exactly as far as single allocations could have gone.
- * Returns the pfn or 0. Interrupts off on this CPU.
+ * Refills this CPU's empty list with up to a batch from the zone, never
+ * taking the zone below `floor` (the request's own floor), exactly as far
+ * as single allocations could have gone. Returns the frames now on the
+ * list. Out of line and cold: it runs once per `batch` allocations, and
+ * inlined it made the fast path save six registers on every call.
+ * Interrupts off on this CPU.
  */
-static uint64_t pcp_take(struct pglist_data *p, struct zone *z,
-			 struct per_cpu_pages *pcp, uint64_t floor)
+static __attribute__((cold, noinline)) unsigned int
+pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
+	   uint64_t floor)
 {
 	lockdep_assert_irqs_disabled();
-	/* LAB pcp: begin take */
-	if (!pcp->count) {
-		spin_lock(&z->lock);
-		/* A single allocation may leave the zone at its floor
-		 * (free > floor before it): a batch may go no further. Nor
-		 * below low, where frees are not parked either: the last
-		 * free frames must stay where every CPU (and the reserve's
-		 * users) can take them without an IPI to drain them; there
-		 * a refill is the one frame asked for. */
-		uint64_t limit = floor > z->watermark[WMARK_LOW]
-				     ? floor
-				     : z->watermark[WMARK_LOW];
-		unsigned int want = pcp->batch;
-		if (z->free_pages <= floor)
-			want = 0;
-		else if (z->free_pages <= limit)
-			want = 1;
-		else if (z->free_pages - limit < want)
-			want = (unsigned int)(z->free_pages - limit);
-		for (unsigned int i = 0; i < want; i++) {
-			uint64_t pfn = rmqueue_order0(p, z);
-			if (!pfn)
-				break;
-			pfn_state(p, pfn)[0] = PFS_PCP;
-			list_add(pfn_entry(p, pfn), &pcp->list);
-			pcp_count_set(pcp, pcp->count + 1);
-		}
-		if (pcp->count) {
-			pcp->refills++;
-			if (z->free_pages < z->watermark[WMARK_MIN])
-				z->reserve_dips++;
-		}
-		spin_unlock(&z->lock);
-		if (!pcp->count)
-			return 0;
+	/* LAB pcp: begin refill */
+	spin_lock(&z->lock);
+	/* A single allocation may leave the zone at its floor (free > floor
+	 * before it): a batch may go no further. Nor below low, where frees
+	 * are not parked either: the last free frames must stay where every
+	 * CPU (and the reserve's users) can take them without an IPI to
+	 * drain them; there a refill is the one frame asked for. */
+	uint64_t limit =
+	    floor > z->watermark[WMARK_LOW] ? floor : z->watermark[WMARK_LOW];
+	unsigned int want = pcp->batch;
+	if (z->free_pages <= floor)
+		want = 0;
+	else if (z->free_pages <= limit)
+		want = 1;
+	else if (z->free_pages - limit < want)
+		want = (unsigned int)(z->free_pages - limit);
+	for (unsigned int i = 0; i < want; i++) {
+		uint64_t pfn = rmqueue_order0(p, z);
+		if (!pfn)
+			break;
+		pfn_state(p, pfn)[0] = PFS_PCP;
+		list_add(pfn_entry(p, pfn), &pcp->list);
+		pcp_count_set(pcp, pcp->count + 1);
 	}
+	if (pcp->count) {
+		pcp->refills++;
+		if (z->free_pages < z->watermark[WMARK_MIN])
+			z->reserve_dips++;
+	}
+	spin_unlock(&z->lock);
+	/* LAB pcp: end refill */
+	return pcp->count;
+}
+
+/*
+ * Takes the hottest frame from this CPU's list for an order-0 request
+ * whose watermark test passed. Returns its pfn, or 0 if the list is empty
+ * (pcp_alloc refills it first; the fast path leaves that to pcp_alloc).
+ * Inline, and free of calls: the fast path then saves no registers.
+ * Interrupts off on this CPU: its callers have just turned them off.
+ */
+static inline __attribute__((always_inline)) uint64_t
+pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp)
+{
+	/* LAB pcp: begin take */
+	if (!pcp->count)
+		return 0;
 	struct list_head *e = pcp->list.next; /* the hottest frame */
 	uint64_t pfn = block_pfn(p, e);
 	unlink_block(p, e);
 	pcp_count_set(pcp, pcp->count - 1);
-	__atomic_store_n(&pfn_state(p, pfn)[0], PFS_ALLOC, __ATOMIC_RELAXED);
+	__atomic_store_n(&pfn_state_managed(p, pfn)[0], PFS_ALLOC,
+			 __ATOMIC_RELAXED);
 	return pfn;
 	/* LAB pcp: end take */
 }
 
-uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, unsigned int cpu,
-		   uint64_t floor)
+/* Debug options are off on the fast paths' common case: one branch each
+ * way tests them all (mm/fault_inject.h, mm/page_owner.h, page_poison). */
+static inline bool alloc_hooks_on(const struct pglist_data *p)
+{
+	/* `|`, not `||`: three loads and one branch, not three branches. */
+	return ((unsigned int)__atomic_load_n(&fail_page_alloc.enabled,
+					      __ATOMIC_RELAXED) |
+		(unsigned int)__atomic_load_n(&page_owner_nodes,
+					      __ATOMIC_RELAXED) |
+		(unsigned int)p->page_poison) != 0;
+}
+
+uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor)
 {
 	unsigned long flags;
+	uint64_t pfn = 0;
 	local_irq_save(flags);
-	uint64_t pfn = pcp_take(p, z, &z->pcp[cpu], floor);
+	unsigned int cpu = mm_this_cpu(); /* stable now: interrupts off */
+	if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
+		struct per_cpu_pages *pcp = &z->pcp[cpu];
+		if (pcp->count || pcp_refill(p, z, pcp, floor))
+			pfn = pcp_take(p, pcp);
+	}
 	local_irq_restore(flags);
 	return pfn;
 }
 
-bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu)
+/* __GFP_ZERO on the fast path: out of line, so the path itself needs no
+ * register saved across a call. Returns the block's physical address. */
+static __attribute__((noinline)) uint64_t zero_page(struct pglist_data *p,
+						    uint64_t pfn)
 {
-	struct zone *z = pfn_to_zone(p, pfn);
-	struct per_cpu_pages *pcp = &z->pcp[cpu];
+	memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+	return pfn << PAGE_SHIFT;
+}
+
+uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
+{
+	unsigned long flags;
+
+	/* What the general path must see: flags it refuses or treats
+	 * specially, a request that may not sleep here (it is reported
+	 * there), debug options that are on. */
+	if ((gfp & PCP_FAST_GFP_OFF) || alloc_hooks_on(p) ||
+	    ((gfp & __GFP_DIRECT_RECLAIM) && !may_sleep()))
+		goto general;
+	/* The zonelist walk's first zone: the highest allowed that has
+	 * memory. Only it is tried here; the general path walks on. */
+	const int highest = ZONE_NORMAL; /* no __GFP_DMA32 here */
+	struct zone *z = &p->node_zones[highest];
+	while (!z->managed_pages)
+		if (z-- == p->node_zones)
+			goto general;
+	/* The fast path's watermark: `low` plus the zone's protection from
+	 * requests that could use a higher zone (ALLOC_WMARK_LOW has no
+	 * ALLOC_MIN_RESERVE: zone_reserve_floor leaves the mark whole). */
+	uint64_t floor = z->watermark[WMARK_LOW] + z->lowmem_reserve[highest];
+	local_irq_save(flags);
+	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
+	/* An empty list is refilled by the general path (pcp_alloc), once
+	 * per batch: the refill would cost this path registers. */
+	if (cpu < MM_MAX_CPUS && z->pcp[cpu].count &&
+	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) > floor) {
+		uint64_t pfn = pcp_take(p, &z->pcp[cpu]);
+		local_irq_restore(flags);
+		if (__builtin_expect(pfn != 0, 1)) {
+			if (gfp & __GFP_ZERO)
+				return zero_page(p, pfn);
+			return pfn << PAGE_SHIFT;
+		}
+	} else {
+		local_irq_restore(flags);
+	}
+general:
+	return alloc_pages_general(p, gfp, 0, caller);
+}
+
+/* The end of a per-CPU free, when poison or page_owner is on or the list
+ * is over `high`: out of line, it also turns interrupts back on. The frame
+ * is on the list already, so poison spares its links. */
+static __attribute__((cold, noinline)) int
+pcp_free_finish(struct pglist_data *p, struct zone *z,
+		struct per_cpu_pages *pcp, uint64_t pfn, unsigned long flags)
+{
+	if (p->page_poison)
+		memset((char *)pfn_entry(p, pfn) + sizeof(struct list_head),
+		       PAGE_POISON, PAGE_SIZE - sizeof(struct list_head));
+	reset_page_owner(p, pfn, 0);
+	if (pcp->count > pcp->high)
+		pcp_free_bulk(p, z, pcp, pcp->batch);
+	local_irq_restore(flags);
+	return 0;
+}
+
+/* A thread the host has not numbered yet (mm/platform.h): number it, and
+ * free again. Out of line: the call would cost pcp_free registers. */
+static __attribute__((cold, noinline)) int
+pcp_free_unnumbered(struct pglist_data *p, uint64_t phys, void *caller)
+{
+	if (mm_this_cpu() < MM_MAX_CPUS)
+		return pcp_free(p, phys, caller);
+	return free_pages_locked(p, phys, 0, caller);
+}
+
+int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
+{
+	uint64_t pfn = phys >> PAGE_SHIFT;
 	unsigned long flags;
 
 	/* With debug_pagealloc every freed frame must leave the direct map
-	 * at once, which the buddy path does: park nothing. And when the
-	 * zone is below `low`, a parked frame would be memory that an
-	 * interrupt on another CPU cannot reach (it may only drain its own
+	 * at once, which the buddy path does: park nothing. */
+	if (debug_pagealloc_on(p))
+		goto locked;
+	unsigned int hooks =
+	    (unsigned int)__atomic_load_n(&page_owner_nodes, __ATOMIC_RELAXED) |
+	    (unsigned int)p->page_poison;
+	struct zone *z = pfn_to_zone(p, pfn);
+	local_irq_save(flags);
+	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
+	if (__builtin_expect(cpu >= MM_MAX_CPUS, 0)) {
+		local_irq_restore(flags);
+		return pcp_free_unnumbered(p, phys, caller);
+	}
+	struct per_cpu_pages *pcp = &z->pcp[cpu];
+	/* When the zone is below `low`, a parked frame would be memory that
+	 * an interrupt on another CPU cannot reach (it may only drain its own
 	 * list): give it straight back to the zone. So too while a request
 	 * sleeps waiting for memory: only a zone free wakes it. */
-	if (!pcp->batch || debug_pagealloc_on(p) ||
+	if (!pcp->batch ||
 	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
 		z->watermark[WMARK_LOW] ||
 	    __atomic_load_n(&p->free_waiters, __ATOMIC_RELAXED))
-		return false;
-	local_irq_save(flags);
+		goto refuse;
 	uint8_t *st = pfn_state(p, pfn);
 	/* Only a frame its owner holds can be parked, and the state byte is
 	 * claimed with a compare-and-swap: of two CPUs freeing the same frame
@@ -190,20 +312,18 @@ bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu)
 	uint8_t expected = PFS_ALLOC | 0;
 	if (!st ||
 	    !__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-		local_irq_restore(flags);
-		return false;
-	}
-	if (p->page_poison)
-		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
-		       PAGE_SIZE);
-	reset_page_owner(p, pfn, 0);
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		goto refuse;
 	list_add(pfn_entry(p, pfn), &pcp->list);
 	pcp_count_set(pcp, pcp->count + 1);
-	if (pcp->count > pcp->high)
-		pcp_free_bulk(p, z, pcp, pcp->batch);
+	if (__builtin_expect(hooks | (unsigned int)(pcp->count > pcp->high), 0))
+		return pcp_free_finish(p, z, pcp, pfn, flags);
 	local_irq_restore(flags);
-	return true;
+	return 0;
+refuse:
+	local_irq_restore(flags);
+locked:
+	return free_pages_locked(p, phys, 0, caller);
 }
 
 void pcp_drain_local(struct pglist_data *p)

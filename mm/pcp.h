@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/gfp.h"
 #include "mm/mmzone.h"
 #include "mm/platform.h"
 
@@ -18,13 +19,30 @@ void mm_pcp_enable(unsigned int nr_cpus);
 /* Sizes and empties every CPU's lists and turns them on for this node. */
 void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus);
 
-/* A frame for an order-0 request that passed its watermark test, refilling
- * the list without taking the zone below `floor`. 0 if none. */
-uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, unsigned int cpu,
-		   uint64_t floor);
-/* Parks a frame its owner frees; false if it must take the locked path
- * (no list here, or the frame is not an allocated order-0 block). */
-bool pcp_free(struct pglist_data *p, uint64_t pfn, unsigned int cpu);
+/* A frame for an order-0 request that passed its watermark test, from
+ * this CPU's list of zone z (read with interrupts off), refilling it
+ * without taking the zone below `floor`. 0 if none. */
+uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor);
+/* The order-0 fast path (docs/05, "The fast path"), for a node whose lists
+ * are on (the caller tests pcp_enabled): a page from this CPU's
+ * list of the first zone the request may use, when the request is an
+ * ordinary one, the zone is above its low watermark plus protection, and
+ * no debug option is on. Otherwise, and when the list is empty, it
+ * hands the request to the general path (alloc_pages_general), which
+ * decides from the start. Returns the physical address or 0. */
+uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller);
+/* Flags the fast path leaves to the general path: unknown bits, the zone
+ * modifiers (no list in DMA; DMA32 requests are rare, and without them the
+ * fast path's first zone is a constant), __GFP_NOFAIL (refused without
+ * __GFP_DIRECT_RECLAIM). */
+#define PCP_FAST_GFP_OFF \
+	(~__GFP_BITS_MASK | __GFP_DMA | __GFP_DMA32 | __GFP_NOFAIL)
+/* Frees an order-0 block whose address was checked, on a node whose lists
+ * are on (the caller tests pcp_enabled): parks it on this
+ * CPU's list if its owner holds it and the zone is above `low`, or else
+ * hands it to the locked path (free_pages_locked), which checks and
+ * reports. Returns 0, or -1 for a bad free. */
+int pcp_free(struct pglist_data *p, uint64_t phys, void *caller);
 
 /* Gives this CPU's lists back to the zones. */
 void pcp_drain_local(struct pglist_data *p);

@@ -45,9 +45,38 @@ struct pglist_data;
 /* ---------------------------------------------------------------- CPUs */
 
 /* This CPU's number, below the host's CPU count; MM_MAX_CPUS or more means
- * "use no per-CPU list". Kernel: smp_processor_id(); host: threads
- * numbered in the order they first ask. */
-unsigned int mm_this_cpu(void);
+ * "use no per-CPU list". Inline, because the per-CPU page lists ask on
+ * every order-0 allocation and free (docs/08-measuring.md): kernel,
+ * smp_processor_id() (one load through GS); host, threads numbered in the
+ * order they first ask (a thread-local number, assigned out of line once).
+ * Stable only while interrupts are off: read it after local_irq_save.
+ * mm_this_cpu_numbered() is the same without the host's first-time
+ * numbering (MM_MAX_CPUS or more until mm_this_cpu numbered the thread):
+ * the fast paths use it, because a call, even one never made, costs them
+ * the registers it clobbers; their fallback asks mm_this_cpu. */
+#ifdef LABYRINTH_HOST
+extern _Thread_local unsigned int host_this_cpu_plus_one;
+unsigned int host_assign_cpu(void);
+static inline unsigned int mm_this_cpu(void)
+{
+	unsigned int c = host_this_cpu_plus_one;
+	return c ? c - 1 : host_assign_cpu();
+}
+static inline unsigned int mm_this_cpu_numbered(void)
+{
+	return host_this_cpu_plus_one - 1; /* unnumbered: UINT_MAX */
+}
+#else
+#include "kernel/arch/x86/smp.h"
+static inline unsigned int mm_this_cpu(void)
+{
+	return smp_processor_id();
+}
+static inline unsigned int mm_this_cpu_numbered(void)
+{
+	return smp_processor_id();
+}
+#endif
 
 /* Runs fn(arg) on every online CPU, this one included, and waits for all
  * (kernel: call-function IPIs; host: this thread only). */

@@ -21,7 +21,7 @@ status=0
 # allowed_prefixes FILE: the quoted-include prefixes FILE may use.
 allowed_prefixes() {
 	case "$1" in
-	mm/platform.h) echo "mm/ kernel/lib/ kernel/arch/x86/irqflags.h kernel/core/spinlock.h kernel/core/might_sleep.h kernel/debug/bug.h" ;;
+	mm/platform.h) echo "mm/ kernel/lib/ kernel/arch/x86/irqflags.h kernel/arch/x86/smp.h kernel/core/spinlock.h kernel/core/might_sleep.h kernel/debug/bug.h" ;;
 	mm/*) echo "mm/ kernel/lib/" ;;
 	kernel/lib/*) echo "kernel/lib/" ;;
 	boot/*) echo "boot/ kernel/lib/" ;;

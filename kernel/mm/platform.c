@@ -23,11 +23,6 @@
 /* Every CPU the kernel brings up has per-CPU page lists of its own. */
 _Static_assert(MAX_CPUS == MM_MAX_CPUS, "the kernel and mm agree on CPUs");
 
-unsigned int mm_this_cpu(void)
-{
-	return smp_processor_id();
-}
-
 void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg)
 {
 	unsigned long flags;

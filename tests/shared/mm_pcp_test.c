@@ -3,12 +3,13 @@
  * and on target: single frames go through this CPU's list without touching
  * the zone's free count, the list stays at or below `high`, draining gives
  * everything back, the reserve holds with frames parked, a free of a parked
- * frame is refused as a double free, and an allocation that finds the zone
- * short drains the lists and retries once; with page_poison a use after
- * free of a parked frame is still reported after a drain.
- * docs/05-smp-and-per-cpu-lists.md.
+ * frame is refused as a double free, the fast path zeroes for
+ * __GFP_ZERO, and an allocation that finds the zone short drains the
+ * lists and retries once; with page_poison a use after free of a parked
+ * frame is still reported after a drain. docs/05-smp-and-per-cpu-lists.md.
  */
 #include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 #include "mm/pcp.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
@@ -185,6 +186,30 @@ static void reserve_holds(struct ktest *t, size_t bytes)
 	mm_test_node_destroy(&tn);
 }
 
+/* The fast path (pcp_alloc_fast) serves __GFP_ZERO itself: the frame
+ * freed last comes back from the list, and zeroed. */
+static void test_fast_path_zeroes(struct ktest *t)
+{
+	if (!setup(t, true))
+		return;
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	memset(pgdat_phys_to_virt(&tn.pgdat, a), 0x5a, PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, 0), 0);
+	uint64_t parked = my_list()->count;
+	uint64_t b = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_ZERO, 0);
+	KTEST_EXPECT_EQ(t, b, a); /* the hottest frame */
+	KTEST_EXPECT_EQ(t, my_list()->count, parked - 1);
+	const uint8_t *v = pgdat_phys_to_virt(&tn.pgdat, b);
+	uint64_t nonzero = 0;
+	for (uint64_t i = 0; i < PAGE_SIZE; i++)
+		nonzero += v[i] != 0;
+	KTEST_EXPECT_EQ(t, nonzero, 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, b, 0), 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
 static void test_reserve_holds_with_frames_parked(struct ktest *t)
 {
 	reserve_holds(t, ARENA);
@@ -267,6 +292,7 @@ static void test_poison_survives_a_drain(struct ktest *t)
 static const struct ktest_case pcp_cases[] = {
 	KTEST_CASE(test_frames_go_through_the_list),
 	KTEST_CASE(test_parked_frame_free_refused),
+	KTEST_CASE(test_fast_path_zeroes),
 	KTEST_CASE(test_reserve_holds_with_frames_parked),
 	KTEST_CASE(test_reserve_holds_with_big_batches),
 	KTEST_CASE(test_drain_and_retry_before_failing),

@@ -107,14 +107,15 @@ uint64_t mm_now_ms(void)
  * thread.
  */
 static unsigned int next_cpu;
-static _Thread_local unsigned int this_cpu_plus_one;
+_Thread_local unsigned int host_this_cpu_plus_one;
 
-unsigned int mm_this_cpu(void)
+/* mm_this_cpu (mm/platform.h) asks here the first time a thread asks. */
+unsigned int host_assign_cpu(void)
 {
-	if (!this_cpu_plus_one)
-		this_cpu_plus_one =
+	if (!host_this_cpu_plus_one)
+		host_this_cpu_plus_one =
 		    __atomic_add_fetch(&next_cpu, 1, __ATOMIC_RELAXED);
-	return this_cpu_plus_one - 1;
+	return host_this_cpu_plus_one - 1;
 }
 
 void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg)

@@ -38,6 +38,32 @@ void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Raw markdown for results.md only (the sweep's own table). */
 void bench_md(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A timed figure: setup before every run, run returns ns per unit. */
+struct contender {
+	const char *name, *what;
+	void (*setup)(void);
+	double (*run)(void);
+	double samples[BENCH_MAX_RUNS];
+};
+/* Runs r of every contender, then run r + 1 of every contender ... so
+ * that a noisy moment slows them alike; reports each one's median. */
+void bench_interleave(struct contender *c, int n);
+/* a's time over b's, run by run: both ran back to back, so a noisy moment
+ * slows both and the ratio moves far less than either. */
+void bench_ratio(const char *name, const char *what, const struct contender *a,
+		 const struct contender *b);
+
+/* The per-CPU order-0 pair of pair_driver.c, built against this tree and,
+ * with every symbol prefixed old_, against the tree before the order-0
+ * fast path (bench.mk: BENCH_OLD_REV). use_arena once, then setup before
+ * each timed run; time returns ns per pair. */
+void pair_use_arena(void *arena, uint64_t phys, uint64_t bytes);
+void pair_setup(void);
+double pair_time(void);
+void old_pair_use_arena(void *arena, uint64_t phys, uint64_t bytes);
+void old_pair_setup(void);
+double old_pair_time(void);
+
 /* Init time and metadata against memory size (init_sweep.c); also writes
  * init.tsv into dir for the plots. */
 void bench_init_sweep(const char *dir);

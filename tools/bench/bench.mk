@@ -8,12 +8,41 @@ BENCH_SRCS := $(MM_TOOL_SRCS) $(wildcard tools/bench/*.c)
 BENCH_CFLAGS := $(filter-out -O0 -O1 -fsanitize=% -fno-sanitize-recover=%,$(HOST_CFLAGS)) -O2
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRCS))
 
+# The tree before the order-0 fast path (issue 16), for the before/after
+# figures: its mm/ and host support, with tools/bench/pair_driver.c built
+# against its headers, linked into one object whose every symbol gets the
+# prefix old_ (objcopy), so both versions run in one process.
+BENCH_OLD_REV := bec35b4
+BENCH_OLD := $(BUILD)/bench/old-$(BENCH_OLD_REV)
+BENCH_OLD_SRCS = $(wildcard $(BENCH_OLD)/src/mm/*.c) \
+	$(filter-out %_host.c,$(wildcard $(BENCH_OLD)/src/tests/support/*.c)) \
+	$(wildcard $(BENCH_OLD)/src/tests/support/*_host.c) \
+	$(BENCH_OLD)/src/kernel/lib/format.c $(BENCH_OLD)/src/kernel/lib/printk.c
+
+$(BENCH_OLD)/src/.stamp:
+	@rm -rf $(BENCH_OLD)/src && mkdir -p $(BENCH_OLD)/src
+	$(call say,GITARCH,$(BENCH_OLD_REV))
+	$(Q)git archive $(BENCH_OLD_REV) mm kernel tests/support tools/bench | tar -x -C $(BENCH_OLD)/src
+	@touch $@
+
+$(BENCH_OLD)/old.o: $(BENCH_OLD)/src/.stamp tools/bench/pair_driver.c
+	$(call say,BENCHOLD,$@)
+	$(Q)rm -rf $(BENCH_OLD)/obj && mkdir -p $(BENCH_OLD)/obj
+	$(Q)for f in $(BENCH_OLD_SRCS) tools/bench/pair_driver.c; do \
+		$(HOST_CC) $(filter-out -I.,$(BENCH_CFLAGS)) -I$(BENCH_OLD)/src \
+		    -c $$f -o $(BENCH_OLD)/obj/$$(echo $$f | tr / _).o || exit 1; \
+	done
+	$(Q)ld -r -o $(BENCH_OLD)/all.o $(BENCH_OLD)/obj/*.o
+	$(Q)nm -g --defined-only $(BENCH_OLD)/all.o | \
+		awk '{ print $$3 " old_" $$3 }' >$(BENCH_OLD)/rename.txt
+	$(Q)objcopy --redefine-syms=$(BENCH_OLD)/rename.txt $(BENCH_OLD)/all.o $@
+
 $(BUILD)/bench/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,BENCHCC,$<)
-	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_OLD_REV_STR='"$(BENCH_OLD_REV)"' -MMD -MP -c $< -o $@
 
-$(BUILD)/bench/mm-bench: $(BENCH_OBJS)
+$(BUILD)/bench/mm-bench: $(BENCH_OBJS) $(BENCH_OLD)/old.o
 	$(call say,BENCHLD,$@)
 	$(Q)$(HOST_CC) $^ -o $@ -lpthread
 

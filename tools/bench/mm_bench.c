@@ -29,6 +29,10 @@
 #include "tools/bench/baselines.h"
 #include "tools/bench/bench.h"
 
+#ifndef BENCH_OLD_REV_STR
+#define BENCH_OLD_REV_STR "BENCH_OLD_REV"
+#endif
+
 void console_write(const char *s, size_t n)
 {
 	fwrite(s, 1, n, stderr);
@@ -386,40 +390,6 @@ static double bulk_singles(void)
 
 /* ------------------------------------------------------------ driver */
 
-struct contender {
-	const char *name, *what;
-	void (*setup)(void);
-	double (*run)(void);
-	double samples[BENCH_MAX_RUNS];
-};
-
-/* Run r of every contender, then run r + 1 of every contender ... */
-static void interleave(struct contender *c, int n)
-{
-	for (int r = 0; r < bench_runs; r++)
-		for (int i = 0; i < n; i++) {
-			c[i].setup();
-			c[i].samples[r] = c[i].run();
-			if (getenv("BENCH_VERBOSE"))
-				fprintf(stderr, "%s run %d: %.3f\n", c[i].name,
-					r, c[i].samples[r]);
-		}
-	for (int i = 0; i < n; i++)
-		bench_report(c[i].name, "ns", c[i].what, c[i].samples,
-			     bench_runs);
-}
-
-/* a's time over b's, run by run: both ran back to back, so a noisy moment
- * slows both and the ratio moves far less than either. */
-static void ratio(const char *name, const char *what, const struct contender *a,
-		  const struct contender *b)
-{
-	double r[BENCH_MAX_RUNS];
-	for (int i = 0; i < bench_runs; i++)
-		r[i] = a->samples[i] / b->samples[i];
-	bench_report(name, "x", what, r, bench_runs);
-}
-
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : NULL;
@@ -439,6 +409,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(arena, 0, ARENA_BYTES); /* no page faults while timing */
+	pair_use_arena(arena, ARENA_PHYS, ARENA_BYTES);
+	old_pair_use_arena(arena, ARENA_PHYS, ARENA_BYTES);
 
 	struct contender pair[] = {
 		{ "host.order0_pair.buddy",
@@ -450,6 +422,17 @@ int main(int argc, char **argv)
 		  "Labyrinth with per-CPU page lists: no zone lock",
 		  buddy_pcp_setup,
 		  buddy_pair,
+		  { 0 } },
+		{ "host.order0_pair.pcp_driver",
+		  "the same, pair_driver.c built against this tree",
+		  pair_setup,
+		  pair_time,
+		  { 0 } },
+		{ "host.order0_pair.pcp_before16",
+		  "the same, pair_driver.c built against the tree before the "
+		  "fast path (" BENCH_OLD_REV_STR ")",
+		  old_pair_setup,
+		  old_pair_time,
 		  { 0 } },
 		{ "host.order0_pair.freelist",
 		  "xv6 free list: pop + push under the same lock",
@@ -470,14 +453,23 @@ int main(int argc, char **argv)
 	bench_section("One page allocated and freed (order-0 pair)",
 		      "Nearly empty 128 MiB; the best case for every "
 		      "allocator. ns per alloc + free pair.");
-	interleave(pair, 5);
-	ratio("host.order0_pair.buddy_vs_freelist",
-	      "buddy time / free list time, run by run", &pair[0], &pair[2]);
-	ratio("host.order0_pair.pcp_vs_freelist",
-	      "the same with per-CPU lists, run by run", &pair[1], &pair[2]);
-	ratio("host.order0_pair.buddy_vs_pcp",
-	      "zone-locked buddy time / per-CPU list time, run by run",
-	      &pair[0], &pair[1]);
+	bench_interleave(pair, 7);
+	bench_ratio("host.order0_pair.buddy_vs_freelist",
+		    "buddy time / free list time, run by run", &pair[0],
+		    &pair[4]);
+	bench_ratio("host.order0_pair.pcp_vs_freelist",
+		    "the same with per-CPU lists, run by run", &pair[1],
+		    &pair[4]);
+	bench_ratio(
+	    "host.order0_pair.pcp_vs_before16",
+	    "per-CPU pair now / before the fast path, same driver, run by run",
+	    &pair[2], &pair[3]);
+	bench_ratio("host.order0_pair.pcp_vs_freelist_nolock",
+		    "per-CPU pair / unlocked free list, run by run", &pair[2],
+		    &pair[5]);
+	bench_ratio("host.order0_pair.buddy_vs_pcp",
+		    "zone-locked buddy time / per-CPU list time, run by run",
+		    &pair[0], &pair[1]);
 
 	struct contender pair2[] = {
 		{ "host.order0_pair.buddy_2threads",
@@ -495,12 +487,13 @@ int main(int argc, char **argv)
 		      "Both threads allocate and free single pages on the same "
 		      "node; ns per pair of one thread (wall time). This VM has "
 		      "two vCPUs, shared with whatever else runs.");
-	interleave(pair2, 2);
-	ratio("host.order0_pair.buddy_vs_pcp_2threads",
-	      "zone-locked time / per-CPU list time, two threads, run by run",
-	      &pair2[0], &pair2[1]);
-	ratio("host.order0_pair.bitmap_vs_freelist",
-	      "bitmap time / free list time, run by run", &pair[4], &pair[2]);
+	bench_interleave(pair2, 2);
+	bench_ratio("host.order0_pair.buddy_vs_pcp_2threads",
+		    "zone-locked time / per-CPU list time, two threads, run by run",
+		    &pair2[0], &pair2[1]);
+	bench_ratio("host.order0_pair.bitmap_vs_freelist",
+		    "bitmap time / free list time, run by run", &pair[6],
+		    &pair[4]);
 
 	struct contender mixed[] = {
 		{ "host.mixed_0_4.buddy",
@@ -521,9 +514,10 @@ int main(int argc, char **argv)
 		      "operation (one alloc or one free). The free list cannot "
 		      "hand out contiguous blocks, so it has no figure here.");
 	mixed_failed = 0;
-	interleave(mixed, 2);
-	ratio("host.mixed_0_4.buddy_vs_bitmap",
-	      "buddy time / bitmap time, run by run", &mixed[0], &mixed[1]);
+	bench_interleave(mixed, 2);
+	bench_ratio("host.mixed_0_4.buddy_vs_bitmap",
+		    "buddy time / bitmap time, run by run", &mixed[0],
+		    &mixed[1]);
 	if (mixed_failed)
 		bench_note("%llu mixed allocations failed (counted in the "
 			   "time; a failure is an answer too)",
@@ -545,9 +539,9 @@ int main(int argc, char **argv)
 		      "All of the 128 MiB in use but two pages, one at each "
 		      "end. ns per alloc + free pair. The bitmap's scan is "
 		      "proportional to memory size: 512 times longer at 64 GiB.");
-	interleave(full, 2);
-	ratio("host.nearly_full_pair.bitmap_vs_buddy",
-	      "bitmap time / buddy time, run by run", &full[1], &full[0]);
+	bench_interleave(full, 2);
+	bench_ratio("host.nearly_full_pair.bitmap_vs_buddy",
+		    "bitmap time / buddy time, run by run", &full[1], &full[0]);
 
 	struct contender split[] = {
 		{ "host.split10_pair.buddy",
@@ -558,7 +552,7 @@ int main(int argc, char **argv)
 		  { 0 } },
 	};
 	bench_section("The buddy allocator's worst case", NULL);
-	interleave(split, 1);
+	bench_interleave(split, 1);
 
 	struct contender bulk[] = {
 		{ "host.bulk64.bulk",
@@ -575,9 +569,10 @@ int main(int argc, char **argv)
 	bench_section("Many pages at once (alloc_pages_bulk)",
 		      "64 order-0 pages per round, no per-CPU lists; ns per "
 		      "page, alloc + free.");
-	interleave(bulk, 2);
-	ratio("host.bulk64.bulk_vs_singles",
-	      "bulk time / single calls time, run by run", &bulk[0], &bulk[1]);
+	bench_interleave(bulk, 2);
+	bench_ratio("host.bulk64.bulk_vs_singles",
+		    "bulk time / single calls time, run by run", &bulk[0],
+		    &bulk[1]);
 	munmap(arena, ARENA_BYTES);
 
 	bench_init_sweep(dir);

@@ -144,3 +144,27 @@ void bench_md(const char *fmt, ...)
 	vfprintf(md, fmt, ap);
 	va_end(ap);
 }
+
+void bench_interleave(struct contender *c, int n)
+{
+	for (int r = 0; r < bench_runs; r++)
+		for (int i = 0; i < n; i++) {
+			c[i].setup();
+			c[i].samples[r] = c[i].run();
+			if (getenv("BENCH_VERBOSE"))
+				fprintf(stderr, "%s run %d: %.3f\n", c[i].name,
+					r, c[i].samples[r]);
+		}
+	for (int i = 0; i < n; i++)
+		bench_report(c[i].name, "ns", c[i].what, c[i].samples,
+			     bench_runs);
+}
+
+void bench_ratio(const char *name, const char *what, const struct contender *a,
+		 const struct contender *b)
+{
+	double r[BENCH_MAX_RUNS];
+	for (int i = 0; i < bench_runs; i++)
+		r[i] = a->samples[i] / b->samples[i];
+	bench_report(name, "x", what, r, bench_runs);
+}
