@@ -18,11 +18,11 @@ $(BUILD)/stress/stress: $(STRESS_OBJS)
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
-# The planted bug: free_pages_caller() in a copy of mm/page_alloc.c takes
+# The planted bug: free_pages_locked() (the locked free path) in a copy of mm/page_alloc.c takes
 # the zone lock with interrupts left on. mm/ itself carries no switch; the
 # copy must differ in exactly that one line, or the build stops (the plant
 # would silently test nothing).
-STRESS_PLANT_SED := /^int free_pages_caller(/,/^}/ s/spin_lock_irqsave(&z->lock, flags);/flags = arch_local_save_flags(); spin_lock(\&z->lock); \/* PLANTED: no irqsave *\//
+STRESS_PLANT_SED := /^int free_pages_locked(/,/^}/ s/spin_lock_irqsave(&z->lock, flags);/flags = arch_local_save_flags(); spin_lock(\&z->lock); \/* PLANTED: no irqsave *\//
 $(BUILD)/stress/planted/page_alloc.c: mm/page_alloc.c tests/stress/stress.mk
 	@mkdir -p $(dir $@)
 	$(Q)sed '$(STRESS_PLANT_SED)' $< > $@
