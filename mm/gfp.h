@@ -40,15 +40,22 @@ typedef unsigned int gfp_t;
  * own reserve). NOMEMALLOC wins when both are given. */
 #define __GFP_MEMALLOC 0x200u
 #define __GFP_NOMEMALLOC 0x02u
-/* All flags fit 16 bits (page_owner records them in a uint16_t and checks
- * it); 0x08 and 0x10 stay free for __GFP_MOVABLE and __GFP_RECLAIMABLE. */
+/* Mobility (docs/10-fragmentation-and-compaction.md): what the caller will
+ * let the kernel do with the page later. __GFP_MOVABLE: its owner can move
+ * it to another frame (the page cache's pages); __GFP_RECLAIMABLE: it can
+ * be freed on demand through a shrinker (a cache's own metadata). Neither:
+ * unmovable (page tables, stacks, the kernel's tables). The allocator
+ * groups each kind in pageblocks of its own. Giving both is a bad request.
+ * All flags fit 16 bits (page_owner records them in a uint16_t). */
+#define __GFP_MOVABLE 0x08u
+#define __GFP_RECLAIMABLE 0x10u
 
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define __GFP_BITS_MASK                                               \
 	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
 	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NORETRY | __GFP_NOWARN |  \
 	 __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |        \
-	 __GFP_NOMEMALLOC)
+	 __GFP_NOMEMALLOC | __GFP_MOVABLE | __GFP_RECLAIMABLE)
 
 /*
  * The combinations callers actually use.
@@ -60,6 +67,9 @@ typedef unsigned int gfp_t;
 #define GFP_KERNEL (__GFP_RECLAIM | __GFP_IO | __GFP_FS)
 #define GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
 #define GFP_NOWAIT (__GFP_KSWAPD_RECLAIM)
+/* GFP_MOVABLE: a GFP_KERNEL page whose owner can move it (Linux's
+ * GFP_HIGHUSER_MOVABLE without highmem, which x86-64 does not have). */
+#define GFP_MOVABLE (GFP_KERNEL | __GFP_MOVABLE)
 #define GFP_DMA __GFP_DMA
 #define GFP_DMA32 __GFP_DMA32
 
