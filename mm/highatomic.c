@@ -9,32 +9,6 @@
  */
 #include "mm/internal.h"
 
-/* Moves every free block inside the pageblock at `start` to list `type`. */
-static void move_freepages_block(struct pglist_data *p, struct zone *z,
-				 struct mem_section *sec, uint64_t start,
-				 int type)
-{
-	uint64_t first = start > sec->first_pfn ? start : sec->first_pfn;
-	uint64_t end = start + PAGEBLOCK_PAGES;
-	uint64_t span_end = sec->first_pfn + sec->nr_frames;
-	if (end > span_end)
-		end = span_end;
-	for (uint64_t pfn = first; pfn < end;) {
-		/* (a frame on a per-CPU list changes without the lock) */
-		uint8_t s =
-		    frame_state_read(&sec->frame_state[pfn - sec->first_pfn]);
-		if (!(s & PFS_FREE)) {
-			pfn++;
-			continue;
-		}
-		unsigned int o = s & PFS_ORDER_MASK;
-		struct list_head *e = pfn_entry(p, pfn);
-		list_del(e);
-		list_add(e, &z->free_area[o].free_list[type]);
-		pfn += 1ULL << o;
-	}
-}
-
 void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 				  uint64_t pfn, unsigned int order)
 {
@@ -51,15 +25,12 @@ void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 
 	/* (Room for one more pageblock, as before; a block spanning two may
 	 * go one over, as Linux's check before adding 1 << order.) */
+	int old = pageblock_migratetype(sec, pfn);
 	if (z->nr_reserved_highatomic + PAGEBLOCK_PAGES > cap ||
-	    pageblock_migratetype(sec, pfn) == MIGRATE_HIGHATOMIC ||
+	    old == MIGRATE_HIGHATOMIC || old == MIGRATE_ISOLATE ||
 	    start < z->window_start_pfn || start + pages > z->window_end_pfn)
 		return;
-	for (uint64_t pb = start; pb < start + pages; pb += PAGEBLOCK_PAGES)
-		/* Atomic: a section's 64 bits may belong to two zones' locks. */
-		__atomic_fetch_or(&sec->highatomic,
-				  1ULL << ((pb >> PAGEBLOCK_ORDER) & 63),
-				  __ATOMIC_RELAXED);
+	change_pageblock_range(sec, pfn, order, MIGRATE_HIGHATOMIC);
 	/* Stored whole: unreserve_highatomic_pageblocks peeks without the
 	 * lock (mm/internal.h, above zone_free_pages_add). */
 	__atomic_store_n(&z->nr_reserved_highatomic,
@@ -71,11 +42,15 @@ void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 
 /*
  * Gives every highatomic pageblock of the zones up to `highest` back to
- * ordinary use. Their free blocks are freed again so that they merge with
- * ordinary neighbours they were kept apart from. Returns true if any was.
+ * ordinary use, as pageblocks of `type`. Their free blocks are freed again
+ * so that they merge with neighbours they were kept apart from. Returns
+ * true if any was.
  */
-bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
+bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest,
+				     int type)
 {
+	if (type >= MIGRATE_PCPTYPES)
+		type = MIGRATE_UNMOVABLE;
 	bool any = false;
 	for (int zi = highest; zi >= 0; zi--) {
 		struct zone *z = &p->node_zones[zi];
@@ -86,21 +61,17 @@ bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest)
 		spin_lock_irqsave(&z->lock, flags);
 		for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
 			struct mem_section *sec = &p->sections[i];
-			for (unsigned int b = 0; sec->key && b < 64; b++) {
+			for (unsigned int b = 0;
+			     sec->key && b < PAGEBLOCKS_PER_SECTION; b++) {
 				uint64_t start =
 				    ((sec->key - 1) << PFN_SECTION_SHIFT) +
 				    ((uint64_t)b << PAGEBLOCK_ORDER);
-				/* Atomic: another zone's CPU may set
-				 * a bit of the same word meanwhile. */
-				if (!(__atomic_load_n(&sec->highatomic,
-						      __ATOMIC_RELAXED) &
-				      (1ULL << b)) ||
+				if (pageblock_migratetype(sec, start) !=
+					MIGRATE_HIGHATOMIC ||
 				    start < z->window_start_pfn ||
 				    start >= z->window_end_pfn)
 					continue;
-				__atomic_fetch_and(&sec->highatomic,
-						   ~(1ULL << b),
-						   __ATOMIC_RELAXED);
+				set_pageblock_migratetype(sec, start, type);
 				__atomic_store_n(&z->nr_reserved_highatomic,
 						 z->nr_reserved_highatomic -
 						     PAGEBLOCK_PAGES,

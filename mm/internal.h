@@ -101,6 +101,14 @@ uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
 		      void *caller);
 
+/* bad_free.c: the reports of a free that is wrong: its arguments (order,
+ * alignment, frame 0), or the frame's state byte s, read under the zone
+ * lock. Count it, print one line (rate-limited), return -1. */
+int bad_free_args(struct pglist_data *p, uint64_t phys, unsigned int order,
+		  void *caller);
+int bad_free_state(struct pglist_data *p, uint64_t phys, unsigned int order,
+		   void *caller, uint8_t s);
+
 /* slowpath.c: what __alloc_pages calls when the fast path fails, and the
  * two refusals it makes before trying at all. */
 uint64_t __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp,
@@ -113,9 +121,48 @@ bool refuse_sleeping_request(struct pglist_data *p, gfp_t gfp,
 extern const unsigned int lowmem_reserve_ratio_default[MAX_NR_ZONES];
 extern unsigned int boot_lowmem_reserve_ratio[MAX_NR_ZONES];
 
-/* highatomic.c. Zone lock held for reserve; unreserve takes the locks. */
+/* highatomic.c. Zone lock held for reserve; unreserve takes the locks and
+ * gives the pageblocks to `type` (the type of the request that needs
+ * them, as Linux does). */
 void reserve_highatomic_pageblock(struct pglist_data *p, struct zone *z,
 				  uint64_t pfn, unsigned int order);
-bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest);
+bool unreserve_highatomic_pageblocks(struct pglist_data *p, int highest,
+				     int type);
+
+/* The migrate type a request's pages belong to (Linux's gfp_migratetype):
+ * MIGRATE_UNMOVABLE, _MOVABLE or _RECLAIMABLE, or MIGRATE_PCPTYPES for
+ * the contradictory __GFP_MOVABLE | __GFP_RECLAIMABLE (refused). With
+ * page_grouping=off the node's mask is 0: everything is unmovable. */
+_Static_assert(__GFP_MOVABLE >> 3 == MIGRATE_MOVABLE &&
+		   __GFP_RECLAIMABLE >> 3 == MIGRATE_RECLAIMABLE,
+	       "the mobility GFP bits read as a migrate type");
+#define GFP_MOVABLE_MASK (__GFP_MOVABLE | __GFP_RECLAIMABLE)
+static inline int gfp_migratetype(const struct pglist_data *p, gfp_t gfp)
+{
+	return (int)((gfp & p->migratetype_gfp_mask) >> 3);
+}
+
+/* page_alloc.c: the smallest free block of `order` or more on `type`'s
+ * lists, split down to `order` (its halves stay on `type`'s lists).
+ * migratetype.c: the same with fallback to the other types' lists, as
+ * every allocation takes blocks. Zone lock held; a pfn or 0. */
+uint64_t rmqueue_smallest(struct pglist_data *p, struct zone *z,
+			  unsigned int order, int type);
+uint64_t __rmqueue(struct pglist_data *p, struct zone *z, unsigned int order,
+		   int type);
+/* migratetype.c: moves the free blocks of the pageblock at `start` to
+ * `type`'s lists and returns the pages moved; sets every pageblock of
+ * the block of `order` at pfn (one, if order <= PAGEBLOCK_ORDER) to type.
+ * Zone lock held. */
+uint64_t move_freepages_block(struct pglist_data *p, struct zone *z,
+			      struct mem_section *sec, uint64_t start,
+			      int type);
+void change_pageblock_range(struct mem_section *sec, uint64_t pfn,
+			    unsigned int order, int type);
+extern const char *const migratetype_names[MIGRATE_TYPES];
+/* Pageblocks of zone z per type into out[], and how many are mixed
+ * (hold an allocation of another type: needs page_owner, else -1). */
+long zone_pageblock_counts(struct pglist_data *p, struct zone *z,
+			   uint64_t out[MIGRATE_TYPES]);
 
 #endif

@@ -237,6 +237,7 @@ static const struct {
 	gfp_t mask;
 	const char *name;
 } gfp_names[] = {
+	{ GFP_MOVABLE, "GFP_MOVABLE" },
 	{ GFP_KERNEL, "GFP_KERNEL" },
 	{ GFP_ATOMIC, "GFP_ATOMIC" },
 	{ GFP_NOWAIT, "GFP_NOWAIT" },
@@ -254,6 +255,8 @@ static const struct {
 	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
 	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
 	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
+	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
+	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
 };
 #define NR_GFP_NAMES (sizeof(gfp_names) / sizeof(gfp_names[0]))
 

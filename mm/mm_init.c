@@ -155,7 +155,14 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 	while (p->sections[i].key)
 		i = (i + 1) & mask;
 	p->sections[i] =
-	    (struct mem_section){ key, first, end - first, *cursor, 0 };
+	    (struct mem_section){ key, first, end - first, *cursor, { 0 } };
+	/* Every pageblock starts movable, as in Linux: the kernel's own
+	 * allocations claim pageblocks of their own as they need them. With
+	 * grouping off there is one kind, unmovable. */
+	for (unsigned int b = 0; b < PAGEBLOCKS_PER_SECTION; b++)
+		p->sections[i].pageblock_flags[b] = p->migratetype_gfp_mask
+							? MIGRATE_MOVABLE
+							: MIGRATE_UNMOVABLE;
 	*cursor += (end - first + 7) & ~7ULL;
 	p->nr_sections++;
 }
@@ -274,6 +281,7 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	if (!cfg->nr_usable)
 		return PGDAT_ERR_NO_RAM;
 	p->direct_map_offset = cfg->direct_map_offset;
+	p->migratetype_gfp_mask = cfg->page_grouping_off ? 0 : GFP_MOVABLE_MASK;
 	p->watermark_scale_factor = 10;
 	memcpy(p->lowmem_reserve_ratio, lowmem_reserve_ratio_default,
 	       sizeof(p->lowmem_reserve_ratio));
@@ -398,6 +406,7 @@ static struct memmap_range boot_ram[MEMMAP_MAX_RANGES];
 static uint64_t boot_min_free_kbytes;
 static unsigned int boot_wsf = 10;
 static bool boot_page_poison;
+static bool boot_page_grouping_off;
 static bool boot_page_owner;
 static unsigned int boot_alloc_wait_ms = ALLOC_WAIT_MS_DEFAULT;
 
@@ -440,6 +449,11 @@ void mm_set_page_poison(bool on)
 		pgdat_set_page_poison(&contig_page_data, on);
 }
 
+void mm_set_page_grouping(bool on)
+{
+	boot_page_grouping_off = !on; /* read by mm_init() */
+}
+
 void mm_set_page_owner(bool on)
 {
 	boot_page_owner = on; /* read by mm_init(): the table needs the node */
@@ -469,6 +483,7 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 		.nr_ram = (unsigned int)nr_ram,
 		.direct_map_offset = direct_map_offset,
 		.page_poison = boot_page_poison,
+		.page_grouping_off = boot_page_grouping_off,
 	};
 	err = pgdat_init(&contig_page_data, &cfg);
 	if (err) {
@@ -485,6 +500,7 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	if (boot_page_owner)
 		page_owner_init(&contig_page_data);
 	buddyinfo_show(&contig_page_data);
+	pagetypeinfo_show(&contig_page_data);
 	zoneinfo_show(&contig_page_data);
 	meminfo_show(&contig_page_data);
 	return 0;

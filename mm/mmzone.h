@@ -25,12 +25,32 @@
 #define NR_PAGE_ORDERS (MAX_ORDER + 1)
 #define SECTION_SHIFT 27 /* 128 MiB, as Linux's x86-64 SPARSEMEM */
 #define PFN_SECTION_SHIFT (SECTION_SHIFT - PAGE_SHIFT)
-#define PAGEBLOCK_ORDER 9 /* 2 MiB: the unit of the highatomic reserve */
+#define PAGEBLOCK_ORDER 9 /* 2 MiB: the unit of grouping by mobility */
 #define PAGEBLOCK_PAGES (1ULL << PAGEBLOCK_ORDER)
+#define PAGEBLOCKS_PER_SECTION (1U << (PFN_SECTION_SHIFT - PAGEBLOCK_ORDER))
+/* A pageblock's flags byte: its migrate type, and compaction's hint that
+ * a scan found nothing to do there (Linux's PB_migrate_skip). */
+#define PB_MIGRATETYPE_MASK 0x07
+#define PB_COMPACT_SKIP 0x08
 
-/* Which free lists a block lives on (Linux's migrate types, reduced to the
- * one distinction we need: ordinary, or held for high-order atomic use). */
-enum migratetype { MIGRATE_NORMAL, MIGRATE_HIGHATOMIC, MIGRATE_TYPES };
+/*
+ * Migrate types (docs/10-fragmentation-and-compaction.md): every 2 MiB
+ * pageblock has one, saying what kind of allocation its free blocks serve,
+ * so that pages that can never move stay together instead of pinning one
+ * page in every pageblock. The first MIGRATE_PCPTYPES have per-CPU lists;
+ * HIGHATOMIC pageblocks are held for high-order atomic requests
+ * (mm/highatomic.c); ISOLATE ones are being emptied (contiguous runs,
+ * mm/migratetype.c) and serve nobody. Linux's names and roles.
+ */
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES, /* the three above */
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_ISOLATE,
+	MIGRATE_TYPES
+};
 
 enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
@@ -63,9 +83,10 @@ struct list_head {
 };
 
 struct free_area {
-	/* free blocks of this order, kept in the pages themselves */
+	/* free blocks of this order, kept in the pages themselves, on the
+	 * list of their pageblock's migrate type */
 	struct list_head free_list[MIGRATE_TYPES];
-	uint64_t nr_free; /* blocks on both lists */
+	uint64_t nr_free; /* blocks on all the lists */
 };
 
 struct pglist_data;
@@ -76,14 +97,17 @@ struct pglist_data;
  * CPU (an IPI), never directly. Linux's struct per_cpu_pages. */
 #define MM_MAX_CPUS CONFIG_NR_CPUS /* kernel/lib/config.h */
 struct per_cpu_pages {
-	unsigned int count; /* frames on the list */
+	unsigned int count; /* frames on the lists */
 	unsigned int high;  /* above this, `batch` frames go back */
 	unsigned int batch; /* frames moved per zone-lock hold */
-	struct list_head list;
+	/* One list per migrate type that order-0 requests use, so a page
+	 * freed in a movable pageblock goes to the next movable request
+	 * (Linux's MIGRATE_PCPTYPES lists). */
+	struct list_head lists[MIGRATE_PCPTYPES];
 	uint64_t refills, drains; /* batches taken from / given to the zone */
-} __attribute__((aligned(64)));	  /* one cache line each: no false sharing */
-_Static_assert(sizeof(struct per_cpu_pages) == 64,
-	       "a CPU's list is one cache line (docs/05)");
+} __attribute__((aligned(64)));	  /* whole cache lines: no false sharing */
+_Static_assert(sizeof(struct per_cpu_pages) == 128,
+	       "a CPU's lists are two cache lines of its own (docs/05)");
 
 struct zone {
 	spinlock_t lock;
@@ -117,12 +141,16 @@ struct mem_section {
 	uint64_t first_pfn; /* frame of frame_state[0] */
 	uint64_t nr_frames;
 	uint8_t *frame_state;
-	uint64_t highatomic; /* bit i: pageblock i of 64 is highatomic */
+	/* One byte per pageblock of the section (64 bytes per 128 MiB: the
+	 * per-frame cost stays one byte): migrate type and skip hint. Bytes
+	 * are read without the zone lock and so written whole (atomics); a
+	 * section's bytes may belong to two zones. */
+	uint8_t pageblock_flags[PAGEBLOCKS_PER_SECTION];
 };
-/* The highatomic mask has a bit for every pageblock of a section. */
-_Static_assert((1ULL << (SECTION_SHIFT - PAGE_SHIFT - PAGEBLOCK_ORDER)) <=
-		   8 * sizeof(((struct mem_section *)0)->highatomic),
-	       "one highatomic bit per pageblock of a section");
+_Static_assert(MIGRATE_TYPES - 1 <= PB_MIGRATETYPE_MASK,
+	       "every migrate type fits a pageblock's type bits");
+_Static_assert((PB_COMPACT_SKIP & PB_MIGRATETYPE_MASK) == 0,
+	       "the skip hint is a bit of its own");
 
 struct ratelimit_state {
 	spinlock_t lock; /* only ever tried, never waited for */
@@ -182,6 +210,14 @@ struct pglist_data {
 	 * again (Linux's kswapd_failures). */
 	unsigned int kswapd_failures;
 	struct reclaim_stats reclaim;
+
+	/* Grouping by mobility (mm/migratetype.c): the GFP bits that pick a
+	 * request's migrate type; 0 with page_grouping=off, which makes
+	 * every request unmovable (Linux's page_group_by_mobility_disabled). */
+	unsigned int migratetype_gfp_mask;
+	/* Allocations served from another type's pageblock (Linux's extfrag
+	 * events), and how many of those claimed the whole pageblock. */
+	uint64_t extfrag_events, pageblock_claims;
 
 	bool pcp_enabled; /* per-CPU lists in use (mm_pcp_enable) */
 	unsigned int pcp_nr_cpus;
@@ -282,11 +318,36 @@ static inline uint64_t pgdat_virt_to_phys(const struct pglist_data *p,
 	return (uint64_t)(uintptr_t)virt - p->direct_map_offset;
 }
 
+static inline uint8_t *pageblock_flags_byte(struct mem_section *s, uint64_t pfn)
+{
+	return &s->pageblock_flags[(pfn >> PAGEBLOCK_ORDER) &
+				   (PAGEBLOCKS_PER_SECTION - 1)];
+}
+
+/* The migrate type of the pageblock holding pfn (sec holds pfn). */
 static inline int pageblock_migratetype(const struct mem_section *s,
 					uint64_t pfn)
 {
-	uint64_t bits = __atomic_load_n(&s->highatomic, __ATOMIC_RELAXED);
-	return (bits >> ((pfn >> PAGEBLOCK_ORDER) & 63)) & 1;
+	return __atomic_load_n(&s->pageblock_flags[(pfn >> PAGEBLOCK_ORDER) &
+						   (PAGEBLOCKS_PER_SECTION - 1)],
+			       __ATOMIC_RELAXED) &
+	       PB_MIGRATETYPE_MASK;
+}
+
+/* Sets the type, keeping the other bits (zone lock held; the skip hint
+ * is set without it, hence the compare-and-swap). */
+static inline void set_pageblock_migratetype(struct mem_section *s,
+					     uint64_t pfn, int type)
+{
+	uint8_t *b = pageblock_flags_byte(s, pfn);
+	uint8_t old = __atomic_load_n(b, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(b, &old,
+					    (uint8_t)((old &
+						       ~PB_MIGRATETYPE_MASK) |
+						      type),
+					    false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
 }
 
 /* The zone whose address window holds pfn (every pfn has one). */

@@ -92,13 +92,14 @@ bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
 /* ---------------------------------------------------------------- taking */
 
 /*
- * rmqueue: takes the smallest free block of at least `order` and splits it,
- * returning the upper halves to the lists, as Linux's __rmqueue_smallest and
- * expand(). Only lists of `type`; the halves stay in the block's pageblock,
- * so they keep its type. Zone lock held. Returns the pfn or 0.
+ * rmqueue_smallest: takes the smallest free block of at least `order` and
+ * splits it, returning the upper halves to the lists, as Linux's
+ * __rmqueue_smallest and expand(). Only lists of `type`; the halves stay in
+ * the block's pageblock, so they keep its type. Zone lock held. Returns the
+ * pfn or 0. (mm/migratetype.c's __rmqueue adds the fallbacks.)
  */
-static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
-			unsigned int order, int type)
+uint64_t rmqueue_smallest(struct pglist_data *p, struct zone *z,
+			  unsigned int order, int type)
 {
 	lockdep_assert_held(&z->lock);
 	for (unsigned int o = order; o <= MAX_ORDER; o++) {
@@ -129,9 +130,9 @@ static uint64_t rmqueue(struct pglist_data *p, struct zone *z,
 	return 0;
 }
 
-uint64_t rmqueue_order0(struct pglist_data *p, struct zone *z)
+uint64_t rmqueue_order0(struct pglist_data *p, struct zone *z, int type)
 {
-	return rmqueue(p, z, 0, MIGRATE_NORMAL);
+	return __rmqueue(p, z, 0, type);
 }
 
 /* Reports the first byte of a handed-out block that is not poison. */
@@ -207,7 +208,8 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 					    ? 0
 					    : zone_reserve_floor(mark,
 								 alloc_flags) +
-						  z->lowmem_reserve[highest]);
+						  z->lowmem_reserve[highest],
+					gfp_migratetype(p, gfp));
 			if (!pfn)
 				continue;
 			goto got_block;
@@ -220,9 +222,11 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 			/* Non-blocking high-order requests use the highatomic
 			 * pageblocks first and claim a new one when they can. */
 			if (alloc_flags & ALLOC_HIGHATOMIC)
-				pfn = rmqueue(p, z, order, MIGRATE_HIGHATOMIC);
+				pfn = rmqueue_smallest(p, z, order,
+						       MIGRATE_HIGHATOMIC);
 			if (!pfn) {
-				pfn = rmqueue(p, z, order, MIGRATE_NORMAL);
+				pfn = __rmqueue(p, z, order,
+						gfp_migratetype(p, gfp));
 				if (pfn && (alloc_flags & ALLOC_HIGHATOMIC))
 					reserve_highatomic_pageblock(p, z, pfn,
 								     order);
@@ -247,6 +251,7 @@ uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 {
 	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
 	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32) ||
+	    (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK ||
 	    (gfp & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) == __GFP_NOFAIL)
 		return refuse_request(gfp, order, caller);
 	if (!p->initialised)
@@ -358,11 +363,19 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 		    buddy < z->window_start_pfn || buddy >= z->window_end_pfn ||
 		    frame_state_read(&base[buddy]) != (PFS_FREE | order))
 			break;
-		/* A highatomic pageblock never merges with an ordinary one. */
-		if (order >= PAGEBLOCK_ORDER &&
-		    pageblock_migratetype(sec, pfn) !=
-			pageblock_migratetype(sec, buddy))
-			break;
+		/* Whole pageblocks of different types merge only if both
+		 * are ordinary (highatomic and isolated ones keep apart);
+		 * the buddy then takes this block's type. */
+		if (order >= PAGEBLOCK_ORDER) {
+			int type = pageblock_migratetype(sec, pfn);
+			int buddy_type = pageblock_migratetype(sec, buddy);
+			if (type != buddy_type &&
+			    (type >= MIGRATE_PCPTYPES ||
+			     buddy_type >= MIGRATE_PCPTYPES))
+				break;
+			if (type != buddy_type)
+				change_pageblock_range(sec, buddy, order, type);
+		}
 		unlink_block(p, pfn_entry(p, buddy));
 		z->free_area[order].nr_free--;
 		base[buddy] = PFS_TAIL;
@@ -377,107 +390,6 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 		 &z->free_area[order]
 		      .free_list[pageblock_migratetype(sec, pfn)]);
 	z->free_area[order].nr_free++;
-}
-
-/* Which block holds tail frame pfn? Returns its head and order, or false. */
-static bool find_head(struct pglist_data *p, uint64_t pfn, uint64_t *head,
-		      unsigned int *order, uint8_t *state)
-{
-	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
-		uint64_t h = pfn & ~((1ULL << o) - 1);
-		uint8_t *st = pfn_state(p, h);
-		if (!st || !(*st & (PFS_FREE | PFS_ALLOC)))
-			continue;
-		if ((*st & PFS_ORDER_MASK) >= o) {
-			*head = h;
-			*order = *st & PFS_ORDER_MASK;
-			*state = *st;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Reports are out of line and marked cold, so the free path stays short. */
-static __attribute__((cold, noinline)) int
-bad_free(struct pglist_data *p, uint64_t phys, unsigned int order, void *caller,
-	 const char *problem, const char *expected, unsigned long long detail1,
-	 unsigned long long detail2)
-{
-	__atomic_fetch_add(&p->bad_frees, 1, __ATOMIC_RELAXED);
-	if (!__ratelimit(&p->bad_free_rs))
-		return -1;
-	pr_err("BUG: bad page free: frame 0x%llx (phys 0x%llx) order %u, caller %p: ",
-	       (unsigned long long)(phys >> PAGE_SHIFT),
-	       (unsigned long long)phys, order, caller);
-	printk(KERN_ERR "%s (0x%llx, %llu); expected %s; nothing freed\n",
-	       problem, detail1, detail2, expected);
-	return -1;
-}
-
-/* The free path's checks before the lock: order, alignment, frame 0. */
-static __attribute__((cold, noinline)) int bad_free_args(struct pglist_data *p,
-							 uint64_t phys,
-							 unsigned int order,
-							 void *caller)
-{
-	uint64_t pfn = phys >> PAGE_SHIFT;
-	if (order > MAX_ORDER)
-		return bad_free(p, phys, order, caller, "order above MAX_ORDER",
-				"an order of 0..10", order, MAX_ORDER);
-	if (phys & (PAGE_SIZE - 1))
-		return bad_free(p, phys, order, caller,
-				"address not page aligned",
-				"a block's first byte", phys & (PAGE_SIZE - 1),
-				0);
-	if (pfn == 0)
-		return bad_free(p, phys, order, caller,
-				"frame 0 is never allocated",
-				"a frame from alloc_pages", 0, 0);
-	return bad_free(p, phys, order, caller, "unaligned for its order",
-			"a multiple of 2^order frames",
-			pfn & ((1ULL << order) - 1), 1ULL << order);
-}
-
-/* The frame's state byte s is not PFS_ALLOC | order: say what it is instead.
- * Zone lock held (the state cannot change while we look). */
-static __attribute__((cold, noinline)) int
-bad_free_state(struct pglist_data *p, uint64_t phys, unsigned int order,
-	       void *caller, uint8_t s)
-{
-	uint64_t pfn = phys >> PAGE_SHIFT, head;
-	unsigned int head_order;
-	uint8_t head_state;
-
-	if (s == PFS_RESERVED)
-		return bad_free(p, phys, order, caller, "not usable RAM",
-				"a frame the allocator manages", pfn, 0);
-	if (s == PFS_PCP)
-		return bad_free(
-		    p, phys, order, caller,
-		    "already free (parked on a per-CPU list: frame, order)",
-		    "an allocated block", pfn, 0);
-	if (s & PFS_FREE)
-		return bad_free(p, phys, order, caller,
-				"already free (head of free block: frame, order)",
-				"an allocated block", pfn, s & PFS_ORDER_MASK);
-	if (s & PFS_ALLOC)
-		return bad_free(p, phys, order, caller,
-				"wrong order (frame, allocated order)",
-				"the order it was allocated with", pfn,
-				s & PFS_ORDER_MASK);
-	if (!find_head(p, pfn, &head, &head_order, &head_state))
-		return bad_free(p, phys, order, caller,
-				"tail frame of no block (state corrupt?)",
-				"a block's first frame", pfn, s);
-	if (head_state & PFS_FREE)
-		return bad_free(
-		    p, phys, order, caller,
-		    "already free (inside free block: head frame, order)",
-		    "an allocated block", head, head_order);
-	return bad_free(p, phys, order, caller,
-			"inside an allocated block (head frame, order)",
-			"the block's first frame", head, head_order);
 }
 
 /* page_poison fills a block once, when its owner frees it; not again on

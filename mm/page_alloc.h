@@ -49,6 +49,8 @@ long mm_release_os_type(uint32_t type);
 void mm_set_min_free_kbytes(uint64_t kbytes);
 void mm_set_watermark_scale_factor(unsigned int factor);
 void mm_set_page_poison(bool on);
+/* page_grouping=off: no grouping by mobility on the kernel's node. */
+void mm_set_page_grouping(bool on);
 
 /* Returns the physical address of a naturally aligned block of 2^order
  * frames, or 0 on failure (frame 0 is never handed out). */
@@ -126,6 +128,9 @@ struct pgdat_config {
 	uint64_t dma_limit, dma32_limit;
 	uint64_t direct_map_offset;
 	bool page_poison;
+	/* Every request unmovable, every pageblock one kind (page_grouping=off,
+	 * for experiments; docs/10). */
+	bool page_grouping_off;
 };
 
 enum pgdat_error {
@@ -196,6 +201,9 @@ uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags);
 
 /* Dumps in Linux's /proc formats, through printk at KERN_INFO. */
 void buddyinfo_show(struct pglist_data *pgdat);
+/* Free blocks per order and migrate type, pageblocks per type and the
+ * mixed ones (Linux's /proc/pagetypeinfo; mm/migratetype.c). */
+void pagetypeinfo_show(struct pglist_data *pgdat);
 void zoneinfo_show(struct pglist_data *pgdat);
 void meminfo_show(struct pglist_data *pgdat);
 

@@ -42,6 +42,7 @@ unsigned long pgdat_alloc_pages_bulk(struct pglist_data *p, gfp_t gfp,
 	}
 	/* __GFP_NOFAIL has no meaning for a call that may return fewer. */
 	if ((gfp & ~__GFP_BITS_MASK) || (gfp & __GFP_NOFAIL) ||
+	    (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK ||
 	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32)) {
 		refuse_api("alloc_pages_bulk",
 			   "__GFP_NOFAIL, contradictory or unknown flags (mode)",
@@ -80,7 +81,9 @@ unsigned long pgdat_alloc_pages_bulk(struct pglist_data *p, gfp_t gfp,
 			       zone_watermark_ok(z, 0, z->watermark[WMARK_LOW],
 						 gfp_zone(gfp), ALLOC_WMARK_LOW,
 						 z->free_pages)) {
-				uint64_t pfn = rmqueue_order0(p, z);
+				uint64_t pfn =
+				    rmqueue_order0(p, z,
+						   gfp_migratetype(p, gfp));
 				if (!pfn)
 					break;
 				taken[n++] = pfn;

@@ -61,7 +61,8 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 		pcp_sizes(z, nr_cpus, &batch, &high);
 		for (unsigned int c = 0; c < MM_MAX_CPUS; c++) {
 			struct per_cpu_pages *pcp = &z->pcp[c];
-			INIT_LIST_HEAD(&pcp->list);
+			for (int t = 0; t < MIGRATE_PCPTYPES; t++)
+				INIT_LIST_HEAD(&pcp->lists[t]);
 			pcp_count_set(pcp, 0);
 			/* Tiny zones (DMA) gain nothing: batch 0 = no list. */
 			pcp->batch = z->managed_pages >= 1024 ? batch : 0;
@@ -82,16 +83,22 @@ pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
 	/* LAB pcp: begin drain */
-	while (n-- && pcp->count) {
-		struct list_head *e = pcp->list.prev; /* the coldest frame */
-		uint64_t pfn = block_pfn(p, e);
-		unlink_block(p, e);
-		pcp_count_set(pcp, pcp->count - 1);
-		struct mem_section *sec = pfn_to_section(p, pfn);
-		/* Never PFS_ALLOC in between: a stray free elsewhere must
-		 * not be able to claim the frame on its way back. */
-		sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
-		__free_one_page(p, z, sec, pfn, 0);
+	/* The coldest frames, a type at a time (Linux goes round the
+	 * lists; any order gives the zone back the same frames). */
+	for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
+		while (n && !list_empty(&pcp->lists[t])) {
+			struct list_head *e = pcp->lists[t].prev;
+			uint64_t pfn = block_pfn(p, e);
+			unlink_block(p, e);
+			pcp_count_set(pcp, pcp->count - 1);
+			n--;
+			struct mem_section *sec = pfn_to_section(p, pfn);
+			/* Never PFS_ALLOC in between: a stray free
+			 * elsewhere must not be able to claim the frame
+			 * on its way back. */
+			sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
+			__free_one_page(p, z, sec, pfn, 0);
+		}
 	}
 	/* LAB pcp: end drain */
 	pcp->drains++;
@@ -111,7 +118,7 @@ pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
  */
 static __attribute__((cold, noinline)) unsigned int
 pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
-	   uint64_t floor)
+	   uint64_t floor, int type)
 {
 	lockdep_assert_irqs_disabled();
 	/* LAB pcp: begin refill */
@@ -131,21 +138,21 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 	else if (z->free_pages - limit < want)
 		want = (unsigned int)(z->free_pages - limit);
 	for (unsigned int i = 0; i < want; i++) {
-		uint64_t pfn = rmqueue_order0(p, z);
+		uint64_t pfn = rmqueue_order0(p, z, type);
 		if (!pfn)
 			break;
 		pfn_state(p, pfn)[0] = PFS_PCP;
-		list_add(pfn_entry(p, pfn), &pcp->list);
+		list_add_tail(pfn_entry(p, pfn), &pcp->lists[type]);
 		pcp_count_set(pcp, pcp->count + 1);
 	}
-	if (pcp->count) {
+	if (!list_empty(&pcp->lists[type])) {
 		pcp->refills++;
 		if (z->free_pages < z->watermark[WMARK_MIN])
 			z->reserve_dips++;
 	}
 	spin_unlock(&z->lock);
 	/* LAB pcp: end refill */
-	return pcp->count;
+	return !list_empty(&pcp->lists[type]);
 }
 
 /*
@@ -156,12 +163,13 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
  * Interrupts off on this CPU: its callers have just turned them off.
  */
 static inline __attribute__((always_inline)) uint64_t
-pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp)
+pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp, int type)
 {
 	/* LAB pcp: begin take */
-	if (!pcp->count)
+	struct list_head *list = &pcp->lists[type];
+	if (list_empty(list))
 		return 0;
-	struct list_head *e = pcp->list.next; /* the hottest frame */
+	struct list_head *e = list->next; /* the hottest frame */
 	uint64_t pfn = block_pfn(p, e);
 	unlink_block(p, e);
 	pcp_count_set(pcp, pcp->count - 1);
@@ -183,7 +191,8 @@ static inline bool alloc_hooks_on(const struct pglist_data *p)
 		(unsigned int)p->page_poison) != 0;
 }
 
-uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor)
+uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
+		   int type)
 {
 	unsigned long flags;
 	uint64_t pfn = 0;
@@ -191,8 +200,9 @@ uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor)
 	unsigned int cpu = mm_this_cpu(); /* stable now: interrupts off */
 	if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
 		struct per_cpu_pages *pcp = &z->pcp[cpu];
-		if (pcp->count || pcp_refill(p, z, pcp, floor))
-			pfn = pcp_take(p, pcp);
+		if (!list_empty(&pcp->lists[type]) ||
+		    pcp_refill(p, z, pcp, floor, type))
+			pfn = pcp_take(p, pcp, type);
 	}
 	local_irq_restore(flags);
 	return pfn;
@@ -214,7 +224,9 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	/* What the general path must see: flags it refuses or treats
 	 * specially, a request that may not sleep here (it is reported
 	 * there), debug options that are on. */
+	int type = gfp_migratetype(p, gfp);
 	if ((gfp & PCP_FAST_GFP_OFF) || alloc_hooks_on(p) ||
+	    type >= MIGRATE_PCPTYPES ||
 	    ((gfp & __GFP_DIRECT_RECLAIM) && !may_sleep()))
 		goto general;
 	/* The zonelist walk's first zone: the highest allowed that has
@@ -232,9 +244,9 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
 	/* An empty list is refilled by the general path (pcp_alloc), once
 	 * per batch: the refill would cost this path registers. */
-	if (cpu < MM_MAX_CPUS && z->pcp[cpu].count &&
+	if (cpu < MM_MAX_CPUS &&
 	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) > floor) {
-		uint64_t pfn = pcp_take(p, &z->pcp[cpu]);
+		uint64_t pfn = pcp_take(p, &z->pcp[cpu], type);
 		local_irq_restore(flags);
 		if (__builtin_expect(pfn != 0, 1)) {
 			if (gfp & __GFP_ZERO)
@@ -304,17 +316,25 @@ int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
 		z->watermark[WMARK_LOW] ||
 	    __atomic_load_n(&p->free_waiters, __ATOMIC_RELAXED))
 		goto refuse;
-	uint8_t *st = pfn_state(p, pfn);
+	struct mem_section *sec = pfn_to_section(p, pfn);
+	if (!sec || pfn - sec->first_pfn >= sec->nr_frames ||
+	    pfn < sec->first_pfn)
+		goto refuse;
+	/* To the list of its pageblock's type; highatomic and isolated
+	 * pageblocks take their frames back at once. */
+	int type = pageblock_migratetype(sec, pfn);
+	if (type >= MIGRATE_PCPTYPES)
+		goto refuse;
+	uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
 	/* Only a frame its owner holds can be parked, and the state byte is
 	 * claimed with a compare-and-swap: of two CPUs freeing the same frame
 	 * at once, one wins and the other takes the locked path, which
 	 * reports a double free. */
 	uint8_t expected = PFS_ALLOC | 0;
-	if (!st ||
-	    !__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
+	if (!__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		goto refuse;
-	list_add(pfn_entry(p, pfn), &pcp->list);
+	list_add(pfn_entry(p, pfn), &pcp->lists[type]);
 	pcp_count_set(pcp, pcp->count + 1);
 	if (__builtin_expect(hooks | (unsigned int)(pcp->count > pcp->high), 0))
 		return pcp_free_finish(p, z, pcp, pfn, flags);

@@ -19,10 +19,12 @@ void mm_pcp_enable(unsigned int nr_cpus);
 /* Sizes and empties every CPU's lists and turns them on for this node. */
 void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus);
 
-/* A frame for an order-0 request that passed its watermark test, from
- * this CPU's list of zone z (read with interrupts off), refilling it
- * without taking the zone below `floor`. 0 if none. */
-uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor);
+/* A frame for an order-0 request of migrate type `type` that passed its
+ * watermark test, from this CPU's list of zone z for that type (read with
+ * interrupts off), refilling it without taking the zone below `floor`.
+ * 0 if none. */
+uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
+		   int type);
 /* The order-0 fast path (docs/05, "The fast path"), for a node whose lists
  * are on (the caller tests pcp_enabled): a page from this CPU's
  * list of the first zone the request may use, when the request is an
@@ -39,7 +41,8 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller);
 	(~__GFP_BITS_MASK | __GFP_DMA | __GFP_DMA32 | __GFP_NOFAIL)
 /* Frees an order-0 block whose address was checked, on a node whose lists
  * are on (the caller tests pcp_enabled): parks it on this
- * CPU's list if its owner holds it and the zone is above `low`, or else
+ * CPU's list for its pageblock's type if its owner holds it, the zone is
+ * above `low` and the pageblock is an ordinary one, or else
  * hands it to the locked path (free_pages_locked), which checks and
  * reports. Returns 0, or -1 for a bad free. */
 int pcp_free(struct pglist_data *p, uint64_t phys, void *caller);
@@ -52,7 +55,8 @@ void drain_all_pages(struct pglist_data *p);
 /* Frames parked on all lists of the node (a snapshot). */
 uint64_t pcp_parked_pages(const struct pglist_data *p);
 
-/* page_alloc.c: one order-0 frame from the buddy lists. Zone lock held. */
-uint64_t rmqueue_order0(struct pglist_data *p, struct zone *z);
+/* page_alloc.c: one order-0 frame of `type` from the buddy lists, falling
+ * back to other types as any allocation does. Zone lock held. */
+uint64_t rmqueue_order0(struct pglist_data *p, struct zone *z, int type);
 
 #endif

@@ -88,7 +88,8 @@ static uint64_t __alloc_pages_direct_reclaim(struct pglist_data *p, gfp_t gfp,
 		__atomic_fetch_add(&p->pcp_drain_retries, 1, __ATOMIC_RELAXED);
 		*progress = true;
 	}
-	if (unreserve_highatomic_pageblocks(p, highest))
+	if (unreserve_highatomic_pageblocks(p, highest,
+					    gfp_migratetype(p, gfp)))
 		*progress = true;
 	return get_page_from_freelist(p, gfp, order, alloc_flags, highest);
 }
@@ -129,6 +130,8 @@ refuse_request(gfp_t gfp, unsigned int order, void *caller)
 		order > MAX_ORDER ? "order above MAX_ORDER (10)"
 		: (gfp & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) == __GFP_NOFAIL
 		    ? "__GFP_NOFAIL needs a request that may sleep"
+		: (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK
+		    ? "a page cannot be both movable and reclaimable"
 		    : "contradictory or unknown flags");
 	return 0;
 }
@@ -160,7 +163,8 @@ static uint64_t alloc_pages_nonblocking(struct pglist_data *p, gfp_t gfp,
 	uint64_t phys =
 	    get_page_from_freelist(p, gfp, order, alloc_flags, highest);
 	/* Rather than fail, give the highatomic pageblocks back. */
-	if (!phys && unreserve_highatomic_pageblocks(p, highest))
+	if (!phys && unreserve_highatomic_pageblocks(p, highest,
+						     gfp_migratetype(p, gfp)))
 		phys =
 		    get_page_from_freelist(p, gfp, order, alloc_flags, highest);
 	/* Frames parked on per-CPU lists are free too: drain, retry once. */

@@ -107,6 +107,21 @@ static int set_page_owner_option(const char *value)
 }
 CMDLINE_PARAM("page_owner", set_page_owner_option, "on or off");
 
+/* Grouping by mobility, docs/10-fragmentation-and-compaction.md: off only
+ * for the experiment that shows what it buys. */
+static int set_page_grouping(const char *value)
+{
+	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
+		mm_set_page_grouping(true);
+	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
+		 value[3] == '\0')
+		mm_set_page_grouping(false);
+	else
+		return -1;
+	return 0;
+}
+CMDLINE_PARAM("page_grouping", set_page_grouping, "on (default) or off");
+
 static bool want_debug_pagealloc;
 
 static int set_debug_pagealloc(const char *value)

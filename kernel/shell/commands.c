@@ -53,6 +53,13 @@ void cmd_buddyinfo(int argc, char **argv)
 	buddyinfo_show(&contig_page_data);
 }
 
+void cmd_pagetypeinfo(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	pagetypeinfo_show(&contig_page_data);
+}
+
 void cmd_zoneinfo(int argc, char **argv)
 {
 	(void)argc;

@@ -25,6 +25,7 @@ bool sh_streq(const char *a, const char *b);
  * the argument count is already within the table's limits. */
 void cmd_meminfo(int argc, char **argv);
 void cmd_buddyinfo(int argc, char **argv);
+void cmd_pagetypeinfo(int argc, char **argv);
 void cmd_zoneinfo(int argc, char **argv);
 void cmd_alloc(int argc, char **argv);
 void cmd_free(int argc, char **argv);

@@ -121,13 +121,14 @@ static void test_zone_lock_rule_is_checked(struct ktest *t)
 	unsigned long flags, before = warn_count, hits = warn_once_hits;
 
 	spin_lock_irqsave(&z->lock, flags);
-	uint64_t good = rmqueue_order0(&tn.pgdat, z);
+	uint64_t good = rmqueue_order0(&tn.pgdat, z, MIGRATE_UNMOVABLE);
 	spin_unlock_irqrestore(&z->lock, flags);
 	KTEST_EXPECT_NE(t, good, 0);
 	KTEST_EXPECT_EQ(t, warn_once_hits, hits);
 
 	printk_capture_start(log, sizeof(log));
-	uint64_t bad = rmqueue_order0(&tn.pgdat, z); /* no lock: the bug */
+	uint64_t bad = rmqueue_order0(&tn.pgdat, z,
+				      MIGRATE_UNMOVABLE); /* no lock: the bug */
 	printk_capture_stop();
 	KTEST_EXPECT_NE(t, bad, 0);
 	KTEST_EXPECT_EQ(t, warn_once_hits, hits + 1);

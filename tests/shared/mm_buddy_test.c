@@ -16,6 +16,10 @@
 #define DMA32_BYTES (4UL << 20)
 #define ARENA_PAGES (ARENA >> PAGE_SHIFT)
 #define QUIET (GFP_KERNEL | __GFP_NOWARN)
+/* The worked examples ask for movable pages: every pageblock starts
+ * movable, so they stay inside one migrate type and show the buddy alone
+ * (an unmovable request would first claim the largest block: docs/10). */
+#define QUIET_MOVABLE (GFP_MOVABLE | __GFP_NOWARN)
 
 static struct mm_test_node tn;
 static uint64_t snap[MAX_NR_ZONES][NR_PAGE_ORDERS];
@@ -378,7 +382,8 @@ static void test_buddyinfo_format(struct ktest *t)
 	int saved = console_loglevel;
 	if (!setup(t, true))
 		return;
-	KTEST_ASSERT_TRUE(t, pgdat_alloc_pages(&tn.pgdat, QUIET, 0) != 0);
+	KTEST_ASSERT_TRUE(t,
+			  pgdat_alloc_pages(&tn.pgdat, QUIET_MOVABLE, 0) != 0);
 	console_loglevel = 0;
 	printk_capture_start(log, sizeof(log));
 	buddyinfo_show(&tn.pgdat);
@@ -406,10 +411,11 @@ static void test_split_and_merge_worked_example(struct ktest *t)
 	unsigned int nheld = 0;
 	for (unsigned int o = 0; o <= MAX_ORDER; o++)
 		if (o != 3 && o != 9)
-			held[nheld++] = pgdat_alloc_pages(&tn.pgdat, QUIET, o);
+			held[nheld++] =
+			    pgdat_alloc_pages(&tn.pgdat, QUIET_MOVABLE, o);
 	for (unsigned int o = 0; o <= MAX_ORDER; o++)
 		KTEST_EXPECT_EQ(t, z->free_area[o].nr_free, o == 3 || o == 9);
-	uint64_t page = pgdat_alloc_pages(&tn.pgdat, QUIET, 0);
+	uint64_t page = pgdat_alloc_pages(&tn.pgdat, QUIET_MOVABLE, 0);
 	KTEST_EXPECT_EQ(t, z->free_area[3].nr_free, 0);
 	KTEST_EXPECT_EQ(t, z->free_area[2].nr_free, 1);
 	KTEST_EXPECT_EQ(t, z->free_area[1].nr_free, 1);
@@ -486,6 +492,7 @@ static void test_release_range(struct ktest *t)
 				    base + DMA_BYTES,
 				    base + DMA32_BYTES,
 				    (uint64_t)(uintptr_t)arena - base,
+				    false,
 				    false };
 	KTEST_ASSERT_TRUE(t, pgdat_init(&p, &cfg) == 0);
 	uint64_t before = mm_test_free_pages(&p);

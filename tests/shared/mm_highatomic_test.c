@@ -32,7 +32,7 @@ static void test_order10_highatomic_spans_two_pageblocks(struct ktest *t)
 	 * order-10 request fails the fast path's `low` test; one order-10
 	 * block is still free and nothing else of order >= 9 is. */
 	while (z->free_pages > low + (1ULL << MAX_ORDER) - 1) {
-		uint64_t c = pgdat_alloc_pages(p, GFP_KERNEL, 0);
+		uint64_t c = pgdat_alloc_pages(p, GFP_MOVABLE, 0);
 		KTEST_ASSERT_TRUE(t, c != 0);
 		*(uint64_t *)pgdat_phys_to_virt(p, c) = chain;
 		chain = c;
@@ -72,7 +72,7 @@ static void test_order10_highatomic_spans_two_pageblocks(struct ktest *t)
 
 	/* Everything back; giving the reserve back merges it all again. */
 	mm_test_give_back(p, chain);
-	unreserve_highatomic_pageblocks(p, ZONE_NORMAL);
+	unreserve_highatomic_pageblocks(p, ZONE_NORMAL, MIGRATE_MOVABLE);
 	KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, 0);
 	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
 	mm_test_node_destroy(&tn);

@@ -332,7 +332,7 @@ static void test_highatomic_pageblocks(struct ktest *t)
 	/* Down to low: now it goes the slow way and claims its pageblock. */
 	uint64_t early[32];
 	for (unsigned int i = 0; z->free_pages > low; i++) {
-		uint64_t c = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+		uint64_t c = pgdat_alloc_pages(&tn.pgdat, GFP_MOVABLE, 0);
 		KTEST_ASSERT_TRUE(t, c != 0);
 		if (i < 32)
 			early[i] = c;
@@ -369,7 +369,7 @@ static void test_highatomic_pageblocks(struct ktest *t)
 	KTEST_EXPECT_EQ(t, outside, 32);
 	for (;;) {
 		uint64_t c =
-		    pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_NOWARN, 0);
+		    pgdat_alloc_pages(&tn.pgdat, GFP_MOVABLE | __GFP_NOWARN, 0);
 		if (!c)
 			break;
 		taken++;
@@ -384,7 +384,7 @@ static void test_highatomic_pageblocks(struct ktest *t)
 	KTEST_EXPECT_EQ(t, taken, low + 32 - min);
 	KTEST_EXPECT_EQ(t, inside, taken - outside);
 	KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, 0);
-	KTEST_EXPECT_EQ(t, pageblock_migratetype(sec, pb), MIGRATE_NORMAL);
+	KTEST_EXPECT_EQ(t, pageblock_migratetype(sec, pb), MIGRATE_MOVABLE);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	free_everything();
 	/* Everything merged back as at the start. */

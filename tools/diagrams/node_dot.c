@@ -184,9 +184,12 @@ static unsigned long draw_lists(FILE *f, const struct pglist_data *p, int zi)
 		if (!z->pcp[c].batch)
 			continue;
 		snprintf(from, sizeof(from), "z%d:c%u:e", zi, c);
-		snprintf(tag, sizeof(tag), "pcp:%s:%u", z->name, c);
-		draw_list(f, p, &z->pcp[c].list, from, tag, 0, PFS_PCP,
-			  z->managed_pages + 1);
+		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
+			snprintf(tag, sizeof(tag), "pcp:%s:%u:%d", z->name, c,
+				 t);
+			draw_list(f, p, &z->pcp[c].lists[t], from, tag, 0,
+				  PFS_PCP, z->managed_pages + 1);
+		}
 	}
 	return blocks;
 }
@@ -299,11 +302,16 @@ static void draw_sections(FILE *f, struct pglist_data *p)
 			"%llu (its first to last RAM frame)"
 			"</TD></TR>",
 			(ull)s->first_pfn, (ull)s->nr_frames);
+		/* Pageblock types, one letter each (U M R H I). */
+		char types[PAGEBLOCKS_PER_SECTION + 1];
+		for (unsigned int b = 0; b < PAGEBLOCKS_PER_SECTION; b++)
+			types[b] =
+			    "UMRHI"[s->pageblock_flags[b] & PB_MIGRATETYPE_MASK];
+		types[PAGEBLOCKS_PER_SECTION] = '\0';
 		fprintf(f,
 			"<TR><TD ALIGN=\"LEFT\">frame_state: at phys 0x%llx "
-			"(in the metadata); highatomic 0x%llx</TD></TR>",
-			(ull)pgdat_virt_to_phys(p, s->frame_state),
-			(ull)s->highatomic);
+			"(in the metadata); pageblocks %s</TD></TR>",
+			(ull)pgdat_virt_to_phys(p, s->frame_state), types);
 		draw_state_bytes(f, p, s, (unsigned int)sec);
 		fprintf(f, "</TABLE>>];\n  hash:s%u:e -> sec%llu [minlen=2];\n",
 			i, sec);
