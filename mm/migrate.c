@@ -187,6 +187,18 @@ bad_migration(struct pglist_data *p, uint64_t pfn, unsigned int order,
 	       caller, problem, expected);
 }
 
+/* Is tail frame pfn inside a free block (rather than an allocated one)? */
+static bool in_free_block(struct pglist_data *p, uint64_t pfn)
+{
+	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
+		uint8_t *st = pfn_state(p, pfn & ~((1ULL << o) - 1));
+		uint8_t s = st ? frame_state_read(st) : 0;
+		if ((s & (PFS_FREE | PFS_ALLOC)) && (s & PFS_ORDER_MASK) >= o)
+			return s & PFS_FREE;
+	}
+	return false;
+}
+
 /*
  * What is wrong with entry (pfn, order, owner), or NULL if it is an
  * isolated page of a registered owner. *put_back: the owner should have it
@@ -208,7 +220,9 @@ static const char *check_entry(struct pglist_data *p, uint64_t pfn,
 	if (s == PFS_PCP || (s & PFS_FREE))
 		return "a free frame";
 	if (s == PFS_TAIL)
-		return "a tail frame, inside a block";
+		return in_free_block(p, pfn)
+			   ? "a free frame, inside a free block"
+			   : "a tail frame, inside a block";
 	bool registered = o && owner_registered(p, o);
 	if ((s & PFS_ORDER_MASK) != order) {
 		*put_back = registered;
