@@ -233,6 +233,8 @@ static int mto_migrate_page(struct movable_owner *mo, uint64_t dst_pfn,
 	uint64_t cycles = __builtin_ia32_rdtsc() - t0;
 	if (cycles > o->max_move_cycles)
 		o->max_move_cycles = cycles;
+	if (ret == 0)
+		o->move_hist[63 - __builtin_clzll(cycles | 1)]++;
 	spin_unlock_irqrestore(&o->lock, flags);
 	return ret;
 }

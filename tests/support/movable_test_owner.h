@@ -38,9 +38,12 @@ struct movable_test_owner {
 	struct mto_slot slot[MTO_MAX_PAGES];
 	uint64_t bad_stamps; /* checks that found a page not as stamped */
 	uint64_t moved;	     /* pages migrate_page moved */
-	/* The longest copy + repoint + check under the lock, in TSC cycles:
-	 * interrupts are off that long (docs/10 gives the number). */
+	/* Copy + repoint + check under the lock, in TSC cycles: interrupts
+	 * are off that long (docs/10 gives the numbers). The longest, and a
+	 * histogram by powers of two (bucket i: 2^i to 2^(i+1) - 1 cycles),
+	 * whose median a vCPU preempted by its host does not move. */
 	uint64_t max_move_cycles;
+	uint64_t move_hist[64];
 };
 
 /* Registers the owner on pgdat; 0 or -1. */
