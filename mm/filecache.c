@@ -15,65 +15,25 @@
  * leaf: no other lock is taken and the allocator is never called with it
  * held, because an allocation may reclaim, and reclaim comes back here
  * through the shrinker (shrink_slab -> filecache_shrink -> c->lock).
+ * Migration (mm/migrate.h) is the one caller that holds a lock when it
+ * takes c->lock: the zone lock, to isolate a page; still no allocator
+ * call under c->lock, so the order zone lock -> c->lock never reverses.
+ * Moving a page holds c->lock across the copy and the repointing, so a
+ * reader sees the page at its old frame or whole at its new one.
+ * docs/10-fragmentation-and-compaction.md ("Migration").
  */
 #include "mm/filecache.h"
+#include "mm/filecache_internal.h"
 
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
-
-struct filecache_page {
-	struct list_head lru;
-	struct filecache_page *hash_next;
-	uint64_t file, index;
-	uint64_t magic; /* page_seed() ^ FILECACHE_MAGIC: a bad header shows */
-};
-
-#define HDR_WORDS (sizeof(struct filecache_page) / sizeof(uint64_t))
-#define PAGE_WORDS (PAGE_SIZE / sizeof(uint64_t))
-#define FILECACHE_MAGIC 0x46494c4543414348ULL /* "FILECACH" */
-#define GOLDEN 0x9e3779b97f4a7c15ULL
-
-/* splitmix64's finaliser: a bijection that scatters every input bit. */
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t page_seed(uint64_t file, uint64_t index)
-{
-	return mix64(mix64(file + GOLDEN) ^ index);
-}
-
-/* Word i of a page: a splitmix64 stream, so any word can be computed
- * (and checked) on its own. */
-static uint64_t page_word(uint64_t seed, unsigned long i)
-{
-	return mix64(seed + (i + 1) * GOLDEN);
-}
 
 void filecache_fill(uint64_t file, uint64_t index, void *buf)
 {
 	uint64_t seed = page_seed(file, index), *w = buf;
 	for (unsigned long i = 0; i < PAGE_WORDS; i++)
 		w[i] = page_word(seed, i);
-}
-
-static struct filecache_page **bucket(struct filecache *c, uint64_t seed)
-{
-	return &c->hash[seed >> (64 - c->hash_bits)];
-}
-
-static struct filecache_page *lookup(struct filecache *c, uint64_t file,
-				     uint64_t index, uint64_t seed)
-{
-	struct filecache_page *p;
-	for (p = *bucket(c, seed); p; p = p->hash_next)
-		if (p->file == file && p->index == index)
-			return p;
-	return NULL;
 }
 
 /* Takes p off the list and out of the hash. Lock held. */
@@ -94,8 +54,8 @@ static void unlink_page(struct filecache *c, struct filecache_page *p)
  * (if not NULL) on the way. Returns the first wrong word, or -1. Lock held:
  * the page cannot be freed meanwhile.
  */
-static long verify_copy(const struct filecache_page *p, uint64_t seed,
-			uint64_t *buf)
+long filecache_verify_copy(const struct filecache_page *p, uint64_t seed,
+			   uint64_t *buf)
 {
 	const uint64_t *w = (const uint64_t *)p;
 	long bad = -1;
@@ -131,10 +91,12 @@ int filecache_read(struct filecache *c, uint64_t file, uint64_t index,
 	spin_lock_irqsave(&c->lock, flags);
 	p = lookup(c, file, index, seed);
 	if (p) {
-		long bad = verify_copy(p, seed, buf);
+		long bad = filecache_verify_copy(p, seed, buf);
 		if (bad < 0) {
-			list_del(&p->lru);
-			list_add(&p->lru, &c->lru);
+			if (!isolated(p)) { /* migration puts it back */
+				list_del(&p->lru);
+				list_add(&p->lru, &c->lru);
+			}
 			c->hits++;
 			spin_unlock_irqrestore(&c->lock, flags);
 			return 0;
@@ -328,14 +290,25 @@ int filecache_init(struct filecache *c, struct pglist_data *pgdat)
 		c->hash = NULL;
 		return -1;
 	}
+	c->mover.ops = &filecache_movable_ops;
+	c->mover.private = c;
+	if (movable_owner_register(pgdat, &c->mover)) {
+		unregister_shrinker(&c->shrinker);
+		pgdat_free_pages(pgdat, phys, hash_order(bits));
+		c->hash = NULL;
+		return -1;
+	}
 	return 0;
 }
 
 void filecache_destroy(struct filecache *c)
 {
-	/* First: once it returns, reclaim can no longer reach the cache. */
+	/* First: once they return, neither reclaim nor migration can reach
+	 * the cache, and no page is isolated (all are on the LRU). */
 	unregister_shrinker(&c->shrinker);
+	movable_owner_unregister(&c->mover);
 	drop_oldest(c, ~0UL, false, 0);
+	WARN_ON_ONCE(c->hash && c->nr_pages);
 	if (c->hash)
 		pgdat_free_pages(c->pgdat,
 				 pgdat_virt_to_phys(c->pgdat, c->hash),
@@ -364,6 +337,7 @@ static bool cache_owns(const struct filecache *c, const void *v)
 static int check_structure(struct filecache *c, bool *bad)
 {
 	uint64_t in_hash = 0, on_lru = 0, hash_sum = 0, lru_sum = 0;
+	uint64_t nr_isolated = 0, isolated_sum = 0;
 	struct list_head *e, *prev = &c->lru;
 	int problems = 0;
 
@@ -379,6 +353,10 @@ static int check_structure(struct filecache *c, bool *bad)
 				break;
 			}
 			hash_sum += mix64((uintptr_t)p);
+			if (isolated(p)) { /* in the hash, not on the LRU */
+				nr_isolated++;
+				isolated_sum += mix64((uintptr_t)p);
+			}
 			uint64_t seed = page_seed(p->file, p->index);
 			if (p->magic != (seed ^ FILECACHE_MAGIC) ||
 			    bucket(c, seed) != &c->hash[b]) {
@@ -398,11 +376,14 @@ static int check_structure(struct filecache *c, bool *bad)
 		}
 		lru_sum += mix64((uintptr_t)e);
 	}
-	if (!*bad && (in_hash != c->nr_pages || on_lru != c->nr_pages ||
-		      hash_sum != lru_sum)) {
-		pr_err("filecache: hash holds %llu pages, LRU %llu (%s), nr_pages says %llu\n",
+	if (!*bad &&
+	    (in_hash != c->nr_pages || on_lru + nr_isolated != c->nr_pages ||
+	     hash_sum != lru_sum + isolated_sum)) {
+		pr_err("filecache: hash holds %llu pages, LRU %llu and %llu isolated (%s), nr_pages says %llu\n",
 		       (unsigned long long)in_hash, (unsigned long long)on_lru,
-		       hash_sum == lru_sum ? "the same" : "not the same",
+		       (unsigned long long)nr_isolated,
+		       hash_sum == lru_sum + isolated_sum ? "the same"
+							  : "not the same",
 		       (unsigned long long)c->nr_pages);
 		problems++;
 	}
@@ -439,7 +420,7 @@ int filecache_check(struct filecache *c)
 				       (unsigned long long)p->index);
 				problems++;
 			}
-			long w = verify_copy(p, seed, NULL);
+			long w = filecache_verify_copy(p, seed, NULL);
 			if (w < 0) {
 				pp = &p->hash_next;
 				continue;

@@ -14,6 +14,7 @@
 
 #include "mm/platform.h"
 #include "mm/gfp.h"
+#include "mm/migrate.h"
 #include "mm/mmzone.h"
 #include "mm/shrinker.h"
 
@@ -34,14 +35,22 @@ struct filecache {
 	 * (as Linux's bad_page() does): it may be someone else's page now. */
 	uint64_t verify_failures;
 	struct shrinker shrinker; /* "filecache" */
+	/* Its pages are movable (mm/migrate.h): an isolated page is off the
+	 * LRU (links pointing at itself) but still in the hash, so reads
+	 * still hit it. Registered from init to destroy. */
+	struct movable_owner mover;
+	uint64_t migrated; /* pages moved to another frame */
 };
 
 /* Takes a block for the hash from pgdat (one page for a small node; up to
- * 4 MiB for a large one, smaller if none is free) and registers the
- * shrinker. 0, or -1 (no page, or the shrinker was refused). */
+ * 4 MiB for a large one, smaller if none is free), unmovable: it lives as
+ * long as the cache. Registers the shrinker and the movable owner. 0, or
+ * -1 (no page, or the shrinker or owner was refused). Callers read pages
+ * with __GFP_MOVABLE: migration can move every cached page. */
 int filecache_init(struct filecache *c, struct pglist_data *pgdat);
-/* Unregisters the shrinker, then frees every page, the hash's too. No
- * read may be running or start. Calling it again does nothing. */
+/* Unregisters the shrinker and the movable owner (waiting for pages being
+ * migrated to come back), then frees every page, the hash's too. No read
+ * may be running or start. Calling it again does nothing. */
 void filecache_destroy(struct filecache *c);
 
 /*
@@ -56,14 +65,16 @@ void filecache_destroy(struct filecache *c);
 int filecache_read(struct filecache *c, uint64_t file, uint64_t index,
 		   void *buf, gfp_t gfp);
 
-/* Frees up to nr pages, least recently used first; returns pages freed. */
+/* Frees up to nr pages, least recently used first; returns pages freed.
+ * Isolated pages (being migrated) are not on the LRU: never freed here. */
 unsigned long filecache_shrink(struct filecache *c, unsigned long nr);
 /* The same for pages in the zones of zone_mask (bit z: zone z; 0: any);
  * other pages met on the way move to the young end. */
 unsigned long filecache_shrink_zones(struct filecache *c, unsigned long nr,
 				     unsigned int zone_mask);
 
-/* Checks that list, hash and count agree and every cached page is an
+/* Checks that list, hash and count agree (an isolated page is in the hash
+ * and not on the list) and every cached page is an
  * allocated page of pgdat with the right header (one hold of the lock,
  * pointers only), then every page's content (a hash chain per hold).
  * Corrupted content is handled as a read would. Returns problems found,

@@ -425,6 +425,11 @@ void meminfo_show(struct pglist_data *p)
 		(unsigned long long)p->reclaim.kswapd_wakeups,
 		(unsigned long long)p->reclaim.alloc_waits,
 		(unsigned long long)p->reclaim.alloc_timeouts);
+	/* Page migration (mm/migrate.c, docs/10): Linux's vmstat names. */
+	pr_info("pgmigrate_success %llu pgmigrate_fail %llu pgmigrate_refused %llu\n",
+		(unsigned long long)p->migrate.pgmigrate_success,
+		(unsigned long long)p->migrate.pgmigrate_fail,
+		(unsigned long long)p->migrate.pgmigrate_refused);
 	/* Debug options (docs/07-debugging-the-allocator.md). */
 	if (page_owner_table_pages(p))
 		pr_info("PageOwner:      %8llu kB\n",

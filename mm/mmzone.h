@@ -171,6 +171,16 @@ struct reclaim_stats {
 	uint64_t alloc_timeouts; /* sleeping requests failed after waiting */
 };
 
+/* Page migration's counters (mm/migrate.c; Linux's vmstat names where it
+ * has them). */
+struct migrate_stats {
+	uint64_t pgmigrate_success; /* pages moved to a new frame */
+	uint64_t pgmigrate_fail;    /* isolated pages that could not move */
+	uint64_t pgmigrate_refused; /* bad entries handed to migrate_pages */
+};
+
+struct movable_owner;
+
 struct pglist_data {
 	int node_id;
 	bool initialised;
@@ -222,6 +232,12 @@ struct pglist_data {
 	bool pcp_enabled; /* per-CPU lists in use (mm_pcp_enable) */
 	unsigned int pcp_nr_cpus;
 	uint64_t pcp_drain_retries; /* allocations retried after draining */
+
+	/* Page migration (mm/migrate.c): the owners of movable pages on
+	 * this node, a list under movable_lock, and what moved. */
+	spinlock_t movable_lock;
+	struct movable_owner *movable_owners;
+	struct migrate_stats migrate;
 };
 
 /* The structure that embeds member at ptr (Linux's container_of). */

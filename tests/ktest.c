@@ -176,6 +176,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "fail_page_alloc", NULL, KTEST_TARGET_ONLY },
 	{ "irq_alloc", NULL, KTEST_TARGET_ONLY },
 	{ "irq", NULL, KTEST_TARGET_ONLY },
+	{ "migrate_irq", NULL, KTEST_TARGET_ONLY },
 	{ "mm_kernel", NULL, KTEST_TARGET_ONLY },
 	{ "page_owner", NULL, KTEST_TARGET_ONLY },
 	{ "reclaim", NULL, KTEST_TARGET_ONLY },

@@ -65,7 +65,7 @@ static unsigned int page_cache_grow_once(void)
 		 * else out. */
 		if (filecache_read(&page_cache, n / GROW_FILE_PAGES,
 				   n % GROW_FILE_PAGES, NULL,
-				   zone_gfp | __GFP_NOWARN))
+				   zone_gfp | __GFP_MOVABLE | __GFP_NOWARN))
 			break;
 		added++;
 	}

@@ -228,13 +228,13 @@ static void drain_irq_ring(void *arg)
 }
 
 /* A read of the page cache: a hit is checked by the cache itself; the
- * page comes in (GFP_KERNEL, one round of reclaim at most) on a miss. */
+ * page comes in (GFP_MOVABLE, one round of reclaim at most) on a miss. */
 static void cache_read(struct soak_cpu *c, uint64_t r)
 {
 	static uint64_t buf[MAX_CPUS][PAGE_SIZE / 8];
 	filecache_read(&page_cache, (r >> 24) % 4, (r >> 32) % 2048,
 		       buf[smp_processor_id()],
-		       GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+		       GFP_MOVABLE | __GFP_NORETRY | __GFP_NOWARN);
 	c->cache_reads++;
 }
 
