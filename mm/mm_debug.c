@@ -430,6 +430,22 @@ void meminfo_show(struct pglist_data *p)
 		(unsigned long long)p->migrate.pgmigrate_success,
 		(unsigned long long)p->migrate.pgmigrate_fail,
 		(unsigned long long)p->migrate.pgmigrate_refused);
+	const struct compact_stats *cs = &p->compact;
+	pr_info("compact_stall %llu compact_success %llu compact_fail %llu compact_deferred %llu compact_migrate_scanned %llu compact_free_scanned %llu compact_isolated %llu kcompactd_wake %llu proactive_runs %llu\n",
+		(unsigned long long)cs->compact_stall,
+		(unsigned long long)cs->compact_success,
+		(unsigned long long)cs->compact_fail,
+		(unsigned long long)cs->compact_deferred,
+		(unsigned long long)cs->compact_migrate_scanned,
+		(unsigned long long)cs->compact_free_scanned,
+		(unsigned long long)cs->compact_isolated,
+		(unsigned long long)cs->kcompactd_wake,
+		(unsigned long long)cs->proactive_runs);
+	pr_info("extfrag_events %llu pageblock_claims %llu compaction_max_irqoff_ns %llu compaction %s\n",
+		(unsigned long long)p->extfrag_events,
+		(unsigned long long)p->pageblock_claims,
+		(unsigned long long)cs->max_irqoff_ns,
+		p->compaction_off ? "off" : "on");
 	/* Debug options (docs/07-debugging-the-allocator.md). */
 	if (page_owner_table_pages(p))
 		pr_info("PageOwner:      %8llu kB\n",

@@ -7,6 +7,7 @@
  */
 #include "mm/vmscan.h"
 #include "mm/pcp.h"
+#include "mm/compaction.h"
 #include "mm/internal.h"
 
 #include "kernel/lib/printk.h"
@@ -282,6 +283,8 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 		return PGDAT_ERR_NO_RAM;
 	p->direct_map_offset = cfg->direct_map_offset;
 	p->migratetype_gfp_mask = cfg->page_grouping_off ? 0 : GFP_MOVABLE_MASK;
+	p->extfrag_threshold = EXTFRAG_THRESHOLD_DEFAULT;
+	p->compaction_proactiveness = COMPACTION_PROACTIVENESS_DEFAULT;
 	p->watermark_scale_factor = 10;
 	memcpy(p->lowmem_reserve_ratio, lowmem_reserve_ratio_default,
 	       sizeof(p->lowmem_reserve_ratio));
@@ -407,6 +410,9 @@ static uint64_t boot_min_free_kbytes;
 static unsigned int boot_wsf = 10;
 static bool boot_page_poison;
 static bool boot_page_grouping_off;
+static bool boot_compaction_off;
+static unsigned int boot_extfrag_threshold = EXTFRAG_THRESHOLD_DEFAULT;
+static unsigned int boot_proactiveness = COMPACTION_PROACTIVENESS_DEFAULT;
 static bool boot_page_owner;
 static unsigned int boot_alloc_wait_ms = ALLOC_WAIT_MS_DEFAULT;
 
@@ -454,6 +460,14 @@ void mm_set_page_grouping(bool on)
 	boot_page_grouping_off = !on; /* read by mm_init() */
 }
 
+void mm_set_compaction(bool on, unsigned int extfrag_threshold,
+		       unsigned int proactiveness)
+{
+	boot_compaction_off = !on; /* read by mm_init() */
+	boot_extfrag_threshold = extfrag_threshold;
+	boot_proactiveness = proactiveness;
+}
+
 void mm_set_page_owner(bool on)
 {
 	boot_page_owner = on; /* read by mm_init(): the table needs the node */
@@ -496,6 +510,9 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	memcpy(contig_page_data.lowmem_reserve_ratio, boot_lowmem_reserve_ratio,
 	       sizeof(boot_lowmem_reserve_ratio));
 	contig_page_data.alloc_wait_ms = boot_alloc_wait_ms;
+	contig_page_data.compaction_off = boot_compaction_off;
+	contig_page_data.extfrag_threshold = boot_extfrag_threshold;
+	contig_page_data.compaction_proactiveness = boot_proactiveness;
 	setup_per_zone_wmarks(&contig_page_data);
 	if (boot_page_owner)
 		page_owner_init(&contig_page_data);

@@ -131,6 +131,12 @@ struct zone {
 	uint64_t reserve_dips;	   /* successes that went below min */
 	uint64_t reserve_failures; /* reserve-eligible requests that failed */
 	uint64_t nr_reserved_highatomic; /* pages in highatomic pageblocks */
+	/* Compaction (mm/compaction.c): where the two scanners stopped, so
+	 * the next run goes on from there, and Linux's deferral after
+	 * failures (compaction_deferred). Under the zone lock. */
+	uint64_t compact_cached_migrate_pfn, compact_cached_free_pfn;
+	unsigned int compact_considered, compact_defer_shift;
+	int compact_order_failed;
 	struct per_cpu_pages pcp[MM_MAX_CPUS]; /* used once pcp_enabled */
 };
 
@@ -177,6 +183,23 @@ struct migrate_stats {
 	uint64_t pgmigrate_success; /* pages moved to a new frame */
 	uint64_t pgmigrate_fail;    /* isolated pages that could not move */
 	uint64_t pgmigrate_refused; /* bad entries handed to migrate_pages */
+};
+
+/* Compaction's counters, Linux's vmstat names (mm/compaction.c). */
+struct compact_stats {
+	uint64_t compact_stall;		  /* direct compaction runs */
+	uint64_t compact_success;	  /* ... after which the request got
+					     its block */
+	uint64_t compact_fail;		  /* ... after which it did not */
+	uint64_t compact_migrate_scanned; /* frames the migrate scanner saw */
+	uint64_t compact_free_scanned;	  /* frames the free scanner saw */
+	uint64_t compact_isolated;	  /* pages isolated, both scanners */
+	uint64_t compact_deferred;	  /* runs skipped by deferral */
+	uint64_t kcompactd_wake;	  /* times kcompactd woke to work */
+	uint64_t proactive_runs;	  /* kcompactd runs for the score */
+	/* The longest interrupts-off stretch compaction itself made (a
+	 * zone-lock hold of the free scanner), in ns. */
+	uint64_t max_irqoff_ns;
 };
 
 struct movable_owner;
@@ -238,6 +261,18 @@ struct pglist_data {
 	spinlock_t movable_lock;
 	struct movable_owner *movable_owners;
 	struct migrate_stats migrate;
+
+	/* Compaction (docs/10): off with compaction=off; compact only when
+	 * the fragmentation index of the failed order is above
+	 * extfrag_threshold (Linux's 500); proactive compaction keeps the
+	 * fragmentation score below 100 - compaction_proactiveness (0: off).
+	 * kcompactd's wish list: the largest order and highest zone asked. */
+	bool compaction_off;
+	unsigned int extfrag_threshold;
+	unsigned int compaction_proactiveness;
+	unsigned int kcompactd_max_order;
+	int kcompactd_highest_zoneidx;
+	struct compact_stats compact;
 };
 
 /* The structure that embeds member at ptr (Linux's container_of). */

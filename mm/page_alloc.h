@@ -51,6 +51,10 @@ void mm_set_watermark_scale_factor(unsigned int factor);
 void mm_set_page_poison(bool on);
 /* page_grouping=off: no grouping by mobility on the kernel's node. */
 void mm_set_page_grouping(bool on);
+/* compaction=off, extfrag_threshold=, compaction_proactiveness= for the
+ * kernel's node (docs/10); call before mm_init(). */
+void mm_set_compaction(bool on, unsigned int extfrag_threshold,
+		       unsigned int proactiveness);
 
 /* Returns the physical address of a naturally aligned block of 2^order
  * frames, or 0 on failure (frame 0 is never handed out). */

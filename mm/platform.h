@@ -92,6 +92,10 @@ void mm_run_on_each_cpu_cond(bool (*cond)(unsigned int cpu, void *arg),
 /* Milliseconds since boot, for rate-limited reports and sleeping requests'
  * patience. Kernel: the tick; host: CLOCK_MONOTONIC. */
 uint64_t mm_now_ms(void);
+/* Nanoseconds, as finely as the host can (kernel: the calibrated TSC;
+ * host: CLOCK_MONOTONIC), for timing short sections such as compaction's
+ * interrupts-off ones. 0 where no such clock runs yet. */
+uint64_t mm_now_ns(void);
 
 /* ---------------------------------------------------------------- symbols */
 

@@ -13,6 +13,7 @@
 #include "mm/platform.h"
 #include "kernel/lib/printk.h"
 #include "mm/vmscan.h"
+#include "mm/compaction.h"
 
 /* Linux's gfp_to_alloc_flags, for the slow path. */
 static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
@@ -178,6 +179,40 @@ static uint64_t alloc_pages_nonblocking(struct pglist_data *p, gfp_t gfp,
 }
 
 /*
+ * __alloc_pages_direct_compact: an order > 0 request that may sleep makes
+ * its own block: compaction of the zones it may use (mm/compaction.c),
+ * then one more try. Counted as Linux does: a stall when compaction ran,
+ * then a success or a failure by whether the request got its block.
+ */
+static uint64_t __alloc_pages_direct_compact(struct pglist_data *p, gfp_t gfp,
+					     unsigned int order,
+					     unsigned int alloc_flags,
+					     int highest,
+					     enum compact_priority prio)
+{
+	if (!order || p->compaction_off)
+		return 0;
+	enum compact_result r =
+	    try_to_compact_pages(p, gfp, order, highest, prio);
+	if (r == COMPACT_SKIPPED || r == COMPACT_DEFERRED ||
+	    r == COMPACT_NOT_SUITABLE)
+		return 0;
+	__atomic_fetch_add(&p->compact.compact_stall, 1, __ATOMIC_RELAXED);
+	uint64_t phys =
+	    get_page_from_freelist(p, gfp, order, alloc_flags, highest);
+	if (phys) {
+		struct zone *z = pfn_to_zone(p, phys >> PAGE_SHIFT);
+		compaction_defer_reset(z, order, true);
+		__atomic_fetch_add(&p->compact.compact_success, 1,
+				   __ATOMIC_RELAXED);
+	} else {
+		__atomic_fetch_add(&p->compact.compact_fail, 1,
+				   __ATOMIC_RELAXED);
+	}
+	return phys;
+}
+
+/*
  * __alloc_pages_slowpath: the fast path found no zone above `low`. Step by
  * step as Linux's function of the same name (docs/06 walks through it):
  * wake kswapd; retry down to min (or into the reserve, if the flags
@@ -202,8 +237,15 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	unsigned int progress_rounds = 0;
 	uint64_t phys, start_ms = mm_now_ms(), warned_ms = start_ms;
 
-	if (gfp & __GFP_KSWAPD_RECLAIM)
+	if (gfp & __GFP_KSWAPD_RECLAIM) {
+		/* kcompactd is woken by kswapd once it has balanced (Linux):
+		 * note the order it should make blocks of. */
+		if (order && order > __atomic_load_n(&p->kcompactd_max_order,
+						     __ATOMIC_RELAXED))
+			__atomic_store_n(&p->kcompactd_max_order, order,
+					 __ATOMIC_RELAXED);
 		mm_wakeup_kswapd(p);
+	}
 	if (!gfpflags_allow_blocking(gfp)) {
 		phys = alloc_pages_nonblocking(p, gfp, order, alloc_flags,
 					       highest);
@@ -237,12 +279,30 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	}
 	/* __GFP_MEMALLOC keeps its access on every retry (as Linux). */
 	alloc_flags |= reserve_flags;
+	/* A costly order, or an order > 0 that is not movable, may lack
+	 * contiguity rather than memory: compact once, cheaply, before
+	 * reclaiming (Linux does the same). */
+	if (!phys && order &&
+	    (order > PAGE_ALLOC_COSTLY_ORDER ||
+	     gfp_migratetype(p, gfp) != MIGRATE_MOVABLE))
+		phys =
+		    __alloc_pages_direct_compact(p, gfp, order, alloc_flags,
+						 highest, COMPACT_PRIO_ASYNC);
+	enum compact_priority compact_prio = COMPACT_PRIO_SYNC_LIGHT;
 	while (!phys) {
 		phys =
 		    __alloc_pages_direct_reclaim(p, gfp, order, alloc_flags,
 						 highest, &drained, &progress);
 		if (phys)
 			break;
+		/* Reclaim made free memory; compaction makes it contiguous,
+		 * harder each round (sync light, then sync full). */
+		phys = __alloc_pages_direct_compact(p, gfp, order, alloc_flags,
+						    highest, compact_prio);
+		if (phys)
+			break;
+		if (compact_prio > COMPACT_PRIO_SYNC_FULL)
+			compact_prio--;
 		/* Costly orders give up after one round unless the caller
 		 * asked to try hard (__GFP_RETRY_MAYFAIL). */
 		if (!nofail && ((gfp & __GFP_NORETRY) ||

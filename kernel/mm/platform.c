@@ -64,6 +64,11 @@ uint64_t mm_now_ms(void)
 	return ns ? ns / 1000000 : jiffies_to_msecs(jiffies);
 }
 
+uint64_t mm_now_ns(void)
+{
+	return ktime_get_ns();
+}
+
 /* ---------------------------------------------------------------- symbols */
 
 bool mm_symbolize(uint64_t addr, char *buf, size_t size)

@@ -38,11 +38,18 @@ static uint64_t word_of(struct movable_test_owner *o, int h, uint32_t gen,
 	return mix64(o->seed ^ ((uint64_t)h << 32) ^ gen ^ (i << 48));
 }
 
+/* Every word, or with light stamps words 0, 1 and every 64th. */
+static unsigned long next_word(const struct movable_test_owner *o,
+			       unsigned long i)
+{
+	return !o->light || i < 2 ? i + 1 : (i | 63) + 1;
+}
+
 static void write_stamp(struct movable_test_owner *o, int h, uint64_t pfn,
 			uint32_t gen)
 {
 	uint64_t *w = page_words(o, pfn);
-	for (unsigned long i = 0; i < WORDS; i++)
+	for (unsigned long i = 0; i < WORDS; i = next_word(o, i))
 		w[i] = word_of(o, h, gen, i);
 }
 
@@ -50,15 +57,16 @@ static bool stamp_ok(struct movable_test_owner *o, int h, uint64_t pfn,
 		     uint32_t gen)
 {
 	const uint64_t *w = page_words(o, pfn);
-	for (unsigned long i = 0; i < WORDS; i++)
+	for (unsigned long i = 0; i < WORDS; i = next_word(o, i))
 		if (w[i] != word_of(o, h, gen, i))
 			return false;
 	return true;
 }
 
-static bool valid(int h)
+#define valid(h) valid_handle(o, h)
+static bool valid_handle(const struct movable_test_owner *o, int h)
 {
-	return h >= 0 && h < MTO_MAX_PAGES;
+	return h >= 0 && h < o->nr_slots;
 }
 
 static bool has_page(const struct mto_slot *s)
@@ -96,7 +104,7 @@ int mto_alloc_handle(struct movable_test_owner *o, int h, gfp_t gfp)
 
 int mto_alloc(struct movable_test_owner *o, gfp_t gfp)
 {
-	for (int h = 0; h < MTO_MAX_PAGES; h++)
+	for (int h = 0; h < o->nr_slots; h++)
 		if (__atomic_load_n(&o->slot[h].state, __ATOMIC_RELAXED) ==
 		    MTO_FREE) {
 			int got = mto_alloc_handle(o, h, gfp);
@@ -189,7 +197,7 @@ static struct mto_slot *slot_of(struct movable_test_owner *o, uint64_t pfn,
 {
 	uint64_t word0 = page_words(o, pfn)[0];
 	*h = (int)(word0 ^ MTO_MAGIC);
-	if ((word0 ^ MTO_MAGIC) >= MTO_MAX_PAGES)
+	if ((word0 ^ MTO_MAGIC) >= (uint64_t)o->nr_slots)
 		return NULL;
 	struct mto_slot *s = &o->slot[*h];
 	return has_page(s) && s->pfn == pfn ? s : NULL;
@@ -264,6 +272,18 @@ int mto_init(struct movable_test_owner *o, struct pglist_data *pgdat,
 	     uint64_t seed)
 {
 	memset(o, 0, sizeof(*o));
+	return mto_init_table(o, pgdat, seed, o->slot_storage, MTO_MAX_PAGES,
+			      false);
+}
+
+int mto_init_table(struct movable_test_owner *o, struct pglist_data *pgdat,
+		   uint64_t seed, struct mto_slot *slots, int nr, bool light)
+{
+	if (slots != o->slot_storage)
+		memset(o, 0, sizeof(*o));
+	o->slot = slots;
+	o->nr_slots = nr;
+	o->light = light;
 	spin_lock_init(&o->lock);
 	o->pgdat = pgdat;
 	o->seed = seed;
@@ -275,7 +295,7 @@ int mto_init(struct movable_test_owner *o, struct pglist_data *pgdat,
 uint64_t mto_destroy(struct movable_test_owner *o)
 {
 	movable_owner_unregister(&o->owner);
-	for (int h = 0; h < MTO_MAX_PAGES; h++)
+	for (int h = 0; h < o->nr_slots; h++)
 		mto_free(o, h);
 	return o->bad_stamps;
 }

@@ -35,7 +35,14 @@ struct movable_test_owner {
 	struct pglist_data *pgdat;
 	spinlock_t lock; /* the table and every page's content; irqsave */
 	uint64_t seed;
-	struct mto_slot slot[MTO_MAX_PAGES];
+	/* The handle table: slot_storage, or a caller's bigger array
+	 * (mto_init_table); nr_slots handles. */
+	struct mto_slot *slot;
+	int nr_slots;
+	/* Light stamps: words 0 and 1 and every 64th word only, for tables
+	 * of millions of pages under TCG (the whole page still moves). */
+	bool light;
+	struct mto_slot slot_storage[MTO_MAX_PAGES];
 	uint64_t bad_stamps; /* checks that found a page not as stamped */
 	uint64_t moved;	     /* pages migrate_page moved */
 	/* Copy + repoint + check under the lock, in TSC cycles: interrupts
@@ -49,6 +56,10 @@ struct movable_test_owner {
 /* Registers the owner on pgdat; 0 or -1. */
 int mto_init(struct movable_test_owner *o, struct pglist_data *pgdat,
 	     uint64_t seed);
+/* The same with a table of nr zeroed slots of the caller's (it stays the
+ * caller's), and light stamps if asked. */
+int mto_init_table(struct movable_test_owner *o, struct pglist_data *pgdat,
+		   uint64_t seed, struct mto_slot *slots, int nr, bool light);
 /* Unregisters (waiting for isolated pages to come back), then checks and
  * frees every page. Returns the bad stamps found meanwhile. */
 uint64_t mto_destroy(struct movable_test_owner *o);

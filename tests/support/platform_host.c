@@ -99,6 +99,13 @@ uint64_t mm_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t mm_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 /*
  * Per-CPU lists on the host: each thread is a "CPU", numbered in the order
  * threads first allocate; past MM_MAX_CPUS a thread uses no list. There are

@@ -1,0 +1,560 @@
+/*
+ * Compaction (Linux's mm/compaction.c): the migrate scanner walks a zone up
+ * from the bottom isolating movable pages, at most 32 at a time; the free
+ * scanner walks down from the top isolating free blocks and splitting them
+ * into single frames for those pages to move to; mm/migrate.c moves them,
+ * and the frames they leave behind merge into large blocks. The scanners
+ * meet in the middle. A zone-lock hold of the free scanner covers at most
+ * 32 frames, so interrupts are never off for long; it is timed, and the
+ * longest is in meminfo. docs/10-fragmentation-and-compaction.md
+ * ("Compaction").
+ */
+#include "mm/compaction.h"
+#include "mm/internal.h"
+#include "mm/memalloc.h"
+#include "mm/migrate.h"
+#include "mm/pcp.h"
+#include "mm/debug_pagealloc.h"
+
+#include "kernel/lib/printk.h"
+
+struct compact_control {
+	struct pglist_data *p;
+	struct zone *z;
+	int order; /* -1: the whole zone */
+	int highest;
+	enum compact_priority prio;
+	bool proactive;	      /* stop at the score's low mark */
+	uint64_t zone_start;  /* first pageblock of the zone */
+	uint64_t migrate_pfn; /* next frame the migrate scanner looks at */
+	uint64_t free_pfn;    /* pageblock the free scanner looks at next */
+	bool block_isolated;  /* the migrate scanner took a page here */
+	struct migrate_list migrate;
+	/* Free frames taken for the pages to move to: runs of frames, each
+	 * marked allocated (PFS_ALLOC, order 0) while compaction holds it. */
+	uint64_t run_start[MIGRATE_BATCH_MAX], run_end[MIGRATE_BATCH_MAX];
+	unsigned int nr_runs;
+	uint64_t nr_freepages;
+	uint64_t migrate_scanned, free_scanned, isolated, moved;
+};
+
+/* ---------------------------------------------------------------- indexes */
+
+int fragmentation_index(const struct zone *z, unsigned int order)
+{
+	uint64_t total = 0, suitable = 0, free = 0;
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		uint64_t n = z->free_area[o].nr_free;
+		total += n;
+		free += n << o;
+		if (o >= order)
+			suitable += n << (o - order);
+	}
+	if (!total)
+		return 0;
+	if (suitable)
+		return -1000;
+	/* 1000 - (1000 + free * 1000 / requested) / blocks: many small free
+	 * blocks (fragmentation) give nearly 1000, few (no memory) nearly 0. */
+	return 1000 - (int)((1000 + free * 1000 / (1ULL << order)) / total);
+}
+
+enum compact_result compaction_suitable(struct pglist_data *p, struct zone *z,
+					unsigned int order, int highest)
+{
+	uint64_t free = __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
+	/* Already there? */
+	if (zone_watermark_ok(z, order, z->watermark[WMARK_MIN], highest, 0,
+			      free))
+		return COMPACT_SUCCESS;
+	/* Moving pages needs free frames to move them to: twice the block
+	 * above the watermark (Linux's compact_gap). */
+	uint64_t mark = order > PAGE_ALLOC_COSTLY_ORDER
+			    ? z->watermark[WMARK_LOW]
+			    : z->watermark[WMARK_MIN];
+	if (!zone_watermark_ok(z, 0, mark + (2ULL << order), highest, 0, free))
+		return COMPACT_SKIPPED;
+	if (order > PAGE_ALLOC_COSTLY_ORDER) {
+		int index = fragmentation_index(z, order);
+		if (index >= 0 && index <= (int)p->extfrag_threshold)
+			return COMPACT_NOT_SUITABLE;
+	}
+	return COMPACT_CONTINUE;
+}
+
+unsigned int extfrag_for_order(const struct zone *z, unsigned int order)
+{
+	uint64_t free = 0, suitable = 0;
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		free += z->free_area[o].nr_free << o;
+		if (o >= order)
+			suitable += z->free_area[o].nr_free << o;
+	}
+	return free ? (unsigned int)((free - suitable) * 100 / free) : 0;
+}
+
+/* A zone's share of the node's score, weighted by its size. */
+static unsigned int fragmentation_score_zone(const struct pglist_data *p,
+					     const struct zone *z)
+{
+	uint64_t node = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		node += p->node_zones[zi].present_pages;
+	return (unsigned int)(z->present_pages *
+			      extfrag_for_order(z, PAGEBLOCK_ORDER) /
+			      (node + 1));
+}
+
+unsigned int fragmentation_score_node(const struct pglist_data *p)
+{
+	unsigned int score = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		if (p->node_zones[zi].managed_pages)
+			score +=
+			    fragmentation_score_zone(p, &p->node_zones[zi]);
+	return score;
+}
+
+unsigned int fragmentation_score_wmark(const struct pglist_data *p, bool low)
+{
+	unsigned int mark = 100 - p->compaction_proactiveness;
+	return low ? mark : (mark + 10 > 100 ? 100 : mark + 10);
+}
+
+/* ---------------------------------------------------------------- deferral */
+
+bool compaction_deferred(struct zone *z, unsigned int order)
+{
+	unsigned long limit = 1UL << z->compact_defer_shift;
+	if ((int)order < z->compact_order_failed)
+		return false;
+	if (++z->compact_considered >= limit) {
+		z->compact_considered = (unsigned int)limit;
+		return false;
+	}
+	return true;
+}
+
+void defer_compaction(struct zone *z, unsigned int order)
+{
+	z->compact_considered = 0;
+	if (z->compact_defer_shift < COMPACT_MAX_DEFER_SHIFT)
+		z->compact_defer_shift++;
+	if ((int)order < z->compact_order_failed)
+		z->compact_order_failed = (int)order;
+}
+
+void compaction_defer_reset(struct zone *z, unsigned int order,
+			    bool alloc_success)
+{
+	if (alloc_success) {
+		z->compact_considered = 0;
+		z->compact_defer_shift = 0;
+	}
+	if ((int)order >= z->compact_order_failed)
+		z->compact_order_failed = (int)order + 1;
+}
+
+/* Deferred as long as it may be: start over, skip hints forgotten. */
+static bool compaction_restarting(const struct zone *z, int order)
+{
+	return order >= z->compact_order_failed &&
+	       z->compact_defer_shift == COMPACT_MAX_DEFER_SHIFT &&
+	       z->compact_considered >= 1UL << z->compact_defer_shift;
+}
+
+static void reset_skip_hints(struct pglist_data *p, struct zone *z)
+{
+	uint64_t end = z->zone_start_pfn + z->spanned_pages;
+	for (uint64_t pb = z->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1); pb < end;
+	     pb += PAGEBLOCK_PAGES) {
+		struct mem_section *sec = pfn_to_section(p, pb);
+		if (sec)
+			__atomic_fetch_and(pageblock_flags_byte(sec, pb),
+					   (uint8_t)~PB_COMPACT_SKIP,
+					   __ATOMIC_RELAXED);
+	}
+}
+
+/* ---------------------------------------------------------------- free scanner */
+
+static bool in_zone(const struct compact_control *cc, uint64_t pfn)
+{
+	return pfn >= cc->z->window_start_pfn && pfn < cc->z->window_end_pfn;
+}
+
+/* Takes the free blocks of the pageblock at pb into cc's runs, until it
+ * has `want` frames. The zone lock is dropped every SWAP_CLUSTER_MAX
+ * frames looked at, and each hold is timed. Returns true if the pageblock
+ * was scanned to its end. */
+static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
+				    uint64_t want)
+{
+	struct pglist_data *p = cc->p;
+	struct zone *z = cc->z;
+	struct mem_section *sec = pfn_to_section(p, pb);
+	uint64_t pfn = pb, end = pb + PAGEBLOCK_PAGES;
+
+	if (!sec)
+		return true;
+	while (pfn < end && cc->nr_freepages < want &&
+	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+		unsigned long flags;
+		unsigned int looked = 0;
+		spin_lock_irqsave(&z->lock, flags);
+		uint64_t t0 = mm_now_ns();
+		for (;
+		     pfn < end && looked < SWAP_CLUSTER_MAX &&
+		     cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX;
+		     looked++) {
+			const uint8_t *st = pfn_state(p, pfn);
+			uint8_t s = st ? frame_state_read(st) : 0;
+			if (!(s & PFS_FREE) || !in_zone(cc, pfn)) {
+				pfn++;
+				continue;
+			}
+			unsigned int o = s & PFS_ORDER_MASK;
+			/* Never below min: the pages are for moving others. */
+			if (z->free_pages <
+			    z->watermark[WMARK_MIN] + (1ULL << o))
+				break;
+			unlink_block(p, pfn_entry(p, pfn));
+			z->free_area[o].nr_free--;
+			zone_free_pages_add(z, -(int64_t)(1ULL << o));
+			uint8_t *base = sec->frame_state - sec->first_pfn;
+			for (uint64_t f = pfn; f < pfn + (1ULL << o); f++)
+				base[f] = PFS_ALLOC | 0;
+			debug_pagealloc_map_pages(p, pfn + 1, (1ULL << o) - 1);
+			cc->run_start[cc->nr_runs] = pfn;
+			cc->run_end[cc->nr_runs++] = pfn + (1ULL << o);
+			cc->nr_freepages += 1ULL << o;
+			cc->isolated += 1ULL << o;
+			pfn += 1ULL << o;
+		}
+		uint64_t held = mm_now_ns() - t0;
+		spin_unlock_irqrestore(&z->lock, flags);
+		cc->free_scanned += looked;
+		if (held > p->compact.max_irqoff_ns)
+			__atomic_store_n(&p->compact.max_irqoff_ns, held,
+					 __ATOMIC_RELAXED);
+		if (looked < SWAP_CLUSTER_MAX && pfn < end &&
+		    cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX)
+			return false; /* stopped at the watermark */
+	}
+	return pfn >= end;
+}
+
+/* Free frames for the pages isolated now, from the pageblocks above the
+ * migrate scanner, top down; only movable pageblocks are targets (moving
+ * pages into an unmovable one would undo the grouping). */
+static void isolate_freepages(struct compact_control *cc)
+{
+	uint64_t want = cc->migrate.nr;
+	uint64_t floor =
+	    (cc->migrate_pfn & ~(PAGEBLOCK_PAGES - 1)) + PAGEBLOCK_PAGES;
+	while (cc->nr_freepages < want && cc->free_pfn >= floor &&
+	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+		uint64_t pb = cc->free_pfn;
+		struct mem_section *sec = pfn_to_section(cc->p, pb);
+		uint8_t flags =
+		    sec ? __atomic_load_n(pageblock_flags_byte(sec, pb),
+					  __ATOMIC_RELAXED)
+			: 0;
+		bool done = true;
+		if (sec && (flags & PB_MIGRATETYPE_MASK) == MIGRATE_MOVABLE &&
+		    !(flags & PB_COMPACT_SKIP &&
+		      cc->prio != COMPACT_PRIO_SYNC_FULL))
+			done = isolate_freepages_block(cc, pb, want);
+		if (!done && cc->nr_freepages < want)
+			break; /* the watermark: no more free frames */
+		if (done)
+			cc->free_pfn = pb - PAGEBLOCK_PAGES;
+	}
+}
+
+/* migrate_pages' new_page_t: a free frame from the runs. */
+static uint64_t compaction_alloc(void *private, uint64_t src_pfn,
+				 unsigned int order)
+{
+	struct compact_control *cc = private;
+	(void)src_pfn;
+	if (order)
+		return 0; /* the scanner isolates single pages only */
+	if (!cc->nr_freepages)
+		isolate_freepages(cc);
+	if (!cc->nr_freepages)
+		return 0;
+	unsigned int r = cc->nr_runs - 1;
+	uint64_t pfn = cc->run_start[r]++;
+	if (cc->run_start[r] == cc->run_end[r])
+		cc->nr_runs--;
+	cc->nr_freepages--;
+	return pfn;
+}
+
+/* Gives one frame compaction holds back to the zone. */
+static void release_frame(struct compact_control *cc, uint64_t pfn)
+{
+	unsigned long flags;
+	struct mem_section *sec = pfn_to_section(cc->p, pfn);
+	spin_lock_irqsave(&cc->z->lock, flags);
+	WARN_ON_ONCE(sec->frame_state[pfn - sec->first_pfn] != (PFS_ALLOC | 0));
+	__free_one_page(cc->p, cc->z, sec, pfn, 0);
+	spin_unlock_irqrestore(&cc->z->lock, flags);
+}
+
+/* migrate_pages' free_page_t: a frame it did not use. */
+static void compaction_free(void *private, uint64_t pfn, unsigned int order)
+{
+	struct compact_control *cc = private;
+	(void)order;
+	release_frame(cc, pfn);
+}
+
+static void release_freepages(struct compact_control *cc)
+{
+	for (unsigned int r = 0; r < cc->nr_runs; r++)
+		for (uint64_t f = cc->run_start[r]; f < cc->run_end[r]; f++)
+			release_frame(cc, f);
+	cc->nr_runs = 0;
+	cc->nr_freepages = 0;
+}
+
+/* ---------------------------------------------------------------- migrate scanner */
+
+/* May the migrate scanner take pages from this pageblock? */
+static bool suitable_migration_source(const struct compact_control *cc,
+				      uint8_t flags)
+{
+	int type = flags & PB_MIGRATETYPE_MASK;
+	if ((flags & PB_COMPACT_SKIP) && cc->prio != COMPACT_PRIO_SYNC_FULL)
+		return false;
+	if (type == MIGRATE_ISOLATE || type == MIGRATE_HIGHATOMIC)
+		return false;
+	return cc->prio != COMPACT_PRIO_ASYNC || type == MIGRATE_MOVABLE;
+}
+
+/* Isolates up to MIGRATE_BATCH_MAX movable pages from migrate_pfn up,
+ * below the free scanner. A pageblock scanned to its end without one
+ * page taken is marked skip. */
+static void isolate_migratepages(struct compact_control *cc)
+{
+	struct pglist_data *p = cc->p;
+	uint64_t limit = cc->free_pfn;
+
+	while (cc->migrate_pfn < limit && cc->migrate.nr < MIGRATE_BATCH_MAX) {
+		uint64_t pfn = cc->migrate_pfn;
+		uint64_t pb = pfn & ~(PAGEBLOCK_PAGES - 1);
+		uint64_t end = pb + PAGEBLOCK_PAGES;
+		struct mem_section *sec = pfn_to_section(p, pb);
+		if (!sec) {
+			cc->migrate_pfn = end;
+			continue;
+		}
+		uint8_t *flags = pageblock_flags_byte(sec, pb);
+		if (pfn == pb) {
+			if (!suitable_migration_source(
+				cc, __atomic_load_n(flags, __ATOMIC_RELAXED))) {
+				cc->migrate_pfn = end;
+				continue;
+			}
+			cc->block_isolated = false;
+		}
+		while (pfn < end && cc->migrate.nr < MIGRATE_BATCH_MAX) {
+			const uint8_t *st = pfn_state(p, pfn);
+			uint8_t s = st ? frame_state_read(st) : 0;
+			cc->migrate_scanned++;
+			if ((s & (PFS_FREE | PFS_ALLOC)) && in_zone(cc, pfn)) {
+				if ((s & PFS_ALLOC) && !(s & PFS_ORDER_MASK) &&
+				    migrate_list_isolate(p, &cc->migrate,
+							 pfn)) {
+					cc->block_isolated = true;
+					cc->isolated++;
+				}
+				pfn += 1ULL << (s & PFS_ORDER_MASK);
+			} else {
+				pfn++;
+			}
+		}
+		cc->migrate_pfn = pfn;
+		if (pfn >= end && !cc->block_isolated)
+			__atomic_fetch_or(flags, (uint8_t)PB_COMPACT_SKIP,
+					  __ATOMIC_RELAXED);
+	}
+}
+
+/* ---------------------------------------------------------------- the run */
+
+static enum compact_result compact_finished(struct compact_control *cc)
+{
+	struct zone *z = cc->z;
+	if (cc->migrate_pfn >= cc->free_pfn)
+		return COMPACT_COMPLETE;
+	if (cc->proactive)
+		return fragmentation_score_node(cc->p) <=
+			       fragmentation_score_wmark(cc->p, true)
+			   ? COMPACT_SUCCESS
+			   : COMPACT_CONTINUE;
+	if (cc->order < 0)
+		return COMPACT_CONTINUE;
+	/* A block of the order is free on a list any request may use. */
+	for (unsigned int o = (unsigned int)cc->order; o <= MAX_ORDER; o++)
+		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
+			/* a peek without the lock: either answer is safe */
+			const struct list_head *h =
+			    &z->free_area[o].free_list[t];
+			if (__atomic_load_n(&h->next, __ATOMIC_RELAXED) != h)
+				return COMPACT_SUCCESS;
+		}
+	return COMPACT_CONTINUE;
+}
+
+static enum compact_result compact_zone(struct compact_control *cc)
+{
+	struct pglist_data *p = cc->p;
+	struct zone *z = cc->z;
+	enum compact_result ret;
+	uint64_t zone_end =
+	    (z->zone_start_pfn + z->spanned_pages) & ~(PAGEBLOCK_PAGES - 1);
+
+	if (cc->order >= 0 && !cc->proactive) {
+		ret = compaction_suitable(p, z, (unsigned int)cc->order,
+					  cc->highest);
+		if (ret != COMPACT_CONTINUE)
+			return ret;
+	}
+	cc->zone_start = z->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
+	if (compaction_restarting(z, cc->order) ||
+	    cc->prio == COMPACT_PRIO_SYNC_FULL)
+		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
+	if (compaction_restarting(z, cc->order))
+		reset_skip_hints(p, z);
+	/* Go on where the last run stopped, or start at both ends. */
+	cc->migrate_pfn = z->compact_cached_migrate_pfn
+			      ? z->compact_cached_migrate_pfn
+			      : cc->zone_start;
+	cc->free_pfn = z->compact_cached_free_pfn ? z->compact_cached_free_pfn
+						  : zone_end - PAGEBLOCK_PAGES;
+	if (zone_end < cc->zone_start + 2 * PAGEBLOCK_PAGES)
+		return COMPACT_COMPLETE; /* nothing to move anywhere */
+	migrate_list_init(&cc->migrate);
+
+	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
+		isolate_migratepages(cc);
+		if (!cc->migrate.nr)
+			continue;
+		unsigned int moved = 0;
+		migrate_pages(p, &cc->migrate, compaction_alloc,
+			      compaction_free, cc, MR_COMPACTION, &moved);
+		cc->moved += moved;
+		/* The old frames went to this CPU's list: merge them now. */
+		pcp_drain_local(p);
+	}
+	release_freepages(cc);
+	if (ret == COMPACT_COMPLETE) {
+		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
+	} else {
+		z->compact_cached_migrate_pfn = cc->migrate_pfn;
+		z->compact_cached_free_pfn = cc->free_pfn;
+	}
+	__atomic_fetch_add(&p->compact.compact_migrate_scanned,
+			   cc->migrate_scanned, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->compact.compact_free_scanned, cc->free_scanned,
+			   __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->compact.compact_isolated, cc->isolated,
+			   __ATOMIC_RELAXED);
+	return ret;
+}
+
+enum compact_result compact_zone_order(struct pglist_data *p, struct zone *z,
+				       int order, gfp_t gfp, int highest,
+				       enum compact_priority prio)
+{
+	struct compact_control cc = {
+		.p = p,
+		.z = z,
+		.order = order,
+		.highest = highest,
+		.prio = prio,
+	};
+	(void)gfp;
+	if (p->compaction_off || !z->managed_pages)
+		return COMPACT_SKIPPED;
+	/* Compaction frees memory: what it needs may come from below the
+	 * watermarks, and it never reclaims (as Linux). */
+	unsigned int scope = memalloc_noreclaim_save();
+	enum compact_result ret = compact_zone(&cc);
+	memalloc_noreclaim_restore(scope);
+	return ret;
+}
+
+enum compact_result try_to_compact_pages(struct pglist_data *p, gfp_t gfp,
+					 unsigned int order, int highest,
+					 enum compact_priority prio)
+{
+	enum compact_result best = COMPACT_SKIPPED;
+	if (!order || p->compaction_off)
+		return COMPACT_SKIPPED;
+	for (int zi = highest; zi >= 0; zi--) {
+		struct zone *z = &p->node_zones[zi];
+		if (!z->managed_pages)
+			continue;
+		if (prio > COMPACT_PRIO_SYNC_FULL &&
+		    compaction_deferred(z, order)) {
+			__atomic_fetch_add(&p->compact.compact_deferred, 1,
+					   __ATOMIC_RELAXED);
+			if (best < COMPACT_DEFERRED)
+				best = COMPACT_DEFERRED;
+			continue;
+		}
+		enum compact_result r =
+		    compact_zone_order(p, z, (int)order, gfp, highest, prio);
+		if (r > best)
+			best = r;
+		if (r == COMPACT_SUCCESS) {
+			compaction_defer_reset(z, order, false);
+			break;
+		}
+		/* A whole-zone run that could not make the block: wait a
+		 * while before trying this order there again. */
+		if (prio != COMPACT_PRIO_ASYNC && r == COMPACT_COMPLETE)
+			defer_compaction(z, order);
+	}
+	return best;
+}
+
+void compact_node(struct pglist_data *p)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		compact_zone_order(p, &p->node_zones[zi], -1, GFP_KERNEL, zi,
+				   COMPACT_PRIO_SYNC_FULL);
+}
+
+unsigned int proactive_compact_node(struct pglist_data *p)
+{
+	unsigned int score = fragmentation_score_node(p);
+	if (!p->compaction_proactiveness || p->compaction_off ||
+	    score <= fragmentation_score_wmark(p, false))
+		return score;
+	__atomic_fetch_add(&p->compact.proactive_runs, 1, __ATOMIC_RELAXED);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		struct compact_control cc = {
+			.p = p,
+			.z = z,
+			.order = -1,
+			.highest = zi,
+			.prio = COMPACT_PRIO_SYNC_LIGHT,
+			.proactive = true,
+		};
+		if (!z->managed_pages)
+			continue;
+		unsigned int scope = memalloc_noreclaim_save();
+		compact_zone(&cc);
+		memalloc_noreclaim_restore(scope);
+		if (fragmentation_score_node(p) <=
+		    fragmentation_score_wmark(p, true))
+			break;
+	}
+	return fragmentation_score_node(p);
+}

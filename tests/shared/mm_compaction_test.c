@@ -1,0 +1,247 @@
+/*
+ * Compaction on a test node (mm/compaction.c): the fragmentation index,
+ * deferral, skip hints, and the worst case of docs/10: a zone 90% full of
+ * movable single pages with every other one freed, so no free order-1
+ * block exists anywhere, then 2 MiB requests until one fails; with
+ * compaction nearly all of the free memory comes back as 2 MiB blocks,
+ * without it nearly none. Host and target (the kernel's own node is
+ * tests/target/compaction_test.c).
+ * docs/10-fragmentation-and-compaction.md ("Compaction").
+ */
+#include "mm/compaction.h"
+#include "mm/internal.h"
+#include "tests/support/movable_test_owner.h"
+#include "tests/support/test_arena.h"
+#include "tests/ktest.h"
+
+#define ARENA (128UL << 20)
+#define SLOTS (ARENA / PAGE_SIZE)
+#define QUIET_KERNEL (GFP_KERNEL | __GFP_NOWARN)
+
+static struct mm_test_node tn;
+static struct movable_test_owner mto;
+static struct mto_slot slots[SLOTS];
+
+static struct zone *normal(void)
+{
+	return &tn.pgdat.node_zones[ZONE_NORMAL];
+}
+
+static bool setup(struct ktest *t, size_t bytes)
+{
+	if (mm_test_node_init_one_zone(&tn, bytes, 256)) {
+		ktest_skip(t, "no test arena of this size on this platform");
+		return false;
+	}
+	memset(slots, 0, sizeof(slots));
+	if (mto_init_table(&mto, &tn.pgdat, 0x5eed, slots, SLOTS, false)) {
+		mm_test_node_destroy(&tn);
+		ktest_fail(t, __FILE__, __LINE__,
+			   "the test owner could not register");
+		return false;
+	}
+	return true;
+}
+
+static uint64_t teardown(struct ktest *t)
+{
+	uint64_t bad = mto_destroy(&mto);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+	return bad;
+}
+
+/* Fills the zone with movable pages as far as the allocator goes without
+ * reclaim (90% and more of it), then frees every other one: free memory in
+ * single frames only, no free order-1 block anywhere. Returns handles
+ * used. */
+static int fragment(struct ktest *t)
+{
+	int n = 0;
+	while (n < (int)SLOTS &&
+	       mto_alloc_handle(&mto, n, GFP_NOWAIT | __GFP_NOWARN) >= 0)
+		n++;
+	for (int h = 0; h < n; h += 2)
+		KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+	return n;
+}
+
+static void test_fragmentation_index(struct ktest *t)
+{
+	if (!setup(t, 16UL << 20))
+		return;
+	struct zone *z = normal();
+	/* Whole blocks free: the request would succeed. */
+	KTEST_EXPECT_EQ(t, fragmentation_index(z, 9), -1000);
+	fragment(t);
+	/* Thousands of single frames and no order-9 block: fragmentation. */
+	int index = fragmentation_index(z, 9);
+	ktest_diag(t, "fragmentation index of order 9: %d (free %llu)", index,
+		   (unsigned long long)z->free_pages);
+	KTEST_EXPECT_GT(t, index, 900);
+	KTEST_EXPECT_GE(t, extfrag_for_order(z, 9), 99);
+	KTEST_EXPECT_EQ(t, compaction_suitable(&tn.pgdat, z, 9, ZONE_NORMAL),
+			COMPACT_CONTINUE);
+	/* Above the threshold's reach, the answer is "reclaim". */
+	tn.pgdat.extfrag_threshold = 1000;
+	KTEST_EXPECT_EQ(t, compaction_suitable(&tn.pgdat, z, 9, ZONE_NORMAL),
+			COMPACT_NOT_SUITABLE);
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
+static void test_deferral(struct ktest *t)
+{
+	if (!setup(t, 16UL << 20))
+		return;
+	struct zone *z = normal();
+	KTEST_EXPECT_FALSE(t, compaction_deferred(z, 9));
+	defer_compaction(z, 9);
+	defer_compaction(z, 9); /* shift 2: skip 3 of the next 4 */
+	KTEST_EXPECT_EQ(t, z->compact_defer_shift, 2);
+	int skipped = 0;
+	for (int i = 0; i < 4; i++)
+		skipped += compaction_deferred(z, 9);
+	KTEST_EXPECT_EQ(t, skipped, 3);
+	/* Lower orders than the failed one are never deferred. */
+	KTEST_EXPECT_FALSE(t, compaction_deferred(z, 8));
+	for (int i = 0; i < 10; i++)
+		defer_compaction(z, 9);
+	KTEST_EXPECT_EQ(t, z->compact_defer_shift, COMPACT_MAX_DEFER_SHIFT);
+	compaction_defer_reset(z, 9, true);
+	KTEST_EXPECT_EQ(t, z->compact_defer_shift, 0);
+	KTEST_EXPECT_FALSE(t, compaction_deferred(z, 9));
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
+/* The docs/10 worst case. Returns G, and fills F, P, M. */
+static uint64_t compact_stress(struct ktest *t, bool compaction,
+			       uint64_t *free_pages, uint64_t *possible,
+			       uint64_t *migrated, uint64_t held[], int max)
+{
+	struct pglist_data *p = &tn.pgdat;
+	p->compaction_off = !compaction;
+	int n = fragment(t);
+	KTEST_EXPECT_GE(t, (uint64_t)n * 10, normal()->managed_pages * 9);
+	*free_pages = mm_test_free_pages(p);
+	*possible = *free_pages / 512;
+	uint64_t moved = p->migrate.pgmigrate_success, got = 0;
+	while ((int)got < max) {
+		uint64_t b = pgdat_alloc_pages(p, QUIET_KERNEL, 9);
+		if (!b)
+			break;
+		held[got++] = b;
+	}
+	*migrated = p->migrate.pgmigrate_success - moved;
+	return got;
+}
+
+static void test_compact_stress(struct ktest *t)
+{
+	static uint64_t held[ARENA >> 21];
+	uint64_t f, pos, m;
+	if (!setup(t, ARENA))
+		return;
+	uint64_t g = compact_stress(t, true, &f, &pos, &m, held, ARENA >> 21);
+	uint64_t bad = 0;
+	for (int h = 1; h < (int)SLOTS; h += 2)
+		if (mto_pfn(&mto, h) && !mto_verify(&mto, h))
+			bad++;
+	ktest_diag(
+	    t,
+	    "compact_stress: free_pages=%llu order9_possible=%llu order9_got=%llu migrated=%llu bad_stamps=%llu atomic_failed=0",
+	    (unsigned long long)f, (unsigned long long)pos,
+	    (unsigned long long)g, (unsigned long long)m,
+	    (unsigned long long)(bad + mto.bad_stamps));
+	KTEST_EXPECT_GE(t, g * 10, pos * 9);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_GT(t, tn.pgdat.compact.compact_stall, 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	for (uint64_t i = 0; i < g; i++)
+		pgdat_free_pages(&tn.pgdat, held[i], 9);
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+
+	/* The same with compaction off: nearly nothing. */
+	if (!setup(t, ARENA))
+		return;
+	g = compact_stress(t, false, &f, &pos, &m, held, ARENA >> 21);
+	ktest_diag(
+	    t,
+	    "compact_stress (compaction=off): free_pages=%llu order9_possible=%llu order9_got=%llu migrated=%llu",
+	    (unsigned long long)f, (unsigned long long)pos,
+	    (unsigned long long)g, (unsigned long long)m);
+	KTEST_EXPECT_LE(t, g * 10, pos);
+	KTEST_EXPECT_EQ(t, m, 0);
+	for (uint64_t i = 0; i < g; i++)
+		pgdat_free_pages(&tn.pgdat, held[i], 9);
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
+/* compact_node moves everything it can and the fragmentation score falls;
+ * pageblocks where a run found nothing to move are marked, and the next
+ * run skips them. */
+static void test_compact_node_and_skip_hints(struct ktest *t)
+{
+	static uint64_t kernel[4096];
+	if (!setup(t, 32UL << 20))
+		return;
+	struct pglist_data *p = &tn.pgdat;
+	/* A quarter of the zone in unmovable pages, grouped in pageblocks
+	 * of their own: nothing there can move. */
+	int nk = 0;
+	while (nk < 4096 && (uint64_t)nk < normal()->managed_pages / 4)
+		kernel[nk++] = pgdat_alloc_pages(p, QUIET_KERNEL, 0);
+	fragment(t);
+	unsigned int before = fragmentation_score_node(p);
+	compact_node(p);
+	unsigned int after = fragmentation_score_node(p);
+	uint64_t scanned = p->compact.compact_migrate_scanned;
+	ktest_diag(t, "fragmentation score %u -> %u, %llu pages moved", before,
+		   after, (unsigned long long)p->migrate.pgmigrate_success);
+	KTEST_EXPECT_GT(t, before, 80);
+	KTEST_EXPECT_LT(t, after, 20);
+	KTEST_EXPECT_GT(t, p->migrate.pgmigrate_success, 0);
+	/* A whole-zone run that heeds the hints (sync light) scans past the
+	 * unmovable pageblocks without looking inside. */
+	p->compact.compact_migrate_scanned = 0;
+	compact_zone_order(p, normal(), -1, GFP_KERNEL, ZONE_NORMAL,
+			   COMPACT_PRIO_SYNC_LIGHT);
+	uint64_t second = p->compact.compact_migrate_scanned;
+	ktest_diag(t, "second run scanned %llu frames (first %llu)",
+		   (unsigned long long)second, (unsigned long long)scanned);
+	KTEST_EXPECT_LT(t, second + nk / 2, scanned);
+	for (int i = 0; i < nk; i++)
+		pgdat_free_pages(p, kernel[i], 0);
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
+/* Proactive compaction brings the score down to its low mark. */
+static void test_proactive_reaches_its_mark(struct ktest *t)
+{
+	if (!setup(t, 32UL << 20))
+		return;
+	struct pglist_data *p = &tn.pgdat;
+	fragment(t);
+	unsigned int high = fragmentation_score_wmark(p, false);
+	unsigned int low = fragmentation_score_wmark(p, true);
+	KTEST_EXPECT_EQ(t, low, 80); /* proactiveness 20, as Linux */
+	KTEST_EXPECT_GT(t, fragmentation_score_node(p), high);
+	unsigned int score = proactive_compact_node(p);
+	ktest_diag(t, "proactive: score %u (marks %u..%u), %llu runs", score,
+		   low, high, (unsigned long long)p->compact.proactive_runs);
+	KTEST_EXPECT_LE(t, score, low);
+	KTEST_EXPECT_EQ(t, p->compact.proactive_runs, 1);
+	/* Below the high mark it does nothing. */
+	KTEST_EXPECT_EQ(t, proactive_compact_node(p), score);
+	KTEST_EXPECT_EQ(t, p->compact.proactive_runs, 1);
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
+static struct ktest_case compaction_cases[] = {
+	KTEST_CASE(test_fragmentation_index),
+	KTEST_CASE(test_deferral),
+	KTEST_CASE(test_compact_stress),
+	KTEST_CASE(test_compact_node_and_skip_hints),
+	KTEST_CASE(test_proactive_reaches_its_mark),
+	{ 0 },
+};
+KTEST_SUITE(mm_compaction, compaction_cases);
