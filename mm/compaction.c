@@ -115,6 +115,19 @@ unsigned int fragmentation_score_node(const struct pglist_data *p)
 	return score;
 }
 
+uint64_t compaction_irqoff_median_ns(const struct pglist_data *p)
+{
+	uint64_t total = 0, seen = 0;
+	for (int i = 0; i < 40; i++)
+		total += p->compact.irqoff_hist[i];
+	for (int i = 0; i < 40; i++) {
+		seen += p->compact.irqoff_hist[i];
+		if (total && seen * 2 >= total)
+			return 1ULL << i; /* the bucket's lower bound */
+	}
+	return 0;
+}
+
 unsigned int fragmentation_score_wmark(const struct pglist_data *p, bool low)
 {
 	unsigned int mark = 100 - p->compaction_proactiveness;
@@ -237,6 +250,10 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 		if (held > p->compact.max_irqoff_ns)
 			__atomic_store_n(&p->compact.max_irqoff_ns, held,
 					 __ATOMIC_RELAXED);
+		unsigned int bucket = 63 - (unsigned int)__builtin_clzll(held | 1);
+		__atomic_fetch_add(&p->compact.irqoff_hist[bucket < 40 ? bucket
+								       : 39],
+				   1, __ATOMIC_RELAXED);
 		if (looked < SWAP_CLUSTER_MAX && pfn < end &&
 		    cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX)
 			return false; /* stopped at the watermark */

@@ -82,6 +82,9 @@ void compaction_defer_reset(struct zone *z, unsigned int order,
 			    bool alloc_success);
 /* Compacts every zone of the node completely (Linux's compact_memory). */
 void compact_node(struct pglist_data *p);
+/* The median interrupts-off stretch of compaction so far (the lower
+ * bound of its power-of-two bucket, ns); 0 before any. */
+uint64_t compaction_irqoff_median_ns(const struct pglist_data *p);
 /* Proactive compaction's goal: the score it brings the node down to, and
  * the score above which it starts (Linux: 100 - proactiveness, +10). */
 unsigned int fragmentation_score_wmark(const struct pglist_data *p, bool low);

@@ -197,9 +197,12 @@ struct compact_stats {
 	uint64_t compact_deferred;	  /* runs skipped by deferral */
 	uint64_t kcompactd_wake;	  /* times kcompactd woke to work */
 	uint64_t proactive_runs;	  /* kcompactd runs for the score */
-	/* The longest interrupts-off stretch compaction itself made (a
-	 * zone-lock hold of the free scanner), in ns. */
+	/* Interrupts-off stretches compaction itself made (zone-lock holds
+	 * of the free scanner), in ns: the longest, and a histogram by
+	 * powers of two (bucket i: 2^i to 2^(i+1) - 1 ns), whose median a
+	 * vCPU preempted by its host does not move. */
 	uint64_t max_irqoff_ns;
+	uint64_t irqoff_hist[40];
 };
 
 struct movable_owner;

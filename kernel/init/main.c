@@ -28,6 +28,7 @@
 #include "kernel/shell/shell.h"
 #include "mm/pcp.h"
 #include "kernel/mm/kswapd.h"
+#include "kernel/mm/kcompactd.h"
 #include "mm/vmscan.h"
 
 #define LABYRINTH_VERSION "0.1.0"
@@ -115,6 +116,7 @@ void kmain(const struct boot_info *bi)
 	smp_boot_aps();
 	mm_pcp_enable(nr_cpus_online);
 	kswapd_init();
+	kcompactd_init();
 	page_cache_init(); /* reclaimable memory for kswapd to work on */
 
 	crashtest_run();

@@ -5,6 +5,7 @@
  * balance_pgdat). See docs/06-sleeping-allocations-and-reclaim.md ("kswapd").
  */
 #include "kernel/mm/kswapd.h"
+#include "kernel/mm/kcompactd.h"
 #include "mm/memalloc.h"
 #include "mm/page_alloc.h"
 #include "mm/vmscan.h"
@@ -35,6 +36,11 @@ void kswapd_wake(void)
 {
 	/* Hopeless (nothing it could reclaim, many times over): a wakeup
 	 * per allocation would only burn CPU. */
+	if (__atomic_load_n(&contig_page_data.kswapd_failures,
+			    __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES &&
+	    __atomic_load_n(&contig_page_data.kcompactd_max_order,
+			    __ATOMIC_RELAXED))
+		kcompactd_wake(); /* blocks may still be made: not hopeless */
 	if (!kswapd_task ||
 	    __atomic_load_n(&contig_page_data.kswapd_failures,
 			    __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
@@ -66,6 +72,11 @@ static void kswapd(void *arg)
 				   __ATOMIC_RELAXED);
 		balance_pgdat(p);
 		__atomic_store_n(&kswapd_running, false, __ATOMIC_RELEASE);
+		/* Balanced (or as far as it goes): a request of order > 0
+		 * waits for blocks, which only compaction makes (Linux wakes
+		 * kcompactd as kswapd goes to sleep). */
+		if (__atomic_load_n(&p->kcompactd_max_order, __ATOMIC_RELAXED))
+			kcompactd_wake();
 	}
 }
 

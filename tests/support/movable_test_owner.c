@@ -13,6 +13,10 @@
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 
+/* Handle h's slot (an lvalue). */
+#define SLOT(o, h) \
+	((o)->chunk[(h) >> (o)->chunk_shift][(h) & ((1 << (o)->chunk_shift) - 1)])
+
 #define MTO_MAGIC 0x4d4f5641424c4500ULL /* "MOVABLE\0" */
 #define WORDS (PAGE_SIZE / sizeof(uint64_t))
 
@@ -82,22 +86,22 @@ int mto_alloc_handle(struct movable_test_owner *o, int h, gfp_t gfp)
 	if (!valid(h))
 		return -1;
 	spin_lock_irqsave(&o->lock, flags);
-	bool mine = o->slot[h].state == MTO_FREE;
+	bool mine = SLOT(o, h).state == MTO_FREE;
 	if (mine)
-		o->slot[h].state = MTO_FILLING; /* reserved, no page yet */
+		SLOT(o, h).state = MTO_FILLING; /* reserved, no page yet */
 	spin_unlock_irqrestore(&o->lock, flags);
 	if (!mine)
 		return -1;
 	/* Outside the lock: an owner never calls the allocator under it. */
 	uint64_t phys = pgdat_alloc_pages(o->pgdat, gfp | __GFP_MOVABLE, 0);
-	uint32_t gen = o->slot[h].gen + 1;
+	uint32_t gen = SLOT(o, h).gen + 1;
 	if (phys) /* nobody else sees the page yet */
 		write_stamp(o, h, phys >> PAGE_SHIFT, gen);
 	spin_lock_irqsave(&o->lock, flags);
-	o->slot[h].pfn = phys >> PAGE_SHIFT;
-	o->slot[h].gen = gen;
-	o->slot[h].busy = false;
-	o->slot[h].state = phys ? MTO_USED : MTO_FREE;
+	SLOT(o, h).pfn = phys >> PAGE_SHIFT;
+	SLOT(o, h).gen = gen;
+	SLOT(o, h).busy = false;
+	SLOT(o, h).state = phys ? MTO_USED : MTO_FREE;
 	spin_unlock_irqrestore(&o->lock, flags);
 	return phys ? h : -1;
 }
@@ -105,12 +109,12 @@ int mto_alloc_handle(struct movable_test_owner *o, int h, gfp_t gfp)
 int mto_alloc(struct movable_test_owner *o, gfp_t gfp)
 {
 	for (int h = 0; h < o->nr_slots; h++)
-		if (__atomic_load_n(&o->slot[h].state, __ATOMIC_RELAXED) ==
+		if (__atomic_load_n(&SLOT(o, h).state, __ATOMIC_RELAXED) ==
 		    MTO_FREE) {
 			int got = mto_alloc_handle(o, h, gfp);
 			if (got >= 0)
 				return got;
-			if (o->slot[h].state == MTO_FREE)
+			if (SLOT(o, h).state == MTO_FREE)
 				return -1; /* the allocator said no */
 		}
 	return -1;
@@ -123,7 +127,7 @@ int mto_free(struct movable_test_owner *o, int h)
 	if (!valid(h))
 		return -1;
 	spin_lock_irqsave(&o->lock, flags);
-	struct mto_slot *s = &o->slot[h];
+	struct mto_slot *s = &SLOT(o, h);
 	if (s->state == MTO_USED) {
 		if (!stamp_ok(o, h, s->pfn, s->gen))
 			o->bad_stamps++;
@@ -145,7 +149,7 @@ static bool check_and_stamp(struct movable_test_owner *o, int h, bool stamp)
 	if (!valid(h))
 		return false;
 	spin_lock_irqsave(&o->lock, flags);
-	struct mto_slot *s = &o->slot[h];
+	struct mto_slot *s = &SLOT(o, h);
 	if (has_page(s)) {
 		ok = stamp_ok(o, h, s->pfn, s->gen);
 		if (!ok)
@@ -173,20 +177,20 @@ void mto_set_busy(struct movable_test_owner *o, int h, bool busy)
 	if (!valid(h))
 		return;
 	spin_lock_irqsave(&o->lock, flags);
-	o->slot[h].busy = busy;
+	SLOT(o, h).busy = busy;
 	spin_unlock_irqrestore(&o->lock, flags);
 }
 
 uint64_t mto_pfn(struct movable_test_owner *o, int h)
 {
-	return valid(h) && has_page(&o->slot[h])
-		   ? __atomic_load_n(&o->slot[h].pfn, __ATOMIC_RELAXED)
+	return valid(h) && has_page(&SLOT(o, h))
+		   ? __atomic_load_n(&SLOT(o, h).pfn, __ATOMIC_RELAXED)
 		   : 0;
 }
 
 enum mto_state mto_slot_state(struct movable_test_owner *o, int h)
 {
-	return valid(h) ? (enum mto_state)o->slot[h].state : MTO_FREE;
+	return valid(h) ? (enum mto_state)SLOT(o, h).state : MTO_FREE;
 }
 
 /* ---------------------------------------------------------------- moving */
@@ -199,7 +203,7 @@ static struct mto_slot *slot_of(struct movable_test_owner *o, uint64_t pfn,
 	*h = (int)(word0 ^ MTO_MAGIC);
 	if ((word0 ^ MTO_MAGIC) >= (uint64_t)o->nr_slots)
 		return NULL;
-	struct mto_slot *s = &o->slot[*h];
+	struct mto_slot *s = &SLOT(o, *h);
 	return has_page(s) && s->pfn == pfn ? s : NULL;
 }
 
@@ -279,10 +283,27 @@ int mto_init(struct movable_test_owner *o, struct pglist_data *pgdat,
 int mto_init_table(struct movable_test_owner *o, struct pglist_data *pgdat,
 		   uint64_t seed, struct mto_slot *slots, int nr, bool light)
 {
-	if (slots != o->slot_storage)
-		memset(o, 0, sizeof(*o));
-	o->slot = slots;
+	/* One chunk as large as the table (a power of two at least). */
+	unsigned int shift = 0;
+	while ((1 << shift) < nr)
+		shift++;
+	int ret = mto_init_chunks(o, pgdat, seed, &slots, 1, shift, light);
 	o->nr_slots = nr;
+	return ret;
+}
+
+int mto_init_chunks(struct movable_test_owner *o, struct pglist_data *pgdat,
+		    uint64_t seed, struct mto_slot *const *chunks,
+		    unsigned int nr_chunks, unsigned int shift, bool light)
+{
+	if (chunks[0] != o->slot_storage)
+		memset(o, 0, sizeof(*o));
+	if (nr_chunks > MTO_MAX_CHUNKS || shift > 24)
+		return -1;
+	for (unsigned int i = 0; i < nr_chunks; i++)
+		o->chunk[i] = chunks[i];
+	o->chunk_shift = shift;
+	o->nr_slots = (int)(nr_chunks << shift);
 	o->light = light;
 	spin_lock_init(&o->lock);
 	o->pgdat = pgdat;

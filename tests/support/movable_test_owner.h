@@ -20,6 +20,7 @@
 #include "mm/platform.h"
 
 #define MTO_MAX_PAGES 512
+#define MTO_MAX_CHUNKS 64
 
 enum mto_state { MTO_FREE, MTO_FILLING, MTO_USED, MTO_ISOLATED };
 
@@ -35,9 +36,11 @@ struct movable_test_owner {
 	struct pglist_data *pgdat;
 	spinlock_t lock; /* the table and every page's content; irqsave */
 	uint64_t seed;
-	/* The handle table: slot_storage, or a caller's bigger array
-	 * (mto_init_table); nr_slots handles. */
-	struct mto_slot *slot;
+	/* The handle table: slot_storage, or a caller's bigger one in
+	 * chunks of 2^chunk_shift slots (mto_init_table, mto_init_chunks),
+	 * so that millions of handles need no contiguous table. */
+	struct mto_slot *chunk[MTO_MAX_CHUNKS];
+	unsigned int chunk_shift;
 	int nr_slots;
 	/* Light stamps: words 0 and 1 and every 64th word only, for tables
 	 * of millions of pages under TCG (the whole page still moves). */
@@ -60,6 +63,10 @@ int mto_init(struct movable_test_owner *o, struct pglist_data *pgdat,
  * caller's), and light stamps if asked. */
 int mto_init_table(struct movable_test_owner *o, struct pglist_data *pgdat,
 		   uint64_t seed, struct mto_slot *slots, int nr, bool light);
+/* The same with nr_chunks zeroed chunks of 2^shift slots each. */
+int mto_init_chunks(struct movable_test_owner *o, struct pglist_data *pgdat,
+		    uint64_t seed, struct mto_slot *const *chunks,
+		    unsigned int nr_chunks, unsigned int shift, bool light);
 /* Unregisters (waiting for isolated pages to come back), then checks and
  * frees every page. Returns the bad stamps found meanwhile. */
 uint64_t mto_destroy(struct movable_test_owner *o);

@@ -95,6 +95,14 @@ void churn_start(void)
 
 /* The churn never failed (its few blocks fit in the atomic reserve many
  * times over), every stamp held, nothing in it tried to sleep. */
+uint64_t churn_failures(void)
+{
+	uint64_t failed = 0;
+	for (unsigned int c = 0; c < MAX_CPUS; c++)
+		failed += __atomic_load_n(&churn.failed[c], __ATOMIC_RELAXED);
+	return failed;
+}
+
 void churn_stop_and_check(struct ktest *t)
 {
 	unregister_tick_hook(churn_tick, NULL);

@@ -17,6 +17,8 @@ void churn_turn_over(void);
 /* Stops the churn, frees its blocks and checks it: no failure, no bad
  * stamp, no might_sleep report since churn_start(). */
 void churn_stop_and_check(struct ktest *t);
+/* GFP_ATOMIC requests of the churn that failed so far, all CPUs. */
+uint64_t churn_failures(void);
 /* Holds what gfp gives (a mm_hoard chain; *pages its size). */
 uint64_t squeeze_with(gfp_t gfp, uint64_t *pages);
 /* The same down to half of min: GFP_KERNEL | __GFP_HIGH. */

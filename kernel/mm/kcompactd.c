@@ -1,0 +1,144 @@
+/*
+ * kcompactd, as Linux's (mm/compaction.c): one thread per node that
+ * compacts in the background so that high-order requests find their
+ * blocks without compacting themselves. kswapd wakes it once it has
+ * balanced the node for a request of order > 0 (the slow path notes the
+ * order in kcompactd_max_order); it then compacts every zone for that
+ * order and sleeps again. Every half second it also checks the node's
+ * fragmentation score and compacts proactively above the high mark
+ * (compaction_proactiveness). The cmdline options of compaction are here.
+ * docs/10-fragmentation-and-compaction.md ("kcompactd").
+ */
+#include "kernel/mm/kcompactd.h"
+#include "mm/compaction.h"
+#include "mm/page_alloc.h"
+
+#include "kernel/arch/x86/timer.h"
+#include "kernel/core/sched.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/lib/printk.h"
+
+#define KCOMPACTD_PROACTIVE_MS 500 /* Linux's HPAGE_FRAG_CHECK_INTERVAL_MSEC */
+
+static struct wait_queue_head kcompactd_wait;
+static struct task_struct *kcompactd_task;
+static bool kcompactd_pending, kcompactd_running;
+
+static bool compaction_on = true;
+static unsigned long extfrag_threshold = EXTFRAG_THRESHOLD_DEFAULT;
+static unsigned long proactiveness = COMPACTION_PROACTIVENESS_DEFAULT;
+
+static void apply_options(void)
+{
+	mm_set_compaction(compaction_on, (unsigned int)extfrag_threshold,
+			  (unsigned int)proactiveness);
+}
+
+static int set_compaction(const char *value)
+{
+	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
+		compaction_on = true;
+	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
+		 value[3] == '\0')
+		compaction_on = false;
+	else
+		return -1;
+	apply_options();
+	return 0;
+}
+CMDLINE_PARAM("compaction", set_compaction, "on (default) or off");
+
+static int set_extfrag_threshold(const char *value)
+{
+	unsigned long v;
+	if (cmdline_parse_ulong(value, &v) || v > 1000)
+		return -1;
+	extfrag_threshold = v;
+	apply_options();
+	return 0;
+}
+CMDLINE_PARAM("extfrag_threshold", set_extfrag_threshold,
+	      "0..1000: compact only above this fragmentation index (500)");
+
+static int set_proactiveness(const char *value)
+{
+	unsigned long v;
+	if (cmdline_parse_ulong(value, &v) || v > 100)
+		return -1;
+	proactiveness = v;
+	apply_options();
+	return 0;
+}
+CMDLINE_PARAM("compaction_proactiveness", set_proactiveness,
+	      "0..100: background compaction (20; 0 off)");
+
+void kcompactd_wake(void)
+{
+	if (!kcompactd_task || contig_page_data.compaction_off ||
+	    __atomic_load_n(&kcompactd_pending, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&kcompactd_pending, true, __ATOMIC_SEQ_CST);
+	wake_up(&kcompactd_wait);
+}
+
+bool kcompactd_is_running(void)
+{
+	return __atomic_load_n(&kcompactd_running, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&kcompactd_pending, __ATOMIC_ACQUIRE);
+}
+
+/* Linux's kcompactd_do_work: every zone up to the highest asked, for the
+ * order asked, unless deferred or already fine. */
+static void kcompactd_do_work(struct pglist_data *p)
+{
+	unsigned int order =
+	    __atomic_exchange_n(&p->kcompactd_max_order, 0, __ATOMIC_RELAXED);
+	if (!order)
+		return;
+	__atomic_fetch_add(&p->compact.kcompactd_wake, 1, __ATOMIC_RELAXED);
+	for (int zi = MAX_NR_ZONES - 1; zi >= 0; zi--) {
+		struct zone *z = &p->node_zones[zi];
+		if (!z->managed_pages || compaction_deferred(z, order))
+			continue;
+		enum compact_result r = compact_zone_order(
+		    p, z, (int)order, GFP_KERNEL, zi, COMPACT_PRIO_SYNC_LIGHT);
+		if (r == COMPACT_SUCCESS)
+			compaction_defer_reset(z, order, false);
+		else if (r == COMPACT_COMPLETE)
+			defer_compaction(z, order);
+	}
+}
+
+static void kcompactd(void *arg)
+{
+	struct pglist_data *p = arg;
+	for (;;) {
+		long left = wait_event_timeout(
+		    kcompactd_wait,
+		    __atomic_load_n(&kcompactd_pending, __ATOMIC_ACQUIRE),
+		    (long)msecs_to_jiffies(KCOMPACTD_PROACTIVE_MS));
+		__atomic_store_n(&kcompactd_running, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&kcompactd_pending, false, __ATOMIC_RELEASE);
+		if (left)
+			kcompactd_do_work(p);
+		else
+			proactive_compact_node(p);
+		__atomic_store_n(&kcompactd_running, false, __ATOMIC_RELEASE);
+	}
+}
+
+void kcompactd_init(void)
+{
+	init_waitqueue_head(&kcompactd_wait);
+	struct task_struct *t =
+	    kthread_create_on_cpu(kcompactd, &contig_page_data, 0, "kcompactd0");
+	if (!t) {
+		pr_err("kcompactd: cannot start; only direct compaction\n");
+		return;
+	}
+	__atomic_store_n(&kcompactd_task, t, __ATOMIC_RELEASE);
+	pr_info("kcompactd: started (pid %u); compaction %s, extfrag_threshold %u, proactiveness %u\n",
+		t->pid, contig_page_data.compaction_off ? "off" : "on",
+		contig_page_data.extfrag_threshold,
+		contig_page_data.compaction_proactiveness);
+}
