@@ -12,11 +12,14 @@
  * docs/10-fragmentation-and-compaction.md ("Compaction").
  */
 #include "mm/compaction.h"
+#include "mm/contig.h"
+#include "kernel/mm/page_cache.h"
 #include "mm/page_alloc.h"
 #include "kernel/arch/x86/timer.h"
 #include "kernel/core/sched.h"
 #include "kernel/mm/kcompactd.h"
 #include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
 #include "tests/support/movable_test_owner.h"
 #include "tests/target/churn.h"
 #include "tests/ktest.h"
@@ -155,8 +158,55 @@ static void test_compact_stress(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }
 
+/*
+ * alloc_contig_pages: 64 MiB in one piece after the page cache has filled
+ * memory (every zone up to its high watermark): the cache's pages in the
+ * range move elsewhere (or are reclaimed to make room), the cache's
+ * content is checked page by page afterwards, and freeing the run gives
+ * the zone back its free count.
+ */
+static void test_alloc_contig_64m(struct ktest *t)
+{
+	struct pglist_data *p = &contig_page_data;
+	const uint64_t nr = (64ULL << 20) >> PAGE_SHIFT;
+	if (p->totalram_pages < 2 * nr) {
+		ktest_skip(t, "needs 128 MiB of RAM or more");
+		return;
+	}
+	uint64_t cached = page_cache_fill_now();
+	uint64_t moved_before = p->migrate.pgmigrate_success;
+	struct contig_stats st;
+	uint64_t phys = pgdat_alloc_contig_pages(p, nr, GFP_KERNEL, &st);
+	ktest_diag(t,
+		   "alloc_contig_pages(64 MiB): phys 0x%llx; page cache %llu pages, %llu ranges tried, %llu pages moved",
+		   (unsigned long long)phys, (unsigned long long)cached,
+		   (unsigned long long)st.ranges_tried,
+		   (unsigned long long)st.moved);
+	KTEST_ASSERT_TRUE(t, phys != 0);
+	KTEST_EXPECT_EQ(t, phys & ((4ULL << 20) - 1), 0);
+	KTEST_EXPECT_GT(t, st.moved, 0);
+	KTEST_EXPECT_EQ(t, p->migrate.pgmigrate_success - moved_before,
+			st.moved);
+	/* Every page of the run is ours: write it all, then check the
+	 * cache (moved pages verified by content). */
+	memset(phys_to_virt(phys), 0x6c, nr << PAGE_SHIFT);
+	KTEST_EXPECT_EQ(t, filecache_check(&page_cache), 0);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+	page_cache_drop();
+	uint64_t free_with_run = pgdat_nr_free_pages(p);
+	pgdat_free_contig_range(p, phys, nr);
+	KTEST_EXPECT_GE(t, pgdat_nr_free_pages(p), free_with_run + nr);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+	/* Bad input: refused, named, nothing taken. */
+	KTEST_EXPECT_EQ(t, pgdat_alloc_contig_pages(p, nr, GFP_ATOMIC, NULL),
+			0);
+	KTEST_EXPECT_EQ(t, pgdat_alloc_contig_pages(p, 0, GFP_KERNEL, NULL),
+			0);
+}
+
 static const struct ktest_case compaction_cases[] = {
 	KTEST_CASE(test_compact_stress),
+	KTEST_CASE(test_alloc_contig_64m),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(compaction, compaction_cases, KTEST_TARGET_ONLY);
