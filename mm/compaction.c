@@ -250,9 +250,10 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 		if (held > p->compact.max_irqoff_ns)
 			__atomic_store_n(&p->compact.max_irqoff_ns, held,
 					 __ATOMIC_RELAXED);
-		unsigned int bucket = 63 - (unsigned int)__builtin_clzll(held | 1);
-		__atomic_fetch_add(&p->compact.irqoff_hist[bucket < 40 ? bucket
-								       : 39],
+		unsigned int bucket =
+		    63 - (unsigned int)__builtin_clzll(held | 1);
+		__atomic_fetch_add(&p->compact
+					.irqoff_hist[bucket < 40 ? bucket : 39],
 				   1, __ATOMIC_RELAXED);
 		if (looked < SWAP_CLUSTER_MAX && pfn < end &&
 		    cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX)

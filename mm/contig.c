@@ -1,6 +1,6 @@
 /*
  * Contiguous runs larger than MAX_ORDER (Linux's alloc_contig_range and
- * mm/page_isolation.c): a device that wants 64 MiB in one piece gets it by
+ * its page isolation): a device that wants 64 MiB in one piece gets it by
  * isolating the pageblocks of a range (MIGRATE_ISOLATE: nobody allocates
  * from them any more, and frees into them stay there), moving every page
  * of the range elsewhere, and taking the then free range whole.
@@ -101,8 +101,8 @@ static bool empty_range(struct pglist_data *p, uint64_t start, uint64_t end,
 					      MR_CONTIG_RANGE, &ok);
 				*moved += ok;
 			}
-			pfn += (s & PFS_FREE) ? 1ULL << (s & PFS_ORDER_MASK)
-					      : 1;
+			pfn +=
+			    (s & PFS_FREE) ? 1ULL << (s & PFS_ORDER_MASK) : 1;
 		}
 		if (list.nr) {
 			unsigned int ok = 0;
@@ -153,26 +153,27 @@ static bool take_range(struct pglist_data *p, struct zone *z, uint64_t start,
 	return ok;
 }
 
-uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr,
-				  gfp_t gfp, struct contig_stats *stats)
+uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
+				  struct contig_stats *stats)
 {
 	uint64_t len = (nr + RUN_PAGES - 1) & ~(RUN_PAGES - 1);
 	struct contig_stats st = { 0 };
 	if (!nr || nr > p->totalram_pages || (gfp & ~__GFP_BITS_MASK) ||
 	    !gfpflags_allow_blocking(gfp)) {
-		pr_warn("alloc_contig_pages: refusing %llu pages, mode 0x%x: %s\n",
-			(unsigned long long)nr, gfp,
-			!gfpflags_allow_blocking(gfp)
-			    ? "moving pages needs a caller that may sleep"
-			    : "no pages, more than the node has, or unknown flags");
+		pr_warn(
+		    "alloc_contig_pages: refusing %llu pages, mode 0x%x: %s\n",
+		    (unsigned long long)nr, gfp,
+		    !gfpflags_allow_blocking(gfp)
+			? "moving pages needs a caller that may sleep"
+			: "no pages, more than the node has, or unknown flags");
 		return 0;
 	}
 	for (int zi = gfp_zone(gfp); zi >= 0; zi--) {
 		struct zone *z = &p->node_zones[zi];
 		if (!z->managed_pages)
 			continue;
-		uint64_t first = (z->zone_start_pfn + RUN_PAGES - 1) &
-				 ~(RUN_PAGES - 1);
+		uint64_t first =
+		    (z->zone_start_pfn + RUN_PAGES - 1) & ~(RUN_PAGES - 1);
 		uint64_t zend = z->zone_start_pfn + z->spanned_pages;
 		for (uint64_t s = first; s + len <= zend; s += len) {
 			if (!range_candidate(p, z, s, s + len))

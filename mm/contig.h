@@ -24,10 +24,9 @@ struct contig_stats {
  * be able to sleep. Returns the physical address, or 0 (reported when the
  * request itself is bad); stats (may be NULL) says what it took.
  */
-uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr,
-				  gfp_t gfp, struct contig_stats *stats);
+uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
+				  struct contig_stats *stats);
 /* Frees a run from pgdat_alloc_contig_pages (the same nr). */
-void pgdat_free_contig_range(struct pglist_data *p, uint64_t phys,
-			     uint64_t nr);
+void pgdat_free_contig_range(struct pglist_data *p, uint64_t phys, uint64_t nr);
 
 #endif

@@ -100,8 +100,9 @@ static void kcompactd_do_work(struct pglist_data *p)
 		struct zone *z = &p->node_zones[zi];
 		if (!z->managed_pages || compaction_deferred(z, order))
 			continue;
-		enum compact_result r = compact_zone_order(
-		    p, z, (int)order, GFP_KERNEL, zi, COMPACT_PRIO_SYNC_LIGHT);
+		enum compact_result r =
+		    compact_zone_order(p, z, (int)order, GFP_KERNEL, zi,
+				       COMPACT_PRIO_SYNC_LIGHT);
 		if (r == COMPACT_SUCCESS)
 			compaction_defer_reset(z, order, false);
 		else if (r == COMPACT_COMPLETE)
@@ -113,10 +114,12 @@ static void kcompactd(void *arg)
 {
 	struct pglist_data *p = arg;
 	for (;;) {
-		long left = wait_event_timeout(
-		    kcompactd_wait,
-		    __atomic_load_n(&kcompactd_pending, __ATOMIC_ACQUIRE),
-		    (long)msecs_to_jiffies(KCOMPACTD_PROACTIVE_MS));
+		long left =
+		    wait_event_timeout(kcompactd_wait,
+				       __atomic_load_n(&kcompactd_pending,
+						       __ATOMIC_ACQUIRE),
+				       (long)msecs_to_jiffies(
+					   KCOMPACTD_PROACTIVE_MS));
 		__atomic_store_n(&kcompactd_running, true, __ATOMIC_RELEASE);
 		__atomic_store_n(&kcompactd_pending, false, __ATOMIC_RELEASE);
 		if (left)
@@ -131,7 +134,8 @@ void kcompactd_init(void)
 {
 	init_waitqueue_head(&kcompactd_wait);
 	struct task_struct *t =
-	    kthread_create_on_cpu(kcompactd, &contig_page_data, 0, "kcompactd0");
+	    kthread_create_on_cpu(kcompactd, &contig_page_data, 0,
+				  "kcompactd0");
 	if (!t) {
 		pr_err("kcompactd: cannot start; only direct compaction\n");
 		return;

@@ -14,8 +14,9 @@
 #include "mm/page_alloc.h"
 
 /* Handle h's slot (an lvalue). */
-#define SLOT(o, h) \
-	((o)->chunk[(h) >> (o)->chunk_shift][(h) & ((1 << (o)->chunk_shift) - 1)])
+#define SLOT(o, h)                           \
+	((o)->chunk[(h) >> (o)->chunk_shift] \
+		   [(h) & ((1 << (o)->chunk_shift) - 1)])
 
 #define MTO_MAGIC 0x4d4f5641424c4500ULL /* "MOVABLE\0" */
 #define WORDS (PAGE_SIZE / sizeof(uint64_t))

@@ -61,17 +61,16 @@ static void test_compact_stress(struct ktest *t)
 	struct pglist_data *p = &contig_page_data;
 	bool compaction = !p->compaction_off;
 	uint64_t pages = pgdat_nr_free_pages(p);
-	unsigned int nr_chunks =
-	    (unsigned int)((pages >> CHUNK_SHIFT) + 1);
+	unsigned int nr_chunks = (unsigned int)((pages >> CHUNK_SHIFT) + 1);
 	KTEST_ASSERT_TRUE(t, nr_chunks <= MTO_MAX_CHUNKS);
 	for (unsigned int i = 0; i < nr_chunks; i++) {
 		uint64_t c = alloc_pages(GFP_KERNEL | __GFP_ZERO, MAX_ORDER);
 		KTEST_ASSERT_TRUE(t, c != 0);
 		chunks[i] = phys_to_virt(c);
 	}
-	KTEST_ASSERT_TRUE(t, mto_init_chunks(&owner, p, 0xc0ac, chunks,
-					     nr_chunks, CHUNK_SHIFT,
-					     true) == 0);
+	KTEST_ASSERT_TRUE(t,
+			  mto_init_chunks(&owner, p, 0xc0ac, chunks, nr_chunks,
+					  CHUNK_SHIFT, true) == 0);
 	churn_start();
 
 	/* Fill, then free every other page. */
@@ -83,8 +82,8 @@ static void test_compact_stress(struct ktest *t)
 		mto_free(&owner, h);
 	uint64_t free = pgdat_nr_free_pages(p), possible = free / 512;
 	uint64_t moved = p->migrate.pgmigrate_success, got = 0, chain = 0;
-	ktest_diag(t, "%d movable pages filled %llu of %llu managed pages",
-		   n, (unsigned long long)n,
+	ktest_diag(t, "%d movable pages filled %llu of %llu managed pages", n,
+		   (unsigned long long)n,
 		   (unsigned long long)p->totalram_pages);
 	KTEST_EXPECT_GE(t, (uint64_t)n * 10, p->totalram_pages * 8);
 
@@ -122,21 +121,23 @@ static void test_compact_stress(struct ktest *t)
 		if (mto_pfn(&owner, h) && !mto_verify(&owner, h))
 			bad++;
 	bad += owner.bad_stamps;
-	ktest_diag(t,
-		   "compact_stress: free_pages=%llu order9_possible=%llu order9_got=%llu migrated=%llu bad_stamps=%llu atomic_failed=%llu",
-		   (unsigned long long)free, (unsigned long long)possible,
-		   (unsigned long long)got, (unsigned long long)migrated,
-		   (unsigned long long)bad, (unsigned long long)atomic_failed);
+	ktest_diag(
+	    t,
+	    "compact_stress: free_pages=%llu order9_possible=%llu order9_got=%llu migrated=%llu bad_stamps=%llu atomic_failed=%llu",
+	    (unsigned long long)free, (unsigned long long)possible,
+	    (unsigned long long)got, (unsigned long long)migrated,
+	    (unsigned long long)bad, (unsigned long long)atomic_failed);
 	uint64_t median = compaction_irqoff_median_ns(p);
-	ktest_diag(t,
-		   "compaction %s: %llu stalls, %llu successes, %llu failures; interrupts-off stretches: median %llu-%llu ns, longest %llu ns",
-		   compaction ? "on" : "off",
-		   (unsigned long long)p->compact.compact_stall,
-		   (unsigned long long)p->compact.compact_success,
-		   (unsigned long long)p->compact.compact_fail,
-		   (unsigned long long)median,
-		   (unsigned long long)(2 * median - (median ? 1 : 0)),
-		   (unsigned long long)p->compact.max_irqoff_ns);
+	ktest_diag(
+	    t,
+	    "compaction %s: %llu stalls, %llu successes, %llu failures; interrupts-off stretches: median %llu-%llu ns, longest %llu ns",
+	    compaction ? "on" : "off",
+	    (unsigned long long)p->compact.compact_stall,
+	    (unsigned long long)p->compact.compact_success,
+	    (unsigned long long)p->compact.compact_fail,
+	    (unsigned long long)median,
+	    (unsigned long long)(2 * median - (median ? 1 : 0)),
+	    (unsigned long long)p->compact.max_irqoff_ns);
 	if (compaction)
 		KTEST_EXPECT_GE(t, got * 10, possible * 9);
 	else
@@ -177,11 +178,11 @@ static void test_alloc_contig_64m(struct ktest *t)
 	uint64_t moved_before = p->migrate.pgmigrate_success;
 	struct contig_stats st;
 	uint64_t phys = pgdat_alloc_contig_pages(p, nr, GFP_KERNEL, &st);
-	ktest_diag(t,
-		   "alloc_contig_pages(64 MiB): phys 0x%llx; page cache %llu pages, %llu ranges tried, %llu pages moved",
-		   (unsigned long long)phys, (unsigned long long)cached,
-		   (unsigned long long)st.ranges_tried,
-		   (unsigned long long)st.moved);
+	ktest_diag(
+	    t,
+	    "alloc_contig_pages(64 MiB): phys 0x%llx; page cache %llu pages, %llu ranges tried, %llu pages moved",
+	    (unsigned long long)phys, (unsigned long long)cached,
+	    (unsigned long long)st.ranges_tried, (unsigned long long)st.moved);
 	KTEST_ASSERT_TRUE(t, phys != 0);
 	KTEST_EXPECT_EQ(t, phys & ((4ULL << 20) - 1), 0);
 	KTEST_EXPECT_GT(t, st.moved, 0);
@@ -200,8 +201,7 @@ static void test_alloc_contig_64m(struct ktest *t)
 	/* Bad input: refused, named, nothing taken. */
 	KTEST_EXPECT_EQ(t, pgdat_alloc_contig_pages(p, nr, GFP_ATOMIC, NULL),
 			0);
-	KTEST_EXPECT_EQ(t, pgdat_alloc_contig_pages(p, 0, GFP_KERNEL, NULL),
-			0);
+	KTEST_EXPECT_EQ(t, pgdat_alloc_contig_pages(p, 0, GFP_KERNEL, NULL), 0);
 }
 
 static const struct ktest_case compaction_cases[] = {

@@ -457,10 +457,11 @@ static void test_soak(struct ktest *t)
 	KTEST_EXPECT_EQ(t, free_after, free_before);
 	/* The pool: every element back, the reserve full. */
 	const struct mempool_stats *ps = &soak_pool->stats;
-	ktest_diag(t, "mempool: %lu ops, %lu from the allocator, %lu from the reserve (lowest %d of %d), %lu failed, %lu waits; %lu still out",
-		   pool_ops, ps->alloc_hits, ps->reserve_takes,
-		   ps->min_curr_nr, SOAK_POOL_PAGES, pool_fail, ps->waits,
-		   soak_pool->out);
+	ktest_diag(
+	    t,
+	    "mempool: %lu ops, %lu from the allocator, %lu from the reserve (lowest %d of %d), %lu failed, %lu waits; %lu still out",
+	    pool_ops, ps->alloc_hits, ps->reserve_takes, ps->min_curr_nr,
+	    SOAK_POOL_PAGES, pool_fail, ps->waits, soak_pool->out);
 	KTEST_EXPECT_GT(t, pool_ops, 0);
 	KTEST_EXPECT_EQ(t, soak_pool->out, 0);
 	KTEST_EXPECT_EQ(t, soak_pool->curr_nr, SOAK_POOL_PAGES);
