@@ -53,16 +53,21 @@ void bench_interleave(struct contender *c, int n);
 void bench_ratio(const char *name, const char *what, const struct contender *a,
 		 const struct contender *b);
 
-/* The per-CPU order-0 pair of pair_driver.c, built against this tree and,
- * with every symbol prefixed old_, against the tree before the order-0
- * fast path (bench.mk: BENCH_OLD_REV). use_arena once, then setup before
- * each timed run; time returns ns per pair. */
+/* The per-CPU order-0 pair and the mixed workload of pair_driver.c, built
+ * against this tree and, with every symbol prefixed old_, against the tree
+ * before the last hot-path change (bench.mk: BENCH_OLD_REV). use_arena
+ * once, then setup before each timed run; time returns ns per pair or per
+ * operation. */
 void pair_use_arena(void *arena, uint64_t phys, uint64_t bytes);
 void pair_setup(void);
 double pair_time(void);
+void mixed_driver_setup(void);
+double mixed_driver_time(void);
 void old_pair_use_arena(void *arena, uint64_t phys, uint64_t bytes);
 void old_pair_setup(void);
 double old_pair_time(void);
+void old_mixed_driver_setup(void);
+double old_mixed_driver_time(void);
 
 /* Init time and metadata against memory size (init_sweep.c); also writes
  * init.tsv into dir for the plots. */

@@ -52,8 +52,9 @@ static void buddy_setup(uint64_t bytes)
 	static struct memmap_range r;
 	r = (struct memmap_range){ ARENA_PHYS, ARENA_PHYS + bytes, 7, 0 };
 	struct pgdat_config cfg = {
-		&r,   1, NULL, 0, 0, 0, (uint64_t)(uintptr_t)arena - ARENA_PHYS,
-		false
+		.usable = &r,
+		.nr_usable = 1,
+		.direct_map_offset = (uint64_t)(uintptr_t)arena - ARENA_PHYS,
 	};
 	if (pgdat_init(&node, &cfg)) {
 		fprintf(stderr, "mm-bench: pgdat_init failed\n");
@@ -393,7 +394,11 @@ static double bulk_singles(void)
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : NULL;
-	if (argc > 2 && !strcmp(argv[2], "--quick")) {
+	if (argc > 2 && !strncmp(argv[2], "--scale=", 8)) {
+		/* 1/N of the work, one run: for profiling (docs/08). */
+		bench_scale = atoi(argv[2] + 8) > 0 ? atoi(argv[2] + 8) : 1;
+		bench_runs = 1;
+	} else if (argc > 2 && !strcmp(argv[2], "--quick")) {
 		bench_scale = 1000;
 		bench_runs = 1;
 	}
@@ -428,9 +433,9 @@ int main(int argc, char **argv)
 		  pair_setup,
 		  pair_time,
 		  { 0 } },
-		{ "host.order0_pair.pcp_before16",
+		{ "host.order0_pair.pcp_before",
 		  "the same, pair_driver.c built against the tree before the "
-		  "fast path (" BENCH_OLD_REV_STR ")",
+		  "last hot-path change (" BENCH_OLD_REV_STR ")",
 		  old_pair_setup,
 		  old_pair_time,
 		  { 0 } },
@@ -460,10 +465,10 @@ int main(int argc, char **argv)
 	bench_ratio("host.order0_pair.pcp_vs_freelist",
 		    "the same with per-CPU lists, run by run", &pair[1],
 		    &pair[4]);
-	bench_ratio(
-	    "host.order0_pair.pcp_vs_before16",
-	    "per-CPU pair now / before the fast path, same driver, run by run",
-	    &pair[2], &pair[3]);
+	bench_ratio("host.order0_pair.pcp_vs_before",
+		    "per-CPU pair now / before (" BENCH_OLD_REV_STR
+		    "), same driver, run by run",
+		    &pair[2], &pair[3]);
 	bench_ratio("host.order0_pair.pcp_vs_freelist_nolock",
 		    "per-CPU pair / unlocked free list, run by run", &pair[2],
 		    &pair[5]);
@@ -506,6 +511,18 @@ int main(int argc, char **argv)
 		  bitmap_mixed_setup,
 		  bitmap_mixed,
 		  { 0 } },
+		{ "host.mixed_0_4.driver",
+		  "Labyrinth, per-CPU lists on: pair_driver.c's mixed stream, "
+		  "per free + alloc",
+		  mixed_driver_setup,
+		  mixed_driver_time,
+		  { 0 } },
+		{ "host.mixed_0_4.driver_before",
+		  "the same built against the tree before the last hot-path "
+		  "change (" BENCH_OLD_REV_STR ")",
+		  old_mixed_driver_setup,
+		  old_mixed_driver_time,
+		  { 0 } },
 	};
 	bench_section("Mixed sizes (orders 0..4, 4..64 KiB)",
 		      "2560 slots, each holding a block of a random order "
@@ -514,10 +531,14 @@ int main(int argc, char **argv)
 		      "operation (one alloc or one free). The free list cannot "
 		      "hand out contiguous blocks, so it has no figure here.");
 	mixed_failed = 0;
-	bench_interleave(mixed, 2);
+	bench_interleave(mixed, 4);
 	bench_ratio("host.mixed_0_4.buddy_vs_bitmap",
 		    "buddy time / bitmap time, run by run", &mixed[0],
 		    &mixed[1]);
+	bench_ratio("host.mixed_0_4.driver_vs_before",
+		    "mixed stream now / before (" BENCH_OLD_REV_STR
+		    "), same driver, run by run",
+		    &mixed[2], &mixed[3]);
 	if (mixed_failed)
 		bench_note("%llu mixed allocations failed (counted in the "
 			   "time; a failure is an answer too)",

@@ -1,8 +1,8 @@
 /*
- * The order-0 per-CPU pair of `make bench`, as a driver that bench.mk
- * compiles twice: against this tree, and against the tree before the
- * order-0 fast path (BENCH_OLD_REV), whose objects get every symbol
- * prefixed old_. mm_bench.c then runs both in one process, interleaved
+ * The order-0 per-CPU pair and the mixed workload of `make bench`, as a
+ * driver that bench.mk compiles twice: against this tree, and against the
+ * tree before the last change to the hot paths (BENCH_OLD_REV), whose
+ * objects get every symbol prefixed old_. mm_bench.c then runs both in one process, interleaved
  * run by run, and callgrind can count each (--toggle-collect=pair_run or
  * old_pair_run). Undefined symbols (bench_now_ns, bench_scale) come from
  * this tree in both copies. docs/08-measuring.md ("Before and after").
@@ -34,14 +34,12 @@ void pair_setup(void)
 {
 	static struct memmap_range r;
 	r = (struct memmap_range){ pair_phys, pair_phys + pair_bytes, 7, 0 };
-	struct pgdat_config cfg = { &r,
-				    1,
-				    NULL,
-				    0,
-				    0,
-				    0,
-				    (uint64_t)(uintptr_t)pair_arena - pair_phys,
-				    false };
+	struct pgdat_config cfg = {
+		.usable = &r,
+		.nr_usable = 1,
+		.direct_map_offset =
+		    (uint64_t)(uintptr_t)pair_arena - pair_phys,
+	};
 	if (pgdat_init(&pair_node, &cfg)) {
 		fprintf(stderr, "mm-bench: pair_setup: pgdat_init failed\n");
 		exit(1);
@@ -75,5 +73,54 @@ double pair_time(void)
 	int n = 5000000 / bench_scale;
 	double t0 = bench_now_ns();
 	pair_run(n);
+	return (bench_now_ns() - t0) / n;
+}
+
+/* The mixed workload (mm_bench.c's mixed_0_4) on the driver's node: 2560
+ * slots each holding a block of a random order 0..4, about half the node;
+ * an operation frees a random slot's block and allocates a new random
+ * order. The same seed in both copies: the same stream of requests. */
+#define MIX_SLOTS 2560
+static uint64_t mix_phys[MIX_SLOTS], mix_rng;
+static unsigned char mix_order[MIX_SLOTS];
+
+static uint64_t mix_next(void)
+{
+	mix_rng ^= mix_rng << 13;
+	mix_rng ^= mix_rng >> 7;
+	mix_rng ^= mix_rng << 17;
+	return mix_rng;
+}
+
+void mixed_driver_setup(void)
+{
+	pair_setup();
+	mix_rng = 0x2545f4914f6cdd1dULL;
+	for (int i = 0; i < MIX_SLOTS; i++) {
+		mix_order[i] = (unsigned char)(mix_next() % 5);
+		mix_phys[i] =
+		    pgdat_alloc_pages(&pair_node, GFP_KERNEL, mix_order[i]);
+	}
+}
+
+__attribute__((noinline)) void mixed_run(int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t r = mix_next();
+		int s = (int)(r % MIX_SLOTS);
+		if (mix_phys[s])
+			pgdat_free_pages(&pair_node, mix_phys[s], mix_order[s]);
+		mix_order[s] = (unsigned char)((r >> 32) % 5);
+		mix_phys[s] =
+		    pgdat_alloc_pages(&pair_node, GFP_KERNEL, mix_order[s]);
+	}
+}
+
+/* 1,000,000 operations (1,000 with --quick), ns per free + alloc. */
+double mixed_driver_time(void)
+{
+	int n = 1000000 / bench_scale;
+	double t0 = bench_now_ns();
+	mixed_run(n);
 	return (bench_now_ns() - t0) / n;
 }
