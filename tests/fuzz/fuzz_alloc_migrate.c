@@ -20,6 +20,9 @@ static bool no_frames;	    /* get_new_page says 0 */
 static unsigned int dirty;  /* scribbled frames handed out as new ones */
 static unsigned int denied; /* get_new_page calls that got nothing */
 static bool busy_had_frame; /* so the busy page's move was tried */
+/* Every move and putback of the owner's pages, also those of migrations
+ * started inside this one (an allocation of a new frame may compact). */
+static uint64_t owner_moved, owner_put_back;
 
 /* The held block at pfn that the owner may move, or -1. */
 static int held_at(uint64_t pfn)
@@ -53,6 +56,11 @@ static int fzm_migrate(struct movable_owner *o, uint64_t dst, uint64_t src)
 	       4096ULL << fz.held[i].order);
 	fz.held[i].phys = dst << 12;
 	fz.held[i].isolated = 0;
+	owner_moved++;
+	/* A frame compaction took itself, not through new_frame: ours now. */
+	uint64_t k = (dst << 12) - fz.tn->phys_base;
+	if (fz.owner[k >> 12] == FZ_FREE)
+		fz_mark(dst << 12, 1ULL << fz.held[i].order, FZ_OURS);
 	/* migrate_pages frees src as soon as this returns: the next page's
 	 * new frame may be this one. */
 	fz_mark(src << 12, 1ULL << fz.held[i].order, FZ_FREE);
@@ -66,6 +74,7 @@ static void fzm_putback(struct movable_owner *o, uint64_t pfn)
 	if (i < 0 || !fz.held[i].isolated)
 		fz_fail("putback of a block not isolated", pfn, i);
 	fz.held[i].isolated = 0;
+	owner_put_back++;
 }
 
 static const struct movable_operations fzm_ops = {
@@ -124,6 +133,7 @@ void fz_migrate(unsigned int a, unsigned int b)
 	unsigned int idx[MIGRATE_BATCH_MAX], want = 1 + (a >> 1) % 8;
 	uint64_t old[MIGRATE_BATCH_MAX], sum[MIGRATE_BATCH_MAX];
 	const struct migrate_stats before = fz.pg->migrate;
+	uint64_t moved0 = owner_moved, put_back0 = owner_put_back;
 	uint64_t poison = fz.pg->poison_errors;
 
 	migrate_list_init(&l);
@@ -155,10 +165,12 @@ void fz_migrate(unsigned int a, unsigned int b)
 	/* A page fails for want of a frame, or because it is busy. */
 	if ((unsigned int)failed != denied + busy_had_frame)
 		fz_fail("pages failed without a reason", failed, denied);
-	if (fz.pg->migrate.pgmigrate_success - before.pgmigrate_success !=
-		moved ||
+	if (owner_moved - moved0 < moved ||
+	    owner_put_back - put_back0 < (unsigned int)failed ||
+	    fz.pg->migrate.pgmigrate_success - before.pgmigrate_success !=
+		owner_moved - moved0 ||
 	    fz.pg->migrate.pgmigrate_fail - before.pgmigrate_fail !=
-		(unsigned int)failed ||
+		owner_put_back - put_back0 ||
 	    fz.pg->migrate.pgmigrate_refused != before.pgmigrate_refused)
 		fz_fail("migration counters disagree", moved, failed);
 	if (fz.pg->poison_errors - poison != dirty)
