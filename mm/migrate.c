@@ -84,10 +84,10 @@ void movable_owner_unregister(struct movable_owner *owner)
 			*pp = owner->next;
 			break;
 		}
+	owner->unregistering = true;
 	spin_unlock_irqrestore(&p->movable_lock, flags);
 	/* Off the list: nothing new is isolated. Pages a migrate_pages call
 	 * holds now come back (moved or put back) within its batch. */
-	__atomic_store_n(&owner->unregistering, true, __ATOMIC_SEQ_CST);
 	bool warned = false;
 	while (!none_isolated(owner) &&
 	       !mm_wait_var_event_timeout(owner, none_isolated, owner, 1000))
@@ -98,16 +98,26 @@ void movable_owner_unregister(struct movable_owner *owner)
 				__atomic_load_n(&owner->nr_isolated,
 						__ATOMIC_RELAXED));
 		}
+	/* The last owner_release may still be inside its locked section,
+	 * about to wake us: once we had the lock, it no longer touches the
+	 * owner, which its caller may free when we return. */
+	spin_lock_irqsave(&p->movable_lock, flags);
+	spin_unlock_irqrestore(&p->movable_lock, flags);
 	owner->next = NULL;
 	owner->pgdat = NULL;
 }
 
-/* One of the owner's isolated pages is back in use (moved or not). */
-static void owner_release(struct movable_owner *o)
+/* One of the owner's isolated pages is back in use (moved or not). Under
+ * the list lock, so that unregistering sees the flag and the count change
+ * together, and can wait for this to be over before the owner goes. */
+static void owner_release(struct pglist_data *p, struct movable_owner *o)
 {
+	unsigned long flags;
+	spin_lock_irqsave(&p->movable_lock, flags);
 	if (__atomic_sub_fetch(&o->nr_isolated, 1, __ATOMIC_SEQ_CST) == 0 &&
-	    __atomic_load_n(&o->unregistering, __ATOMIC_SEQ_CST))
+	    o->unregistering)
 		mm_wake_up_var(o);
+	spin_unlock_irqrestore(&p->movable_lock, flags);
 }
 
 static bool owner_registered(struct pglist_data *p, struct movable_owner *o)
@@ -281,7 +291,7 @@ static bool migrate_one(struct pglist_data *p, uint64_t src, unsigned int order,
 			give_back_new(p, put_new_page, private, dst, order);
 		o->ops->putback_page(o, src);
 	}
-	owner_release(o);
+	owner_release(p, o);
 	__atomic_fetch_add(moved ? &p->migrate.pgmigrate_success
 				 : &p->migrate.pgmigrate_fail,
 			   1, __ATOMIC_RELAXED);
@@ -322,7 +332,7 @@ int migrate_pages(struct pglist_data *p, struct migrate_list *from,
 				      caller);
 			if (put_back) {
 				o->ops->putback_page(o, pfn);
-				owner_release(o);
+				owner_release(p, o);
 			}
 			failed++;
 			continue;

@@ -21,6 +21,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_MM_SRCS)
 # cost a third of the time (docs/07b, "Fuzzing the allocator").
 $(BUILD)/fuzz/fuzz_alloc: tests/fuzz/fuzz_alloc_model.c tests/fuzz/fuzz_alloc_model.h \
 	tests/fuzz/fuzz_alloc_bad.c tests/fuzz/fuzz_alloc_bad.h \
+	tests/fuzz/fuzz_alloc_migrate.c tests/fuzz/fuzz_alloc_migrate.h \
 	tests/fuzz/coverage-ignore.txt
 $(BUILD)/fuzz/fuzz_alloc: FUZZ_EXTRA := -fno-sanitize-coverage=trace-cmp \
 	-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt

@@ -20,7 +20,11 @@
  *   pool alloc/bad free  the reserve is used only when the node says no;
  *                        a free refills it first; bad frees change nothing;
  *   drain, watermarks, lowmem_reserve_ratio, scribble (a use after free
- *                        that page_poison must report on reuse).
+ *                        that page_poison must report on reuse);
+ *   migrate              held __GFP_MOVABLE blocks (alloc's bit 6) are
+ *                        isolated by the fuzzer's owner and moved, content
+ *                        kept, busy or frameless ones put back and counted
+ *                        (fuzz_alloc_migrate.c).
  * free + parked + taken == managed after every operation; pgdat_check()
  * every FZ_CHECK_EVERY operations and at the end, after everything is
  * given back. The rates, and what the time went on before and after:
@@ -32,6 +36,7 @@
 #include "mm/fault_inject.h"
 #include "mm/pcp.h"
 #include "tests/fuzz/fuzz_alloc_bad.h"
+#include "tests/fuzz/fuzz_alloc_migrate.h"
 #include "tests/fuzz/fuzz_alloc_model.h"
 
 #define FZ_CHECK_EVERY 256
@@ -54,6 +59,8 @@ static gfp_t alloc_gfp(unsigned int b, unsigned int order)
 	gfp_t gfp = bases[b & 7] | __GFP_NOWARN;
 	if ((b & 8) && order <= 3) /* zeroing 4 MiB blocks cost the time */
 		gfp |= __GFP_ZERO;
+	if (b & 0x40) /* the fuzzer's owner may move it (fz_migrate) */
+		gfp |= __GFP_MOVABLE;
 	if ((b >> 4) % 4 == 1)
 		gfp |= __GFP_DMA32;
 	else if ((b >> 4) % 4 == 2)
@@ -91,6 +98,7 @@ static uint64_t model_alloc(gfp_t gfp, unsigned int order)
 	memset((uint8_t *)fz.tn->arena + (p - fz.tn->phys_base), 0xa5, 64);
 	if (fz.nheld < FZ_MAX_HELD) {
 		fz_hold(p, 1U << order, order, FZ_PAGES);
+		fz.held[fz.nheld - 1].movable = !!(gfp & __GFP_MOVABLE);
 	} else if (pgdat_free_pages(fz.pg, p, order)) {
 		fz_fail("a good free was refused", p, order);
 	}
@@ -343,6 +351,7 @@ static void setup(unsigned int h0, unsigned int h1, unsigned int h2)
 	if (poison)
 		pgdat_set_page_poison(&tn->pgdat, true);
 	fz_reset(tn, dma, dma32);
+	fz_migrate_setup();
 	if (h0 & 1) { /* one CPU's lists, batch 1-15, high 2-5 batches */
 		unsigned int batch = (2u << ((h0 >> 1) & 3)) - 1;
 		pgdat_pcp_enable(fz.pg, 1);
@@ -403,6 +412,7 @@ static void teardown(void)
 			fz_node_free());
 	if (pgdat_check(fz.pg))
 		fz_fail("pgdat_check found a problem at the end", 0, 0);
+	fz_migrate_teardown();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -437,6 +447,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			do_tune(op, a, b);
 		else if (op == 28)
 			fz_scribble(a, b);
+		else if (a & 0x80) /* half of op 29 */
+			fz_migrate(a, b);
 		else
 			fz_bad_call(a, b);
 		fz_check_counts();

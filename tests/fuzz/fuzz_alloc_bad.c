@@ -7,6 +7,7 @@
 #include "tests/fuzz/fuzz_alloc_bad.h"
 
 #include "mm/fault_inject.h"
+#include "mm/migrate.h"
 #include "tests/fuzz/fuzz_alloc_model.h"
 
 void fz_bad_free(unsigned int kind, unsigned int idx)
@@ -115,7 +116,7 @@ void fz_bad_call(unsigned int a, unsigned int b)
 	uint64_t array[2] = { 0, 0 };
 	struct fz_snap before;
 	fz_snap(&before);
-	switch (a % 6) {
+	switch (a % 7) {
 	case 0: /* contradictory zones */
 		if (pgdat_alloc_pages(fz.pg,
 				      GFP_ATOMIC | __GFP_DMA | __GFP_DMA32,
@@ -160,6 +161,22 @@ void fz_bad_call(unsigned int a, unsigned int b)
 				break;
 			}
 		break;
+	case 6: /* a free frame handed to migration */
+		for (uint64_t k = b; k < fz.bytes >> 12; k++)
+			if (fz.owner[k] == FZ_FREE) {
+				struct migrate_list l = { .nr = 1 };
+				uint64_t refused =
+				    fz.pg->migrate.pgmigrate_refused;
+				l.pfn[0] = (fz.tn->phys_base >> 12) + k;
+				if (migrate_pages(fz.pg, &l, NULL, NULL, NULL,
+						  MR_SYSCALL, NULL) != 1 ||
+				    fz.pg->migrate.pgmigrate_refused !=
+					refused + 1)
+					fz_fail("a free frame was not refused by migrate_pages",
+						k, 0);
+				break;
+			}
+		break;
 	}
-	fz_same(&before, "a refused call changed the node", a % 6);
+	fz_same(&before, "a refused call changed the node", a % 7);
 }

@@ -157,8 +157,9 @@ void fz_hold(uint64_t phys, uint32_t pages, unsigned int order, int kind)
 	fz_mark(phys, pages, FZ_OURS);
 	if (fz.nheld == FZ_MAX_HELD)
 		fz_fail("model full", phys, pages); /* callers check first */
-	fz.held[fz.nheld++] =
-	    (struct fz_held){ phys, pages, (uint8_t)order, (uint8_t)kind };
+	fz.held[fz.nheld++] = (struct fz_held){
+		phys, pages, (uint8_t)order, (uint8_t)kind, 0, 0
+	};
 }
 
 void fz_unhold(unsigned int idx)

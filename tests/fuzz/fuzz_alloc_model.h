@@ -26,6 +26,8 @@ struct fz_held {
 	uint32_t pages; /* FZ_EXACT: frames still held; else 2^order */
 	uint8_t order;	/* of the block (FZ_EXACT: the block it came in) */
 	uint8_t kind;
+	uint8_t movable;  /* FZ_PAGES with __GFP_MOVABLE: the fuzzer's owner */
+	uint8_t isolated; /* isolated by it (only inside a migration step) */
 };
 
 struct fz_model {

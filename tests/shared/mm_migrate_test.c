@@ -424,6 +424,42 @@ static void test_counters_in_meminfo(struct ktest *t)
 	teardown(t);
 }
 
+/* Registration: twice, or without callbacks, is refused in one line; an
+ * unregistered owner is not asked any more. */
+static void test_owner_registration(struct ktest *t)
+{
+	static const struct movable_operations no_ops = { .name = "half" };
+	static struct movable_owner half = { .ops = &no_ops };
+	int saved = console_loglevel;
+	if (!setup(t))
+		return;
+	KTEST_ASSERT_TRUE(t, mto_init(&mto, &tn.pgdat, 17) == 0);
+	int h = mto_alloc(&mto, MOVABLE);
+	KTEST_ASSERT_TRUE(t, h >= 0);
+	uint64_t pfn = mto_pfn(&mto, h);
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	int twice = movable_owner_register(&tn.pgdat, &mto.owner);
+	int empty = movable_owner_register(&tn.pgdat, &half);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, twice, -1);
+	KTEST_EXPECT_EQ(t, empty, -1);
+	KTEST_EXPECT_TRUE(
+	    t,
+	    ktest_contains(log,
+			   "owner 'movable_test_owner' is registered already"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "has no movable_operations"));
+	KTEST_EXPECT_EQ(t, tn.pgdat.movable_owners, &mto.owner);
+	KTEST_EXPECT_EQ(t, mto.owner.next, NULL);
+	movable_owner_unregister(&mto.owner);
+	KTEST_EXPECT_EQ(t, tn.pgdat.movable_owners, NULL);
+	KTEST_EXPECT_TRUE(t, !isolate_movable_page(&tn.pgdat, pfn));
+	KTEST_EXPECT_EQ(t, mto_slot_state(&mto, h), MTO_USED);
+	movable_owner_unregister(&mto.owner); /* again: nothing */
+	teardown(t);
+}
+
 static const struct ktest_case migrate_cases[] = {
 	KTEST_CASE(test_test_owner_pages_survive_moves),
 	KTEST_CASE(test_filecache_pages_survive_moves),
@@ -433,6 +469,7 @@ static const struct ktest_case migrate_cases[] = {
 	KTEST_CASE(test_bad_entries_refused),
 	KTEST_CASE(test_bad_new_frame_refused),
 	KTEST_CASE(test_counters_in_meminfo),
+	KTEST_CASE(test_owner_registration),
 	{ 0 },
 };
 KTEST_SUITE(mm_migrate, migrate_cases);
