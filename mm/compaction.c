@@ -67,12 +67,15 @@ enum compact_result compaction_suitable(struct pglist_data *p, struct zone *z,
 	if (zone_watermark_ok(z, order, z->watermark[WMARK_MIN], highest, 0,
 			      free))
 		return COMPACT_SUCCESS;
-	/* Moving pages needs free frames to move them to: twice the block
-	 * above the watermark (Linux's compact_gap). */
+	/* Moving pages needs free frames to move them to: a block's worth
+	 * above the watermark. (Linux asks for twice that, compact_gap();
+	 * but every page moved here takes one free frame and gives one back,
+	 * and on a 64 MiB machine the second block cost a third of what
+	 * could be made: 8 of 12 blocks instead of 11.) */
 	uint64_t mark = order > PAGE_ALLOC_COSTLY_ORDER
 			    ? z->watermark[WMARK_LOW]
 			    : z->watermark[WMARK_MIN];
-	if (!zone_watermark_ok(z, 0, mark + (2ULL << order), highest, 0, free))
+	if (!zone_watermark_ok(z, 0, mark + (1ULL << order), highest, 0, free))
 		return COMPACT_SKIPPED;
 	if (order > PAGE_ALLOC_COSTLY_ORDER) {
 		int index = fragmentation_index(z, order);
@@ -352,6 +355,35 @@ static bool suitable_migration_source(const struct compact_control *cc,
 	return cc->prio != COMPACT_PRIO_ASYNC || type == MIGRATE_MOVABLE;
 }
 
+/*
+ * For a block of a pageblock or more, a pageblock with one page that
+ * cannot move can never become the block: moving its other pages would
+ * only spend free frames. Asks the owners about every allocated page (each
+ * isolated and at once put back); false at the first that is not
+ * movable, or busy, or bigger than a single page.
+ */
+static bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb)
+{
+	struct migrate_list probe;
+	bool ok = true;
+	migrate_list_init(&probe);
+	for (uint64_t pfn = pb; ok && pfn < pb + PAGEBLOCK_PAGES;) {
+		const uint8_t *st = pfn_state(cc->p, pfn);
+		uint8_t s = st ? frame_state_read(st) : 0;
+		if (s & PFS_ALLOC) {
+			ok = !(s & PFS_ORDER_MASK) &&
+			     migrate_list_isolate(cc->p, &probe, pfn);
+			if (probe.nr == MIGRATE_BATCH_MAX)
+				putback_movable_pages(cc->p, &probe);
+		}
+		pfn += (s & (PFS_FREE | PFS_ALLOC))
+			   ? 1ULL << (s & PFS_ORDER_MASK)
+			   : 1;
+	}
+	putback_movable_pages(cc->p, &probe);
+	return ok;
+}
+
 /* Isolates up to MIGRATE_BATCH_MAX movable pages from migrate_pfn up,
  * below the free scanner. A pageblock scanned to its end without one
  * page taken is marked skip. */
@@ -372,7 +404,9 @@ static void isolate_migratepages(struct compact_control *cc)
 		uint8_t *flags = pageblock_flags_byte(sec, pb);
 		if (pfn == pb) {
 			if (!suitable_migration_source(
-				cc, __atomic_load_n(flags, __ATOMIC_RELAXED))) {
+				cc, __atomic_load_n(flags, __ATOMIC_RELAXED)) ||
+			    (cc->order >= PAGEBLOCK_ORDER &&
+			     !pageblock_can_be_emptied(cc, pb))) {
 				cc->migrate_pfn = end;
 				continue;
 			}
@@ -445,8 +479,14 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	if (compaction_restarting(z, cc->order) ||
 	    cc->prio == COMPACT_PRIO_SYNC_FULL)
 		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
-	if (compaction_restarting(z, cc->order))
+	/* Linux forgets the hints whenever kswapd goes to sleep after a run
+	 * that went through the whole zone (compact_blockskip_flush); here
+	 * every synchronous run starts without them, and only the cheap
+	 * async runs and kcompactd's background passes use them. */
+	if (compaction_restarting(z, cc->order) ||
+	    (cc->prio == COMPACT_PRIO_SYNC_LIGHT && z->compact_blockskip_flush))
 		reset_skip_hints(p, z);
+	z->compact_blockskip_flush = false;
 	/* Go on where the last run stopped, or start at both ends. */
 	cc->migrate_pfn = z->compact_cached_migrate_pfn
 			      ? z->compact_cached_migrate_pfn
@@ -471,6 +511,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	release_freepages(cc);
 	if (ret == COMPACT_COMPLETE) {
 		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
+		z->compact_blockskip_flush = true;
 	} else {
 		z->compact_cached_migrate_pfn = cc->migrate_pfn;
 		z->compact_cached_free_pfn = cc->free_pfn;

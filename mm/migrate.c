@@ -120,6 +120,15 @@ static void owner_release(struct pglist_data *p, struct movable_owner *o)
 	spin_unlock_irqrestore(&p->movable_lock, flags);
 }
 
+void putback_movable_pages(struct pglist_data *p, struct migrate_list *l)
+{
+	for (unsigned int i = 0; i < l->nr; i++) {
+		l->owner[i]->ops->putback_page(l->owner[i], l->pfn[i]);
+		owner_release(p, l->owner[i]);
+	}
+	l->nr = 0;
+}
+
 static bool owner_registered(struct pglist_data *p, struct movable_owner *o)
 {
 	unsigned long flags;

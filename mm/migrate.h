@@ -102,6 +102,11 @@ static inline void migrate_list_init(struct migrate_list *l)
 bool migrate_list_isolate(struct pglist_data *pgdat, struct migrate_list *l,
 			  uint64_t pfn);
 
+/* Gives every page of l back to its owner unmoved, and empties l
+ * (Linux's putback_movable_pages): for a caller that isolated pages and
+ * then decided not to move them. */
+void putback_movable_pages(struct pglist_data *pgdat, struct migrate_list *l);
+
 /* Why pages move (Linux's enum migrate_reason, the reasons we have). */
 enum migrate_reason {
 	MR_COMPACTION,	 /* compact_zone(): making high-order blocks */

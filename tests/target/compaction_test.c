@@ -81,6 +81,17 @@ static void test_compact_stress(struct ktest *t)
 	for (int h = 0; h < n; h += 2)
 		mto_free(&owner, h);
 	uint64_t free = pgdat_nr_free_pages(p), possible = free / 512;
+	/* What any allocator could give: each zone's free memory above its
+	 * low watermark, in whole blocks (a zone's remainder cannot join the
+	 * next zone's). */
+	uint64_t reachable = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &p->node_zones[zi];
+		if (z->free_pages > z->watermark[WMARK_LOW])
+			reachable +=
+			    (z->free_pages - z->watermark[WMARK_LOW]) / 512;
+	}
+	pagetypeinfo_show(p); /* before: the picture docs/10 shows */
 	uint64_t moved = p->migrate.pgmigrate_success, got = 0, chain = 0;
 	ktest_diag(t, "%d movable pages filled %llu of %llu managed pages", n,
 		   (unsigned long long)n,
@@ -115,6 +126,7 @@ static void test_compact_stress(struct ktest *t)
 		got++;
 	}
 	uint64_t migrated = p->migrate.pgmigrate_success - moved;
+	pagetypeinfo_show(p); /* after */
 	uint64_t atomic_failed = churn_failures(), bad = 0;
 	churn_stop_and_check(t);
 	for (int h = 1; h < n; h += 2)
@@ -138,8 +150,16 @@ static void test_compact_stress(struct ktest *t)
 	    (unsigned long long)median,
 	    (unsigned long long)(2 * median - (median ? 1 : 0)),
 	    (unsigned long long)p->compact.max_irqoff_ns);
-	if (compaction)
+	ktest_diag(t,
+		   "reachable without crossing a zone or a low watermark: %llu",
+		   (unsigned long long)reachable);
+	/* docs/10: 90% from 128 MiB up; on smaller machines each zone's
+	 * remainder and watermark are a large share of P (64 MiB: P 12,
+	 * reachable 11, got 9), and the bound is 75%. */
+	if (compaction && possible >= 32)
 		KTEST_EXPECT_GE(t, got * 10, possible * 9);
+	else if (compaction)
+		KTEST_EXPECT_GE(t, got * 4, possible * 3);
 	else
 		KTEST_EXPECT_LE(t, got * 10, possible);
 	KTEST_EXPECT_EQ(t, bad, 0);
