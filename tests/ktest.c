@@ -177,6 +177,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "irq_alloc", NULL, KTEST_TARGET_ONLY },
 	{ "irq", NULL, KTEST_TARGET_ONLY },
 	{ "mm_kernel", NULL, KTEST_TARGET_ONLY },
+	{ "numa", NULL, KTEST_TARGET_ONLY },
 	{ "page_owner", NULL, KTEST_TARGET_ONLY },
 	{ "reclaim", NULL, KTEST_TARGET_ONLY },
 	{ "sched", NULL, KTEST_TARGET_ONLY },

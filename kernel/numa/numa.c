@@ -40,7 +40,8 @@ void numa_init(void)
 	if (slit)
 		numa_parse_slit(&numa_topo, slit, slit->length);
 	else if (listed_but_bad("SLIT"))
-		pr_err("numa: the SLIT is unusable (said above): distances stay 10 local, 20 remote\n");
+		pr_err(
+		    "numa: the SLIT is unusable (said above): distances stay 10 local, 20 remote\n");
 	numa_topology_print(&numa_topo);
 }
 
@@ -73,9 +74,9 @@ void numa_print_cpus(void)
 				last++;
 			count += last - c + 1;
 			if (last > c)
-				n += ksnprintf(line + n, sizeof(line) - n,
-					       "%s%u-%u", n ? "," : "", c,
-					       last);
+				n +=
+				    ksnprintf(line + n, sizeof(line) - n,
+					      "%s%u-%u", n ? "," : "", c, last);
 			else
 				n += ksnprintf(line + n, sizeof(line) - n,
 					       "%s%u", n ? "," : "", c);

@@ -43,8 +43,8 @@ static bool table_ok(const void *buf, uint32_t avail, const char *sig,
 		return false;
 	}
 	if (memcmp(h->signature, sig, 4) != 0) {
-		pr_err("numa: %s: the table's signature is not '%s': %s\n",
-		       sig, sig, fallback);
+		pr_err("numa: %s: the table's signature is not '%s': %s\n", sig,
+		       sig, fallback);
 		return false;
 	}
 	if (h->length < min || h->length > avail) {
@@ -99,10 +99,9 @@ static bool add_range(struct numa_topology *t, const uint8_t *e)
 		       NUMA_MAX_RANGES, srat_fallback);
 		return false;
 	}
-	t->ranges[t->nranges++] = (struct numa_range){
-		base, base + len, acpi_get32(e + 2), 0,
-		(flags & SRAT_MEM_HOTPLUG) != 0
-	};
+	t->ranges[t->nranges++] =
+	    (struct numa_range){ base, base + len, acpi_get32(e + 2), 0,
+				 (flags & SRAT_MEM_HOTPLUG) != 0 };
 	return true;
 }
 
@@ -237,8 +236,8 @@ static void default_distances(struct numa_topology *t)
 {
 	for (unsigned int a = 0; a < NUMA_MAX_NODES; a++)
 		for (unsigned int b = 0; b < NUMA_MAX_NODES; b++)
-			t->distance[a][b] = a == b ? NUMA_LOCAL_DISTANCE
-						   : NUMA_REMOTE_DISTANCE;
+			t->distance[a][b] =
+			    a == b ? NUMA_LOCAL_DISTANCE : NUMA_REMOTE_DISTANCE;
 }
 
 int numa_parse_srat(struct numa_topology *t, const void *srat, uint32_t avail)
@@ -283,7 +282,8 @@ int numa_parse_slit(struct numa_topology *t, const void *slit, uint32_t avail)
 	if (!table_ok(slit, avail, "SLIT", SLIT_HEADER, slit_fallback))
 		return 1;
 	if (!t->from_srat) {
-		pr_warn("numa: SLIT without a usable SRAT: ignored (one node)\n");
+		pr_warn(
+		    "numa: SLIT without a usable SRAT: ignored (one node)\n");
 		return 1;
 	}
 	uint64_t count = acpi_get64((const uint8_t *)slit + 36);
@@ -300,7 +300,8 @@ int numa_parse_slit(struct numa_topology *t, const void *slit, uint32_t avail)
 	}
 	for (unsigned int a = 0; a < t->nr_nodes; a++)
 		for (unsigned int b = 0; b < t->nr_nodes; b++) {
-			uint8_t v = m[t->nodes[a].pxm * count + t->nodes[b].pxm];
+			uint8_t v =
+			    m[t->nodes[a].pxm * count + t->nodes[b].pxm];
 			if (a == b && v != NUMA_LOCAL_DISTANCE) {
 				pr_err("numa: SLIT: node %u is %u from itself, not 10: %s\n",
 				       a, v, slit_fallback);
@@ -339,15 +340,22 @@ unsigned int numa_topology_addr_node(const struct numa_topology *t,
 	return 0;
 }
 
-/* "640 KiB", "127 MiB", "2 GiB": the largest unit that is exact. */
+/* "640 KiB", "128 MiB", "127 MiB + 640 KiB": exact, largest units first. */
 static void format_size(char *buf, size_t size, uint64_t bytes)
 {
-	if (bytes && bytes % (1ULL << 30) == 0)
-		ksnprintf(buf, size, "%lu GiB", bytes >> 30);
-	else if (bytes && bytes % (1ULL << 20) == 0)
-		ksnprintf(buf, size, "%lu MiB", bytes >> 20);
-	else
-		ksnprintf(buf, size, "%lu KiB", bytes >> 10);
+	static const char *const unit[] = { "GiB", "MiB", "KiB" };
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		unsigned int shift = 30 - 10 * i;
+		uint64_t part = bytes >> shift;
+		if (part && n < size)
+			n += ksnprintf(buf + n, size - n, "%s%lu %s",
+				       n ? " + " : "", part, unit[i]);
+		bytes -= part << shift;
+	}
+	if (!n)
+		ksnprintf(buf, size, "0 KiB");
 }
 
 /* The node's APIC IDs as "0-3,8,10-11" (entries come in firmware order). */
@@ -376,11 +384,12 @@ static void format_cpus(const struct numa_topology *t, unsigned int node,
 
 void numa_topology_print(const struct numa_topology *t)
 {
-	char size[24], ids[96], line[16 + 4 * NUMA_MAX_NODES];
+	char size[40], ids[96], line[16 + 4 * NUMA_MAX_NODES];
 	size_t n;
 
 	if (!t->from_srat) {
-		pr_info("numa: no usable SRAT: one node (0) with all memory and CPUs\n");
+		pr_info(
+		    "numa: no usable SRAT: one node (0) with all memory and CPUs\n");
 		return;
 	}
 	pr_info("numa: SRAT: %u node(s), %u memory range(s), %u CPU(s)%s; distances from %s\n",
@@ -398,8 +407,8 @@ void numa_topology_print(const struct numa_topology *t)
 				      "no memory (nearest: node %u)",
 				      nd->mem_node);
 		pr_info("numa: node %u (domain %u): %s, %u CPU(s)%s%s\n", a,
-			nd->pxm, line, nd->ncpus, nd->ncpus ? ", APIC IDs " : "",
-			ids);
+			nd->pxm, line, nd->ncpus,
+			nd->ncpus ? ", APIC IDs " : "", ids);
 		for (unsigned int i = 0; i < t->nranges; i++) {
 			const struct numa_range *r = &t->ranges[i];
 			if (r->node != a)

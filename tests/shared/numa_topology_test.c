@@ -60,8 +60,8 @@ static void srat_x2apic(struct table *t, uint32_t pxm, uint32_t id)
 	t->len += 24;
 }
 
-static void srat_mem(struct table *t, uint32_t pxm, uint64_t base,
-		     uint64_t len, uint32_t flags)
+static void srat_mem(struct table *t, uint32_t pxm, uint64_t base, uint64_t len,
+		     uint32_t flags)
 {
 	uint8_t *e = t->b + t->len;
 	e[0] = 1, e[1] = 40;
@@ -200,9 +200,10 @@ static void test_bad_lengths(struct ktest *t)
 	srat.b[48 + 16 + 1] = 8; /* the second CPU entry says 8 bytes */
 	finish(&srat);
 	KTEST_EXPECT_EQ(t, parse(srat.len, false), 1);
-	KTEST_EXPECT_TRUE(
-	    t, ktest_contains(msgs, "numa: SRAT: entry type 0 at offset 64 has "
-				   "bad length 8 (needs 16"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(msgs,
+					 "numa: SRAT: entry type 0 at offset 64 has "
+					 "bad length 8 (needs 16"));
 	expect_one_node(t);
 	KTEST_EXPECT_EQ(t, ktest_count(msgs, "\n"), 1);
 }
@@ -228,7 +229,7 @@ static void test_slit_disagrees_with_srat(struct ktest *t)
 	make_srat(&srat, 2);
 	KTEST_EXPECT_EQ(t, parse(srat.len, true), 1);
 	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "numa: SLIT: 2 localities do "
-						 "not fill its 47 bytes"));
+						  "not fill its 47 bytes"));
 }
 
 static void test_slit_bad_self_distance(struct ktest *t)
@@ -238,7 +239,7 @@ static void test_slit_bad_self_distance(struct ktest *t)
 	make_slit(&slit, 2, d);
 	KTEST_EXPECT_EQ(t, parse(srat.len, true), 1);
 	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "numa: SLIT: node 1 is 12 "
-						 "from itself, not 10"));
+						  "from itself, not 10"));
 	KTEST_EXPECT_EQ(t, topo.distance[1][1], 10);
 }
 
@@ -313,8 +314,9 @@ static void test_overlap_and_conflicts_refused(struct ktest *t)
 	srat_mem(&srat, 1, 64 * MiB, 128 * MiB, 1);
 	finish(&srat);
 	KTEST_EXPECT_EQ(t, parse(srat.len, false), 1);
-	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "(domain 0) and 0x4000000-"
-						 "0xbffffff (domain 1) overlap"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(msgs, "(domain 0) and 0x4000000-"
+					       "0xbffffff (domain 1) overlap"));
 	expect_one_node(t);
 
 	begin(&srat, "SRAT", 48);
@@ -324,7 +326,7 @@ static void test_overlap_and_conflicts_refused(struct ktest *t)
 	finish(&srat);
 	KTEST_EXPECT_EQ(t, parse(srat.len, false), 1);
 	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "CPU with APIC ID 7 is in "
-						 "proximity domains 0 and 1"));
+						  "proximity domains 0 and 1"));
 
 	begin(&srat, "SRAT", 48);
 	for (unsigned int p = 0; p <= NUMA_MAX_NODES; p++)
@@ -332,7 +334,7 @@ static void test_overlap_and_conflicts_refused(struct ktest *t)
 	finish(&srat);
 	KTEST_EXPECT_EQ(t, parse(srat.len, false), 1);
 	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "more than 16 proximity "
-						 "domains (domain 16)"));
+						  "domains (domain 16)"));
 	expect_one_node(t);
 }
 

@@ -69,7 +69,8 @@ static void set_defaults(struct acpi_info *out)
 	out->lapic_phys = DEFAULT_LAPIC_PHYS;
 	out->ncpus = 0;
 	out->nioapics = 1;
-	out->ioapics[0] = (struct acpi_ioapic){ 0, ACPI_DEFAULT_IOAPIC_PHYS, 0 };
+	out->ioapics[0] =
+	    (struct acpi_ioapic){ 0, ACPI_DEFAULT_IOAPIC_PHYS, 0 };
 	out->noverrides = 0;
 	for (unsigned int i = 0; i < NR_ISA_IRQS; i++)
 		out->isa[i] = (struct acpi_isa_route){ i, false, false, false };
@@ -200,7 +201,8 @@ unsigned int acpi_scan(uint64_t rsdp_phys, struct acpi_info *out)
 	if (madt &&
 	    acpi_table_ok(madt, "APIC", sizeof(struct acpi_madt), "MADT")) {
 		out->madt_valid = true;
-		problems += acpi_parse_madt((const struct acpi_madt *)madt, out);
+		problems +=
+		    acpi_parse_madt((const struct acpi_madt *)madt, out);
 	} else {
 		pr_err("acpi: MADT (APIC) table missing or invalid: assuming LAPIC at 0x%llx, I/O APIC at 0x%llx, ISA IRQ n on GSI n\n",
 		       DEFAULT_LAPIC_PHYS, ACPI_DEFAULT_IOAPIC_PHYS);

@@ -136,9 +136,9 @@ unsigned int acpi_parse_madt(const struct acpi_madt *madt,
 		       out->ncpus, out->nioapics);
 		if (out->nioapics == 0) {
 			out->nioapics = 1;
-			out->ioapics[0] = (struct acpi_ioapic){
-				0, ACPI_DEFAULT_IOAPIC_PHYS, 0
-			};
+			out->ioapics[0] =
+			    (struct acpi_ioapic){ 0, ACPI_DEFAULT_IOAPIC_PHYS,
+						  0 };
 		}
 		problems++;
 	}
