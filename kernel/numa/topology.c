@@ -395,7 +395,8 @@ void numa_topology_print(const struct numa_topology *t)
 	pr_info("numa: SRAT: %u node(s), %u memory range(s), %u CPU(s)%s; distances from %s\n",
 		t->nr_nodes, t->nranges, t->ncpus,
 		t->ncpus_refused ? " (more refused)" : "",
-		t->from_slit ? "the SLIT" : "the default (no SLIT): 10 local, 20 remote");
+		t->from_slit ? "the SLIT"
+			     : "the default (no SLIT): 10 local, 20 remote");
 	for (unsigned int a = 0; a < t->nr_nodes; a++) {
 		const struct numa_node *nd = &t->nodes[a];
 		format_size(size, sizeof(size), nd->mem_bytes);

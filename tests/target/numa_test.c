@@ -92,8 +92,8 @@ static void test_memory_per_node(struct ktest *t)
 		return;
 	for (unsigned int n = 0; n < want.nodes; n++) {
 		/* Node 0 on QEMU lacks the 640 KiB - 1 MiB hole: round. */
-		uint64_t mib = (numa_topo.nodes[n].mem_bytes + (512 << 10)) >>
-			       20;
+		uint64_t mib =
+		    (numa_topo.nodes[n].mem_bytes + (512 << 10)) >> 20;
 		ktest_diag(t, "node %u: %lu MiB, %u expected", n, mib,
 			   want.mib[n]);
 		KTEST_EXPECT_EQ(t, mib, want.mib[n]);

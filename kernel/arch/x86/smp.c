@@ -26,8 +26,10 @@
 #define MSR_GS_BASE 0xc0000101
 #define ICR_INIT 0x00004500u	/* INIT, level assert */
 #define ICR_STARTUP 0x00004600u /* SIPI; low byte = page number */
-/* Generous: under TCG on a busy host a vCPU may not run for a while. */
-#define AP_TIMEOUT_MS 2000
+/* Generous: under TCG on a busy host a vCPU may not run for a while, the
+ * more so the more vCPUs are already online and ticking (with 128 vCPUs on
+ * a loaded 2-core host, the 11th took longer than 2 s). */
+#define AP_TIMEOUT_MS 5000
 
 struct cpu cpus[MAX_CPUS];
 unsigned int nr_cpus_online = 1;
