@@ -6,6 +6,7 @@
  */
 #include "kernel/numa/numa.h"
 #include "kernel/arch/x86/acpi.h"
+#include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/smp.h"
 #include "kernel/debug/bug.h"
 #include "kernel/lib/format.h"
@@ -27,6 +28,21 @@ static bool listed_but_bad(const char *sig)
 	return false;
 }
 
+/* The boot CPU's APIC ID before its local APIC is set up: CPUID leaf 0xb
+ * has the whole x2APIC ID where it exists, leaf 1 the 8-bit xAPIC one. */
+static uint32_t boot_apic_id(void)
+{
+	uint32_t r[4];
+	cpuid(0, 0, r);
+	if (r[0] >= 0xb) {
+		cpuid(0xb, 0, r);
+		if (r[1]) /* EBX 0: the leaf is not implemented */
+			return r[3];
+	}
+	cpuid(1, 0, r);
+	return r[1] >> 24;
+}
+
 void numa_init(void)
 {
 	const struct acpi_table_header *srat = acpi_find_table(&acpi, "SRAT");
@@ -43,6 +59,9 @@ void numa_init(void)
 		pr_err(
 		    "numa: the SLIT is unusable (said above): distances stay 10 local, 20 remote\n");
 	numa_topology_print(&numa_topo);
+	/* numa_node_id() is right on the boot CPU from here on, before the
+	 * allocator is set up (smp_boot_aps sets it for each AP). */
+	cpus[0].node = numa_node_of_apic(boot_apic_id(), 0);
 }
 
 unsigned int numa_node_of_apic(uint32_t apic_id, unsigned int cpu)

@@ -316,7 +316,6 @@ void smp_boot_aps(void)
 	unsigned int next = 1, listed, failed = 0;
 
 	cpus[0].apic_id = self;
-	cpus[0].node = numa_node_of_apic(self, 0);
 	kernel_cr3 = read_cr3();
 	if (request_vector(CALL_FUNCTION_VECTOR, call_function_interrupt,
 			   "call-function", NULL))
