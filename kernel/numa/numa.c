@@ -101,6 +101,8 @@ void numa_print_cpus(void)
 					       "%s%u", n ? "," : "", c);
 			c = last;
 		}
+		if (n >= sizeof(line))
+			memcpy(line + sizeof(line) - 4, "...", 4);
 		pr_info("numa: node %u: %u CPU(s) online%s%s\n", node, count,
 			count ? ": " : "", line);
 	}

@@ -380,11 +380,13 @@ static void format_cpus(const struct numa_topology *t, unsigned int node,
 				       t->cpus[i].apic_id);
 		i = j;
 	}
+	if (n >= size && size > 4)
+		memcpy(buf + size - 4, "...", 4); /* cut short: say so */
 }
 
 void numa_topology_print(const struct numa_topology *t)
 {
-	char size[40], ids[96], line[16 + 4 * NUMA_MAX_NODES];
+	char size[40], ids[160], line[16 + 4 * NUMA_MAX_NODES];
 	size_t n;
 
 	if (!t->from_srat) {

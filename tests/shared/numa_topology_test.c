@@ -413,6 +413,39 @@ static void test_madt_cpu_limit(struct ktest *t)
 			   "kernel runs at most 64 CPUs (CONFIG_NR_CPUS)\n");
 }
 
+/* The boot log of a good topology, and a CPU list too long for its line
+ * cut short with "..." (ASan would see an overrun on the host). */
+static void test_print(struct ktest *t)
+{
+	static const uint8_t d[] = { 10, 21, 21, 10 };
+	make_srat(&srat, 2);
+	make_slit(&slit, 2, d);
+	KTEST_EXPECT_EQ(t, parse(srat.len, true), 0);
+	quiet();
+	numa_topology_print(&topo);
+	loud();
+	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "numa: node 1 (domain 1): "
+						  "128 MiB, 2 CPU(s), APIC IDs "
+						  "2-3\n"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "numa:   0x0000000008000000-"
+						  "0x000000000fffffff 128 "
+						  "MiB\n"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "numa:   node  1  21  10\n"));
+
+	begin(&srat, "SRAT", 48);
+	for (unsigned int i = 0; i < NUMA_MAX_CPUS; i++)
+		srat_cpu(&srat, 0, (uint8_t)(2 * i), true); /* 0,2,...,126 */
+	srat_mem(&srat, 0, 0, 128 * MiB, 1);
+	finish(&srat);
+	KTEST_EXPECT_EQ(t, parse(srat.len, false), 0);
+	quiet();
+	numa_topology_print(&topo);
+	loud();
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(msgs, "64 CPU(s), APIC IDs 0,2,4,"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(msgs, "...\n"));
+}
+
 static void test_single_node_default(struct ktest *t)
 {
 	numa_topology_single(&topo);
@@ -434,6 +467,7 @@ static const struct ktest_case numa_topology_cases[] = {
 	KTEST_CASE(test_overlap_and_conflicts_refused),
 	KTEST_CASE(test_srat_cpu_limit),
 	KTEST_CASE(test_madt_cpu_limit),
+	KTEST_CASE(test_print),
 	KTEST_CASE(test_single_node_default),
 	{ 0 },
 };
