@@ -34,10 +34,13 @@ MM_SRCS      := $(wildcard mm/*.c)
 SUPPORT_SRCS := $(filter-out %_host.c,$(wildcard tests/support/*.c))
 HOST_SUPPORT_SRCS := $(wildcard tests/support/*_host.c)
 SHARED_TESTS := tests/ktest.c $(wildcard tests/shared/*_test.c)
-SHARED_SRCS  := $(LIB_SRCS) $(MM_SRCS) $(SUPPORT_SRCS) $(SHARED_TESTS)
+# The table readers that touch only the buffer they are handed: the MADT
+# entries and the NUMA topology (SRAT, SLIT), tested on the host too.
+TOPO_SRCS    := kernel/arch/x86/madt.c kernel/numa/topology.c
+SHARED_SRCS  := $(LIB_SRCS) $(MM_SRCS) $(TOPO_SRCS) $(SUPPORT_SRCS) $(SHARED_TESTS)
 # Kernel only: everything else under kernel/, and the target-only suites
 # with their runner.
-KERNEL_SRCS := $(filter-out $(LIB_SRCS),$(sort $(shell find kernel -name '*.c'))) \
+KERNEL_SRCS := $(filter-out $(LIB_SRCS) $(TOPO_SRCS),$(sort $(shell find kernel -name '*.c'))) \
 	$(wildcard tests/target/*.c)
 KERNEL_ASM  := $(sort $(shell find kernel -name '*.asm'))
 # Host only: the host runner and host-only suites, the platform shims, the

@@ -220,7 +220,7 @@ check_cpus() {
 		fi
 		cpus=$n
 		if [ "$cpus" -gt "$kernel_cpus" ]; then
-			cpu_warning="run-qemu.sh: warning: $cpus_opt $cpus: the kernel brings up at most $kernel_cpus CPUs (CONFIG_NR_CPUS); it names the other $((cpus - kernel_cpus)) and leaves them idle"
+			cpu_warning="run-qemu.sh: warning: $cpus_opt $cpus: the kernel brings up at most $kernel_cpus CPUs (CONFIG_NR_CPUS); it refuses the other $((cpus - kernel_cpus)) by APIC ID and leaves them idle"
 		fi
 	elif [[ $cpus =~ ^-[0-9]+$ ]]; then
 		refuse "$cpus_opt" "$cpus" "a number of CPUs cannot be negative"

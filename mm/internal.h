@@ -54,7 +54,7 @@ static inline void zone_free_pages_add(struct zone *z, int64_t pages)
 }
 static inline void pcp_count_set(struct per_cpu_pages *pcp, unsigned int n)
 {
-	__atomic_store_n(&pcp->count, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&pcp->count, (uint16_t)n, __ATOMIC_RELAXED);
 }
 static inline uint8_t frame_state_read(const uint8_t *st)
 {

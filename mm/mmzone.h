@@ -97,17 +97,22 @@ struct pglist_data;
  * CPU (an IPI), never directly. Linux's struct per_cpu_pages. */
 #define MM_MAX_CPUS CONFIG_NR_CPUS /* kernel/lib/config.h */
 struct per_cpu_pages {
-	unsigned int count; /* frames on the lists */
-	unsigned int high;  /* above this, `batch` frames go back */
-	unsigned int batch; /* frames moved per zone-lock hold */
 	/* One list per migrate type that order-0 requests use, so a page
 	 * freed in a movable pageblock goes to the next movable request
 	 * (Linux's MIGRATE_PCPTYPES lists). */
 	struct list_head lists[MIGRATE_PCPTYPES];
-	uint64_t refills, drains; /* batches taken from / given to the zone */
-} __attribute__((aligned(64)));	  /* whole cache lines: no false sharing */
-_Static_assert(sizeof(struct per_cpu_pages) == 128,
-	       "a CPU's lists are two cache lines of its own (docs/05)");
+	/* 16 bits are plenty (batch <= 63, high <= 6 batches, count <= high
+	 * + 2 batches) and keep the struct one cache line. */
+	uint16_t count; /* frames on the lists */
+	uint16_t high;	/* above this, `batch` frames go back */
+	uint16_t batch; /* frames moved per zone-lock hold */
+	uint16_t pad;
+	uint32_t refills, drains; /* batches taken from / given to the zone
+				     (statistics: they wrap after 4e9) */
+} __attribute__((aligned(64)));	  /* one cache line each: no false sharing */
+_Static_assert(sizeof(struct per_cpu_pages) == 64,
+	       "a CPU's lists are one cache line of its own (docs/05)");
+_Static_assert(MAX_ORDER < 16, "pcp sizes fit 16 bits");
 
 struct zone {
 	spinlock_t lock;

@@ -65,8 +65,9 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 				INIT_LIST_HEAD(&pcp->lists[t]);
 			pcp_count_set(pcp, 0);
 			/* Tiny zones (DMA) gain nothing: batch 0 = no list. */
-			pcp->batch = z->managed_pages >= 1024 ? batch : 0;
-			pcp->high = high;
+			pcp->batch =
+			    (uint16_t)(z->managed_pages >= 1024 ? batch : 0);
+			pcp->high = (uint16_t)high;
 		}
 	}
 	p->pcp_nr_cpus = nr_cpus;

@@ -179,6 +179,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "migrate_irq", NULL, KTEST_TARGET_ONLY },
 	{ "compaction", NULL, KTEST_TARGET_ONLY },
 	{ "mm_kernel", NULL, KTEST_TARGET_ONLY },
+	{ "numa", NULL, KTEST_TARGET_ONLY },
 	{ "page_owner", NULL, KTEST_TARGET_ONLY },
 	{ "reclaim", NULL, KTEST_TARGET_ONLY },
 	{ "sched", NULL, KTEST_TARGET_ONLY },

@@ -29,6 +29,7 @@
 #include "mm/pcp.h"
 #include "kernel/mm/kswapd.h"
 #include "kernel/mm/kcompactd.h"
+#include "kernel/numa/numa.h"
 #include "mm/vmscan.h"
 
 #define LABYRINTH_VERSION "0.1.0"
@@ -108,12 +109,14 @@ void kmain(const struct boot_info *bi)
 	/* Interrupt hardware (issue 4, kernel/arch/x86/acpi.c irq.c apic.c timer.c):
 	 * ACPI tables, 8259s masked, APICs, calibrated tick; then sti. */
 	acpi_init();
+	numa_init(); /* SRAT and SLIT: nodes, their memory, CPUs, distances */
 	init_IRQ();
 	time_init();
 	local_irq_enable();
 	mm_setup();
 	sched_init(); /* kmain becomes task "init"; threads from here on */
 	smp_boot_aps();
+	numa_print_cpus();
 	mm_pcp_enable(nr_cpus_online);
 	kswapd_init();
 	kcompactd_init();

@@ -177,10 +177,10 @@ accepted "--shell with an --esp folder" 'cmdline "ktest=all shell=1" \(.*/fake/e
 accepted "--input" "would feed $tmp/script.txt to the serial port after the first 'labyrinth> '" --input "$tmp/script.txt"
 accepted "--input adds shell=1" 'cmdline "shell=1" .*shell=1 added by --input' --input "$tmp/script.txt"
 accepted "--input keeps -serial stdio and -no-reboot" "-serial stdio -display none -net none -no-reboot" --input "$tmp/script.txt"
-# More CPUs than the kernel's 8: a warning, and QEMU gets them all.
+# More CPUs than the kernel's 64: a warning, and QEMU gets them all.
 checks=$((checks + 1))
-run --dry-run -c 12
-if [ $rc = 0 ] && grep -qE -- "-smp 12 " <<<"$out" && grep -qE "^run-qemu.sh: warning: -c 12: the kernel brings up at most 8 CPUs" <<<"$err"; then
+run --dry-run -c 66
+if [ $rc = 0 ] && grep -qE -- "-smp 66 " <<<"$out" && grep -qE "^run-qemu.sh: warning: -c 66: the kernel brings up at most 64 CPUs" <<<"$err"; then
 	ok "--cpus over the kernel's limit warns: $err"
 else
 	bad "--cpus over the kernel's limit" "exit $rc, stdout '$out', stderr '$err'"

@@ -20,7 +20,13 @@
 
 static struct mm_test_node tn;
 static struct movable_test_owner mto;
-static struct mto_slot slots[SLOTS];
+/* The handle table, in an arena of its own (512 KiB: too big for the
+ * kernel image's .bss, which the 48 MiB boots must load). */
+#define TABLE_BYTES (4UL << 20)
+_Static_assert(SLOTS * sizeof(struct mto_slot) <= TABLE_BYTES,
+	       "the handle table fits its arena");
+static struct mto_slot *slots;
+static uint64_t table_phys;
 
 static struct zone *normal(void)
 {
@@ -33,9 +39,16 @@ static bool setup(struct ktest *t, size_t bytes)
 		ktest_skip(t, "no test arena of this size on this platform");
 		return false;
 	}
-	memset(slots, 0, sizeof(slots));
+	slots = mm_test_arena(TABLE_BYTES, &table_phys);
+	if (!slots) {
+		mm_test_node_destroy(&tn);
+		ktest_skip(t, "no arena for the handle table");
+		return false;
+	}
+	memset(slots, 0, SLOTS * sizeof(struct mto_slot));
 	if (mto_init_table(&mto, &tn.pgdat, 0x5eed, slots, SLOTS, false)) {
 		mm_test_node_destroy(&tn);
+		mm_test_arena_free(slots, TABLE_BYTES);
 		ktest_fail(t, __FILE__, __LINE__,
 			   "the test owner could not register");
 		return false;
@@ -48,6 +61,7 @@ static uint64_t teardown(struct ktest *t)
 	uint64_t bad = mto_destroy(&mto);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	mm_test_node_destroy(&tn);
+	mm_test_arena_free(slots, TABLE_BYTES);
 	return bad;
 }
 

@@ -19,7 +19,7 @@
 #include "mm/migrate.h"
 #include "mm/platform.h"
 
-#define MTO_MAX_PAGES 512
+#define MTO_MAX_PAGES 1024
 #define MTO_MAX_CHUNKS 64
 
 enum mto_state { MTO_FREE, MTO_FILLING, MTO_USED, MTO_ISOLATED };

@@ -77,7 +77,12 @@ struct soak_cpu {
 	volatile bool paused; /* acknowledged a checkpoint */
 };
 
-static struct soak_cpu cpu_state[MAX_CPUS];
+/* Per CPU, for the CPUs online only: allocated when the soak starts (with
+ * MAX_CPUS slots in .bss, 64 CPUs' rings and page buffers made 470 KiB of
+ * kernel image, more than the loader finds in a 48 MiB guest). */
+static struct soak_cpu *cpu_state;
+static uint64_t (*cache_bufs)[PAGE_SIZE / 8];
+static unsigned int soak_ncpus, state_order, bufs_order;
 static mempool_t *soak_pool;
 static volatile bool hooks_on, pause_all, stop_all;
 static volatile uint64_t lowest_free = ~0ULL;
@@ -196,9 +201,10 @@ static void pool_drain(struct soak_cpu *c, struct pool_ring *r)
 static void soak_tick(void *data)
 {
 	(void)data;
-	struct soak_cpu *c = &cpu_state[smp_processor_id()];
-	if (!hooks_on)
+	/* A CPU that came up late (after its bring-up timed out) has none. */
+	if (!hooks_on || smp_processor_id() >= soak_ncpus)
 		return;
+	struct soak_cpu *c = &cpu_state[smp_processor_id()];
 	one_op(c, &c->irq, GFP_ATOMIC, xorshift(&c->rng) % 4, &c->fail_irq);
 	/* Every 4th tick: enough to drain and refill the reserve, without
 	 * doubling the zone lock's traffic (4 vCPUs on 2 busy host cores
@@ -231,9 +237,8 @@ static void drain_irq_ring(void *arg)
  * page comes in (GFP_MOVABLE, one round of reclaim at most) on a miss. */
 static void cache_read(struct soak_cpu *c, uint64_t r)
 {
-	static uint64_t buf[MAX_CPUS][PAGE_SIZE / 8];
 	filecache_read(&page_cache, (r >> 24) % 4, (r >> 32) % 2048,
-		       buf[smp_processor_id()],
+		       cache_bufs[smp_processor_id()],
 		       GFP_MOVABLE | __GFP_NORETRY | __GFP_NOWARN);
 	c->cache_reads++;
 }
@@ -282,7 +287,7 @@ static int checkpoint(void)
 {
 	pause_all = true;
 	hooks_on = false;
-	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
+	for (unsigned int cpu = 1; cpu < soak_ncpus; cpu++)
 		while (!cpu_state[cpu].paused)
 			cpu_relax();
 	mdelay(5); /* a tick hook that began before the flag fell ends */
@@ -304,6 +309,17 @@ static void test_soak(struct ktest *t)
 		return;
 	}
 	uint64_t lockdep_before = lockdep_reports;
+	soak_ncpus = nr_cpus_online;
+	state_order = bufs_order = 0;
+	while ((PAGE_SIZE << state_order) < soak_ncpus * sizeof(*cpu_state))
+		state_order++;
+	while ((PAGE_SIZE << bufs_order) < soak_ncpus * PAGE_SIZE)
+		bufs_order++;
+	uint64_t state_phys = alloc_pages(GFP_KERNEL | __GFP_ZERO, state_order);
+	uint64_t bufs_phys = alloc_pages(GFP_KERNEL, bufs_order);
+	KTEST_ASSERT_TRUE(t, state_phys && bufs_phys);
+	cpu_state = phys_to_virt(state_phys);
+	cache_bufs = phys_to_virt(bufs_phys);
 	/* Order 1: fail_page_alloc= (orders >= 1) reaches its allocations,
 	 * so the reserve is used, not only the allocator. */
 	soak_pool = mempool_create_page_pool(SOAK_POOL_PAGES, 1);
@@ -312,7 +328,7 @@ static void test_soak(struct ktest *t)
 	uint64_t free_before = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		free_before += contig_page_data.node_zones[z].free_pages;
-	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+	for (unsigned int i = 0; i < soak_ncpus; i++) {
 		__builtin_memset(&cpu_state[i], 0, sizeof(cpu_state[i]));
 		cpu_state[i].rng = 0x2545f4914f6cdd1dULL * (i + 1);
 		cpu_state[i].proc.size = PROC_RING;
@@ -328,7 +344,7 @@ static void test_soak(struct ktest *t)
 		 corrupt_before = page_cache.verify_failures;
 	page_cache_start_growing();
 	KTEST_ASSERT_TRUE(t, register_tick_hook(soak_tick, NULL) == 0);
-	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
+	for (unsigned int cpu = 1; cpu < soak_ncpus; cpu++)
 		KTEST_EXPECT_EQ(t,
 				smp_run_on_cpu_async(cpu, soak_process, NULL),
 				0);
@@ -374,7 +390,7 @@ static void test_soak(struct ktest *t)
 	stop_all = true;
 	hooks_on = false;
 	unregister_tick_hook(soak_tick, NULL);
-	for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
+	for (unsigned int cpu = 1; cpu < soak_ncpus; cpu++)
 		smp_wait_work(cpu);
 	page_cache_stop_growing();
 	drain_ring(me, &me->proc);
@@ -387,7 +403,7 @@ static void test_soak(struct ktest *t)
 
 	uint64_t ops = 0, irq_ops = 0, bad = 0, fk = 0, fn = 0, fa = 0, fi = 0,
 		 reads = 0, pool_ops = 0, pool_fail = 0;
-	for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++) {
+	for (unsigned int cpu = 0; cpu < soak_ncpus; cpu++) {
 		const struct soak_cpu *c = &cpu_state[cpu];
 		ops += c->ops;
 		reads += c->cache_reads;
@@ -455,6 +471,8 @@ static void test_soak(struct ktest *t)
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		free_after += contig_page_data.node_zones[z].free_pages;
 	KTEST_EXPECT_EQ(t, free_after, free_before);
+	__free_pages(state_phys, state_order);
+	__free_pages(bufs_phys, bufs_order);
 	/* The pool: every element back, the reserve full. */
 	const struct mempool_stats *ps = &soak_pool->stats;
 	ktest_diag(

@@ -1,5 +1,6 @@
 /*
- * ACPI table discovery: RSDP -> XSDT (RSDT fallback) -> MADT and HPET.
+ * ACPI table discovery: RSDP -> XSDT (RSDT fallback) -> MADT and HPET
+ * (the MADT's entries are read in madt.c, the SRAT and SLIT in kernel/numa/).
  * The tables sit in ACPI reclaim/NVS memory, which the loader put in the
  * direct map; still, every address the firmware gives is checked to be
  * mapped before it is read, and every table's length and checksum are
@@ -17,35 +18,6 @@
 struct acpi_info acpi;
 
 #define DEFAULT_LAPIC_PHYS 0xfee00000ULL
-#define DEFAULT_IOAPIC_PHYS 0xfec00000ULL
-
-static uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-uint8_t acpi_checksum(const void *p, uint32_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-	while (len--)
-		sum += *b++;
-	return sum;
-}
 
 /* A printable copy of a 4-byte signature (firmware may put anything there). */
 static void sig_string(const char *sig, char out[5])
@@ -97,7 +69,8 @@ static void set_defaults(struct acpi_info *out)
 	out->lapic_phys = DEFAULT_LAPIC_PHYS;
 	out->ncpus = 0;
 	out->nioapics = 1;
-	out->ioapics[0] = (struct acpi_ioapic){ 0, DEFAULT_IOAPIC_PHYS, 0 };
+	out->ioapics[0] =
+	    (struct acpi_ioapic){ 0, ACPI_DEFAULT_IOAPIC_PHYS, 0 };
 	out->noverrides = 0;
 	for (unsigned int i = 0; i < NR_ISA_IRQS; i++)
 		out->isa[i] = (struct acpi_isa_route){ i, false, false, false };
@@ -152,7 +125,7 @@ static bool read_root(uint64_t phys, unsigned int entry_size,
 	out->xsdt = entry_size == 8;
 	out->ntables = 0;
 	for (unsigned int i = 0; i < n; i++, p += entry_size) {
-		uint64_t tp = entry_size == 8 ? get64(p) : get32(p);
+		uint64_t tp = entry_size == 8 ? acpi_get64(p) : acpi_get32(p);
 		struct acpi_table_ref *ref = &out->tables[out->ntables++];
 		const struct acpi_table_header *h = phys_to_virt_early(tp);
 		char where[32];
@@ -180,121 +153,6 @@ const struct acpi_table_header *acpi_find_table(const struct acpi_info *info,
 		    memcmp(info->tables[i].signature, signature, 4) == 0)
 			return phys_to_virt_early(info->tables[i].phys);
 	return NULL;
-}
-
-static void add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid,
-		    uint32_t flags, bool x2)
-{
-	if (!(flags & 3))
-		return; /* neither enabled nor online-capable: not there */
-	for (unsigned int i = 0; i < out->ncpus; i++)
-		if (out->cpus[i].apic_id == apic_id)
-			return; /* listed by both an xAPIC and an x2APIC entry */
-	if (out->ncpus == ACPI_MAX_CPUS) {
-		pr_warn("acpi: MADT: more than %d CPUs; APIC ID %u ignored\n",
-			ACPI_MAX_CPUS, apic_id);
-		return;
-	}
-	out->cpus[out->ncpus++] =
-	    (struct acpi_cpu){ apic_id, uid, flags & 1, x2 };
-}
-
-/* The smallest length each MADT entry type needs before it can be read. */
-static uint8_t madt_entry_min(uint8_t type)
-{
-	switch (type) {
-	case ACPI_MADT_LOCAL_APIC:
-		return 8;
-	case ACPI_MADT_IO_APIC:
-		return 12;
-	case ACPI_MADT_INTERRUPT_OVERRIDE:
-		return 10;
-	case ACPI_MADT_LOCAL_APIC_OVERRIDE:
-		return 12;
-	case ACPI_MADT_LOCAL_X2APIC:
-		return 16;
-	default:
-		return 2;
-	}
-}
-
-static unsigned int parse_madt(const struct acpi_madt *madt,
-			       struct acpi_info *out)
-{
-	const uint8_t *base = (const uint8_t *)madt;
-	uint32_t off = sizeof(*madt);
-	unsigned int problems = 0;
-
-	out->lapic_phys = madt->lapic_address;
-	out->pcat_compat = madt->flags & 1;
-	out->nioapics = 0; /* the MADT lists them all */
-	while (off + 2 <= madt->header.length) {
-		const uint8_t *e = base + off;
-		uint8_t type = e[0], len = e[1];
-		if (len < madt_entry_min(type) ||
-		    off + len > madt->header.length) {
-			pr_err("acpi: MADT: entry type %u at offset %u has bad length %u; the rest is ignored\n",
-			       type, off, len);
-			problems++;
-			break;
-		}
-		switch (type) {
-		case ACPI_MADT_LOCAL_APIC:
-			add_cpu(out, e[3], e[2], get32(e + 4), false);
-			break;
-		case ACPI_MADT_LOCAL_X2APIC:
-			add_cpu(out, get32(e + 4), get32(e + 12), get32(e + 8),
-				true);
-			break;
-		case ACPI_MADT_IO_APIC:
-			if (out->nioapics == ACPI_MAX_IOAPICS) {
-				pr_warn("acpi: MADT: more than %d I/O APICs; id %u ignored\n",
-					ACPI_MAX_IOAPICS, e[2]);
-				break;
-			}
-			out->ioapics[out->nioapics++] =
-			    (struct acpi_ioapic){ e[2], get32(e + 4),
-						  get32(e + 8) };
-			break;
-		case ACPI_MADT_INTERRUPT_OVERRIDE: {
-			uint8_t bus = e[2], irq = e[3];
-			uint16_t flags = get16(e + 8);
-			if (bus != 0 || irq >= NR_ISA_IRQS) {
-				pr_warn("acpi: MADT: override for bus %u IRQ %u ignored (ISA only)\n",
-					bus, irq);
-				break;
-			}
-			/* "Conforms to the bus" (0) means edge, active high for ISA. */
-			out->isa[irq] = (struct acpi_isa_route){
-				get32(e + 4),
-				(flags & ACPI_POLARITY_MASK) ==
-				    ACPI_POLARITY_LOW,
-				(flags & ACPI_TRIGGER_MASK) ==
-				    ACPI_TRIGGER_LEVEL,
-				true
-			};
-			out->noverrides++;
-			break;
-		}
-		case ACPI_MADT_LOCAL_APIC_OVERRIDE:
-			out->lapic_phys = get64(e + 4);
-			break;
-		default:
-			break; /* NMI wiring and others: not needed yet */
-		}
-		off += len;
-	}
-	if (out->ncpus == 0 || out->nioapics == 0) {
-		pr_err("acpi: MADT lists %u CPU(s) and %u I/O APIC(s); using the default I/O APIC\n",
-		       out->ncpus, out->nioapics);
-		if (out->nioapics == 0) {
-			out->nioapics = 1;
-			out->ioapics[0] =
-			    (struct acpi_ioapic){ 0, DEFAULT_IOAPIC_PHYS, 0 };
-		}
-		problems++;
-	}
-	return problems;
 }
 
 static unsigned int parse_hpet(const struct acpi_hpet *h, struct acpi_info *out)
@@ -343,10 +201,11 @@ unsigned int acpi_scan(uint64_t rsdp_phys, struct acpi_info *out)
 	if (madt &&
 	    acpi_table_ok(madt, "APIC", sizeof(struct acpi_madt), "MADT")) {
 		out->madt_valid = true;
-		problems += parse_madt((const struct acpi_madt *)madt, out);
+		problems +=
+		    acpi_parse_madt((const struct acpi_madt *)madt, out);
 	} else {
 		pr_err("acpi: MADT (APIC) table missing or invalid: assuming LAPIC at 0x%llx, I/O APIC at 0x%llx, ISA IRQ n on GSI n\n",
-		       DEFAULT_LAPIC_PHYS, DEFAULT_IOAPIC_PHYS);
+		       DEFAULT_LAPIC_PHYS, ACPI_DEFAULT_IOAPIC_PHYS);
 		problems++;
 	}
 
@@ -381,6 +240,10 @@ void acpi_init(void)
 		acpi.madt_valid ? "" : " (defaults)", acpi.ncpus,
 		acpi.lapic_phys, acpi.nioapics, acpi.noverrides,
 		acpi.pcat_compat ? ", 8259 PICs present" : "");
+	if (acpi.ncpus_refused || acpi.ncpus_hotplug)
+		pr_info("acpi: MADT lists %u enabled CPU(s): %u kept, %u refused (beyond CONFIG_NR_CPUS=%d); %u online-capable not started\n",
+			acpi.ncpus_listed, acpi.ncpus, acpi.ncpus_refused,
+			ACPI_MAX_CPUS, acpi.ncpus_hotplug);
 	for (unsigned int i = 0; i < acpi.nioapics; i++)
 		pr_info("acpi:   I/O APIC id %u at 0x%lx, GSI base %u\n",
 			acpi.ioapics[i].id, acpi.ioapics[i].phys,

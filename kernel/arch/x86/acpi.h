@@ -1,15 +1,18 @@
 /*
- * ACPI, only as far as interrupts need it: the RSDP leads to the XSDT (or
- * the older RSDT), which lists the tables; the MADT says where the local
- * APICs and I/O APICs are and how the ISA IRQs are wired, the HPET table
- * where the HPET is. Every table is checked (signature, length, checksum)
- * before a byte of it is believed. See docs/04-interrupts.md ("ACPI").
+ * ACPI, only as far as interrupts and the topology need it: the RSDP leads
+ * to the XSDT (or the older RSDT), which lists the tables; the MADT says
+ * where the local APICs and I/O APICs are and how the ISA IRQs are wired,
+ * the HPET table where the HPET is (the SRAT and SLIT: kernel/numa/). Every
+ * table is checked (signature, length, checksum) before a byte of it is
+ * believed. See docs/04-interrupts.md ("ACPI") and docs/11-numa.md.
  */
 #ifndef LABYRINTH_KERNEL_ARCH_X86_ACPI_H
 #define LABYRINTH_KERNEL_ARCH_X86_ACPI_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "kernel/lib/config.h"
 
 /* On-disk layouts (ACPI 6.x, chapter 5). All packed: firmware does not align. */
 struct __attribute__((packed)) acpi_rsdp {
@@ -79,7 +82,9 @@ struct __attribute__((packed)) acpi_hpet {
 
 #define ACPI_MAX_TABLES 32
 #define ACPI_MAX_TABLE_LENGTH (4u << 20)
-#define ACPI_MAX_CPUS 64
+/* The MADT parse keeps this many enabled CPUs and refuses the rest by
+ * APIC ID: the kernel could not bring them up (smp.c asserts they agree). */
+#define ACPI_MAX_CPUS CONFIG_NR_CPUS
 #define ACPI_MAX_IOAPICS 8
 #define NR_ISA_IRQS 16
 
@@ -87,7 +92,7 @@ struct __attribute__((packed)) acpi_hpet {
 struct acpi_cpu {
 	uint32_t apic_id;
 	uint32_t uid;
-	bool enabled;	  /* usable now (else: online-capable or absent) */
+	bool enabled;	  /* usable now (kept only if so: see ncpus_hotplug) */
 	bool from_x2apic; /* listed by an x2APIC entry (ID may be > 255) */
 };
 
@@ -111,6 +116,22 @@ struct acpi_table_ref {
 	bool valid;
 };
 
+#define ACPI_DEFAULT_IOAPIC_PHYS 0xfec00000ULL
+
+/* Little-endian reads at any alignment (firmware packs its tables). */
+static inline uint16_t acpi_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t acpi_get32(const uint8_t *p)
+{
+	return (uint32_t)acpi_get16(p) | (uint32_t)acpi_get16(p + 2) << 16;
+}
+static inline uint64_t acpi_get64(const uint8_t *p)
+{
+	return (uint64_t)acpi_get32(p) | (uint64_t)acpi_get32(p + 4) << 32;
+}
+
 struct acpi_info {
 	bool rsdp_valid;
 	unsigned int rsdp_revision;
@@ -121,8 +142,11 @@ struct acpi_info {
 	bool madt_valid; /* false: the defaults below are in force */
 	uint64_t lapic_phys;
 	bool pcat_compat;
-	unsigned int ncpus;
+	unsigned int ncpus; /* enabled CPUs kept in cpus[] */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS];
+	unsigned int ncpus_listed;  /* enabled CPUs the MADT lists, all */
+	unsigned int ncpus_refused; /* ... of which beyond ACPI_MAX_CPUS */
+	unsigned int ncpus_hotplug; /* online-capable, not enabled: not kept */
 	unsigned int nioapics;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
 	struct acpi_isa_route isa[NR_ISA_IRQS];
@@ -155,8 +179,14 @@ unsigned int acpi_scan(uint64_t rsdp_phys, struct acpi_info *out);
 bool acpi_table_ok(const struct acpi_table_header *h, const char *signature,
 		   uint32_t min_length, const char *where);
 
-/* Sums `len` bytes (a valid table sums to 0). */
+/* Sums `len` bytes (a valid table sums to 0). kernel/arch/x86/madt.c, like
+ * acpi_parse_madt: both read only the buffer, so the host tests run them. */
 uint8_t acpi_checksum(const void *p, uint32_t len);
+
+/* Reads a checked MADT's entries into `out` (CPUs, I/O APICs, overrides);
+ * returns the number of problems reported. */
+unsigned int acpi_parse_madt(const struct acpi_madt *madt,
+			     struct acpi_info *out);
 
 /* The table with this signature from the last acpi_scan, or NULL. */
 const struct acpi_table_header *acpi_find_table(const struct acpi_info *info,

@@ -2,8 +2,12 @@
  * Descriptor tables for long mode: a flat GDT (segmentation is mostly gone
  * in 64-bit mode, but CS still selects the mode and the TSS still holds the
  * IST stacks) and an IDT pointing all 32 exception vectors at kernel/arch/x86/isr.asm.
+ * See docs/01-boot.md ("When things go wrong") and docs/11-numa.md ("More CPUs").
  */
 #include "kernel/arch/x86/gdt.h"
+#include "kernel/debug/bug.h"
+#include "kernel/lib/printk.h"
+#include "mm/page_alloc.h"
 
 struct __attribute__((packed)) tss64 {
 	uint32_t reserved0;
@@ -30,21 +34,51 @@ struct idt_gate {
 	uint32_t zero;
 };
 
-/* Each CPU has its own GDT and TSS (a TSS is marked busy once loaded, and
- * each CPU needs its own IST stacks); the IDT is shared by all. */
-static struct tss64 tss[MAX_CPUS];
-static uint64_t gdt[MAX_CPUS][5];
+/* Each CPU has its own GDT and TSS (a TSS is marked busy once loaded) and
+ * IST stacks; the IDT is shared by all. The boot CPU's are static (there
+ * is no allocator yet when it needs them); an AP's come from the page
+ * allocator when smp.c brings it up, so 64 possible CPUs cost BSS only
+ * for the pointers, not 64 x 48 KiB of stacks. */
+struct cpu_tables {
+	uint8_t ist_stacks[3][IST_STACK_SIZE];
+	struct tss64 tss;
+	uint64_t gdt[5];
+};
+/* One order-4 block (64 KiB) per AP: the stacks, then the tables. */
+#define CPU_TABLES_ORDER 4
+_Static_assert(sizeof(struct cpu_tables) <= (PAGE_SIZE << CPU_TABLES_ORDER),
+	       "an AP's stacks and tables fit its block");
+
+static struct cpu_tables boot_tables __attribute__((aligned(16)));
+static struct cpu_tables *tables[MAX_CPUS] = { &boot_tables };
 static struct idt_gate idt[256];
-static uint8_t ist_stacks[MAX_CPUS][3][IST_STACK_SIZE]
-    __attribute__((aligned(16)));
 
 extern const uint64_t isr_stub_table[32];
+
+int gdt_alloc_cpu(unsigned int cpu)
+{
+	if (WARN_ON_ONCE(cpu == 0 || cpu >= MAX_CPUS))
+		return -1;
+	if (tables[cpu])
+		return 0; /* a CPU that failed to start keeps its block */
+	uint64_t phys = alloc_pages(GFP_KERNEL | __GFP_ZERO, CPU_TABLES_ORDER);
+	if (!phys) {
+		pr_err("gdt: no memory for CPU %u's IST stacks, GDT and TSS (%lu KiB)\n",
+		       cpu, (PAGE_SIZE << CPU_TABLES_ORDER) / 1024);
+		return -1;
+	}
+	tables[cpu] = phys_to_virt(phys);
+	return 0;
+}
 
 int address_on_ist_stack(unsigned long addr, unsigned long len)
 {
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		if (!tables[cpu])
+			continue;
 		for (int i = 0; i < 3; i++) {
-			unsigned long lo = (unsigned long)ist_stacks[cpu][i];
+			unsigned long lo =
+			    (unsigned long)tables[cpu]->ist_stacks[i];
 			if (addr >= lo && addr + len <= lo + IST_STACK_SIZE)
 				return 1;
 		}
@@ -54,8 +88,9 @@ int address_on_ist_stack(unsigned long addr, unsigned long len)
 
 void gdt_init_cpu(unsigned int cpu)
 {
-	uint64_t *g = gdt[cpu];
-	struct tss64 *t = &tss[cpu];
+	BUG_ON(cpu >= MAX_CPUS || !tables[cpu]); /* gdt_alloc_cpu first */
+	uint64_t *g = tables[cpu]->gdt;
+	struct tss64 *t = &tables[cpu]->tss;
 
 	g[0] = 0;
 	g[1] = 0x00af9a000000ffffULL; /* 64-bit code: L=1, P, DPL0, exec/read */
@@ -67,10 +102,12 @@ void gdt_init_cpu(unsigned int cpu)
 	g[4] = base >> 32;
 
 	for (int i = 0; i < 3; i++)
-		t->ist[i] = (uint64_t)&ist_stacks[cpu][i][IST_STACK_SIZE];
+		t->ist[i] =
+		    (uint64_t)&tables[cpu]->ist_stacks[i][IST_STACK_SIZE];
 	t->iomap_base = sizeof(*t); /* no I/O permission bitmap */
 
-	struct table_pointer gdtr = { sizeof(gdt[cpu]) - 1, (uint64_t)g };
+	struct table_pointer gdtr = { sizeof(tables[cpu]->gdt) - 1,
+				      (uint64_t)g };
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t" /* reload CS with a far return */
 			 "leaq 1f(%%rip), %%rax\n\t"

@@ -23,7 +23,11 @@
 /* CPUs with a GDT, TSS and stacks of their own (kernel/lib/config.h). */
 #define MAX_CPUS CONFIG_NR_CPUS
 
-/* The boot CPU's GDT and TSS (gdt_init), or those of CPU `cpu` (an AP). */
+/* Allocates AP `cpu`'s IST stacks, GDT and TSS (the boot CPU's are
+ * static); 0, or -1 with a message when memory is short. */
+int gdt_alloc_cpu(unsigned int cpu);
+/* Loads the boot CPU's GDT and TSS (gdt_init), or those of CPU `cpu` (an
+ * AP, after gdt_alloc_cpu). */
 void gdt_init(void);
 void gdt_init_cpu(unsigned int cpu);
 /* Builds the shared IDT and loads it; idt_load loads it on another CPU. */

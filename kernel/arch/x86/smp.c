@@ -13,23 +13,32 @@
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/ioremap.h"
 #include "kernel/core/irq.h"
+#include "kernel/debug/bug.h"
 #include "kernel/lib/printk.h"
 #include "kernel/core/sched.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/arch/x86/timer.h"
+#include "kernel/numa/numa.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 
 #define MSR_GS_BASE 0xc0000101
 #define ICR_INIT 0x00004500u	/* INIT, level assert */
 #define ICR_STARTUP 0x00004600u /* SIPI; low byte = page number */
-/* Generous: under TCG on a busy host a vCPU may not run for a while. */
-#define AP_TIMEOUT_MS 2000
+/* Generous: under TCG on a busy host a vCPU may not run for a while, the
+ * more so the more vCPUs are already online and ticking (with 128 vCPUs on
+ * a loaded 2-core host, the 11th took longer than 2 s). */
+#define AP_TIMEOUT_MS 5000
 
 struct cpu cpus[MAX_CPUS];
 unsigned int nr_cpus_online = 1;
-unsigned int nr_cpus_over_limit, nr_cpus_failed;
+unsigned int nr_cpus_over_limit, nr_cpus_unaddressable, nr_cpus_failed;
+/* xAPIC mode puts the destination in 8 bits, and 0xff is the broadcast. */
+#define XAPIC_MAX_APIC_ID 254
+
+_Static_assert(ACPI_MAX_CPUS == MAX_CPUS,
+	       "the MADT parse keeps exactly the CPUs the kernel can run");
 
 extern const char trampoline_start[], trampoline_end[];
 extern const uint64_t trampoline_pml4[], trampoline_stack[], trampoline_entry[],
@@ -257,6 +266,8 @@ static uint64_t build_trampoline_pml4(void)
 
 static bool start_ap(struct cpu *c, uint64_t page)
 {
+	if (gdt_alloc_cpu(c->id))
+		return false;
 	uint64_t stack = alloc_pages(GFP_KERNEL, AP_STACK_ORDER);
 	if (!stack) {
 		pr_err("smp: no stack for CPU %u\n", c->id);
@@ -302,7 +313,7 @@ static bool start_ap(struct cpu *c, uint64_t page)
 void smp_boot_aps(void)
 {
 	uint32_t self = read_apic_id();
-	unsigned int next = 1, listed = 0, failed = 0;
+	unsigned int next = 1, listed, failed = 0;
 
 	cpus[0].apic_id = self;
 	kernel_cr3 = read_cr3();
@@ -328,17 +339,19 @@ void smp_boot_aps(void)
 		const struct acpi_cpu *a = &acpi.cpus[i];
 		if (!a->enabled || a->apic_id == self)
 			continue;
-		listed++;
-		if (next == MAX_CPUS) {
-			pr_warn("smp: CPU with APIC ID %u ignored: at most %d CPUs\n",
-				a->apic_id, MAX_CPUS);
-			nr_cpus_over_limit++;
+		if (!x2apic_mode && a->apic_id > XAPIC_MAX_APIC_ID) {
+			pr_warn("smp: CPU with APIC ID %u refused: xAPIC mode addresses IDs 0..%d only (this CPU has no x2APIC)\n",
+				a->apic_id, XAPIC_MAX_APIC_ID);
+			nr_cpus_unaddressable++;
 			continue;
 		}
+		/* acpi.cpus holds at most MAX_CPUS, the boot CPU among them. */
+		BUG_ON(next == MAX_CPUS);
 		/* A CPU that fails keeps its slot: it might still wake. */
 		struct cpu *c = &cpus[next++];
 		c->id = next - 1;
 		c->apic_id = a->apic_id;
+		c->node = numa_node_of_apic(a->apic_id, c->id);
 		if (start_ap(c, page)) {
 			nr_cpus_online++;
 		} else {
@@ -351,8 +364,14 @@ void smp_boot_aps(void)
 			break;
 		}
 	}
+	nr_cpus_over_limit = acpi.ncpus_refused;
+	listed = acpi.ncpus_listed ? acpi.ncpus_listed : 1; /* no MADT: 1 */
 	pr_info("smp: %u of %u CPUs online (trampoline at 0x%lx)\n",
-		nr_cpus_online, listed + 1, page);
+		nr_cpus_online, listed, page);
+	if (nr_cpus_over_limit || nr_cpus_unaddressable || failed)
+		pr_info("smp: not online: %u beyond the limit of %d (CONFIG_NR_CPUS), %u not addressable in xAPIC mode, %u did not start\n",
+			nr_cpus_over_limit, MAX_CPUS, nr_cpus_unaddressable,
+			failed);
 	/* Unless a late AP could still run the trampoline, its tables go. */
 	if (!failed)
 		free_trampoline_tables();

@@ -24,6 +24,7 @@ struct cpu {
 	volatile bool need_resched;
 	struct task_struct *current_task;
 	uint32_t apic_id;
+	unsigned int node; /* NUMA node (kernel/numa/numa.h), 0 without SRAT */
 	volatile bool online;
 	uint64_t stack_bottom, stack_top; /* for backtraces */
 	/* smp_run_on_cpu_async's thread, until smp_wait_work joins it. */
@@ -32,9 +33,10 @@ struct cpu {
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned int nr_cpus_online;
-/* Enabled CPUs the MADT listed that are not online: beyond MAX_CPUS, or
+/* Enabled CPUs the MADT listed that are not online: beyond MAX_CPUS (the
+ * MADT parse refused them), with an APIC ID xAPIC mode cannot address, or
  * that did not answer INIT-SIPI-SIPI (then the rest were not started). */
-extern unsigned int nr_cpus_over_limit, nr_cpus_failed;
+extern unsigned int nr_cpus_over_limit, nr_cpus_unaddressable, nr_cpus_failed;
 
 static inline struct cpu *this_cpu(void)
 {
