@@ -157,9 +157,12 @@ CMDLINE ?=
 $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/loader/BOOTX64.EFI
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
+# The ESP's copy without DWARF (--strip-debug keeps the symbol table and
+# .ksyms): the loader reads the file whole, and at 48 MiB OVMF has no room
+# for 2 MB of debug info. gdb reads build/kernel/kernel.elf.
 $(BUILD)/esp/labyrinth/kernel.elf: $(BUILD)/kernel/kernel.elf
 	@mkdir -p $(dir $@)
-	$(Q)cp $< $@
+	$(Q)objcopy --strip-debug $< $@
 
 # cmdline.txt always holds CMDLINE, empty unless given: a cmdline that an
 # earlier `./run-qemu.sh --cmdline ...` left in the ESP is never carried into

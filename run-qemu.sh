@@ -31,7 +31,8 @@ SHELL_PROMPT='labyrinth> '
 
 # The smallest guest RAM with which OVMF (/usr/share/ovmf/OVMF.fd, QEMU 7.2)
 # reaches our loader and the kernel boots, measured on q35 and pc alike with
-# a 1.7 MB kernel.elf (the loader reads it whole: a larger one needs more):
+# a 1.7 MB kernel.elf (the loader reads it whole: a larger one needs more;
+# the ESP's copy has no debug info since, 0.7 MB):
 #   16M, 24M     the firmware stops at once (QEMU exits, no verdict)
 #   28M-40M      the firmware cannot load from the ESP: shell or boot manager
 #   44M-46M      the loader starts, then runs out of memory reading kernel.elf

@@ -220,7 +220,7 @@ run_config() { # name options cmdline kernel expect
 	: >"$dir/failures"
 	cp "$build/loader/BOOTX64.EFI" "$dir/esp/EFI/BOOT/"
 	case "$kernel" in
-	kernel.elf) cp "$build/kernel/kernel.elf" "$dir/esp/labyrinth/kernel.elf" ;;
+	kernel.elf) cp "$build/esp/labyrinth/kernel.elf" "$dir/esp/labyrinth/kernel.elf" ;;
 	none) ;;
 	*) cp "$build/test/bad-elf/$kernel" "$dir/esp/labyrinth/kernel.elf" ;;
 	esac
