@@ -107,7 +107,7 @@ static bool refused_by_name(struct ktest *t, const char *option,
 	    named && (refused == 1 || !strcmp(option, "lowmem_reserve_ratio"));
 	if (!ok)
 		ktest_diag(t, "'%s': %d refused, said: %s", word, refused,
-			   log[0] ? log : "(nothing)\n");
+			   log[0] ? log : "(nothing)");
 	return ok;
 }
 
