@@ -157,11 +157,10 @@ static void test_sleeping_alloc_waits_until_memory_is_freed(struct ktest *t)
 						     &r));
 	ktest_diag(
 	    t,
-	    "held %lu pages; the request slept %lu ms (woken %lu times to look again) and got its page %lu ms after the free",
+	    "held %lu pages; the request slept %lu ms (wakeups to look again: %lu) and got its page %ld ms after the free",
 	    (unsigned long)r.hoard_pages,
 	    (unsigned long)(r.job.end_ms - r.job.start_ms),
-	    (unsigned long)r.wakeups,
-	    (unsigned long)(r.job.end_ms - r.release_ms));
+	    (unsigned long)r.wakeups, (long)(r.job.end_ms - r.release_ms));
 	KTEST_EXPECT_TRUE(t, r.seen_waiting);
 	KTEST_EXPECT_FALSE(t, r.done_early);
 	KTEST_EXPECT_NE(t, r.job.phys, 0);
@@ -238,7 +237,7 @@ static void test_nofail_outwaits_the_timeout(struct ktest *t)
 	KTEST_ASSERT_TRUE(t,
 			  request_through_squeeze(t, GFP_KERNEL | __GFP_NOFAIL,
 						  100, 600, &r));
-	ktest_diag(t, "waited %lu ms (woken %lu times to look again)",
+	ktest_diag(t, "waited %lu ms (wakeups to look again: %lu)",
 		   (unsigned long)(r.job.end_ms - r.job.start_ms),
 		   (unsigned long)r.wakeups);
 	KTEST_EXPECT_TRUE(t, r.seen_waiting);
