@@ -51,6 +51,8 @@ static const struct {
 	{ "loglevel", "9" },
 	{ "alloc_wait_ms", "600001" },
 	{ "demo_seconds", "3601" },
+	{ "demo_buddyinfo", "2" },
+	{ "demo_buddyinfo", "18446744073709551615" },
 	{ "soak_seconds", "0" },
 	{ "soak_seconds", "86401" },
 	{ "fail_page_alloc", "0,20,-1" },
