@@ -36,12 +36,18 @@ CMDLINE_PARAM("demo_seconds", set_demo_seconds,
  * (tools/plots/, docs/08-measuring.md). */
 static unsigned long demo_buddyinfo;
 
+/* 0 or 1, nothing else: any number used to be taken as "on", 2^64 - 1
+ * and 7 alike, while the help promised only 1. */
 static int set_demo_buddyinfo(const char *value)
 {
-	return cmdline_parse_ulong(value, &demo_buddyinfo) ? -1 : 0;
+	if ((value[0] != '0' && value[0] != '1') || value[1] != '\0')
+		return -1;
+	demo_buddyinfo = value[0] == '1';
+	return 0;
 }
-CMDLINE_PARAM("demo_buddyinfo", set_demo_buddyinfo,
-	      "1: print buddyinfo every second of the boot demo (for plots)");
+CMDLINE_PARAM(
+    "demo_buddyinfo", set_demo_buddyinfo,
+    "1: print buddyinfo every second of the boot demo (for plots), 0: not");
 
 /* What the tick hook holds: a fixed array, never an allocation. */
 static struct {

@@ -152,6 +152,48 @@ static void test_copy_text(struct ktest *t)
 	KTEST_EXPECT_STREQ(t, out, "");
 }
 
+/* The classes a hostile tester tries, on a numeric option: each word is
+ * refused with one warning naming it, and the value stays. The real
+ * options get the same in tests/target/cmdline_sweep_test.c. */
+static void test_hostile_values(struct ktest *t)
+{
+	static const char *const words[] = {
+		"level=",
+		"level=-1",
+		"level=12abc",
+		"level=18446744073709551616",
+		"level=18446744073709551617",
+		"level=\?\?",
+		"level==3",
+		"level=0x",
+		"level=+3",
+	};
+	char log[256], line[64];
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		size_t n = strlen(words[i]);
+		memcpy(line, "level=4 ", 8);
+		memcpy(line + 8, words[i], n + 1);
+		KTEST_EXPECT_EQ(t, parse(line, log, sizeof(log)), 1);
+		KTEST_EXPECT_EQ(t, seen_level, 4);
+		KTEST_EXPECT_EQ(t, ktest_count(log, "\n"), 1);
+		char named[80];
+		memcpy(named, "invalid value in '", 18);
+		memcpy(named + 18, words[i], n);
+		memcpy(named + 18 + n, "' ignored (level: 0..9)", 24);
+		if (!ktest_contains(log, named))
+			ktest_diag(t, "'%s' said: %s", words[i], log);
+		KTEST_EXPECT_TRUE(t, ktest_contains(log, named));
+	}
+	/* No '=' at all, or nothing before it: malformed, named. */
+	KTEST_EXPECT_EQ(t, parse("level", log, sizeof(log)), 1);
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "malformed option 'level'"));
+	KTEST_EXPECT_EQ(t, parse("=", log, sizeof(log)), 1);
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "malformed option '='"));
+	/* Zero is a value like another: in range here, taken. */
+	KTEST_EXPECT_EQ(t, parse("level=0", log, sizeof(log)), 0);
+	KTEST_EXPECT_EQ(t, seen_calls, 1);
+}
+
 static const struct ktest_case cmdline_cases[] = {
 	KTEST_CASE(test_copy_text),
 	KTEST_CASE(test_known_options),
@@ -160,6 +202,7 @@ static const struct ktest_case cmdline_cases[] = {
 	KTEST_CASE(test_invalid_value_named),
 	KTEST_CASE(test_repeated_option_last_wins),
 	KTEST_CASE(test_parse_ulong),
+	KTEST_CASE(test_hostile_values),
 	{ 0 },
 };
 KTEST_SUITE(cmdline, cmdline_cases);

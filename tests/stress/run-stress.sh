@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the host stress (tests/stress/stress.c) in one of its four ways and
 # ends with one result line; exit 0 when the run did what it must:
-#   --short [OPS]   the clean build, OPS operations (default 1e6): must PASS
+#   --short [SEC]   the clean build for SEC seconds of wall time (default
+#                   30; as many operations as fit): must PASS
 #   --planted       the planted build (one irqsave removed from mm/, see
 #                   stress.mk) for up to 30 s: must FAIL, naming what it
 #                   caught (a self-deadlock, the watchdog, a bad stamp, a
@@ -19,11 +20,11 @@ mode=${1:-}
 shift || true
 ops=
 case "$mode" in
---short) ops=1000000 ;;
+--short) ops=30 ;; # seconds, not operations
 --planted) ops=100000000000 ;;
 --long | --tsan) ;;
 *)
-	echo "run-stress.sh: unknown or missing mode '$mode' (--short [OPS], --planted, --long OPS, --tsan OPS)" >&2
+	echo "run-stress.sh: unknown or missing mode '$mode' (--short [SECONDS], --planted, --long OPS, --tsan OPS)" >&2
 	exit 2
 	;;
 esac
@@ -32,9 +33,13 @@ if [ $# -gt 0 ] && [[ $1 != --* ]]; then
 	shift
 fi
 if ! [[ $ops =~ ^[1-9][0-9]*$ ]]; then
-	echo "run-stress.sh: $mode wants a number of operations, not '$ops'" >&2
+	what="a number of operations"
+	[ "$mode" = --short ] && what="a number of seconds"
+	echo "run-stress.sh: $mode wants $what, not '$ops'" >&2
 	exit 2
 fi
+bound=(--ops "$ops")
+[ "$mode" = --short ] && bound=(--seconds "$ops")
 
 case "$mode" in
 --planted) bin=$build/stress/stress-planted ;;
@@ -50,10 +55,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 start=$(date +%s.%N)
 if [ "$mode" = --planted ]; then
-	(timeout 30 "$bin" --ops "$ops" "$@" >"$log" 2>&1; exit $?) 2>/dev/null
+	(timeout 30 "$bin" "${bound[@]}" "$@" >"$log" 2>&1; exit $?) 2>/dev/null
 else
 	# TSan's reports must end the run as failures.
-	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66} "$bin" --ops "$ops" "$@" >"$log" 2>&1
+	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66} "$bin" "${bound[@]}" "$@" >"$log" 2>&1
 fi
 status=$?
 secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

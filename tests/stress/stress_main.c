@@ -17,6 +17,11 @@
 
 static unsigned int watchdog_s = 10;
 static uint64_t target_ops = 1000000, seed = 1;
+/* --seconds: a time bound (wall clock). The run ends at whichever of
+ * --ops and --seconds comes first; without --ops, only the time counts
+ * (make test's short run: as long on a loaded host as on an idle one). */
+static uint64_t run_seconds;
+static bool ops_given;
 
 static uint64_t total_ops(void)
 {
@@ -101,8 +106,12 @@ static int options(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
-		if (!strcmp(o, "--ops") && !parse(o, v, 1, 1ULL << 40, &n))
+		if (!strcmp(o, "--ops") && !parse(o, v, 1, 1ULL << 40, &n)) {
 			target_ops = n;
+			ops_given = true;
+		} else if (!strcmp(o, "--seconds") &&
+			   !parse(o, v, 1, 86400, &n))
+			run_seconds = n;
 		else if (!strcmp(o, "--threads") &&
 			 !parse(o, v, 1, MAX_THREADS, &n))
 			nr_threads = (unsigned int)n;
@@ -115,11 +124,11 @@ static int options(int argc, char **argv)
 			seed = n;
 		else {
 			if (strncmp(o, "--", 2) ||
-			    (strcmp(o, "--ops") && strcmp(o, "--threads") &&
-			     strcmp(o, "--tick-us") &&
+			    (strcmp(o, "--ops") && strcmp(o, "--seconds") &&
+			     strcmp(o, "--threads") && strcmp(o, "--tick-us") &&
 			     strcmp(o, "--watchdog") && strcmp(o, "--seed")))
 				fprintf(stderr,
-					"stress: unknown argument '%s' (usage: stress [--ops N] [--threads N] [--tick-us N] [--watchdog S] [--seed N])\n",
+					"stress: unknown argument '%s' (usage: stress [--ops N] [--seconds S] [--threads N] [--tick-us N] [--watchdog S] [--seed N])\n",
 					o);
 			return -1;
 		}
@@ -138,6 +147,8 @@ int main(int argc, char **argv)
 					   : (unsigned int)cores;
 	if (options(argc, argv))
 		return 2;
+	if (run_seconds && !ops_given)
+		target_ops = 1ULL << 40;
 	/* Only the CPUs' threads take the tick; the rest block it. */
 	sigset_t set;
 	sigemptyset(&set);
@@ -159,10 +170,17 @@ int main(int argc, char **argv)
 	uint64_t free_before = node_free_pages(), min_total = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		min_total += node->node_zones[z].watermark[WMARK_MIN];
-	printf("stress: %u CPUs, %lu MiB node (min %llu pages), tick every %u us per CPU, %llu ops, seed %llu\n",
+	char bound[64];
+	if (run_seconds && !ops_given)
+		snprintf(bound, sizeof(bound), "%llu s",
+			 (unsigned long long)run_seconds);
+	else
+		snprintf(bound, sizeof(bound), "%llu ops%s",
+			 (unsigned long long)target_ops,
+			 run_seconds ? " (or the time bound)" : "");
+	printf("stress: %u CPUs, %lu MiB node (min %llu pages), tick every %u us per CPU, %s, seed %llu\n",
 	       nr_threads, NODE_BYTES >> 20, (unsigned long long)min_total,
-	       tick_us, (unsigned long long)target_ops,
-	       (unsigned long long)seed);
+	       tick_us, bound, (unsigned long long)seed);
 	fflush(stdout);
 
 	double start = now_s(), since[MAX_THREADS];
@@ -184,8 +202,9 @@ int main(int argc, char **argv)
 	int problems = 0;
 	unsigned long checkpoints = 0;
 	double next_checkpoint = start + 1;
-	while (total_ops() < target_ops && !problems_now() && !problems &&
-	       !READ(setup_failed)) {
+	double end = run_seconds ? start + (double)run_seconds : 1e300;
+	while (total_ops() < target_ops && now_s() < end && !problems_now() &&
+	       !problems && !READ(setup_failed)) {
 		usleep(10000);
 		watchdog_check(last, since);
 		if (now_s() >= next_checkpoint) {
@@ -249,7 +268,8 @@ int main(int argc, char **argv)
 	       checkpoints, problems, (unsigned long long)bad, warn_count,
 	       (unsigned long long)free_after, (unsigned long long)free_before);
 	bool ok = !problems && !bad && !broken && !warn_count &&
-		  free_after == free_before && ops + irq_ops >= target_ops &&
+		  free_after == free_before &&
+		  (ops + irq_ops >= target_ops || now_s() >= end) &&
 		  irq_ops > 0 && deferred > 0;
 	printf("stress: %s\n", ok ? "PASS" : "FAILED");
 	mm_test_node_destroy(&tn);

@@ -23,8 +23,7 @@ static bool ktest_wanted;
 static int set_ktest(const char *value)
 {
 	size_t n = 0;
-	if (ktest_wanted)
-		pr_warn("ktest: ktest= given twice: the last one counts\n");
+	/* Given twice: the parser says so, once (kernel/lib/cmdline.c). */
 	while (value[n]) {
 		if (n + 1 < sizeof(ktest_filter))
 			ktest_filter[n] = value[n];

@@ -42,11 +42,15 @@
 
 static unsigned long soak_seconds;
 
+/* Parsed into a local: a refused value must not reach soak_seconds (it
+ * did: soak_seconds=100000 was "ignored" and then soaked 100000 s). */
 static int set_soak_seconds(const char *value)
 {
-	return cmdline_parse_ulong(value, &soak_seconds) || soak_seconds > 86400
-		   ? -1
-		   : 0;
+	unsigned long s;
+	if (cmdline_parse_ulong(value, &s) || s < 1 || s > 86400)
+		return -1;
+	soak_seconds = s;
+	return 0;
 }
 CMDLINE_PARAM("soak_seconds", set_soak_seconds,
 	      "how long ktest=soak runs, 1..86400 seconds");
