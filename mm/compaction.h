@@ -80,6 +80,10 @@ bool compaction_deferred(struct zone *z, unsigned int order);
 void defer_compaction(struct zone *z, unsigned int order);
 void compaction_defer_reset(struct zone *z, unsigned int order,
 			    bool alloc_success);
+/* compaction_policy.c for compaction.c: a zone deferred as long as it
+ * may be starts over without its skip hints. */
+bool compaction_restarting(const struct zone *z, int order);
+void reset_skip_hints(struct pglist_data *p, struct zone *z);
 /* Compacts every zone of the node completely (Linux's compact_memory). */
 void compact_node(struct pglist_data *p);
 /* The median interrupts-off stretch of compaction so far (the lower

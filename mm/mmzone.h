@@ -142,7 +142,7 @@ struct zone {
 	uint64_t compact_cached_migrate_pfn, compact_cached_free_pfn;
 	unsigned int compact_considered, compact_defer_shift;
 	int compact_order_failed;
-	bool compact_blockskip_flush; /* a run met the other scanner */
+	bool compact_blockskip_flush;	       /* a run met the other scanner */
 	struct per_cpu_pages pcp[MM_MAX_CPUS]; /* used once pcp_enabled */
 };
 

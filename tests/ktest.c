@@ -178,6 +178,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "irq", NULL, KTEST_TARGET_ONLY },
 	{ "migrate_irq", NULL, KTEST_TARGET_ONLY },
 	{ "compaction", NULL, KTEST_TARGET_ONLY },
+	{ "cmdline_sweep", NULL, KTEST_TARGET_ONLY },
 	{ "mm_kernel", NULL, KTEST_TARGET_ONLY },
 	{ "numa", NULL, KTEST_TARGET_ONLY },
 	{ "page_owner", NULL, KTEST_TARGET_ONLY },

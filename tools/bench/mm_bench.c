@@ -394,14 +394,11 @@ static double bulk_singles(void)
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : NULL;
-	if (argc > 2 && !strncmp(argv[2], "--scale=", 8)) {
-		/* 1/N of the work, one run: for profiling (docs/08). */
+	if (argc > 2 && !strncmp(argv[2], "--scale=", 8)) { /* profiling */
 		bench_scale = atoi(argv[2] + 8) > 0 ? atoi(argv[2] + 8) : 1;
 		bench_runs = 1;
-	} else if (argc > 2 && !strcmp(argv[2], "--quick")) {
-		bench_scale = 1000;
-		bench_runs = 1;
-	}
+	} else if (argc > 2 && !strcmp(argv[2], "--quick"))
+		bench_scale = 1000, bench_runs = 1;
 	if (bench_open(dir))
 		return 1;
 	printf("Labyrinth page allocator, host benchmark (-O2, no sanitizers; "
