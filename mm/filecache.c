@@ -215,6 +215,22 @@ static unsigned long drop_oldest(struct filecache *c, unsigned long nr,
 	return n;
 }
 
+bool filecache_drop(struct filecache *c, uint64_t file, uint64_t index)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&c->lock, flags);
+	struct filecache_page *p =
+	    lookup(c, file, index, page_seed(file, index));
+	if (p && !isolated(p))
+		unlink_page(c, p);
+	else
+		p = NULL;
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (p)
+		pgdat_free_pages(c->pgdat, pgdat_virt_to_phys(c->pgdat, p), 0);
+	return p != NULL;
+}
+
 unsigned long filecache_shrink(struct filecache *c, unsigned long nr)
 {
 	return drop_oldest(c, nr, true, 0);

@@ -10,6 +10,7 @@
 #ifndef LABYRINTH_MM_FILECACHE_H
 #define LABYRINTH_MM_FILECACHE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm/platform.h"
@@ -65,6 +66,9 @@ void filecache_destroy(struct filecache *c);
 int filecache_read(struct filecache *c, uint64_t file, uint64_t index,
 		   void *buf, gfp_t gfp);
 
+/* Drops page `index` of `file` if it is cached and not being moved (as
+ * truncating a file would); true if it was. */
+bool filecache_drop(struct filecache *c, uint64_t file, uint64_t index);
 /* Frees up to nr pages, least recently used first; returns pages freed.
  * Isolated pages (being migrated) are not on the LRU: never freed here. */
 unsigned long filecache_shrink(struct filecache *c, unsigned long nr);

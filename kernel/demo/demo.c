@@ -171,4 +171,6 @@ void demo_run(void)
 	static struct netrx_result rx;
 	if (netrx_run(300, &rx))
 		netrx_print(&rx);
+	/* Fragmentation and compaction (docs/10). */
+	demo_compaction_run();
 }

@@ -9,5 +9,6 @@
 void demo_run(void);
 /* Runs after demo_run() when the demo is on (a few seconds). */
 void demo_reclaim_run(void);
+void demo_compaction_run(void);
 
 #endif

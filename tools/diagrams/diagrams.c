@@ -185,7 +185,7 @@ static void *cpu1_work(void *arg)
 	uint64_t pages[3];
 	(void)arg;
 	for (int i = 0; i < 3; i++)
-		pages[i] = take(GFP_KERNEL, 0);
+		pages[i] = take(GFP_MOVABLE, 0);
 	pgdat_free_pages(&node, pages[0], 0);
 	return NULL;
 }
@@ -197,26 +197,26 @@ static void make_mix(void)
 	uint64_t a, pages[6];
 	pthread_t t;
 
-	take(GFP_KERNEL | __GFP_DMA, 4);
-	a = take(GFP_KERNEL | __GFP_DMA, 2);
-	take(GFP_KERNEL | __GFP_DMA, 0);
-	take(GFP_KERNEL | __GFP_DMA, 3);
+	take(GFP_MOVABLE | __GFP_DMA, 4);
+	a = take(GFP_MOVABLE | __GFP_DMA, 2);
+	take(GFP_MOVABLE | __GFP_DMA, 0);
+	take(GFP_MOVABLE | __GFP_DMA, 3);
 	pgdat_free_pages(&node, a, 2);
 
-	take(GFP_KERNEL | __GFP_DMA32, 5);
-	a = take(GFP_KERNEL | __GFP_DMA32, 1);
-	take(GFP_KERNEL | __GFP_DMA32, 3);
-	take(GFP_KERNEL | __GFP_DMA32, 0);
+	take(GFP_MOVABLE | __GFP_DMA32, 5);
+	a = take(GFP_MOVABLE | __GFP_DMA32, 1);
+	take(GFP_MOVABLE | __GFP_DMA32, 3);
+	take(GFP_MOVABLE | __GFP_DMA32, 0);
 	pgdat_free_pages(&node, a, 1);
 
-	take(GFP_KERNEL, 7);
-	a = take(GFP_KERNEL, 2);
-	take(GFP_KERNEL, 6);
+	take(GFP_MOVABLE, 7);
+	a = take(GFP_MOVABLE, 2);
+	take(GFP_MOVABLE, 6);
 	pgdat_free_pages(&node, a, 2);
 
 	/* CPU 0 (this thread, the first to allocate) parks two frames. */
 	for (int i = 0; i < 6; i++)
-		pages[i] = take(GFP_KERNEL, 0);
+		pages[i] = take(GFP_MOVABLE, 0);
 	for (int i = 0; i < 2; i++)
 		pgdat_free_pages(&node, pages[i], 0);
 	if (pthread_create(&t, NULL, cpu1_work, NULL) ||
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 	}
 	make_mix();
 	for (unsigned int i = 0; i < nr_extra; i++)
-		take(GFP_KERNEL, extra[i]);
+		take(GFP_MOVABLE, extra[i]);
 	if (pgdat_check(&node)) {
 		fprintf(stderr, "diagrams: mm_check found problems in the "
 				"node\n");

@@ -23,7 +23,9 @@ typedef unsigned long long ull;
 #define EX_BUDDY 32   /* its buddy, allocated */
 #define EX_OTHER 64   /* "among others": a free order-5 block */
 #define EX_OTHER_ORDER 5
-#define QUIET (GFP_NOWAIT | __GFP_NOWARN)
+/* Movable: every pageblock starts movable, so the example stays in one
+ * migrate type and shows the buddy alone (docs/10). */
+#define QUIET (GFP_NOWAIT | __GFP_MOVABLE | __GFP_NOWARN)
 
 struct snapshot {
 	uint8_t st[EX_FRAMES];
@@ -43,7 +45,7 @@ static void capture(struct snapshot *s)
 		s->st[pfn] = b ? *b : PFS_RESERVED;
 	}
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		const struct list_head *h = &z->free_area[o].free_list[0];
+		const struct list_head *h = &z->free_area[o].free_list[MIGRATE_MOVABLE];
 		for (const struct list_head *e = h->next;
 		     e != h && s->nr[o] < EX_FRAMES; e = e->next)
 			s->blk[o][s->nr[o]++] = entry_pfn(&ex, e);
