@@ -45,7 +45,8 @@ static void capture(struct snapshot *s)
 		s->st[pfn] = b ? *b : PFS_RESERVED;
 	}
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		const struct list_head *h = &z->free_area[o].free_list[MIGRATE_MOVABLE];
+		const struct list_head *h =
+		    &z->free_area[o].free_list[MIGRATE_MOVABLE];
 		for (const struct list_head *e = h->next;
 		     e != h && s->nr[o] < EX_FRAMES; e = e->next)
 			s->blk[o][s->nr[o]++] = entry_pfn(&ex, e);
