@@ -69,6 +69,8 @@ double old_pair_time(void);
 void old_mixed_driver_setup(void);
 double old_mixed_driver_time(void);
 
+/* Compacting 1 GiB of fragmented memory (compact_bench.c). */
+void bench_compact(void);
 /* Init time and metadata against memory size (init_sweep.c); also writes
  * init.tsv into dir for the plots. */
 void bench_init_sweep(const char *dir);

@@ -592,7 +592,7 @@ int main(int argc, char **argv)
 		    "bulk time / single calls time, run by run", &bulk[0],
 		    &bulk[1]);
 	munmap(arena, ARENA_BYTES);
-
+	bench_compact();
 	bench_init_sweep(dir);
 	bench_close();
 	return 0;
