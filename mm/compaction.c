@@ -128,9 +128,9 @@ static void isolate_freepages(struct compact_control *cc)
 					  __ATOMIC_RELAXED)
 			: 0;
 		bool done = true;
-		if (sec && (flags & PB_MIGRATETYPE_MASK) == MIGRATE_MOVABLE &&
-		    !(flags & PB_COMPACT_SKIP &&
-		      cc->prio != COMPACT_PRIO_SYNC_FULL))
+		/* (The skip hint is the migrate scanner's: a pageblock with
+		 * nothing to move may be full of free frames.) */
+		if (sec && (flags & PB_MIGRATETYPE_MASK) == MIGRATE_MOVABLE)
 			done = isolate_freepages_block(cc, pb, want);
 		if (!done && cc->nr_freepages < want)
 			break; /* the watermark: no more free frames */
@@ -194,7 +194,10 @@ static bool suitable_migration_source(const struct compact_control *cc,
 				      uint8_t flags)
 {
 	int type = flags & PB_MIGRATETYPE_MASK;
-	if ((flags & PB_COMPACT_SKIP) && cc->prio != COMPACT_PRIO_SYNC_FULL)
+	/* The hints only spare the cheap async runs a second look; a
+	 * synchronous run looks at everything (Linux clears them as often
+	 * as kswapd sleeps, so its sync runs rarely see stale ones). */
+	if ((flags & PB_COMPACT_SKIP) && cc->prio == COMPACT_PRIO_ASYNC)
 		return false;
 	if (type == MIGRATE_ISOLATE || type == MIGRATE_HIGHATOMIC)
 		return false;
