@@ -68,6 +68,14 @@ static void test_compact_stress(struct ktest *t)
 		KTEST_ASSERT_TRUE(t, c != 0);
 		chunks[i] = phys_to_virt(c);
 	}
+	/* A fresh start: the suites before this one (ktest=all) may have
+	 * left the zones deferred (64 attempts skipped after six failures)
+	 * and their scanners half way. */
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		compaction_defer_reset(z, MAX_ORDER, true);
+		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
+	}
 	KTEST_ASSERT_TRUE(t,
 			  mto_init_chunks(&owner, p, 0xc0ac, chunks, nr_chunks,
 					  CHUNK_SHIFT, true) == 0);
