@@ -167,6 +167,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "mm_threads", NULL, KTEST_HOST_ONLY },
 	{ "mm_mempool_wait", NULL, KTEST_HOST_ONLY },
 	{ "ktest_host", NULL, KTEST_HOST_ONLY },
+	{ "spinlock", NULL, KTEST_HOST_ONLY },
 	{ "acpi", NULL, KTEST_TARGET_ONLY },
 	{ "alloc_irqsafe", NULL, KTEST_TARGET_ONLY },
 	{ "bootinfo", NULL, KTEST_TARGET_ONLY },

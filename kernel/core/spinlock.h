@@ -28,6 +28,7 @@ typedef struct {
 	unsigned int serving; /* ticket now allowed in */
 	uintptr_t owner;      /* spin_owner_self() of the holder, 0: free */
 #ifndef LABYRINTH_HOST
+	unsigned long owner_ip; /* where the holder took it (lockup reports) */
 	struct lockdep_map dep_map;
 #endif
 } spinlock_t;
@@ -39,7 +40,7 @@ typedef struct {
 	}
 /* A named static lock (Linux's DEFINE_SPINLOCK): reports say its name. */
 #ifndef LABYRINTH_HOST
-#define DEFINE_SPINLOCK(x) spinlock_t x = { 0, 0, 0, LOCKDEP_MAP_INIT(#x) }
+#define DEFINE_SPINLOCK(x) spinlock_t x = { 0, 0, 0, 0, LOCKDEP_MAP_INIT(#x) }
 #else
 #define DEFINE_SPINLOCK(x) spinlock_t x = { 0, 0, 0 }
 #endif
@@ -86,6 +87,7 @@ static inline void __spin_lock_init(spinlock_t *lock, const char *name,
 	lock->serving = 0;
 	lock->owner = 0;
 #ifndef LABYRINTH_HOST
+	lock->owner_ip = 0;
 	lockdep_init_map(&lock->dep_map, name, key);
 #else
 	(void)name;
@@ -116,6 +118,7 @@ static inline void __spin_lock_init(spinlock_t *lock, const char *name,
  * queued for, so that an interrupt of the wait can see it. */
 int sched_yield(void);
 void host_spin_self_deadlock(const spinlock_t *lock);
+void host_spin_corrupt(const spinlock_t *lock);
 extern _Thread_local const spinlock_t *volatile host_spin_waiting;
 static inline const spinlock_t *spin_wait_begin(const spinlock_t *lock)
 {
@@ -130,18 +133,38 @@ static inline void spin_wait_end(const spinlock_t *outer)
 	host_spin_waiting = outer;
 }
 static inline void spin_wait_relax(const spinlock_t *lock,
-				   const spinlock_t *outer, unsigned int *spins)
+				   const spinlock_t *outer, unsigned int ticket,
+				   unsigned int *spins)
 {
+	(void)ticket;
 	if ((++*spins & 63) == 0) {
 		if (outer == lock ||
 		    __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) ==
 			spin_owner_self())
 			host_spin_self_deadlock(lock);
+		/* serving first: it never passes the `next` read after it,
+		 * unless two CPUs held the lock at once. */
+		unsigned int serving =
+		    __atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE);
+		if ((int)(__atomic_load_n(&lock->next, __ATOMIC_RELAXED) -
+			  serving) < 0)
+			host_spin_corrupt(lock);
 		sched_yield();
 	} else
 		cpu_relax();
 }
+#define spin_note_owner_ip(lock) ((void)(lock))
 #else
+/*
+ * A wait that lasts far longer than any critical section (2^28 pauses: tens
+ * of seconds under TCG, a fraction of that on hardware) is a lockup, not a
+ * convoy: report it once per CPU, with the lock word, the holder and where
+ * it took the lock, this CPU's ticket and interrupt state, and a backtrace,
+ * then keep waiting (Linux's old "spinlock lockup suspected"). Every stuck
+ * CPU reports, so one log shows the whole knot. kernel/core/spinlock.c.
+ */
+#define SPIN_LOCKUP_SPINS (1u << 28)
+void spin_lockup_report(const spinlock_t *lock, unsigned int ticket);
 static inline const spinlock_t *spin_wait_begin(const spinlock_t *lock)
 {
 	(void)lock;
@@ -152,14 +175,67 @@ static inline void spin_wait_end(const spinlock_t *outer)
 	(void)outer;
 }
 static inline void spin_wait_relax(const spinlock_t *lock,
-				   const spinlock_t *outer, unsigned int *spins)
+				   const spinlock_t *outer, unsigned int ticket,
+				   unsigned int *spins)
 {
-	(void)lock;
 	(void)outer;
-	(void)spins;
+	if (__builtin_expect(++*spins == SPIN_LOCKUP_SPINS, 0))
+		spin_lockup_report(lock, ticket);
 	cpu_relax();
 }
+/* The address of the code taking the lock (Linux's _THIS_IP_). */
+#define spin_note_owner_ip(lock)                                    \
+	do {                                                        \
+		unsigned long here_;                                \
+		__asm__ volatile("lea 0(%%rip), %0" : "=r"(here_)); \
+		(lock)->owner_ip = here_;                           \
+	} while (0)
 #endif
+
+/*
+ * How spin_lock() waits. SPIN_TICKET queues: fair, and the right lock on
+ * real CPUs. But in a virtual machine with more busy vCPUs than host cores
+ * (QEMU's TCG here: 4 vCPUs on 2 cores), the host deschedules vCPUs for
+ * milliseconds, and a ticket lock hands itself to the next in line whether
+ * or not that vCPU runs: every CPU behind it waits, interrupts off, and a
+ * busy lock convoys for good (the 4-CPU soak did 30x fewer operations and
+ * seemed to hang). SPIN_TEST_AND_SET takes the lock only when it is free
+ * (one compare-and-swap of `next` from `serving` to `serving + 1`): any
+ * running CPU may take it, unfair but never waiting on a vCPU that is not
+ * running. Linux makes the same choice as a guest without paravirtual
+ * spinlocks (virt_spin_lock()). Both ways use the same two words and the
+ * same unlock, so CPUs may even mix them: mutual exclusion holds either
+ * way. The kernel picks at boot (spinlock=auto|ticket|tas, auto: test-and-
+ * set under a hypervisor); the host tests default to tickets.
+ * docs/05-smp-and-per-cpu-lists.md ("Ticket or test-and-set").
+ */
+enum spin_lock_mode { SPIN_TICKET, SPIN_TEST_AND_SET };
+extern enum spin_lock_mode spin_lock_mode;
+#ifndef LABYRINTH_HOST
+/* Chooses the mode once, on the boot CPU before any other CPU runs. */
+void spin_lock_mode_init(bool hypervisor);
+const char *spin_lock_mode_name(void);
+extern unsigned long spin_lockups;
+#endif
+
+/* Waits until the lock is free and takes it then (SPIN_TEST_AND_SET). */
+static inline void spin_lock_test_and_set(spinlock_t *lock,
+					  const spinlock_t *outer,
+					  unsigned int *spins)
+{
+	for (;;) {
+		unsigned int serving =
+		    __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
+		unsigned int expected = serving;
+		if (__atomic_load_n(&lock->next, __ATOMIC_RELAXED) == serving &&
+		    __atomic_compare_exchange_n(&lock->next, &expected,
+						serving + 1, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;
+		spin_wait_relax(lock, outer, serving, spins);
+	}
+}
 
 static inline void spin_lock(spinlock_t *lock)
 {
@@ -167,11 +243,18 @@ static inline void spin_lock(spinlock_t *lock)
 	spin_preempt_disable();
 	spin_acquire(lock); /* before spinning: a report beats a silent hang */
 	const spinlock_t *outer = spin_wait_begin(lock);
-	unsigned int ticket =
-	    __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) != ticket)
-		spin_wait_relax(lock, outer, &spins);
+	if (__atomic_load_n(&spin_lock_mode, __ATOMIC_RELAXED) ==
+	    SPIN_TEST_AND_SET) {
+		spin_lock_test_and_set(lock, outer, &spins);
+	} else {
+		unsigned int ticket =
+		    __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) !=
+		       ticket)
+			spin_wait_relax(lock, outer, ticket, &spins);
+	}
 	__atomic_store_n(&lock->owner, spin_owner_self(), __ATOMIC_RELAXED);
+	spin_note_owner_ip(lock);
 	spin_wait_end(outer);
 }
 
@@ -189,16 +272,29 @@ static inline bool spin_trylock(spinlock_t *lock)
 		spin_acquire(lock);
 		__atomic_store_n(&lock->owner, spin_owner_self(),
 				 __ATOMIC_RELAXED);
+		spin_note_owner_ip(lock);
 	} else
 		spin_preempt_enable();
 	return taken;
+}
+
+/* Lets the next CPU in. An unlock of a lock nobody holds (next ==
+ * serving) would let a later one in twice, or, past `next`, nobody ever
+ * again: it is reported and changes nothing (Linux's "already unlocked"). */
+static inline void spin_hand_on(spinlock_t *lock)
+{
+	unsigned int serving = lock->serving; /* only the holder writes it */
+	if (WARN_ON_ONCE(serving ==
+			 __atomic_load_n(&lock->next, __ATOMIC_RELAXED)))
+		return;
+	__atomic_store_n(&lock->serving, serving + 1, __ATOMIC_RELEASE);
 }
 
 static inline void spin_unlock(spinlock_t *lock)
 {
 	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
 	spin_release(lock);
-	__atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_RELEASE);
+	spin_hand_on(lock);
 	spin_preempt_enable();
 }
 
@@ -234,7 +330,7 @@ static inline void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 {
 	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
 	spin_release(lock);
-	__atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_RELEASE);
+	spin_hand_on(lock);
 	local_irq_restore(flags);
 	/* After interrupts are back on, so a switch held off meanwhile can
 	 * happen now rather than at the next tick. */

@@ -21,6 +21,7 @@
 #include "kernel/debug/panic.h"
 #include "kernel/lib/printk.h"
 #include "kernel/core/sched.h"
+#include "kernel/core/spinlock.h"
 #include "kernel/arch/x86/serial.h"
 #include "kernel/arch/x86/smp.h"
 #include "kernel/arch/x86/timer.h"
@@ -101,6 +102,7 @@ void kmain(const struct boot_info *bi)
 		      (size_t)(__stop_cmdline_params - __start_cmdline_params));
 
 	cpu_identify(&boot_cpu);
+	spin_lock_mode_init(boot_cpu.hypervisor); /* before any other CPU */
 	print_boot_summary();
 	print_memory_map();
 	drop_identity_map();

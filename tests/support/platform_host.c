@@ -78,6 +78,9 @@ void host_irq_replay(void)
 /* kernel/core/spinlock.h: a waiter that holds the lock itself, or is
  * queued for it in the context this interrupt cut into. */
 _Thread_local const spinlock_t *volatile host_spin_waiting;
+/* Host threads take tickets (and yield while they wait) unless a test
+ * switches: kernel/core/spinlock.h. */
+enum spin_lock_mode spin_lock_mode = SPIN_TICKET;
 
 void host_spin_self_deadlock(const spinlock_t *lock)
 {
@@ -86,6 +89,17 @@ void host_spin_self_deadlock(const spinlock_t *lock)
 	       mm_this_cpu(), (const void *)lock,
 	       host_preempt_count & HARDIRQ_MASK ? "in an interrupt"
 						 : "in process context");
+	void *frames[16];
+	int n = backtrace(frames, 16);
+	backtrace_symbols_fd(frames, n, 2);
+	abort();
+}
+
+void host_spin_corrupt(const spinlock_t *lock)
+{
+	printk(KERN_EMERG
+	       "BUG: spinlock %p corrupt: serving %u is past next %u (two holders at once, or an unlock too many): nobody can take it again\n",
+	       (const void *)lock, lock->serving, lock->next);
 	void *frames[16];
 	int n = backtrace(frames, 16);
 	backtrace_symbols_fd(frames, n, 2);

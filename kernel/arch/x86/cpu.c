@@ -30,6 +30,7 @@ void cpu_identify(struct cpu_info *c)
 			c->model_number |= ((r[0] >> 16) & 0xf) << 4;
 		c->x2apic = r[2] & (1u << 21);
 		c->tsc_deadline = r[2] & (1u << 24);
+		c->hypervisor = r[2] & (1u << 31);
 	}
 
 	cpuid(0x80000000, 0, r);

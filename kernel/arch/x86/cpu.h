@@ -82,6 +82,7 @@ struct cpu_info {
 	unsigned max_phys_addr_bits; /* MAXPHYADDR */
 	unsigned max_virt_addr_bits;
 	bool x2apic, tsc_deadline, invariant_tsc, nx, pdpe1gb;
+	bool hypervisor; /* CPUID.1:ECX[31]: we run as a guest (QEMU, KVM...) */
 };
 
 extern struct cpu_info boot_cpu;
