@@ -12,7 +12,9 @@
  * with fail_page_alloc= too, so failure paths run all the time (failures
  * are counted, never fatal). A mempool of 32 order-1 blocks is used from every CPU's
  * tick (GFP_ATOMIC) and process context too (docs/09), and at the end all
- * its elements must be back. Without soak_seconds= the suite is skipped.
+ * its elements must be back. Movable pages and compaction run through it
+ * too (tests/target/soak_movable.c). Without soak_seconds= the suite is
+ * skipped.
  * docs/07b-soak-stress-and-fuzzing.md ("Soak").
  */
 #include <stdint.h>
@@ -31,6 +33,7 @@
 #include "kernel/demo/hoard.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
+#include "tests/target/soak_movable.h"
 #include "tests/target/stamp.h"
 
 #define PROC_RING 64
@@ -215,6 +218,8 @@ static void soak_tick(void *data)
 	 * convoy on a ticket lock). */
 	if ((c->irq_ops & 3) == 0)
 		pool_op(c, &c->pool_irq, GFP_ATOMIC);
+	else if ((c->irq_ops & 3) == 2) /* movable pages, issue 11 */
+		soak_movable_op(smp_processor_id(), true, xorshift(&c->rng));
 	c->irq_ops++;
 	uint64_t free = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -266,6 +271,8 @@ static void soak_process(void *arg)
 		/* Not sleeping here: a checkpoint waits for this loop. */
 		if ((r >> 40) % 32 == 0)
 			pool_op(c, &c->pool_proc, GFP_NOWAIT);
+		if ((r >> 45) % 8 == 0)
+			soak_movable_op(smp_processor_id(), false, r >> 8);
 		switch ((r >> 16) % 5) {
 		case 0:
 			one_op(c, &c->proc, GFP_NOWAIT, order, &c->fail_nowait);
@@ -328,6 +335,7 @@ static void test_soak(struct ktest *t)
 	 * so the reserve is used, not only the allocator. */
 	soak_pool = mempool_create_page_pool(SOAK_POOL_PAGES, 1);
 	KTEST_ASSERT_TRUE(t, soak_pool != NULL);
+	KTEST_ASSERT_TRUE(t, soak_movable_start(soak_ncpus) == 0);
 	drain_all_pages(&contig_page_data);
 	uint64_t free_before = 0;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -374,6 +382,12 @@ static void test_soak(struct ktest *t)
 			if (r % 64 == 1)
 				pool_op(me, &me->pool_proc,
 					hoard ? GFP_NOWAIT : GFP_KERNEL);
+			/* 2 MiB, compacting if it must (not in the squeeze:
+			 * nothing could come of it). */
+			else if (r % 1024 == 3 && !hoard)
+				soak_movable_order9();
+			else if (r % 16 == 5)
+				soak_movable_op(0, false, r >> 8);
 			else if (r % 16 == 0)
 				cache_read(me, r);
 			else
@@ -404,6 +418,8 @@ static void test_soak(struct ktest *t)
 	struct held h;
 	while (handoff_swap(NULL, &h))
 		check_and_free(&h, &me->bad_stamps);
+	struct soak_movable_totals mv;
+	soak_movable_stop(&mv);
 
 	uint64_t ops = 0, irq_ops = 0, bad = 0, fk = 0, fn = 0, fa = 0, fi = 0,
 		 reads = 0, pool_ops = 0, pool_fail = 0;
@@ -446,6 +462,19 @@ static void test_soak(struct ktest *t)
 	    rs->pgsteal_direct - reclaim_before.pgsteal_direct,
 	    rs->alloc_waits - reclaim_before.alloc_waits,
 	    rs->alloc_timeouts - reclaim_before.alloc_timeouts);
+	ktest_diag(
+	    t,
+	    "movable: %lu ops, %lu failed, %lu pages moved, %lu bad stamps; order-9: %lu of %lu; compaction %s: %lu stalls, %lu successes, %lu isolated, %lu pages migrated (%lu failed), kcompactd woke %lu times",
+	    mv.ops, mv.alloc_failed, mv.moved, mv.bad_stamps, mv.order9_got,
+	    mv.order9_asked, mv.compaction_on ? "on" : "off",
+	    mv.compact.compact_stall, mv.compact.compact_success,
+	    mv.compact.compact_isolated, mv.migrate.pgmigrate_success,
+	    mv.migrate.pgmigrate_fail, mv.compact.kcompactd_wake);
+	KTEST_EXPECT_EQ(t, mv.bad_stamps, 0);
+	KTEST_EXPECT_GT(t, mv.ops, 0);
+	KTEST_EXPECT_GT(t, mv.order9_asked, 0);
+	if (mv.compaction_on) /* the movable pages really were moved */
+		KTEST_EXPECT_GT(t, mv.migrate.pgmigrate_success, 0);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, problems, 0);
 	KTEST_EXPECT_GT(t, reads, 0);
@@ -477,6 +506,7 @@ static void test_soak(struct ktest *t)
 	KTEST_EXPECT_EQ(t, free_after, free_before);
 	__free_pages(state_phys, state_order);
 	__free_pages(bufs_phys, bufs_order);
+	soak_movable_free();
 	/* The pool: every element back, the reserve full. */
 	const struct mempool_stats *ps = &soak_pool->stats;
 	ktest_diag(
