@@ -172,6 +172,9 @@ uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
 		struct zone *z = &p->node_zones[zi];
 		if (!z->managed_pages)
 			continue;
+		/* Isolation moves listed free blocks: boot's unlinked ones
+		 * must be on the lists first. */
+		release_deferred_blocks(p, z);
 		uint64_t first =
 		    (z->zone_start_pfn + RUN_PAGES - 1) & ~(RUN_PAGES - 1);
 		uint64_t zend = z->zone_start_pfn + z->spanned_pages;

@@ -58,6 +58,11 @@ int debug_pagealloc_enable(struct pglist_data *p, set_direct_map_fn set)
 	if (debug_pagealloc_node || !set || !p->initialised)
 		return -1;
 	lock_all(p, &flags);
+	/* Boot's unlinked blocks become ordinary free blocks first, whose
+	 * tails the walk then unmaps. */
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		while (release_deferred_block(p, &p->node_zones[zi]) >= 0)
+			;
 	debug_pagealloc_set = set;
 	for_each_free_tail(p, set, false);
 	__atomic_store_n(&debug_pagealloc_node, p, __ATOMIC_RELEASE);

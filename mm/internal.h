@@ -76,6 +76,11 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 		     struct mem_section *sec, uint64_t pfn, unsigned int order);
 /* The same, taking the zone lock (used at bring-up). */
 void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
+/* Free MAX_ORDER blocks boot left off the lists (PFS_DEFERRED): link the
+ * highest (zone lock held; its list's migrate type, or -1 if none), or all
+ * of the zone's (takes the lock). */
+int release_deferred_block(struct pglist_data *p, struct zone *z);
+void release_deferred_blocks(struct pglist_data *p, struct zone *z);
 bool __ratelimit(struct ratelimit_state *rs);
 
 /* page_alloc.c: the zonelist walk, from zone `highest` down, against the

@@ -269,6 +269,13 @@ void pagetypeinfo_show(struct pglist_data *p)
 				for (const struct list_head *e = h->next;
 				     e != h; e = e->next)
 					c++;
+				/* Boot's unlinked blocks: every pageblock
+				 * starts as the node's first kind. */
+				if (o == MAX_ORDER &&
+				    t == (p->migratetype_gfp_mask
+					      ? MIGRATE_MOVABLE
+					      : MIGRATE_UNMOVABLE))
+					c += z->deferred_blocks;
 				n += (unsigned int)
 				    ksnprintf(line + n, sizeof(line) - n,
 					      " %6llu", (unsigned long long)c);

@@ -100,6 +100,10 @@ static void check_free_lists(struct check_state *c, struct zone *z)
 				pages += 1ULL << o;
 			}
 		}
+		if (o == MAX_ORDER) { /* and boot's unlinked blocks */
+			n += z->deferred_blocks;
+			pages += z->deferred_blocks << MAX_ORDER;
+		}
 		if (n != z->free_area[o].nr_free)
 			problem(c,
 				"nr_free differs from the list (order, listed)",
@@ -118,6 +122,7 @@ static void check_frames(struct check_state *c)
 	struct pglist_data *p = c->p;
 	uint64_t free_heads[MAX_NR_ZONES] = { 0 }, used[MAX_NR_ZONES] = { 0 };
 	uint64_t free[MAX_NR_ZONES] = { 0 }, parked[MAX_NR_ZONES] = { 0 };
+	uint64_t deferred[MAX_NR_ZONES] = { 0 };
 
 	for (uint64_t i = 0; i < (1ULL << p->hash_bits); i++) {
 		struct mem_section *s = &p->sections[i];
@@ -146,6 +151,21 @@ static void check_frames(struct check_state *c)
 				continue;
 			if (st == PFS_PCP) { /* a frame on a per-CPU list */
 				parked[zi]++;
+				continue;
+			}
+			if (st == (PFS_DEFERRED | MAX_ORDER)) {
+				/* free, not linked yet: below the cursor */
+				if (pfn + (1ULL << MAX_ORDER) >
+				    p->node_zones[zi].deferred_cursor)
+					problem(c,
+						"unlinked free block above its zone's cursor (frame, cursor)",
+						pfn,
+						p->node_zones[zi]
+						    .deferred_cursor);
+				deferred[zi]++;
+				free_heads[zi]++;
+				free[zi] += 1ULL << MAX_ORDER;
+				tails_left = (1ULL << MAX_ORDER) - 1;
 				continue;
 			}
 			unsigned int o = st & PFS_ORDER_MASK;
@@ -182,6 +202,10 @@ static void check_frames(struct check_state *c)
 		if (listed != free_heads[zi])
 			problem(c, "free heads not on a list (marked, listed)",
 				free_heads[zi], listed);
+		if (deferred[zi] != z->deferred_blocks)
+			problem(c,
+				"unlinked free blocks miscounted (marked, counted)",
+				deferred[zi], z->deferred_blocks);
 		uint64_t on_lists = 0;
 		for (unsigned int cpu = 0; cpu < MM_MAX_CPUS; cpu++)
 			on_lists += z->pcp[cpu].count;

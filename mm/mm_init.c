@@ -283,6 +283,8 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 		return PGDAT_ERR_NO_RAM;
 	p->direct_map_offset = cfg->direct_map_offset;
 	p->migratetype_gfp_mask = cfg->page_grouping_off ? 0 : GFP_MOVABLE_MASK;
+	/* Poison must be written into every free page anyway. */
+	p->eager_free_lists = cfg->eager_free_lists || cfg->page_poison;
 	p->extfrag_threshold = EXTFRAG_THRESHOLD_DEFAULT;
 	p->compaction_proactiveness = COMPACTION_PROACTIVENESS_DEFAULT;
 	p->watermark_scale_factor = 10;
@@ -410,6 +412,7 @@ static uint64_t boot_min_free_kbytes;
 static unsigned int boot_wsf = 10;
 static bool boot_page_poison;
 static bool boot_page_grouping_off;
+static bool boot_eager_free_lists;
 static bool boot_compaction_off;
 static unsigned int boot_extfrag_threshold = EXTFRAG_THRESHOLD_DEFAULT;
 static unsigned int boot_proactiveness = COMPACTION_PROACTIVENESS_DEFAULT;
@@ -455,6 +458,11 @@ void mm_set_page_poison(bool on)
 		pgdat_set_page_poison(&contig_page_data, on);
 }
 
+void mm_set_eager_free_lists(bool eager)
+{
+	boot_eager_free_lists = eager; /* read by mm_init() */
+}
+
 void mm_set_page_grouping(bool on)
 {
 	boot_page_grouping_off = !on; /* read by mm_init() */
@@ -498,6 +506,7 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 		.direct_map_offset = direct_map_offset,
 		.page_poison = boot_page_poison,
 		.page_grouping_off = boot_page_grouping_off,
+		.eager_free_lists = boot_eager_free_lists,
 	};
 	err = pgdat_init(&contig_page_data, &cfg);
 	if (err) {

@@ -67,11 +67,18 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 #define PFS_PCP 0x20   /* a free order-0 frame parked on a per-CPU list */
 #define PFS_ALLOC 0x40 /* head of an allocated block; low bits: order */
 #define PFS_FREE 0x80  /* head of a free block; low bits: order */
+/* Head of a free MAX_ORDER block that is not on a free list yet: boot put
+ * it off so as not to write into free memory (release_deferred_block).
+ * Counted free (nr_free, free_pages); walkers that look for PFS_FREE pass
+ * it by. docs/03b-free-memory-untouched-at-boot.md. */
+#define PFS_DEFERRED 0x10
 #define PFS_ORDER_MASK 0x0f
 /* Every order fits the order bits, and the head flags stay clear of them
  * (a split or merge rewrites the byte as flag | order). */
 _Static_assert(MAX_ORDER <= PFS_ORDER_MASK, "orders fit the state byte");
-_Static_assert(((PFS_PCP | PFS_ALLOC | PFS_FREE) & PFS_ORDER_MASK) == 0 &&
+_Static_assert(((PFS_PCP | PFS_ALLOC | PFS_FREE | PFS_DEFERRED) &
+		PFS_ORDER_MASK) == 0 &&
+		   (PFS_DEFERRED & (PFS_PCP | PFS_ALLOC | PFS_FREE)) == 0 &&
 		   (PFS_PCP & PFS_ALLOC) == 0 && (PFS_PCP & PFS_FREE) == 0 &&
 		   (PFS_ALLOC & PFS_FREE) == 0,
 	       "state byte flags are distinct bits above the order");
@@ -132,6 +139,10 @@ struct zone {
 	 * below, so requests that need low memory still find it. */
 	uint64_t lowmem_reserve[MAX_NR_ZONES];
 	struct free_area free_area[NR_PAGE_ORDERS];
+	/* Free MAX_ORDER blocks boot has not linked yet (PFS_DEFERRED heads,
+	 * all below deferred_cursor; counted in free_area[MAX_ORDER] and
+	 * free_pages): a free list is written only when a block is needed. */
+	uint64_t deferred_blocks, deferred_cursor;
 	/* Atomic reserve accounting (shown in meminfo). */
 	uint64_t reserve_dips;	   /* successes that went below min */
 	uint64_t reserve_failures; /* reserve-eligible requests that failed */
@@ -216,7 +227,8 @@ struct movable_owner;
 struct pglist_data {
 	int node_id;
 	bool initialised;
-	bool page_poison; /* fill freed pages, check them on allocation */
+	bool page_poison;      /* fill freed pages, check them on allocation */
+	bool eager_free_lists; /* link every free block at init (no deferral) */
 	uint64_t direct_map_offset; /* virtual = physical + this */
 	struct zone node_zones[MAX_NR_ZONES];
 

@@ -102,6 +102,7 @@ uint64_t rmqueue_smallest(struct pglist_data *p, struct zone *z,
 			  unsigned int order, int type)
 {
 	lockdep_assert_held(&z->lock);
+retry:
 	for (unsigned int o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &z->free_area[o];
 		if (list_empty(&area->free_list[type]))
@@ -127,6 +128,12 @@ uint64_t rmqueue_smallest(struct pglist_data *p, struct zone *z,
 		zone_free_pages_add(z, -(int64_t)(1ULL << order));
 		return pfn;
 	}
+	/* Nothing listed: link a block boot left unlinked. A request of
+	 * another ordinary type than the block's finds it through the
+	 * fallbacks, as it would have on the list. */
+	if (type < MIGRATE_PCPTYPES && z->deferred_blocks &&
+	    release_deferred_block(p, z) == type)
+		goto retry;
 	return 0;
 }
 
@@ -489,13 +496,70 @@ void free_pages(unsigned long addr, unsigned int order)
 			  __builtin_return_address(0));
 }
 
-/* Used by mm_init.c to put initial blocks (state already PFS_ALLOC|order). */
+/*
+ * Used by mm_init.c to put initial blocks (state already PFS_ALLOC|order).
+ * A whole MAX_ORDER block is only counted, not linked: linking writes into
+ * the block, and under QEMU each such write makes the host commit 2 MiB
+ * of the guest's RAM (a 16 GiB guest had 8.5 GB resident after boot).
+ * release_deferred_block links it when a request needs it.
+ */
 void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order)
 {
 	struct zone *z = pfn_to_zone(p, pfn);
 	unsigned long flags;
 	spin_lock_irqsave(&z->lock, flags);
-	poison_block(p, pfn, order);
-	__free_one_page(p, z, pfn_to_section(p, pfn), pfn, order);
+	if (order == MAX_ORDER && !p->eager_free_lists &&
+	    !debug_pagealloc_on(p)) {
+		*pfn_state_managed(p, pfn) = PFS_DEFERRED | MAX_ORDER;
+		z->deferred_blocks++;
+		z->free_area[MAX_ORDER].nr_free++;
+		zone_free_pages_add(z, 1LL << MAX_ORDER);
+		if (pfn + (1ULL << MAX_ORDER) > z->deferred_cursor)
+			z->deferred_cursor = pfn + (1ULL << MAX_ORDER);
+	} else {
+		poison_block(p, pfn, order);
+		__free_one_page(p, z, pfn_to_section(p, pfn), pfn, order);
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+}
+
+/*
+ * Links the highest deferred block: the free boot put off, done now, so
+ * blocks come out in the order an eager boot's lists would give them
+ * (highest first). Zone lock held. Returns the migrate type of the list it
+ * went to, or -1 if the zone has none left.
+ */
+int release_deferred_block(struct pglist_data *p, struct zone *z)
+{
+	lockdep_assert_held(&z->lock);
+	while (z->deferred_blocks) {
+		if (WARN_ON_ONCE(z->deferred_cursor <
+				 z->zone_start_pfn + (1ULL << MAX_ORDER))) {
+			z->deferred_blocks = 0; /* lost: mm_check says so */
+			return -1;
+		}
+		z->deferred_cursor -= 1ULL << MAX_ORDER;
+		uint64_t pfn = z->deferred_cursor;
+		uint8_t *st = pfn_state(p, pfn);
+		if (!st || *st != (PFS_DEFERRED | MAX_ORDER))
+			continue;
+		z->deferred_blocks--;
+		z->free_area[MAX_ORDER].nr_free--;
+		zone_free_pages_add(z, -(1LL << MAX_ORDER));
+		*st = PFS_ALLOC | MAX_ORDER;
+		poison_block(p, pfn, MAX_ORDER);
+		struct mem_section *sec = pfn_to_section(p, pfn);
+		__free_one_page(p, z, sec, pfn, MAX_ORDER);
+		return pageblock_migratetype(sec, pfn);
+	}
+	return -1;
+}
+
+void release_deferred_blocks(struct pglist_data *p, struct zone *z)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&z->lock, flags);
+	while (release_deferred_block(p, z) >= 0)
+		;
 	spin_unlock_irqrestore(&z->lock, flags);
 }

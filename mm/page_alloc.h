@@ -51,6 +51,8 @@ void mm_set_watermark_scale_factor(unsigned int factor);
 void mm_set_page_poison(bool on);
 /* page_grouping=off: no grouping by mobility on the kernel's node. */
 void mm_set_page_grouping(bool on);
+/* free_lists=eager: link every free block at boot (pgdat_config). */
+void mm_set_eager_free_lists(bool eager);
 /* compaction=off, extfrag_threshold=, compaction_proactiveness= for the
  * kernel's node (docs/10); call before mm_init(). */
 void mm_set_compaction(bool on, unsigned int extfrag_threshold,
@@ -135,6 +137,10 @@ struct pgdat_config {
 	/* Every request unmovable, every pageblock one kind (page_grouping=off,
 	 * for experiments; docs/10). */
 	bool page_grouping_off;
+	/* Link every free block at init, writing into each free 4 MiB block
+	 * (free_lists=eager); by default the MAX_ORDER ones wait until a
+	 * request needs them, so boot touches no free memory. */
+	bool eager_free_lists;
 };
 
 enum pgdat_error {

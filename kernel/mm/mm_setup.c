@@ -9,6 +9,7 @@
 #include "boot/bootinfo.h"
 #include "kernel/init/bootlog.h"
 #include "kernel/lib/cmdline.h"
+#include "kernel/lib/string.h"
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/direct_map.h"
 #include "kernel/debug/panic.h"
@@ -121,6 +122,20 @@ static int set_page_grouping(const char *value)
 	return 0;
 }
 CMDLINE_PARAM("page_grouping", set_page_grouping, "on (default) or off");
+
+static int set_free_lists(const char *value)
+{
+	if (!strcmp(value, "deferred"))
+		mm_set_eager_free_lists(false);
+	else if (!strcmp(value, "eager"))
+		mm_set_eager_free_lists(true);
+	else
+		return -1;
+	return 0;
+}
+CMDLINE_PARAM(
+    "free_lists", set_free_lists,
+    "deferred (default: free 4 MiB blocks are linked when needed, boot writes no free memory) or eager");
 
 static bool want_debug_pagealloc;
 

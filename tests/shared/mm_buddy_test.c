@@ -493,6 +493,7 @@ static void test_release_range(struct ktest *t)
 				    base + DMA32_BYTES,
 				    (uint64_t)(uintptr_t)arena - base,
 				    false,
+				    false,
 				    false };
 	KTEST_ASSERT_TRUE(t, pgdat_init(&p, &cfg) == 0);
 	uint64_t before = mm_test_free_pages(&p);
