@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential nasm gnu-efi qemu-system-x86 ovmf mtools dosfstools xorriso
-	clang libclang-rt-14-dev gnuplot-nox graphviz gdb procps)
+	clang libclang-rt-14-dev gnuplot-nox graphviz gdb procps time)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
