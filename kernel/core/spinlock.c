@@ -11,6 +11,7 @@
 #include "kernel/debug/ksyms.h"
 #include "kernel/debug/panic.h"
 #include "kernel/lib/cmdline.h"
+#include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
 
@@ -54,28 +55,43 @@ void spin_lock_mode_init(bool hypervisor)
 }
 
 unsigned long spin_lockups; /* reports printed, all CPUs */
+unsigned int spin_lockup_spins = SPIN_LOCKUP_SPINS;
+static bool reported[MAX_CPUS];
+
+void spin_lockup_rearm(unsigned int cpu)
+{
+	if (cpu < MAX_CPUS)
+		__atomic_store_n(&reported[cpu], false, __ATOMIC_RELAXED);
+}
 
 void spin_lockup_report(const spinlock_t *lock, unsigned int ticket)
 {
-	static bool reported[MAX_CPUS];
 	unsigned int cpu = smp_processor_id();
 	if (cpu >= MAX_CPUS || reported[cpu])
 		return;
 	reported[cpu] = true;
-	__atomic_fetch_add(&spin_lockups, 1, __ATOMIC_RELAXED);
-	char where[80];
-	ksym_format(lock->owner_ip, where, sizeof(where));
+	/* The words first: they may change while the report prints. */
+	unsigned int next = __atomic_load_n(&lock->next, __ATOMIC_RELAXED);
+	unsigned int serving =
+	    __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
 	uintptr_t owner = __atomic_load_n(&lock->owner, __ATOMIC_RELAXED);
+	char where[80], holder[24];
+	ksym_format(lock->owner_ip, where, sizeof(where));
+	if (owner)
+		ksnprintf(holder, sizeof(holder), "CPU %lu",
+			  (unsigned long)(owner - 1));
+	else
+		ksnprintf(holder, sizeof(holder), "none");
 	printk(KERN_EMERG
-	       "BUG: spinlock lockup suspected on CPU %u: lock %s (%p) next=%#x serving=%#x, %s %#x, holder %s%lu, last taken at %s; %s, %s\n",
+	       "BUG: spinlock lockup suspected on CPU %u: lock %s (%p) next=0x%x serving=0x%x, %s 0x%x, holder %s, last taken at %s; %s, %s\n",
 	       cpu, lock->dep_map.name ? lock->dep_map.name : "(unnamed)",
-	       (const void *)lock,
-	       __atomic_load_n(&lock->next, __ATOMIC_RELAXED),
-	       __atomic_load_n(&lock->serving, __ATOMIC_RELAXED),
+	       (const void *)lock, next, serving,
 	       spin_lock_mode == SPIN_TICKET ? "my ticket"
 					     : "last seen free at",
-	       ticket, owner ? "CPU " : "none", owner ? owner - 1 : 0, where,
+	       ticket, holder, where,
 	       irqs_disabled() ? "interrupts off" : "INTERRUPTS ON",
 	       in_irq() ? "in an interrupt" : "in process context");
 	print_backtrace(0, (unsigned long)__builtin_frame_address(0));
+	/* Counted once printed: a test waits for the count. */
+	__atomic_fetch_add(&spin_lockups, 1, __ATOMIC_RELAXED);
 }

@@ -164,6 +164,7 @@ static inline void spin_wait_relax(const spinlock_t *lock,
  * CPU reports, so one log shows the whole knot. kernel/core/spinlock.c.
  */
 #define SPIN_LOCKUP_SPINS (1u << 28)
+extern unsigned int spin_lockup_spins; /* SPIN_LOCKUP_SPINS; tests lower it */
 void spin_lockup_report(const spinlock_t *lock, unsigned int ticket);
 static inline const spinlock_t *spin_wait_begin(const spinlock_t *lock)
 {
@@ -179,7 +180,7 @@ static inline void spin_wait_relax(const spinlock_t *lock,
 				   unsigned int *spins)
 {
 	(void)outer;
-	if (__builtin_expect(++*spins == SPIN_LOCKUP_SPINS, 0))
+	if (__builtin_expect(++*spins == spin_lockup_spins, 0))
 		spin_lockup_report(lock, ticket);
 	cpu_relax();
 }
@@ -216,6 +217,8 @@ extern enum spin_lock_mode spin_lock_mode;
 void spin_lock_mode_init(bool hypervisor);
 const char *spin_lock_mode_name(void);
 extern unsigned long spin_lockups;
+/* For tests: the next lockup on cpu is reported again. */
+void spin_lockup_rearm(unsigned int cpu);
 #endif
 
 /* Waits until the lock is free and takes it then (SPIN_TEST_AND_SET). */

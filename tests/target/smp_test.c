@@ -11,6 +11,7 @@
 #include "kernel/arch/x86/smp.h"
 #include "kernel/arch/x86/timer.h"
 #include "kernel/core/spinlock.h"
+#include "kernel/lib/printk.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "tests/ktest.h"
@@ -288,6 +289,62 @@ static void test_spinlock_modes(struct ktest *t)
 	spin_lock_mode = boot_mode;
 }
 
+/*
+ * The lockup report (kernel/core/spinlock.c): CPU 1 waits for a lock CPU 0
+ * holds, with the threshold lowered to 2^16 pauses; it must say so once,
+ * naming the lock and its holder, and then get the lock when CPU 0 lets go.
+ */
+static DEFINE_SPINLOCK(stuck_lock);
+static volatile bool waiter_got, waiter_go;
+
+static void stuck_waiter(void *arg)
+{
+	(void)arg;
+	unsigned long flags;
+	while (!waiter_go) /* until CPU 0 holds the lock */
+		cpu_relax();
+	spin_lock_irqsave(&stuck_lock, flags);
+	waiter_got = true;
+	spin_unlock_irqrestore(&stuck_lock, flags);
+}
+
+static void test_spinlock_lockup_report(struct ktest *t)
+{
+	static char log[2048];
+	if (nr_cpus_online < 2) {
+		ktest_skip(t, "needs a second CPU");
+		return;
+	}
+	unsigned long before = spin_lockups;
+	unsigned int saved = spin_lockup_spins;
+	waiter_got = waiter_go = false;
+	spin_lockup_rearm(1);
+	spin_lockup_spins = 1u << 16;
+	printk_capture_start(log, sizeof(log));
+	/* The thread first: creating it may sleep, holding a lock may not. */
+	KTEST_ASSERT_TRUE(t, smp_run_on_cpu_async(1, stuck_waiter, NULL) == 0);
+	spin_lock(&stuck_lock);
+	waiter_go = true;
+	uint64_t deadline = ktime_get_ns() + 20000000000ULL;
+	while (__atomic_load_n(&spin_lockups, __ATOMIC_RELAXED) == before &&
+	       ktime_get_ns() < deadline)
+		cpu_relax();
+	spin_unlock(&stuck_lock);
+	smp_wait_work(1);
+	printk_capture_stop();
+	spin_lockup_spins = saved;
+	KTEST_EXPECT_EQ(t, spin_lockups, before + 1);
+	KTEST_EXPECT_TRUE(t, waiter_got);
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(log,
+					 "spinlock lockup suspected on CPU 1: lock "
+					 "stuck_lock"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "holder CPU 0"));
+	KTEST_EXPECT_TRUE(t,
+			  ktest_contains(log, "test_spinlock_lockup_report"));
+	KTEST_EXPECT_FALSE(t, spin_is_locked(&stuck_lock));
+}
+
 static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_all_listed_cpus_online),
 	KTEST_CASE(test_boot_cpu_per_cpu_data),
@@ -296,6 +353,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_cross_cpu_frees),
 	KTEST_CASE(test_every_cpu_ticks),
 	KTEST_CASE(test_spinlock_modes),
+	KTEST_CASE(test_spinlock_lockup_report),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(smp, smp_cases, KTEST_TARGET_ONLY);
