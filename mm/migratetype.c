@@ -336,7 +336,8 @@ unsigned int zone_pageblock_map_row(struct pglist_data *p, struct zone *z,
 			continue;
 		}
 		int t = pageblock_migratetype(sec, pb);
-		char c = letter[t];
+		/* (the type bits hold more values than there are types) */
+		char c = WARN_ON_ONCE(t >= MIGRATE_TYPES) ? '?' : letter[t];
 		types[n] =
 		    present < PAGEBLOCK_PAGES ? (char)(c - 'A' + 'a') : c;
 		uint64_t used = present - free;
