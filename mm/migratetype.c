@@ -5,7 +5,8 @@
  * other types in a fixed order, taking the largest free block there is, and
  * claims the whole pageblock for its own type when it would take much of it
  * anyway, so the next requests of its kind come from the same pageblock.
- * Also pagetypeinfo, the report of all this.
+ * Also pagetypeinfo, the report of all this, and the pageblock map that
+ * `make plots` draws (tools/plots/pageblocks.sh).
  * docs/10-fragmentation-and-compaction.md ("Migrate types") explains it.
  */
 #include "mm/internal.h"
@@ -247,6 +248,133 @@ long zone_pageblock_counts(struct pglist_data *p, struct zone *z,
 			mixed++;
 	}
 	return owner ? mixed : -1;
+}
+
+/* ------------------------------------------------------- pageblock map */
+
+/* The block holding pfn whose state byte is s: its head and order. A
+ * tail's head is the nearest aligned frame below with a head byte of an
+ * order that reaches pfn. Returns the head's byte (0 if none is found). */
+static uint8_t block_of(const struct pglist_data *p, uint64_t pfn, uint8_t s,
+			uint64_t *head)
+{
+	*head = pfn;
+	if (s != PFS_TAIL)
+		return s;
+	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
+		uint64_t h = pfn & ~((1ULL << o) - 1);
+		const uint8_t *st = pfn_state(p, h);
+		uint8_t hs = st ? frame_state_read(st) : 0;
+		if ((hs & (PFS_FREE | PFS_ALLOC)) &&
+		    (hs & PFS_ORDER_MASK) >= o) {
+			*head = h;
+			return hs;
+		}
+	}
+	return 0;
+}
+
+/* Frames of [lo, hi) that are the allocator's (present) and free (in a
+ * free block or parked on a per-CPU list). Zone lock held. */
+static void count_frames(const struct pglist_data *p, uint64_t lo, uint64_t hi,
+			 uint64_t *present, uint64_t *free)
+{
+	*present = *free = 0;
+	for (uint64_t f = lo; f < hi;) {
+		const uint8_t *st = pfn_state(p, f);
+		uint8_t s = st ? frame_state_read(st) : PFS_RESERVED;
+		uint64_t head, n = 1;
+		if (s == PFS_RESERVED) {
+			f++;
+			continue;
+		}
+		s = block_of(p, f, s, &head);
+		if (s & (PFS_FREE | PFS_ALLOC))
+			n = head + (1ULL << (s & PFS_ORDER_MASK)) - f;
+		/* a tail without a head is a broken state byte: count it
+		 * used, one frame (pgdat_check reports such frames) */
+		WARN_ON_ONCE(!(s & (PFS_FREE | PFS_ALLOC | PFS_PCP)));
+		if (n > hi - f)
+			n = hi - f;
+		*present += n;
+		if (s & (PFS_FREE | PFS_PCP))
+			*free += n;
+		f += n;
+	}
+}
+
+unsigned int zone_pageblock_map_row(struct pglist_data *p, struct zone *z,
+				    unsigned int row,
+				    char types[PAGEBLOCK_MAP_ROW + 1],
+				    char fills[PAGEBLOCK_MAP_ROW + 1])
+{
+	static const char letter[MIGRATE_TYPES] = { 'U', 'M', 'R', 'H', 'I' };
+	uint64_t first = z->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
+	uint64_t end = z->zone_start_pfn + z->spanned_pages;
+	uint64_t pb =
+	    first + (uint64_t)row * PAGEBLOCK_MAP_ROW * PAGEBLOCK_PAGES;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	types[0] = fills[0] = '\0';
+	if (!z->spanned_pages || pb >= end)
+		return 0;
+	spin_lock_irqsave(&z->lock, flags);
+	for (; n < PAGEBLOCK_MAP_ROW && pb < end; n++, pb += PAGEBLOCK_PAGES) {
+		/* Only the zone's part of a pageblock at its edge. */
+		uint64_t lo =
+		    pb > z->window_start_pfn ? pb : z->window_start_pfn;
+		uint64_t hi = pb + PAGEBLOCK_PAGES < z->window_end_pfn
+				  ? pb + PAGEBLOCK_PAGES
+				  : z->window_end_pfn;
+		uint64_t present = 0, free = 0;
+		if (lo < hi)
+			count_frames(p, lo, hi, &present, &free);
+		struct mem_section *sec = pfn_to_section(p, pb);
+		if (!present || !sec) {
+			types[n] = fills[n] = '.';
+			continue;
+		}
+		int t = pageblock_migratetype(sec, pb);
+		/* (the type bits hold more values than there are types) */
+		char c = WARN_ON_ONCE(t >= MIGRATE_TYPES) ? '?' : letter[t];
+		types[n] =
+		    present < PAGEBLOCK_PAGES ? (char)(c - 'A' + 'a') : c;
+		uint64_t used = present - free;
+		fills[n] = used == 0	     ? '0'
+			   : used == present ? '8'
+					     : (char)('1' + used * 7 / present);
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+	types[n] = fills[n] = '\0';
+	return n;
+}
+
+void pageblock_map_show(struct pglist_data *p, const char *label)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		char types[PAGEBLOCK_MAP_ROW + 1], fills[PAGEBLOCK_MAP_ROW + 1];
+		if (!z->managed_pages)
+			continue;
+		uint64_t first = z->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
+		uint64_t end = z->zone_start_pfn + z->spanned_pages;
+		pr_info("pageblocks: %s %s %llu pageblocks from pfn 0x%llx, %d a row: type U M R H I (lowercase: partly not RAM or another zone's; '.': none of it), used eighths 0 (all free) .. 8 (full)\n",
+			label, z->name,
+			(unsigned long long)((end - first + PAGEBLOCK_PAGES -
+					      1) /
+					     PAGEBLOCK_PAGES),
+			(unsigned long long)first, PAGEBLOCK_MAP_ROW);
+		for (unsigned int r = 0;
+		     zone_pageblock_map_row(p, z, r, types, fills); r++)
+			pr_info("pageblocks: %s %s 0x%llx %s %s\n", label,
+				z->name,
+				(unsigned long long)(first +
+						     (uint64_t)r *
+							 PAGEBLOCK_MAP_ROW *
+							 PAGEBLOCK_PAGES),
+				types, fills);
+	}
 }
 
 void pagetypeinfo_show(struct pglist_data *p)

@@ -215,6 +215,22 @@ void buddyinfo_show(struct pglist_data *pgdat);
  * mixed ones (Linux's /proc/pagetypeinfo; mm/migratetype.c). */
 void pagetypeinfo_show(struct pglist_data *pgdat);
 void zoneinfo_show(struct pglist_data *pgdat);
+/* The pageblock map (mm/migratetype.c; tools/plots/pageblocks.sh draws
+ * it): row `row` of zone z, PAGEBLOCK_MAP_ROW pageblocks from the zone's
+ * first, one character each in types[] (the migrate type's letter U M R
+ * H I, lowercase when part of the pageblock is not the zone's RAM, '.'
+ * when none is) and in fills[] (used frames in eighths of those that are:
+ * '0' all free, '8' none free, '1'..'7' between; frames on per-CPU lists
+ * count as free). Returns the pageblocks in the row, 0 past the last. The
+ * zone lock is held (irqsave) for the row. */
+#define PAGEBLOCK_MAP_ROW 64
+unsigned int zone_pageblock_map_row(struct pglist_data *pgdat, struct zone *z,
+				    unsigned int row,
+				    char types[PAGEBLOCK_MAP_ROW + 1],
+				    char fills[PAGEBLOCK_MAP_ROW + 1]);
+/* Prints every populated zone's map, a header line and then a line per
+ * row: "pageblocks: LABEL ZONE 0xPFN TYPES FILLS" (label: one word). */
+void pageblock_map_show(struct pglist_data *pgdat, const char *label);
 void meminfo_show(struct pglist_data *pgdat);
 
 /* Writes "GFP_ATOMIC|__GFP_ZERO"-style names of gfp into buf. */

@@ -6,9 +6,14 @@
  * blocks still whole are taken; a request that does not compact then
  * fails; compaction moves the cache's pages together, and the same
  * request succeeds. One line per step,
- * then the counters. docs/10-fragmentation-and-compaction.md ("See it run").
+ * then the counters. With demo_pageblocks=1 it also prints the zones'
+ * pageblock maps after the drop and after compacting all of memory
+ * (compact_node), which `make plots` draws
+ * (tools/plots/pageblocks.sh). docs/10-fragmentation-and-compaction.md
+ * ("See it run").
  */
 #include "kernel/demo/demo.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/lib/printk.h"
 #include "kernel/mm/page_cache.h"
 #include "mm/compaction.h"
@@ -17,6 +22,20 @@
 
 #define DEMO_FILE 900 /* a file number no other reader uses */
 #define FILE_PAGES (1ULL << 20)
+
+/* demo_pageblocks=1: the pageblock maps before and after compaction. */
+static bool demo_pageblocks;
+
+static int set_demo_pageblocks(const char *value)
+{
+	if ((value[0] != '0' && value[0] != '1') || value[1] != '\0')
+		return -1;
+	demo_pageblocks = value[0] == '1';
+	return 0;
+}
+CMDLINE_PARAM(
+    "demo_pageblocks", set_demo_pageblocks,
+    "1: print the pageblock maps before and after compacting (for plots), 0: not");
 
 /* Free pages the zones may go down to without waking kswapd. */
 static uint64_t node_high(void)
@@ -45,6 +64,8 @@ void demo_compaction_run(void)
 		(unsigned long long)pgdat_nr_free_pages(p),
 		fragmentation_score_node(p),
 		fragmentation_index(&p->node_zones[ZONE_DMA32], 9));
+	if (demo_pageblocks)
+		pageblock_map_show(p, "before");
 
 	/* The 2 MiB blocks still whole (memory the cache did not reach) are
 	 * taken first, so that what follows can only come from compaction. */
@@ -74,6 +95,18 @@ void demo_compaction_run(void)
 		uint64_t next = *(uint64_t *)phys_to_virt(chain);
 		__free_pages(chain, 9);
 		chain = next;
+	}
+	if (demo_pageblocks) {
+		/* What compacting all of memory makes of the same state
+		 * (compact_memory): the pictures' "after". */
+		uint64_t before = p->migrate.pgmigrate_success;
+		compact_node(p);
+		drain_all_pages(p);
+		pr_info("demo: compaction: compacting every zone (compact_node) moved %llu pages more; fragmentation score %u\n",
+			(unsigned long long)(p->migrate.pgmigrate_success -
+					     before),
+			fragmentation_score_node(p));
+		pageblock_map_show(p, "after");
 	}
 	for (uint64_t i = 0; i < n; i += 2)
 		filecache_drop(&page_cache, DEMO_FILE, i);

@@ -11,6 +11,7 @@
 #include "mm/page_owner.h"
 #include "mm/pcp.h"
 #include "kernel/lib/printk.h"
+#include "tests/support/antifrag.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
@@ -214,38 +215,10 @@ static void test_pcp_lists_per_type(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
-/* A node built with page_grouping_off: one kind of pageblock, no
- * fallbacks, movable and unmovable pages side by side. */
-static int init_node(struct mm_test_node *n, size_t bytes, bool grouping)
-{
-	memset(n, 0, sizeof(*n));
-	n->arena = mm_test_arena(bytes, &n->phys_base);
-	if (!n->arena)
-		return -1;
-	n->bytes = bytes;
-	n->usable[0] =
-	    (struct memmap_range){ n->phys_base, n->phys_base + bytes, 7, 0 };
-	struct pgdat_config cfg = {
-		.usable = n->usable,
-		.nr_usable = 1,
-		.dma_limit = n->phys_base,
-		.dma32_limit = n->phys_base,
-		.direct_map_offset =
-		    (uint64_t)(uintptr_t)n->arena - n->phys_base,
-		.page_grouping_off = !grouping,
-	};
-	if (pgdat_init(&n->pgdat, &cfg)) {
-		mm_test_arena_free(n->arena, bytes);
-		return -1;
-	}
-	mm_test_zero_watermarks(&n->pgdat);
-	return 0;
-}
-
 static void test_grouping_off(struct ktest *t)
 {
 	uint64_t blocks[MIGRATE_TYPES];
-	if (init_node(&tn, ARENA, false)) {
+	if (mm_test_node_init_grouping(&tn, ARENA, false)) {
 		ktest_skip(t, "no test arena on this platform");
 		return;
 	}
@@ -264,89 +237,25 @@ static void test_grouping_off(struct ktest *t)
 
 /* ------------------------------------------------------------------ churn */
 
-#define CHURN_ARENA (32UL << 20)
-#define CHURN_SLOTS 8192
-static uint64_t slot_phys[CHURN_SLOTS];
-static uint8_t slot_order[CHURN_SLOTS];
-
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-/* Free pages in blocks of order >= 9: what a 2 MiB request can have
- * without compaction. */
-static uint64_t free_in_pageblocks(const struct zone *z)
-{
-	uint64_t n = 0;
-	for (unsigned int o = PAGEBLOCK_ORDER; o <= MAX_ORDER; o++)
-		n += z->free_area[o].nr_free << o;
-	return n;
-}
-
-/*
- * The anti-fragmentation experiment: a page cache (movable order 0) fills
- * and churns most of memory while the kernel allocates and frees blocks of
- * orders 0..3 (unmovable) among it; then the cache is dropped, as reclaim
- * would. What share of the free memory is then whole pageblocks? Returns
- * that share in percent and the mixed pageblocks seen before the drop.
- */
+/* The anti-fragmentation experiment (tests/support/antifrag.c): after the
+ * same churn, what share of the free memory is whole pageblocks? */
 static int churn(struct ktest *t, bool grouping, long *mixed)
 {
-	uint64_t blocks[MIGRATE_TYPES], seed = 0x9e3779b97f4a7c15ULL;
-	if (init_node(&tn, CHURN_ARENA, grouping))
+	struct antifrag_result r;
+	if (antifrag_churn(grouping, 0, NULL, NULL, &r))
 		return -1;
-	struct pglist_data *p = &tn.pgdat;
-	struct zone *z = normal();
-	if (page_owner_init(p)) {
-		mm_test_node_destroy(&tn);
-		return -1;
-	}
-	for (int i = 0; i < CHURN_SLOTS; i++)
-		slot_phys[i] = 0;
-	/* Slots 0..7167: the cache (7168 pages, 28 MiB of 32); slots
-	 * 7168..8191: kernel blocks. */
-	for (int step = 0; step < 200000; step++) {
-		uint64_t r = rng_next(&seed);
-		bool kernel = (r & 15) == 0;
-		int i = kernel ? 7168 + (int)((r >> 8) % 1024)
-			       : (int)((r >> 8) % 7168);
-		if (slot_phys[i]) {
-			pgdat_free_pages(p, slot_phys[i], slot_order[i]);
-			slot_phys[i] = 0;
-			continue;
-		}
-		unsigned int order = kernel ? (unsigned int)((r >> 40) % 4) : 0;
-		slot_phys[i] =
-		    pgdat_alloc_pages(p, kernel ? QUIET_KERNEL : QUIET_MOVABLE,
-				      order);
-		slot_order[i] = (uint8_t)order;
-	}
-	*mixed = zone_pageblock_counts(p, z, blocks);
-	for (int i = 0; i < 7168; i++)
-		if (slot_phys[i]) {
-			pgdat_free_pages(p, slot_phys[i], 0);
-			slot_phys[i] = 0;
-		}
-	uint64_t free = z->free_pages, whole = free_in_pageblocks(z);
-	int share = (int)(whole * 100 / (free ? free : 1));
 	ktest_diag(
 	    t,
 	    "grouping %s: mixed pageblocks %ld of %llu, free %llu pages, in whole pageblocks %llu (%d%%), fallbacks %llu",
-	    grouping ? "on" : "off", *mixed,
-	    (unsigned long long)(CHURN_ARENA >> 21), (unsigned long long)free,
-	    (unsigned long long)whole, share,
-	    (unsigned long long)p->extfrag_events);
-	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
-	for (int i = 7168; i < CHURN_SLOTS; i++)
-		if (slot_phys[i])
-			pgdat_free_pages(p, slot_phys[i], slot_order[i]);
-	page_owner_exit(p);
-	mm_test_node_destroy(&tn);
-	return share;
+	    grouping ? "on" : "off", r.mixed, (unsigned long long)r.pageblocks,
+	    (unsigned long long)r.free, (unsigned long long)r.whole, r.share,
+	    (unsigned long long)r.fallbacks);
+	KTEST_EXPECT_EQ(t, r.problems, 0);
+	/* The tool's curve (whole pageblocks if the cache were dropped)
+	 * says at the end what the drop then gives. */
+	KTEST_EXPECT_EQ(t, r.predicted, r.whole);
+	*mixed = r.mixed;
+	return r.share;
 }
 
 static void test_grouping_keeps_pageblocks_whole(struct ktest *t)

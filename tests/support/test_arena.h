@@ -57,6 +57,10 @@ int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,
  * callers that build many nodes in a row, such as the fuzzers. */
 int mm_test_node_reinit(struct mm_test_node *tn, uint64_t dma_bytes,
 			uint64_t dma32_bytes, bool no_watermarks);
+/* One zone (Normal), no watermarks, grouping by mobility on or off
+ * (page_grouping=off); 0 or -1 as mm_test_node_init. */
+int mm_test_node_init_grouping(struct mm_test_node *tn, size_t bytes,
+			       bool grouping);
 void mm_test_node_destroy(struct mm_test_node *tn);
 void mm_test_zero_watermarks(struct pglist_data *pgdat);
 /* Free blocks per zone and order, for comparing before and after. */

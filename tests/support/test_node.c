@@ -119,6 +119,34 @@ int mm_test_node_reinit(struct mm_test_node *tn, uint64_t dma_bytes,
 	return 0;
 }
 
+int mm_test_node_init_grouping(struct mm_test_node *tn, size_t bytes,
+			       bool grouping)
+{
+	memset(tn, 0, sizeof(*tn));
+	tn->arena = mm_test_arena(bytes, &tn->phys_base);
+	if (!tn->arena)
+		return -1;
+	tn->bytes = bytes;
+	tn->usable[0] =
+	    (struct memmap_range){ tn->phys_base, tn->phys_base + bytes, 7, 0 };
+	struct pgdat_config cfg = {
+		.usable = tn->usable,
+		.nr_usable = 1,
+		.dma_limit = tn->phys_base,
+		.dma32_limit = tn->phys_base,
+		.direct_map_offset =
+		    (uint64_t)(uintptr_t)tn->arena - tn->phys_base,
+		.page_grouping_off = !grouping,
+	};
+	if (pgdat_init(&tn->pgdat, &cfg)) {
+		mm_test_arena_free(tn->arena, bytes);
+		tn->arena = NULL;
+		return -1;
+	}
+	mm_test_zero_watermarks(&tn->pgdat);
+	return 0;
+}
+
 void mm_test_node_destroy(struct mm_test_node *tn)
 {
 	mm_test_arena_free(tn->arena, tn->bytes);

@@ -53,6 +53,8 @@ static const struct {
 	{ "demo_seconds", "3601" },
 	{ "demo_buddyinfo", "2" },
 	{ "demo_buddyinfo", "18446744073709551615" },
+	{ "demo_pageblocks", "2" },
+	{ "demo_pageblocks", "on" },
 	{ "soak_seconds", "0" },
 	{ "soak_seconds", "86401" },
 	{ "fail_page_alloc", "0,20,-1" },

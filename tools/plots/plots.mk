@@ -5,6 +5,11 @@
 #   memmap-fixture.png  the same for PLOT_FIXTURE (an 8 GiB q35 machine)
 #   demo.png            free pages per order during the boot demo, with the
 #                       watermarks (boots QEMU once: demo_buddyinfo=1)
+#   pageblocks.png      the biggest zone's pageblocks by migrate type and use,
+#                       before and after compaction (the same boot:
+#                       demo_pageblocks=1)
+#   antifrag.png        the anti-fragmentation churn, grouping on and off
+#                       (build/host/antifrag-tool, no boot)
 #   bench.png, init.png `make bench`'s figures (run first if missing)
 # and, with Graphviz, `make diagrams` (tools/diagrams/: the allocator's data
 # structures, in build/diagrams/). `make plots-docs` also copies them all to
@@ -15,8 +20,9 @@ PLOT_LOG     ?= $(PLOTS_DIR)/demo-serial.log
 PLOT_MEMMAP  ?= $(PLOT_LOG)
 PLOT_FIXTURE ?= tests/fixtures/ovmf-q35-8g.map
 PLOT_QEMU    ?= -m 256M
-PLOT_CMDLINE ?= demo_seconds=12 demo_buddyinfo=1
-PLOT_PNGS    := $(addprefix $(PLOTS_DIR)/,memmap.png memmap-fixture.png demo.png bench.png init.png)
+PLOT_CMDLINE ?= demo_seconds=12 demo_buddyinfo=1 demo_pageblocks=1
+PLOT_PNGS    := $(addprefix $(PLOTS_DIR)/,memmap.png memmap-fixture.png demo.png \
+	pageblocks.png antifrag.png bench.png init.png)
 
 .PHONY: plots plots-docs plots-check
 plots: $(PLOT_PNGS) diagrams
@@ -30,8 +36,9 @@ plots-docs: plots diagrams-docs
 plots-check:
 	@command -v gnuplot >/dev/null || { echo "plots: gnuplot is missing; run tools/deps.sh as root (Debian package gnuplot-nox)" >&2; exit 1; }
 
-# One boot of its own ESP (like the test matrix), the demo stretched and
-# with buddyinfo every second. The run must reach the demo's last line.
+# One boot of its own ESP (like the test matrix), the demo stretched, with
+# buddyinfo every second and the pageblock maps. The run must reach the
+# demo's last line.
 $(PLOT_LOG): $(BUILD)/loader/BOOTX64.EFI $(BUILD)/kernel/kernel.elf
 	@mkdir -p $(PLOTS_DIR)/esp/EFI/BOOT $(PLOTS_DIR)/esp/labyrinth
 	$(Q)cp $(BUILD)/loader/BOOTX64.EFI $(PLOTS_DIR)/esp/EFI/BOOT/
@@ -39,7 +46,7 @@ $(PLOT_LOG): $(BUILD)/loader/BOOTX64.EFI $(BUILD)/kernel/kernel.elf
 	$(Q)printf '%s\n' "$(PLOT_CMDLINE)" > $(PLOTS_DIR)/esp/labyrinth/cmdline.txt
 	$(call say,QEMU,$@)
 	$(Q)./run-qemu.sh --no-build --esp $(PLOTS_DIR)/esp --timeout 300 $(PLOT_QEMU) > $@.tmp 2>&1 </dev/null || true
-	$(Q)grep -q 'demo: process context held' $@.tmp || { echo "plots: the demo boot did not finish; see $@.tmp" >&2; exit 1; }
+	$(Q)grep -q 'demo: compaction: compact_stall' $@.tmp || { echo "plots: the demo boot did not finish; see $@.tmp" >&2; exit 1; }
 	$(Q)mv $@.tmp $@
 
 $(PLOTS_DIR)/memmap.png: $(PLOT_MEMMAP) $(BUILD)/host/memmap-tool tools/plots/memmap.sh | plots-check
@@ -56,6 +63,16 @@ $(PLOTS_DIR)/demo.png: $(PLOT_LOG) tools/plots/demo.sh | plots-check
 	@mkdir -p $(PLOTS_DIR)
 	$(call say,PLOT,$@)
 	$(Q)tools/plots/demo.sh $(PLOT_LOG) $@
+
+$(PLOTS_DIR)/pageblocks.png: $(PLOT_LOG) tools/plots/pageblocks.sh | plots-check
+	@mkdir -p $(PLOTS_DIR)
+	$(call say,PLOT,$@)
+	$(Q)tools/plots/pageblocks.sh $(PLOT_LOG) $@
+
+$(PLOTS_DIR)/antifrag.png: $(BUILD)/host/antifrag-tool tools/plots/antifrag.sh | plots-check
+	@mkdir -p $(PLOTS_DIR)
+	$(call say,PLOT,$@)
+	$(Q)tools/plots/antifrag.sh $(BUILD)/host/antifrag-tool $@
 
 # The benchmark runs only when its results are missing (`make bench` to
 # measure again); a rebuilt mm-bench alone does not rerun it.

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The two pictures of fragmentation in `make plots` cannot rot
+# (tools/plots/pageblocks.sh, tools/plots/antifrag.sh; docs/10):
+#   - build/host/antifrag-tool runs both churns; its rows are consistent
+#     (whole blocks never more than the free memory, whole pageblocks
+#     counted in 512s) and its end is the mm_migratetype suite's result
+#     (grouping on: at least 50 % and twice the share with it off);
+#   - both scripts draw a PNG from the tool and from a real boot's log
+#     (tests/fixtures/pageblocks-demo.log);
+#   - bad input is refused in one line naming it: a log without maps, a
+#     log with the "after" map missing, an unknown zone, a failing tool, a
+#     bad EVERY for the tool.
+# Prints a line per check, then one result line; exits 0 when all passed.
+# Environment: BUILD (default build). See docs/10-fragmentation-and-compaction.md.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+tool=$build/host/antifrag-tool
+fixture=$top/tests/fixtures/pageblocks-demo.log
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/plots.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+checks=0 failed=0
+
+ok() { echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+check() { # name, then a command that prints the problems (none: ok)
+	local name=$1 why
+	shift
+	checks=$((checks + 1))
+	why=$("$@" 2>&1)
+	if [ -z "$why" ]; then ok "$name"; else bad "$name" "$(head -n 3 <<<"$why" | tr '\n' ';')"; fi
+}
+
+# A PNG written, and nothing on stderr.
+png() { # out, command...
+	local out=$1
+	shift
+	"$@" "$out" 2>"$tmp/err" >/dev/null || { echo "exit status $?: $(head -c 300 "$tmp/err")"; return; }
+	[ -s "$tmp/err" ] && echo "stderr: $(head -c 300 "$tmp/err")"
+	[ "$(head -c 4 "$out" | tail -c 3)" = PNG ] || echo "$out is not a PNG"
+}
+
+# Refused: exit status `want`, one line on stderr containing `text`,
+# nothing written to out.
+refused() { # want text out command...
+	local want=$1 text=$2 out=$3 st
+	shift 3
+	"$@" >/dev/null 2>"$tmp/err"
+	st=$?
+	[ "$st" = "$want" ] || echo "exit status $st, not $want"
+	[ "$(wc -l <"$tmp/err")" = 1 ] || echo "$(wc -l <"$tmp/err") lines on stderr: $(head -c 300 "$tmp/err")"
+	grep -qF -- "$text" "$tmp/err" || echo "no '$text' in: $(head -c 300 "$tmp/err")"
+	[ -e "$out" ] && echo "$out written"
+}
+
+tool_rows() {
+	"$tool" 5000 >"$tmp/rows" 2>/dev/null || { echo "antifrag-tool: exit status $?"; return; }
+	awk '
+	/^#/ { next }
+	NF != 7 || ($1 != "on" && $1 != "off") { print "bad row: " $0; next }
+	$5 > $4 { print "more whole than free: " $0 }
+	$6 % 512 { print "whole_if_dropped not whole pageblocks: " $0 }
+	$2 == "churn" { n[$1]++ }
+	$2 == "dropped" { d[$1] = 100 * $5 / $4 }
+	END {
+		if (n["on"] != 40 || n["off"] != 40)
+			print "churn rows: on " n["on"] ", off " n["off"] ", not 40 each"
+		if (!("on" in d) || !("off" in d))
+			print "no dropped row"
+		else if (d["on"] < 50 || d["on"] < 2 * d["off"])
+			printf "after the drop: on %.0f%%, off %.0f%%: not at least 50%% and twice\n", d["on"], d["off"]
+	}' "$tmp/rows"
+}
+
+if [ ! -x "$tool" ]; then
+	bad "antifrag-tool is built" "no $tool (make host)"
+elif ! command -v gnuplot >/dev/null; then
+	bad "gnuplot is installed" "run tools/deps.sh (gnuplot-nox)"
+else
+	check "antifrag-tool's rows agree with each other and with the suite" tool_rows
+	check "antifrag-tool 0 is refused" refused 2 "EVERY" "$tmp/none" "$tool" 0
+	check "antifrag-tool x is refused" refused 2 "EVERY" "$tmp/none" "$tool" x
+	check "antifrag.sh draws" png "$tmp/antifrag.png" "$top/tools/plots/antifrag.sh" "$tool"
+	printf '#!/bin/sh\necho "stand-in: no arena" >&2\nexit 1\n' >"$tmp/failing-tool"
+	chmod +x "$tmp/failing-tool"
+	check "antifrag.sh refuses a failing tool" refused 1 "failed" "$tmp/af.png" "$top/tools/plots/antifrag.sh" "$tmp/failing-tool" "$tmp/af.png"
+	check "pageblocks.sh draws the fixture's DMA32" png "$tmp/pb.png" "$top/tools/plots/pageblocks.sh" "$fixture"
+	pb_dma() { "$top/tools/plots/pageblocks.sh" "$fixture" "$1" DMA; }
+	check "pageblocks.sh draws the fixture's DMA" png "$tmp/pb-dma.png" pb_dma
+	grep -v '^pageblocks:' "$fixture" >"$tmp/nomaps.log"
+	check "a log without maps is refused" refused 1 "demo_pageblocks=1" "$tmp/x.png" \
+		"$top/tools/plots/pageblocks.sh" "$tmp/nomaps.log" "$tmp/x.png"
+	grep -v '^pageblocks: after' "$fixture" >"$tmp/noafter.log"
+	check "a log without the after map is refused" refused 1 "no 'after' map of zone DMA32" "$tmp/x.png" \
+		"$top/tools/plots/pageblocks.sh" "$tmp/noafter.log" "$tmp/x.png"
+	check "an unknown zone is refused, named" refused 1 "zone Highmem" "$tmp/x.png" \
+		"$top/tools/plots/pageblocks.sh" "$fixture" "$tmp/x.png" Highmem
+fi
+
+if [ $failed = 0 ]; then
+	echo "plots: all $checks checks passed"
+else
+	echo "plots: $failed of $checks checks FAILED"
+fi
+[ $failed = 0 ]
