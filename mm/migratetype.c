@@ -264,7 +264,7 @@ static uint8_t block_of(const struct pglist_data *p, uint64_t pfn, uint8_t s,
 	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
 		uint64_t h = pfn & ~((1ULL << o) - 1);
 		const uint8_t *st = pfn_state(p, h);
-		uint8_t hs = st ? frame_state_read(st) : 0;
+		uint8_t hs = st ? pfs_as_listed(frame_state_read(st)) : 0;
 		if ((hs & (PFS_FREE | PFS_ALLOC)) &&
 		    (hs & PFS_ORDER_MASK) >= o) {
 			*head = h;
@@ -282,7 +282,8 @@ static void count_frames(const struct pglist_data *p, uint64_t lo, uint64_t hi,
 	*present = *free = 0;
 	for (uint64_t f = lo; f < hi;) {
 		const uint8_t *st = pfn_state(p, f);
-		uint8_t s = st ? frame_state_read(st) : PFS_RESERVED;
+		uint8_t s =
+		    st ? pfs_as_listed(frame_state_read(st)) : PFS_RESERVED;
 		uint64_t head, n = 1;
 		if (s == PFS_RESERVED) {
 			f++;

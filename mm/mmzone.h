@@ -72,6 +72,11 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
  * Counted free (nr_free, free_pages); walkers that look for PFS_FREE pass
  * it by. docs/03b-free-memory-untouched-at-boot.md. */
 #define PFS_DEFERRED 0x10
+/* A head byte as a reader of block sizes sees it: an unlinked free block
+ * is a free block of MAX_ORDER (only the lists tell them apart). */
+#define pfs_as_listed(s)                                                    \
+	((uint8_t)((s) == (PFS_DEFERRED | MAX_ORDER) ? PFS_FREE | MAX_ORDER \
+						     : (s)))
 #define PFS_ORDER_MASK 0x0f
 /* Every order fits the order bits, and the head flags stay clear of them
  * (a split or merge rewrites the byte as flag | order). */
