@@ -71,6 +71,17 @@ int cmdline_parse(char *line, const struct cmdline_param *const *params,
 	return rejected;
 }
 
+int cmdline_parse_on_off(const char *s, bool *out)
+{
+	if (s[0] == 'o' && s[1] == 'n' && s[2] == '\0')
+		*out = true;
+	else if (s[0] == 'o' && s[1] == 'f' && s[2] == 'f' && s[3] == '\0')
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
 int cmdline_parse_ulong(const char *s, unsigned long *out)
 {
 	unsigned long v = 0, base = 10;

@@ -8,6 +8,7 @@
 #ifndef LABYRINTH_KERNEL_LIB_CMDLINE_H
 #define LABYRINTH_KERNEL_LIB_CMDLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct cmdline_param {
@@ -32,5 +33,8 @@ int cmdline_parse(char *line, const struct cmdline_param *const *params,
 
 /* Parses a decimal or 0x-prefixed unsigned number; -1 if not one. */
 int cmdline_parse_ulong(const char *s, unsigned long *out);
+
+/* Parses "on" (true) or "off" (false); -1 if neither, *out untouched. */
+int cmdline_parse_on_off(const char *s, bool *out);
 
 #endif

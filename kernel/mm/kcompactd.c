@@ -36,12 +36,7 @@ static void apply_options(void)
 
 static int set_compaction(const char *value)
 {
-	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
-		compaction_on = true;
-	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
-		 value[3] == '\0')
-		compaction_on = false;
-	else
+	if (cmdline_parse_on_off(value, &compaction_on))
 		return -1;
 	apply_options();
 	return 0;

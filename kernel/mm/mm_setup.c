@@ -97,13 +97,10 @@ CMDLINE_PARAM("fail_page_alloc_sleeping", set_fail_page_alloc_sleeping,
 
 static int set_page_owner_option(const char *value)
 {
-	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
-		mm_set_page_owner(true);
-	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
-		 value[3] == '\0')
-		mm_set_page_owner(false);
-	else
+	bool on;
+	if (cmdline_parse_on_off(value, &on))
 		return -1;
+	mm_set_page_owner(on);
 	return 0;
 }
 CMDLINE_PARAM("page_owner", set_page_owner_option, "on or off");
@@ -112,13 +109,10 @@ CMDLINE_PARAM("page_owner", set_page_owner_option, "on or off");
  * for the experiment that shows what it buys. */
 static int set_page_grouping(const char *value)
 {
-	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
-		mm_set_page_grouping(true);
-	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
-		 value[3] == '\0')
-		mm_set_page_grouping(false);
-	else
+	bool on;
+	if (cmdline_parse_on_off(value, &on))
 		return -1;
+	mm_set_page_grouping(on);
 	return 0;
 }
 CMDLINE_PARAM("page_grouping", set_page_grouping, "on (default) or off");
@@ -141,14 +135,7 @@ static bool want_debug_pagealloc;
 
 static int set_debug_pagealloc(const char *value)
 {
-	if (value[0] == 'o' && value[1] == 'n' && value[2] == '\0')
-		want_debug_pagealloc = true;
-	else if (value[0] == 'o' && value[1] == 'f' && value[2] == 'f' &&
-		 value[3] == '\0')
-		want_debug_pagealloc = false;
-	else
-		return -1;
-	return 0;
+	return cmdline_parse_on_off(value, &want_debug_pagealloc);
 }
 CMDLINE_PARAM("debug_pagealloc", set_debug_pagealloc, "on or off");
 

@@ -121,6 +121,23 @@ static void test_parse_ulong(struct ktest *t)
 }
 
 /* cmdline.txt's bytes as the loader turns them into a line. */
+/* "on" and "off" exactly; anything else refused, the value untouched. */
+static void test_parse_on_off(struct ktest *t)
+{
+	static const char *const bad[] = { "",	  "o", "On",  "of",   "offf",
+					   "on ", "1", "yes", "onoff" };
+	bool v = false;
+	KTEST_EXPECT_EQ(t, cmdline_parse_on_off("on", &v), 0);
+	KTEST_EXPECT_TRUE(t, v);
+	KTEST_EXPECT_EQ(t, cmdline_parse_on_off("off", &v), 0);
+	KTEST_EXPECT_FALSE(t, v);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		v = true;
+		KTEST_EXPECT_EQ(t, cmdline_parse_on_off(bad[i], &v), -1);
+		KTEST_EXPECT_TRUE(t, v);
+	}
+}
+
 static void test_copy_text(struct ktest *t)
 {
 	char out[16];
@@ -202,6 +219,7 @@ static const struct ktest_case cmdline_cases[] = {
 	KTEST_CASE(test_invalid_value_named),
 	KTEST_CASE(test_repeated_option_last_wins),
 	KTEST_CASE(test_parse_ulong),
+	KTEST_CASE(test_parse_on_off),
 	KTEST_CASE(test_hostile_values),
 	{ 0 },
 };
