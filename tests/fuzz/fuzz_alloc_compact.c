@@ -164,8 +164,8 @@ static void check_frames(void)
 			ours, held);
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &fz.pg->node_zones[zi];
-		uint64_t have = z->free_pages +
-				(fz.pg->pcp_enabled ? z->pcp[0].count : 0);
+		uint64_t have =
+		    z->free_pages + (fz.pg->pcp_enabled ? z->pcp[0].count : 0);
 		if (have != zfree[zi])
 			fz_fail("a zone's free pages differ from the model's",
 				(uint64_t)zi << 32 | have, zfree[zi]);
@@ -250,10 +250,9 @@ static uint64_t check_after(unsigned int added, bool zone, bool async,
 
 static void compact_step(unsigned int a, unsigned int b)
 {
-	static const enum compact_priority prio[3] = {
-		COMPACT_PRIO_ASYNC, COMPACT_PRIO_SYNC_LIGHT,
-		COMPACT_PRIO_SYNC_FULL
-	};
+	static const enum compact_priority prio[3] = { COMPACT_PRIO_ASYNC,
+						       COMPACT_PRIO_SYNC_LIGHT,
+						       COMPACT_PRIO_SYNC_FULL };
 	int zi = (int)((b & 3) % 3), order = b & 4 ? -1 : (int)((b >> 3) % 11);
 	struct zone *z = &fz.pg->node_zones[zi];
 	before();
@@ -263,17 +262,17 @@ static void compact_step(unsigned int a, unsigned int b)
 	n.runs[a % 8 % 3]++;
 	n.moved[a % 8 % 3] += moved;
 	const struct compact_stats *c = &fz.pg->compact;
-	uint64_t moves = moved + fz.pg->migrate.pgmigrate_fail -
-			 pre.m.pgmigrate_fail;
+	uint64_t moves =
+	    moved + fz.pg->migrate.pgmigrate_fail - pre.m.pgmigrate_fail;
 	/* Each page that moved or failed was scanned and isolated. */
-	if (c->compact_migrate_scanned - pre.c.compact_migrate_scanned < moves ||
+	if (c->compact_migrate_scanned - pre.c.compact_migrate_scanned <
+		moves ||
 	    c->compact_isolated - pre.c.compact_isolated < moves)
-		fz_fail("compaction moved more pages than it scanned",
-			moves,
+		fz_fail("compaction moved more pages than it scanned", moves,
 			c->compact_isolated - pre.c.compact_isolated);
 	if ((r == COMPACT_SKIPPED || r == COMPACT_NOT_SUITABLE) &&
-	    (moved || c->compact_migrate_scanned !=
-			  pre.c.compact_migrate_scanned))
+	    (moved ||
+	     c->compact_migrate_scanned != pre.c.compact_migrate_scanned))
 		fz_fail("compaction ran in a zone it found unsuitable", r,
 			moved);
 	if (r == COMPACT_SUCCESS && order > 0) {
