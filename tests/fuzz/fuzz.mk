@@ -44,10 +44,10 @@ fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)) $(BUILD)/fuzz/seeds.stam
 define run_fuzzers
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz: $$t for $(1) s"; \
-		(cd $(BUILD)/fuzz && ./$$t -max_total_time=$(1) -max_len=8192 -print_final_stats=1 \
+		(cd $(BUILD)/fuzz && FUZZ_ALLOC_STATS=1 ./$$t -max_total_time=$(1) -max_len=8192 -print_final_stats=1 \
 			-artifact_prefix=$$t- $$t.corpus > $$t.log 2>&1) \
 			|| { echo "fuzz: $$t FAILED, see $(BUILD)/fuzz/$$t.log"; tail -20 $(BUILD)/fuzz/$$t.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz: $$t /"; \
+		grep -E 'stat::number_of_executed_units|compaction steps' $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz: $$t /"; \
 	done
 endef
 
