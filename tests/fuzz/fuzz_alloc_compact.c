@@ -109,9 +109,9 @@ static int held_state(const struct fz_held *h, uint64_t k)
 	case FZ_EXACT:
 		return PFS_ALLOC | 0; /* split: every frame its own block */
 	case FZ_CONTIG:
-		return k % RUN_PAGES ? -1 : PFS_ALLOC | MAX_ORDER;
+		return k % RUN_PAGES ? PFS_TAIL : PFS_ALLOC | MAX_ORDER;
 	default:
-		return k ? -1 : PFS_ALLOC | h->order;
+		return k ? PFS_TAIL : PFS_ALLOC | h->order;
 	}
 }
 
@@ -134,7 +134,7 @@ static void check_frames(void)
 					h->phys, k);
 			int want = held_state(h, k);
 			const uint8_t *st = pfn_state(fz.pg, first + k0 + k);
-			if (want >= 0 && (!st || *st != want))
+			if (!st || *st != want)
 				fz_fail("a held block is not allocated as held",
 					h->phys + (k << 12), st ? *st : 0xff);
 		}
