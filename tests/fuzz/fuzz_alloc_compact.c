@@ -201,8 +201,8 @@ static uint64_t check_after(unsigned int added, bool zone, bool async,
 			fz_fail("a block was left isolated", h->phys, i);
 		if (((uint64_t *)fz_virt(h->phys))[STAMP_WORD] != (STAMP | i) ||
 		    block_sum(h) != pre.sum[i])
-			fz_fail("a held block's content changed (moved from the "
-				"second address to the first?)",
+			fz_fail("a held block reads differently at the frame "
+				"the model records (now, before the step)",
 				h->phys, pre.phys[i]);
 		if (h->phys == pre.phys[i])
 			continue;
