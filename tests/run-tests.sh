@@ -146,9 +146,12 @@ run_fuzz() {
 	mkdir -p "$dir"
 	: >"$dir/failures"
 	for t in fuzz_memmap fuzz_alloc; do
-		if (cd "$build/fuzz" && "./$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-20}" \
+		# FUZZ_ALLOC_STATS: fuzz_alloc says how often it reached its
+		# compaction steps (tests/fuzz/fuzz_alloc_compact.c).
+		if (cd "$build/fuzz" && FUZZ_ALLOC_STATS=1 "./$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-20}" \
 			-max_len=8192 -artifact_prefix="$t-" "$t.corpus" >"$dir/$t.log" 2>&1); then
 			p=$((p + 1))
+			grep -h '^fuzz_alloc compaction steps' "$dir/$t.log" | sed 's/^/fuzz: /'
 		else
 			f=$((f + 1))
 			echo "fuzz: $t found a failing input (log: ${dir#"$top"/}/$t.log)" >>"$dir/failures"

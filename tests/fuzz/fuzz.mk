@@ -1,7 +1,8 @@
 # Fuzzing with clang's libFuzzer (ASan + UBSan), included by the Makefile.
 #   make fuzz               each target for FUZZ_SECONDS (default 180)
 #   make fuzz-smoke         each target for 20 s (part of `make test`)
-# Corpora live in build/fuzz/<target>/, seeded from tests/fixtures/.
+# Corpora live in build/fuzz/<target>.corpus/, seeded by make-seeds.c (fuzz_memmap
+# from tests/fixtures/, fuzz_alloc with inputs that reach its compaction steps).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 180
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -I. -DLABYRINTH_HOST -D_GNU_SOURCE \
@@ -22,6 +23,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_MM_SRCS)
 $(BUILD)/fuzz/fuzz_alloc: tests/fuzz/fuzz_alloc_model.c tests/fuzz/fuzz_alloc_model.h \
 	tests/fuzz/fuzz_alloc_bad.c tests/fuzz/fuzz_alloc_bad.h \
 	tests/fuzz/fuzz_alloc_migrate.c tests/fuzz/fuzz_alloc_migrate.h \
+	tests/fuzz/fuzz_alloc_compact.c tests/fuzz/fuzz_alloc_compact.h \
 	tests/fuzz/coverage-ignore.txt
 $(BUILD)/fuzz/fuzz_alloc: FUZZ_EXTRA := -fno-sanitize-coverage=trace-cmp \
 	-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt
@@ -33,6 +35,7 @@ $(BUILD)/fuzz/make-seeds: tests/fuzz/make-seeds.c
 $(BUILD)/fuzz/seeds.stamp: $(BUILD)/fuzz/make-seeds $(wildcard tests/fixtures/*.map)
 	@mkdir -p $(BUILD)/fuzz/fuzz_memmap.corpus $(BUILD)/fuzz/fuzz_alloc.corpus
 	$(Q)$(BUILD)/fuzz/make-seeds $(BUILD)/fuzz/fuzz_memmap.corpus tests/fixtures/*.map
+	$(Q)$(BUILD)/fuzz/make-seeds --alloc $(BUILD)/fuzz/fuzz_alloc.corpus
 	@touch $@
 
 fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)) $(BUILD)/fuzz/seeds.stamp
@@ -41,10 +44,10 @@ fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)) $(BUILD)/fuzz/seeds.stam
 define run_fuzzers
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz: $$t for $(1) s"; \
-		(cd $(BUILD)/fuzz && ./$$t -max_total_time=$(1) -max_len=8192 -print_final_stats=1 \
+		(cd $(BUILD)/fuzz && FUZZ_ALLOC_STATS=1 ./$$t -max_total_time=$(1) -max_len=8192 -print_final_stats=1 \
 			-artifact_prefix=$$t- $$t.corpus > $$t.log 2>&1) \
 			|| { echo "fuzz: $$t FAILED, see $(BUILD)/fuzz/$$t.log"; tail -20 $(BUILD)/fuzz/$$t.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz: $$t /"; \
+		grep -E 'stat::number_of_executed_units|compaction steps' $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz: $$t /"; \
 	done
 endef
 

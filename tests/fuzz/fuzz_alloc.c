@@ -24,7 +24,14 @@
  *   migrate              held __GFP_MOVABLE blocks (alloc's bit 6) are
  *                        isolated by the fuzzer's owner and moved, content
  *                        kept, busy or frameless ones put back and counted
- *                        (fuzz_alloc_migrate.c).
+ *                        (fuzz_alloc_migrate.c);
+ *   compact              compact_zone_order (async, sync light, sync full,
+ *                        an order or the whole zone), compact_node, and
+ *                        alloc_contig_pages runs held until a free gives
+ *                        them back with free_contig_range: moved blocks
+ *                        read the same at their new frames, frames and
+ *                        per-zone free counts agree with the model
+ *                        (fuzz_alloc_compact.c).
  * free + parked + taken == managed after every operation; pgdat_check()
  * every FZ_CHECK_EVERY operations and at the end, after everything is
  * given back. The rates, and what the time went on before and after:
@@ -36,6 +43,7 @@
 #include "mm/fault_inject.h"
 #include "mm/pcp.h"
 #include "tests/fuzz/fuzz_alloc_bad.h"
+#include "tests/fuzz/fuzz_alloc_compact.h"
 #include "tests/fuzz/fuzz_alloc_migrate.h"
 #include "tests/fuzz/fuzz_alloc_model.h"
 
@@ -139,6 +147,10 @@ void fz_free_held(unsigned int idx, unsigned int how)
 	int bad = 0;
 	if (h->kind == FZ_ELEMENT) {
 		pool_free(idx);
+		return;
+	}
+	if (h->kind == FZ_CONTIG) {
+		fz_contig_free(idx);
 		return;
 	}
 	if (h->kind == FZ_EXACT && (how & 1) && h->pages > 1) {
@@ -447,8 +459,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			do_tune(op, a, b);
 		else if (op == 28)
 			fz_scribble(a, b);
-		else if (a & 0x80) /* half of op 29 */
+		else if ((a & 0xc0) == 0x80) /* a quarter of op 29 each */
 			fz_migrate(a, b);
+		else if (a & 0x80)
+			fz_compact(a, b);
 		else
 			fz_bad_call(a, b);
 		fz_check_counts();

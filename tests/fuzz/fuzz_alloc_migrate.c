@@ -22,7 +22,7 @@ static unsigned int denied; /* get_new_page calls that got nothing */
 static bool busy_had_frame; /* so the busy page's move was tried */
 /* Every move and putback of the owner's pages, also those of migrations
  * started inside this one (an allocation of a new frame may compact). */
-static uint64_t owner_moved, owner_put_back;
+static uint64_t owner_isolated, owner_moved, owner_put_back;
 
 /* The held block at pfn that the owner may move, or -1. */
 static int held_at(uint64_t pfn)
@@ -41,6 +41,7 @@ static bool fzm_isolate(struct movable_owner *o, uint64_t pfn)
 	if (i < 0 || fz.held[i].isolated)
 		return false;
 	fz.held[i].isolated = 1;
+	owner_isolated++;
 	return true;
 }
 
@@ -87,6 +88,8 @@ static const struct movable_operations fzm_ops = {
 void fz_migrate_setup(void)
 {
 	mover.ops = &fzm_ops;
+	busy_pfn = 0; /* nothing of the last input's stays busy */
+	owner_isolated = owner_moved = owner_put_back = 0;
 	if (movable_owner_register(fz.pg, &mover))
 		fz_fail("the fuzzer's owner was refused", 0, 0);
 }
@@ -94,6 +97,17 @@ void fz_migrate_setup(void)
 void fz_migrate_teardown(void)
 {
 	movable_owner_unregister(&mover);
+}
+
+void fz_owner_counts(struct fz_owner_counts *c)
+{
+	*c = (struct fz_owner_counts){ owner_isolated, owner_moved,
+				       owner_put_back };
+}
+
+void fz_owner_busy(uint64_t pfn)
+{
+	busy_pfn = pfn;
 }
 
 static uint64_t new_frame(void *private, uint64_t src, unsigned int order)

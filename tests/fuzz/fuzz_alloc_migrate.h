@@ -15,4 +15,15 @@ void fz_migrate_teardown(void);
  * whether the first one is busy and whether new frames can be had. */
 void fz_migrate(unsigned int a, unsigned int b);
 
+/* What the owner has seen since its node was built, from any migration
+ * (a step of its own, compaction, alloc_contig_pages, direct compaction):
+ * pages it isolated, moved (the model's record repointed) and got back. */
+struct fz_owner_counts {
+	uint64_t isolated, moved, put_back;
+};
+void fz_owner_counts(struct fz_owner_counts *c);
+/* Makes the held block at pfn busy (its moves fail) until the next call;
+ * 0: none. */
+void fz_owner_busy(uint64_t pfn);
+
 #endif

@@ -19,11 +19,13 @@
 #define FZ_MAX_HELD 1024
 
 enum fz_owner { FZ_FREE, FZ_OURS, FZ_POOL, FZ_META }; /* a byte a page */
-enum fz_kind { FZ_PAGES, FZ_EXACT, FZ_ELEMENT };
+/* FZ_CONTIG: a run of alloc_contig_pages, 4 MiB blocks (fuzz_alloc_compact.c) */
+enum fz_kind { FZ_PAGES, FZ_EXACT, FZ_ELEMENT, FZ_CONTIG };
 
 struct fz_held {
 	uint64_t phys;
-	uint32_t pages; /* FZ_EXACT: frames still held; else 2^order */
+	uint32_t pages; /* FZ_EXACT: frames still held; FZ_CONTIG: the run's
+			   frames; else 2^order */
 	uint8_t order;	/* of the block (FZ_EXACT: the block it came in) */
 	uint8_t kind;
 	uint8_t movable;  /* FZ_PAGES with __GFP_MOVABLE: the fuzzer's owner */
