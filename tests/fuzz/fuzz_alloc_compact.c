@@ -142,7 +142,8 @@ static void check_frames(void)
 	}
 	for (uint64_t k = 0; k < n;) {
 		const uint8_t *st = pfn_state(fz.pg, first + k);
-		uint8_t s = st ? *st : PFS_RESERVED;
+		/* boot's unlinked 4 MiB blocks are free blocks (docs/03b) */
+		uint8_t s = st ? pfs_as_listed(*st) : PFS_RESERVED;
 		uint64_t len = s & (PFS_FREE | PFS_ALLOC)
 				   ? 1ULL << (s & PFS_ORDER_MASK)
 				   : 1;
