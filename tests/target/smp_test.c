@@ -231,7 +231,9 @@ static void modes_adder(void *arg)
 {
 	(void)arg;
 	unsigned long mine = 0;
-	while (ktime_get_ns() < modes_until) {
+	/* At least once: a CPU whose thread started after the deadline (16
+	 * vCPUs on a busy host) still shows it can get the lock. */
+	do {
 		unsigned long flags;
 		spin_lock_irqsave(&modes_lock, flags);
 		unsigned long seen = modes_counter;
@@ -240,7 +242,7 @@ static void modes_adder(void *arg)
 		modes_counter = seen + 1;
 		spin_unlock_irqrestore(&modes_lock, flags);
 		mine++;
-	}
+	} while (ktime_get_ns() < modes_until);
 	modes_done[smp_processor_id()] = mine;
 }
 
@@ -274,16 +276,21 @@ static void test_spinlock_modes(struct ktest *t)
 		for (unsigned int cpu = 1; cpu < nr_cpus_online; cpu++)
 			smp_wait_work(cpu);
 		uint64_t ns = ktime_get_ns() - start;
-		unsigned long sum = 0;
-		for (unsigned int i = 0; i < nr_cpus_online; i++)
+		unsigned long sum = 0, fewest = ~0UL;
+		for (unsigned int i = 0; i < nr_cpus_online; i++) {
 			sum += modes_done[i];
-		ktest_diag(t,
-			   "%s: %u CPUs, %lu acquisitions in %lu ms (%lu per ms)",
-			   names[run], nr_cpus_online, sum,
-			   (unsigned long)(ns / 1000000),
-			   (unsigned long)(sum * 1000000 / (ns ? ns : 1)));
+			if (modes_done[i] < fewest)
+				fewest = modes_done[i];
+		}
+		ktest_diag(
+		    t,
+		    "%s: %u CPUs, %lu acquisitions in %lu ms (%lu per ms), fewest on one CPU %lu",
+		    names[run], nr_cpus_online, sum,
+		    (unsigned long)(ns / 1000000),
+		    (unsigned long)(sum * 1000000 / (ns ? ns : 1)), fewest);
 		KTEST_EXPECT_EQ(t, modes_counter, sum);
-		KTEST_EXPECT_GT(t, modes_done[0], 0);
+		/* Every CPU got in (test-and-set is unfair, not deadly). */
+		KTEST_EXPECT_GT(t, fewest, 0);
 		KTEST_EXPECT_FALSE(t, spin_is_locked(&modes_lock));
 	}
 	spin_lock_mode = boot_mode;
