@@ -77,17 +77,14 @@ void movable_owner_unregister(struct movable_owner *owner)
 
 	if (!p)
 		return;
+	/* Flagged, still listed: nothing new is isolated, and pages a
+	 * migrate_pages call holds now still find their owner, so they are
+	 * moved or put back (taken off the list first, they were refused as
+	 * an unknown owner's and never came back: min-q35-48m hung in CI,
+	 * kcompactd against the compaction case's teardown). */
 	spin_lock_irqsave(&p->movable_lock, flags);
-	for (struct movable_owner **pp = &p->movable_owners; *pp;
-	     pp = &(*pp)->next)
-		if (*pp == owner) {
-			*pp = owner->next;
-			break;
-		}
 	owner->unregistering = true;
 	spin_unlock_irqrestore(&p->movable_lock, flags);
-	/* Off the list: nothing new is isolated. Pages a migrate_pages call
-	 * holds now come back (moved or put back) within its batch. */
 	bool warned = false;
 	while (!none_isolated(owner) &&
 	       !mm_wait_var_event_timeout(owner, none_isolated, owner, 1000))
@@ -98,10 +95,17 @@ void movable_owner_unregister(struct movable_owner *owner)
 				__atomic_load_n(&owner->nr_isolated,
 						__ATOMIC_RELAXED));
 		}
-	/* The last owner_release may still be inside its locked section,
-	 * about to wake us: once we had the lock, it no longer touches the
-	 * owner, which its caller may free when we return. */
+	/* Off the list under the lock: the last owner_release may still be
+	 * inside its locked section, about to wake us; once we have had the
+	 * lock it no longer touches the owner, which its caller may free
+	 * when we return. */
 	spin_lock_irqsave(&p->movable_lock, flags);
+	for (struct movable_owner **pp = &p->movable_owners; *pp;
+	     pp = &(*pp)->next)
+		if (*pp == owner) {
+			*pp = owner->next;
+			break;
+		}
 	spin_unlock_irqrestore(&p->movable_lock, flags);
 	owner->next = NULL;
 	owner->pgdat = NULL;
@@ -160,7 +164,8 @@ struct movable_owner *isolate_movable_page(struct pglist_data *p, uint64_t pfn)
 		if (frame_state_read(st) & PFS_ALLOC)
 			for (struct movable_owner *o = p->movable_owners; o;
 			     o = o->next)
-				if (o->ops->isolate_page(o, pfn)) {
+				if (!o->unregistering &&
+				    o->ops->isolate_page(o, pfn)) {
 					found = o;
 					__atomic_add_fetch(&o->nr_isolated, 1,
 							   __ATOMIC_SEQ_CST);

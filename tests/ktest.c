@@ -168,6 +168,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "mm_mempool_wait", NULL, KTEST_HOST_ONLY },
 	{ "ktest_host", NULL, KTEST_HOST_ONLY },
 	{ "spinlock", NULL, KTEST_HOST_ONLY },
+	{ "mm_migrate_race", NULL, KTEST_HOST_ONLY },
 	{ "acpi", NULL, KTEST_TARGET_ONLY },
 	{ "alloc_irqsafe", NULL, KTEST_TARGET_ONLY },
 	{ "bootinfo", NULL, KTEST_TARGET_ONLY },
