@@ -20,17 +20,8 @@ build=${BUILD:-$top/build}
 tool=$build/host/diagrams
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/diagrams.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failed=0
-
-ok() { echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-check() { # name, then a command that prints the problems (none: ok)
-	local name=$1 why
-	shift
-	checks=$((checks + 1))
-	why=$("$@" 2>&1)
-	if [ -z "$why" ]; then ok "$name"; else bad "$name" "$(head -n 3 <<<"$why" | tr '\n' ';')"; fi
-}
+# shellcheck source=tests/scripts/lib/check.sh
+. "$top/tests/scripts/lib/check.sh"
 
 # node_problems DIR: what in DIR/node.dot disagrees with DIR/node.txt.
 node_problems() {

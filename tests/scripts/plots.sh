@@ -19,17 +19,8 @@ tool=$build/host/antifrag-tool
 fixture=$top/tests/fixtures/pageblocks-demo.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/plots.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failed=0
-
-ok() { echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-check() { # name, then a command that prints the problems (none: ok)
-	local name=$1 why
-	shift
-	checks=$((checks + 1))
-	why=$("$@" 2>&1)
-	if [ -z "$why" ]; then ok "$name"; else bad "$name" "$(head -n 3 <<<"$why" | tr '\n' ';')"; fi
-}
+# shellcheck source=tests/scripts/lib/check.sh
+. "$top/tests/scripts/lib/check.sh"
 
 # A PNG written, and nothing on stderr.
 png() { # out, command...

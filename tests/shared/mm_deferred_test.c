@@ -57,6 +57,17 @@ static void destroy(int i)
 	arenas[i] = NULL;
 }
 
+/* Both nodes: the same free pages, both consistent; then both gone. */
+static void same_and_gone(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, mm_test_free_pages(&nodes[0]),
+			mm_test_free_pages(&nodes[1]));
+	KTEST_EXPECT_EQ(t, pgdat_check(&nodes[0]), 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&nodes[1]), 0);
+	destroy(0);
+	destroy(1);
+}
+
 /* Pages of the arena whose first bytes lost the pattern (written). */
 static uint64_t pages_written(int i)
 {
@@ -114,12 +125,7 @@ static void test_boot_writes_no_free_block(struct ktest *t)
 		KTEST_EXPECT_EQ(t, bad, 0);
 	}
 	KTEST_EXPECT_EQ(t, eager, lazy + blocks); /* one head each */
-	KTEST_EXPECT_EQ(t, mm_test_free_pages(&nodes[0]),
-			mm_test_free_pages(&nodes[1]));
-	KTEST_EXPECT_EQ(t, pgdat_check(&nodes[0]), 0);
-	KTEST_EXPECT_EQ(t, pgdat_check(&nodes[1]), 0);
-	destroy(0);
-	destroy(1);
+	same_and_gone(t);
 }
 
 /* The same random requests on both nodes get the same blocks (as offsets
@@ -182,12 +188,7 @@ static void test_same_blocks_as_eager(struct ktest *t)
 	while (n--)
 		for (int i = 0; i < 2; i++)
 			pgdat_free_pages(&nodes[i], held[i][n], held_order[n]);
-	KTEST_EXPECT_EQ(t, mm_test_free_pages(&nodes[0]),
-			mm_test_free_pages(&nodes[1]));
-	KTEST_EXPECT_EQ(t, pgdat_check(&nodes[0]), 0);
-	KTEST_EXPECT_EQ(t, pgdat_check(&nodes[1]), 0);
-	destroy(0);
-	destroy(1);
+	same_and_gone(t);
 }
 
 /* Everything taken links every block; everything given back leaves the
