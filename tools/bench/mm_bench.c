@@ -337,11 +337,9 @@ static double bitmap_full(void)
 
 /* ------------------------------------------------------------ split10 */
 
-/* 8 MiB; the lower 4 MiB stays one free block, the rest is taken, so every
- * pair splits ten times and merges ten times. The rest is taken movable: an
- * unmovable request finding no block of its type falls back to the largest
- * block of another (docs/10), the 4 MiB one, and the setup then took all of
- * memory (every pair failed, and its free of "0" was reported as bad). */
+/* 8 MiB; the lower 4 MiB stays one free block, the rest is taken (movable:
+ * unmovable requests would claim that block, docs/10), so every pair
+ * splits ten times and merges ten times. */
 static void split10_setup(void)
 {
 	buddy_setup(8 << 20);
