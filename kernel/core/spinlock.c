@@ -56,6 +56,7 @@ void spin_lock_mode_init(bool hypervisor)
 
 unsigned long spin_lockups; /* reports printed, all CPUs */
 unsigned int spin_lockup_spins = SPIN_LOCKUP_SPINS;
+const spinlock_t *spin_lockup_test_lock;
 static bool reported[MAX_CPUS];
 
 void spin_lockup_rearm(unsigned int cpu)

@@ -164,7 +164,9 @@ static inline void spin_wait_relax(const spinlock_t *lock,
  * CPU reports, so one log shows the whole knot. kernel/core/spinlock.c.
  */
 #define SPIN_LOCKUP_SPINS (1u << 28)
-extern unsigned int spin_lockup_spins; /* SPIN_LOCKUP_SPINS; tests lower it */
+/* Tests lower the threshold for one lock only (the rest keep 2^28). */
+extern unsigned int spin_lockup_spins;
+extern const spinlock_t *spin_lockup_test_lock;
 void spin_lockup_report(const spinlock_t *lock, unsigned int ticket);
 static inline const spinlock_t *spin_wait_begin(const spinlock_t *lock)
 {
@@ -180,7 +182,9 @@ static inline void spin_wait_relax(const spinlock_t *lock,
 				   unsigned int *spins)
 {
 	(void)outer;
-	if (__builtin_expect(++*spins == spin_lockup_spins, 0))
+	if (__builtin_expect(++*spins == spin_lockup_spins, 0) &&
+	    (spin_lockup_spins >= SPIN_LOCKUP_SPINS ||
+	     lock == spin_lockup_test_lock))
 		spin_lockup_report(lock, ticket);
 	cpu_relax();
 }

@@ -326,6 +326,9 @@ static void test_spinlock_lockup_report(struct ktest *t)
 	unsigned int saved = spin_lockup_spins;
 	waiter_got = waiter_go = false;
 	spin_lockup_rearm(1);
+	/* Only for this lock: another CPU 1 waits for meanwhile (its run
+	 * queue's, in CI) must not use up its one report. */
+	spin_lockup_test_lock = &stuck_lock;
 	spin_lockup_spins = 1u << 16;
 	printk_capture_start(log, sizeof(log));
 	/* The thread first: creating it may sleep, holding a lock may not. */
@@ -340,6 +343,7 @@ static void test_spinlock_lockup_report(struct ktest *t)
 	smp_wait_work(1);
 	printk_capture_stop();
 	spin_lockup_spins = saved;
+	spin_lockup_test_lock = NULL;
 	KTEST_EXPECT_EQ(t, spin_lockups, before + 1);
 	KTEST_EXPECT_TRUE(t, waiter_got);
 	KTEST_EXPECT_TRUE(t,
