@@ -111,9 +111,23 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 	return pfn >= end;
 }
 
+/* May the free scanner take frames from this pageblock? Movable ones only
+ * (moving pages into an unmovable one would undo the grouping), except in
+ * the hardest run for a request (sync full, as Linux's
+ * ignore_block_suitable at MIN_COMPACT_PRIORITY): there the last block
+ * matters more, and any pageblock of the ordinary types will do. */
+static bool suitable_migration_target(const struct compact_control *cc,
+				      uint8_t flags)
+{
+	int type = flags & PB_MIGRATETYPE_MASK;
+	if (type == MIGRATE_MOVABLE)
+		return true;
+	return cc->prio == COMPACT_PRIO_SYNC_FULL && cc->order >= 0 &&
+	       type < MIGRATE_PCPTYPES;
+}
+
 /* Free frames for the pages isolated now, from the pageblocks above the
- * migrate scanner, top down; only movable pageblocks are targets (moving
- * pages into an unmovable one would undo the grouping). */
+ * migrate scanner, top down (suitable_migration_target says which). */
 static void isolate_freepages(struct compact_control *cc)
 {
 	uint64_t want = cc->migrate.nr;
@@ -130,7 +144,7 @@ static void isolate_freepages(struct compact_control *cc)
 		bool done = true;
 		/* (The skip hint is the migrate scanner's: a pageblock with
 		 * nothing to move may be full of free frames.) */
-		if (sec && (flags & PB_MIGRATETYPE_MASK) == MIGRATE_MOVABLE)
+		if (sec && suitable_migration_target(cc, flags))
 			done = isolate_freepages_block(cc, pb, want);
 		if (!done && cc->nr_freepages < want)
 			break; /* the watermark: no more free frames */

@@ -242,6 +242,59 @@ static void test_compact_node_and_skip_hints(struct ktest *t)
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
+/*
+ * The last block: the only free frames outside one movable pageblock lie
+ * in an unmovable pageblock. Sync light takes targets from movable
+ * pageblocks only and cannot make a 2 MiB block; sync full (Linux's
+ * ignore_block_suitable at its hardest priority) takes them there too and
+ * can. (On a 64 MiB boot this is the 11th block of 12.)
+ */
+static void test_sync_full_takes_any_pageblock(struct ktest *t)
+{
+	if (!setup(t, 16UL << 20))
+		return;
+	struct pglist_data *p = &tn.pgdat;
+	struct zone *z = normal();
+	/* An unmovable pageblock, left with 511 free frames in it. */
+	uint64_t u = pgdat_alloc_pages(p, QUIET_KERNEL, 9);
+	KTEST_ASSERT_TRUE(t, u != 0);
+	int n = 0;
+	while (n < (int)SLOTS &&
+	       mto_alloc_handle(&mto, n, GFP_NOWAIT | __GFP_NOWARN) >= 0)
+		n++;
+	pgdat_free_pages(p, u, 9);
+	uint64_t one = pgdat_alloc_pages(p, QUIET_KERNEL, 0);
+	KTEST_EXPECT_EQ(t, one >> 21, u >> 21);
+	/* A movable pageblock a quarter free, in single frames. */
+	uint64_t pb = mto_pfn(&mto, n / 2) >> PAGEBLOCK_ORDER;
+	for (int h = 0; h < n; h++) {
+		uint64_t pfn = mto_pfn(&mto, h);
+		if (pfn >> PAGEBLOCK_ORDER == pb && pfn % 4 == 0)
+			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+	}
+	ktest_diag(t, "free %llu, low watermark %llu",
+		   (unsigned long long)z->free_pages,
+		   (unsigned long long)z->watermark[WMARK_LOW]);
+	KTEST_EXPECT_EQ(t, compaction_suitable(p, z, 9, ZONE_NORMAL),
+			COMPACT_CONTINUE);
+	KTEST_EXPECT_EQ(t,
+			compact_zone_order(p, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+					   COMPACT_PRIO_SYNC_LIGHT),
+			COMPACT_COMPLETE);
+	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(p, GFP_NOWAIT | __GFP_NOWARN, 9),
+			0);
+	KTEST_EXPECT_EQ(t,
+			compact_zone_order(p, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+					   COMPACT_PRIO_SYNC_FULL),
+			COMPACT_SUCCESS);
+	uint64_t b = pgdat_alloc_pages(p, GFP_NOWAIT | __GFP_NOWARN, 9);
+	KTEST_EXPECT_NE(t, b, 0);
+	if (b)
+		pgdat_free_pages(p, b, 9);
+	pgdat_free_pages(p, one, 0);
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
 /* Proactive compaction brings the score down to its low mark. */
 static void test_proactive_reaches_its_mark(struct ktest *t)
 {
@@ -269,6 +322,7 @@ static struct ktest_case compaction_cases[] = {
 	KTEST_CASE(test_deferral),
 	KTEST_CASE(test_compact_stress),
 	KTEST_CASE(test_compact_node_and_skip_hints),
+	KTEST_CASE(test_sync_full_takes_any_pageblock),
 	KTEST_CASE(test_proactive_reaches_its_mark),
 	{ 0 },
 };
