@@ -71,6 +71,8 @@ double old_mixed_driver_time(void);
 
 /* Compacting 1 GiB of fragmented memory (compact_bench.c). */
 void bench_compact(void);
+/* Issue 16's random workloads against the peer buddies (random_bench.c). */
+void bench_random(void);
 /* Init time and metadata against memory size (init_sweep.c); also writes
  * init.tsv into dir for the plots. */
 void bench_init_sweep(const char *dir);

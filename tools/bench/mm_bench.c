@@ -16,14 +16,13 @@
  *                operation being one alloc or one free
  *   split10_pair one page from a lone free 4 MiB block and back: ten splits
  *                and ten merges per pair (buddy only)
- *   init, metadata  against memory size: init_sweep.c
+ *   init, metadata, random_*  init_sweep.c, random_bench.c (the peers)
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "tools/bench/baselines.h"
@@ -593,6 +592,7 @@ int main(int argc, char **argv)
 		    "bulk time / single calls time, run by run", &bulk[0],
 		    &bulk[1]);
 	munmap(arena, ARENA_BYTES);
+	bench_random();
 	bench_compact();
 	bench_init_sweep(dir);
 	bench_close();
