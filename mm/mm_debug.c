@@ -4,6 +4,7 @@
  * print buddyinfo, zoneinfo and meminfo in the formats of Linux's /proc
  * files. docs/03-buddy-and-gfp.md ("mm_check() and the dumps").
  */
+#include "mm/node.h"
 #include "mm/page_alloc.h"
 
 #include "mm/fault_inject.h"
@@ -250,7 +251,11 @@ int pgdat_check(struct pglist_data *p)
 
 int mm_check(void)
 {
-	return pgdat_check(&contig_page_data);
+	int problems = pgdat_check(&contig_page_data);
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid) && NODE_DATA(nid) != &contig_page_data)
+			problems += pgdat_check(NODE_DATA(nid));
+	return problems;
 }
 
 /* ---------------------------------------------------------------- dumps */
@@ -281,6 +286,7 @@ static const struct {
 	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
 	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
 	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
+	{ __GFP_THISNODE, "__GFP_THISNODE" },
 };
 #define NR_GFP_NAMES (sizeof(gfp_names) / sizeof(gfp_names[0]))
 

@@ -15,6 +15,7 @@
 #include "kernel/core/wait.h"
 #include "kernel/debug/ksyms.h"
 #include "kernel/mm/kswapd.h"
+#include "kernel/numa/numa.h"
 #include "mm/page_alloc.h"
 #include "mm/vmscan.h"
 
@@ -144,6 +145,11 @@ void mm_wake_free_waiters(struct pglist_data *p)
 {
 	if (p == &contig_page_data && kswapd_started())
 		wake_up(&free_wait);
+}
+
+unsigned int mm_numa_node_id(void)
+{
+	return numa_node_id();
 }
 
 void mm_wakeup_kswapd(struct pglist_data *p)
