@@ -4,8 +4,9 @@
  * context (a call-function IPI), come from its own node, or from the
  * nearest node with memory when its own has none; with that node taken
  * down to its minimum they come from the nearest other node, counted as
- * Linux counts them (numa_miss there, numa_foreign at home); and
- * __GFP_THISNODE then fails instead. On one node the cases check that
+ * Linux counts them (numa_miss there, numa_foreign at home);
+ * __GFP_THISNODE then fails instead; and a request that may wake kswapd
+ * wakes that node's kswapd and no other. On one node the cases check that
  * everything is node 0's. Booted by the NUMA lines of tests/matrix.conf.
  * See docs/11-numa.md ("The allocator on many nodes").
  */
@@ -118,7 +119,25 @@ struct drain {
 	uint64_t chain, taken;
 	struct probe after, thisnode;
 	uint64_t miss0, miss1, foreign0, foreign1;
+	uint64_t wakeups0[MM_MAX_NODES], wakeups1[MM_MAX_NODES];
 };
+
+static void hold(struct drain *d, uint64_t phys)
+{
+	*(uint64_t *)phys_to_virt(phys) = d->chain;
+	d->chain = phys;
+}
+
+/* kswapd wakeups of every node, now. */
+static void wakeups(uint64_t out[MM_MAX_NODES])
+{
+	for (unsigned int n = 0; n < mm_nodes.nr_nodes; n++)
+		out[n] =
+		    NODE_DATA(n)
+			? __atomic_load_n(&NODE_DATA(n)->reclaim.kswapd_wakeups,
+					  __ATOMIC_ACQUIRE)
+			: 0;
+}
 
 /* Requests that neither sleep nor wake kswapd: while the node is held at
  * its minimum, nothing frees pages onto it behind the test's back. */
@@ -135,8 +154,7 @@ static void drain_and_ask(void *arg)
 	uint64_t phys;
 	while ((phys = alloc_pages_node((int)d->node,
 					QUIET_NO_KSWAPD | __GFP_THISNODE, 0))) {
-		*(uint64_t *)phys_to_virt(phys) = d->chain;
-		d->chain = phys;
+		hold(d, phys);
 		d->taken++;
 	}
 	d->miss0 = NODE_DATA(other)->numa.numa_miss;
@@ -148,6 +166,19 @@ static void drain_and_ask(void *arg)
 	d->thisnode =
 	    (struct probe){ QUIET_NO_KSWAPD | __GFP_THISNODE, 0, -2, -1 };
 	allocate_here(&d->thisnode);
+	/* A request that may wake kswapd wakes this node's, and only it. */
+	wakeups(d->wakeups0);
+	phys = alloc_pages_node((int)d->node,
+				GFP_NOWAIT | __GFP_THISNODE | __GFP_NOWARN, 0);
+	if (phys)
+		hold(d, phys);
+	for (int ms = 0;
+	     ms < 2000 &&
+	     __atomic_load_n(&home->reclaim.kswapd_wakeups, __ATOMIC_ACQUIRE) ==
+		 d->wakeups0[d->node];
+	     ms += 10)
+		msleep(10);
+	wakeups(d->wakeups1);
 	while (d->chain) {
 		uint64_t next = *(uint64_t *)phys_to_virt(d->chain);
 		__free_pages(d->chain, 0);
@@ -182,6 +213,13 @@ static void test_fallback_is_nearest_first(struct ktest *t)
 		KTEST_EXPECT_EQ(t, d.miss1, d.miss0 + 1);
 		KTEST_EXPECT_EQ(t, d.foreign1, d.foreign0 + 1);
 		KTEST_EXPECT_EQ(t, d.thisnode.node, -1);
+		for (unsigned int m = 0; m < mm_nodes.nr_nodes; m++)
+			if (m == n)
+				KTEST_EXPECT_GT(t, d.wakeups1[m],
+						d.wakeups0[m]);
+			else
+				KTEST_EXPECT_EQ(t, d.wakeups1[m],
+						d.wakeups0[m]);
 		tried++;
 	}
 	KTEST_EXPECT_GT(t, tried, 0);
