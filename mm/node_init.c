@@ -37,7 +37,8 @@ int mm_set_boot_nodes(unsigned int nr_nodes, const struct mm_node_range *r,
 		}
 	boot_nodes.nr_nodes = nr_nodes;
 	boot_nodes.nr_ranges = nr;
-	memcpy(boot_nodes.range, r, nr * sizeof(*r));
+	if (nr)
+		memcpy(boot_nodes.range, r, nr * sizeof(*r));
 	memcpy(boot_nodes.distance, distance, sizeof(boot_nodes.distance));
 	return 0;
 }
