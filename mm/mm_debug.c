@@ -411,6 +411,13 @@ void meminfo_show(struct pglist_data *p)
 		highatomic += z->nr_reserved_highatomic;
 		fails += z->reserve_failures;
 	}
+	if (mm_numa_on())
+		pr_info("Node %d: numa_hit %llu numa_miss %llu numa_foreign %llu local_node %llu other_node %llu\n",
+			p->node_id, (unsigned long long)p->numa.numa_hit,
+			(unsigned long long)p->numa.numa_miss,
+			(unsigned long long)p->numa.numa_foreign,
+			(unsigned long long)p->numa.local_node,
+			(unsigned long long)p->numa.other_node);
 	pr_info("MemTotal:       %8llu kB\n", (unsigned long long)K(total));
 	pr_info("MemFree:        %8llu kB\n", (unsigned long long)K(free));
 	pr_info("MemMetadata:    %8llu kB\n",
