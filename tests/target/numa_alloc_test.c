@@ -6,7 +6,8 @@
  * down to its minimum they come from the nearest other node, counted as
  * Linux counts them (numa_miss there, numa_foreign at home);
  * __GFP_THISNODE then fails instead; and a request that may wake kswapd
- * wakes that node's kswapd and no other. On one node the cases check that
+ * wakes that node's kswapd and no other; a GFP_ATOMIC churn in every
+ * CPU's tick never fails while one node is held at its minimum. On one node the cases check that
  * everything is node 0's. Booted by the NUMA lines of tests/matrix.conf.
  * See docs/11-numa.md ("The allocator on many nodes").
  */
@@ -16,6 +17,7 @@
 #include "kernel/numa/numa.h"
 #include "mm/node.h"
 #include "mm/page_alloc.h"
+#include "tests/target/churn.h"
 #include "tests/ktest.h"
 
 /* The node a request made on node n should get while n's nearest memory
@@ -226,10 +228,55 @@ static void test_fallback_is_nearest_first(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }
 
+/* With one node held at its minimum, a GFP_ATOMIC churn in every CPU's
+ * tick goes on without a failure: the exhausted node's CPUs are served by
+ * the other nodes (counted as numa_foreign there), or from its reserve. */
+static void test_atomic_churn_with_a_node_exhausted(struct ktest *t)
+{
+	if (!mm_numa_on()) {
+		ktest_skip(t, "one node: nothing to fall back to");
+		return;
+	}
+	unsigned int n = cpu_to_node(0);
+	if (!NODE_DATA(n) || nearest_other(n) < 0) {
+		ktest_skip(t,
+			   "CPU 0's node has no memory or no other node has");
+		return;
+	}
+	static struct drain d;
+	d = (struct drain){ .node = n };
+	churn_start();
+	uint64_t phys;
+	while ((phys = alloc_pages_node((int)n,
+					QUIET_NO_KSWAPD | __GFP_THISNODE, 0))) {
+		hold(&d, phys);
+		d.taken++;
+	}
+	uint64_t foreign = NODE_DATA(n)->numa.numa_foreign;
+	churn_turn_over();
+	uint64_t failed = churn_failures();
+	uint64_t served_elsewhere = NODE_DATA(n)->numa.numa_foreign - foreign;
+	while (d.chain) {
+		uint64_t next = *(uint64_t *)phys_to_virt(d.chain);
+		__free_pages(d.chain, 0);
+		d.chain = next;
+	}
+	ktest_diag(
+	    t,
+	    "node %u held at its min (%llu pages taken): the tick churn failed %llu times; %llu of node %u's requests were served by other nodes",
+	    n, (unsigned long long)d.taken, (unsigned long long)failed,
+	    (unsigned long long)served_elsewhere, n);
+	KTEST_EXPECT_EQ(t, failed, 0);
+	KTEST_EXPECT_GT(t, served_elsewhere, 0);
+	churn_stop_and_check(t);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+}
+
 static const struct ktest_case numa_alloc_cases[] = {
 	KTEST_CASE(test_irq_allocations_are_local),
 	KTEST_CASE(test_process_allocations_are_local),
 	KTEST_CASE(test_fallback_is_nearest_first),
+	KTEST_CASE(test_atomic_churn_with_a_node_exhausted),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(numa_alloc, numa_alloc_cases, KTEST_TARGET_ONLY);
