@@ -50,12 +50,17 @@ typedef unsigned int gfp_t;
 #define __GFP_MOVABLE 0x08u
 #define __GFP_RECLAIMABLE 0x10u
 
+/* Only the node asked for (alloc_pages_node, mm/node.h): fail rather
+ * than fall back to another node. */
+#define __GFP_THISNODE 0x10000u
+
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define __GFP_BITS_MASK                                               \
 	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
 	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NORETRY | __GFP_NOWARN |  \
 	 __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |        \
-	 __GFP_NOMEMALLOC | __GFP_MOVABLE | __GFP_RECLAIMABLE)
+	 __GFP_NOMEMALLOC | __GFP_MOVABLE | __GFP_RECLAIMABLE |       \
+	 __GFP_THISNODE)
 
 /*
  * The combinations callers actually use.

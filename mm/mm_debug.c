@@ -4,6 +4,7 @@
  * print buddyinfo, zoneinfo and meminfo in the formats of Linux's /proc
  * files. docs/03-buddy-and-gfp.md ("mm_check() and the dumps").
  */
+#include "mm/node.h"
 #include "mm/page_alloc.h"
 
 #include "mm/fault_inject.h"
@@ -250,7 +251,11 @@ int pgdat_check(struct pglist_data *p)
 
 int mm_check(void)
 {
-	return pgdat_check(&contig_page_data);
+	int problems = pgdat_check(&contig_page_data);
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid) && NODE_DATA(nid) != &contig_page_data)
+			problems += pgdat_check(NODE_DATA(nid));
+	return problems;
 }
 
 /* ---------------------------------------------------------------- dumps */
@@ -281,6 +286,7 @@ static const struct {
 	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
 	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
 	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
+	{ __GFP_THISNODE, "__GFP_THISNODE" },
 };
 #define NR_GFP_NAMES (sizeof(gfp_names) / sizeof(gfp_names[0]))
 
@@ -405,6 +411,13 @@ void meminfo_show(struct pglist_data *p)
 		highatomic += z->nr_reserved_highatomic;
 		fails += z->reserve_failures;
 	}
+	if (mm_numa_on())
+		pr_info("Node %d: numa_hit %llu numa_miss %llu numa_foreign %llu local_node %llu other_node %llu\n",
+			p->node_id, (unsigned long long)p->numa.numa_hit,
+			(unsigned long long)p->numa.numa_miss,
+			(unsigned long long)p->numa.numa_foreign,
+			(unsigned long long)p->numa.local_node,
+			(unsigned long long)p->numa.other_node);
 	pr_info("MemTotal:       %8llu kB\n", (unsigned long long)K(total));
 	pr_info("MemFree:        %8llu kB\n", (unsigned long long)K(free));
 	pr_info("MemMetadata:    %8llu kB\n",

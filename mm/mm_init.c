@@ -9,6 +9,7 @@
 #include "mm/pcp.h"
 #include "mm/compaction.h"
 #include "mm/internal.h"
+#include "mm/node.h"
 
 #include "kernel/lib/printk.h"
 #include "mm/page_owner.h"
@@ -55,10 +56,14 @@ uint64_t int_sqrt64(uint64_t x)
  */
 void setup_per_zone_wmarks(struct pglist_data *p)
 {
-	uint64_t lowmem_pages = 0;
+	uint64_t node_pages = 0;
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
-		lowmem_pages += p->node_zones[zi].managed_pages;
-	p->totalram_pages = lowmem_pages;
+		node_pages += p->node_zones[zi].managed_pages;
+	p->totalram_pages = node_pages;
+	/* With several nodes, min_free_kbytes is the machine's and each
+	 * zone's share is by its size among all nodes' (as Linux). */
+	uint64_t lowmem_pages =
+	    p->machine_pages > node_pages ? p->machine_pages : node_pages;
 
 	if (p->user_min_free_kbytes) {
 		/* What the node can bear: a quarter of its RAM below `min`
@@ -481,6 +486,22 @@ void mm_set_page_owner(bool on)
 	boot_page_owner = on; /* read by mm_init(): the table needs the node */
 }
 
+/* The cmdline's settings (mm_set_* before mm_init) on a node just made. */
+static void boot_settings(struct pglist_data *p)
+{
+	p->user_min_free_kbytes = boot_min_free_kbytes;
+	p->watermark_scale_factor = boot_wsf;
+	memcpy(p->lowmem_reserve_ratio, boot_lowmem_reserve_ratio,
+	       sizeof(boot_lowmem_reserve_ratio));
+	p->alloc_wait_ms = boot_alloc_wait_ms;
+	p->compaction_off = boot_compaction_off;
+	p->extfrag_threshold = boot_extfrag_threshold;
+	p->compaction_proactiveness = boot_proactiveness;
+	setup_per_zone_wmarks(p);
+	if (boot_page_owner)
+		page_owner_init(p);
+}
+
 int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	    uint32_t desc_version, unsigned int maxphyaddr,
 	    uint64_t direct_map_offset)
@@ -508,23 +529,21 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 		.page_grouping_off = boot_page_grouping_off,
 		.eager_free_lists = boot_eager_free_lists,
 	};
-	err = pgdat_init(&contig_page_data, &cfg);
+	if (mm_boot_nodes() > 1) {
+		err = mm_init_nodes(&cfg, boot_settings);
+	} else {
+		err = pgdat_init(&contig_page_data, &cfg);
+		if (!err)
+			boot_settings(&contig_page_data);
+	}
 	if (err) {
 		pr_err("mm: cannot continue: allocator init failed (%d)\n",
 		       err);
 		return err;
 	}
-	contig_page_data.user_min_free_kbytes = boot_min_free_kbytes;
-	contig_page_data.watermark_scale_factor = boot_wsf;
-	memcpy(contig_page_data.lowmem_reserve_ratio, boot_lowmem_reserve_ratio,
-	       sizeof(boot_lowmem_reserve_ratio));
-	contig_page_data.alloc_wait_ms = boot_alloc_wait_ms;
-	contig_page_data.compaction_off = boot_compaction_off;
-	contig_page_data.extfrag_threshold = boot_extfrag_threshold;
-	contig_page_data.compaction_proactiveness = boot_proactiveness;
-	setup_per_zone_wmarks(&contig_page_data);
-	if (boot_page_owner)
-		page_owner_init(&contig_page_data);
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid) && NODE_DATA(nid) != &contig_page_data)
+			zoneinfo_show(NODE_DATA(nid));
 	buddyinfo_show(&contig_page_data);
 	pagetypeinfo_show(&contig_page_data);
 	zoneinfo_show(&contig_page_data);

@@ -299,6 +299,19 @@ struct pglist_data {
 	unsigned int kcompactd_max_order;
 	int kcompactd_highest_zoneidx;
 	struct compact_stats compact;
+
+	/* NUMA (mm/node.c; Linux's counters): pages given on this node for
+	 * requests that preferred it (hit) or another (miss), pages a request
+	 * that preferred this node got elsewhere (foreign), and pages given
+	 * here to a CPU of this node (local) or of another (other). Only
+	 * counted with more than one node. */
+	struct numa_stats {
+		uint64_t numa_hit, numa_miss, numa_foreign;
+		uint64_t local_node, other_node;
+	} numa;
+	/* All nodes' managed pages (0: this node's alone): the watermarks
+	 * share Linux's machine-wide min_free_kbytes out by size. */
+	uint64_t machine_pages;
 };
 
 /* The structure that embeds member at ptr (Linux's container_of). */

@@ -7,6 +7,7 @@
  * When the fast path fails, mm/slowpath.c takes over (docs/06).
  */
 #include "mm/internal.h"
+#include "mm/node.h"
 #include "mm/pcp.h"
 
 #include "mm/platform.h"
@@ -320,27 +321,43 @@ bool mm_alloc_in_progress(void)
 	return *my_alloc_depth() != 0;
 }
 
+/* The kernel's requests: its one node, or with several (mm/node.c) this
+ * CPU's node first and the others by distance. */
+static inline uint64_t kernel_alloc(gfp_t gfp, unsigned int order,
+				    void *caller)
+{
+	if (__builtin_expect(mm_numa_on(), 0))
+		return __alloc_pages_node(NUMA_NO_NODE, gfp, order, caller);
+	return __alloc_pages(&contig_page_data, gfp, order, caller);
+}
+
+struct pglist_data *kernel_pgdat_of(uint64_t phys)
+{
+	if (__builtin_expect(!mm_numa_on(), 1))
+		return &contig_page_data;
+	struct pglist_data *p = pfn_to_pgdat(phys >> PAGE_SHIFT);
+	return p ? p : &contig_page_data; /* which reports the bad free */
+}
+
 uint64_t alloc_pages(gfp_t gfp, unsigned int order)
 {
 	volatile unsigned int *depth = my_alloc_depth();
 	(*depth)++;
-	uint64_t phys = __alloc_pages(&contig_page_data, gfp, order,
-				      __builtin_return_address(0));
+	uint64_t phys = kernel_alloc(gfp, order, __builtin_return_address(0));
 	(*depth)--;
 	return phys;
 }
 
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
 {
-	uint64_t phys = __alloc_pages(&contig_page_data, gfp, order,
-				      __builtin_return_address(0));
+	uint64_t phys = kernel_alloc(gfp, order, __builtin_return_address(0));
 	return phys ? (unsigned long)phys_to_virt(phys) : 0;
 }
 
 unsigned long get_zeroed_page(gfp_t gfp)
 {
-	uint64_t phys = __alloc_pages(&contig_page_data, gfp | __GFP_ZERO, 0,
-				      __builtin_return_address(0));
+	uint64_t phys =
+	    kernel_alloc(gfp | __GFP_ZERO, 0, __builtin_return_address(0));
 	return phys ? (unsigned long)phys_to_virt(phys) : 0;
 }
 
@@ -483,7 +500,7 @@ void __free_pages(uint64_t phys, unsigned int order)
 {
 	volatile unsigned int *depth = my_alloc_depth();
 	(*depth)++;
-	free_pages_caller(&contig_page_data, phys, order,
+	free_pages_caller(kernel_pgdat_of(phys), phys, order,
 			  __builtin_return_address(0));
 	(*depth)--;
 }
@@ -492,7 +509,8 @@ void free_pages(unsigned long addr, unsigned int order)
 {
 	if (!addr)
 		return; /* as Linux: freeing "no page" is fine */
-	free_pages_caller(&contig_page_data, virt_to_phys((void *)addr), order,
+	uint64_t phys = virt_to_phys((void *)addr);
+	free_pages_caller(kernel_pgdat_of(phys), phys, order,
 			  __builtin_return_address(0));
 }
 

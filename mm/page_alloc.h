@@ -70,6 +70,9 @@ bool mm_alloc_in_progress(void);
 
 /* Frees a block from alloc_pages. A bad free is reported and ignored. */
 void __free_pages(uint64_t phys, unsigned int order);
+/* The node whose frame phys is (the kernel's node when there is one, or
+ * when no node has it, so that the bad free is reported there). */
+struct pglist_data *kernel_pgdat_of(uint64_t phys);
 
 /* The same on direct-map (virtual) addresses; 0 means failure. */
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order);

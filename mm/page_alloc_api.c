@@ -9,6 +9,7 @@
 #include "mm/internal.h"
 
 #include "mm/fault_inject.h"
+#include "mm/node.h"
 #include "mm/page_owner.h"
 #include "mm/pcp.h"
 #include "kernel/lib/printk.h"
@@ -114,9 +115,21 @@ unsigned long pgdat_alloc_pages_bulk(struct pglist_data *p, gfp_t gfp,
 	return populated + got;
 }
 
+/* Where a kernel request that takes one node only goes: the kernel's
+ * node, or with several the nearest with memory to this CPU. */
+static struct pglist_data *kernel_local_pgdat(void)
+{
+	if (!mm_numa_on())
+		return &contig_page_data;
+	unsigned int nid = mm_numa_node_id();
+	if (nid >= mm_nodes.nr_nodes)
+		nid = 0;
+	return NODE_DATA(mm_nodes.order[nid][0]);
+}
+
 unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr, uint64_t *array)
 {
-	return pgdat_alloc_pages_bulk(&contig_page_data, gfp, nr, array,
+	return pgdat_alloc_pages_bulk(kernel_local_pgdat(), gfp, nr, array,
 				      __builtin_return_address(0));
 }
 
@@ -200,7 +213,7 @@ int pgdat_free_pages_exact(struct pglist_data *p, uint64_t phys, uint64_t size,
 
 void *alloc_pages_exact(uint64_t size, gfp_t gfp)
 {
-	uint64_t phys = pgdat_alloc_pages_exact(&contig_page_data, size, gfp,
+	uint64_t phys = pgdat_alloc_pages_exact(kernel_local_pgdat(), size, gfp,
 						__builtin_return_address(0));
 	return phys ? phys_to_virt(phys) : NULL;
 }
@@ -209,7 +222,8 @@ void free_pages_exact(void *virt, uint64_t size)
 {
 	if (!virt)
 		return;
-	pgdat_free_pages_exact(&contig_page_data, virt_to_phys(virt), size,
+	uint64_t phys = virt_to_phys(virt);
+	pgdat_free_pages_exact(kernel_pgdat_of(phys), phys, size,
 			       __builtin_return_address(0));
 }
 
@@ -226,7 +240,13 @@ uint64_t pgdat_nr_free_pages(const struct pglist_data *p)
 
 uint64_t nr_free_pages(void)
 {
-	return pgdat_nr_free_pages(&contig_page_data);
+	if (!mm_numa_on())
+		return pgdat_nr_free_pages(&contig_page_data);
+	uint64_t n = 0;
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid))
+			n += pgdat_nr_free_pages(NODE_DATA(nid));
+	return n;
 }
 
 void pgdat_si_meminfo(const struct pglist_data *p, struct sysinfo *info)
@@ -241,4 +261,16 @@ void pgdat_si_meminfo(const struct pglist_data *p, struct sysinfo *info)
 void si_meminfo(struct sysinfo *info)
 {
 	pgdat_si_meminfo(&contig_page_data, info);
+	for (unsigned int nid = 0; mm_numa_on() && nid < mm_nodes.nr_nodes;
+	     nid++) {
+		struct pglist_data *p = NODE_DATA(nid);
+		struct sysinfo one;
+		if (!p || p == &contig_page_data)
+			continue;
+		pgdat_si_meminfo(p, &one);
+		info->totalram += one.totalram;
+		info->freeram += one.freeram;
+		info->pcpram += one.pcpram;
+		info->metadataram += one.metadataram;
+	}
 }

@@ -13,7 +13,10 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
 
-_Static_assert(__GFP_BITS_MASK <= 0xffff, "page_owner keeps gfp in 16 bits");
+/* __GFP_THISNODE only picks the node (mm/node.c), so 16 bits keep the
+ * rest of a request's flags. */
+_Static_assert((__GFP_BITS_MASK & ~__GFP_THISNODE) <= 0xffff,
+	       "page_owner keeps gfp in 16 bits");
 _Static_assert(sizeof(struct page_owner) == 24, "24 bytes per frame");
 
 struct page_owner_node {

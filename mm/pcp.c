@@ -15,6 +15,7 @@
  */
 #include "mm/internal.h"
 #include "mm/pcp.h"
+#include "mm/node.h"
 #include "mm/debug_pagealloc.h"
 #include "mm/page_owner.h"
 #include "mm/fault_inject.h"
@@ -387,6 +388,10 @@ void mm_pcp_enable(unsigned int nr_cpus)
 		return;
 	}
 	pgdat_pcp_enable(p, nr_cpus);
+	/* The other nodes' lists, when there are several (mm/node.h). */
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid) && NODE_DATA(nid) != p)
+			pgdat_pcp_enable(NODE_DATA(nid), nr_cpus);
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &p->node_zones[zi];
 		if (z->managed_pages && z->pcp[0].batch)

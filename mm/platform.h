@@ -78,6 +78,11 @@ static inline unsigned int mm_this_cpu_numbered(void)
 }
 #endif
 
+/* The node of the CPU this runs on (Linux's numa_node_id(); mm/node.c's
+ * alloc_pages_node(NUMA_NO_NODE, ...) starts there). Kernel: the SRAT's
+ * answer; host: 0, or what a test set for this thread. */
+unsigned int mm_numa_node_id(void);
+
 /* Runs fn(arg) on every online CPU, this one included, and waits for all
  * (kernel: call-function IPIs; host: this thread only). */
 void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg);

@@ -1,5 +1,5 @@
 /*
- * kcompactd, as Linux's (mm/compaction.c): one thread per node that
+ * kcompactd, as Linux's (mm/compaction.c): one thread per memory node that
  * compacts in the background so that high-order requests find their
  * blocks without compacting themselves. kswapd wakes it once it has
  * balanced the node for a request of order > 0 (the slow path notes the
@@ -11,18 +11,26 @@
  */
 #include "kernel/mm/kcompactd.h"
 #include "mm/compaction.h"
+#include "mm/node.h"
 #include "mm/page_alloc.h"
+#include "kernel/mm/kswapd.h"
 
 #include "kernel/arch/x86/timer.h"
 #include "kernel/core/sched.h"
 #include "kernel/lib/cmdline.h"
+#include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
 
 #define KCOMPACTD_PROACTIVE_MS 500 /* Linux's HPAGE_FRAG_CHECK_INTERVAL_MSEC */
 
-static struct wait_queue_head kcompactd_wait;
-static struct task_struct *kcompactd_task;
-static bool kcompactd_pending, kcompactd_running;
+struct kcompactd_node {
+	struct pglist_data *pgdat; /* NULL: no kcompactd for this node */
+	struct wait_queue_head wait;
+	struct task_struct *task;
+	bool pending, running;
+	char name[16];
+};
+static struct kcompactd_node kcompactd_nodes[MM_MAX_NODES];
 
 static bool compaction_on = true;
 static unsigned long extfrag_threshold = EXTFRAG_THRESHOLD_DEFAULT;
@@ -67,19 +75,39 @@ static int set_proactiveness(const char *value)
 CMDLINE_PARAM("compaction_proactiveness", set_proactiveness,
 	      "0..100: background compaction (20; 0 off)");
 
+static struct kcompactd_node *kcompactd_of(const struct pglist_data *p)
+{
+	int id = p->node_id;
+	if (id < 0 || id >= MM_MAX_NODES || kcompactd_nodes[id].pgdat != p)
+		return NULL;
+	return &kcompactd_nodes[id];
+}
+
+void kcompactd_wake_node(struct pglist_data *p)
+{
+	struct kcompactd_node *k = kcompactd_of(p);
+	if (!k || !__atomic_load_n(&k->task, __ATOMIC_ACQUIRE) ||
+	    p->compaction_off || __atomic_load_n(&k->pending, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&k->pending, true, __ATOMIC_SEQ_CST);
+	wake_up(&k->wait);
+}
+
 void kcompactd_wake(void)
 {
-	if (!kcompactd_task || contig_page_data.compaction_off ||
-	    __atomic_load_n(&kcompactd_pending, __ATOMIC_RELAXED))
-		return;
-	__atomic_store_n(&kcompactd_pending, true, __ATOMIC_SEQ_CST);
-	wake_up(&kcompactd_wait);
+	kcompactd_wake_node(&contig_page_data);
+}
+
+bool kcompactd_node_is_running(const struct pglist_data *p)
+{
+	const struct kcompactd_node *k = kcompactd_of(p);
+	return k && (__atomic_load_n(&k->running, __ATOMIC_ACQUIRE) ||
+		     __atomic_load_n(&k->pending, __ATOMIC_ACQUIRE));
 }
 
 bool kcompactd_is_running(void)
 {
-	return __atomic_load_n(&kcompactd_running, __ATOMIC_ACQUIRE) ||
-	       __atomic_load_n(&kcompactd_pending, __ATOMIC_ACQUIRE);
+	return kcompactd_node_is_running(&contig_page_data);
 }
 
 /* Linux's kcompactd_do_work: every zone up to the highest asked, for the
@@ -107,37 +135,55 @@ static void kcompactd_do_work(struct pglist_data *p)
 
 static void kcompactd(void *arg)
 {
-	struct pglist_data *p = arg;
+	struct kcompactd_node *k = arg;
+	struct pglist_data *p = k->pgdat;
 	for (;;) {
 		long left =
-		    wait_event_timeout(kcompactd_wait,
-				       __atomic_load_n(&kcompactd_pending,
+		    wait_event_timeout(k->wait,
+				       __atomic_load_n(&k->pending,
 						       __ATOMIC_ACQUIRE),
 				       (long)msecs_to_jiffies(
 					   KCOMPACTD_PROACTIVE_MS));
-		__atomic_store_n(&kcompactd_running, true, __ATOMIC_RELEASE);
-		__atomic_store_n(&kcompactd_pending, false, __ATOMIC_RELEASE);
+		__atomic_store_n(&k->running, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&k->pending, false, __ATOMIC_RELEASE);
 		if (left)
 			kcompactd_do_work(p);
 		else
 			proactive_compact_node(p);
-		__atomic_store_n(&kcompactd_running, false, __ATOMIC_RELEASE);
+		__atomic_store_n(&k->running, false, __ATOMIC_RELEASE);
 	}
+}
+
+static void start_one(struct pglist_data *p)
+{
+	int nid = p->node_id;
+	if (nid < 0 || nid >= MM_MAX_NODES)
+		return;
+	struct kcompactd_node *k = &kcompactd_nodes[nid];
+	k->pgdat = p;
+	init_waitqueue_head(&k->wait);
+	ksnprintf(k->name, sizeof(k->name), "kcompactd%d", nid);
+	unsigned int cpu = mm_thread_cpu_of_node(nid);
+	struct task_struct *t =
+	    kthread_create_on_cpu(kcompactd, k, cpu, k->name);
+	if (!t) {
+		pr_err("kcompactd: cannot start %s; node %d has only direct compaction\n",
+		       k->name, nid);
+		return;
+	}
+	__atomic_store_n(&k->task, t, __ATOMIC_RELEASE);
+	pr_info("kcompactd: started (pid %u: %s on CPU %u); compaction %s, extfrag_threshold %u, proactiveness %u\n",
+		t->pid, k->name, cpu, p->compaction_off ? "off" : "on",
+		p->extfrag_threshold, p->compaction_proactiveness);
 }
 
 void kcompactd_init(void)
 {
-	init_waitqueue_head(&kcompactd_wait);
-	struct task_struct *t =
-	    kthread_create_on_cpu(kcompactd, &contig_page_data, 0,
-				  "kcompactd0");
-	if (!t) {
-		pr_err("kcompactd: cannot start; only direct compaction\n");
+	if (!mm_numa_on()) {
+		start_one(&contig_page_data);
 		return;
 	}
-	__atomic_store_n(&kcompactd_task, t, __ATOMIC_RELEASE);
-	pr_info("kcompactd: started (pid %u); compaction %s, extfrag_threshold %u, proactiveness %u\n",
-		t->pid, contig_page_data.compaction_off ? "off" : "on",
-		contig_page_data.extfrag_threshold,
-		contig_page_data.compaction_proactiveness);
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid))
+			start_one(NODE_DATA(nid));
 }

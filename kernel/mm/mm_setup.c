@@ -16,7 +16,9 @@
 #include "kernel/lib/printk.h"
 #include "kernel/arch/x86/timer.h"
 #include "mm/fault_inject.h"
+#include "mm/node.h"
 #include "mm/page_alloc.h"
+#include "kernel/numa/numa.h"
 #include "mm/page_owner.h"
 
 static int set_min_free_kbytes(const char *value)
@@ -139,9 +141,32 @@ static int set_debug_pagealloc(const char *value)
 }
 CMDLINE_PARAM("debug_pagealloc", set_debug_pagealloc, "on or off");
 
+/* The SRAT's nodes (kernel/numa/) to the allocator, before mm_init: with
+ * more than one, each node with memory gets its own pglist_data. */
+static void register_nodes(void)
+{
+	static struct mm_node_range r[NUMA_MAX_RANGES];
+	static uint8_t distance[MM_MAX_NODES][MM_MAX_NODES];
+	_Static_assert(NUMA_MAX_NODES <= MM_MAX_NODES,
+		       "the allocator takes every node the SRAT may give");
+	if (numa_topo.nr_nodes <= 1)
+		return;
+	for (unsigned int i = 0; i < numa_topo.nranges; i++) {
+		r[i].start = numa_topo.ranges[i].start;
+		r[i].end = numa_topo.ranges[i].end;
+		r[i].node = numa_topo.ranges[i].node;
+	}
+	for (unsigned int a = 0; a < numa_topo.nr_nodes; a++)
+		for (unsigned int b = 0; b < numa_topo.nr_nodes; b++)
+			distance[a][b] = numa_topo.distance[a][b];
+	mm_set_boot_nodes(numa_topo.nr_nodes, r, numa_topo.nranges,
+			  (const uint8_t(*)[MM_MAX_NODES])distance);
+}
+
 void mm_setup(void)
 {
 	const struct boot_info *bi = boot_info;
+	register_nodes();
 	int err =
 	    mm_init(phys_to_virt_early(bi->memory_map), bi->memory_map_size,
 		    bi->descriptor_size, bi->descriptor_version,

@@ -2,9 +2,9 @@
  * The kernel's implementation of mm/platform.h, all in one place: the CPU
  * number and IPIs for the per-CPU lists (kernel/arch/x86/smp.c), the tick
  * as mm's clock, the symbol table for page_owner, and sleeping: requests
- * that may sleep on the kernel's node wait on one wait queue for frees,
- * and kswapd (kernel/mm/kswapd.c) is woken when a zone runs low. Test
- * nodes cannot sleep: the hooks say so for any node but contig_page_data.
+ * that may sleep on a memory node wait on one wait queue for frees, and
+ * the node's kswapd (kernel/mm/kswapd.c) is woken when a zone runs low.
+ * Test nodes have no kswapd and cannot sleep: the hooks say so.
  * docs/01-boot.md ("The tree"), docs/06-sleeping-allocations-and-reclaim.md.
  */
 #include "mm/platform.h"
@@ -15,6 +15,7 @@
 #include "kernel/core/wait.h"
 #include "kernel/debug/ksyms.h"
 #include "kernel/mm/kswapd.h"
+#include "kernel/numa/numa.h"
 #include "mm/page_alloc.h"
 #include "mm/vmscan.h"
 
@@ -128,7 +129,7 @@ unsigned int *mm_current_flags(void)
 
 bool mm_can_wait(struct pglist_data *p)
 {
-	return p == &contig_page_data && kswapd_started();
+	return kswapd_node_started(p);
 }
 
 void mm_wait_for_free(struct pglist_data *p, unsigned int order,
@@ -142,12 +143,16 @@ void mm_wait_for_free(struct pglist_data *p, unsigned int order,
 
 void mm_wake_free_waiters(struct pglist_data *p)
 {
-	if (p == &contig_page_data && kswapd_started())
+	if (kswapd_node_started(p))
 		wake_up(&free_wait);
+}
+
+unsigned int mm_numa_node_id(void)
+{
+	return numa_node_id();
 }
 
 void mm_wakeup_kswapd(struct pglist_data *p)
 {
-	if (p == &contig_page_data)
-		kswapd_wake();
+	kswapd_wake_node(p);
 }

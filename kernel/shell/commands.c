@@ -13,6 +13,7 @@
 #include "kernel/lib/printk.h"
 #include "kernel/shell/shell_internal.h"
 #include "mm/fault_inject.h"
+#include "mm/node.h"
 #include "mm/page_alloc.h"
 #include "mm/page_owner.h"
 #include "tests/target/ktest_boot.h"
@@ -39,32 +40,44 @@ static uint64_t free_pages_now(void)
 	return n;
 }
 
+/* Runs show on every node with memory (the kernel's only, on one). */
+static void for_each_memory_node(void (*show)(struct pglist_data *))
+{
+	if (!mm_numa_on()) {
+		show(&contig_page_data);
+		return;
+	}
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid))
+			show(NODE_DATA(nid));
+}
+
 void cmd_meminfo(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	meminfo_show(&contig_page_data);
+	for_each_memory_node(meminfo_show);
 }
 
 void cmd_buddyinfo(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	buddyinfo_show(&contig_page_data);
+	for_each_memory_node(buddyinfo_show);
 }
 
 void cmd_pagetypeinfo(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	pagetypeinfo_show(&contig_page_data);
+	for_each_memory_node(pagetypeinfo_show);
 }
 
 void cmd_zoneinfo(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	zoneinfo_show(&contig_page_data);
+	for_each_memory_node(zoneinfo_show);
 }
 
 /* Flags by name, as words or joined with '|': "GFP_KERNEL __GFP_ZERO" or

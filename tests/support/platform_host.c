@@ -139,6 +139,20 @@ unsigned int host_assign_cpu(void)
 	return host_this_cpu_plus_one - 1;
 }
 
+/* A host thread's node: 0 unless a test said otherwise
+ * (host_set_numa_node, tests/support/test_arena.h). */
+static _Thread_local unsigned int host_numa_node;
+
+unsigned int mm_numa_node_id(void)
+{
+	return host_numa_node;
+}
+
+void host_set_numa_node(unsigned int nid)
+{
+	host_numa_node = nid;
+}
+
 void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg)
 {
 	fn(arg);

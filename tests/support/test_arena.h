@@ -80,4 +80,10 @@ uint64_t mm_test_take_all(struct pglist_data *pgdat, gfp_t gfp,
 			  uint64_t *chain);
 void mm_test_give_back(struct pglist_data *pgdat, uint64_t chain);
 
+#ifdef LABYRINTH_HOST
+/* The node mm_numa_node_id() answers on this host thread (mm/node.c's
+ * tests play CPUs of several nodes with it). */
+void host_set_numa_node(unsigned int nid);
+#endif
+
 #endif
