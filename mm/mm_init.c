@@ -551,6 +551,32 @@ int mm_init(const void *map, uint64_t map_size, uint64_t desc_size,
 	return 0;
 }
 
+/* Gives range r to the node (or nodes) whose memory it is. */
+static long release_on_nodes(const struct memmap_range *r)
+{
+	if (!mm_numa_on())
+		return pgdat_release_range(&contig_page_data, r->start, r->end);
+	static struct memmap_range piece[MEMMAP_MAX_RANGES];
+	long total = 0;
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++) {
+		if (!NODE_DATA(nid))
+			continue;
+		unsigned int n =
+		    mm_node_split(r, 1, nid,
+				  (unsigned int)contig_page_data.node_id, piece,
+				  MEMMAP_MAX_RANGES);
+		for (unsigned int i = 0; i < n; i++) {
+			long got =
+			    pgdat_release_range(NODE_DATA(nid), piece[i].start,
+						piece[i].end);
+			if (got < 0)
+				return got;
+			total += got;
+		}
+	}
+	return total;
+}
+
 long mm_release_os_type(uint32_t type)
 {
 	static struct memmap_range added[MEMMAP_MAX_RANGES];
@@ -561,8 +587,7 @@ long mm_release_os_type(uint32_t type)
 	if (err)
 		return err;
 	for (unsigned int i = 0; i < n; i++) {
-		long got = pgdat_release_range(&contig_page_data,
-					       added[i].start, added[i].end);
+		long got = release_on_nodes(&added[i]);
 		if (got < 0)
 			return got;
 		total += got;

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include "kernel/lib/printk.h"
+#include "mm/node.h"
 #include "tests/support/test_arena.h"
 
 struct desc {
@@ -150,6 +151,72 @@ static void test_mm_init_over_ovmf_map(struct ktest *t)
 	shutdown(ram);
 }
 
+/*
+ * The same map on two nodes, as an SRAT could split it: node 1 is
+ * [16 MiB, 128 MiB), node 0 the rest (below 16 MiB and from 128 MiB).
+ * Each node gets its own pglist_data with its own memory and metadata,
+ * requests on a CPU of node 1 come from node 1, a free finds the node of
+ * its frame, and the loader's memory (at 32 MiB) goes back to node 1.
+ */
+static void test_mm_init_on_two_nodes(struct ktest *t)
+{
+	static const struct mm_node_range r[] = {
+		{ 0, 16UL << 20, 0 },
+		{ 16UL << 20, 128UL << 20, 1 },
+		{ 128UL << 20, 256UL << 20, 0 },
+	};
+	static const uint8_t d[MM_MAX_NODES][MM_MAX_NODES] = { { 10, 21 },
+							       { 21, 10 } };
+	const uint64_t lo = (16UL << 20) >> PAGE_SHIFT;
+	const uint64_t hi = (128UL << 20) >> PAGE_SHIFT;
+	KTEST_ASSERT_TRUE(t, mm_set_boot_nodes(2, r, 3, d) == 0);
+	int err;
+	char *ram = boot(t, &err);
+	KTEST_ASSERT_TRUE(t, ram != NULL);
+	KTEST_EXPECT_EQ(t, err, 0);
+	KTEST_EXPECT_EQ(t, mm_nodes.nr_nodes, 2);
+	KTEST_EXPECT_EQ(t, NODE_DATA(0), &contig_page_data);
+	struct pglist_data *n1 = NODE_DATA(1);
+	KTEST_ASSERT_TRUE(t, n1 != NULL);
+	KTEST_EXPECT_EQ(t, n1->node_id, 1);
+	/* Its metadata is carved from its own memory. */
+	KTEST_EXPECT_TRUE(t,
+			  n1->metadata_start >= lo && n1->metadata_start < hi);
+	/* Together they have what one node had (63852 usable pages, the
+	 * loader's 32 not yet) less node 1's metadata and pglist_data. */
+	uint64_t both = contig_page_data.totalram_pages + n1->totalram_pages;
+	ktest_diag(t, "node 0: %llu pages, node 1: %llu pages",
+		   (unsigned long long)contig_page_data.totalram_pages,
+		   (unsigned long long)n1->totalram_pages);
+	KTEST_EXPECT_GT(t, both, 63852 - 64);
+	KTEST_EXPECT_LE(t, both, 63852);
+	KTEST_EXPECT_EQ(t, n1->machine_pages, both);
+
+	host_set_numa_node(1);
+	uint64_t p = alloc_pages(GFP_KERNEL, 2);
+	KTEST_EXPECT_TRUE(t, p >> PAGE_SHIFT >= lo && p >> PAGE_SHIFT < hi);
+	KTEST_EXPECT_EQ(t, kernel_pgdat_of(p), n1);
+	KTEST_EXPECT_EQ(t, n1->numa.local_node, 1);
+	__free_pages(p, 2);
+	host_set_numa_node(0);
+	p = alloc_pages(GFP_KERNEL, 0);
+	KTEST_EXPECT_TRUE(t, p >> PAGE_SHIFT < lo || p >> PAGE_SHIFT >= hi);
+	__free_pages(p, 0);
+	KTEST_EXPECT_EQ(t, contig_page_data.bad_frees + n1->bad_frees, 0);
+	/* The loader's boot info (at 32 MiB) goes back to node 1. */
+	uint64_t before = n1->node_zones[ZONE_DMA32].managed_pages;
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	KTEST_EXPECT_EQ(t, mm_release_os_type(0x80000002u), 0x20);
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, n1->node_zones[ZONE_DMA32].managed_pages,
+			before + 0x20);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+	mm_nodes_reset();
+	KTEST_EXPECT_EQ(t, mm_set_boot_nodes(0, NULL, 0, d), 0);
+	shutdown(ram);
+}
+
 static void test_mm_init_refuses_hopeless_maps(struct ktest *t)
 {
 	int saved = console_loglevel;
@@ -177,6 +244,7 @@ static void test_mm_init_refuses_hopeless_maps(struct ktest *t)
 
 static const struct ktest_case boot_cases[] = {
 	KTEST_CASE(test_mm_init_over_ovmf_map),
+	KTEST_CASE(test_mm_init_on_two_nodes),
 	KTEST_CASE(test_mm_init_refuses_hopeless_maps),
 	{ 0 },
 };
