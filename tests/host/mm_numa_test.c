@@ -10,6 +10,9 @@
  */
 #include "mm/node.h"
 
+#include <stdlib.h>
+#include <sys/mman.h>
+
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
 #include "tests/support/test_arena.h"
@@ -301,6 +304,80 @@ static void test_map_split_by_node(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mm_set_boot_nodes(0, NULL, 0, d), 0);
 }
 
+/*
+ * The shape of a 16-socket, 12 TiB machine: node i's range starts at
+ * i * 768 GiB. Here each node has 1 GiB of RAM at the start of its range
+ * and the rest is a hole (host memory allows no more in a test; `make
+ * bench` inits the full 12 TiB). Every node's metadata is what one node of
+ * 1 GiB at the bottom of memory needs: the holes cost nothing. The
+ * distances are a two-level SLIT (10 local, 16 the other socket of the
+ * board, 32 elsewhere).
+ */
+#define SOCKETS 16
+static void test_sixteen_sockets(struct ktest *t)
+{
+	const uint64_t stride = 768ULL << 30, ram = 1ULL << 30;
+	const uint64_t base = 1ULL << 40,
+		       span_bytes = stride * (SOCKETS - 1) + ram;
+	char *span = mmap(NULL, span_bytes, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (span == MAP_FAILED) {
+		ktest_skip(t, "cannot reserve 11.25 TiB of address space");
+		return;
+	}
+	struct pglist_data *p = calloc(SOCKETS + 1, sizeof(*p));
+	KTEST_ASSERT_TRUE(t, p != NULL);
+	static struct memmap_range r[SOCKETS];
+	static uint8_t d[MM_MAX_NODES][MM_MAX_NODES];
+	struct pglist_data *pgdat[MM_MAX_NODES] = { NULL };
+	for (unsigned int i = 0; i < SOCKETS; i++) {
+		mprotect(span + i * stride, ram, PROT_READ | PROT_WRITE);
+		r[i] = (struct memmap_range){ base + i * stride,
+					      base + i * stride + ram, 7, 0 };
+		for (unsigned int j = 0; j < SOCKETS; j++)
+			d[i][j] = i == j ? 10 : i / 2 == j / 2 ? 16 : 32;
+	}
+	struct pgdat_config cfg = {
+		.nr_usable = 1,
+		.direct_map_offset = (uint64_t)(uintptr_t)span - base,
+	};
+	/* First node 0's RAM alone: what 1 GiB needs. */
+	cfg.usable = &r[0];
+	KTEST_EXPECT_EQ(t, pgdat_init(&p[SOCKETS], &cfg), 0);
+	uint64_t meta = p[SOCKETS].metadata_pages;
+	uint64_t t0 = mm_now_ns();
+	for (unsigned int i = 0; i < SOCKETS; i++) {
+		cfg.usable = &r[i];
+		KTEST_EXPECT_EQ(t, pgdat_init(&p[i], &cfg), 0);
+		pgdat[i] = &p[i];
+	}
+	uint64_t ms = (mm_now_ns() - t0) / 1000000;
+	ktest_diag(
+	    t,
+	    "16 nodes of 1 GiB, 768 GiB apart: %llu pages of metadata each (1 GiB alone: %llu), %llu ms to init all",
+	    (unsigned long long)p[15].metadata_pages, (unsigned long long)meta,
+	    (unsigned long long)ms);
+	for (unsigned int i = 0; i < SOCKETS; i++)
+		KTEST_EXPECT_EQ(t, p[i].metadata_pages, meta);
+	/* About one byte per frame: 256 KiB for 1 GiB, and a little more. */
+	KTEST_EXPECT_LE(t, meta * PAGE_SIZE, (ram >> PAGE_SHIFT) * 5 / 4);
+	KTEST_EXPECT_EQ(t, mm_nodes_setup(SOCKETS, pgdat, d), 0);
+	static const uint8_t want5[SOCKETS] = { 5, 4, 0,  1,  2,  3,  6,  7,
+						8, 9, 10, 11, 12, 13, 14, 15 };
+	for (unsigned int k = 0; k < SOCKETS; k++)
+		KTEST_EXPECT_EQ(t, mm_nodes.order[5][k], want5[k]);
+	host_set_numa_node(15);
+	uint64_t phys = alloc_pages_node(NUMA_NO_NODE, GFP_KERNEL, 0);
+	KTEST_EXPECT_EQ(t, pfn_to_pgdat(phys >> PAGE_SHIFT), &p[15]);
+	pgdat_free_pages(&p[15], phys, 0);
+	for (unsigned int i = 0; i < SOCKETS; i++)
+		KTEST_EXPECT_EQ(t, pgdat_check(&p[i]), 0);
+	mm_nodes_reset();
+	host_set_numa_node(0);
+	free(p);
+	munmap(span, span_bytes);
+}
+
 static struct ktest_case numa_cases[] = {
 	KTEST_CASE(test_fallback_order_by_distance),
 	KTEST_CASE(test_node_without_memory),
@@ -309,6 +386,7 @@ static struct ktest_case numa_cases[] = {
 	KTEST_CASE(test_atomic_uses_the_nearest_reserve),
 	KTEST_CASE(test_bad_tables_are_refused),
 	KTEST_CASE(test_map_split_by_node),
+	KTEST_CASE(test_sixteen_sockets),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(mm_numa, numa_cases, KTEST_HOST_ONLY);
