@@ -136,14 +136,17 @@ static void walk_sections(struct pglist_data *p, const struct memmap_range *r,
 
 struct section_count {
 	uint64_t sections, state_bytes;
+	uint64_t first, last; /* lowest and highest section number */
 };
 
 static void count_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 			  uint64_t end, void *ctx)
 {
 	struct section_count *c = ctx;
-	(void)p, (void)sec;
-	c->sections++;
+	(void)p;
+	if (!c->sections++)
+		c->first = sec;
+	c->last = sec; /* sorted ranges: sections come in order */
 	c->state_bytes += (end - first + 7) & ~7ULL; /* keep arrays aligned */
 }
 
@@ -166,6 +169,8 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 							: MIGRATE_UNMOVABLE;
 	*cursor += (end - first + 7) & ~7ULL;
 	p->nr_sections++;
+	if (p->section_map_nr)
+		p->section_map[sec - p->section_map_first] = &p->sections[i];
 }
 
 static bool ranges_ok(const struct memmap_range *r, unsigned int n)
@@ -310,13 +315,21 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	p->node_zones[ZONE_NORMAL].window_end_pfn = UINT64_MAX >> PAGE_SHIFT;
 
 	/* Size the metadata: the hash at most half full, then the arrays. */
-	struct section_count c = { 0, 0 };
+	struct section_count c = { 0, 0, 0, 0 };
 	walk_sections(p, ram, nr_ram, count_section, &c);
 	p->hash_bits = 1;
 	while ((1ULL << p->hash_bits) < 2 * c.sections)
 		p->hash_bits++;
 	uint64_t table = (sizeof(struct mem_section) << p->hash_bits);
-	uint64_t pages = PFN_UP(table + c.state_bytes);
+	/* The direct map: 8 bytes per section from the first to the last,
+	 * holes included; built when that is at most a third of the hash
+	 * (about one section in eight or more holds RAM), as on every
+	 * machine-like map. Sparser nodes use the hash alone. */
+	uint64_t span = c.sections ? c.last - c.first + 1 : 0;
+	uint64_t map = span * sizeof(struct mem_section *);
+	if (map * 3 > table)
+		map = 0;
+	uint64_t pages = PFN_UP(table + map + c.state_bytes);
 
 	/* Carve it from the top of the highest usable range that fits (Linux's
 	 * memblock also allocates top-down), keeping low zones for devices. */
@@ -339,7 +352,13 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	uint8_t *meta = pgdat_phys_to_virt(p, p->metadata_start << PAGE_SHIFT);
 	memset(meta, 0, pages << PAGE_SHIFT); /* empty slots, PFS_RESERVED */
 	p->sections = (struct mem_section *)meta;
-	uint8_t *cursor = meta + table;
+	if (map) {
+		/* 8-byte aligned: the hash is whole mem_sections. */
+		p->section_map = (struct mem_section **)(meta + table);
+		p->section_map_first = c.first;
+		p->section_map_nr = span;
+	}
+	uint8_t *cursor = meta + table + map;
 	walk_sections(p, ram, nr_ram, insert_section, &cursor);
 
 	for (unsigned int i = 0; i < cfg->nr_usable; i++)
