@@ -323,11 +323,13 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	uint64_t table = (sizeof(struct mem_section) << p->hash_bits);
 	/* The direct map: 8 bytes per section from the first to the last,
 	 * holes included; built when that is at most a third of the hash
-	 * (about one section in eight or more holds RAM), as on every
-	 * machine-like map. Sparser nodes use the hash alone. */
+	 * (about one section in eight or more holds RAM, as on every
+	 * machine-like map) or an eighth of the state bytes (a bit per
+	 * frame at most). Only stranger nodes go without, and without
+	 * per-CPU lists (pgdat_pcp_enable): they use the hash alone. */
 	uint64_t span = c.sections ? c.last - c.first + 1 : 0;
 	uint64_t map = span * sizeof(struct mem_section *);
-	if (map * 3 > table)
+	if (map * 3 > table && map * 8 > c.state_bytes)
 		map = 0;
 	uint64_t pages = PFN_UP(table + map + c.state_bytes);
 

@@ -385,6 +385,16 @@ static inline struct mem_section *pfn_to_section(const struct pglist_data *p,
 	return pfn_to_section_hashed(p, pfn);
 }
 
+/* The section of a frame the node manages, on a node with a direct map
+ * (every node whose per-CPU lists are on: pgdat_pcp_enable): one load,
+ * no bounds test, no hash. The per-CPU fast paths use it. */
+static inline struct mem_section *
+pfn_to_section_mapped(const struct pglist_data *p, uint64_t pfn)
+{
+	return p->section_map[(pfn >> PFN_SECTION_SHIFT) -
+			      p->section_map_first];
+}
+
 /* The state byte of pfn, or NULL if the allocator knows no RAM there. */
 static inline uint8_t *pfn_state(const struct pglist_data *p, uint64_t pfn)
 {
