@@ -375,14 +375,16 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	 * `low`, a parked frame would be memory that an interrupt on another
 	 * CPU cannot reach (it may only drain its own list): give it
 	 * straight back to the zone. So too while a request sleeps waiting
-	 * for memory: only a zone free wakes it. One branch for the four. */
+	 * for memory: only a zone free wakes it. (A branch each: never
+	 * taken, they cost less than combining them, which needs registers.) */
 	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
-	if (__builtin_expect((!pcp->batch) | (type >= MIGRATE_PCPTYPES) |
-				 (__atomic_load_n(&z->free_pages,
-						  __ATOMIC_RELAXED) <
-				  z->watermark[WMARK_LOW]) |
-				 (__atomic_load_n(&p->free_waiters,
-						  __ATOMIC_RELAXED) != 0),
+	if (__builtin_expect(type >= MIGRATE_PCPTYPES, 0) ||
+	    __builtin_expect(!pcp->batch, 0) ||
+	    __builtin_expect(__atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
+				 z->watermark[WMARK_LOW],
+			     0) ||
+	    __builtin_expect(__atomic_load_n(&p->free_waiters,
+					     __ATOMIC_RELAXED),
 			     0))
 		goto refuse;
 	/* Only a frame its owner holds can be parked, and the state byte is
@@ -394,8 +396,9 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		goto refuse;
 	list_add(pfn_entry(p, pfn), &pcp->lists[type]);
-	pcp_count_set(pcp, pcp->count + 1);
-	if (__builtin_expect(debug || pcp->count > pcp->high, 0))
+	unsigned int count = pcp->count + 1u;
+	pcp_count_set(pcp, count);
+	if (__builtin_expect(debug || count > pcp->high, 0))
 		return pcp_free_finish(p, z, pcp, pfn, flags);
 	if (local_irq_restore_nocall(flags))
 		return (int)replay_then(0);
