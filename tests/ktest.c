@@ -169,6 +169,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "ktest_host", NULL, KTEST_HOST_ONLY },
 	{ "spinlock", NULL, KTEST_HOST_ONLY },
 	{ "mm_migrate_race", NULL, KTEST_HOST_ONLY },
+	{ "mm_pcp_fast", NULL, KTEST_HOST_ONLY },
 	{ "acpi", NULL, KTEST_TARGET_ONLY },
 	{ "alloc_irqsafe", NULL, KTEST_TARGET_ONLY },
 	{ "bootinfo", NULL, KTEST_TARGET_ONLY },

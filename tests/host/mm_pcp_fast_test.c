@@ -193,4 +193,4 @@ static const struct ktest_case pcp_fast_cases[] = {
 	KTEST_CASE(test_interrupt_replayed_after_fast_paths),
 	{ 0 },
 };
-KTEST_SUITE(mm_pcp_fast, pcp_fast_cases);
+KTEST_SUITE_WHERE(mm_pcp_fast, pcp_fast_cases, KTEST_HOST_ONLY);
