@@ -462,8 +462,11 @@ int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
 	return ret;
 }
 
-int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
-		      void *caller)
+/* The free entry points' one body, inline in each (a call less on the
+ * order-0 path). */
+static inline __attribute__((always_inline)) int
+free_pages_inline(struct pglist_data *p, uint64_t phys, unsigned int order,
+		  void *caller)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
 
@@ -478,10 +481,16 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 	return free_pages_locked(p, phys, order, caller);
 }
 
+int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
+		      void *caller)
+{
+	return free_pages_inline(p, phys, order, caller);
+}
+
 int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 		     unsigned int order)
 {
-	return free_pages_caller(pgdat, phys, order,
+	return free_pages_inline(pgdat, phys, order,
 				 __builtin_return_address(0));
 }
 
@@ -489,7 +498,7 @@ void __free_pages(uint64_t phys, unsigned int order)
 {
 	volatile unsigned int *depth = my_alloc_depth();
 	(*depth)++;
-	free_pages_caller(&contig_page_data, phys, order,
+	free_pages_inline(&contig_page_data, phys, order,
 			  __builtin_return_address(0));
 	(*depth)--;
 }
