@@ -261,12 +261,11 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	/* What the general path must see, in one test: flags it refuses or
 	 * treats specially, the contradictory mobility (type 3), debug
 	 * options that are on. A request that may not sleep here is
-	 * reported there, tested apart (it reads the interrupt state). */
+	 * reported there, tested below (it reads the interrupt state). */
 	unsigned int type = (unsigned int)gfp_migratetype(p, gfp);
 	if (__builtin_expect((gfp & PCP_FAST_GFP_OFF) | debug_hooks_on(p) |
 				 (type >= MIGRATE_PCPTYPES),
-			     0) ||
-	    ((gfp & __GFP_DIRECT_RECLAIM) && !may_sleep()))
+			     0))
 		goto general;
 	/* The zonelist walk's first zone: the highest allowed that has
 	 * memory. Only it is tried here; the general path walks on. */
@@ -280,6 +279,12 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	 * ALLOC_MIN_RESERVE: zone_reserve_floor leaves the mark whole). */
 	uint64_t floor = z->watermark[WMARK_LOW] + z->lowmem_reserve[highest];
 	local_irq_save(flags);
+	/* may_sleep(), from the flags just saved: a request that may sleep
+	 * made where it may not is the general path's to report. */
+	if (__builtin_expect((gfp & __GFP_DIRECT_RECLAIM) &&
+				 (irqs_disabled_flags(flags) | in_atomic()),
+			     0))
+		return pcp_alloc_finish(p, gfp, caller, 0, flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
 	/* An empty list is refilled by the general path (pcp_alloc), once
 	 * per batch: the refill would cost this path registers. */

@@ -5,7 +5,8 @@
  * the map is still reported as a bad free and changes nothing, a node too
  * sparse for a map keeps its lists off and still works; and an interrupt
  * that arrives while a fast path has interrupts off runs when they come
- * back on (local_irq_restore_nocall). Host only: the nodes span up to
+ * back on (local_irq_restore_nocall), and a request that may sleep made
+ * with interrupts off is refused by the fast path too. Host only: the nodes span up to
  * 64 GiB of reserved, mostly unbacked address space, and interrupts are
  * the host's. docs/05-smp-and-per-cpu-lists.md ("The fast path").
  */
@@ -187,10 +188,49 @@ static void test_interrupt_replayed_after_fast_paths(struct ktest *t)
 	munmap(base, 2 * SEC);
 }
 
+/* The fast path reads "may this request sleep?" from the flags it saved:
+ * a GFP_KERNEL request with interrupts off is still refused and reported,
+ * though this CPU's list holds a frame, and GFP_ATOMIC is served. */
+static void test_sleeping_request_irqs_off_refused(struct ktest *t)
+{
+	const uint64_t starts[] = { SEC };
+	char *base = reserve(2 * SEC, starts, 1);
+	unsigned long flags;
+	if (!base) {
+		ktest_skip(t, "cannot reserve 256 MiB of address space");
+		return;
+	}
+	KTEST_ASSERT_TRUE(t, build(base, starts, 1) == 0);
+	pgdat_pcp_enable(&node, 1);
+	mm_test_zero_watermarks(&node);
+	pgdat_free_pages(&node, pgdat_alloc_pages(&node, GFP_KERNEL, 0), 0);
+	struct per_cpu_pages *pcp =
+	    &node.node_zones[ZONE_NORMAL].pcp[mm_this_cpu()];
+	KTEST_ASSERT_TRUE(t, pcp->count >= 1);
+	unsigned int parked = pcp->count;
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	local_irq_save(flags);
+	uint64_t a = pgdat_alloc_pages(&node, GFP_KERNEL, 0);
+	uint64_t b = pgdat_alloc_pages(&node, GFP_ATOMIC, 0);
+	local_irq_restore(flags);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, a, 0);
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "sleeping function"));
+	KTEST_EXPECT_NE(t, b, 0);
+	KTEST_EXPECT_EQ(t, pcp->count, parked - 1);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&node, b, 0), 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&node), 0);
+	munmap(base, 2 * SEC);
+}
+
 static const struct ktest_case pcp_fast_cases[] = {
 	KTEST_CASE(test_map_with_a_hole),
 	KTEST_CASE(test_sparse_node_goes_without),
 	KTEST_CASE(test_interrupt_replayed_after_fast_paths),
+	KTEST_CASE(test_sleeping_request_irqs_off_refused),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(mm_pcp_fast, pcp_fast_cases, KTEST_HOST_ONLY);

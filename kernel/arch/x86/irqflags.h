@@ -92,6 +92,12 @@ static inline bool irqs_disabled(void)
 {
 	return !(arch_local_save_flags() & X86_EFLAGS_IF);
 }
+/* The same of flags local_irq_save returned (Linux's irqs_disabled_flags):
+ * "were interrupts off before?", without reading them again. */
+static inline bool irqs_disabled_flags(unsigned long flags)
+{
+	return !(flags & X86_EFLAGS_IF);
+}
 
 /*
  * local_irq_restore for a hot path that must make no call (a call, even
