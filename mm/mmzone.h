@@ -391,8 +391,7 @@ static inline struct mem_section *pfn_to_section(const struct pglist_data *p,
 static inline struct mem_section *
 pfn_to_section_mapped(const struct pglist_data *p, uint64_t pfn)
 {
-	return p->section_map[(pfn >> PFN_SECTION_SHIFT) -
-			      p->section_map_first];
+	return p->section_map[(pfn >> PFN_SECTION_SHIFT) - p->section_map_first];
 }
 
 /* The state byte of pfn, or NULL if the allocator knows no RAM there. */
