@@ -303,22 +303,12 @@ uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
  * How many calls into the kernel's allocator are under way on each CPU,
  * counting ones an interrupt cut into. The interrupt tests use it to show
  * that ticks do land inside the allocator (outside its irq-off sections).
- * Only its own CPU changes a counter, so no atomics are needed; each has
- * a cache line of its own, or every allocation would take the line from
- * the CPUs that share it (false sharing: CPUs allocating at once would
- * slow each other down, docs/08-measuring.md).
+ * Only its own CPU changes a counter (mm_alloc_depth_counter, in the
+ * platform's per-CPU data), so no atomics are needed.
  */
-static struct {
-	volatile unsigned int depth;
-} __attribute__((aligned(64))) alloc_depth[MM_MAX_CPUS];
-_Static_assert(sizeof(alloc_depth[0]) == 64, "one cache line per CPU");
-
 static inline volatile unsigned int *my_alloc_depth(void)
 {
-	static volatile unsigned int
-	    overflow; /* host threads past the last CPU */
-	unsigned int cpu = mm_this_cpu();
-	return cpu < MM_MAX_CPUS ? &alloc_depth[cpu].depth : &overflow;
+	return mm_alloc_depth_counter();
 }
 
 bool mm_alloc_in_progress(void)
