@@ -282,7 +282,7 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	/* may_sleep(), from the flags just saved: a request that may sleep
 	 * made where it may not is the general path's to report. */
 	if (__builtin_expect((gfp & __GFP_DIRECT_RECLAIM) &&
-				 (irqs_disabled_flags(flags) | in_atomic()),
+				 (irqs_disabled_flags(flags) || in_atomic()),
 			     0))
 		return pcp_alloc_finish(p, gfp, caller, 0, flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
