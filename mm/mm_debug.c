@@ -130,6 +130,11 @@ static void check_frames(struct check_state *c)
 		uint64_t tails_left = 0;
 		if (!s->key)
 			continue;
+		/* The direct map must lead to the same section. */
+		if (pfn_to_section(p, s->first_pfn) != s)
+			problem(c,
+				"section map and hash disagree (section, map)",
+				s->key - 1, p->section_map_nr);
 		for (uint64_t k = 0; k < s->nr_frames; k++) {
 			uint8_t st = s->frame_state[k];
 			uint64_t pfn = s->first_pfn + k;

@@ -28,84 +28,6 @@ uint64_t mm_direct_map_offset;
 #define PFN_UP(x) (((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define SECTION_PFNS (1ULL << PFN_SECTION_SHIFT)
 
-/* ---------------------------------------------------------------- watermarks */
-
-uint64_t int_sqrt64(uint64_t x)
-{
-	uint64_t root = 0, bit = 1ULL << 62;
-	while (bit > x)
-		bit >>= 2;
-	while (bit) { /* digit-by-digit, base 4 */
-		if (x >= root + bit) {
-			x -= root + bit;
-			root = (root >> 1) + bit;
-		} else {
-			root >>= 1;
-		}
-		bit >>= 2;
-	}
-	return root;
-}
-
-/*
- * Linux's calculate_min_free_kbytes + __setup_per_zone_wmarks:
- * min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped to [128 KiB, 256 MiB],
- * shared out between zones by size; each zone's low and high sit one and two
- * steps above min, a step being max(min/4, watermark_scale_factor/10000 of
- * the zone).
- */
-void setup_per_zone_wmarks(struct pglist_data *p)
-{
-	uint64_t node_pages = 0;
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
-		node_pages += p->node_zones[zi].managed_pages;
-	p->totalram_pages = node_pages;
-	/* With several nodes, min_free_kbytes is the machine's and each
-	 * zone's share is by its size among all nodes' (as Linux). */
-	uint64_t lowmem_pages =
-	    p->machine_pages > node_pages ? p->machine_pages : node_pages;
-
-	if (p->user_min_free_kbytes) {
-		/* What the node can bear: a quarter of its RAM below `min`
-		 * (with low and high above it, kswapd then keeps up to about
-		 * half free). More, and the kernel cannot even start its
-		 * threads: say so once, and use the most it can bear. */
-		uint64_t bearable = K(lowmem_pages) / 4;
-		uint64_t want = p->user_min_free_kbytes;
-		if (want > bearable && lowmem_pages) {
-			if (p->min_free_kbytes_clamped != want)
-				pr_warn("mm: min_free_kbytes=%llu is more than node %d can bear (%llu KiB of RAM); using %llu, a quarter of it\n",
-					(unsigned long long)want, p->node_id,
-					(unsigned long long)K(lowmem_pages),
-					(unsigned long long)bearable);
-			p->min_free_kbytes_clamped = want;
-			want = bearable;
-		}
-		p->min_free_kbytes = want;
-	} else {
-		uint64_t kb = int_sqrt64(K(lowmem_pages) * 16);
-		p->min_free_kbytes = kb < 128 ? 128 : kb > 262144 ? 262144 : kb;
-	}
-	uint64_t pages_min = p->min_free_kbytes >> (PAGE_SHIFT - 10);
-
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
-		struct zone *z = &p->node_zones[zi];
-		unsigned long flags;
-		spin_lock_irqsave(&z->lock, flags);
-		uint64_t min = lowmem_pages
-				   ? pages_min * z->managed_pages / lowmem_pages
-				   : 0;
-		uint64_t scaled =
-		    z->managed_pages * p->watermark_scale_factor / 10000;
-		uint64_t step = min / 4 > scaled ? min / 4 : scaled;
-		z->watermark[WMARK_MIN] = min;
-		z->watermark[WMARK_LOW] = min + step;
-		z->watermark[WMARK_HIGH] = min + 2 * step;
-		spin_unlock_irqrestore(&z->lock, flags);
-	}
-	setup_per_zone_lowmem_reserve(p);
-}
-
 /* ---------------------------------------------------------------- sections */
 
 /* Calls fn once per section touched by the sorted ranges, with the span of
@@ -141,14 +63,17 @@ static void walk_sections(struct pglist_data *p, const struct memmap_range *r,
 
 struct section_count {
 	uint64_t sections, state_bytes;
+	uint64_t first, last; /* lowest and highest section number */
 };
 
 static void count_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 			  uint64_t end, void *ctx)
 {
 	struct section_count *c = ctx;
-	(void)p, (void)sec;
-	c->sections++;
+	(void)p;
+	if (!c->sections++)
+		c->first = sec;
+	c->last = sec; /* sorted ranges: sections come in order */
 	c->state_bytes += (end - first + 7) & ~7ULL; /* keep arrays aligned */
 }
 
@@ -171,6 +96,8 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 							: MIGRATE_UNMOVABLE;
 	*cursor += (end - first + 7) & ~7ULL;
 	p->nr_sections++;
+	if (p->section_map_nr)
+		p->section_map[sec - p->section_map_first] = &p->sections[i];
 }
 
 static bool ranges_ok(const struct memmap_range *r, unsigned int n)
@@ -315,13 +242,23 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	p->node_zones[ZONE_NORMAL].window_end_pfn = UINT64_MAX >> PAGE_SHIFT;
 
 	/* Size the metadata: the hash at most half full, then the arrays. */
-	struct section_count c = { 0, 0 };
+	struct section_count c = { 0, 0, 0, 0 };
 	walk_sections(p, ram, nr_ram, count_section, &c);
 	p->hash_bits = 1;
 	while ((1ULL << p->hash_bits) < 2 * c.sections)
 		p->hash_bits++;
 	uint64_t table = (sizeof(struct mem_section) << p->hash_bits);
-	uint64_t pages = PFN_UP(table + c.state_bytes);
+	/* The direct map: 8 bytes per section from the first to the last,
+	 * holes included; built when that is at most a third of the hash
+	 * (about one section in eight or more holds RAM, as on every
+	 * machine-like map) or an eighth of the state bytes (a bit per
+	 * frame at most). Only stranger nodes go without, and without
+	 * per-CPU lists (pgdat_pcp_enable): they use the hash alone. */
+	uint64_t span = c.sections ? c.last - c.first + 1 : 0;
+	uint64_t map = span * sizeof(struct mem_section *);
+	if (map * 3 > table && map * 8 > c.state_bytes)
+		map = 0;
+	uint64_t pages = PFN_UP(table + map + c.state_bytes);
 
 	/* Carve it from the top of the highest usable range that fits (Linux's
 	 * memblock also allocates top-down), keeping low zones for devices. */
@@ -344,7 +281,13 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	uint8_t *meta = pgdat_phys_to_virt(p, p->metadata_start << PAGE_SHIFT);
 	memset(meta, 0, pages << PAGE_SHIFT); /* empty slots, PFS_RESERVED */
 	p->sections = (struct mem_section *)meta;
-	uint8_t *cursor = meta + table;
+	if (map) {
+		/* 8-byte aligned: the hash is whole mem_sections. */
+		p->section_map = (struct mem_section **)(meta + table);
+		p->section_map_first = c.first;
+		p->section_map_nr = span;
+	}
+	uint8_t *cursor = meta + table + map;
 	walk_sections(p, ram, nr_ram, insert_section, &cursor);
 
 	for (unsigned int i = 0; i < cfg->nr_usable; i++)

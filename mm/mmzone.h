@@ -175,6 +175,10 @@ struct mem_section {
 	 * section's bytes may belong to two zones. */
 	uint8_t pageblock_flags[PAGEBLOCKS_PER_SECTION];
 };
+/* The direct map of sections follows the hash in the metadata: whole
+ * mem_sections keep it 8-byte aligned (mm_init.c). */
+_Static_assert(sizeof(struct mem_section) % sizeof(void *) == 0,
+	       "the section map after the hash is pointer-aligned");
 _Static_assert(MIGRATE_TYPES - 1 <= PB_MIGRATETYPE_MASK,
 	       "every migrate type fits a pageblock's type bits");
 _Static_assert((PB_COMPACT_SKIP & PB_MIGRATETYPE_MASK) == 0,
@@ -240,6 +244,12 @@ struct pglist_data {
 	struct mem_section *sections; /* open-addressing hash, 2^hash_bits */
 	unsigned int hash_bits;
 	unsigned int nr_sections;
+	/* The same sections by number (pfn_to_section): section_map[i] is
+	 * section section_map_first + i, NULL in a hole. A load instead of a
+	 * hash probe on every allocation and free; section_map_nr is 0 where
+	 * the sections are too far apart for it to pay (the hash answers). */
+	struct mem_section **section_map;
+	uint64_t section_map_first, section_map_nr;
 	uint64_t metadata_start, metadata_pages; /* carved out of RAM */
 	uint64_t totalram_pages; /* managed pages of all zones */
 
@@ -357,9 +367,10 @@ static inline uint64_t section_hash_slot(const struct pglist_data *p,
 	return (key * 0x9E3779B97F4A7C15ULL) >> (64 - p->hash_bits);
 }
 
-/* The section holding pfn, or NULL if the node has no RAM there. */
-static inline struct mem_section *pfn_to_section(const struct pglist_data *p,
-						 uint64_t pfn)
+/* The section holding pfn by the hash (pfn_to_section asks it for
+ * nodes without a direct map). NULL if the node has no RAM there. */
+static inline struct mem_section *
+pfn_to_section_hashed(const struct pglist_data *p, uint64_t pfn)
 {
 	uint64_t key = (pfn >> PFN_SECTION_SHIFT) + 1;
 	uint64_t mask = (1ULL << p->hash_bits) - 1;
@@ -373,6 +384,27 @@ static inline struct mem_section *pfn_to_section(const struct pglist_data *p,
 			return NULL;
 		i = (i + 1) & mask;
 	}
+}
+
+/* The section holding pfn, or NULL if the node has no RAM there: one
+ * load from the direct map, the hash only past its ends (or without
+ * one). Unsigned subtraction: a pfn below the map wraps to a huge i. */
+static inline struct mem_section *pfn_to_section(const struct pglist_data *p,
+						 uint64_t pfn)
+{
+	uint64_t i = (pfn >> PFN_SECTION_SHIFT) - p->section_map_first;
+	if (__builtin_expect(i < p->section_map_nr, 1))
+		return p->section_map[i];
+	return pfn_to_section_hashed(p, pfn);
+}
+
+/* The section of a frame the node manages, on a node with a direct map
+ * (every node whose per-CPU lists are on: pgdat_pcp_enable): one load,
+ * no bounds test, no hash. The per-CPU fast paths use it. */
+static inline struct mem_section *
+pfn_to_section_mapped(const struct pglist_data *p, uint64_t pfn)
+{
+	return p->section_map[(pfn >> PFN_SECTION_SHIFT) - p->section_map_first];
 }
 
 /* The state byte of pfn, or NULL if the allocator knows no RAM there. */

@@ -304,16 +304,12 @@ uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
  * How many calls into the kernel's allocator are under way on each CPU,
  * counting ones an interrupt cut into. The interrupt tests use it to show
  * that ticks do land inside the allocator (outside its irq-off sections).
- * Only its own CPU changes a counter, so no atomics are needed.
+ * Only its own CPU changes a counter (mm_alloc_depth_counter, in the
+ * platform's per-CPU data), so no atomics are needed.
  */
-static volatile unsigned int alloc_depth[MM_MAX_CPUS];
-
 static inline volatile unsigned int *my_alloc_depth(void)
 {
-	static volatile unsigned int
-	    overflow; /* host threads past the last CPU */
-	unsigned int cpu = mm_this_cpu();
-	return cpu < MM_MAX_CPUS ? &alloc_depth[cpu] : &overflow;
+	return mm_alloc_depth_counter();
 }
 
 bool mm_alloc_in_progress(void)
@@ -323,20 +319,24 @@ bool mm_alloc_in_progress(void)
 
 /* The kernel's requests: its one node, or with several (mm/node.c) this
  * CPU's node first and the others by distance. */
-static inline uint64_t kernel_alloc(gfp_t gfp, unsigned int order,
-				    void *caller)
+static inline uint64_t kernel_alloc(gfp_t gfp, unsigned int order, void *caller)
 {
 	if (__builtin_expect(mm_numa_on(), 0))
 		return __alloc_pages_node(NUMA_NO_NODE, gfp, order, caller);
 	return __alloc_pages(&contig_page_data, gfp, order, caller);
 }
 
-struct pglist_data *kernel_pgdat_of(uint64_t phys)
+static inline struct pglist_data *kernel_node_of(uint64_t phys)
 {
 	if (__builtin_expect(!mm_numa_on(), 1))
 		return &contig_page_data;
 	struct pglist_data *p = pfn_to_pgdat(phys >> PAGE_SHIFT);
 	return p ? p : &contig_page_data; /* which reports the bad free */
+}
+
+struct pglist_data *kernel_pgdat_of(uint64_t phys)
+{
+	return kernel_node_of(phys);
 }
 
 uint64_t alloc_pages(gfp_t gfp, unsigned int order)
@@ -473,8 +473,11 @@ int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
 	return ret;
 }
 
-int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
-		      void *caller)
+/* The free entry points' one body, inline in each (a call less on the
+ * order-0 path). */
+static inline __attribute__((always_inline)) int
+free_pages_inline(struct pglist_data *p, uint64_t phys, unsigned int order,
+		  void *caller)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
 
@@ -489,10 +492,16 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 	return free_pages_locked(p, phys, order, caller);
 }
 
+int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
+		      void *caller)
+{
+	return free_pages_inline(p, phys, order, caller);
+}
+
 int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 		     unsigned int order)
 {
-	return free_pages_caller(pgdat, phys, order,
+	return free_pages_inline(pgdat, phys, order,
 				 __builtin_return_address(0));
 }
 
@@ -500,7 +509,7 @@ void __free_pages(uint64_t phys, unsigned int order)
 {
 	volatile unsigned int *depth = my_alloc_depth();
 	(*depth)++;
-	free_pages_caller(kernel_pgdat_of(phys), phys, order,
+	free_pages_inline(kernel_node_of(phys), phys, order,
 			  __builtin_return_address(0));
 	(*depth)--;
 }
@@ -510,7 +519,7 @@ void free_pages(unsigned long addr, unsigned int order)
 	if (!addr)
 		return; /* as Linux: freeing "no page" is fine */
 	uint64_t phys = virt_to_phys((void *)addr);
-	free_pages_caller(kernel_pgdat_of(phys), phys, order,
+	free_pages_caller(kernel_node_of(phys), phys, order,
 			  __builtin_return_address(0));
 }
 

@@ -56,6 +56,14 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 {
 	if (nr_cpus > MM_MAX_CPUS)
 		nr_cpus = MM_MAX_CPUS;
+	/* The fast paths find frames' sections by the direct map alone
+	 * (pfn_to_section_mapped): a node too sparse for one keeps its
+	 * lists off and takes every request to the zone. */
+	if (!p->section_map_nr) {
+		pr_info("pcp: node %d too sparse for a section map: per-CPU lists off\n",
+			p->node_id);
+		return;
+	}
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		unsigned int batch, high;
@@ -162,10 +170,12 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
  * whose watermark test passed. Returns its pfn, or 0 if the list is empty
  * (pcp_alloc refills it first; the fast path leaves that to pcp_alloc).
  * Inline, and free of calls: the fast path then saves no registers.
+ * poison: page_poison is on (the fast path knows it is off: a constant).
  * Interrupts off on this CPU: its callers have just turned them off.
  */
 static inline __attribute__((always_inline)) uint64_t
-pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp, int type)
+pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp, int type,
+	 bool poison)
 {
 	/* LAB pcp: begin take */
 	struct list_head *list = &pcp->lists[type];
@@ -173,24 +183,36 @@ pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp, int type)
 		return 0;
 	struct list_head *e = list->next; /* the hottest frame */
 	uint64_t pfn = block_pfn(p, e);
-	unlink_block(p, e);
+	list_del(e);
+	if (poison) /* the links read as poison again (unlink_block) */
+		memset(e, PAGE_POISON, sizeof(*e));
 	pcp_count_set(pcp, pcp->count - 1);
-	__atomic_store_n(&pfn_state_managed(p, pfn)[0], PFS_ALLOC,
+	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
+	__atomic_store_n(&sec->frame_state[pfn - sec->first_pfn], PFS_ALLOC,
 			 __ATOMIC_RELAXED);
 	return pfn;
 	/* LAB pcp: end take */
 }
 
-/* Debug options are off on the fast paths' common case: one branch each
- * way tests them all (mm/fault_inject.h, mm/page_owner.h, page_poison). */
-static inline bool alloc_hooks_on(const struct pglist_data *p)
+/*
+ * Debug options are off on the fast paths' common case: one branch tests
+ * them all (mm/fault_inject.h, mm/page_owner.h, mm/debug_pagealloc.h,
+ * page_poison). Integer loads OR-ed together, no bool turned into 0/1
+ * each: four loads, three ORs and the caller's one branch. Nonzero when
+ * any is on, for any node (the paths then take the slow road, which asks
+ * each option about this node).
+ */
+static inline uintptr_t debug_hooks_on(const struct pglist_data *p)
 {
-	/* `|`, not `||`: three loads and one branch, not three branches. */
-	return ((unsigned int)__atomic_load_n(&fail_page_alloc.enabled,
-					      __ATOMIC_RELAXED) |
-		(unsigned int)__atomic_load_n(&page_owner_nodes,
-					      __ATOMIC_RELAXED) |
-		(unsigned int)p->page_poison) != 0;
+	return (uintptr_t)
+		   __atomic_load_n((const uint8_t *)&fail_page_alloc.enabled,
+				   __ATOMIC_RELAXED) |
+	       (uintptr_t)(unsigned int)__atomic_load_n(&page_owner_nodes,
+							__ATOMIC_RELAXED) |
+	       (uintptr_t)__atomic_load_n(&debug_pagealloc_node,
+					  __ATOMIC_RELAXED) |
+	       (uintptr_t)__atomic_load_n((const uint8_t *)&p->page_poison,
+					  __ATOMIC_RELAXED);
 }
 
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
@@ -204,17 +226,31 @@ uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
 		struct per_cpu_pages *pcp = &z->pcp[cpu];
 		if (!list_empty(&pcp->lists[type]) ||
 		    pcp_refill(p, z, pcp, floor, type))
-			pfn = pcp_take(p, pcp, type);
+			pfn = pcp_take(p, pcp, type, p->page_poison);
 	}
 	local_irq_restore(flags);
 	return pfn;
 }
 
-/* __GFP_ZERO on the fast path: out of line, so the path itself needs no
- * register saved across a call. Returns the block's physical address. */
-static __attribute__((noinline)) uint64_t zero_page(struct pglist_data *p,
-						    uint64_t pfn)
+/* The fast paths' rare ends, out of line so that the paths themselves
+ * make no call (docs/08-measuring.md): an interrupt to replay on the host
+ * (local_irq_restore_nocall), then `ret`. */
+static __attribute__((cold, noinline)) uint64_t replay_then(uint64_t ret)
 {
+	local_irq_replay();
+	return ret;
+}
+
+/* The end of a fast allocation that is not the common one: interrupts
+ * back as flags had them, then a frame to zero (__GFP_ZERO), or no frame
+ * (an empty list, a zone at its floor): the general path. */
+static __attribute__((cold, noinline)) uint64_t
+pcp_alloc_finish(struct pglist_data *p, gfp_t gfp, void *caller, uint64_t pfn,
+		 unsigned long flags)
+{
+	local_irq_restore(flags);
+	if (!pfn)
+		return alloc_pages_general(p, gfp, 0, caller);
 	memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0, PAGE_SIZE);
 	return pfn << PAGE_SHIFT;
 }
@@ -223,13 +259,14 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 {
 	unsigned long flags;
 
-	/* What the general path must see: flags it refuses or treats
-	 * specially, a request that may not sleep here (it is reported
-	 * there), debug options that are on. */
-	int type = gfp_migratetype(p, gfp);
-	if ((gfp & PCP_FAST_GFP_OFF) || alloc_hooks_on(p) ||
-	    type >= MIGRATE_PCPTYPES ||
-	    ((gfp & __GFP_DIRECT_RECLAIM) && !may_sleep()))
+	/* What the general path must see, in one test: flags it refuses or
+	 * treats specially, the contradictory mobility (type 3), debug
+	 * options that are on. A request that may not sleep here is
+	 * reported there, tested below (it reads the interrupt state). */
+	unsigned int type = (unsigned int)gfp_migratetype(p, gfp);
+	if (__builtin_expect((gfp & PCP_FAST_GFP_OFF) | debug_hooks_on(p) |
+				 (type >= MIGRATE_PCPTYPES),
+			     0))
 		goto general;
 	/* The zonelist walk's first zone: the highest allowed that has
 	 * memory. Only it is tried here; the general path walks on. */
@@ -243,21 +280,24 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	 * ALLOC_MIN_RESERVE: zone_reserve_floor leaves the mark whole). */
 	uint64_t floor = z->watermark[WMARK_LOW] + z->lowmem_reserve[highest];
 	local_irq_save(flags);
+	/* may_sleep(), from the flags just saved: a request that may sleep
+	 * made where it may not is the general path's to report. */
+	if (__builtin_expect((gfp & __GFP_DIRECT_RECLAIM) &&
+				 (irqs_disabled_flags(flags) || in_atomic()),
+			     0))
+		return pcp_alloc_finish(p, gfp, caller, 0, flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
 	/* An empty list is refilled by the general path (pcp_alloc), once
 	 * per batch: the refill would cost this path registers. */
-	if (cpu < MM_MAX_CPUS &&
-	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) > floor) {
-		uint64_t pfn = pcp_take(p, &z->pcp[cpu], type);
-		local_irq_restore(flags);
-		if (__builtin_expect(pfn != 0, 1)) {
-			if (gfp & __GFP_ZERO)
-				return zero_page(p, pfn);
-			return pfn << PAGE_SHIFT;
-		}
-	} else {
-		local_irq_restore(flags);
-	}
+	uint64_t pfn = 0;
+	if (__builtin_expect(cpu < MM_MAX_CPUS, 1) &&
+	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) > floor)
+		pfn = pcp_take(p, &z->pcp[cpu], (int)type, false);
+	if (__builtin_expect(!pfn || (gfp & __GFP_ZERO), 0))
+		return pcp_alloc_finish(p, gfp, caller, pfn, flags);
+	if (local_irq_restore_nocall(flags))
+		return replay_then(pfn << PAGE_SHIFT);
+	return pfn << PAGE_SHIFT;
 general:
 	return alloc_pages_general(p, gfp, 0, caller);
 }
@@ -279,55 +319,80 @@ pcp_free_finish(struct pglist_data *p, struct zone *z,
 	return 0;
 }
 
-/* A thread the host has not numbered yet (mm/platform.h): number it, and
- * free again. Out of line: the call would cost pcp_free registers. */
+/* A thread the host has not numbered yet (mm/platform.h): interrupts
+ * back as flags had them, number it, and free again. Out of line: the
+ * call would cost pcp_free registers. */
 static __attribute__((cold, noinline)) int
-pcp_free_unnumbered(struct pglist_data *p, uint64_t phys, void *caller)
+pcp_free_unnumbered(struct pglist_data *p, uint64_t phys, void *caller,
+		    unsigned long flags)
 {
+	local_irq_restore(flags);
 	if (mm_this_cpu() < MM_MAX_CPUS)
 		return pcp_free(p, phys, caller);
 	return free_pages_locked(p, phys, 0, caller);
 }
 
-int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
+/* A frame the list does not take: interrupts back as flags had them, then
+ * the locked path, which checks and reports. */
+static __attribute__((cold, noinline)) int
+pcp_free_refused(struct pglist_data *p, uint64_t phys, void *caller,
+		 unsigned long flags)
+{
+	local_irq_restore(flags);
+	return free_pages_locked(p, phys, 0, caller);
+}
+
+/*
+ * The per-CPU free, in two copies (debug a constant): the common one, with
+ * every debug option off, and an out-of-line one for when any is on. The
+ * frame's section is found before interrupts go off (sections never
+ * change); its pageblock's type is read with them off, so that an
+ * isolation's drain (an IPI) cannot slip between reading it and parking.
+ */
+static inline __attribute__((always_inline)) int
+pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
 	unsigned long flags;
 
 	/* With debug_pagealloc every freed frame must leave the direct map
 	 * at once, which the buddy path does: park nothing. */
-	if (debug_pagealloc_on(p))
+	if (debug && debug_pagealloc_on(p))
 		goto locked;
-	unsigned int hooks =
-	    (unsigned int)__atomic_load_n(&page_owner_nodes, __ATOMIC_RELAXED) |
-	    (unsigned int)p->page_poison;
 	struct zone *z = pfn_to_zone(p, pfn);
+	/* The direct map (the lists are on: it exists). Unsigned tests: a
+	 * pfn below the map or below the section wraps past their ends. */
+	if (__builtin_expect((pfn >> PFN_SECTION_SHIFT) -
+				     p->section_map_first >=
+				 p->section_map_nr,
+			     0))
+		goto locked;
+	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
+	if (__builtin_expect(!sec || pfn - sec->first_pfn >= sec->nr_frames, 0))
+		goto locked;
+	uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
 	local_irq_save(flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
-	if (__builtin_expect(cpu >= MM_MAX_CPUS, 0)) {
-		local_irq_restore(flags);
-		return pcp_free_unnumbered(p, phys, caller);
-	}
+	if (__builtin_expect(cpu >= MM_MAX_CPUS, 0))
+		return pcp_free_unnumbered(p, phys, caller, flags);
 	struct per_cpu_pages *pcp = &z->pcp[cpu];
-	/* When the zone is below `low`, a parked frame would be memory that
-	 * an interrupt on another CPU cannot reach (it may only drain its own
-	 * list): give it straight back to the zone. So too while a request
-	 * sleeps waiting for memory: only a zone free wakes it. */
-	if (!pcp->batch ||
-	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
-		z->watermark[WMARK_LOW] ||
-	    __atomic_load_n(&p->free_waiters, __ATOMIC_RELAXED))
-		goto refuse;
-	struct mem_section *sec = pfn_to_section(p, pfn);
-	if (!sec || pfn - sec->first_pfn >= sec->nr_frames ||
-	    pfn < sec->first_pfn)
-		goto refuse;
 	/* To the list of its pageblock's type; highatomic and isolated
-	 * pageblocks take their frames back at once. */
-	int type = pageblock_migratetype(sec, pfn);
-	if (type >= MIGRATE_PCPTYPES)
+	 * pageblocks take their frames back at once. When the zone is below
+	 * `low`, a parked frame would be memory that an interrupt on another
+	 * CPU cannot reach (it may only drain its own list): give it
+	 * straight back to the zone. So too while a request sleeps waiting
+	 * for memory: only a zone free wakes it. (A branch each: never
+	 * taken, they cost less than combining them, which needs registers.) */
+	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
+	if (__builtin_expect(type >= MIGRATE_PCPTYPES, 0) ||
+	    __builtin_expect(!pcp->batch, 0) ||
+	    __builtin_expect(__atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
+				 z->watermark[WMARK_LOW],
+			     0) ||
+	    __builtin_expect(__atomic_load_n(&p->free_waiters,
+					     __ATOMIC_RELAXED),
+			     0))
 		goto refuse;
-	uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
 	/* Only a frame its owner holds can be parked, and the state byte is
 	 * claimed with a compare-and-swap: of two CPUs freeing the same frame
 	 * at once, one wins and the other takes the locked path, which
@@ -337,15 +402,31 @@ int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		goto refuse;
 	list_add(pfn_entry(p, pfn), &pcp->lists[type]);
-	pcp_count_set(pcp, pcp->count + 1);
-	if (__builtin_expect(hooks | (unsigned int)(pcp->count > pcp->high), 0))
+	unsigned int count = pcp->count + 1u;
+	pcp_count_set(pcp, count);
+	if (__builtin_expect(debug || count > pcp->high, 0))
 		return pcp_free_finish(p, z, pcp, pfn, flags);
-	local_irq_restore(flags);
+	if (local_irq_restore_nocall(flags))
+		return (int)replay_then(0);
 	return 0;
 refuse:
-	local_irq_restore(flags);
+	return pcp_free_refused(p, phys, caller, flags);
 locked:
 	return free_pages_locked(p, phys, 0, caller);
+}
+
+/* Any debug option on: poison, page_owner, debug_pagealloc, as they ask. */
+static __attribute__((cold, noinline)) int
+pcp_free_debug(struct pglist_data *p, uint64_t phys, void *caller)
+{
+	return pcp_free_one(p, phys, caller, true);
+}
+
+int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
+{
+	if (__builtin_expect(debug_hooks_on(p) != 0, 0))
+		return pcp_free_debug(p, phys, caller);
+	return pcp_free_one(p, phys, caller, false);
 }
 
 void pcp_drain_local(struct pglist_data *p)

@@ -92,5 +92,41 @@ static inline bool irqs_disabled(void)
 {
 	return !(arch_local_save_flags() & X86_EFLAGS_IF);
 }
+/* The same of flags local_irq_save returned (Linux's irqs_disabled_flags):
+ * "were interrupts off before?", without reading them again. */
+static inline bool irqs_disabled_flags(unsigned long flags)
+{
+	return !(flags & X86_EFLAGS_IF);
+}
+
+/*
+ * local_irq_restore for a hot path that must make no call (a call, even
+ * one almost never made, costs the path the registers it clobbers;
+ * docs/08-measuring.md): restores flags and returns true when the caller
+ * must still call local_irq_replay() (host: an interrupt arrived while IF
+ * was off). The kernel's sti delivers by itself: always false there.
+ */
+static inline bool local_irq_restore_nocall(unsigned long flags)
+{
+#ifdef LABYRINTH_HOST
+	if (!(flags & X86_EFLAGS_IF)) {
+		arch_local_irq_disable();
+		return false;
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	host_irq_flags |= X86_EFLAGS_IF;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return __builtin_expect(host_irq_pending, 0);
+#else
+	arch_local_irq_restore(flags);
+	return false;
+#endif
+}
+static inline void local_irq_replay(void)
+{
+#ifdef LABYRINTH_HOST
+	host_irq_replay();
+#endif
+}
 
 #endif
