@@ -63,6 +63,17 @@ void mm_nodes_reset(void)
 	mm_nodes = none;
 }
 
+void for_each_memory_node(void (*fn)(struct pglist_data *p))
+{
+	if (!mm_numa_on()) {
+		fn(&contig_page_data);
+		return;
+	}
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid))
+			fn(NODE_DATA(nid));
+}
+
 struct pglist_data *pfn_to_pgdat(uint64_t pfn)
 {
 	for (unsigned int n = 0; n < mm_nodes.nr_nodes; n++) {

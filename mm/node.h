@@ -50,6 +50,10 @@ int mm_nodes_setup(unsigned int nr, struct pglist_data *const pgdat[],
 /* Forgets the nodes (host tests): one node again. */
 void mm_nodes_reset(void);
 
+/* Calls fn for every node with memory: the kernel's node alone when there
+ * is one node (boot, the shell's dumps, the per-node threads). */
+void for_each_memory_node(void (*fn)(struct pglist_data *p));
+
 /* The node holding frame pfn, or NULL if none has it. */
 struct pglist_data *pfn_to_pgdat(uint64_t pfn);
 

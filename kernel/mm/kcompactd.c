@@ -179,11 +179,5 @@ static void start_one(struct pglist_data *p)
 
 void kcompactd_init(void)
 {
-	if (!mm_numa_on()) {
-		start_one(&contig_page_data);
-		return;
-	}
-	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
-		if (NODE_DATA(nid))
-			start_one(NODE_DATA(nid));
+	for_each_memory_node(start_one);
 }

@@ -40,18 +40,6 @@ static uint64_t free_pages_now(void)
 	return n;
 }
 
-/* Runs show on every node with memory (the kernel's only, on one). */
-static void for_each_memory_node(void (*show)(struct pglist_data *))
-{
-	if (!mm_numa_on()) {
-		show(&contig_page_data);
-		return;
-	}
-	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
-		if (NODE_DATA(nid))
-			show(NODE_DATA(nid));
-}
-
 void cmd_meminfo(int argc, char **argv)
 {
 	(void)argc;

@@ -73,6 +73,15 @@ double old_mixed_driver_time(void);
 void bench_compact(void);
 /* Issue 16's random workloads against the peer buddies (random_bench.c). */
 void bench_random(void);
+struct pglist_data;
+/* A node over `bytes` of host memory at arena, playing RAM at phys: one
+ * range, watermarks and protection 0 (random_bench.c). */
+void bench_node_init(struct pglist_data *node, void *arena, uint64_t phys,
+		     uint64_t bytes);
+/* MemAvailable of the host, in bytes (random_bench.c). */
+uint64_t bench_mem_available(void);
+/* Start-up on a 16-socket, 12 TiB shape (numa_sweep.c). */
+void bench_numa_12tib(void);
 /* Init time and metadata against memory size (init_sweep.c); also writes
  * init.tsv into dir for the plots. */
 void bench_init_sweep(const char *dir);

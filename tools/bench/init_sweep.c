@@ -225,4 +225,5 @@ void bench_init_sweep(const char *dir)
 			   100.0 * 64 / 4096);
 	if (tsv)
 		fclose(tsv);
+	bench_numa_12tib();
 }

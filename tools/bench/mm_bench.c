@@ -45,25 +45,9 @@ static struct freelist fl;
 static struct bitmap_alloc bm;
 static char *arena;
 
-/* A node over `bytes` of the arena: one range, watermarks 0. */
 static void buddy_setup(uint64_t bytes)
 {
-	static struct memmap_range r;
-	r = (struct memmap_range){ ARENA_PHYS, ARENA_PHYS + bytes, 7, 0 };
-	struct pgdat_config cfg = {
-		.usable = &r,
-		.nr_usable = 1,
-		.direct_map_offset = (uint64_t)(uintptr_t)arena - ARENA_PHYS,
-	};
-	if (pgdat_init(&node, &cfg)) {
-		fprintf(stderr, "mm-bench: pgdat_init failed\n");
-		exit(1);
-	}
-	for (int z = 0; z < MAX_NR_ZONES; z++)
-		for (int w = 0; w < NR_WMARK; w++)
-			node.node_zones[z].watermark[w] = 0;
-	static const unsigned int no_protection[MAX_NR_ZONES];
-	pgdat_set_lowmem_reserve_ratio(&node, no_protection);
+	bench_node_init(&node, arena, ARENA_PHYS, bytes);
 }
 
 /* ---------------------------------------------------------- order-0 pair */

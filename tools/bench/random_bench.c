@@ -148,25 +148,32 @@ static double timed_ops(void)
 	return ns;
 }
 
-static void lab_setup(bool pcp)
+/* A node over `bytes` of arena at phys: one range, watermarks 0, no
+ * protection (mm_bench.c's contenders use it too). */
+void bench_node_init(struct pglist_data *node, void *arena, uint64_t phys,
+		     uint64_t bytes)
 {
 	static struct memmap_range r;
-	r = (struct memmap_range){ RANDOM_PHYS, RANDOM_PHYS + rw.bytes, 7, 0 };
+	r = (struct memmap_range){ phys, phys + bytes, 7, 0 };
 	struct pgdat_config cfg = {
 		.usable = &r,
 		.nr_usable = 1,
-		.direct_map_offset =
-		    (uint64_t)(uintptr_t)rw.arena - RANDOM_PHYS,
+		.direct_map_offset = (uint64_t)(uintptr_t)arena - phys,
 	};
-	if (pgdat_init(&rw_node, &cfg)) {
-		fprintf(stderr, "mm-bench: pgdat_init failed (random)\n");
+	if (pgdat_init(node, &cfg)) {
+		fprintf(stderr, "mm-bench: pgdat_init failed\n");
 		exit(1);
 	}
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int w = 0; w < NR_WMARK; w++)
-			rw_node.node_zones[z].watermark[w] = 0;
+			node->node_zones[z].watermark[w] = 0;
 	static const unsigned int no_protection[MAX_NR_ZONES];
-	pgdat_set_lowmem_reserve_ratio(&rw_node, no_protection);
+	pgdat_set_lowmem_reserve_ratio(node, no_protection);
+}
+
+static void lab_setup(bool pcp)
+{
+	bench_node_init(&rw_node, rw.arena, RANDOM_PHYS, rw.bytes);
 	if (pcp)
 		pgdat_pcp_enable(&rw_node, 1);
 	rw.lab_free = pgdat_nr_free_pages(&rw_node);
@@ -203,7 +210,7 @@ static void freelist_setup(void)
 	warm_up();
 }
 
-static uint64_t mem_available(void)
+uint64_t bench_mem_available(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	char line[128];
@@ -280,7 +287,7 @@ void bench_random(void)
 	for (int s = 0; s < 2; s++) {
 		uint64_t bytes = sizes[s];
 		if (s && (bench_scale > 1 ||
-			  mem_available() < bytes + (4ULL << 30))) {
+			  bench_mem_available() < bytes + (4ULL << 30))) {
 			bench_note("(16 GiB: skipped, %s)",
 				   bench_scale > 1 ? "--quick"
 						   : "less than 20 GiB free");
