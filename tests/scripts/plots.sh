@@ -131,10 +131,10 @@ if ! command -v gnuplot >/dev/null; then
 	bad "gnuplot is installed (NUMA pictures)" "run tools/deps.sh (gnuplot-nox)"
 else
 	check "numa-nodes.sh reads the 4-node fixture" nodes_tables "$numa4" \
-		"srat 4 5 4" "node 3 67108864 1 3 -" "range 3 201326592 268435456" \
+		"srat 4 5 4 slit" "node 3 67108864 1 3 -" "range 3 201326592 268435456" \
 		"range 0 0 655360" "dist 3 0 26" "dist 0 3 25" "dist 2 3 12"
 	check "numa-nodes.sh reads the memoryless fixture" nodes_tables "$numaml" \
-		"srat 3 3 3" "node 1 0 1 0 2" "node 2 67108864 1 2 -" "dist 1 2 15"
+		"srat 3 3 3 slit" "node 1 0 1 0 2" "node 2 67108864 1 2 -" "dist 1 2 15"
 	check "numa-nodes.sh draws the 4-node fixture" png "$tmp/nodes4.png" "$nodes_sh" "$numa4"
 	check "numa-nodes.sh draws the memoryless fixture" png "$tmp/nodesml.png" "$nodes_sh" "$numaml"
 	check "numa-free.sh reads the 4-node fixture" free_tables "$numa4" 0:1 1:0 2:3 3:2

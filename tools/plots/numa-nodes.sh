@@ -14,7 +14,7 @@
 #   tools/plots/numa-nodes.sh SERIAL.log OUT.png
 #   tools/plots/numa-nodes.sh --tables SERIAL.log   (what was read, as text:
 #       "node ID BYTES NCPUS CPUS NEAREST", "range NODE START END",
-#       "dist FROM TO D", "srat NODES RANGES CPUS")
+#       "dist FROM TO D", "srat NODES RANGES CPUS slit|default")
 set -euo pipefail
 
 usage() { echo "usage: $0 SERIAL.log OUT.png | $0 --tables SERIAL.log" >&2; exit 2; }
@@ -38,7 +38,7 @@ function hex(s,   i, v) {
 	return v
 }
 $1 != "numa:" { next }
-$2 == "SRAT:" && $4 == "node(s)," { print "srat", $3, $5, $8; next }
+$2 == "SRAT:" && $4 == "node(s)," { print "srat", $3, $5, $8, /no SLIT/ ? "default" : "slit"; next }
 # numa: node N (domain D): 64 MiB, 1 CPU(s), APIC IDs 1
 # numa: node N (domain D): no memory (nearest: node 2), 1 CPU(s), APIC IDs 0
 $2 == "node" && $4 == "(domain" {
@@ -74,14 +74,14 @@ END {
 }' >"$tmp/tables"
 
 grep -q '^srat ' "$tmp/tables" || { echo "$0: no 'numa: SRAT:' line in $log (boot with QEMU -numa options: a SRAT)" >&2; exit 1; }
-read -r _ want_nodes want_ranges _ <<<"$(grep -m1 '^srat ' "$tmp/tables")"
+read -r _ want_nodes want_ranges _ slit <<<"$(grep -m1 '^srat ' "$tmp/tables")"
 got_nodes=$(grep -c '^node ' "$tmp/tables" || true)
 got_ranges=$(grep -c '^range ' "$tmp/tables" || true)
 got_dist=$(grep -c '^dist ' "$tmp/tables" || true)
-[ "$got_nodes" = "$want_nodes" ] && [ "$got_ranges" = "$want_ranges" ] && [ "$got_dist" = $((want_nodes * want_nodes)) ] || {
+if [ "$got_nodes" != "$want_nodes" ] || [ "$got_ranges" != "$want_ranges" ] || [ "$got_dist" != $((want_nodes * want_nodes)) ]; then
 	echo "$0: $log is cut short: its SRAT line says $want_nodes nodes and $want_ranges ranges, read $got_nodes nodes, $got_ranges ranges, $got_dist of $((want_nodes * want_nodes)) distances" >&2
 	exit 1
-}
+fi
 if [ $tables_only = 1 ]; then
 	cat "$tmp/tables"
 	exit 0
@@ -176,7 +176,7 @@ set cbrange [$dmin:$dmax]
 set palette defined (0 "#fff8e1", 1 "#ffb74d", 2 "#c62828")
 set colorbox user origin 0.5,0.08 size 0.015,0.34
 set cbtics font ",8"
-set title "Distances (the SLIT; 10 = a node to itself)"
+set title "$([ "$slit" = slit ] && echo 'Distances (the SLIT; 10 = a node to itself)' || echo 'Distances (no SLIT: the default, 10 local, 20 remote)')"
 plot '$tmp/dist' using 2:1:3 with image, \\
      '' using 2:1:(sprintf('%d', \$3)) with labels font ",11"
 EOF
