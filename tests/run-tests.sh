@@ -14,7 +14,7 @@
 # Before the boot matrix (not with --only): the script tests in
 # tests/scripts/ (run-qemu.sh's refusals and cmdline, make gdb's clean-up,
 # make diagrams' drawing against its node, make plots' two pictures of
-# fragmentation),
+# fragmentation and two of NUMA nodes),
 # one case each.
 #
 # With the script tests: the course labs (docs/labs/): tools/lab.sh check,

@@ -55,6 +55,7 @@ static const struct {
 	{ "demo_buddyinfo", "18446744073709551615" },
 	{ "demo_pageblocks", "2" },
 	{ "demo_pageblocks", "on" },
+	{ "numa_trace_ms", "10001" },
 	{ "soak_seconds", "0" },
 	{ "soak_seconds", "86401" },
 	{ "fail_page_alloc", "0,20,-1" },

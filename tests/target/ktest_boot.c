@@ -10,6 +10,7 @@
 #include "kernel/lib/printk.h"
 #include "mm/page_alloc.h"
 #include "mm/page_owner.h"
+#include "tests/target/numa_trace.h"
 #include "tests/ktest.h"
 
 /* The filter as given. A longer one is not cut short (a cut name would be
@@ -123,7 +124,9 @@ void ktest_boot_run(void)
 		failed = ktest_run_selection(&too_long);
 	} else {
 		pr_info("ktest: running '%s'\n", ktest_filter);
+		numa_trace_start(); /* numa_trace_ms=N: samples for make plots */
 		failed = run_with_hooks(ktest_filter);
+		numa_trace_stop();
 	}
 	pr_info("ktest: %d failed case(s); leaving QEMU\n", failed);
 	qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
