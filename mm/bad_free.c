@@ -9,19 +9,21 @@
 
 #include "kernel/lib/printk.h"
 
-/* Which block holds tail frame pfn? Returns its head and order, or false. */
+/* Which block holds tail frame pfn? Returns its head and order, or false.
+ * A block boot has not linked yet reads as a free one (pfs_as_listed). */
 static bool find_head(struct pglist_data *p, uint64_t pfn, uint64_t *head,
 		      unsigned int *order, uint8_t *state)
 {
 	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
 		uint64_t h = pfn & ~((1ULL << o) - 1);
 		uint8_t *st = pfn_state(p, h);
-		if (!st || !(*st & (PFS_FREE | PFS_ALLOC)))
+		uint8_t s = st ? pfs_as_listed(frame_state_read(st)) : 0;
+		if (!(s & (PFS_FREE | PFS_ALLOC)))
 			continue;
-		if ((*st & PFS_ORDER_MASK) >= o) {
+		if ((s & PFS_ORDER_MASK) >= o) {
 			*head = h;
-			*order = *st & PFS_ORDER_MASK;
-			*state = *st;
+			*order = s & PFS_ORDER_MASK;
+			*state = s;
 			return true;
 		}
 	}
@@ -80,6 +82,7 @@ __attribute__((cold, noinline)) int bad_free_state(struct pglist_data *p,
 	unsigned int head_order;
 	uint8_t head_state;
 
+	s = pfs_as_listed(s); /* an unlinked block is a free one */
 	if (s == PFS_RESERVED)
 		return bad_free(p, phys, order, caller, "not usable RAM",
 				"a frame the allocator manages", pfn, 0);

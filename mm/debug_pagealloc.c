@@ -61,8 +61,7 @@ int debug_pagealloc_enable(struct pglist_data *p, set_direct_map_fn set)
 	/* Boot's unlinked blocks become ordinary free blocks first, whose
 	 * tails the walk then unmaps. */
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
-		while (release_deferred_block(p, &p->node_zones[zi]) >= 0)
-			;
+		release_deferred_blocks_locked(p, &p->node_zones[zi]);
 	debug_pagealloc_set = set;
 	for_each_free_tail(p, set, false);
 	__atomic_store_n(&debug_pagealloc_node, p, __ATOMIC_RELEASE);

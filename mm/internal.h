@@ -78,9 +78,27 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 void __free_pages_core(struct pglist_data *p, uint64_t pfn, unsigned int order);
 /* Free MAX_ORDER blocks boot left off the lists (PFS_DEFERRED): link the
  * highest (zone lock held; its list's migrate type, or -1 if none), or all
- * of the zone's (takes the lock). */
+ * of the zone's, behind the listed ones (_locked: zone lock held; else it
+ * takes the lock). */
 int release_deferred_block(struct pglist_data *p, struct zone *z);
+void release_deferred_blocks_locked(struct pglist_data *p, struct zone *z);
 void release_deferred_blocks(struct pglist_data *p, struct zone *z);
+/* The migrate type of boot's unlinked blocks: every pageblock starts as the
+ * node's first kind (mm_init.c), and nothing retypes an unlinked block. */
+static inline int deferred_migratetype(const struct pglist_data *p)
+{
+	return p->migratetype_gfp_mask ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+}
+/* Does `type`'s list of order o hold a free block? Boot's unlinked blocks
+ * count as the end of their type's MAX_ORDER list, highest first: where an
+ * eager boot's list has them (docs/03b). Zone lock held. */
+static inline bool free_list_has(const struct pglist_data *p,
+				 const struct zone *z, unsigned int o, int type)
+{
+	return !list_empty(&z->free_area[o].free_list[type]) ||
+	       (o == MAX_ORDER && z->deferred_blocks &&
+		type == deferred_migratetype(p));
+}
 bool __ratelimit(struct ratelimit_state *rs);
 
 /* page_alloc.c: the zonelist walk, from zone `highest` down, against the

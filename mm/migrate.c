@@ -211,12 +211,13 @@ bad_migration(struct pglist_data *p, uint64_t pfn, unsigned int order,
 	       caller, problem, expected);
 }
 
-/* Is tail frame pfn inside a free block (rather than an allocated one)? */
+/* Is tail frame pfn inside a free block (rather than an allocated one)?
+ * (A block boot has not linked yet is a free one: pfs_as_listed.) */
 static bool in_free_block(struct pglist_data *p, uint64_t pfn)
 {
 	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
 		uint8_t *st = pfn_state(p, pfn & ~((1ULL << o) - 1));
-		uint8_t s = st ? frame_state_read(st) : 0;
+		uint8_t s = st ? pfs_as_listed(frame_state_read(st)) : 0;
 		if ((s & (PFS_FREE | PFS_ALLOC)) && (s & PFS_ORDER_MASK) >= o)
 			return s & PFS_FREE;
 	}
@@ -238,7 +239,7 @@ static const char *check_entry(struct pglist_data *p, uint64_t pfn,
 	if (pfn & ((1ULL << order) - 1))
 		return "frame unaligned for its order";
 	uint8_t *st = pfn_state(p, pfn);
-	uint8_t s = st ? frame_state_read(st) : PFS_RESERVED;
+	uint8_t s = st ? pfs_as_listed(frame_state_read(st)) : PFS_RESERVED;
 	if (s == PFS_RESERVED)
 		return "not usable RAM";
 	if (s == PFS_PCP || (s & PFS_FREE))
@@ -247,6 +248,8 @@ static const char *check_entry(struct pglist_data *p, uint64_t pfn,
 		return in_free_block(p, pfn)
 			   ? "a free frame, inside a free block"
 			   : "a tail frame, inside a block";
+	if (!(s & PFS_ALLOC)) /* none of the states above: corrupt */
+		return "not the head of an allocated block";
 	bool registered = o && owner_registered(p, o);
 	if ((s & PFS_ORDER_MASK) != order) {
 		*put_back = registered;

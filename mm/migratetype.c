@@ -77,13 +77,15 @@ static bool can_claim_fallback(unsigned int order, int start_type)
 	       start_type == MIGRATE_RECLAIMABLE;
 }
 
-/* The first fallback type with a free block of `order`, or -1. */
-static int find_suitable_fallback(const struct zone *z, unsigned int order,
+/* The first fallback type with a free block of `order` (boot's unlinked
+ * blocks included), or -1. */
+static int find_suitable_fallback(const struct pglist_data *p,
+				  const struct zone *z, unsigned int order,
 				  int start_type)
 {
 	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
 		int type = fallbacks[start_type][i];
-		if (!list_empty(&z->free_area[order].free_list[type]))
+		if (free_list_has(p, z, order, type))
 			return type;
 	}
 	return -1;
@@ -148,20 +150,22 @@ static uint64_t rmqueue_fallback(struct pglist_data *p, struct zone *z,
 	unsigned int o;
 
 	for (o = MAX_ORDER + 1; o-- > order;) {
-		fallback = find_suitable_fallback(z, o, type);
+		fallback = find_suitable_fallback(p, z, o, type);
 		if (fallback < 0)
 			continue;
 		if (!can_claim_fallback(o, type) && o > order) {
 			/* take the smallest there is instead */
 			for (o = order; o <= MAX_ORDER; o++)
-				if ((fallback =
-					 find_suitable_fallback(z, o, type)) >=
+				if ((fallback = find_suitable_fallback(p, z, o,
+								       type)) >=
 				    0)
 					break;
 		}
 		break;
 	}
-	if (fallback < 0)
+	/* Only unlinked blocks there: the first in line is linked. */
+	if (fallback < 0 || (list_empty(&z->free_area[o].free_list[fallback]) &&
+			     release_deferred_block(p, z) != fallback))
 		return 0;
 	__atomic_fetch_add(&p->extfrag_events, 1, __ATOMIC_RELAXED);
 	uint64_t pfn = block_pfn(p, z->free_area[o].free_list[fallback].next);
@@ -401,9 +405,7 @@ void pagetypeinfo_show(struct pglist_data *p)
 				/* Boot's unlinked blocks: every pageblock
 				 * starts as the node's first kind. */
 				if (o == MAX_ORDER &&
-				    t == (p->migratetype_gfp_mask
-					      ? MIGRATE_MOVABLE
-					      : MIGRATE_UNMOVABLE))
+				    t == deferred_migratetype(p))
 					c += z->deferred_blocks;
 				n += (unsigned int)
 				    ksnprintf(line + n, sizeof(line) - n,

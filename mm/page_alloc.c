@@ -103,10 +103,13 @@ uint64_t rmqueue_smallest(struct pglist_data *p, struct zone *z,
 			  unsigned int order, int type)
 {
 	lockdep_assert_held(&z->lock);
-retry:
 	for (unsigned int o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &z->free_area[o];
-		if (list_empty(&area->free_list[type]))
+		/* Boot's unlinked blocks come after the listed ones: the
+		 * highest is linked once nothing is listed before it. */
+		if (list_empty(&area->free_list[type]) &&
+		    (!free_list_has(p, z, o, type) ||
+		     release_deferred_block(p, z) != type))
 			continue;
 		struct list_head *e = area->free_list[type].next;
 		uint64_t pfn = block_pfn(p, e);
@@ -129,12 +132,6 @@ retry:
 		zone_free_pages_add(z, -(int64_t)(1ULL << order));
 		return pfn;
 	}
-	/* Nothing listed: link a block boot left unlinked. A request of
-	 * another ordinary type than the block's finds it through the
-	 * fallbacks, as it would have on the list. */
-	if (type < MIGRATE_PCPTYPES && z->deferred_blocks &&
-	    release_deferred_block(p, z) == type)
-		goto retry;
 	return 0;
 }
 
@@ -577,16 +574,30 @@ int release_deferred_block(struct pglist_data *p, struct zone *z)
 		poison_block(p, pfn, MAX_ORDER);
 		struct mem_section *sec = pfn_to_section(p, pfn);
 		__free_one_page(p, z, sec, pfn, MAX_ORDER);
-		return pageblock_migratetype(sec, pfn);
+		int type = pageblock_migratetype(sec, pfn);
+		/* free_list_has() counts it on this type's list */
+		WARN_ON_ONCE(type != deferred_migratetype(p));
+		return type;
 	}
 	return -1;
+}
+
+/* Links them all, each after the ones listed before it: highest first
+ * after the blocks already listed, as an eager boot's list holds them. */
+void release_deferred_blocks_locked(struct pglist_data *p, struct zone *z)
+{
+	int type;
+	while ((type = release_deferred_block(p, z)) >= 0) {
+		struct list_head *e = pfn_entry(p, z->deferred_cursor);
+		list_del(e);
+		list_add_tail(e, &z->free_area[MAX_ORDER].free_list[type]);
+	}
 }
 
 void release_deferred_blocks(struct pglist_data *p, struct zone *z)
 {
 	unsigned long flags;
 	spin_lock_irqsave(&z->lock, flags);
-	while (release_deferred_block(p, z) >= 0)
-		;
+	release_deferred_blocks_locked(p, z);
 	spin_unlock_irqrestore(&z->lock, flags);
 }

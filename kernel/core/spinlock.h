@@ -225,14 +225,16 @@ extern unsigned long spin_lockups;
 void spin_lockup_rearm(unsigned int cpu);
 #endif
 
-/* Waits until the lock is free and takes it then (SPIN_TEST_AND_SET). */
+/* Waits until the lock is free and takes it then (SPIN_TEST_AND_SET). The
+ * load of `serving` acquires: it reads the last holder's release store, so
+ * its critical section comes before ours (C11; x86 orders loads anyway). */
 static inline void spin_lock_test_and_set(spinlock_t *lock,
 					  const spinlock_t *outer,
 					  unsigned int *spins)
 {
 	for (;;) {
 		unsigned int serving =
-		    __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
+		    __atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE);
 		unsigned int expected = serving;
 		if (__atomic_load_n(&lock->next, __ATOMIC_RELAXED) == serving &&
 		    __atomic_compare_exchange_n(&lock->next, &expected,
@@ -267,8 +269,8 @@ static inline void spin_lock(spinlock_t *lock)
 
 static inline bool spin_trylock(spinlock_t *lock)
 {
-	unsigned int serving =
-	    __atomic_load_n(&lock->serving, __ATOMIC_RELAXED);
+	unsigned int serving = /* acquire: as spin_lock_test_and_set */
+	    __atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE);
 	unsigned int expected = serving;
 	spin_preempt_disable();
 	bool taken =
@@ -285,20 +287,27 @@ static inline bool spin_trylock(spinlock_t *lock)
 	return taken;
 }
 
-/* Lets the next CPU in. An unlock of a lock nobody holds (next ==
- * serving) would let a later one in twice, or, past `next`, nobody ever
- * again: it is reported and changes nothing (Linux's "already unlocked"). */
+/* An unlock of a lock nobody holds (next == serving) would let a later one
+ * in twice, or, past `next`, nobody ever again: it is reported and refused
+ * before it changes anything: not the lock, not the validator's view, not
+ * the preemption count, not the interrupt flag (Linux's "already
+ * unlocked"). */
+static inline bool spin_unlock_refused(spinlock_t *lock)
+{
+	return WARN_ON_ONCE(__atomic_load_n(&lock->serving, __ATOMIC_RELAXED) ==
+			    __atomic_load_n(&lock->next, __ATOMIC_RELAXED));
+}
+
+/* Lets the next CPU in (only the holder writes `serving`). */
 static inline void spin_hand_on(spinlock_t *lock)
 {
-	unsigned int serving = lock->serving; /* only the holder writes it */
-	if (WARN_ON_ONCE(serving ==
-			 __atomic_load_n(&lock->next, __ATOMIC_RELAXED)))
-		return;
-	__atomic_store_n(&lock->serving, serving + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_RELEASE);
 }
 
 static inline void spin_unlock(spinlock_t *lock)
 {
+	if (spin_unlock_refused(lock))
+		return;
 	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
 	spin_release(lock);
 	spin_hand_on(lock);
@@ -335,6 +344,8 @@ static inline bool spin_is_held_by_me(spinlock_t *lock)
 
 static inline void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 {
+	if (spin_unlock_refused(lock))
+		return;
 	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
 	spin_release(lock);
 	spin_hand_on(lock);

@@ -120,7 +120,6 @@ static void test_parse_ulong(struct ktest *t)
 	KTEST_EXPECT_EQ(t, cmdline_parse_ulong("12a", &v), -1);
 }
 
-/* cmdline.txt's bytes as the loader turns them into a line. */
 /* "on" and "off" exactly; anything else refused, the value untouched. */
 static void test_parse_on_off(struct ktest *t)
 {
@@ -138,6 +137,7 @@ static void test_parse_on_off(struct ktest *t)
 	}
 }
 
+/* cmdline.txt's bytes as the loader turns them into a line. */
 static void test_copy_text(struct ktest *t)
 {
 	char out[16];

@@ -1,6 +1,6 @@
 /*
  * Bad frees (mm/page_alloc.c, free_pages_caller): double free, a frame
- * inside a free block, wrong order, unaligned, not page aligned, not usable
+ * inside a free block (linked or not yet), wrong order, unaligned, not page aligned, not usable
  * RAM, metadata, frame 0, a tail of an allocated block, order too big. Each
  * must be reported naming the frame, what was expected and the caller, and
  * must change nothing: same free lists, mm_check() clean. Host and target.
@@ -86,6 +86,32 @@ static void test_free_inside_free_block(struct ktest *t)
 			"already free (inside free block");
 	expect_bad_free(t, big + 5 * PAGE_SIZE, 0,
 			"already free (inside free block");
+	mm_test_node_destroy(&tn);
+}
+
+/* A free 4 MiB block boot has not linked yet (PFS_DEFERRED, docs/03b):
+ * its head and a frame inside it are already free, and stay unlinked. */
+static void test_free_in_unlinked_block(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	uint64_t first = tn.phys_base >> PAGE_SHIFT, head = 0;
+	for (uint64_t pfn = first; pfn < first + ARENA / PAGE_SIZE && !head;
+	     pfn++) {
+		const uint8_t *st = pfn_state(&tn.pgdat, pfn);
+		if (st && *st == (PFS_DEFERRED | MAX_ORDER))
+			head = pfn;
+	}
+	KTEST_ASSERT_TRUE(t, head != 0);
+	uint64_t unlinked = tn.pgdat.node_zones[ZONE_NORMAL].deferred_blocks;
+	expect_bad_free(t, head << PAGE_SHIFT, MAX_ORDER,
+			"already free (head of free block");
+	expect_bad_free(t, (head + 5) << PAGE_SHIFT, 0,
+			"already free (inside free block");
+	KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, head),
+			PFS_DEFERRED | MAX_ORDER);
+	KTEST_EXPECT_EQ(t, tn.pgdat.node_zones[ZONE_NORMAL].deferred_blocks,
+			unlinked);
 	mm_test_node_destroy(&tn);
 }
 
@@ -197,6 +223,7 @@ static void test_mm_check_detects_corruption(struct ktest *t)
 static const struct ktest_case badfree_cases[] = {
 	KTEST_CASE(test_double_free),
 	KTEST_CASE(test_free_inside_free_block),
+	KTEST_CASE(test_free_in_unlinked_block),
 	KTEST_CASE(test_wrong_order),
 	KTEST_CASE(test_unaligned_for_order),
 	KTEST_CASE(test_inside_allocated_block),

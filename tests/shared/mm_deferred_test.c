@@ -8,6 +8,7 @@
  */
 #include "kernel/lib/string.h"
 #include "mm/contig.h"
+#include "mm/internal.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
@@ -128,10 +129,10 @@ static void test_boot_writes_no_free_block(struct ktest *t)
 	same_and_gone(t);
 }
 
-/* The same random requests on both nodes get the same blocks (as offsets
- * into their arenas): deferral changes when a block is linked, never which
- * block a request gets. Every migrate type, order and zone. */
-static void test_same_blocks_as_eager(struct ktest *t)
+/* One round of random requests on two fresh nodes: counts the answers
+ * that differ (as offsets into the arenas); frees what is left. */
+static uint64_t random_round(struct ktest *t, uint64_t *rng, int steps,
+			     unsigned int *left)
 {
 	static const gfp_t kinds[] = { QUIET,
 				       GFP_MOVABLE | __GFP_NOWARN,
@@ -139,18 +140,12 @@ static void test_same_blocks_as_eager(struct ktest *t)
 				       QUIET | __GFP_RECLAIMABLE,
 				       QUIET | __GFP_DMA32,
 				       GFP_NOWAIT | __GFP_DMA | __GFP_NOWARN };
-	if (!build(t, 0, true))
-		return;
-	if (!build(t, 1, false)) {
-		destroy(0);
-		return;
-	}
-	uint64_t rng = 0x5deece66dULL, differ = 0, steps = 0;
+	uint64_t differ = 0, x = *rng;
 	unsigned int n = 0;
-	for (int s = 0; s < 6000; s++, steps++) {
-		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-		if (n && ((rng >> 3) % 3 == 0 || n == ARENA >> PAGE_SHIFT)) {
-			unsigned int k = (unsigned int)((rng >> 8) % n);
+	for (int s = 0; s < steps; s++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (n && ((x >> 3) % 3 == 0 || n == ARENA >> PAGE_SHIFT)) {
+			unsigned int k = (unsigned int)((x >> 8) % n);
 			for (int i = 0; i < 2; i++) {
 				pgdat_free_pages(&nodes[i], held[i][k],
 						 held_order[k]);
@@ -159,10 +154,15 @@ static void test_same_blocks_as_eager(struct ktest *t)
 			held_order[k] = held_order[--n];
 			continue;
 		}
-		unsigned int order = (rng >> 16) % 8 == 0
-					 ? (unsigned int)((rng >> 20) % 11)
-					 : (unsigned int)((rng >> 20) % 4);
-		gfp_t gfp = kinds[(rng >> 32) % 6];
+		/* Early in a round, one request in two is a whole 4 MiB
+		 * block, later one in sixteen: given back while unlinked
+		 * ones remain, it is the one a fallback of another type must
+		 * find first. */
+		unsigned int r = (unsigned int)((x >> 16) % (s < 20 ? 4 : 32));
+		unsigned int order = r < 2    ? MAX_ORDER
+				     : r == 2 ? (unsigned int)((x >> 20) % 11)
+					      : (unsigned int)((x >> 20) % 4);
+		gfp_t gfp = kinds[(x >> 32) % 6];
 		uint64_t a = pgdat_alloc_pages(&nodes[0], gfp, order);
 		uint64_t b = pgdat_alloc_pages(&nodes[1], gfp, order);
 		if ((a ? a - bases[0] : ~0ULL) != (b ? b - bases[1] : ~0ULL))
@@ -178,16 +178,142 @@ static void test_same_blocks_as_eager(struct ktest *t)
 		held[1][n] = b;
 		held_order[n++] = order;
 	}
-	ktest_diag(
-	    t,
-	    "%llu steps, %u blocks held at the end, %llu answers differ; %llu blocks still unlinked",
-	    (unsigned long long)steps, n, (unsigned long long)differ,
-	    (unsigned long long)deferred(&nodes[1]));
-	KTEST_EXPECT_EQ(t, differ, 0);
+	*rng = x;
+	*left = n;
 	KTEST_EXPECT_EQ(t, pgdat_check(&nodes[1]), 0);
 	while (n--)
 		for (int i = 0; i < 2; i++)
 			pgdat_free_pages(&nodes[i], held[i][n], held_order[n]);
+	return differ;
+}
+
+/* The same random requests on both nodes get the same blocks: deferral
+ * changes when a block is linked, never which block a request gets. Every
+ * migrate type, order and zone; 60 rounds on fresh nodes, so that many
+ * requests come while boot's blocks are still unlinked. */
+static void test_same_blocks_as_eager(struct ktest *t)
+{
+	uint64_t rng = 0x5deece66dULL, differ = 0, unlinked = 0, rounds = 0;
+	unsigned int left = 0;
+	for (int round = 0; round < 60; round++, rounds++) {
+		if (!build(t, 0, true))
+			return;
+		if (!build(t, 1, false)) {
+			destroy(0);
+			return;
+		}
+		uint64_t d = random_round(t, &rng, 100, &left);
+		if (d)
+			ktest_diag(t, "round %d: %llu answers differ", round,
+				   (unsigned long long)d);
+		differ += d;
+		unlinked += deferred(&nodes[1]);
+		same_and_gone(t);
+	}
+	ktest_diag(
+	    t,
+	    "%llu rounds of 100 steps, %u blocks held at the end of the last, %llu answers differ; %llu blocks still unlinked at the rounds' ends",
+	    (unsigned long long)rounds, left, (unsigned long long)differ,
+	    (unsigned long long)unlinked);
+	KTEST_EXPECT_EQ(t, differ, 0);
+}
+
+/* A 4 MiB block taken and given back goes first on its list, in front of
+ * the ones boot left unlinked: the next request that falls back to that
+ * list, here an unmovable one, gets it on both nodes, and the deferred node
+ * links no other block for it; a reclaimable one then takes the next. */
+static void test_freed_block_before_unlinked(struct ktest *t)
+{
+	static const struct {
+		gfp_t gfp;
+		unsigned int order;
+	} seq[] = { { GFP_MOVABLE | __GFP_NOWARN, MAX_ORDER },
+		    { QUIET, 0 },
+		    { QUIET | __GFP_RECLAIMABLE, 3 } };
+	if (!build(t, 0, true))
+		return;
+	if (!build(t, 1, false)) {
+		destroy(0);
+		return;
+	}
+	uint64_t got[2][3] = { { 0 } }, unlinked[3] = { 0 };
+	for (int i = 0; i < 2; i++) {
+		uint64_t a =
+		    pgdat_alloc_pages(&nodes[i], seq[0].gfp, MAX_ORDER);
+		KTEST_EXPECT_NE(t, a, 0);
+		if (a)
+			pgdat_free_pages(&nodes[i], a, MAX_ORDER);
+		got[i][0] = a ? a - bases[i] : ~0ULL;
+		unlinked[0] = deferred(&nodes[i]);
+		for (int k = 1; k < 3; k++) {
+			uint64_t b = pgdat_alloc_pages(&nodes[i], seq[k].gfp,
+						       seq[k].order);
+			got[i][k] = b ? b - bases[i] : ~0ULL;
+			unlinked[k] = deferred(&nodes[i]);
+		}
+	}
+	ktest_diag(
+	    t,
+	    "eager: 4 MiB at 0x%llx, kernel 0x%llx, reclaimable 0x%llx; deferred: 0x%llx, 0x%llx, 0x%llx",
+	    (unsigned long long)got[0][0], (unsigned long long)got[0][1],
+	    (unsigned long long)got[0][2], (unsigned long long)got[1][0],
+	    (unsigned long long)got[1][1], (unsigned long long)got[1][2]);
+	for (int k = 0; k < 3; k++)
+		KTEST_EXPECT_EQ(t, got[0][k], got[1][k]);
+	KTEST_EXPECT_EQ(t, unlinked[1], unlinked[0]);
+	KTEST_EXPECT_EQ(t, unlinked[2], unlinked[0] - 1);
+	for (int i = 0; i < 2; i++)
+		for (int k = 1; k < 3; k++)
+			if (got[i][k] != ~0ULL)
+				pgdat_free_pages(&nodes[i],
+						 got[i][k] + bases[i],
+						 seq[k].order);
+	same_and_gone(t);
+}
+
+/* Linking all of boot's blocks at once (as debug_pagealloc_enable and
+ * contiguous runs do) puts them behind the listed ones, highest first:
+ * after one 4 MiB block is taken and given back, every later 4 MiB
+ * request gets the block an eager node gives. */
+static void test_link_all_keeps_order(struct ktest *t)
+{
+	if (!build(t, 0, true))
+		return;
+	if (!build(t, 1, false)) {
+		destroy(0);
+		return;
+	}
+	uint64_t got[2][8], n[2] = { 0, 0 };
+	for (int i = 0; i < 2; i++) {
+		uint64_t a =
+		    pgdat_alloc_pages(&nodes[i], GFP_MOVABLE | __GFP_NOWARN,
+				      MAX_ORDER);
+		KTEST_EXPECT_NE(t, a, 0);
+		if (a)
+			pgdat_free_pages(&nodes[i], a, MAX_ORDER);
+		if (i == 1)
+			for (int z = 0; z < MAX_NR_ZONES; z++)
+				release_deferred_blocks(&nodes[1],
+							&nodes[1].node_zones[z]);
+		while (n[i] < 8 &&
+		       (got[i][n[i]] =
+			    pgdat_alloc_pages(&nodes[i],
+					      GFP_MOVABLE | __GFP_NOWARN,
+					      MAX_ORDER)))
+			n[i]++;
+	}
+	KTEST_EXPECT_EQ(t, deferred(&nodes[1]), 0);
+	KTEST_EXPECT_EQ(t, n[0], n[1]);
+	for (uint64_t k = 0; k < n[0] && k < n[1]; k++) {
+		ktest_diag(t, "4 MiB block %llu: eager 0x%llx, deferred 0x%llx",
+			   (unsigned long long)k,
+			   (unsigned long long)(got[0][k] - bases[0]),
+			   (unsigned long long)(got[1][k] - bases[1]));
+		KTEST_EXPECT_EQ(t, got[0][k] - bases[0], got[1][k] - bases[1]);
+	}
+	for (int i = 0; i < 2; i++)
+		while (n[i]--)
+			pgdat_free_pages(&nodes[i], got[i][n[i]], MAX_ORDER);
 	same_and_gone(t);
 }
 
@@ -226,6 +352,8 @@ static void test_counts_through_exhaustion_and_contig(struct ktest *t)
 static const struct ktest_case deferred_cases[] = {
 	KTEST_CASE(test_boot_writes_no_free_block),
 	KTEST_CASE(test_same_blocks_as_eager),
+	KTEST_CASE(test_freed_block_before_unlinked),
+	KTEST_CASE(test_link_all_keeps_order),
 	KTEST_CASE(test_counts_through_exhaustion_and_contig),
 	{ 0 },
 };

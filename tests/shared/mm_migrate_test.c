@@ -363,6 +363,31 @@ static void test_bad_entries_refused(struct ktest *t)
 	teardown(t);
 }
 
+/* A free 4 MiB block boot has not linked yet (PFS_DEFERRED, docs/03b) is
+ * free like any other: its head and a frame inside it are refused as free,
+ * and the owner named gets nothing back (its isolated count stays 0). */
+static void test_unlinked_block_refused(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	KTEST_ASSERT_TRUE(t, mto_init(&mto, &tn.pgdat, 5) == 0);
+	uint64_t first = tn.phys_base >> PAGE_SHIFT, head = 0;
+	for (uint64_t pfn = first; pfn < first + ARENA / PAGE_SIZE && !head;
+	     pfn++) {
+		const uint8_t *st = pfn_state(&tn.pgdat, pfn);
+		if (st && *st == (PFS_DEFERRED | MAX_ORDER))
+			head = pfn;
+	}
+	KTEST_ASSERT_TRUE(t, head != 0);
+	expect_refused(t, head, MAX_ORDER, &mto.owner, "a free frame");
+	expect_refused(t, head + 5, 0, &mto.owner,
+		       "a free frame, inside a free block");
+	KTEST_EXPECT_EQ(t, mto.owner.nr_isolated, 0);
+	KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, head),
+			PFS_DEFERRED | MAX_ORDER);
+	teardown(t);
+}
+
 /* get_new_page handing out a free frame (a caller's bug): reported, the
  * frame left alone, the page put back. */
 static void test_bad_new_frame_refused(struct ktest *t)
@@ -467,6 +492,7 @@ static const struct ktest_case migrate_cases[] = {
 	KTEST_CASE(test_busy_page_skipped_and_put_back),
 	KTEST_CASE(test_no_new_frame_puts_back),
 	KTEST_CASE(test_bad_entries_refused),
+	KTEST_CASE(test_unlinked_block_refused),
 	KTEST_CASE(test_bad_new_frame_refused),
 	KTEST_CASE(test_counters_in_meminfo),
 	KTEST_CASE(test_owner_registration),

@@ -356,6 +356,46 @@ static void test_spinlock_lockup_report(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, spin_is_locked(&stuck_lock));
 }
 
+/*
+ * An unlock of a lock nobody holds (kernel/core/spinlock.h) is reported
+ * and refused before it changes anything: the lock stays free and usable,
+ * this CPU's preemption count stays as it was (it went one below before),
+ * and the irqrestore form leaves the interrupt flag alone.
+ */
+static DEFINE_SPINLOCK(free_lock);
+
+static void test_refused_unlock_changes_nothing(struct ktest *t)
+{
+	unsigned long hits = warn_once_hits, flags;
+	int saved = console_loglevel;
+	preempt_disable(); /* room below: a wrong count stays above 0 */
+	preempt_disable();
+	unsigned int count = preempt_count();
+	console_loglevel = 0;
+	spin_unlock(&free_lock); /* the bug */
+	unsigned int after_unlock = preempt_count();
+	local_irq_save(flags);			   /* flags: on; now off */
+	spin_unlock_irqrestore(&free_lock, flags); /* the bug again */
+	bool still_off = irqs_disabled();
+	unsigned int after_restore = preempt_count();
+	local_irq_restore(flags);
+	console_loglevel = saved;
+	/* whatever the unlocks did, the count goes back for later cases */
+	preempt_count_add(count - preempt_count());
+	preempt_enable();
+	preempt_enable();
+	KTEST_EXPECT_EQ(t, after_unlock, count);
+	KTEST_EXPECT_EQ(t, after_restore, count);
+	KTEST_EXPECT_TRUE(t, still_off);
+	KTEST_EXPECT_EQ(t, warn_once_hits, hits + 2);
+	KTEST_EXPECT_EQ(t, free_lock.next, free_lock.serving);
+	spin_lock(&free_lock);
+	KTEST_EXPECT_FALSE(t, spin_trylock(&free_lock));
+	spin_unlock(&free_lock);
+	KTEST_EXPECT_FALSE(t, spin_is_locked(&free_lock));
+	KTEST_EXPECT_EQ(t, preempt_count(), count - 2 * PREEMPT_OFFSET);
+}
+
 static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_all_listed_cpus_online),
 	KTEST_CASE(test_boot_cpu_per_cpu_data),
@@ -365,6 +405,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_every_cpu_ticks),
 	KTEST_CASE(test_spinlock_modes),
 	KTEST_CASE(test_spinlock_lockup_report),
+	KTEST_CASE(test_refused_unlock_changes_nothing),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(smp, smp_cases, KTEST_TARGET_ONLY);

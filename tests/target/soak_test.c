@@ -473,8 +473,10 @@ static void test_soak(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mv.bad_stamps, 0);
 	KTEST_EXPECT_GT(t, mv.ops, 0);
 	KTEST_EXPECT_GT(t, mv.order9_asked, 0);
-	if (mv.compaction_on) /* the movable pages really were moved */
-		KTEST_EXPECT_GT(t, mv.migrate.pgmigrate_success, 0);
+	/* The soak owner's own pages really were moved (the node's count
+	 * would be met by page-cache moves alone). */
+	if (mv.compaction_on)
+		KTEST_EXPECT_GT(t, mv.moved, 0);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, problems, 0);
 	KTEST_EXPECT_GT(t, reads, 0);
