@@ -72,6 +72,8 @@ static inline void unlink_block(struct pglist_data *p, struct list_head *e)
 
 /* page_alloc.c: puts a block whose state byte is PFS_ALLOC|order back on the
  * free lists, merging it with free buddies. Zone lock held. */
+/* page_poison's fill of a block its owner freed (mm/page_alloc.c). */
+void poison_block(struct pglist_data *p, uint64_t pfn, unsigned int order);
 void __free_one_page(struct pglist_data *p, struct zone *z,
 		     struct mem_section *sec, uint64_t pfn, unsigned int order);
 /* The same, taking the zone lock (used at bring-up). */
