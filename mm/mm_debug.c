@@ -395,6 +395,13 @@ void zoneinfo_show(struct pglist_data *p)
 		pr_info("  start_pfn:           %llu\n",
 			(unsigned long long)z->zone_start_pfn);
 	}
+	if (mm_numa_on()) /* Linux counts these per zone; here per node */
+		pr_info("Node %d, numa_hit %llu numa_miss %llu numa_foreign %llu local_node %llu other_node %llu\n",
+			p->node_id, (unsigned long long)p->numa.numa_hit,
+			(unsigned long long)p->numa.numa_miss,
+			(unsigned long long)p->numa.numa_foreign,
+			(unsigned long long)p->numa.local_node,
+			(unsigned long long)p->numa.other_node);
 }
 
 void meminfo_show(struct pglist_data *p)

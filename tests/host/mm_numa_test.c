@@ -122,6 +122,22 @@ static void test_node_without_memory(struct ktest *t)
 	KTEST_EXPECT_EQ(t, NODE_DATA(2)->numa.numa_hit, 1);
 	KTEST_EXPECT_EQ(t, NODE_DATA(2)->numa.other_node, 1);
 	KTEST_EXPECT_EQ(t, NODE_DATA(2)->numa.local_node, 0);
+	/* meminfo and zoneinfo show them, node by node. */
+	static char log[8192];
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	meminfo_show(NODE_DATA(2));
+	zoneinfo_show(NODE_DATA(2));
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_TRUE(
+	    t,
+	    ktest_contains(
+		log,
+		"Node 2: numa_hit 1 numa_miss 0 numa_foreign 0 local_node 0 other_node 1"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log,
+					    "Node 2, numa_hit 1 numa_miss 0"));
 	/* A node without memory has none to give with __GFP_THISNODE. */
 	KTEST_EXPECT_EQ(t, alloc_pages_node(1, GFP_KERNEL | __GFP_THISNODE, 0),
 			0);
