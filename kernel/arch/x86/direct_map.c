@@ -8,6 +8,7 @@
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/lib/printk.h"
 #include "mm/debug_pagealloc.h"
+#include "mm/node.h"
 #include "mm/page_alloc.h"
 
 #define PTE_PRESENT (1ULL << 0)
@@ -118,5 +119,9 @@ int debug_pagealloc_boot(void)
 	pr_info("debug_pagealloc: on: the direct map of RAM is in 4 KiB pages (%llu page tables, %llu KiB); free frames are unmapped\n",
 		(unsigned long long)direct_map_split_tables,
 		(unsigned long long)K(direct_map_split_tables));
+	/* It watches one node (mm/debug_pagealloc.c): say which. */
+	if (mm_numa_on())
+		pr_warn("debug_pagealloc: node %d only; the other nodes' free frames stay mapped\n",
+			contig_page_data.node_id);
 	return 0;
 }
