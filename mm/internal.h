@@ -72,6 +72,20 @@ static inline void unlink_block(struct pglist_data *p, struct list_head *e)
 
 /* page_alloc.c: puts a block whose state byte is PFS_ALLOC|order back on the
  * free lists, merging it with free buddies. Zone lock held. */
+/* A request no node may serve: an order above MAX_ORDER, unknown or
+ * contradictory flags, __GFP_NOFAIL without leave to sleep. The general
+ * path refuses it by name (mm/page_alloc.c); mm/node.c asks first, so
+ * that it is refused once and not once per node. */
+static inline bool alloc_request_bad(gfp_t gfp, unsigned int order)
+{
+	return order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
+	       (gfp & (__GFP_DMA | __GFP_DMA32)) ==
+		   (__GFP_DMA | __GFP_DMA32) ||
+	       (gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) ==
+		   (__GFP_MOVABLE | __GFP_RECLAIMABLE) ||
+	       (gfp & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) == __GFP_NOFAIL;
+}
+
 /* page_poison's fill of a block its owner freed (mm/page_alloc.c). */
 void poison_block(struct pglist_data *p, uint64_t pfn, unsigned int order);
 void __free_one_page(struct pglist_data *p, struct zone *z,

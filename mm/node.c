@@ -26,6 +26,14 @@ int mm_nodes_setup(unsigned int nr, struct pglist_data *const pgdat[],
 			       a, distance[a][a]);
 			return -1;
 		}
+		/* Only a node itself is 10 away: __GFP_THISNODE relies on
+		 * each node coming first in its own order. */
+		for (unsigned int b = 0; b < nr; b++)
+			if (b != a && distance[a][b] <= 10) {
+				pr_err("numa: nodes %u and %u are %u apart, as near as a node to itself; one node\n",
+				       a, b, distance[a][b]);
+				return -1;
+			}
 	}
 	if (!any) {
 		pr_err("numa: no node has memory; one node\n");
@@ -91,11 +99,18 @@ static bool node_above_low(struct pglist_data *p, gfp_t gfp, unsigned int order)
 	int highest = gfp_zone(gfp);
 	for (int zi = highest; zi >= 0; zi--) {
 		const struct zone *z = &p->node_zones[zi];
+		uint64_t free =
+		    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
+		/* Highatomic pageblocks are for __GFP_HIGH requests only (as
+		 * Linux's __zone_watermark_ok counts them): a node whose free
+		 * pages are all there is not above low for the others. */
+		uint64_t reserved = __atomic_load_n(&z->nr_reserved_highatomic,
+						    __ATOMIC_RELAXED);
+		if (!(gfp & __GFP_HIGH))
+			free = free > reserved ? free - reserved : 0;
 		if (z->managed_pages &&
 		    zone_watermark_ok(z, order, z->watermark[WMARK_LOW],
-				      highest, ALLOC_WMARK_LOW,
-				      __atomic_load_n(&z->free_pages,
-						      __ATOMIC_RELAXED)))
+				      highest, ALLOC_WMARK_LOW, free))
 			return true;
 	}
 	return false;
@@ -136,30 +151,60 @@ uint64_t __alloc_pages_node(int nid, gfp_t gfp, unsigned int order,
 	}
 	gfp_t each = gfp & ~__GFP_THISNODE;
 	int preferred = order_of[0];
+	/* Bad input is refused once, by name, not once per node. */
+	if (alloc_request_bad(each, order))
+		return __alloc_pages(NODE_DATA(preferred), each, order, caller);
 	uint64_t phys = 0;
 	struct pglist_data *p = NULL;
+	bool sleeps = each & __GFP_DIRECT_RECLAIM, nofail = each & __GFP_NOFAIL;
+	/* The passes that must not stay on one node: no sleeping, no
+	 * reclaim, no report, never __GFP_NOFAIL's endless wait. */
+	gfp_t nowait =
+	    (each & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) | __GFP_NOWARN;
 
-	/* 1. Above `low`, nearest first. */
+	/* 1. Above `low`, nearest first: the node's fast path only (a node
+	 * whose check passed but that fails anyway, its free pages being
+	 * highatomic, say, is passed by; kswapd is not woken yet). */
 	for (unsigned int i = 0; i < n && !phys; i++) {
 		p = NODE_DATA(order_of[i]);
 		if (node_above_low(p, each, order))
-			phys = __alloc_pages(p, each, order, caller);
+			phys = __alloc_pages(p, nowait & ~__GFP_KSWAPD_RECLAIM,
+					     order, caller);
 	}
-	/* 2. Each node as far as the request may go without sleeping; its
-	 * kswapd is woken. Only the last try may report a failure. */
-	gfp_t nowait = each & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL);
-	bool sleeps = each & __GFP_DIRECT_RECLAIM;
+	/* 2. Each node as far as the request may go without sleeping (min,
+	 * or the reserves __GFP_HIGH may use); its kswapd is woken. */
 	for (unsigned int i = 0; i < n && !phys; i++) {
 		p = NODE_DATA(order_of[i]);
-		bool last = !sleeps && i + 1 == n;
-		phys = __alloc_pages(p, last ? nowait : nowait | __GFP_NOWARN,
-				     order, caller);
+		phys = __alloc_pages(p, nowait, order, caller);
 	}
-	/* 3. Reclaim, compaction and waiting, node by node. */
+	/* 3. A request that may sleep: one round of reclaim and compaction
+	 * on each node, nearest first; then the preferred node with all the
+	 * patience the request has, and every node once more after it. A
+	 * __GFP_NOFAIL request goes round again for as long as it takes,
+	 * so that frees on any node can end it. */
 	for (unsigned int i = 0; sleeps && i < n && !phys; i++) {
 		p = NODE_DATA(order_of[i]);
-		phys = __alloc_pages(p, i + 1 == n ? each : each | __GFP_NOWARN,
+		phys = __alloc_pages(p,
+				     (each & ~__GFP_NOFAIL) | __GFP_NORETRY |
+					 __GFP_NOWARN,
 				     order, caller);
+	}
+	while (sleeps && !phys) {
+		p = NODE_DATA(preferred);
+		phys = __alloc_pages(p, (each & ~__GFP_NOFAIL) | __GFP_NOWARN,
+				     order, caller);
+		for (unsigned int i = 0; i < n && !phys; i++) {
+			p = NODE_DATA(order_of[i]);
+			phys = __alloc_pages(p, nowait, order, caller);
+		}
+		if (!nofail || !mm_can_wait(NODE_DATA(preferred)))
+			break;
+	}
+	/* Nothing anywhere: the preferred node says so (unless asked not
+	 * to), in the words of the one-node allocator. */
+	if (!phys && !(gfp & __GFP_NOWARN)) {
+		p = NODE_DATA(preferred);
+		phys = __alloc_pages(p, nowait & ~__GFP_NOWARN, order, caller);
 	}
 	if (phys)
 		count_numa(p, preferred);

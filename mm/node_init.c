@@ -143,6 +143,11 @@ int mm_init_nodes(const struct pgdat_config *all,
 				return err;
 			pr_err("numa: node %u: allocator init failed (%d); its memory is not used\n",
 			       nid, err);
+			pgdat_free_pages_exact(&contig_page_data,
+					       pgdat_virt_to_phys(&contig_page_data,
+								  p),
+					       sizeof(*p),
+					       __builtin_return_address(0));
 			continue;
 		}
 		p->node_id = (int)nid;

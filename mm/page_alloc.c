@@ -254,10 +254,7 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 			     unsigned int order, void *caller)
 {
-	if (order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
-	    (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32) ||
-	    (gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK ||
-	    (gfp & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) == __GFP_NOFAIL)
+	if (alloc_request_bad(gfp, order))
 		return refuse_request(gfp, order, caller);
 	if (!p->initialised)
 		return 0;

@@ -9,6 +9,8 @@
  * NUMA machines. docs/11-numa.md ("The allocator on many nodes").
  */
 #include "mm/node.h"
+#include "mm/internal.h"
+#include "mm/pcp.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -259,12 +261,16 @@ static void test_bad_tables_are_refused(struct ktest *t)
 	struct pglist_data *one[MM_MAX_NODES] = { &nodes[0] };
 	static const uint8_t d[MM_MAX_NODES][MM_MAX_NODES] = { { 10 } };
 	static const uint8_t bad[MM_MAX_NODES][MM_MAX_NODES] = { { 20 } };
+	static const uint8_t tie[MM_MAX_NODES][MM_MAX_NODES] = { { 10, 10 },
+								 { 10, 10 } };
+	struct pglist_data *two[MM_MAX_NODES] = { &nodes[0], &nodes[1] };
 	int saved = console_loglevel;
 	console_loglevel = 0;
 	KTEST_EXPECT_EQ(t, mm_nodes_setup(0, one, d), -1);
 	KTEST_EXPECT_EQ(t, mm_nodes_setup(MM_MAX_NODES + 1, one, d), -1);
 	KTEST_EXPECT_EQ(t, mm_nodes_setup(1, none, d), -1);
 	KTEST_EXPECT_EQ(t, mm_nodes_setup(1, one, bad), -1);
+	KTEST_EXPECT_EQ(t, mm_nodes_setup(2, two, tie), -1);
 	console_loglevel = saved;
 	/* Nothing was registered. */
 	KTEST_EXPECT_EQ(t, mm_nodes.nr_nodes, 0);
@@ -394,6 +400,105 @@ static void test_sixteen_sockets(struct ktest *t)
 	munmap(span, span_bytes);
 }
 
+/* Bad input is refused once, by name, and gets nothing: on one node
+ * GFP_ATOMIC | __GFP_NOFAIL is refused, and so it is on four (the
+ * passes used to drop __GFP_NOFAIL and serve it, after four reports). */
+static void test_bad_request_refused_once(struct ktest *t)
+{
+	static const bool all[4] = { true, true, true, true };
+	if (!setup(t, 4, all, four))
+		return;
+	static char log[4096];
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	uint64_t phys =
+	    alloc_pages_node(NUMA_NO_NODE, GFP_ATOMIC | __GFP_NOFAIL, 0);
+	uint64_t big = alloc_pages_node(1, GFP_KERNEL, MAX_ORDER + 1);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, phys, 0);
+	KTEST_EXPECT_EQ(t, big, 0);
+	unsigned int refusals = 0;
+	for (const char *at = log; *at; at++)
+		refusals += !memcmp(at, "refusing", 8);
+	KTEST_EXPECT_EQ(t, refusals, 2);
+	teardown(t);
+}
+
+/* Pass 1 takes a node only through its fast path: node 2 looks above
+ * `low`, but its only free memory is a highatomic pageblock that a
+ * GFP_KERNEL request may not use. The request goes on to node 3, nearest
+ * and above low, without reclaiming or compacting node 2 (it used to run
+ * node 2's whole slow path, and take the highatomic block apart). */
+static void test_first_pass_never_reclaims(struct ktest *t)
+{
+	static const bool all[4] = { true, true, true, true };
+	if (!setup(t, 4, all, four))
+		return;
+	struct pglist_data *p2 = NODE_DATA(2);
+	struct zone *z = NULL;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		if (p2->node_zones[zi].managed_pages)
+			z = &p2->node_zones[zi];
+	uint64_t pb = ((ranges[2].start >> PAGE_SHIFT) + PAGEBLOCK_PAGES) &
+		      ~(PAGEBLOCK_PAGES - 1);
+	uint64_t n2, all_held, held = 0, ph;
+	all_held = take_node(2, &n2);
+	while ((ph = alloc_pages_node(2,
+				      GFP_ATOMIC | __GFP_MEMALLOC | QUIET |
+					  __GFP_THISNODE,
+				      0))) {
+		*(uint64_t *)(arena + (ph - arena_phys)) = all_held;
+		all_held = ph;
+	}
+	/* High-order blocks GFP_ATOMIC may still take, too. */
+	static uint64_t big[64];
+	static unsigned int big_order[64];
+	unsigned int nbig = 0;
+	for (int o = MAX_ORDER; o >= 3; o--)
+		while (nbig < 64 && (ph = alloc_pages_node(2,
+							   GFP_ATOMIC | QUIET |
+							       __GFP_THISNODE,
+							   (unsigned int)o))) {
+			big_order[nbig] = (unsigned int)o;
+			big[nbig++] = ph;
+		}
+	/* Every page of one pageblock back: it merges, and is reserved. */
+	while (all_held) {
+		uint64_t next = *(uint64_t *)(arena + (all_held - arena_phys));
+		uint64_t pfn = all_held >> PAGE_SHIFT;
+		if (pfn >= pb && pfn < pb + PAGEBLOCK_PAGES) {
+			pgdat_free_pages(p2, all_held, 0);
+		} else {
+			*(uint64_t *)(arena + (all_held - arena_phys)) = held;
+			held = all_held;
+		}
+		all_held = next;
+	}
+	drain_all_pages(p2);
+	unsigned long flags;
+	spin_lock_irqsave(&z->lock, flags);
+	reserve_highatomic_pageblock(p2, z, pb, 3);
+	spin_unlock_irqrestore(&z->lock, flags);
+	KTEST_EXPECT_GT(t, z->nr_reserved_highatomic, 0);
+	KTEST_EXPECT_GT(t, z->free_pages, z->watermark[WMARK_LOW]);
+	uint64_t stall = p2->reclaim.allocstall, cs = p2->compact.compact_stall;
+	uint64_t reserved = z->nr_reserved_highatomic;
+	host_set_numa_node(2);
+	uint64_t phys = alloc_pages_node(NUMA_NO_NODE, GFP_KERNEL, 3);
+	KTEST_EXPECT_EQ(t, pfn_to_pgdat(phys >> PAGE_SHIFT), NODE_DATA(3));
+	KTEST_EXPECT_EQ(t, p2->reclaim.allocstall, stall);
+	KTEST_EXPECT_EQ(t, p2->compact.compact_stall, cs);
+	KTEST_EXPECT_EQ(t, z->nr_reserved_highatomic, reserved);
+	if (phys)
+		pgdat_free_pages(pfn_to_pgdat(phys >> PAGE_SHIFT), phys, 3);
+	give_back(held);
+	for (unsigned int i = 0; i < nbig; i++)
+		pgdat_free_pages(p2, big[i], big_order[i]);
+	teardown(t);
+}
+
 static struct ktest_case numa_cases[] = {
 	KTEST_CASE(test_fallback_order_by_distance),
 	KTEST_CASE(test_node_without_memory),
@@ -403,6 +508,8 @@ static struct ktest_case numa_cases[] = {
 	KTEST_CASE(test_bad_tables_are_refused),
 	KTEST_CASE(test_map_split_by_node),
 	KTEST_CASE(test_sixteen_sockets),
+	KTEST_CASE(test_bad_request_refused_once),
+	KTEST_CASE(test_first_pass_never_reclaims),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(mm_numa, numa_cases, KTEST_HOST_ONLY);
