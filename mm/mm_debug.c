@@ -366,6 +366,20 @@ void buddyinfo_show(struct pglist_data *p)
 	}
 }
 
+/* The node's numa counters (mm/node.c), with more than one node only:
+ * "Node N<sep> numa_hit ...". */
+static void numa_stats_show(const struct pglist_data *p, const char *sep)
+{
+	if (!mm_numa_on())
+		return;
+	pr_info("Node %d%s numa_hit %llu numa_miss %llu numa_foreign %llu local_node %llu other_node %llu\n",
+		p->node_id, sep, (unsigned long long)p->numa.numa_hit,
+		(unsigned long long)p->numa.numa_miss,
+		(unsigned long long)p->numa.numa_foreign,
+		(unsigned long long)p->numa.local_node,
+		(unsigned long long)p->numa.other_node);
+}
+
 void zoneinfo_show(struct pglist_data *p)
 {
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
@@ -395,13 +409,8 @@ void zoneinfo_show(struct pglist_data *p)
 		pr_info("  start_pfn:           %llu\n",
 			(unsigned long long)z->zone_start_pfn);
 	}
-	if (mm_numa_on()) /* Linux counts these per zone; here per node */
-		pr_info("Node %d, numa_hit %llu numa_miss %llu numa_foreign %llu local_node %llu other_node %llu\n",
-			p->node_id, (unsigned long long)p->numa.numa_hit,
-			(unsigned long long)p->numa.numa_miss,
-			(unsigned long long)p->numa.numa_foreign,
-			(unsigned long long)p->numa.local_node,
-			(unsigned long long)p->numa.other_node);
+	/* Linux counts these per zone; here they are per node. */
+	numa_stats_show(p, ",");
 }
 
 void meminfo_show(struct pglist_data *p)
@@ -423,13 +432,7 @@ void meminfo_show(struct pglist_data *p)
 		highatomic += z->nr_reserved_highatomic;
 		fails += z->reserve_failures;
 	}
-	if (mm_numa_on())
-		pr_info("Node %d: numa_hit %llu numa_miss %llu numa_foreign %llu local_node %llu other_node %llu\n",
-			p->node_id, (unsigned long long)p->numa.numa_hit,
-			(unsigned long long)p->numa.numa_miss,
-			(unsigned long long)p->numa.numa_foreign,
-			(unsigned long long)p->numa.local_node,
-			(unsigned long long)p->numa.other_node);
+	numa_stats_show(p, ":");
 	pr_info("MemTotal:       %8llu kB\n", (unsigned long long)K(total));
 	pr_info("MemFree:        %8llu kB\n", (unsigned long long)K(free));
 	pr_info("MemMetadata:    %8llu kB\n",
