@@ -95,13 +95,7 @@ static void test_free_in_unlinked_block(struct ktest *t)
 {
 	if (!setup(t))
 		return;
-	uint64_t first = tn.phys_base >> PAGE_SHIFT, head = 0;
-	for (uint64_t pfn = first; pfn < first + ARENA / PAGE_SIZE && !head;
-	     pfn++) {
-		const uint8_t *st = pfn_state(&tn.pgdat, pfn);
-		if (st && *st == (PFS_DEFERRED | MAX_ORDER))
-			head = pfn;
-	}
+	uint64_t head = mm_test_first_unlinked(&tn);
 	KTEST_ASSERT_TRUE(t, head != 0);
 	uint64_t unlinked = tn.pgdat.node_zones[ZONE_NORMAL].deferred_blocks;
 	expect_bad_free(t, head << PAGE_SHIFT, MAX_ORDER,

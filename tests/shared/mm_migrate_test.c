@@ -371,13 +371,7 @@ static void test_unlinked_block_refused(struct ktest *t)
 	if (!setup(t))
 		return;
 	KTEST_ASSERT_TRUE(t, mto_init(&mto, &tn.pgdat, 5) == 0);
-	uint64_t first = tn.phys_base >> PAGE_SHIFT, head = 0;
-	for (uint64_t pfn = first; pfn < first + ARENA / PAGE_SIZE && !head;
-	     pfn++) {
-		const uint8_t *st = pfn_state(&tn.pgdat, pfn);
-		if (st && *st == (PFS_DEFERRED | MAX_ORDER))
-			head = pfn;
-	}
+	uint64_t head = mm_test_first_unlinked(&tn);
 	KTEST_ASSERT_TRUE(t, head != 0);
 	expect_refused(t, head, MAX_ORDER, &mto.owner, "a free frame");
 	expect_refused(t, head + 5, 0, &mto.owner,

@@ -69,6 +69,9 @@ void mm_test_snapshot(const struct pglist_data *pgdat,
 bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
 			    uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS]);
 uint64_t mm_test_free_pages(const struct pglist_data *pgdat);
+/* The first head of a free 4 MiB block boot left unlinked (PFS_DEFERRED,
+ * docs/03b) in the test node, or 0 if it has none. */
+uint64_t mm_test_first_unlinked(const struct mm_test_node *tn);
 /* One zone (Normal) with Linux's watermarks for min_free_kbytes; 0 or -1
  * as mm_test_node_init. */
 int mm_test_node_init_one_zone(struct mm_test_node *tn, size_t bytes,

@@ -173,6 +173,17 @@ bool mm_test_snapshot_equal(const struct pglist_data *pgdat,
 	return true;
 }
 
+uint64_t mm_test_first_unlinked(const struct mm_test_node *tn)
+{
+	uint64_t first = tn->phys_base >> PAGE_SHIFT;
+	for (uint64_t pfn = first; pfn < first + tn->bytes / PAGE_SIZE; pfn++) {
+		const uint8_t *st = pfn_state(&tn->pgdat, pfn);
+		if (st && *st == (PFS_DEFERRED | MAX_ORDER))
+			return pfn;
+	}
+	return 0;
+}
+
 uint64_t mm_test_free_pages(const struct pglist_data *pgdat)
 {
 	uint64_t n = 0;
