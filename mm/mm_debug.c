@@ -213,7 +213,8 @@ static void check_frames(struct check_state *c)
 				"unlinked free blocks miscounted (marked, counted)",
 				deferred[zi], z->deferred_blocks);
 		uint64_t on_lists = 0;
-		for (unsigned int cpu = 0; cpu < MM_MAX_CPUS; cpu++)
+		for (unsigned int cpu = 0; z->pcp && cpu < p->pcp_nr_cpus;
+		     cpu++)
 			on_lists += z->pcp[cpu].count;
 		if (parked[zi] != on_lists)
 			problem(c,
@@ -455,7 +456,9 @@ void meminfo_show(struct pglist_data *p)
 			uint64_t parked = 0, refills = 0, drains = 0;
 			for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 				const struct per_cpu_pages *pcp =
-				    &p->node_zones[zi].pcp[cpu];
+				    zone_pcp(&p->node_zones[zi], cpu);
+				if (!pcp)
+					continue;
 				parked += pcp->count;
 				refills += pcp->refills;
 				drains += pcp->drains;
@@ -467,6 +470,8 @@ void meminfo_show(struct pglist_data *p)
 		}
 		pr_info("PcpDrainRetry:  %8llu\n",
 			(unsigned long long)p->pcp_drain_retries);
+		pr_info("PcpStorage:     %8llu kB\n",
+			(unsigned long long)K(p->pcp_storage_pages));
 	}
 	/* Reclaim (mm/vmscan.c, docs/06): Linux's vmstat names. */
 	pr_info("Reclaimable:    %8lu kB\n", K(shrinker_reclaimable_pages()));

@@ -103,27 +103,35 @@ struct free_area {
 
 struct pglist_data;
 
-/* Per-CPU page lists (mm/pcp.c): free order-0 frames kept by one CPU so
+/* Per-CPU page caches (mm/pcp.c): free order-0 frames kept by one CPU so
  * that most order-0 requests never take the zone lock. Only its CPU
- * touches a list, with interrupts off; other CPUs drain it by asking that
- * CPU (an IPI), never directly. Linux's struct per_cpu_pages. */
+ * touches a cache, with interrupts off; other CPUs drain it by asking that
+ * CPU (an IPI), never directly. Linux's struct per_cpu_pages, with one
+ * difference: the frames are kept as numbers in arrays, not linked through
+ * the free frames themselves, so that taking or parking a frame never
+ * touches the frame (docs/05, "Frame numbers, not links"). */
 #define MM_MAX_CPUS CONFIG_NR_CPUS /* kernel/lib/config.h */
+/* Slots per migrate type: with the 64-byte header, one 4 KiB page per CPU
+ * and zone. high stays at most PCP_SLOTS - 1 - batch (pcp_sizes). */
+#define PCP_SLOTS 336
 struct per_cpu_pages {
-	/* One list per migrate type that order-0 requests use, so a page
+	/* 16 bits are plenty (batch <= 63, count < PCP_SLOTS). */
+	uint16_t count; /* frames held, all types (read by other CPUs) */
+	uint16_t high;	/* above this, frames go back to the zone */
+	uint16_t batch; /* frames moved per zone-lock hold */
+	/* Frames held per migrate type that order-0 requests use, so a page
 	 * freed in a movable pageblock goes to the next movable request
 	 * (Linux's MIGRATE_PCPTYPES lists). */
-	struct list_head lists[MIGRATE_PCPTYPES];
-	/* 16 bits are plenty (batch <= 63, high <= 6 batches, count <= high
-	 * + 2 batches) and keep the struct one cache line. */
-	uint16_t count; /* frames on the lists */
-	uint16_t high;	/* above this, `batch` frames go back */
-	uint16_t batch; /* frames moved per zone-lock hold */
-	uint16_t pad;
+	uint16_t nr[MIGRATE_PCPTYPES];
 	uint32_t refills, drains; /* batches taken from / given to the zone
 				     (statistics: they wrap after 4e9) */
-} __attribute__((aligned(64)));	  /* one cache line each: no false sharing */
-_Static_assert(sizeof(struct per_cpu_pages) == 64,
-	       "a CPU's lists are one cache line of its own (docs/05)");
+	uint64_t base_pfn;	  /* a slot holds pfn - base_pfn */
+	/* slots[t][0] is the coldest frame, slots[t][nr[t] - 1] the hottest. */
+	uint32_t slots[MIGRATE_PCPTYPES][PCP_SLOTS]
+	    __attribute__((aligned(64)));
+} __attribute__((aligned(64))); /* a page each: no false sharing */
+_Static_assert(sizeof(struct per_cpu_pages) == 4096,
+	       "a CPU's cache is one page of its own (docs/05)");
 _Static_assert(MAX_ORDER < 16, "pcp sizes fit 16 bits");
 
 struct zone {
@@ -158,8 +166,10 @@ struct zone {
 	uint64_t compact_cached_migrate_pfn, compact_cached_free_pfn;
 	unsigned int compact_considered, compact_defer_shift;
 	int compact_order_failed;
-	bool compact_blockskip_flush;	       /* a run met the other scanner */
-	struct per_cpu_pages pcp[MM_MAX_CPUS]; /* used once pcp_enabled */
+	bool compact_blockskip_flush; /* a run met the other scanner */
+	/* pgdat->pcp_nr_cpus caches, one page each, from the node's own
+	 * memory (pgdat_pcp_enable); NULL: this zone keeps none. */
+	struct per_cpu_pages *pcp;
 };
 
 /* One 128 MiB section that contains RAM: its frames' state bytes, covering
@@ -288,8 +298,9 @@ struct pglist_data {
 	 * events), and how many of those claimed the whole pageblock. */
 	uint64_t extfrag_events, pageblock_claims;
 
-	bool pcp_enabled; /* per-CPU lists in use (mm_pcp_enable) */
-	unsigned int pcp_nr_cpus;
+	bool pcp_enabled;	    /* per-CPU caches in use (mm_pcp_enable) */
+	unsigned int pcp_nr_cpus;   /* CPUs 0..n-1 have a cache per zone */
+	uint64_t pcp_storage_pages; /* pages the caches take (meminfo) */
 	uint64_t pcp_drain_retries; /* allocations retried after draining */
 
 	/* Page migration (mm/migrate.c): the owners of movable pages on
@@ -480,6 +491,16 @@ static inline struct zone *pfn_to_zone(struct pglist_data *p, uint64_t pfn)
 	if (pfn < p->node_zones[ZONE_DMA32].window_end_pfn)
 		return &p->node_zones[ZONE_DMA32];
 	return &p->node_zones[ZONE_NORMAL];
+}
+
+/* cpu's per-CPU cache in zone z, or NULL when the zone keeps none or the
+ * caches were sized for fewer CPUs (that CPU then takes the zone path). */
+static inline struct per_cpu_pages *zone_pcp(const struct zone *z,
+					     unsigned int cpu)
+{
+	if (!z->pcp || cpu >= z->zone_pgdat->pcp_nr_cpus)
+		return NULL;
+	return &z->pcp[cpu];
 }
 
 #endif

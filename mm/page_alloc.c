@@ -195,12 +195,12 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		/* PF_MEMALLOC and __GFP_MEMALLOC requests take whatever is
 		 * free: their floor is 0 (mm/memalloc.h). */
 		bool no_wmark = alloc_flags & ALLOC_NO_WATERMARKS;
-		/* Single frames come from this CPU's list (mm/pcp.c) once
+		/* Single frames come from this CPU's cache (mm/pcp.c) once
 		 * the watermark test passes: no zone lock on the way. (A
-		 * zone with a list has one on every CPU: batch is per zone;
-		 * a CPU numbered past the lists has none, now or later.) */
-		if (order == 0 && p->pcp_enabled && z->pcp[0].batch &&
-		    mm_this_cpu() < MM_MAX_CPUS) {
+		 * zone with caches has one for every CPU they were sized
+		 * for; a CPU numbered past those has none, now or later.) */
+		if (order == 0 && p->pcp_enabled &&
+		    zone_pcp(z, mm_this_cpu())) {
 			uint64_t mark =
 			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
 			if (!no_wmark && !__zone_watermark_ok(

@@ -1,17 +1,20 @@
 /*
- * Per-CPU page lists (Linux's "pcp" lists in mm/page_alloc.c). Most
+ * Per-CPU page caches (Linux's "pcp" lists in mm/page_alloc.c). Most
  * allocations are single pages, and taking the zone lock for each one is
  * what makes a buddy allocator slow on several CPUs. So each CPU keeps a
- * short list of free order-0 frames per zone: taking or giving one is a
- * few instructions with interrupts off on that CPU, no lock. The zone lock
- * is taken only to move a whole batch at once.
+ * few hundred free order-0 frames per zone: taking or giving one is a few
+ * instructions with interrupts off on that CPU, no lock. The zone lock is
+ * taken only to move a whole batch at once. The frames are kept as numbers
+ * in arrays, one per migrate type, not linked through the frames: a frame
+ * parked or taken here is never touched (its state byte is).
  *
  * The reserve still holds: the watermark test happens before a frame is
- * taken from a list (frames parked on lists do not count as free, so the
- * test only errs on the safe side), and a refill never takes a zone below
- * the floor of the request that caused it. Before an allocation fails, the
- * lists are drained (every CPU's, by IPI, when the caller may wait) and the
- * request is retried once. docs/05-smp-and-per-cpu-lists.md explains it.
+ * taken from a cache (frames parked do not count as free, so the test only
+ * errs on the safe side), and a refill never takes a zone below the floor
+ * of the request that caused it. Before an allocation fails, the caches
+ * are drained (every CPU's, by IPI, when the caller may wait) and the
+ * request is retried once. Sizing, the caches' pages and draining every
+ * CPU are in mm/pcp_setup.c. docs/05-smp-and-per-cpu-lists.md explains it.
  */
 #include "mm/internal.h"
 #include "mm/pcp.h"
@@ -23,69 +26,21 @@
 #include "mm/platform.h"
 #include "kernel/lib/printk.h"
 
-/*
- * batch and high, as Linux derives them: batch is about a quarter of a
- * thousandth of the zone (at most 64 frames' worth of 1 MiB / 4), rounded
- * to 2^n - 1 so that consecutive batches do not line up on buddy
- * boundaries; high keeps at most a share of the low watermark parked per
- * CPU, but never less than four batches.
- */
-static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
-		      unsigned int *batch, unsigned int *high)
+/* A slot's frame, and the slot of a frame of the cache's zone. */
+static inline uint64_t slot_pfn(const struct per_cpu_pages *pcp, uint32_t slot)
 {
-	uint64_t b = z->managed_pages / 1024;
-	if (b * PAGE_SIZE > (1UL << 20))
-		b = (1UL << 20) / PAGE_SIZE;
-	b /= 4;
-	if (b < 1)
-		b = 1;
-	uint64_t p2 = 1;
-	while (p2 * 2 <= b + b / 2)
-		p2 *= 2;
-	b = p2 > 1 ? p2 - 1 : 1;
-	uint64_t h = z->watermark[WMARK_LOW] / (nr_cpus ? nr_cpus : 1);
-	if (h > 6 * b)
-		h = 6 * b;
-	if (h < 4 * b)
-		h = 4 * b;
-	*batch = (unsigned int)b;
-	*high = (unsigned int)h;
+	return pcp->base_pfn + slot;
 }
 
-void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
+static inline uint32_t pfn_slot(const struct per_cpu_pages *pcp, uint64_t pfn)
 {
-	if (nr_cpus > MM_MAX_CPUS)
-		nr_cpus = MM_MAX_CPUS;
-	/* The fast paths find frames' sections by the direct map alone
-	 * (pfn_to_section_mapped): a node too sparse for one keeps its
-	 * lists off and takes every request to the zone. */
-	if (!p->section_map_nr) {
-		pr_info("pcp: node %d too sparse for a section map: per-CPU lists off\n",
-			p->node_id);
-		return;
-	}
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
-		struct zone *z = &p->node_zones[zi];
-		unsigned int batch, high;
-		pcp_sizes(z, nr_cpus, &batch, &high);
-		for (unsigned int c = 0; c < MM_MAX_CPUS; c++) {
-			struct per_cpu_pages *pcp = &z->pcp[c];
-			for (int t = 0; t < MIGRATE_PCPTYPES; t++)
-				INIT_LIST_HEAD(&pcp->lists[t]);
-			pcp_count_set(pcp, 0);
-			/* Tiny zones (DMA) gain nothing: batch 0 = no list. */
-			pcp->batch =
-			    (uint16_t)(z->managed_pages >= 1024 ? batch : 0);
-			pcp->high = (uint16_t)high;
-		}
-	}
-	p->pcp_nr_cpus = nr_cpus;
-	__atomic_store_n(&p->pcp_enabled, true, __ATOMIC_RELEASE);
+	return (uint32_t)(pfn - pcp->base_pfn);
 }
 
-/* Gives up to n frames from the list back to the buddy lists. The caller
- * runs on the list's CPU with interrupts off. Out of line and cold: the
- * free fast path calls it once per `batch` frees at most. */
+/* Gives up to n frames from the caches back to the buddy lists, the
+ * coldest of each type first. The caller runs on the cache's CPU with
+ * interrupts off. Out of line and cold: the free fast path calls it once
+ * per `batch` frees at most. */
 static __attribute__((cold, noinline)) void
 pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 	      unsigned int n)
@@ -93,15 +48,12 @@ pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
 	/* LAB pcp: begin drain */
-	/* The coldest frames, a type at a time (Linux goes round the
-	 * lists; any order gives the zone back the same frames). */
-	for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
-		while (n && !list_empty(&pcp->lists[t])) {
-			struct list_head *e = pcp->lists[t].prev;
-			uint64_t pfn = block_pfn(p, e);
-			unlink_block(p, e);
-			pcp_count_set(pcp, pcp->count - 1);
-			n--;
+	/* A type at a time (Linux goes round the lists; any order gives
+	 * the zone back the same frames), from the bottom of the slots. */
+	for (int t = 0; t < MIGRATE_PCPTYPES && n; t++) {
+		unsigned int k = pcp->nr[t] < n ? pcp->nr[t] : n;
+		for (unsigned int i = 0; i < k; i++) {
+			uint64_t pfn = slot_pfn(pcp, pcp->slots[t][i]);
 			struct mem_section *sec = pfn_to_section(p, pfn);
 			/* Never PFS_ALLOC in between: a stray free
 			 * elsewhere must not be able to claim the frame
@@ -109,6 +61,11 @@ pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 			sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
 			__free_one_page(p, z, sec, pfn, 0);
 		}
+		pcp->nr[t] = (uint16_t)(pcp->nr[t] - k);
+		memmove(pcp->slots[t], pcp->slots[t] + k,
+			pcp->nr[t] * sizeof(pcp->slots[t][0]));
+		pcp_count_set(pcp, pcp->count - k);
+		n -= k;
 	}
 	/* LAB pcp: end drain */
 	pcp->drains++;
@@ -119,12 +76,12 @@ pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 }
 
 /*
- * Refills this CPU's empty list with up to a batch from the zone, never
- * taking the zone below `floor` (the request's own floor), exactly as far
- * as single allocations could have gone. Returns the frames now on the
- * list. Out of line and cold: it runs once per `batch` allocations, and
- * inlined it made the fast path save six registers on every call.
- * Interrupts off on this CPU.
+ * Refills this CPU's empty cache of `type` with up to a batch from the
+ * zone, never taking the zone below `floor` (the request's own floor),
+ * exactly as far as single allocations could have gone. Returns the
+ * frames now held for `type`. Out of line and cold: it runs once per
+ * `batch` allocations, and inlined it made the fast path save six
+ * registers on every call. Interrupts off on this CPU.
  */
 static __attribute__((cold, noinline)) unsigned int
 pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
@@ -147,46 +104,49 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 		want = 1;
 	else if (z->free_pages - limit < want)
 		want = (unsigned int)(z->free_pages - limit);
+	/* The slots hold the lot: other types' frames may be on top of
+	 * high (a free then drains), never past the last slot. */
+	if (want > PCP_SLOTS - 1u - pcp->count)
+		want = PCP_SLOTS - 1u - pcp->count;
 	for (unsigned int i = 0; i < want; i++) {
 		uint64_t pfn = rmqueue_order0(p, z, type);
 		if (!pfn)
 			break;
 		pfn_state(p, pfn)[0] = PFS_PCP;
-		list_add_tail(pfn_entry(p, pfn), &pcp->lists[type]);
+		/* The last frame taken ends on top: two CPUs refilled one
+		 * after the other start a batch apart, so their hottest
+		 * frames' state bytes are seldom in one cache line. */
+		pcp->slots[type][pcp->nr[type]++] = pfn_slot(pcp, pfn);
 		pcp_count_set(pcp, pcp->count + 1);
 	}
-	if (!list_empty(&pcp->lists[type])) {
+	if (pcp->nr[type]) {
 		pcp->refills++;
 		if (z->free_pages < z->watermark[WMARK_MIN])
 			z->reserve_dips++;
 	}
 	spin_unlock(&z->lock);
 	/* LAB pcp: end refill */
-	return !list_empty(&pcp->lists[type]);
+	return pcp->nr[type];
 }
 
 /*
- * Takes the hottest frame from this CPU's list for an order-0 request
- * whose watermark test passed. Returns its pfn, or 0 if the list is empty
- * (pcp_alloc refills it first; the fast path leaves that to pcp_alloc).
- * Inline, and free of calls: the fast path then saves no registers.
- * poison: page_poison is on (the fast path knows it is off: a constant).
- * Interrupts off on this CPU: its callers have just turned them off.
+ * Takes the hottest frame of `type` from this CPU's cache for an order-0
+ * request whose watermark test passed. Returns its pfn, or 0 if there is
+ * none (pcp_alloc refills first; the fast path leaves that to pcp_alloc).
+ * Inline, and free of calls: the fast path then saves no registers. The
+ * frame itself is not touched, only its state byte. Interrupts off on
+ * this CPU: its callers have just turned them off.
  */
 static inline __attribute__((always_inline)) uint64_t
-pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp, int type,
-	 bool poison)
+pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp, int type)
 {
 	/* LAB pcp: begin take */
-	struct list_head *list = &pcp->lists[type];
-	if (list_empty(list))
+	unsigned int n = pcp->nr[type];
+	if (!n)
 		return 0;
-	struct list_head *e = list->next; /* the hottest frame */
-	uint64_t pfn = block_pfn(p, e);
-	list_del(e);
-	if (poison) /* the links read as poison again (unlink_block) */
-		memset(e, PAGE_POISON, sizeof(*e));
-	pcp_count_set(pcp, pcp->count - 1);
+	uint64_t pfn = slot_pfn(pcp, pcp->slots[type][n - 1]);
+	pcp->nr[type] = (uint16_t)(n - 1);
+	pcp_count_set(pcp, pcp->count - 1u);
 	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
 	__atomic_store_n(&sec->frame_state[pfn - sec->first_pfn], PFS_ALLOC,
 			 __ATOMIC_RELAXED);
@@ -221,13 +181,10 @@ uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
 	unsigned long flags;
 	uint64_t pfn = 0;
 	local_irq_save(flags);
-	unsigned int cpu = mm_this_cpu(); /* stable now: interrupts off */
-	if (cpu < MM_MAX_CPUS && z->pcp[cpu].batch) {
-		struct per_cpu_pages *pcp = &z->pcp[cpu];
-		if (!list_empty(&pcp->lists[type]) ||
-		    pcp_refill(p, z, pcp, floor, type))
-			pfn = pcp_take(p, pcp, type, p->page_poison);
-	}
+	/* stable now: interrupts off */
+	struct per_cpu_pages *pcp = zone_pcp(z, mm_this_cpu());
+	if (pcp && (pcp->nr[type] || pcp_refill(p, z, pcp, floor, type)))
+		pfn = pcp_take(p, pcp, type);
 	local_irq_restore(flags);
 	return pfn;
 }
@@ -275,6 +232,9 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	while (!z->managed_pages)
 		if (z-- == p->node_zones)
 			goto general;
+	struct per_cpu_pages *caches = z->pcp;
+	if (__builtin_expect(!caches, 0)) /* a zone too small for them */
+		goto general;
 	/* The fast path's watermark: `low` plus the zone's protection from
 	 * requests that could use a higher zone (ALLOC_WMARK_LOW has no
 	 * ALLOC_MIN_RESERVE: zone_reserve_floor leaves the mark whole). */
@@ -287,12 +247,12 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 			     0))
 		return pcp_alloc_finish(p, gfp, caller, 0, flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
-	/* An empty list is refilled by the general path (pcp_alloc), once
+	/* An empty cache is refilled by the general path (pcp_alloc), once
 	 * per batch: the refill would cost this path registers. */
 	uint64_t pfn = 0;
-	if (__builtin_expect(cpu < MM_MAX_CPUS, 1) &&
+	if (__builtin_expect(cpu < p->pcp_nr_cpus, 1) &&
 	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) > floor)
-		pfn = pcp_take(p, &z->pcp[cpu], (int)type, false);
+		pfn = pcp_take(p, &caches[cpu], (int)type);
 	if (__builtin_expect(!pfn || (gfp & __GFP_ZERO), 0))
 		return pcp_alloc_finish(p, gfp, caller, pfn, flags);
 	if (local_irq_restore_nocall(flags))
@@ -302,32 +262,36 @@ general:
 	return alloc_pages_general(p, gfp, 0, caller);
 }
 
-/* The end of a per-CPU free, when poison or page_owner is on or the list
- * is over `high`: out of line, it also turns interrupts back on. The frame
- * is on the list already, so poison spares its links. */
+/* The end of a per-CPU free, when poison or page_owner is on or the cache
+ * is over `high`: out of line, it also turns interrupts back on. Only this
+ * CPU takes from its cache, so poisoning the frame after parking it is
+ * safe. The drain brings the cache back to high at least. */
 static __attribute__((cold, noinline)) int
 pcp_free_finish(struct pglist_data *p, struct zone *z,
 		struct per_cpu_pages *pcp, uint64_t pfn, unsigned long flags)
 {
 	if (p->page_poison)
-		memset((char *)pfn_entry(p, pfn) + sizeof(struct list_head),
-		       PAGE_POISON, PAGE_SIZE - sizeof(struct list_head));
+		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
+		       PAGE_SIZE);
 	reset_page_owner(p, pfn, 0);
-	if (pcp->count > pcp->high)
-		pcp_free_bulk(p, z, pcp, pcp->batch);
+	if (pcp->count > pcp->high) {
+		unsigned int over = pcp->count - pcp->high;
+		pcp_free_bulk(p, z, pcp, over > pcp->batch ? over : pcp->batch);
+	}
 	local_irq_restore(flags);
 	return 0;
 }
 
-/* A thread the host has not numbered yet (mm/platform.h): interrupts
- * back as flags had them, number it, and free again. Out of line: the
+/* A thread the host has not numbered yet (mm/platform.h), or a CPU past
+ * those the caches were sized for: interrupts back as flags had them,
+ * number it, and free again or take the locked path. Out of line: the
  * call would cost pcp_free registers. */
 static __attribute__((cold, noinline)) int
 pcp_free_unnumbered(struct pglist_data *p, uint64_t phys, void *caller,
 		    unsigned long flags)
 {
 	local_irq_restore(flags);
-	if (mm_this_cpu() < MM_MAX_CPUS)
+	if (mm_this_cpu() < p->pcp_nr_cpus) /* numbered now: no loop */
 		return pcp_free(p, phys, caller);
 	return free_pages_locked(p, phys, 0, caller);
 }
@@ -360,6 +324,9 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	if (debug && debug_pagealloc_on(p))
 		goto locked;
 	struct zone *z = pfn_to_zone(p, pfn);
+	struct per_cpu_pages *caches = z->pcp;
+	if (__builtin_expect(!caches, 0)) /* a zone too small for them */
+		goto locked;
 	/* The direct map (the lists are on: it exists). Unsigned tests: a
 	 * pfn below the map or below the section wraps past their ends. */
 	if (__builtin_expect((pfn >> PFN_SECTION_SHIFT) -
@@ -373,10 +340,10 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
 	local_irq_save(flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
-	if (__builtin_expect(cpu >= MM_MAX_CPUS, 0))
+	if (__builtin_expect(cpu >= p->pcp_nr_cpus, 0))
 		return pcp_free_unnumbered(p, phys, caller, flags);
-	struct per_cpu_pages *pcp = &z->pcp[cpu];
-	/* To the list of its pageblock's type; highatomic and isolated
+	struct per_cpu_pages *pcp = &caches[cpu];
+	/* To the cache of its pageblock's type; highatomic and isolated
 	 * pageblocks take their frames back at once. When the zone is below
 	 * `low`, a parked frame would be memory that an interrupt on another
 	 * CPU cannot reach (it may only drain its own list): give it
@@ -385,7 +352,6 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	 * taken, they cost less than combining them, which needs registers.) */
 	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
 	if (__builtin_expect(type >= MIGRATE_PCPTYPES, 0) ||
-	    __builtin_expect(!pcp->batch, 0) ||
 	    __builtin_expect(__atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
 				 z->watermark[WMARK_LOW],
 			     0) ||
@@ -401,7 +367,11 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	if (!__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		goto refuse;
-	list_add(pfn_entry(p, pfn), &pcp->lists[type]);
+	/* A free slot: count <= high < PCP_SLOTS - 1 at rest (pcp_sizes,
+	 * pcp_refill), and nr[type] <= count. */
+	unsigned int n = pcp->nr[type];
+	pcp->slots[type][n] = pfn_slot(pcp, pfn);
+	pcp->nr[type] = (uint16_t)(n + 1);
 	unsigned int count = pcp->count + 1u;
 	pcp_count_set(pcp, count);
 	if (__builtin_expect(debug || count > pcp->high, 0))
@@ -433,77 +403,14 @@ void pcp_drain_local(struct pglist_data *p)
 {
 	unsigned int cpu = mm_this_cpu();
 	unsigned long flags;
-	if (!p->pcp_enabled || cpu >= MM_MAX_CPUS)
+	if (!p->pcp_enabled)
 		return;
 	local_irq_save(flags);
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
-		if (z->pcp[cpu].count)
-			pcp_free_bulk(p, z, &z->pcp[cpu], z->pcp[cpu].count);
+		struct per_cpu_pages *pcp = zone_pcp(z, cpu);
+		if (pcp && pcp->count)
+			pcp_free_bulk(p, z, pcp, pcp->count);
 	}
 	local_irq_restore(flags);
-}
-
-static void drain_on_this_cpu(void *arg)
-{
-	pcp_drain_local(arg);
-}
-
-uint64_t pcp_parked_pages(const struct pglist_data *p)
-{
-	uint64_t n = 0;
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
-		for (unsigned int c = 0; c < MM_MAX_CPUS; c++)
-			n += __atomic_load_n(&p->node_zones[zi].pcp[c].count,
-					     __ATOMIC_RELAXED);
-	return n;
-}
-
-void mm_pcp_enable(unsigned int nr_cpus)
-{
-	struct pglist_data *p = &contig_page_data;
-	/* debug_pagealloc wants every free frame out of the direct map at
-	 * once; a frame parked on a list stays mapped. Lists stay off. */
-	if (debug_pagealloc_on(p)) {
-		pr_info("pcp: per-CPU page lists off (debug_pagealloc=on)\n");
-		return;
-	}
-	pgdat_pcp_enable(p, nr_cpus);
-	/* The other nodes' lists, when there are several (mm/node.h). */
-	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
-		if (NODE_DATA(nid) && NODE_DATA(nid) != p)
-			pgdat_pcp_enable(NODE_DATA(nid), nr_cpus);
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
-		const struct zone *z = &p->node_zones[zi];
-		if (z->managed_pages && z->pcp[0].batch)
-			pr_info("pcp: zone %-6s batch %u high %u per CPU (%u CPUs, low watermark %llu)\n",
-				z->name, z->pcp[0].batch, z->pcp[0].high,
-				p->pcp_nr_cpus,
-				(unsigned long long)z->watermark[WMARK_LOW]);
-	}
-}
-
-/* Only CPUs with something parked get an IPI (Linux does the same): on a
- * busy machine an IPI costs the caller a wait for every target. */
-static bool cpu_has_parked_pages(unsigned int cpu, void *arg)
-{
-	const struct pglist_data *p = arg;
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
-		if (__atomic_load_n(&p->node_zones[zi].pcp[cpu].count,
-				    __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
-void drain_all_pages(struct pglist_data *p)
-{
-	if (!p->pcp_enabled)
-		return;
-	/* Other CPUs drain their own lists when asked (an IPI); that needs
-	 * a caller that may wait for them. Otherwise only this CPU's. */
-	if (may_sleep())
-		mm_run_on_each_cpu_cond(cpu_has_parked_pages, drain_on_this_cpu,
-					p);
-	else
-		pcp_drain_local(p);
 }

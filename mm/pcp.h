@@ -18,6 +18,11 @@
 void mm_pcp_enable(unsigned int nr_cpus);
 /* Sizes and empties every CPU's lists and turns them on for this node. */
 void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus);
+/* Tests and fuzzers: sets zone zi's batch and high on every CPU, giving
+ * the zone caches if it had none (small zones have none). Only while the
+ * caches are empty. -1, with a message, for sizes the slots cannot hold. */
+int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
+		     unsigned int high);
 
 /* A frame for an order-0 request of migrate type `type` that passed its
  * watermark test, from this CPU's list of zone z for that type (read with

@@ -367,11 +367,12 @@ static void setup(unsigned int h0, unsigned int h1, unsigned int h2)
 	if (h0 & 1) { /* one CPU's lists, batch 1-15, high 2-5 batches */
 		unsigned int batch = (2u << ((h0 >> 1) & 3)) - 1;
 		pgdat_pcp_enable(fz.pg, 1);
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
-			fz.pg->node_zones[z].pcp[0].batch = batch;
-			fz.pg->node_zones[z].pcp[0].high =
-			    batch * (2 + ((h0 >> 3) & 3));
-		}
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			if (fz.pg->node_zones[z].managed_pages &&
+			    pgdat_pcp_resize(fz.pg, z, batch,
+					     batch * (2 + ((h0 >> 3) & 3))))
+				fz_fail("pgdat_pcp_resize refused", z, batch);
+		fz_note_pcp_storage();
 	}
 	if (h0 & 0x40) {
 		fz.pool_order = (h1 >> 4) % 4;

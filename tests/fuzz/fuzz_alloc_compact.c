@@ -165,8 +165,9 @@ static void check_frames(void)
 			ours, held);
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &fz.pg->node_zones[zi];
-		uint64_t have =
-		    z->free_pages + (fz.pg->pcp_enabled ? z->pcp[0].count : 0);
+		const struct per_cpu_pages *pcp =
+		    fz.pg->pcp_enabled ? zone_pcp(z, 0) : NULL;
+		uint64_t have = z->free_pages + (pcp ? pcp->count : 0);
 		if (have != zfree[zi])
 			fz_fail("a zone's free pages differ from the model's",
 				(uint64_t)zi << 32 | have, zfree[zi]);

@@ -43,6 +43,20 @@ void fz_reset(struct mm_test_node *tn, uint64_t dma, uint64_t dma32)
 	       FZ_META, fz.pg->metadata_pages);
 }
 
+void fz_note_pcp_storage(void)
+{
+	uint64_t first = fz.tn->phys_base >> 12;
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &fz.pg->node_zones[z];
+		if (!zone->pcp)
+			continue;
+		uint64_t k =
+		    (pgdat_virt_to_phys(fz.pg, zone->pcp) >> 12) - first;
+		memset(&fz.owner[k], FZ_META, fz.pg->pcp_nr_cpus);
+		fz.managed -= fz.pg->pcp_nr_cpus;
+	}
+}
+
 uint64_t fz_node_free(void)
 {
 	uint64_t n = fz.pg->pcp_enabled ? pcp_parked_pages(fz.pg) : 0;
@@ -57,7 +71,10 @@ void fz_check_counts(void)
 		fz_fail("free + parked + taken != managed", fz_node_free(),
 			fz.managed - fz.taken);
 	for (int z = 0; fz.pg->pcp_enabled && z < MAX_NR_ZONES; z++) {
-		const struct per_cpu_pages *pcp = &fz.pg->node_zones[z].pcp[0];
+		const struct per_cpu_pages *pcp =
+		    zone_pcp(&fz.pg->node_zones[z], 0);
+		if (!pcp)
+			continue;
 		/* A free never leaves more than high; a refill of an empty
 		 * type's list adds a batch without looking (as Linux), so
 		 * with the other two lists full the count may pass high by

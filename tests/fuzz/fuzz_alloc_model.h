@@ -52,6 +52,9 @@ __attribute__((noreturn)) void fz_fail(const char *what, uint64_t a,
 				       uint64_t b);
 /* Empties the model for a fresh node. */
 void fz_reset(struct mm_test_node *tn, uint64_t dma, uint64_t dma32);
+/* The per-CPU caches' own pages (mm/pcp.c takes them from the node when
+ * they are enabled): the allocator's, like its metadata. */
+void fz_note_pcp_storage(void);
 
 /* Free on the buddy lists plus parked on per-CPU lists. */
 uint64_t fz_node_free(void);

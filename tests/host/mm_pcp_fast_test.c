@@ -93,7 +93,7 @@ static void test_map_with_a_hole(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, pfn_to_section(&node, SEC >> PAGE_SHIFT) != NULL);
 	KTEST_EXPECT_EQ(t, pgdat_check(&node), 0);
 
-	pgdat_pcp_enable(&node, 1);
+	pgdat_pcp_enable(&node, mm_this_cpu() + 1);
 	KTEST_ASSERT_TRUE(t, node.pcp_enabled);
 	uint64_t a = pgdat_alloc_pages(&node, GFP_KERNEL, 0);
 	KTEST_ASSERT_TRUE(t, a != 0);
@@ -132,7 +132,7 @@ static void test_sparse_node_goes_without(struct ktest *t)
 	int saved = console_loglevel;
 	console_loglevel = 0;
 	printk_capture_start(log, sizeof(log));
-	pgdat_pcp_enable(&node, 1);
+	pgdat_pcp_enable(&node, mm_this_cpu() + 1);
 	printk_capture_stop();
 	console_loglevel = saved;
 	KTEST_EXPECT_FALSE(t, node.pcp_enabled);
@@ -165,7 +165,7 @@ static void test_interrupt_replayed_after_fast_paths(struct ktest *t)
 		return;
 	}
 	KTEST_ASSERT_TRUE(t, build(base, starts, 1) == 0);
-	pgdat_pcp_enable(&node, 1);
+	pgdat_pcp_enable(&node, mm_this_cpu() + 1);
 	mm_test_zero_watermarks(&node);
 	/* Fill this CPU's list first: the next pair is all fast path. */
 	pgdat_free_pages(&node, pgdat_alloc_pages(&node, GFP_KERNEL, 0), 0);
@@ -201,7 +201,7 @@ static void test_sleeping_request_irqs_off_refused(struct ktest *t)
 		return;
 	}
 	KTEST_ASSERT_TRUE(t, build(base, starts, 1) == 0);
-	pgdat_pcp_enable(&node, 1);
+	pgdat_pcp_enable(&node, mm_this_cpu() + 1);
 	mm_test_zero_watermarks(&node);
 	pgdat_free_pages(&node, pgdat_alloc_pages(&node, GFP_KERNEL, 0), 0);
 	struct per_cpu_pages *pcp =

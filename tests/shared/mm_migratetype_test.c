@@ -183,14 +183,14 @@ static void test_borrow_or_claim(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
-/* Per-CPU lists keep a list per type: a movable frame freed is the next
+/* Per-CPU caches keep frames per type: a movable frame freed is the next
  * movable request's, never an unmovable one's. */
 static void test_pcp_lists_per_type(struct ktest *t)
 {
 	if (!setup(t))
 		return;
 	struct pglist_data *p = &tn.pgdat;
-	pgdat_pcp_enable(p, 1);
+	pgdat_pcp_enable(p, mm_this_cpu() + 1); /* up to this CPU */
 	KTEST_ASSERT_TRUE(t, mm_this_cpu() < MM_MAX_CPUS);
 	struct per_cpu_pages *pcp = &normal()->pcp[mm_this_cpu()];
 	uint64_t m = pgdat_alloc_pages(p, QUIET_MOVABLE, 0);
@@ -199,9 +199,12 @@ static void test_pcp_lists_per_type(struct ktest *t)
 	KTEST_EXPECT_EQ(t, type_of(m), MIGRATE_MOVABLE);
 	KTEST_EXPECT_EQ(t, type_of(u), MIGRATE_UNMOVABLE);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(p, m, 0), 0);
+	KTEST_ASSERT_TRUE(t, pcp->nr[MIGRATE_MOVABLE] >= 1);
 	KTEST_EXPECT_EQ(t,
-			pgdat_virt_to_phys(p, pcp->lists[MIGRATE_MOVABLE].next),
-			m);
+			pcp->base_pfn +
+			    pcp->slots[MIGRATE_MOVABLE]
+				      [pcp->nr[MIGRATE_MOVABLE] - 1],
+			m >> PAGE_SHIFT);
 	uint64_t u2 = pgdat_alloc_pages(p, QUIET_KERNEL, 0);
 	KTEST_EXPECT_NE(t, u2, m);
 	KTEST_EXPECT_EQ(t, type_of(u2), MIGRATE_UNMOVABLE);

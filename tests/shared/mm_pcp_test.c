@@ -28,7 +28,7 @@ static bool setup_size(struct ktest *t, size_t bytes, bool no_watermarks)
 		ktest_skip(t, "no test arena on this platform");
 		return false;
 	}
-	pgdat_pcp_enable(&tn.pgdat, 1);
+	pgdat_pcp_enable(&tn.pgdat, mm_this_cpu() + 1); /* up to this CPU */
 	return true;
 }
 

@@ -277,7 +277,7 @@ static bool every_zone_above_high(void)
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &node->node_zones[zi];
 		uint64_t parked = 0;
-		for (unsigned int c = 0; c < MM_MAX_CPUS; c++)
+		for (unsigned int c = 0; z->pcp && c < node->pcp_nr_cpus; c++)
 			parked += z->pcp[c].count;
 		if (z->managed_pages &&
 		    z->free_pages + parked < z->watermark[WMARK_HIGH])

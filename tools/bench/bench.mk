@@ -14,7 +14,7 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRCS))
 # the before/after figures: its mm/ and host support, with tools/bench/pair_driver.c built
 # against its headers, linked into one object whose every symbol gets the
 # prefix old_ (objcopy), so both versions run in one process.
-BENCH_OLD_REV := f1a8680
+BENCH_OLD_REV := b89e051
 BENCH_OLD := $(BUILD)/bench/old-$(BENCH_OLD_REV)
 BENCH_OLD_SRCS = $(wildcard $(BENCH_OLD)/src/mm/*.c) \
 	$(filter-out %_host.c,$(wildcard $(BENCH_OLD)/src/tests/support/*.c)) \

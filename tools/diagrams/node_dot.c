@@ -98,9 +98,9 @@ static void draw_zone(FILE *f, const struct pglist_data *p, int zi)
 			first = 0;
 		}
 	fprintf(f, "</FONT></TD></TR>");
-	if (p->pcp_enabled && !z->pcp[0].batch)
+	if (p->pcp_enabled && !z->pcp)
 		fprintf(f, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">pcp[]: none "
-			   "(batch 0: under 1024 pages)</TD></TR>");
+			   "(under 1024 pages)</TD></TR>");
 	else if (p->pcp_enabled) {
 		fprintf(f, "<TR><TD><I>pcp[cpu]</I></TD><TD><I>count</I></TD>"
 			   "</TR>");
@@ -168,7 +168,7 @@ static unsigned long draw_lists(FILE *f, const struct pglist_data *p, int zi)
 {
 	const struct zone *z = &p->node_zones[zi];
 	unsigned long blocks = 0;
-	char from[32], tag[48];
+	char from[32], tag[48], prev[32];
 
 	for (unsigned int o = 0; o <= MAX_ORDER; o++)
 		for (int t = 0; t < MIGRATE_TYPES; t++) {
@@ -180,15 +180,22 @@ static unsigned long draw_lists(FILE *f, const struct pglist_data *p, int zi)
 		}
 	if (!p->pcp_enabled)
 		return blocks;
-	for (unsigned int c = 0; c < p->pcp_nr_cpus; c++) {
-		if (!z->pcp[c].batch)
-			continue;
-		snprintf(from, sizeof(from), "z%d:c%u:e", zi, c);
+	for (unsigned int c = 0; z->pcp && c < p->pcp_nr_cpus; c++) {
+		const struct per_cpu_pages *pcp = &z->pcp[c];
+		/* A cache holds frame numbers in slots, the hottest on top:
+		 * drawn from the top down, each edge naming its slot. */
 		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
+			snprintf(prev, sizeof(prev), "z%d:c%u:e", zi, c);
 			snprintf(tag, sizeof(tag), "pcp:%s:%u:%d", z->name, c,
 				 t);
-			draw_list(f, p, &z->pcp[c].lists[t], from, tag, 0,
-				  PFS_PCP, z->managed_pages + 1);
+			for (int i = pcp->nr[t] - 1; i >= 0; i--) {
+				uint64_t pfn = pcp->base_pfn + pcp->slots[t][i];
+				draw_block(f, p, tag, 0, pfn, PFS_PCP);
+				fprintf(f,
+					"  %s -> b%llx [label=\"slot %d\"];\n",
+					prev, (ull)pfn, i);
+				snprintf(prev, sizeof(prev), "b%llx", (ull)pfn);
+			}
 		}
 	}
 	return blocks;

@@ -1,0 +1,222 @@
+/*
+ * Per-CPU page caches, the cold half (mm/pcp.c has the hot paths): sizing
+ * them (batch and high), taking their pages from the node, counting what
+ * they hold, and draining every CPU's before an allocation gives up.
+ * docs/05-smp-and-per-cpu-lists.md explains them.
+ */
+#include "mm/internal.h"
+#include "mm/pcp.h"
+#include "mm/node.h"
+#include "mm/debug_pagealloc.h"
+#include "mm/platform.h"
+#include "kernel/lib/printk.h"
+
+/*
+ * batch and high, as Linux derives them: batch is about a quarter of a
+ * thousandth of the zone (at most 64 frames' worth of 1 MiB / 4), rounded
+ * to 2^n - 1 so that consecutive batches do not line up on buddy
+ * boundaries; high keeps at most a share of the low watermark parked per
+ * CPU, but never less than four batches, and leaves a batch of room in
+ * the slots (a refill may come on top of high: pcp_refill).
+ */
+static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
+		      unsigned int *batch, unsigned int *high)
+{
+	uint64_t b = z->managed_pages / 1024;
+	if (b * PAGE_SIZE > (1UL << 20))
+		b = (1UL << 20) / PAGE_SIZE;
+	b /= 4;
+	if (b < 1)
+		b = 1;
+	uint64_t p2 = 1;
+	while (p2 * 2 <= b + b / 2)
+		p2 *= 2;
+	b = p2 > 1 ? p2 - 1 : 1;
+	uint64_t h = z->watermark[WMARK_LOW] / (nr_cpus ? nr_cpus : 1);
+	if (h > 6 * b)
+		h = 6 * b;
+	if (h < 4 * b)
+		h = 4 * b;
+	if (h > PCP_SLOTS - 1 - b)
+		h = PCP_SLOTS - 1 - b;
+	*batch = (unsigned int)b;
+	*high = (unsigned int)h;
+}
+_Static_assert(4 * 63 <= PCP_SLOTS - 1 - 63,
+	       "four of the largest batches fit below high's cap");
+
+/* Which zones keep caches: tiny ones (DMA) gain nothing, and a slot holds
+ * 32 bits of frame number from the zone's first frame. */
+static bool zone_wants_pcp(const struct zone *z)
+{
+	return z->managed_pages >= 1024 && z->spanned_pages < (1ULL << 32);
+}
+
+/* One page per CPU for each zone that keeps caches, from the node's own
+ * memory (Linux takes its per-CPU areas from the page allocator too).
+ * Sized by the CPUs present, not by MM_MAX_CPUS. A node enabled again
+ * keeps its pages and gets new sizes. Returns false if memory is short. */
+static bool pcp_storage_alloc(struct pglist_data *p, unsigned int nr_cpus)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		if (z->pcp || !zone_wants_pcp(z))
+			continue;
+		uint64_t bytes =
+		    (uint64_t)nr_cpus * sizeof(struct per_cpu_pages);
+		uint64_t phys =
+		    pgdat_alloc_pages_exact(p, bytes, GFP_KERNEL | __GFP_ZERO,
+					    __builtin_return_address(0));
+		if (!phys) {
+			pr_warn("pcp: node %d: no %llu kB for zone %s's per-CPU caches: caches off\n",
+				p->node_id, (unsigned long long)(bytes >> 10),
+				z->name);
+			return false;
+		}
+		z->pcp = pgdat_phys_to_virt(p, phys);
+		p->pcp_storage_pages += bytes / PAGE_SIZE;
+	}
+	return true;
+}
+
+void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
+{
+	if (nr_cpus > MM_MAX_CPUS)
+		nr_cpus = MM_MAX_CPUS;
+	if (nr_cpus == 0)
+		nr_cpus = 1;
+	/* The fast paths find frames' sections by the direct map alone
+	 * (pfn_to_section_mapped): a node too sparse for one keeps its
+	 * caches off and takes every request to the zone. */
+	if (!p->section_map_nr) {
+		pr_info("pcp: node %d too sparse for a section map: per-CPU lists off\n",
+			p->node_id);
+		return;
+	}
+	/* Enabled before: the pages stay as they were sized (CPUs never
+	 * come later here), only batch and high are set again. */
+	if (p->pcp_nr_cpus && nr_cpus > p->pcp_nr_cpus)
+		nr_cpus = p->pcp_nr_cpus;
+	if (!p->pcp_nr_cpus && !pcp_storage_alloc(p, nr_cpus))
+		return;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = &p->node_zones[zi];
+		if (!z->pcp)
+			continue;
+		unsigned int batch, high;
+		pcp_sizes(z, nr_cpus, &batch, &high);
+		for (unsigned int c = 0; c < nr_cpus; c++) {
+			struct per_cpu_pages *pcp = &z->pcp[c];
+			BUG_ON(pcp->count); /* sized again only while empty */
+			pcp->base_pfn = z->window_start_pfn;
+			pcp->batch = (uint16_t)batch;
+			pcp->high = (uint16_t)high;
+		}
+	}
+	p->pcp_nr_cpus = nr_cpus;
+	__atomic_store_n(&p->pcp_enabled, true, __ATOMIC_RELEASE);
+}
+
+int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
+		     unsigned int high)
+{
+	struct zone *z = &p->node_zones[zi];
+	if (!p->pcp_enabled || !batch || high + batch + 1 > PCP_SLOTS ||
+	    z->spanned_pages >= (1ULL << 32)) {
+		pr_warn("pcp: zone %s: batch %u high %u refused (caches %s, %u slots)\n",
+			z->name, batch, high, p->pcp_enabled ? "on" : "off",
+			PCP_SLOTS);
+		return -1;
+	}
+	if (!z->pcp) {
+		uint64_t bytes =
+		    (uint64_t)p->pcp_nr_cpus * sizeof(struct per_cpu_pages);
+		uint64_t phys =
+		    pgdat_alloc_pages_exact(p, bytes, GFP_KERNEL | __GFP_ZERO,
+					    __builtin_return_address(0));
+		if (!phys)
+			return -1;
+		z->pcp = pgdat_phys_to_virt(p, phys);
+		p->pcp_storage_pages += bytes / PAGE_SIZE;
+	}
+	for (unsigned int c = 0; c < p->pcp_nr_cpus; c++) {
+		BUG_ON(z->pcp[c].count); /* sized again only while empty */
+		z->pcp[c].base_pfn = z->window_start_pfn;
+		z->pcp[c].batch = (uint16_t)batch;
+		z->pcp[c].high = (uint16_t)high;
+	}
+	return 0;
+}
+
+static void drain_on_this_cpu(void *arg)
+{
+	pcp_drain_local(arg);
+}
+
+uint64_t pcp_parked_pages(const struct pglist_data *p)
+{
+	uint64_t n = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &p->node_zones[zi];
+		for (unsigned int c = 0; z->pcp && c < p->pcp_nr_cpus; c++)
+			n +=
+			    __atomic_load_n(&z->pcp[c].count, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+void mm_pcp_enable(unsigned int nr_cpus)
+{
+	struct pglist_data *p = &contig_page_data;
+	/* debug_pagealloc wants every free frame out of the direct map at
+	 * once; a frame parked on a list stays mapped. Lists stay off. */
+	if (debug_pagealloc_on(p)) {
+		pr_info("pcp: per-CPU page lists off (debug_pagealloc=on)\n");
+		return;
+	}
+	pgdat_pcp_enable(p, nr_cpus);
+	/* The other nodes' lists, when there are several (mm/node.h). */
+	for (unsigned int nid = 0; nid < mm_nodes.nr_nodes; nid++)
+		if (NODE_DATA(nid) && NODE_DATA(nid) != p)
+			pgdat_pcp_enable(NODE_DATA(nid), nr_cpus);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &p->node_zones[zi];
+		if (z->pcp)
+			pr_info("pcp: zone %-6s batch %u high %u per CPU (%u CPUs, low watermark %llu)\n",
+				z->name, z->pcp[0].batch, z->pcp[0].high,
+				p->pcp_nr_cpus,
+				(unsigned long long)z->watermark[WMARK_LOW]);
+	}
+	if (p->pcp_enabled)
+		pr_info("pcp: caches take %llu kB on node %d (%u per CPU and zone)\n",
+			(unsigned long long)(p->pcp_storage_pages * PAGE_SIZE >>
+					     10),
+			p->node_id, (unsigned)sizeof(struct per_cpu_pages));
+}
+
+/* Only CPUs with something parked get an IPI (Linux does the same): on a
+ * busy machine an IPI costs the caller a wait for every target. */
+static bool cpu_has_parked_pages(unsigned int cpu, void *arg)
+{
+	const struct pglist_data *p = arg;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct per_cpu_pages *pcp =
+		    zone_pcp(&p->node_zones[zi], cpu);
+		if (pcp && __atomic_load_n(&pcp->count, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+void drain_all_pages(struct pglist_data *p)
+{
+	if (!p->pcp_enabled)
+		return;
+	/* Other CPUs drain their own lists when asked (an IPI); that needs
+	 * a caller that may wait for them. Otherwise only this CPU's. */
+	if (may_sleep())
+		mm_run_on_each_cpu_cond(cpu_has_parked_pages, drain_on_this_cpu,
+					p);
+	else
+		pcp_drain_local(p);
+}

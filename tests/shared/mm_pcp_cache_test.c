@@ -1,0 +1,223 @@
+/*
+ * The per-CPU caches as arrays of frame numbers (mm/pcp.c), on the host
+ * and on target: a parked frame is never written (no links in it), the
+ * hottest frame comes back first, a refill takes the zone exactly to the
+ * floor of the request that caused it and no further, the slots never
+ * overflow at the largest high the sizes allow, sizes the slots cannot
+ * hold are refused, and the caches' own pages are the node's and counted.
+ * docs/05-smp-and-per-cpu-lists.md, "Frame numbers, not links".
+ */
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
+#include "mm/pcp.h"
+#include "tests/support/test_arena.h"
+#include "tests/ktest.h"
+
+#define ARENA (32UL << 20)
+
+static struct mm_test_node tn;
+
+/* One zone (Normal) of 32 MiB with per-CPU caches up to this CPU. */
+static bool setup(struct ktest *t)
+{
+	if (mm_test_node_init_one_zone(&tn, ARENA, 1024)) {
+		ktest_skip(t, "no test arena on this platform");
+		return false;
+	}
+	pgdat_pcp_enable(&tn.pgdat, mm_this_cpu() + 1); /* up to this CPU */
+	if (!tn.pgdat.pcp_enabled) {
+		ktest_fail(t, __FILE__, __LINE__,
+			   "per-CPU caches did not come on");
+		mm_test_node_destroy(&tn);
+		return false;
+	}
+	return true;
+}
+
+static struct zone *normal(void)
+{
+	return &tn.pgdat.node_zones[ZONE_NORMAL];
+}
+
+static struct per_cpu_pages *my_cache(void)
+{
+	return zone_pcp(normal(), mm_this_cpu());
+}
+
+static bool all_bytes(const void *v, uint8_t b, size_t n)
+{
+	const uint8_t *p = v;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != b)
+			return false;
+	return true;
+}
+
+/* Parking and taking a frame write nothing into it: the cache holds its
+ * number. (With links in the frames, a free wrote 16 bytes of them.) */
+static void test_parked_frame_untouched(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	mm_test_zero_watermarks(&tn.pgdat);
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	void *v = pgdat_phys_to_virt(&tn.pgdat, a);
+	memset(v, 0xa5, PAGE_SIZE);
+	unsigned int parked = my_cache()->count;
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, 0), 0);
+	KTEST_EXPECT_EQ(t, my_cache()->count, parked + 1);
+	KTEST_EXPECT_TRUE(t, all_bytes(v, 0xa5, PAGE_SIZE));
+	KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, a >> PAGE_SHIFT), PFS_PCP);
+	uint64_t b = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_EXPECT_EQ(t, b, a); /* the hottest frame first */
+	KTEST_EXPECT_TRUE(t, all_bytes(v, 0xa5, PAGE_SIZE));
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, b, 0), 0);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* Takes single frames until the node says no, chaining them through
+ * their first word; *lowest is the zone's lowest free count seen after
+ * any of them (a drain before failing would hide an overshoot at the
+ * end). */
+static uint64_t take_watching(gfp_t gfp, uint64_t *chain, uint64_t *lowest)
+{
+	uint64_t n = 0, a;
+	while ((a = pgdat_alloc_pages(&tn.pgdat, gfp | __GFP_NOWARN, 0))) {
+		*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, a) = *chain;
+		*chain = a;
+		n++;
+		if (normal()->free_pages < *lowest)
+			*lowest = normal()->free_pages;
+	}
+	return n;
+}
+
+/*
+ * With the cache empty and the zone 3 frames above low, a GFP_KERNEL
+ * request refills exactly those 3 (not a batch); at low each refill is the
+ * one frame asked for, down to min exactly; GFP_ATOMIC then goes on one
+ * frame at a time to its own floor exactly, and no request gets more.
+ */
+static void test_refill_stops_at_the_floor(struct ktest *t)
+{
+	uint64_t chain = 0;
+	if (!setup(t))
+		return;
+	struct zone *z = normal();
+	pcp_drain_local(&tn.pgdat);
+	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 15, 60) ==
+				 0);
+	uint64_t f = z->free_pages;
+	KTEST_ASSERT_TRUE(t, f > 1000);
+	z->watermark[WMARK_HIGH] = f - 1;
+	z->watermark[WMARK_LOW] = f - 3;
+	z->watermark[WMARK_MIN] = f - 40;
+	uint64_t atomic_floor = (f - 40) - (f - 40) / 2 - (f - 40) / 8;
+
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, a) = chain;
+	chain = a;
+	KTEST_EXPECT_EQ(t, z->free_pages, f - 3);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 2);
+	uint64_t lowest = UINT64_MAX;
+	uint64_t kernel = take_watching(GFP_KERNEL, &chain, &lowest);
+	KTEST_EXPECT_EQ(t, lowest, f - 40);
+	KTEST_EXPECT_EQ(t, kernel, 2 + 37); /* the 2 parked, then 1 by 1 */
+	KTEST_EXPECT_EQ(t, z->free_pages, f - 40);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	uint64_t atomic = take_watching(GFP_ATOMIC, &chain, &lowest);
+	KTEST_EXPECT_EQ(t, lowest, atomic_floor);
+	KTEST_EXPECT_EQ(t, atomic, (f - 40) - atomic_floor);
+	KTEST_EXPECT_EQ(t, z->free_pages, atomic_floor);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	mm_test_give_back(&tn.pgdat, chain);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, z->free_pages, f);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* At the largest high the slots allow, frees of one type fill the cache
+ * to high and drain back below it, and a refill of another type on top
+ * stays within the slots; every frame comes back. */
+static void test_slots_hold_the_largest_high(struct ktest *t)
+{
+	enum { N = PCP_SLOTS + 100 };
+	static uint64_t frames[N];
+	if (!setup(t))
+		return;
+	mm_test_zero_watermarks(&tn.pgdat);
+	pcp_drain_local(&tn.pgdat);
+	unsigned int batch = 63, high = PCP_SLOTS - 1 - batch;
+	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, batch,
+					      high) == 0);
+	for (int i = 0; i < N; i++) {
+		frames[i] = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+		KTEST_ASSERT_TRUE(t, frames[i] != 0);
+	}
+	unsigned int most = 0;
+	for (int i = 0; i < N; i++) {
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, frames[i], 0),
+				0);
+		if (my_cache()->count > most)
+			most = my_cache()->count;
+	}
+	KTEST_EXPECT_EQ(t, most, high);
+	unsigned int t_un = MIGRATE_UNMOVABLE;
+	KTEST_EXPECT_LE(t, my_cache()->nr[t_un], high);
+	/* Another type's request refills its own slots on top. */
+	uint64_t m =
+	    pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_MOVABLE, 0);
+	KTEST_ASSERT_TRUE(t, m != 0);
+	KTEST_EXPECT_LE(t, my_cache()->count, PCP_SLOTS - 1);
+	KTEST_EXPECT_EQ(t, my_cache()->nr[MIGRATE_MOVABLE], batch - 1);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, m, 0), 0);
+	KTEST_EXPECT_LE(t, my_cache()->count, high);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* Sizes the slots cannot hold are refused with a message, and nothing
+ * changes; the caches' pages are the node's own, one per CPU and zone. */
+static void test_sizes_refused_and_storage_counted(struct ktest *t)
+{
+	static char log[512];
+	if (!setup(t))
+		return;
+	struct per_cpu_pages *c = my_cache();
+	unsigned int batch = c->batch, high = c->high;
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	int r = pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 63, PCP_SLOTS - 63);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, r, -1);
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "refused"));
+	KTEST_EXPECT_EQ(t, c->batch, batch);
+	KTEST_EXPECT_EQ(t, c->high, high);
+	KTEST_EXPECT_EQ(t, tn.pgdat.pcp_storage_pages, tn.pgdat.pcp_nr_cpus);
+	uint64_t phys = pgdat_virt_to_phys(&tn.pgdat, normal()->pcp);
+	const uint8_t *st = pfn_state(&tn.pgdat, phys >> PAGE_SHIFT);
+	KTEST_ASSERT_TRUE(t, st != NULL);
+	KTEST_EXPECT_TRUE(t, (*st & PFS_ALLOC) != 0);
+	/* A CPU past those the caches were sized for has none. */
+	KTEST_EXPECT_TRUE(t, zone_pcp(normal(), tn.pgdat.pcp_nr_cpus) == NULL);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+static const struct ktest_case pcp_cache_cases[] = {
+	KTEST_CASE(test_parked_frame_untouched),
+	KTEST_CASE(test_refill_stops_at_the_floor),
+	KTEST_CASE(test_slots_hold_the_largest_high),
+	KTEST_CASE(test_sizes_refused_and_storage_counted),
+	{ 0 },
+};
+KTEST_SUITE(mm_pcp_cache, pcp_cache_cases);

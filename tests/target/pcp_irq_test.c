@@ -1,0 +1,145 @@
+/*
+ * A per-CPU page cache drained at another CPU's request while its owner is
+ * inside an interrupt handler (issue 16's test for the caches of frame
+ * numbers, mm/pcp.c). CPU 1's timer interrupt takes frames from its cache
+ * and parks some back, then waits, interrupts off, while CPU 0 asks every
+ * CPU to drain (drain_all_pages(), an IPI each). The drain must not touch
+ * CPU 1's cache while the handler runs: it runs on CPU 1 once the handler
+ * has returned, and takes everything, the frames parked last included.
+ * docs/05-smp-and-per-cpu-lists.md, "Frame numbers, not links".
+ */
+#include <stdint.h>
+
+#include "kernel/core/irq.h"
+#include "kernel/arch/x86/smp.h"
+#include "kernel/arch/x86/timer.h"
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+#include "tests/ktest.h"
+
+#define NR 4
+
+static struct {
+	volatile int phase; /* 0 idle, 1 armed, 2 inside, 3 drain asked, 4 done */
+	unsigned int victim;
+	uint64_t frames[NR];
+	volatile unsigned int at_inside, after_wait, after_free;
+	volatile bool in_irq_seen, waited_out;
+	volatile unsigned int failed;
+} st;
+
+/* Frames CPU cpu holds in the home node's caches, all zones. */
+static unsigned int cache_count(unsigned int cpu)
+{
+	unsigned int n = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct per_cpu_pages *pcp =
+		    zone_pcp(&contig_page_data.node_zones[zi], cpu);
+		if (pcp)
+			n += __atomic_load_n(&pcp->count, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+static uint64_t cache_drains(unsigned int cpu)
+{
+	uint64_t n = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct per_cpu_pages *pcp =
+		    zone_pcp(&contig_page_data.node_zones[zi], cpu);
+		if (pcp)
+			n += pcp->drains;
+	}
+	return n;
+}
+
+/* The victim's tick, once: take NR frames, park two back, say so, wait
+ * for the drain request and 20 ms more (its IPI is pending by then), then
+ * park the other two. Interrupts are off throughout. */
+static void tick(void *data)
+{
+	(void)data;
+	if (smp_processor_id() != st.victim || st.phase != 1)
+		return;
+	st.in_irq_seen = in_irq() && irqs_disabled();
+	for (int i = 0; i < NR; i++) {
+		st.frames[i] = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
+		if (!st.frames[i])
+			st.failed++;
+	}
+	for (int i = 0; i < 2; i++)
+		if (st.frames[i])
+			__free_pages(st.frames[i], 0);
+	st.at_inside = cache_count(st.victim);
+	__atomic_store_n(&st.phase, 2, __ATOMIC_RELEASE);
+	uint64_t t0 = ktime_get_ns();
+	while (__atomic_load_n(&st.phase, __ATOMIC_ACQUIRE) != 3 &&
+	       ktime_get_ns() - t0 < 3000000000ULL)
+		__builtin_ia32_pause();
+	st.waited_out = st.phase != 3;
+	mdelay(20);
+	st.after_wait = cache_count(st.victim);
+	for (int i = 2; i < NR; i++)
+		if (st.frames[i])
+			__free_pages(st.frames[i], 0);
+	st.after_free = cache_count(st.victim);
+	__atomic_store_n(&st.phase, 4, __ATOMIC_RELEASE);
+}
+
+static bool wait_phase(int phase, uint64_t ns)
+{
+	uint64_t t0 = ktime_get_ns();
+	while (__atomic_load_n(&st.phase, __ATOMIC_ACQUIRE) != phase)
+		if (ktime_get_ns() - t0 > ns)
+			return false;
+	return true;
+}
+
+static void test_drain_waits_for_the_interrupt(struct ktest *t)
+{
+	if (nr_cpus_online < 2 || !contig_page_data.pcp_enabled) {
+		ktest_skip(t, "needs two CPUs with per-CPU caches");
+		return;
+	}
+	__builtin_memset((void *)&st, 0, sizeof(st));
+	st.victim = 1;
+	drain_all_pages(&contig_page_data); /* every cache empty */
+	uint64_t drains = cache_drains(st.victim);
+	st.phase = 1;
+	KTEST_ASSERT_TRUE(t, register_tick_hook(tick, NULL) == 0);
+	bool inside = wait_phase(2, 5000000000ULL);
+	__atomic_store_n(&st.phase, inside ? 3 : 0, __ATOMIC_RELEASE);
+	if (inside)
+		drain_all_pages(&contig_page_data);
+	/* The drain on CPU 1 ran after its handler: phase 4 already. */
+	int phase_at_return = st.phase;
+	unregister_tick_hook(tick, NULL);
+	KTEST_ASSERT_TRUE(t, inside);
+	ktest_diag(
+	    t,
+	    "cache of CPU %u: %u frames inside the handler, %u after the 20 ms wait, %u after parking 2 more; drains %lu",
+	    st.victim, st.at_inside, st.after_wait, st.after_free,
+	    cache_drains(st.victim) - drains);
+	KTEST_EXPECT_TRUE(t, st.in_irq_seen);
+	KTEST_EXPECT_FALSE(t, st.waited_out);
+	KTEST_EXPECT_EQ(t, st.failed, 0);
+	KTEST_EXPECT_EQ(t, phase_at_return, 4);
+	KTEST_EXPECT_GE(t, st.at_inside, 2);
+	/* Nothing drained the cache from outside while the handler ran. */
+	KTEST_EXPECT_EQ(t, st.after_wait, st.at_inside);
+	KTEST_EXPECT_EQ(t, st.after_free, st.at_inside + 2);
+	/* The drain came after the handler and took the lot. */
+	KTEST_EXPECT_GE(t, cache_drains(st.victim) - drains, 1);
+	for (int i = 0; i < NR; i++) {
+		const uint8_t *s =
+		    pfn_state(&contig_page_data, st.frames[i] >> PAGE_SHIFT);
+		KTEST_EXPECT_TRUE(t, s && *s != PFS_PCP);
+	}
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+}
+
+static const struct ktest_case pcp_irq_cases[] = {
+	KTEST_CASE(test_drain_waits_for_the_interrupt),
+	{ 0 },
+};
+KTEST_SUITE_WHERE(pcp_irq, pcp_irq_cases, KTEST_TARGET_ONLY);
