@@ -105,9 +105,13 @@ static void run_pairs(void)
 	}
 }
 
+static unsigned int worker_cpu;
+
 static void *pair_worker(void *arg)
 {
 	(void)arg;
+	worker_cpu = mm_this_cpu(); /* numbered once, before the barrier */
+	pthread_barrier_wait(&go);
 	for (;;) {
 		pthread_barrier_wait(&go);
 		run_pairs();
@@ -123,6 +127,7 @@ static void two_threads_start(void)
 	pthread_barrier_init(&go, NULL, 2);
 	pthread_barrier_init(&done, NULL, 2);
 	pthread_create(&worker, NULL, pair_worker, NULL);
+	pthread_barrier_wait(&go); /* the worker has its CPU number */
 	worker_started = true;
 }
 
@@ -135,8 +140,11 @@ static void buddy_2threads_setup(void)
 static void pcp_2threads_setup(void)
 {
 	buddy_pair_setup();
-	pgdat_pcp_enable(&node, 2);
 	two_threads_start();
+	/* Caches for both threads' CPU numbers (a thread numbered past
+	 * them would take the zone path). */
+	unsigned int me = mm_this_cpu();
+	pgdat_pcp_enable(&node, (me > worker_cpu ? me : worker_cpu) + 1);
 }
 
 static double pairs_2threads(void)

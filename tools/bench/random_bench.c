@@ -270,6 +270,13 @@ static void random_at(uint64_t bytes, unsigned int max_order)
 		bench_ratio(rname, "its time / tagbuddy's, run by run", &c[i],
 			    &c[3]);
 	}
+	/* Issue 16's goal for order 0: at or below the unlocked free list. */
+	if (!max_order) {
+		snprintf(rname, sizeof rname, "%s_vs_freelist_nolock", name[0]);
+		bench_ratio(rname,
+			    "per-CPU caches / unlocked free list, run by run",
+			    &c[0], &c[4]);
+	}
 }
 
 void bench_random(void)
