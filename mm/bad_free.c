@@ -18,7 +18,7 @@ static bool find_head(struct pglist_data *p, uint64_t pfn, uint64_t *head,
 		uint64_t h = pfn & ~((1ULL << o) - 1);
 		uint8_t *st = pfn_state(p, h);
 		uint8_t s = st ? pfs_as_listed(frame_state_read(st)) : 0;
-		if (!(s & (PFS_FREE | PFS_ALLOC)))
+		if (!(s & PFS_HEAD)) /* free, allocated or parked */
 			continue;
 		if ((s & PFS_ORDER_MASK) >= o) {
 			*head = h;
@@ -86,11 +86,11 @@ __attribute__((cold, noinline)) int bad_free_state(struct pglist_data *p,
 	if (s == PFS_RESERVED)
 		return bad_free(p, phys, order, caller, "not usable RAM",
 				"a frame the allocator manages", pfn, 0);
-	if (s == PFS_PCP)
+	if (pfs_parked(s))
 		return bad_free(
 		    p, phys, order, caller,
-		    "already free (parked on a per-CPU list: frame, order)",
-		    "an allocated block", pfn, 0);
+		    "already free (parked in a per-CPU cache: frame, order)",
+		    "an allocated block", pfn, s & PFS_ORDER_MASK);
 	if (s & PFS_FREE)
 		return bad_free(p, phys, order, caller,
 				"already free (head of free block: frame, order)",
@@ -108,6 +108,11 @@ __attribute__((cold, noinline)) int bad_free_state(struct pglist_data *p,
 		return bad_free(
 		    p, phys, order, caller,
 		    "already free (inside free block: head frame, order)",
+		    "an allocated block", head, head_order);
+	if (pfs_parked(head_state))
+		return bad_free(
+		    p, phys, order, caller,
+		    "already free (inside a block parked in a per-CPU cache: head frame, order)",
 		    "an allocated block", head, head_order);
 	return bad_free(p, phys, order, caller,
 			"inside an allocated block (head frame, order)",

@@ -239,9 +239,7 @@ static bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb)
 			if (probe.nr == MIGRATE_BATCH_MAX)
 				putback_movable_pages(cc->p, &probe);
 		}
-		pfn += (s & (PFS_FREE | PFS_ALLOC))
-			   ? 1ULL << (s & PFS_ORDER_MASK)
-			   : 1;
+		pfn += (s & PFS_HEAD) ? 1ULL << (s & PFS_ORDER_MASK) : 1;
 	}
 	putback_movable_pages(cc->p, &probe);
 	return ok;
@@ -279,7 +277,7 @@ static void isolate_migratepages(struct compact_control *cc)
 			const uint8_t *st = pfn_state(p, pfn);
 			uint8_t s = st ? frame_state_read(st) : 0;
 			cc->migrate_scanned++;
-			if ((s & (PFS_FREE | PFS_ALLOC)) && in_zone(cc, pfn)) {
+			if ((s & PFS_HEAD) && in_zone(cc, pfn)) {
 				if ((s & PFS_ALLOC) && !(s & PFS_ORDER_MASK) &&
 				    migrate_list_isolate(p, &cc->migrate,
 							 pfn)) {

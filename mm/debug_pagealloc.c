@@ -28,9 +28,8 @@ static void for_each_free_tail(struct pglist_data *p, set_direct_map_fn set,
 			continue;
 		for (uint64_t k = 0; k < s->nr_frames;) {
 			uint8_t st = s->frame_state[k];
-			uint64_t n = (st & (PFS_FREE | PFS_ALLOC))
-					 ? 1ULL << (st & PFS_ORDER_MASK)
-					 : 1;
+			uint64_t n =
+			    (st & PFS_HEAD) ? 1ULL << (st & PFS_ORDER_MASK) : 1;
 			if ((st & PFS_FREE) && n > 1)
 				set(s->first_pfn + k + 1, n - 1, present);
 			k += n;
@@ -87,7 +86,7 @@ static bool free_block_of(struct pglist_data *p, uint64_t pfn, uint64_t *head,
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
 		uint64_t h = pfn & ~((1ULL << o) - 1);
 		uint8_t *st = pfn_state(p, h);
-		if (!st || !(*st & (PFS_FREE | PFS_ALLOC)))
+		if (!st || !(*st & PFS_HEAD))
 			continue;
 		if ((*st & PFS_ORDER_MASK) < o || !(*st & PFS_FREE))
 			return false;

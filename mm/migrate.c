@@ -218,8 +218,8 @@ static bool in_free_block(struct pglist_data *p, uint64_t pfn)
 	for (unsigned int o = 1; o <= MAX_ORDER; o++) {
 		uint8_t *st = pfn_state(p, pfn & ~((1ULL << o) - 1));
 		uint8_t s = st ? pfs_as_listed(frame_state_read(st)) : 0;
-		if ((s & (PFS_FREE | PFS_ALLOC)) && (s & PFS_ORDER_MASK) >= o)
-			return s & PFS_FREE;
+		if ((s & PFS_HEAD) && (s & PFS_ORDER_MASK) >= o)
+			return s & (PFS_FREE | PFS_PCP); /* parked is free */
 	}
 	return false;
 }
@@ -242,7 +242,7 @@ static const char *check_entry(struct pglist_data *p, uint64_t pfn,
 	uint8_t s = st ? pfs_as_listed(frame_state_read(st)) : PFS_RESERVED;
 	if (s == PFS_RESERVED)
 		return "not usable RAM";
-	if (s == PFS_PCP || (s & PFS_FREE))
+	if (pfs_parked(s) || (s & PFS_FREE))
 		return "a free frame";
 	if (s == PFS_TAIL)
 		return in_free_block(p, pfn)

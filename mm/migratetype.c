@@ -269,8 +269,7 @@ static uint8_t block_of(const struct pglist_data *p, uint64_t pfn, uint8_t s,
 		uint64_t h = pfn & ~((1ULL << o) - 1);
 		const uint8_t *st = pfn_state(p, h);
 		uint8_t hs = st ? pfs_as_listed(frame_state_read(st)) : 0;
-		if ((hs & (PFS_FREE | PFS_ALLOC)) &&
-		    (hs & PFS_ORDER_MASK) >= o) {
+		if ((hs & PFS_HEAD) && (hs & PFS_ORDER_MASK) >= o) {
 			*head = h;
 			return hs;
 		}
@@ -279,7 +278,7 @@ static uint8_t block_of(const struct pglist_data *p, uint64_t pfn, uint8_t s,
 }
 
 /* Frames of [lo, hi) that are the allocator's (present) and free (in a
- * free block or parked on a per-CPU list). Zone lock held. */
+ * free block or parked in a per-CPU cache). Zone lock held. */
 static void count_frames(const struct pglist_data *p, uint64_t lo, uint64_t hi,
 			 uint64_t *present, uint64_t *free)
 {
@@ -294,11 +293,11 @@ static void count_frames(const struct pglist_data *p, uint64_t lo, uint64_t hi,
 			continue;
 		}
 		s = block_of(p, f, s, &head);
-		if (s & (PFS_FREE | PFS_ALLOC))
+		if (s & PFS_HEAD)
 			n = head + (1ULL << (s & PFS_ORDER_MASK)) - f;
 		/* a tail without a head is a broken state byte: count it
 		 * used, one frame (pgdat_check reports such frames) */
-		WARN_ON_ONCE(!(s & (PFS_FREE | PFS_ALLOC | PFS_PCP)));
+		WARN_ON_ONCE(!(s & PFS_HEAD));
 		if (n > hi - f)
 			n = hi - f;
 		*present += n;

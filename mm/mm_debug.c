@@ -155,8 +155,15 @@ static void check_frames(struct check_state *c)
 			tails_left = 0;
 			if (st == PFS_RESERVED)
 				continue;
-			if (st == PFS_PCP) { /* a frame on a per-CPU list */
-				parked[zi]++;
+			if (pfs_parked(st)) { /* in a per-CPU cache */
+				unsigned int po = st & PFS_ORDER_MASK;
+				if (po > PCP_MAX_ORDER ||
+				    (pfn & ((1ULL << po) - 1)))
+					problem(c,
+						"parked block of a bad order or unaligned (frame, state)",
+						pfn, st);
+				parked[zi] += 1ULL << po;
+				tails_left = (1ULL << po) - 1;
 				continue;
 			}
 			if (st == (PFS_DEFERRED | MAX_ORDER)) {

@@ -61,10 +61,12 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
  * or a merge therefore changes one byte, not 2^order of them.
  */
 #define PFS_RESERVED \
-	0x00	       /* not RAM for the allocator (hole, firmware,
+	0x00	      /* not RAM for the allocator (hole, firmware,
 			      metadata, below 1 MiB, not yet released) */
-#define PFS_TAIL 0x01  /* inside a block, not its head */
-#define PFS_PCP 0x20   /* a free order-0 frame parked on a per-CPU list */
+#define PFS_TAIL 0x01 /* inside a block, not its head */
+#define PFS_PCP \
+	0x20	       /* head of a free block parked in a per-CPU cache;
+			  low bits: order (0 .. PCP_MAX_ORDER) */
 #define PFS_ALLOC 0x40 /* head of an allocated block; low bits: order */
 #define PFS_FREE 0x80  /* head of a free block; low bits: order */
 /* Head of a free MAX_ORDER block that is not on a free list yet: boot put
@@ -78,6 +80,11 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 	((uint8_t)((s) == (PFS_DEFERRED | MAX_ORDER) ? PFS_FREE | MAX_ORDER \
 						     : (s)))
 #define PFS_ORDER_MASK 0x0f
+/* The head of a block parked in a per-CPU cache (any order). */
+#define pfs_parked(s) (((s) & ~PFS_ORDER_MASK) == PFS_PCP)
+/* The head of a block: free, allocated or parked; its order in the low
+ * bits, its other frames PFS_TAIL. */
+#define PFS_HEAD (PFS_FREE | PFS_ALLOC | PFS_PCP)
 /* Every order fits the order bits, and the head flags stay clear of them
  * (a split or merge rewrites the byte as flag | order). */
 _Static_assert(MAX_ORDER <= PFS_ORDER_MASK, "orders fit the state byte");
@@ -111,27 +118,40 @@ struct pglist_data;
  * the free frames themselves, so that taking or parking a frame never
  * touches the frame (docs/05, "Frame numbers, not links"). */
 #define MM_MAX_CPUS CONFIG_NR_CPUS /* kernel/lib/config.h */
-/* Slots per migrate type: with the 64-byte header, one 4 KiB page per CPU
- * and zone. high stays at most PCP_SLOTS - 1 - batch (pcp_sizes). */
+/* Slots per migrate type for single frames: with the 64-byte header, the
+ * first 4 KiB page of a CPU's cache. high stays at most PCP_SLOTS - 1 -
+ * batch (pcp_sizes). */
 #define PCP_SLOTS 336
+/* Blocks of orders 1 .. PCP_MAX_ORDER are cached too, as Linux does up to
+ * PAGE_ALLOC_COSTLY_ORDER: PCP_HSLOTS blocks per order and type, in the
+ * second page. */
+#define PCP_MAX_ORDER 3
+#define PCP_HSLOTS 112
 struct per_cpu_pages {
-	/* 16 bits are plenty (batch <= 63, count < PCP_SLOTS). */
-	uint16_t count; /* frames held, all types (read by other CPUs) */
-	uint16_t high;	/* above this, frames go back to the zone */
-	uint16_t batch; /* frames moved per zone-lock hold */
+	/* 16 bits are plenty (batch <= 63, count <= high + a batch). */
+	uint16_t count; /* pages held, all orders and types (read by other
+			   CPUs) */
+	uint16_t high;	/* above this, pages go back to the zone */
+	uint16_t batch; /* pages moved per zone-lock hold */
 	/* Frames held per migrate type that order-0 requests use, so a page
 	 * freed in a movable pageblock goes to the next movable request
-	 * (Linux's MIGRATE_PCPTYPES lists). */
+	 * (Linux's MIGRATE_PCPTYPES lists); then blocks held per order
+	 * (1 .. PCP_MAX_ORDER) and type. */
 	uint16_t nr[MIGRATE_PCPTYPES];
+	uint16_t hnr[PCP_MAX_ORDER][MIGRATE_PCPTYPES];
 	uint32_t refills, drains; /* batches taken from / given to the zone
 				     (statistics: they wrap after 4e9) */
 	uint64_t base_pfn;	  /* a slot holds pfn - base_pfn */
-	/* slots[t][0] is the coldest frame, slots[t][nr[t] - 1] the hottest. */
+	/* slots[t][0] is the coldest frame, slots[t][nr[t] - 1] the hottest;
+	 * hslots[order - 1][t] likewise for blocks (their head frames). */
 	uint32_t slots[MIGRATE_PCPTYPES][PCP_SLOTS]
 	    __attribute__((aligned(64)));
-} __attribute__((aligned(64))); /* a page each: no false sharing */
-_Static_assert(sizeof(struct per_cpu_pages) == 4096,
-	       "a CPU's cache is one page of its own (docs/05)");
+	uint32_t hslots[PCP_MAX_ORDER][MIGRATE_PCPTYPES][PCP_HSLOTS];
+} __attribute__((aligned(4096))); /* two pages each: no false sharing */
+_Static_assert(sizeof(struct per_cpu_pages) == 8192,
+	       "a CPU's cache is two pages of its own (docs/05)");
+_Static_assert(__builtin_offsetof(struct per_cpu_pages, hslots) <= 4096,
+	       "single frames and the header fill the first page");
 _Static_assert(MAX_ORDER < 16, "pcp sizes fit 16 bits");
 
 struct zone {
@@ -167,7 +187,7 @@ struct zone {
 	unsigned int compact_considered, compact_defer_shift;
 	int compact_order_failed;
 	bool compact_blockskip_flush; /* a run met the other scanner */
-	/* pgdat->pcp_nr_cpus caches, one page each, from the node's own
+	/* pgdat->pcp_nr_cpus caches, two pages each, from the node's own
 	 * memory (pgdat_pcp_enable); NULL: this zone keeps none. */
 	struct per_cpu_pages *pcp;
 };

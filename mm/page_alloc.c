@@ -199,14 +199,15 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		 * the watermark test passes: no zone lock on the way. (A
 		 * zone with caches has one for every CPU they were sized
 		 * for; a CPU numbered past those has none, now or later.) */
-		if (order == 0 && p->pcp_enabled &&
+		if (order <= PCP_MAX_ORDER && p->pcp_enabled &&
 		    zone_pcp(z, mm_this_cpu())) {
 			uint64_t mark =
 			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-			if (!no_wmark && !__zone_watermark_ok(
-					     z, 0, mark, highest, alloc_flags,
-					     __atomic_load_n(&z->free_pages,
-							     __ATOMIC_RELAXED)))
+			if (!no_wmark &&
+			    !__zone_watermark_ok(z, order, mark, highest,
+						 alloc_flags,
+						 __atomic_load_n(&z->free_pages,
+								 __ATOMIC_RELAXED)))
 				continue;
 			pfn = pcp_alloc(p, z,
 					no_wmark
@@ -214,7 +215,7 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 					    : zone_reserve_floor(mark,
 								 alloc_flags) +
 						  z->lowmem_reserve[highest],
-					gfp_migratetype(p, gfp));
+					gfp_migratetype(p, gfp), order);
 			if (!pfn)
 				continue;
 			goto got_block;
@@ -477,6 +478,10 @@ free_pages_inline(struct pglist_data *p, uint64_t phys, unsigned int order,
 	/* Single frames try this CPU's list first (mm/pcp.c). */
 	if (order == 0 && !(phys & (PAGE_SIZE - 1)) && pfn && p->pcp_enabled)
 		return pcp_free(p, phys, caller);
+	/* Blocks of orders 1-3 too (mm/pcp_high.c), off the fast path. */
+	if (order && order <= PCP_MAX_ORDER &&
+	    !(phys & ((PAGE_SIZE << order) - 1)) && pfn && p->pcp_enabled)
+		return pcp_free_block(p, phys, order, caller);
 	/* One test for all the argument mistakes (order > 10 makes the
 	 * alignment mask cover everything, so it fails too). */
 	if (order > MAX_ORDER || (phys & ((PAGE_SIZE << order) - 1)) ||

@@ -259,9 +259,8 @@ static void for_each_owned_block(struct page_owner_node *n, owner_fn fn,
 			    owned_block(n, s->first_pfn + k, st);
 			if (r)
 				fn(s->first_pfn + k, r, ctx);
-			k += (st & (PFS_ALLOC | PFS_FREE))
-				 ? 1ULL << (st & PFS_ORDER_MASK)
-				 : 1;
+			k +=
+			    (st & PFS_HEAD) ? 1ULL << (st & PFS_ORDER_MASK) : 1;
 		}
 	}
 }

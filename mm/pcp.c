@@ -37,13 +37,14 @@ static inline uint32_t pfn_slot(const struct per_cpu_pages *pcp, uint64_t pfn)
 	return (uint32_t)(pfn - pcp->base_pfn);
 }
 
-/* Gives up to n frames from the caches back to the buddy lists, the
+/* Gives up to n pages from the caches back to the buddy lists, the
  * coldest of each type first. The caller runs on the cache's CPU with
  * interrupts off. Out of line and cold: the free fast path calls it once
  * per `batch` frees at most. */
-static __attribute__((cold, noinline)) void
-pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
-	      unsigned int n)
+__attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
+						   struct zone *z,
+						   struct per_cpu_pages *pcp,
+						   unsigned int n)
 {
 	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
@@ -68,6 +69,11 @@ pcp_free_bulk(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 		n -= k;
 	}
 	/* LAB pcp: end drain */
+	/* Then blocks of orders 1-3 (mm/pcp_high.c). Single frames go
+	 * first: a drain after a free then always shrinks them, which keeps
+	 * every type's slots below PCP_SLOTS (docs/05). */
+	if (n)
+		pcp_drain_blocks_locked(p, z, pcp, n);
 	pcp->drains++;
 	bool wake = p->free_waiters; /* under the lock: mm/vmscan.h */
 	spin_unlock(&z->lock);
@@ -176,10 +182,12 @@ static inline uintptr_t debug_hooks_on(const struct pglist_data *p)
 }
 
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
-		   int type)
+		   int type, unsigned int order)
 {
 	unsigned long flags;
 	uint64_t pfn = 0;
+	if (order)
+		return pcp_alloc_block(p, z, floor, type, order);
 	local_irq_save(flags);
 	/* stable now: interrupts off */
 	struct per_cpu_pages *pcp = zone_pcp(z, mm_this_cpu());

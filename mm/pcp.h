@@ -24,12 +24,26 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus);
 int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
 		     unsigned int high);
 
-/* A frame for an order-0 request of migrate type `type` that passed its
- * watermark test, from this CPU's list of zone z for that type (read with
- * interrupts off), refilling it without taking the zone below `floor`.
- * 0 if none. */
+/* A block for a request of `order` (0 .. PCP_MAX_ORDER) and migrate type
+ * `type` that passed its watermark test, from this CPU's cache of zone z
+ * (read with interrupts off), refilling it without taking the zone below
+ * `floor`. Its pfn, or 0 if none. */
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
-		   int type);
+		   int type, unsigned int order);
+/* mm/pcp_high.c: the same for orders 1 .. PCP_MAX_ORDER, and the free of
+ * such a block (the caller checked its alignment and that the caches are
+ * on): parked as an order-0 free is, or handed to the locked path. */
+uint64_t pcp_alloc_block(struct pglist_data *p, struct zone *z, uint64_t floor,
+			 int type, unsigned int order);
+int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
+		   void *caller);
+/* Between mm/pcp.c and mm/pcp_high.c: gives up to n pages (at least n if
+ * there are) of this CPU's cache back to the zone, interrupts off; and,
+ * under the zone lock, the blocks' share of it, returning the pages. */
+void pcp_free_bulk(struct pglist_data *p, struct zone *z,
+		   struct per_cpu_pages *pcp, unsigned int n);
+unsigned int pcp_drain_blocks_locked(struct pglist_data *p, struct zone *z,
+				     struct per_cpu_pages *pcp, unsigned int n);
 /* The order-0 fast path (docs/05, "The fast path"), for a node whose lists
  * are on (the caller tests pcp_enabled): a page from this CPU's
  * list of the first zone the request may use, when the request is an

@@ -190,6 +190,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "reclaim", NULL, KTEST_TARGET_ONLY },
 	{ "sched", NULL, KTEST_TARGET_ONLY },
 	{ "smp_alloc", NULL, KTEST_TARGET_ONLY },
+	{ "pcp_irq", NULL, KTEST_TARGET_ONLY },
 	{ "smp", NULL, KTEST_TARGET_ONLY },
 	{ "soak", NULL, KTEST_TARGET_ONLY },
 };

@@ -144,9 +144,7 @@ static void check_frames(void)
 		const uint8_t *st = pfn_state(fz.pg, first + k);
 		/* boot's unlinked 4 MiB blocks are free blocks (docs/03b) */
 		uint8_t s = st ? pfs_as_listed(*st) : PFS_RESERVED;
-		uint64_t len = s & (PFS_FREE | PFS_ALLOC)
-				   ? 1ULL << (s & PFS_ORDER_MASK)
-				   : 1;
+		uint64_t len = s & PFS_HEAD ? 1ULL << (s & PFS_ORDER_MASK) : 1;
 		bool free = s & (PFS_FREE | PFS_PCP);
 		if (s == PFS_TAIL)
 			fz_fail("a tail frame where a block should start",

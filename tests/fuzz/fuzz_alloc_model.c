@@ -52,8 +52,10 @@ void fz_note_pcp_storage(void)
 			continue;
 		uint64_t k =
 		    (pgdat_virt_to_phys(fz.pg, zone->pcp) >> 12) - first;
-		memset(&fz.owner[k], FZ_META, fz.pg->pcp_nr_cpus);
-		fz.managed -= fz.pg->pcp_nr_cpus;
+		uint64_t pages = fz.pg->pcp_nr_cpus *
+				 (sizeof(struct per_cpu_pages) / PAGE_SIZE);
+		memset(&fz.owner[k], FZ_META, pages);
+		fz.managed -= pages;
 	}
 }
 
@@ -76,11 +78,16 @@ void fz_check_counts(void)
 		if (!pcp)
 			continue;
 		/* A free never leaves more than high; a refill of an empty
-		 * type's list adds a batch without looking (as Linux), so
-		 * with the other two lists full the count may pass high by
-		 * a batch for each of them. */
+		 * list (a type, and an order up to PCP_MAX_ORDER) adds a
+		 * batch, or one block, without looking (as Linux), so with
+		 * the other lists full the count may pass high by that much
+		 * for each of them. */
+		unsigned int step = pcp->batch > (1u << PCP_MAX_ORDER)
+					? pcp->batch
+					: 1u << PCP_MAX_ORDER;
 		if (pcp->count >
-		    pcp->high + (MIGRATE_PCPTYPES - 1) * pcp->batch)
+		    pcp->high +
+			(MIGRATE_PCPTYPES * (PCP_MAX_ORDER + 1) - 1) * step)
 			fz_fail("a per-CPU list is above its high mark",
 				pcp->count, pcp->high);
 	}

@@ -2,8 +2,8 @@
 # `make diagrams` cannot rot: build/host/diagrams runs, both DOT files are
 # well formed (dot -Tsvg accepts them), and the drawing is the node's:
 #   - free blocks drawn per zone and order = mm's own buddyinfo (node.txt),
-#     frames drawn per CPU list = meminfo's PerCPU lines, every block drawn
-#     has its "next" arrow, the state-byte cells cover each section exactly
+#     pages drawn per CPU cache = meminfo's PerCPU lines, every block drawn
+#     has its "next" (free lists) or "slot" (caches) arrow, the state-byte cells cover each section exactly
 #     and show as many FREE heads as there are free blocks; both CPUs'
 #     lists hold frames and free blocks come in at least six orders;
 #   - the worked example shows chapter 03's numbers (docs/03-buddy-and-gfp.md);
@@ -38,8 +38,11 @@ node_problems() {
 	done < <(sed -n 's/^Node 0, zone *\([A-Za-z0-9]*\) *\(.*\)$/\1 \2/p' "$d/node.txt")
 	[ "$total" -gt 0 ] || echo "no free blocks in buddyinfo"
 	while read -r cpu kb; do
-		drawn=$(grep -c "id=\"pcp:[A-Za-z0-9]*:$cpu:" "$d/node.dot")
-		[ $((drawn * 4)) = "$kb" ] || echo "CPU $cpu: meminfo $kb kB parked, drawn $drawn frames"
+		# pages drawn: each parked block counts 2^order (its tag's
+		# last field)
+		drawn=$(grep -o "id=\"pcp:[A-Za-z0-9]*:$cpu:[0-9]*:[0-9]*:" "$d/node.dot" |
+			awk -F: '{ s += 2 ^ $5 } END { print s + 0 }')
+		[ $((drawn * 4)) = "$kb" ] || echo "CPU $cpu: meminfo $kb kB parked, drawn $drawn pages"
 	done < <(sed -n 's/^PerCPU\([0-9]*\) *: *\([0-9]*\) kB.*/\1 \2/p' "$d/node.txt")
 	# What the picture is for: frames on both CPUs' lists, a mix of orders.
 	for cpu in 0 1; do
@@ -50,8 +53,8 @@ node_problems() {
 	# Every block and parked frame drawn has its arrow.
 	local blocks arrows
 	blocks=$(grep -c 'id="\(free\|pcp\):' "$d/node.dot")
-	arrows=$(grep -c -- '-> b[0-9a-f]* \[label="next"\]' "$d/node.dot")
-	[ "$blocks" = "$arrows" ] || echo "$blocks blocks drawn, $arrows next arrows"
+	arrows=$(grep -c -- '-> b[0-9a-f]* \[label="\(next\|slot [0-9]*\)"\]' "$d/node.dot")
+	[ "$blocks" = "$arrows" ] || echo "$blocks blocks drawn, $arrows next and slot arrows"
 	# The state bytes: cells cover each section's frames, one FREE head
 	# per free block.
 	local sec first nr sum heads

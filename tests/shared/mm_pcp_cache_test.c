@@ -202,7 +202,8 @@ static void test_sizes_refused_and_storage_counted(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "refused"));
 	KTEST_EXPECT_EQ(t, c->batch, batch);
 	KTEST_EXPECT_EQ(t, c->high, high);
-	KTEST_EXPECT_EQ(t, tn.pgdat.pcp_storage_pages, tn.pgdat.pcp_nr_cpus);
+	KTEST_EXPECT_EQ(t, tn.pgdat.pcp_storage_pages,
+			2 * tn.pgdat.pcp_nr_cpus); /* two pages each */
 	uint64_t phys = pgdat_virt_to_phys(&tn.pgdat, normal()->pcp);
 	const uint8_t *st = pfn_state(&tn.pgdat, phys >> PAGE_SHIFT);
 	KTEST_ASSERT_TRUE(t, st != NULL);
@@ -213,11 +214,74 @@ static void test_sizes_refused_and_storage_counted(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
+/* Blocks of orders 1-3 are cached too: a free parks the block (head byte
+ * PFS_PCP | order, the zone's count unchanged), the next request of that
+ * order gets it back, and a second free of it, a free of one of its tails
+ * and a free with the wrong order are reported and change nothing. */
+static void test_blocks_parked_and_reported(struct ktest *t)
+{
+	static char log[1024];
+	if (!setup(t))
+		return;
+	mm_test_zero_watermarks(&tn.pgdat);
+	pcp_drain_local(&tn.pgdat);
+	/* Room for a few blocks of order 3 (the node's own high is 6). */
+	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 15,
+					      120) == 0);
+	uint64_t start = normal()->free_pages;
+	for (unsigned int o = 1; o <= PCP_MAX_ORDER; o++) {
+		uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, o);
+		KTEST_ASSERT_TRUE(t, a != 0);
+		unsigned int held = my_cache()->count;
+		uint64_t zone_free = normal()->free_pages;
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, o), 0);
+		KTEST_EXPECT_EQ(t, my_cache()->count, held + (1u << o));
+		KTEST_EXPECT_EQ(t, normal()->free_pages, zone_free);
+		KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, a >> PAGE_SHIFT),
+				PFS_PCP | o);
+		KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+		uint64_t b = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, o);
+		KTEST_EXPECT_EQ(t, b, a); /* the hottest block of its order */
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, b, o), 0);
+	}
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 2);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	int wrong = pgdat_free_pages(&tn.pgdat, a, 1); /* allocated as 2 */
+	printk_capture_stop();
+	KTEST_EXPECT_EQ(t, wrong, -1);
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "wrong order"));
+	KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, a >> PAGE_SHIFT),
+			PFS_ALLOC | 2);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, 2), 0);
+	unsigned int held = my_cache()->count;
+	printk_capture_start(log, sizeof(log));
+	int twice = pgdat_free_pages(&tn.pgdat, a, 2);
+	int tail = pgdat_free_pages(&tn.pgdat, a + PAGE_SIZE, 0);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, twice, -1);
+	KTEST_EXPECT_EQ(t, tail, -1);
+	KTEST_EXPECT_TRUE(
+	    t, ktest_contains(log, "already free (parked in a per-CPU cache"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "inside a block parked"));
+	KTEST_EXPECT_EQ(t, my_cache()->count, held);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	KTEST_EXPECT_EQ(t, normal()->free_pages, start);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
 static const struct ktest_case pcp_cache_cases[] = {
 	KTEST_CASE(test_parked_frame_untouched),
 	KTEST_CASE(test_refill_stops_at_the_floor),
 	KTEST_CASE(test_slots_hold_the_largest_high),
 	KTEST_CASE(test_sizes_refused_and_storage_counted),
+	KTEST_CASE(test_blocks_parked_and_reported),
 	{ 0 },
 };
 KTEST_SUITE(mm_pcp_cache, pcp_cache_cases);

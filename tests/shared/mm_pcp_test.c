@@ -96,7 +96,7 @@ static void test_parked_frame_free_refused(struct ktest *t)
 	printk_capture_stop();
 	console_loglevel = saved;
 	KTEST_EXPECT_TRUE(
-	    t, ktest_contains(log, "already free (parked on a per-CPU list"));
+	    t, ktest_contains(log, "already free (parked in a per-CPU cache"));
 	KTEST_EXPECT_EQ(t, my_list()->count, parked);
 	KTEST_EXPECT_EQ(t, normal()->free_pages, zone_free);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);

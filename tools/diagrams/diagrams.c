@@ -38,7 +38,7 @@ const char *state_colour(uint8_t s, int tail)
 		return tail ? COLOUR_FREE_TAIL : COLOUR_FREE;
 	if (s & PFS_ALLOC)
 		return tail ? COLOUR_ALLOC_TAIL : COLOUR_ALLOC;
-	if (s == PFS_PCP)
+	if (pfs_parked(s))
 		return COLOUR_PCP;
 	if (s == PFS_RESERVED)
 		return COLOUR_RESERVED;
@@ -47,13 +47,15 @@ const char *state_colour(uint8_t s, int tail)
 
 const char *state_name(uint8_t s, char *buf, size_t size)
 {
-	if (s & (PFS_FREE | PFS_ALLOC))
-		snprintf(buf, size, "%s|%u", s & PFS_FREE ? "FREE" : "ALLOC",
+	if (s & PFS_HEAD)
+		snprintf(buf, size, "%s|%u",
+			 s & PFS_FREE	 ? "FREE"
+			 : s & PFS_ALLOC ? "ALLOC"
+					 : "PCP",
 			 s & PFS_ORDER_MASK);
 	else
 		snprintf(buf, size, "%s",
-			 s == PFS_PCP	     ? "PCP"
-			 : s == PFS_TAIL     ? "TAIL"
+			 s == PFS_TAIL	     ? "TAIL"
 			 : s == PFS_RESERVED ? "RESERVED"
 					     : "?");
 	return buf;
@@ -96,8 +98,8 @@ void dot_legend(FILE *f, int with_node, int with_links)
 				"(ALLOC)" },
 		{ COLOUR_ALLOC_TAIL, "the rest of an allocated block: 0x01 "
 				     "(TAIL)" },
-		{ COLOUR_PCP, "a free frame parked on a per-CPU list: 0x20 "
-			      "(PCP)" },
+		{ COLOUR_PCP, "a free block parked in a per-CPU cache: 0x20 "
+			      "| order (PCP)" },
 		{ COLOUR_RESERVED, "not the allocator's: 0x00 (RESERVED), "
 				   "e.g. the metadata" },
 	};

@@ -118,7 +118,8 @@ static void draw_zone(FILE *f, const struct pglist_data *p, int zi)
 }
 
 /* One block on a list: its frames, address, size and head byte. tag is
- * what the test script counts: "free:ZONE:ORDER" or "pcp:ZONE:CPU". */
+ * what the test script counts: "free:ZONE:ORDER" or
+ * "pcp:ZONE:CPU:TYPE:ORDER". */
 static void draw_block(FILE *f, const struct pglist_data *p, const char *tag,
 		       unsigned int order, uint64_t pfn, uint8_t want)
 {
@@ -183,20 +184,28 @@ static unsigned long draw_lists(FILE *f, const struct pglist_data *p, int zi)
 	for (unsigned int c = 0; z->pcp && c < p->pcp_nr_cpus; c++) {
 		const struct per_cpu_pages *pcp = &z->pcp[c];
 		/* A cache holds frame numbers in slots, the hottest on top:
-		 * drawn from the top down, each edge naming its slot. */
-		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
-			snprintf(prev, sizeof(prev), "z%d:c%u:e", zi, c);
-			snprintf(tag, sizeof(tag), "pcp:%s:%u:%d", z->name, c,
-				 t);
-			for (int i = pcp->nr[t] - 1; i >= 0; i--) {
-				uint64_t pfn = pcp->base_pfn + pcp->slots[t][i];
-				draw_block(f, p, tag, 0, pfn, PFS_PCP);
-				fprintf(f,
-					"  %s -> b%llx [label=\"slot %d\"];\n",
-					prev, (ull)pfn, i);
-				snprintf(prev, sizeof(prev), "b%llx", (ull)pfn);
+		 * drawn from the top down, each edge naming its slot; then
+		 * its blocks of orders 1-3 the same way. */
+		for (unsigned int o = 0; o <= PCP_MAX_ORDER; o++)
+			for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
+				const uint32_t *slots =
+				    o ? pcp->hslots[o - 1][t] : pcp->slots[t];
+				int n = o ? pcp->hnr[o - 1][t] : pcp->nr[t];
+				snprintf(prev, sizeof(prev), "z%d:c%u:e", zi,
+					 c);
+				snprintf(tag, sizeof(tag), "pcp:%s:%u:%d:%u",
+					 z->name, c, t, o);
+				for (int i = n - 1; i >= 0; i--) {
+					uint64_t pfn = pcp->base_pfn + slots[i];
+					draw_block(f, p, tag, o, pfn,
+						   PFS_PCP | o);
+					fprintf(f,
+						"  %s -> b%llx [label=\"slot %d\"];\n",
+						prev, (ull)pfn, i);
+					snprintf(prev, sizeof(prev), "b%llx",
+						 (ull)pfn);
+				}
 			}
-		}
 	}
 	return blocks;
 }
@@ -221,7 +230,7 @@ static void draw_run(FILE *f, unsigned int sec, uint64_t pfn, uint64_t n,
 static uint64_t run_length(const uint8_t *b, uint64_t max)
 {
 	uint64_t n = 1;
-	if (b[0] & (PFS_FREE | PFS_ALLOC)) {
+	if (b[0] & PFS_HEAD) { /* free, allocated or parked */
 		uint64_t size = 1ULL << (b[0] & PFS_ORDER_MASK);
 		while (n < size && n < max && b[n] == PFS_TAIL)
 			n++;

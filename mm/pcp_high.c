@@ -1,0 +1,182 @@
+/*
+ * Per-CPU caches of blocks of orders 1 .. PCP_MAX_ORDER (8 to 32 KiB), as
+ * Linux keeps them up to PAGE_ALLOC_COSTLY_ORDER since 5.13: without them
+ * every such request takes the zone lock and splits, and every free takes
+ * it and merges. The blocks sit in their own slots of the CPU's cache
+ * (hslots, by order and migrate type), counted in pages with the single
+ * frames against the same `high`; a parked block's head byte is PFS_PCP
+ * with its order, its other frames stay PFS_TAIL. The rules are the order-0
+ * ones (mm/pcp.c): the refill keeps the request's floor, nothing is parked
+ * below low, the state byte is claimed with a compare-and-swap. Not a fast
+ * path: requests come through the general path (get_page_from_freelist).
+ * docs/05-smp-and-per-cpu-lists.md, "Blocks of orders 1 to 3".
+ */
+#include "mm/internal.h"
+#include "mm/pcp.h"
+#include "mm/debug_pagealloc.h"
+#include "mm/page_owner.h"
+#include "mm/vmscan.h"
+#include "mm/platform.h"
+
+static inline uint16_t *blocks_held(struct per_cpu_pages *pcp,
+				    unsigned int order, int type)
+{
+	return &pcp->hnr[order - 1][type];
+}
+
+static inline uint32_t *block_slots(struct per_cpu_pages *pcp,
+				    unsigned int order, int type)
+{
+	return pcp->hslots[order - 1][type];
+}
+
+unsigned int pcp_drain_blocks_locked(struct pglist_data *p, struct zone *z,
+				     struct per_cpu_pages *pcp, unsigned int n)
+{
+	unsigned int given = 0;
+	lockdep_assert_held(&z->lock);
+	/* The biggest first, each type from the bottom (the coldest). */
+	for (unsigned int o = PCP_MAX_ORDER; o >= 1 && given < n; o--)
+		for (int t = 0; t < MIGRATE_PCPTYPES && given < n; t++) {
+			uint16_t *nr = blocks_held(pcp, o, t);
+			uint32_t *slots = block_slots(pcp, o, t);
+			unsigned int k = 0;
+			while (k < *nr && given < n) {
+				uint64_t pfn = pcp->base_pfn + slots[k++];
+				struct mem_section *sec =
+				    pfn_to_section(p, pfn);
+				/* As for single frames: never PFS_ALLOC in
+				 * between (mm/pcp.c, pcp_free_bulk). */
+				sec->frame_state[pfn - sec->first_pfn] =
+				    PFS_TAIL;
+				__free_one_page(p, z, sec, pfn, o);
+				given += 1u << o;
+			}
+			*nr = (uint16_t)(*nr - k);
+			memmove(slots, slots + k, *nr * sizeof(slots[0]));
+		}
+	pcp_count_set(pcp, pcp->count - given);
+	return given;
+}
+
+/* Fills the empty slots of (order, type) with up to a batch's worth of
+ * pages, never taking the zone below `floor`, nor below low but for the one
+ * block asked for. Zone lock taken here; interrupts off. */
+static __attribute__((noinline)) unsigned int
+refill_blocks(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
+	      uint64_t floor, int type, unsigned int order)
+{
+	uint64_t size = 1ULL << order;
+	uint16_t *nr = blocks_held(pcp, order, type);
+	uint32_t *slots = block_slots(pcp, order, type);
+	lockdep_assert_irqs_disabled();
+	spin_lock(&z->lock);
+	uint64_t limit =
+	    floor > z->watermark[WMARK_LOW] ? floor : z->watermark[WMARK_LOW];
+	uint64_t free = z->free_pages;
+	unsigned int want = pcp->batch >> order;
+	if (want < 1)
+		want = 1;
+	/* The block asked for passed its watermark test (free - (size - 1)
+	 * > floor) before; only what lies above the limit may be parked. */
+	if (free < size || free - (size - 1) <= floor)
+		want = 0;
+	else if (free <= limit + size)
+		want = 1;
+	else if ((free - limit) / size < want)
+		want = (unsigned int)((free - limit) / size);
+	for (unsigned int i = 0; i < want && *nr < PCP_HSLOTS; i++) {
+		uint64_t pfn = __rmqueue(p, z, order, type);
+		if (!pfn)
+			break;
+		pfn_state_managed(p, pfn)[0] = PFS_PCP | order;
+		slots[(*nr)++] = (uint32_t)(pfn - pcp->base_pfn);
+		pcp_count_set(pcp, pcp->count + (unsigned int)size);
+	}
+	if (*nr) {
+		pcp->refills++;
+		if (z->free_pages < z->watermark[WMARK_MIN])
+			z->reserve_dips++;
+	}
+	spin_unlock(&z->lock);
+	return *nr;
+}
+
+uint64_t pcp_alloc_block(struct pglist_data *p, struct zone *z, uint64_t floor,
+			 int type, unsigned int order)
+{
+	unsigned long flags;
+	uint64_t pfn = 0;
+	BUG_ON(order < 1 || order > PCP_MAX_ORDER);
+	local_irq_save(flags);
+	/* stable now: interrupts off */
+	struct per_cpu_pages *pcp = zone_pcp(z, mm_this_cpu());
+	if (pcp && (*blocks_held(pcp, order, type) ||
+		    refill_blocks(p, z, pcp, floor, type, order))) {
+		uint16_t *nr = blocks_held(pcp, order, type);
+		pfn = pcp->base_pfn + block_slots(pcp, order, type)[--*nr];
+		pcp_count_set(pcp, pcp->count - (1u << order));
+		__atomic_store_n(pfn_state_managed(p, pfn), PFS_ALLOC | order,
+				 __ATOMIC_RELAXED);
+	}
+	local_irq_restore(flags);
+	return pfn;
+}
+
+int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
+		   void *caller)
+{
+	uint64_t pfn = phys >> PAGE_SHIFT, size = 1ULL << order;
+	unsigned long flags;
+
+	/* debug_pagealloc unmaps every freed block at once (the zone path
+	 * does it): park nothing. */
+	if (debug_pagealloc_on(p))
+		goto locked;
+	struct zone *z = pfn_to_zone(p, pfn);
+	if (!z->pcp || (pfn >> PFN_SECTION_SHIFT) - p->section_map_first >=
+			   p->section_map_nr)
+		goto locked;
+	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
+	/* The whole block in one section (blocks of order 3 never cross
+	 * one): its head byte says what the frames are. */
+	if (!sec || pfn - sec->first_pfn >= sec->nr_frames ||
+	    sec->nr_frames - (pfn - sec->first_pfn) < size)
+		goto locked;
+	uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
+	local_irq_save(flags);
+	struct per_cpu_pages *pcp = zone_pcp(z, mm_this_cpu());
+	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
+	/* The order-0 refusals (mm/pcp.c), and full slots. */
+	if (!pcp || type >= MIGRATE_PCPTYPES ||
+	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
+		z->watermark[WMARK_LOW] ||
+	    __atomic_load_n(&p->free_waiters, __ATOMIC_RELAXED) ||
+	    *blocks_held(pcp, order, (int)type) >= PCP_HSLOTS)
+		goto refuse;
+	/* Only a block its owner holds, at its head, of this order: a double
+	 * free, a wrong order or a tail fails the exchange and the locked
+	 * path reports it. */
+	uint8_t expected = (uint8_t)(PFS_ALLOC | order);
+	if (!__atomic_compare_exchange_n(st, &expected, PFS_PCP | order, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		goto refuse;
+	uint16_t *nr = blocks_held(pcp, order, (int)type);
+	block_slots(pcp, order, (int)type)[(*nr)++] =
+	    (uint32_t)(pfn - pcp->base_pfn);
+	pcp_count_set(pcp, pcp->count + (unsigned int)size);
+	if (p->page_poison)
+		memset(pgdat_phys_to_virt(p, phys), PAGE_POISON,
+		       PAGE_SIZE << order);
+	reset_page_owner(p, pfn, order);
+	if (pcp->count > pcp->high) {
+		unsigned int over = pcp->count - pcp->high;
+		pcp_free_bulk(p, z, pcp, over > pcp->batch ? over : pcp->batch);
+	}
+	local_irq_restore(flags);
+	return 0;
+refuse:
+	local_irq_restore(flags);
+locked:
+	return free_pages_locked(p, phys, order, caller);
+}
