@@ -48,6 +48,10 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
 {
 	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
+	/* Blocks of orders 1-3 first (mm/pcp_high.c): the biggest pages
+	 * back, and single frames, which the fast paths serve, stay. */
+	unsigned int given = pcp_drain_blocks_locked(p, z, pcp, n);
+	n = given >= n ? 0 : n - given;
 	/* LAB pcp: begin drain */
 	/* A type at a time (Linux goes round the lists; any order gives
 	 * the zone back the same frames), from the bottom of the slots. */
@@ -69,11 +73,6 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
 		n -= k;
 	}
 	/* LAB pcp: end drain */
-	/* Then blocks of orders 1-3 (mm/pcp_high.c). Single frames go
-	 * first: a drain after a free then always shrinks them, which keeps
-	 * every type's slots below PCP_SLOTS (docs/05). */
-	if (n)
-		pcp_drain_blocks_locked(p, z, pcp, n);
 	pcp->drains++;
 	bool wake = p->free_waiters; /* under the lock: mm/vmscan.h */
 	spin_unlock(&z->lock);
@@ -110,10 +109,9 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 		want = 1;
 	else if (z->free_pages - limit < want)
 		want = (unsigned int)(z->free_pages - limit);
-	/* The slots hold the lot: other types' frames may be on top of
-	 * high (a free then drains), never past the last slot. */
-	if (want > PCP_SLOTS - 1u - pcp->count)
-		want = PCP_SLOTS - 1u - pcp->count;
+	/* The type's slots are empty (the caller's test) and a batch fits
+	 * them: pcp_sizes and pgdat_pcp_resize keep batch < PCP_SLOTS. */
+	BUG_ON(pcp->nr[type] + want > PCP_SLOTS);
 	for (unsigned int i = 0; i < want; i++) {
 		uint64_t pfn = rmqueue_order0(p, z, type);
 		if (!pfn)
@@ -360,6 +358,7 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	 * taken, they cost less than combining them, which needs registers.) */
 	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
 	if (__builtin_expect(type >= MIGRATE_PCPTYPES, 0) ||
+	    __builtin_expect(pcp->nr[type] >= PCP_SLOTS, 0) ||
 	    __builtin_expect(__atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
 				 z->watermark[WMARK_LOW],
 			     0) ||
@@ -375,8 +374,8 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	if (!__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		goto refuse;
-	/* A free slot: count <= high < PCP_SLOTS - 1 at rest (pcp_sizes,
-	 * pcp_refill), and nr[type] <= count. */
+	/* A free slot: tested above (blocks parked and refilled may keep
+	 * count over high while single frames pile up; docs/05). */
 	unsigned int n = pcp->nr[type];
 	pcp->slots[type][n] = pfn_slot(pcp, pfn);
 	pcp->nr[type] = (uint16_t)(n + 1);
