@@ -283,6 +283,8 @@ pcp_free_finish(struct pglist_data *p, struct zone *z,
 	if (pcp->count > pcp->high) {
 		unsigned int over = pcp->count - pcp->high;
 		pcp_free_bulk(p, z, pcp, over > pcp->batch ? over : pcp->batch);
+		/* What keeps every type's slots from overflowing. */
+		WARN_ON_ONCE(pcp->count > pcp->high);
 	}
 	local_irq_restore(flags);
 	return 0;
@@ -358,7 +360,6 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	 * taken, they cost less than combining them, which needs registers.) */
 	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
 	if (__builtin_expect(type >= MIGRATE_PCPTYPES, 0) ||
-	    __builtin_expect(pcp->nr[type] >= PCP_SLOTS, 0) ||
 	    __builtin_expect(__atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
 				 z->watermark[WMARK_LOW],
 			     0) ||
@@ -374,8 +375,10 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
 	if (!__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		goto refuse;
-	/* A free slot: tested above (blocks parked and refilled may keep
-	 * count over high while single frames pile up; docs/05). */
+	/* A free slot: after every free the count is at most high (the
+	 * drain takes what is over it), and a type's slots grow between
+	 * frees only when empty, by a batch: nr[type] <= max(high, batch)
+	 * < PCP_SLOTS (docs/05, "Frame numbers, not links"). */
 	unsigned int n = pcp->nr[type];
 	pcp->slots[type][n] = pfn_slot(pcp, pfn);
 	pcp->nr[type] = (uint16_t)(n + 1);
