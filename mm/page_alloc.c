@@ -199,8 +199,11 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		 * the watermark test passes: no zone lock on the way. (A
 		 * zone with caches has one for every CPU they were sized
 		 * for; a CPU numbered past those has none, now or later.) */
-		if (order <= PCP_MAX_ORDER && p->pcp_enabled &&
-		    zone_pcp(z, mm_this_cpu())) {
+		const struct per_cpu_pages *cache =
+		    order <= PCP_MAX_ORDER && p->pcp_enabled
+			? zone_pcp(z, mm_this_cpu())
+			: NULL;
+		if (cache && pcp_caches_order(cache, order)) {
 			uint64_t mark =
 			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
 			if (!no_wmark &&

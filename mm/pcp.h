@@ -30,6 +30,16 @@ int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
  * `floor`. Its pfn, or 0 if none. */
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
 		   int type, unsigned int order);
+/* Blocks of an order are cached only where a refill moves at least
+ * PCP_BLOCKS_MIN of them under one lock hold (batch >> order): on a small
+ * zone (batch 7 at 128 MiB) caching blocks only adds work (docs/05). */
+#define PCP_BLOCKS_MIN 4
+static inline bool pcp_caches_order(const struct per_cpu_pages *pcp,
+				    unsigned int order)
+{
+	return order == 0 || (order <= PCP_MAX_ORDER &&
+			      (pcp->batch >> order) >= PCP_BLOCKS_MIN);
+}
 /* mm/pcp_high.c: the same for orders 1 .. PCP_MAX_ORDER, and the free of
  * such a block (the caller checked its alignment and that the caches are
  * on): parked as an order-0 free is, or handed to the locked path. */

@@ -111,8 +111,9 @@ uint64_t pcp_alloc_block(struct pglist_data *p, struct zone *z, uint64_t floor,
 	local_irq_save(flags);
 	/* stable now: interrupts off */
 	struct per_cpu_pages *pcp = zone_pcp(z, mm_this_cpu());
-	if (pcp && (*blocks_held(pcp, order, type) ||
-		    refill_blocks(p, z, pcp, floor, type, order))) {
+	if (pcp && pcp_caches_order(pcp, order) &&
+	    (*blocks_held(pcp, order, type) ||
+	     refill_blocks(p, z, pcp, floor, type, order))) {
 		uint16_t *nr = blocks_held(pcp, order, type);
 		pfn = pcp->base_pfn + block_slots(pcp, order, type)[--*nr];
 		pcp_count_set(pcp, pcp->count - (1u << order));
@@ -148,7 +149,7 @@ int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
 	struct per_cpu_pages *pcp = zone_pcp(z, mm_this_cpu());
 	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
 	/* The order-0 refusals (mm/pcp.c), and full slots. */
-	if (!pcp || type >= MIGRATE_PCPTYPES ||
+	if (!pcp || !pcp_caches_order(pcp, order) || type >= MIGRATE_PCPTYPES ||
 	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
 		z->watermark[WMARK_LOW] ||
 	    __atomic_load_n(&p->free_waiters, __ATOMIC_RELAXED) ||

@@ -364,13 +364,16 @@ static void setup(unsigned int h0, unsigned int h1, unsigned int h2)
 		pgdat_set_page_poison(&tn->pgdat, true);
 	fz_reset(tn, dma, dma32);
 	fz_migrate_setup();
-	if (h0 & 1) { /* one CPU's lists, batch 1-15, high 2-5 batches */
-		unsigned int batch = (2u << ((h0 >> 1) & 3)) - 1;
+	if (h0 & 1) { /* one CPU's caches, batch 1-63, high 2-5 batches */
+		static const unsigned int batches[4] = { 1, 7, 31, 63 };
+		unsigned int batch = batches[(h0 >> 1) & 3];
+		unsigned int high = batch * (2 + ((h0 >> 3) & 3));
+		if (high > PCP_SLOTS - 1 - batch)
+			high = PCP_SLOTS - 1 - batch;
 		pgdat_pcp_enable(fz.pg, 1);
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			if (fz.pg->node_zones[z].managed_pages &&
-			    pgdat_pcp_resize(fz.pg, z, batch,
-					     batch * (2 + ((h0 >> 3) & 3))))
+			    pgdat_pcp_resize(fz.pg, z, batch, high))
 				fz_fail("pgdat_pcp_resize refused", z, batch);
 		fz_note_pcp_storage();
 	}

@@ -225,9 +225,10 @@ static void test_blocks_parked_and_reported(struct ktest *t)
 		return;
 	mm_test_zero_watermarks(&tn.pgdat);
 	pcp_drain_local(&tn.pgdat);
-	/* Room for a few blocks of order 3 (the node's own high is 6). */
-	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 15,
-					      120) == 0);
+	/* A batch that caches every order (batch >> 3 >= PCP_BLOCKS_MIN),
+	 * and room for a few blocks of order 3 (the node's own high is 6). */
+	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 63,
+					      200) == 0);
 	uint64_t start = normal()->free_pages;
 	for (unsigned int o = 1; o <= PCP_MAX_ORDER; o++) {
 		uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, o);
