@@ -95,49 +95,57 @@ static inline __attribute__((always_inline)) uint64_t
 rmqueue_smallest_inline(struct pglist_data *p, struct zone *z,
 			unsigned int order, int type)
 {
-	lockdep_assert_held(&z->lock);
-	for (unsigned int o = order; o <= MAX_ORDER; o++) {
-		struct free_area *area = &z->free_area[o];
+	unsigned int o = order;
+	struct free_area *area = &z->free_area[o];
+	while (list_empty(&area->free_list[type])) {
 		/* Boot's unlinked blocks come after the listed ones: the
 		 * highest is linked once nothing is listed before it. */
-		if (list_empty(&area->free_list[type]) &&
-		    (!free_list_has(p, z, o, type) ||
-		     release_deferred_block(p, z) != type))
-			continue;
-		struct list_head *e = area->free_list[type].next;
-		uint64_t pfn = block_pfn(p, e);
-		uint8_t *st = pfn_state_managed(p, pfn);
-		unlink_block(p, e);
-		area->nr_free--;
-		if (__builtin_expect(o > order, 0) &&
-		    __builtin_expect(debug_pagealloc_on(p), 0))
-			expand_map_heads(p, pfn, order, o);
-		/* LAB buddy: begin split */
-		/* (e is the block's first byte: the halves' links are at
-		 * e + 2^o pages. Read into a local once: the state byte
-		 * stores below may alias anything, so p's fields would be
-		 * read again on every split.) */
-		char *first = (char *)e;
-		while (o > order) { /* expand(): keep the low half */
-			o--;
-			uint64_t half = 1ULL << o;
-			st[half] = PFS_FREE | o;
-			list_add((struct list_head *)(first +
-						      (half << PAGE_SHIFT)),
-				 &z->free_area[o].free_list[type]);
-			z->free_area[o].nr_free++;
+		if (o == MAX_ORDER) {
+			if (!free_list_has(p, z, o, type) ||
+			    release_deferred_block(p, z) != type)
+				return 0;
+			break;
 		}
-		/* LAB buddy: end split */
-		st[0] = PFS_ALLOC | order;
-		zone_free_pages_add(z, -(int64_t)(1ULL << order));
-		return pfn;
+		o++, area++;
 	}
-	return 0;
+	struct list_head *e = area->free_list[type].next;
+	uint64_t pfn = block_pfn(p, e);
+	uint8_t *st = pfn_state_managed(p, pfn);
+	unlink_block(p, e);
+	area->nr_free--;
+	if (__builtin_expect(o > order, 0) &&
+	    __builtin_expect(debug_pagealloc_on(p), 0))
+		expand_map_heads(p, pfn, order, o);
+	/* LAB buddy: begin split */
+	/* e is the block's first byte: the halves' links are at e + 2^o
+	 * pages (a local: the state byte stores may alias anything, so
+	 * p's fields would be read again on every split). Each half goes
+	 * on a list the search above found empty, and nothing has been
+	 * added to it since: no neighbour to link to. */
+	char *first = (char *)e;
+	while (o > order) { /* expand(): keep the low half */
+		o--, area--;
+		uint64_t half = 1ULL << o;
+		st[half] = PFS_FREE | o;
+		struct list_head *h = &area->free_list[type];
+		struct list_head *n =
+		    (struct list_head *)(first + (half << PAGE_SHIFT));
+		n->next = n->prev = h;
+		h->next = h->prev = n;
+		area->nr_free++;
+	}
+	/* LAB buddy: end split */
+	st[0] = PFS_ALLOC | order;
+	zone_free_pages_add(z, -(int64_t)(1ULL << order));
+	return pfn;
 }
 
+/* (The inline copies' callers take the lock a few lines before; the
+ * functions, called from elsewhere, check that it is held.) */
 uint64_t rmqueue_smallest(struct pglist_data *p, struct zone *z,
 			  unsigned int order, int type)
 {
+	lockdep_assert_held(&z->lock);
 	return rmqueue_smallest_inline(p, z, order, type);
 }
 
@@ -202,9 +210,10 @@ rmqueue_highatomic(struct pglist_data *p, struct zone *z, unsigned int order,
  * down to DMA and takes from the first zone whose watermark allows it. The
  * check is done under the zone lock so the reserve is exact.
  */
-uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
-				unsigned int order, unsigned int alloc_flags,
-				int highest)
+static inline __attribute__((always_inline)) uint64_t
+get_page_from_freelist_inline(struct pglist_data *p, gfp_t gfp,
+			      unsigned int order, unsigned int alloc_flags,
+			      int highest)
 {
 	for (int zi = highest; zi >= 0; zi--) {
 		struct zone *z = &p->node_zones[zi];
@@ -272,6 +281,14 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 	return 0;
 }
 
+uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
+				unsigned int order, unsigned int alloc_flags,
+				int highest)
+{
+	return get_page_from_freelist_inline(p, gfp, order, alloc_flags,
+					     highest);
+}
+
 /* Everything but the order-0 fast path: checks and reports, fault
  * injection, the zonelist walk, the slow path, page_owner. */
 uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
@@ -290,8 +307,8 @@ uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 		return 0;
 
 	/* Fast path: only while every zone tried stays above `low`. */
-	uint64_t phys =
-	    get_page_from_freelist(p, gfp, order, ALLOC_WMARK_LOW, highest);
+	uint64_t phys = get_page_from_freelist_inline(p, gfp, order,
+						      ALLOC_WMARK_LOW, highest);
 	if (!phys)
 		phys = __alloc_pages_slowpath(p, gfp, order, highest, caller);
 	if (phys)
@@ -395,8 +412,6 @@ free_one_page_inline(struct pglist_data *p, struct zone *z,
 	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
 	uint64_t end = sec->first_pfn + sec->nr_frames;
 
-	lockdep_assert_held(&z->lock);
-
 	zone_free_pages_add(z, (int64_t)(1ULL << order));
 	base[pfn] = PFS_TAIL;
 	/* LAB buddy: begin merge */
@@ -454,6 +469,7 @@ free_one_page_inline(struct pglist_data *p, struct zone *z,
 void __free_one_page(struct pglist_data *p, struct zone *z,
 		     struct mem_section *sec, uint64_t pfn, unsigned int order)
 {
+	lockdep_assert_held(&z->lock);
 	free_one_page_inline(p, z, sec, pfn, order);
 }
 
