@@ -89,7 +89,8 @@ expand_map_heads(struct pglist_data *p, uint64_t pfn, unsigned int order,
  * the block's pageblock, so they keep its type. Zone lock held. Returns the
  * pfn or 0. (mm/migratetype.c's __rmqueue adds the fallbacks.) Inline in
  * the zone-lock request path: no call, one section lookup (the block is
- * the node's, on its list: no bounds to test), one debug test per split.
+ * the node's, on its list: no bounds to test), and debug_pagealloc tested
+ * once per request that splits, not once per split.
  */
 static inline __attribute__((always_inline)) uint64_t
 rmqueue_smallest_inline(struct pglist_data *p, struct zone *z,

@@ -560,8 +560,10 @@ int main(int argc, char **argv)
 		    &bulk[1]);
 	munmap(arena, ARENA_BYTES);
 	bench_random();
-	bench_compact();
-	bench_init_sweep(dir);
+	if (!getenv("BENCH_ONLY")) { /* not contenders: all or nothing */
+		bench_compact();
+		bench_init_sweep(dir);
+	}
 	bench_close();
 	return 0;
 }
