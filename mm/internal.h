@@ -101,6 +101,15 @@ static inline void unlink_block(struct pglist_data *p, struct list_head *e)
  * that it is refused once and not once per node. */
 static inline bool alloc_request_bad(gfp_t gfp, unsigned int order)
 {
+	/* The usual request has no bit that could make it bad but the two
+	 * mobility bits (bad only together): that is one test. */
+	if (__builtin_expect(!(gfp &
+			       (~__GFP_BITS_MASK | __GFP_DMA | __GFP_NOFAIL)) &&
+				 order <= MAX_ORDER &&
+				 (gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) !=
+				     (__GFP_MOVABLE | __GFP_RECLAIMABLE),
+			     1))
+		return false;
 	return order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
 	       (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32) ||
 	       (gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) ==

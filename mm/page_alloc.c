@@ -512,8 +512,7 @@ int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
 	/* LAB irqsafe: end lock */
 	struct mem_section *sec = p->sections ? pfn_to_section(p, pfn) : NULL;
 	uint8_t s = PFS_RESERVED;
-	if (sec && pfn >= sec->first_pfn &&
-	    pfn - sec->first_pfn < sec->nr_frames)
+	if (sec && pfn - sec->first_pfn < sec->nr_frames) /* (wraps below) */
 		s = sec->frame_state[pfn - sec->first_pfn];
 	/* Claim the frame's state byte: a concurrent free of the same
 	 * order-0 frame through a per-CPU list (mm/pcp.c) must not also
