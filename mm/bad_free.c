@@ -3,11 +3,40 @@
  * what the frame's state byte says it is instead of an allocated block's
  * head (already free, on a per-CPU list, a tail of another block, not RAM).
  * Out of line and cold, so that the free path stays short; nothing is
- * freed when one fires. docs/03-buddy-and-gfp.md ("Bad frees").
+ * freed when one fires. Also __ratelimit, which every report of the
+ * allocator asks. docs/03-buddy-and-gfp.md ("Bad frees").
  */
 #include "mm/internal.h"
 
+#include "mm/platform.h"
 #include "kernel/lib/printk.h"
+
+/* True if a report may print now. Another CPU deciding at the same moment
+ * means this one stays quiet: no waiting, so interrupt handlers may call it. */
+bool __ratelimit(struct ratelimit_state *rs)
+{
+	unsigned long flags;
+	bool ok = false;
+	local_irq_save(flags);
+	if (!spin_trylock(&rs->lock)) {
+		local_irq_restore(flags);
+		return false;
+	}
+	uint64_t now = mm_now_ms();
+	if (!rs->printed || now - rs->last_ms >= rs->interval_ms) {
+		if (rs->missed)
+			pr_warn("mm: %u similar messages suppressed\n",
+				rs->missed);
+		rs->printed = true;
+		rs->last_ms = now;
+		rs->missed = 0;
+		ok = true;
+	} else {
+		rs->missed++;
+	}
+	spin_unlock_irqrestore(&rs->lock, flags);
+	return ok;
+}
 
 /* Which block holds tail frame pfn? Returns its head and order, or false.
  * A block boot has not linked yet reads as a free one (pfs_as_listed). */

@@ -7,7 +7,10 @@
 #define LABYRINTH_MM_INTERNAL_H
 
 #include "kernel/lib/string.h"
+#include "mm/debug_pagealloc.h"
+#include "mm/fault_inject.h"
 #include "mm/page_alloc.h"
+#include "mm/page_owner.h"
 
 /* Internal ALLOC_ flag: an order > 0 request that cannot block may use, and
  * claim, highatomic pageblocks (Linux's ALLOC_HIGHATOMIC). */
@@ -61,6 +64,26 @@ static inline uint8_t frame_state_read(const uint8_t *st)
 	return __atomic_load_n(st, __ATOMIC_RELAXED);
 }
 
+/*
+ * Is any debug option on that the allocation and free paths must call
+ * into (fault injection, page_owner, debug_pagealloc, page_poison)? One
+ * branch for all: integer loads OR-ed together, nonzero when any is on,
+ * for any node (the option's own hook then asks about this node).
+ * (mm/pcp.c's fast paths use it too.)
+ */
+static inline uintptr_t mm_debug_hooks_on(const struct pglist_data *p)
+{
+	return (uintptr_t)
+		   __atomic_load_n((const uint8_t *)&fail_page_alloc.enabled,
+				   __ATOMIC_RELAXED) |
+	       (uintptr_t)(unsigned int)__atomic_load_n(&page_owner_nodes,
+							__ATOMIC_RELAXED) |
+	       (uintptr_t)__atomic_load_n(&debug_pagealloc_node,
+					  __ATOMIC_RELAXED) |
+	       (uintptr_t)__atomic_load_n((const uint8_t *)&p->page_poison,
+					  __ATOMIC_RELAXED);
+}
+
 /* A free block's list links live in its first bytes; with poisoning on they
  * must read as poison again once the block leaves its list. */
 static inline void unlink_block(struct pglist_data *p, struct list_head *e)
@@ -78,9 +101,17 @@ static inline void unlink_block(struct pglist_data *p, struct list_head *e)
  * that it is refused once and not once per node. */
 static inline bool alloc_request_bad(gfp_t gfp, unsigned int order)
 {
+	/* The usual request has no bit that could make it bad but the two
+	 * mobility bits (bad only together): that is one test. */
+	if (__builtin_expect(!(gfp &
+			       (~__GFP_BITS_MASK | __GFP_DMA | __GFP_NOFAIL)) &&
+				 order <= MAX_ORDER &&
+				 (gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) !=
+				     (__GFP_MOVABLE | __GFP_RECLAIMABLE),
+			     1))
+		return false;
 	return order > MAX_ORDER || (gfp & ~__GFP_BITS_MASK) ||
-	       (gfp & (__GFP_DMA | __GFP_DMA32)) ==
-		   (__GFP_DMA | __GFP_DMA32) ||
+	       (gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32) ||
 	       (gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) ==
 		   (__GFP_MOVABLE | __GFP_RECLAIMABLE) ||
 	       (gfp & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) == __GFP_NOFAIL;
@@ -181,6 +212,11 @@ static inline int gfp_migratetype(const struct pglist_data *p, gfp_t gfp)
 	return (int)((gfp & p->migratetype_gfp_mask) >> 3);
 }
 
+/* migratetype.c: the second half of __rmqueue, for when `type`'s lists
+ * have nothing (get_page_from_freelist inlines the first half and calls
+ * this). Zone lock held; a pfn or 0. */
+uint64_t rmqueue_fallback(struct pglist_data *p, struct zone *z,
+			  unsigned int order, int type);
 /* page_alloc.c: the smallest free block of `order` or more on `type`'s
  * lists, split down to `order` (its halves stay on `type`'s lists).
  * migratetype.c: the same with fallback to the other types' lists, as

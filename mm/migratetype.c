@@ -143,8 +143,8 @@ static bool try_to_claim_block(struct pglist_data *p, struct zone *z,
  * big ones for requests that will claim them (Linux's find_smallest).
  * Zone lock held. Returns a pfn (state PFS_ALLOC | order) or 0.
  */
-static uint64_t rmqueue_fallback(struct pglist_data *p, struct zone *z,
-				 unsigned int order, int type)
+uint64_t rmqueue_fallback(struct pglist_data *p, struct zone *z,
+			  unsigned int order, int type)
 {
 	int fallback = -1;
 	unsigned int o;

@@ -17,35 +17,6 @@
 #include "mm/page_owner.h"
 #include "mm/vmscan.h"
 
-/* ---------------------------------------------------------------- helpers */
-
-/* True if a report may print now. Another CPU deciding at the same moment
- * means this one stays quiet: no waiting, so interrupt handlers may call it. */
-bool __ratelimit(struct ratelimit_state *rs)
-{
-	unsigned long flags;
-	bool ok = false;
-	local_irq_save(flags);
-	if (!spin_trylock(&rs->lock)) {
-		local_irq_restore(flags);
-		return false;
-	}
-	uint64_t now = mm_now_ms();
-	if (!rs->printed || now - rs->last_ms >= rs->interval_ms) {
-		if (rs->missed)
-			pr_warn("mm: %u similar messages suppressed\n",
-				rs->missed);
-		rs->printed = true;
-		rs->last_ms = now;
-		rs->missed = 0;
-		ok = true;
-	} else {
-		rs->missed++;
-	}
-	spin_unlock_irqrestore(&rs->lock, flags);
-	return ok;
-}
-
 /* ---------------------------------------------------------------- watermarks */
 
 uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags)
@@ -60,20 +31,28 @@ uint64_t zone_reserve_floor(uint64_t min, unsigned int alloc_flags)
 	/* LAB watermarks: end floor */
 }
 
+/* The watermark test's first half: free pages after taking the block
+ * must stay at or above the mark and the zone's protection. Linux writes
+ * this as free - (2^order - 1) > min + lowmem_reserve. */
+static inline bool zone_free_above(const struct zone *z, unsigned int order,
+				   uint64_t mark, int highest,
+				   unsigned int alloc_flags,
+				   uint64_t free_pages)
+{
+	uint64_t need = (1ULL << order) - 1;
+	uint64_t min =
+	    zone_reserve_floor(mark, alloc_flags) + z->lowmem_reserve[highest];
+	return free_pages >= need && free_pages - need > min;
+}
+
 static inline bool __zone_watermark_ok(const struct zone *z, unsigned int order,
 				       uint64_t mark, int highest,
 				       unsigned int alloc_flags,
 				       uint64_t free_pages)
 {
-	uint64_t need = (1ULL << order) - 1;
-	uint64_t min =
-	    zone_reserve_floor(mark, alloc_flags) + z->lowmem_reserve[highest];
-
-	/* Free pages after taking the block must stay at or above the mark
-	 * and the zone's protection: Linux writes this as
-	 * free - (2^order - 1) > min + lowmem_reserve. */
-	if (free_pages < need || free_pages - need <= min)
+	if (!zone_free_above(z, order, mark, highest, alloc_flags, free_pages))
 		return false;
+	/* and a free block of the order or more must exist */
 	if (order == 0)
 		return true;
 	for (unsigned int o = order; o <= MAX_ORDER; o++)
@@ -92,47 +71,83 @@ bool zone_watermark_ok(const struct zone *z, unsigned int order, uint64_t mark,
 
 /* ---------------------------------------------------------------- taking */
 
+/* debug_pagealloc: the heads a split is about to write links into, the
+ * frames pfn + 2^k for k in [order, o), mapped first (they are tails of
+ * the free block of order o, so unmapped). Out of line: it is off. */
+static __attribute__((noinline, cold)) void
+expand_map_heads(struct pglist_data *p, uint64_t pfn, unsigned int order,
+		 unsigned int o)
+{
+	while (o-- > order)
+		debug_pagealloc_map_pages(p, pfn + (1ULL << o), 1);
+}
+
 /*
  * rmqueue_smallest: takes the smallest free block of at least `order` and
  * splits it, returning the upper halves to the lists, as Linux's
  * __rmqueue_smallest and expand(). Only lists of `type`; the halves stay in
  * the block's pageblock, so they keep its type. Zone lock held. Returns the
- * pfn or 0. (mm/migratetype.c's __rmqueue adds the fallbacks.)
+ * pfn or 0. (mm/migratetype.c's __rmqueue adds the fallbacks.) Inline in
+ * the zone-lock request path: no call, one section lookup (the block is
+ * the node's, on its list: no bounds to test), and debug_pagealloc tested
+ * once per request that splits, not once per split.
  */
+static inline __attribute__((always_inline)) uint64_t
+rmqueue_smallest_inline(struct pglist_data *p, struct zone *z,
+			unsigned int order, int type)
+{
+	unsigned int o = order;
+	struct free_area *area = &z->free_area[o];
+	while (list_empty(&area->free_list[type])) {
+		/* Boot's unlinked blocks come after the listed ones: the
+		 * highest is linked once nothing is listed before it. */
+		if (o == MAX_ORDER) {
+			if (!free_list_has(p, z, o, type) ||
+			    release_deferred_block(p, z) != type)
+				return 0;
+			break;
+		}
+		o++, area++;
+	}
+	struct list_head *e = area->free_list[type].next;
+	uint64_t pfn = block_pfn(p, e);
+	uint8_t *st = pfn_state_managed(p, pfn);
+	unlink_block(p, e);
+	area->nr_free--;
+	if (__builtin_expect(o > order, 0) &&
+	    __builtin_expect(debug_pagealloc_on(p), 0))
+		expand_map_heads(p, pfn, order, o);
+	/* LAB buddy: begin split */
+	/* e is the block's first byte: the halves' links are at e + 2^o
+	 * pages (a local: the state byte stores may alias anything, so
+	 * p's fields would be read again on every split). Each half goes
+	 * on a list the search above found empty, and nothing has been
+	 * added to it since: no neighbour to link to. */
+	char *first = (char *)e;
+	while (o > order) { /* expand(): keep the low half */
+		o--, area--;
+		uint64_t half = 1ULL << o;
+		st[half] = PFS_FREE | o;
+		struct list_head *h = &area->free_list[type];
+		struct list_head *n =
+		    (struct list_head *)(first + (half << PAGE_SHIFT));
+		n->next = n->prev = h;
+		h->next = h->prev = n;
+		area->nr_free++;
+	}
+	/* LAB buddy: end split */
+	st[0] = PFS_ALLOC | order;
+	zone_free_pages_add(z, -(int64_t)(1ULL << order));
+	return pfn;
+}
+
+/* (The inline copies' callers take the lock a few lines before; the
+ * functions, called from elsewhere, check that it is held.) */
 uint64_t rmqueue_smallest(struct pglist_data *p, struct zone *z,
 			  unsigned int order, int type)
 {
 	lockdep_assert_held(&z->lock);
-	for (unsigned int o = order; o <= MAX_ORDER; o++) {
-		struct free_area *area = &z->free_area[o];
-		/* Boot's unlinked blocks come after the listed ones: the
-		 * highest is linked once nothing is listed before it. */
-		if (list_empty(&area->free_list[type]) &&
-		    (!free_list_has(p, z, o, type) ||
-		     release_deferred_block(p, z) != type))
-			continue;
-		struct list_head *e = area->free_list[type].next;
-		uint64_t pfn = block_pfn(p, e);
-		uint8_t *st = pfn_state(p, pfn);
-		unlink_block(p, e);
-		area->nr_free--;
-		/* LAB buddy: begin split */
-		while (o > order) { /* expand(): keep the low half */
-			o--;
-			uint64_t half = 1ULL << o;
-			st[half] = PFS_FREE | o;
-			/* A new free head: its links are written now. */
-			debug_pagealloc_map_pages(p, pfn + half, 1);
-			list_add(pfn_entry(p, pfn + half),
-				 &z->free_area[o].free_list[type]);
-			z->free_area[o].nr_free++;
-		}
-		/* LAB buddy: end split */
-		st[0] = PFS_ALLOC | order;
-		zone_free_pages_add(z, -(int64_t)(1ULL << order));
-		return pfn;
-	}
-	return 0;
+	return rmqueue_smallest_inline(p, z, order, type);
 }
 
 uint64_t rmqueue_order0(struct pglist_data *p, struct zone *z, int type)
@@ -176,14 +191,30 @@ void prep_new_page(struct pglist_data *p, uint64_t pfn, unsigned int order,
 		       PAGE_SIZE << order);
 }
 
+/* Non-blocking high-order requests use the highatomic pageblocks first
+ * and claim a new one when they can (mm/highatomic.c). Zone lock held. */
+static __attribute__((noinline)) uint64_t
+rmqueue_highatomic(struct pglist_data *p, struct zone *z, unsigned int order,
+		   int type)
+{
+	uint64_t pfn = rmqueue_smallest(p, z, order, MIGRATE_HIGHATOMIC);
+	if (!pfn) {
+		pfn = __rmqueue(p, z, order, type);
+		if (pfn)
+			reserve_highatomic_pageblock(p, z, pfn, order);
+	}
+	return pfn;
+}
+
 /*
  * get_page_from_freelist: walks the zonelist from the highest zone allowed
  * down to DMA and takes from the first zone whose watermark allows it. The
  * check is done under the zone lock so the reserve is exact.
  */
-uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
-				unsigned int order, unsigned int alloc_flags,
-				int highest)
+static inline __attribute__((always_inline)) uint64_t
+get_page_from_freelist_inline(struct pglist_data *p, gfp_t gfp,
+			      unsigned int order, unsigned int alloc_flags,
+			      int highest)
 {
 	for (int zi = highest; zi >= 0; zi--) {
 		struct zone *z = &p->node_zones[zi];
@@ -206,11 +237,13 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		if (cache && pcp_caches_order(cache, order)) {
 			uint64_t mark =
 			    z->watermark[alloc_flags & ALLOC_WMARK_MASK];
+			/* The free-page half of the test: a cached block
+			 * answers the other (the lists may have none). */
 			if (!no_wmark &&
-			    !__zone_watermark_ok(z, order, mark, highest,
-						 alloc_flags,
-						 __atomic_load_n(&z->free_pages,
-								 __ATOMIC_RELAXED)))
+			    !zone_free_above(z, order, mark, highest,
+					     alloc_flags,
+					     __atomic_load_n(&z->free_pages,
+							     __ATOMIC_RELAXED)))
 				continue;
 			pfn = pcp_alloc(p, z,
 					no_wmark
@@ -225,20 +258,20 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		}
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
-		if (no_wmark ||
-		    __zone_watermark_ok(z, order, mark, highest, alloc_flags,
-					z->free_pages)) {
-			/* Non-blocking high-order requests use the highatomic
-			 * pageblocks first and claim a new one when they can. */
-			if (alloc_flags & ALLOC_HIGHATOMIC)
-				pfn = rmqueue_smallest(p, z, order,
-						       MIGRATE_HIGHATOMIC);
-			if (!pfn) {
-				pfn = __rmqueue(p, z, order,
-						gfp_migratetype(p, gfp));
-				if (pfn && (alloc_flags & ALLOC_HIGHATOMIC))
-					reserve_highatomic_pageblock(p, z, pfn,
-								     order);
+		/* The free-page half of the watermark test: its other half,
+		 * "is there a free block of this order or more?", is what
+		 * taking one answers anyway. */
+		if (no_wmark || zone_free_above(z, order, mark, highest,
+						alloc_flags, z->free_pages)) {
+			int type = gfp_migratetype(p, gfp);
+			if (__builtin_expect(alloc_flags & ALLOC_HIGHATOMIC, 0))
+				pfn = rmqueue_highatomic(p, z, order, type);
+			else {
+				pfn =
+				    rmqueue_smallest_inline(p, z, order, type);
+				if (!pfn && type < MIGRATE_PCPTYPES)
+					pfn =
+					    rmqueue_fallback(p, z, order, type);
 			}
 			if (pfn && z->free_pages < z->watermark[WMARK_MIN])
 				z->reserve_dips++;
@@ -247,10 +280,20 @@ uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
 		if (!pfn)
 			continue;
 	got_block:
-		prep_new_page(p, pfn, order, gfp);
+		if (__builtin_expect(mm_debug_hooks_on(p) != 0, 0) ||
+		    (gfp & __GFP_ZERO))
+			prep_new_page(p, pfn, order, gfp);
 		return pfn << PAGE_SHIFT;
 	}
 	return 0;
+}
+
+uint64_t get_page_from_freelist(struct pglist_data *p, gfp_t gfp,
+				unsigned int order, unsigned int alloc_flags,
+				int highest)
+{
+	return get_page_from_freelist_inline(p, gfp, order, alloc_flags,
+					     highest);
 }
 
 /* Everything but the order-0 fast path: checks and reports, fault
@@ -271,8 +314,8 @@ uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 		return 0;
 
 	/* Fast path: only while every zone tried stays above `low`. */
-	uint64_t phys =
-	    get_page_from_freelist(p, gfp, order, ALLOC_WMARK_LOW, highest);
+	uint64_t phys = get_page_from_freelist_inline(p, gfp, order,
+						      ALLOC_WMARK_LOW, highest);
 	if (!phys)
 		phys = __alloc_pages_slowpath(p, gfp, order, highest, caller);
 	if (phys)
@@ -366,24 +409,36 @@ unsigned long get_zeroed_page(gfp_t gfp)
  * the same order it was split from: pfn ^ 2^order) for as long as the buddy
  * is free, whole, and in the same zone. Zone lock held; sec holds pfn, whose
  * state byte the caller has claimed (checked to be PFS_ALLOC | order, or
- * taken off a per-CPU list).
+ * taken off a per-CPU list). Inline in free_pages_locked, a function for
+ * the other callers.
  */
-void __free_one_page(struct pglist_data *p, struct zone *z,
+static inline __attribute__((always_inline)) void
+free_one_page_inline(struct pglist_data *p, struct zone *z,
 		     struct mem_section *sec, uint64_t pfn, unsigned int order)
 {
 	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
 	uint64_t end = sec->first_pfn + sec->nr_frames;
 
-	lockdep_assert_held(&z->lock);
-
 	zone_free_pages_add(z, (int64_t)(1ULL << order));
 	base[pfn] = PFS_TAIL;
 	/* LAB buddy: begin merge */
+	/* Every buddy on the way lies in the 4 MiB block around pfn: when
+	 * that block is inside the section and the zone's window (nearly
+	 * always), only the buddy's state byte needs reading. */
+	uint64_t top = pfn & ~((1ULL << MAX_ORDER) - 1);
+	bool inside = top >= sec->first_pfn && top >= z->window_start_pfn &&
+		      top + (1ULL << MAX_ORDER) <= end &&
+		      top + (1ULL << MAX_ORDER) <= z->window_end_pfn;
+	/* Locals, read once: the state byte stores may alias anything. */
+	bool poison = p->page_poison;
+	char *map = pgdat_phys_to_virt(p, 0);
 	while (order < MAX_ORDER) {
 		uint64_t buddy = pfn ^ (1ULL << order);
-		if (buddy < sec->first_pfn || buddy >= end ||
-		    buddy < z->window_start_pfn || buddy >= z->window_end_pfn ||
-		    frame_state_read(&base[buddy]) != (PFS_FREE | order))
+		if (__builtin_expect(!inside, 0) &&
+		    (buddy < sec->first_pfn || buddy >= end ||
+		     buddy < z->window_start_pfn || buddy >= z->window_end_pfn))
+			break;
+		if (frame_state_read(&base[buddy]) != (PFS_FREE | order))
 			break;
 		/* Whole pageblocks of different types merge only if both
 		 * are ordinary (highatomic and isolated ones keep apart);
@@ -398,7 +453,11 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 			if (type != buddy_type)
 				change_pageblock_range(sec, buddy, order, type);
 		}
-		unlink_block(p, pfn_entry(p, buddy));
+		struct list_head *be =
+		    (struct list_head *)(map + (buddy << PAGE_SHIFT));
+		list_del(be);
+		if (__builtin_expect(poison, 0))
+			memset(be, PAGE_POISON, sizeof(*be));
 		z->free_area[order].nr_free--;
 		base[buddy] = PFS_TAIL;
 		pfn &= buddy;
@@ -414,6 +473,13 @@ void __free_one_page(struct pglist_data *p, struct zone *z,
 	z->free_area[order].nr_free++;
 }
 
+void __free_one_page(struct pglist_data *p, struct zone *z,
+		     struct mem_section *sec, uint64_t pfn, unsigned int order)
+{
+	lockdep_assert_held(&z->lock);
+	free_one_page_inline(p, z, sec, pfn, order);
+}
+
 /* page_poison fills a block once, when its owner frees it; not again on
  * its way between lists (a per-CPU list's drain, a highatomic pageblock
  * given back), which would wipe out a use after free made meanwhile
@@ -425,6 +491,15 @@ void poison_block(struct pglist_data *p, uint64_t pfn, unsigned int order)
 	debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
 	memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
 	       PAGE_SIZE << order);
+}
+
+/* What page_owner and page_poison do to a block freed by its owner, out
+ * of line: they are off on the common path. */
+static __attribute__((noinline, cold)) void
+free_debug_hooks(struct pglist_data *p, uint64_t pfn, unsigned int order)
+{
+	reset_page_owner(p, pfn, order);
+	poison_block(p, pfn, order);
 }
 
 /* A free the per-CPU list did not take: under the zone lock, checked
@@ -443,8 +518,7 @@ int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
 	/* LAB irqsafe: end lock */
 	struct mem_section *sec = p->sections ? pfn_to_section(p, pfn) : NULL;
 	uint8_t s = PFS_RESERVED;
-	if (sec && pfn >= sec->first_pfn &&
-	    pfn - sec->first_pfn < sec->nr_frames)
+	if (sec && pfn - sec->first_pfn < sec->nr_frames) /* (wraps below) */
 		s = sec->frame_state[pfn - sec->first_pfn];
 	/* Claim the frame's state byte: a concurrent free of the same
 	 * order-0 frame through a per-CPU list (mm/pcp.c) must not also
@@ -454,9 +528,9 @@ int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,
 	    __atomic_compare_exchange_n(&sec->frame_state[pfn - sec->first_pfn],
 					&now, PFS_TAIL, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_RELAXED)) {
-		reset_page_owner(p, pfn, order);
-		poison_block(p, pfn, order);
-		__free_one_page(p, z, sec, pfn, order);
+		if (__builtin_expect(mm_debug_hooks_on(p) != 0, 0))
+			free_debug_hooks(p, pfn, order);
+		free_one_page_inline(p, z, sec, pfn, order);
 	} else {
 		ret = bad_free_state(p, phys, order, caller, now);
 	}

@@ -158,25 +158,11 @@ pcp_take(struct pglist_data *p, struct per_cpu_pages *pcp, int type)
 	/* LAB pcp: end take */
 }
 
-/*
- * Debug options are off on the fast paths' common case: one branch tests
- * them all (mm/fault_inject.h, mm/page_owner.h, mm/debug_pagealloc.h,
- * page_poison). Integer loads OR-ed together, no bool turned into 0/1
- * each: four loads, three ORs and the caller's one branch. Nonzero when
- * any is on, for any node (the paths then take the slow road, which asks
- * each option about this node).
- */
+/* Debug options are off on the fast paths' common case: one branch tests
+ * them all (mm_debug_hooks_on(), mm/internal.h). */
 static inline uintptr_t debug_hooks_on(const struct pglist_data *p)
 {
-	return (uintptr_t)
-		   __atomic_load_n((const uint8_t *)&fail_page_alloc.enabled,
-				   __ATOMIC_RELAXED) |
-	       (uintptr_t)(unsigned int)__atomic_load_n(&page_owner_nodes,
-							__ATOMIC_RELAXED) |
-	       (uintptr_t)__atomic_load_n(&debug_pagealloc_node,
-					  __ATOMIC_RELAXED) |
-	       (uintptr_t)__atomic_load_n((const uint8_t *)&p->page_poison,
-					  __ATOMIC_RELAXED);
+	return mm_debug_hooks_on(p);
 }
 
 uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,

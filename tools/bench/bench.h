@@ -62,15 +62,24 @@ void pair_use_arena(void *arena, uint64_t phys, uint64_t bytes);
 void pair_setup(void);
 double pair_time(void);
 void mixed_driver_setup(void);
+void mixed_zone_driver_setup(void); /* the same stream, lists off */
 double mixed_driver_time(void);
+void split_driver_setup(void); /* split10 on the zone path */
+double split_driver_time(void);
 void old_pair_use_arena(void *arena, uint64_t phys, uint64_t bytes);
 void old_pair_setup(void);
 double old_pair_time(void);
 void old_mixed_driver_setup(void);
+void old_mixed_zone_driver_setup(void);
 double old_mixed_driver_time(void);
+void old_split_driver_setup(void);
+double old_split_driver_time(void);
 
 /* Compacting 1 GiB of fragmented memory (compact_bench.c). */
 void bench_compact(void);
+/* One page from a lone 4 MiB block and back, Labyrinth's zone path against
+ * the peers and against BENCH_OLD_REV (split_bench.c). */
+void bench_split10(void);
 /* Issue 16's random workloads against the peer buddies (random_bench.c). */
 void bench_random(void);
 struct pglist_data;

@@ -8,9 +8,10 @@ BENCH_SRCS := $(MM_TOOL_SRCS) $(wildcard tools/bench/*.c)
 BENCH_CFLAGS := $(filter-out -O0 -O1 -fsanitize=% -fno-sanitize-recover=%,$(HOST_CFLAGS)) -O2
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRCS))
 
-# The tree before the last change to the hot paths (now: f1a8680, before
-# issue 16's second round, the section map and the call-free fast paths;
-# before that baeae77, migrate types, and bec35b4, the first fast path), for
+# The tree before the last change to the hot paths (now: b89e051, before
+# issue 16's zone-path round, docs/08b-the-zone-path.md; before that
+# f1a8680, the section map and the call-free fast paths, baeae77, migrate
+# types, and bec35b4, the first fast path), for
 # the before/after figures: its mm/ and host support, with tools/bench/pair_driver.c built
 # against its headers, linked into one object whose every symbol gets the
 # prefix old_ (objcopy), so both versions run in one process.

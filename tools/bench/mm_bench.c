@@ -14,9 +14,8 @@
  *                no split or merge)
  *   mixed_0_4    random orders 0..4 at ~50% occupancy; per operation, an
  *                operation being one alloc or one free
- *   split10_pair one page from a lone free 4 MiB block and back: ten splits
- *                and ten merges per pair (buddy only)
- *   init, metadata, random_*  init_sweep.c, random_bench.c (the peers)
+ *   init, metadata, random_*, split10_pair  init_sweep.c, random_bench.c
+ *                and split_bench.c (the peers)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -326,28 +325,7 @@ static double bitmap_full(void)
 	return (bench_now_ns() - t0) / (PAIRS / 20 * 2);
 }
 
-/* ------------------------------------------------------------ split10 */
-
-/* 8 MiB; the lower 4 MiB stays one free block, the rest is taken (movable:
- * unmovable requests would claim that block, docs/10), so every pair
- * splits ten times and merges ten times. */
-static void split10_setup(void)
-{
-	buddy_setup(8 << 20);
-	for (int o = MAX_ORDER - 1; o >= 0; o--)
-		while (node.node_zones[ZONE_NORMAL].free_area[o].nr_free)
-			pgdat_alloc_pages(&node, GFP_MOVABLE, (unsigned int)o);
-}
-
-static double split10_pair(void)
-{
-	double t0 = bench_now_ns();
-	for (int i = 0; i < PAIRS / 10; i++) {
-		uint64_t p = pgdat_alloc_pages(&node, GFP_KERNEL, 0);
-		pgdat_free_pages(&node, p, 0);
-	}
-	return (bench_now_ns() - t0) / (PAIRS / 10);
-}
+/* ------------------------------------------------------------ bulk */
 
 /* 64 order-0 pages in one alloc_pages_bulk (one zone-lock hold), or in 64
  * calls; both give them back one by one. ns per page. */
@@ -512,6 +490,16 @@ int main(int argc, char **argv)
 		  old_mixed_driver_setup,
 		  old_mixed_driver_time,
 		  { 0 } },
+		{ "host.mixed_0_4.driver_zone",
+		  "the driver's stream with per-CPU lists off: the zone path",
+		  mixed_zone_driver_setup,
+		  mixed_driver_time,
+		  { 0 } },
+		{ "host.mixed_0_4.driver_zone_before",
+		  "the same, before (" BENCH_OLD_REV_STR ")",
+		  old_mixed_zone_driver_setup,
+		  old_mixed_driver_time,
+		  { 0 } },
 	};
 	bench_section("Mixed sizes (orders 0..4, 4..64 KiB)",
 		      "2560 slots, each holding a block of a random order "
@@ -520,7 +508,7 @@ int main(int argc, char **argv)
 		      "operation (one alloc or one free). The free list cannot "
 		      "hand out contiguous blocks, so it has no figure here.");
 	mixed_failed = 0;
-	bench_interleave(mixed, 4);
+	bench_interleave(mixed, 6);
 	bench_ratio("host.mixed_0_4.buddy_vs_bitmap",
 		    "buddy time / bitmap time, run by run", &mixed[0],
 		    &mixed[1]);
@@ -528,6 +516,10 @@ int main(int argc, char **argv)
 		    "mixed stream now / before (" BENCH_OLD_REV_STR
 		    "), same driver, run by run",
 		    &mixed[2], &mixed[3]);
+	bench_ratio("host.mixed_0_4.driver_zone_vs_before",
+		    "zone path now / before (" BENCH_OLD_REV_STR
+		    "), same driver, run by run",
+		    &mixed[4], &mixed[5]);
 	if (mixed_failed)
 		bench_note("%llu mixed allocations failed (counted in the "
 			   "time; a failure is an answer too)",
@@ -553,16 +545,7 @@ int main(int argc, char **argv)
 	bench_ratio("host.nearly_full_pair.bitmap_vs_buddy",
 		    "bitmap time / buddy time, run by run", &full[1], &full[0]);
 
-	struct contender split[] = {
-		{ "host.split10_pair.buddy",
-		  "one page from a lone 4 MiB block and back: 10 splits, 10 "
-		  "merges",
-		  split10_setup,
-		  split10_pair,
-		  { 0 } },
-	};
-	bench_section("The buddy allocator's worst case", NULL);
-	bench_interleave(split, 1);
+	bench_split10();
 
 	struct contender bulk[] = {
 		{ "host.bulk64.bulk",
@@ -585,8 +568,10 @@ int main(int argc, char **argv)
 		    &bulk[1]);
 	munmap(arena, ARENA_BYTES);
 	bench_random();
-	bench_compact();
-	bench_init_sweep(dir);
+	if (!getenv("BENCH_ONLY")) { /* not contenders: all or nothing */
+		bench_compact();
+		bench_init_sweep(dir);
+	}
 	bench_close();
 	return 0;
 }

@@ -16,6 +16,8 @@
 #include "tools/bench/bench.h"
 
 void pair_run(int n);
+void mixed_run(int n);
+void split_run(int n);
 
 static struct pglist_data pair_node;
 static void *pair_arena;
@@ -28,12 +30,12 @@ void pair_use_arena(void *arena, uint64_t phys, uint64_t bytes)
 	pair_bytes = bytes;
 }
 
-/* A node over the arena with watermarks 0 and no zone protection, one
- * frame taken whose buddy is free, and per-CPU lists on for one CPU. */
-void pair_setup(void)
+/* A node over the arena's first `bytes` with watermarks 0 and no zone
+ * protection. */
+static void node_over(uint64_t bytes)
 {
 	static struct memmap_range r;
-	r = (struct memmap_range){ pair_phys, pair_phys + pair_bytes, 7, 0 };
+	r = (struct memmap_range){ pair_phys, pair_phys + bytes, 7, 0 };
 	struct pgdat_config cfg = {
 		.usable = &r,
 		.nr_usable = 1,
@@ -49,13 +51,26 @@ void pair_setup(void)
 			pair_node.node_zones[z].watermark[w] = 0;
 	static const unsigned int no_protection[MAX_NR_ZONES];
 	pgdat_set_lowmem_reserve_ratio(&pair_node, no_protection);
+}
+
+/* The whole arena, one frame taken whose buddy is free, and (lists) the
+ * per-CPU lists on for one CPU. */
+static void pair_setup_lists(bool lists)
+{
+	node_over(pair_bytes);
 	for (int n = 0; n < 64; n++) {
 		uint64_t p = pgdat_alloc_pages(&pair_node, GFP_KERNEL, 0);
 		if (*pfn_state(&pair_node, (p >> PAGE_SHIFT) ^ 1) ==
 		    (PFS_FREE | 0))
 			break;
 	}
-	pgdat_pcp_enable(&pair_node, 1);
+	if (lists)
+		pgdat_pcp_enable(&pair_node, 1);
+}
+
+void pair_setup(void)
+{
+	pair_setup_lists(true);
 }
 
 /* n order-0 pairs: alloc_pages(GFP_KERNEL, 0) and its free. */
@@ -92,15 +107,26 @@ static uint64_t mix_next(void)
 	return mix_rng;
 }
 
-void mixed_driver_setup(void)
+static void mixed_setup_lists(bool lists)
 {
-	pair_setup();
+	pair_setup_lists(lists);
 	mix_rng = 0x2545f4914f6cdd1dULL;
 	for (int i = 0; i < MIX_SLOTS; i++) {
 		mix_order[i] = (unsigned char)(mix_next() % 5);
 		mix_phys[i] =
 		    pgdat_alloc_pages(&pair_node, GFP_KERNEL, mix_order[i]);
 	}
+}
+
+void mixed_driver_setup(void)
+{
+	mixed_setup_lists(true);
+}
+
+/* The same stream on the zone path alone: per-CPU lists off. */
+void mixed_zone_driver_setup(void)
+{
+	mixed_setup_lists(false);
 }
 
 __attribute__((noinline)) void mixed_run(int n)
@@ -122,5 +148,34 @@ double mixed_driver_time(void)
 	int n = 1000000 / bench_scale;
 	double t0 = bench_now_ns();
 	mixed_run(n);
+	return (bench_now_ns() - t0) / n;
+}
+
+/* split10_pair (split_bench.c) on the driver's node: 8 MiB, the lower
+ * 4 MiB one free block, the rest taken (movable), lists off; each pair
+ * splits it ten times and merges it ten times. */
+void split_driver_setup(void)
+{
+	node_over(8 << 20);
+	for (int o = MAX_ORDER - 1; o >= 0; o--)
+		while (pair_node.node_zones[ZONE_NORMAL].free_area[o].nr_free)
+			pgdat_alloc_pages(&pair_node, GFP_MOVABLE,
+					  (unsigned int)o);
+}
+
+__attribute__((noinline)) void split_run(int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t p = pgdat_alloc_pages(&pair_node, GFP_KERNEL, 0);
+		pgdat_free_pages(&pair_node, p, 0);
+	}
+}
+
+/* 500,000 pairs (500 with --quick), ns per pair. */
+double split_driver_time(void)
+{
+	int n = 500000 / bench_scale;
+	double t0 = bench_now_ns();
+	split_run(n);
 	return (bench_now_ns() - t0) / n;
 }

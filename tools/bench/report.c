@@ -6,6 +6,7 @@
  * bench` to the next. docs/08-measuring.md.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +146,21 @@ void bench_md(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* BENCH_ONLY=text in the environment runs only the contenders whose name
+ * holds text (for callgrind: one contender's path alone); the others and
+ * their ratios are left out. */
+static bool bench_skipped(const struct contender *c)
+{
+	const char *only = getenv("BENCH_ONLY");
+	return only && !strstr(c->name, only);
+}
+
 void bench_interleave(struct contender *c, int n)
 {
 	for (int r = 0; r < bench_runs; r++)
 		for (int i = 0; i < n; i++) {
+			if (bench_skipped(&c[i]))
+				continue;
 			c[i].setup();
 			c[i].samples[r] = c[i].run();
 			if (getenv("BENCH_VERBOSE"))
@@ -156,14 +168,17 @@ void bench_interleave(struct contender *c, int n)
 					r, c[i].samples[r]);
 		}
 	for (int i = 0; i < n; i++)
-		bench_report(c[i].name, "ns", c[i].what, c[i].samples,
-			     bench_runs);
+		if (!bench_skipped(&c[i]))
+			bench_report(c[i].name, "ns", c[i].what, c[i].samples,
+				     bench_runs);
 }
 
 void bench_ratio(const char *name, const char *what, const struct contender *a,
 		 const struct contender *b)
 {
 	double r[BENCH_MAX_RUNS];
+	if (bench_skipped(a) || bench_skipped(b))
+		return;
 	for (int i = 0; i < bench_runs; i++)
 		r[i] = a->samples[i] / b->samples[i];
 	bench_report(name, "x", what, r, bench_runs);
