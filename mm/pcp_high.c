@@ -135,8 +135,11 @@ int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
 	if (debug_pagealloc_on(p))
 		goto locked;
 	struct zone *z = pfn_to_zone(p, pfn);
-	if (!z->pcp || (pfn >> PFN_SECTION_SHIFT) - p->section_map_first >=
-			   p->section_map_nr)
+	/* batch is the same on every CPU: a zone that caches no blocks of
+	 * this order sends them to the zone before anything else. */
+	if (!z->pcp || !pcp_caches_order(&z->pcp[0], order) ||
+	    (pfn >> PFN_SECTION_SHIFT) - p->section_map_first >=
+		p->section_map_nr)
 		goto locked;
 	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
 	/* The whole block in one section (blocks of order 3 never cross
