@@ -32,21 +32,13 @@ static bool setup(struct ktest *t)
 		return false;
 	}
 	usable[0] = (struct memmap_range){ base + MIB, base + ARENA, 7, 0 };
-	struct pgdat_config cfg = {
-		.usable = usable,
-		.nr_usable = 1,
-		.dma_limit = base + 3 * MIB,
-		.dma32_limit = base + 11 * MIB,
-		.direct_map_offset = (uint64_t)(uintptr_t)arena - base,
-	};
-	memset(&node, 0, sizeof(node));
-	if (pgdat_init(&node, &cfg)) {
+	if (mm_test_pgdat_over(&node, arena, base, usable, 1, base + 3 * MIB,
+			       base + 11 * MIB)) {
 		mm_test_arena_free(arena, ARENA);
 		ktest_fail(t, __FILE__, __LINE__,
 			   "pgdat_init refused the layout");
 		return false;
 	}
-	mm_test_zero_watermarks(&node);
 	return true;
 }
 

@@ -40,21 +40,13 @@ static bool setup(struct ktest *t)
 	}
 	usable[0] = (struct memmap_range){ base, base + 5 * MIB, 7, 0 };
 	usable[1] = (struct memmap_range){ base + 8 * MIB, base + ARENA, 7, 0 };
-	struct pgdat_config cfg = {
-		.usable = usable,
-		.nr_usable = 2,
-		.dma_limit = base,
-		.dma32_limit = base + 11 * MIB,
-		.direct_map_offset = (uint64_t)(uintptr_t)arena - base,
-	};
-	memset(&node, 0, sizeof(node));
-	if (pgdat_init(&node, &cfg)) {
+	if (mm_test_pgdat_over(&node, arena, base, usable, 2, base,
+			       base + 11 * MIB)) {
 		mm_test_arena_free(arena, ARENA);
 		ktest_fail(t, __FILE__, __LINE__,
 			   "pgdat_init refused the layout");
 		return false;
 	}
-	mm_test_zero_watermarks(&node);
 	return true;
 }
 

@@ -63,6 +63,12 @@ int mm_test_node_init_grouping(struct mm_test_node *tn, size_t bytes,
 			       bool grouping);
 void mm_test_node_destroy(struct mm_test_node *tn);
 void mm_test_zero_watermarks(struct pglist_data *pgdat);
+/* A node over `usable` (nr ranges) of an arena at phys `base`, with the
+ * given zone limits and watermarks and protection 0 (every frame can be
+ * taken): tests of unusual layouts. 0, or -1 if pgdat_init refused. */
+int mm_test_pgdat_over(struct pglist_data *node, void *arena, uint64_t base,
+		       const struct memmap_range *usable, unsigned int nr,
+		       uint64_t dma_limit, uint64_t dma32_limit);
 /* Free blocks per zone and order, for comparing before and after. */
 void mm_test_snapshot(const struct pglist_data *pgdat,
 		      uint64_t counts[MAX_NR_ZONES][NR_PAGE_ORDERS]);

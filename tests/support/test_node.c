@@ -84,6 +84,24 @@ void mm_test_zero_watermarks(struct pglist_data *pgdat)
 	}
 }
 
+int mm_test_pgdat_over(struct pglist_data *node, void *arena, uint64_t base,
+		       const struct memmap_range *usable, unsigned int nr,
+		       uint64_t dma_limit, uint64_t dma32_limit)
+{
+	struct pgdat_config cfg = {
+		.usable = usable,
+		.nr_usable = nr,
+		.dma_limit = dma_limit,
+		.dma32_limit = dma32_limit,
+		.direct_map_offset = (uint64_t)(uintptr_t)arena - base,
+	};
+	memset(node, 0, sizeof(*node));
+	if (pgdat_init(node, &cfg))
+		return -1;
+	mm_test_zero_watermarks(node);
+	return 0;
+}
+
 int mm_test_node_init(struct mm_test_node *tn, size_t bytes, uint64_t dma_bytes,
 		      uint64_t dma32_bytes, bool no_watermarks)
 {
