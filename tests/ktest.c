@@ -170,6 +170,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "spinlock", NULL, KTEST_HOST_ONLY },
 	{ "mm_migrate_race", NULL, KTEST_HOST_ONLY },
 	{ "mm_numa", NULL, KTEST_HOST_ONLY },
+	{ "mm_numa_12tib", NULL, KTEST_HOST_ONLY },
 	{ "mm_pcp_fast", NULL, KTEST_HOST_ONLY },
 	{ "acpi", NULL, KTEST_TARGET_ONLY },
 	{ "alloc_irqsafe", NULL, KTEST_TARGET_ONLY },
