@@ -323,15 +323,16 @@ uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 	return phys;
 }
 
-/* The allocator's one entry point (Linux's __alloc_pages). Most requests
- * are single pages that this CPU's list serves (mm/pcp.c, docs/05): that
- * path makes the checks that could concern it itself and hands the
- * request to the general path when it needs anything more. */
+/* The allocator's one entry point (Linux's __alloc_pages). This CPU's cache
+ * serves most requests (mm/pcp.c, mm/pcp_high.c, docs/05); those paths hand
+ * the request to the general path for anything more. */
 uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
 		       void *caller)
 {
 	if (order == 0 && p->pcp_enabled)
 		return pcp_alloc_fast(p, gfp, caller);
+	if (order <= PCP_MAX_ORDER && p->pcp_enabled)
+		return pcp_alloc_block_fast(p, gfp, order, caller);
 	return alloc_pages_general(p, gfp, order, caller);
 }
 

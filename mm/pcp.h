@@ -47,6 +47,11 @@ uint64_t pcp_alloc_block(struct pglist_data *p, struct zone *z, uint64_t floor,
 			 int type, unsigned int order);
 int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
 		   void *caller);
+/* A request of order 1 .. PCP_MAX_ORDER on a node whose caches are on, as
+ * pcp_alloc_fast serves order 0: from this CPU's cache of the first zone
+ * the request may use when that is all it needs, else the general path. */
+uint64_t pcp_alloc_block_fast(struct pglist_data *p, gfp_t gfp,
+			      unsigned int order, void *caller);
 /* Between mm/pcp.c and mm/pcp_high.c: gives up to n pages (at least n if
  * there are) of this CPU's cache back to the zone, interrupts off; and,
  * under the zone lock, the blocks' share of it, returning the pages. */

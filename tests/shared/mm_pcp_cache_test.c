@@ -245,9 +245,34 @@ static void test_blocks_parked_and_reported(struct ktest *t)
 		KTEST_EXPECT_EQ(t, b, a); /* the hottest block of its order */
 		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, b, o), 0);
 	}
+	/* The fast path (pcp_alloc_block_fast) zeroes a cached block for
+	 * __GFP_ZERO, and leaves a sleeping request made with interrupts off
+	 * to the general path, which refuses and reports it. */
+	uint64_t z = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 2);
+	KTEST_ASSERT_TRUE(t, z != 0);
+	memset(pgdat_phys_to_virt(&tn.pgdat, z), 0x5a, 4 * PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, z, 2), 0);
+	uint64_t z2 = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_ZERO, 2);
+	KTEST_EXPECT_EQ(t, z2, z);
+	KTEST_EXPECT_TRUE(t, all_bytes(pgdat_phys_to_virt(&tn.pgdat, z2), 0,
+				       4 * PAGE_SIZE));
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, z2, 2), 0);
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	unsigned long flags;
+	printk_capture_start(log, sizeof(log));
+	local_irq_save(flags);
+	uint64_t slept = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 2);
+	uint64_t atomic = pgdat_alloc_pages(&tn.pgdat, GFP_ATOMIC, 2);
+	local_irq_restore(flags);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, slept, 0);
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "sleeping function"));
+	KTEST_EXPECT_EQ(t, atomic, z); /* the cached block */
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, atomic, 2), 0);
 	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 2);
 	KTEST_ASSERT_TRUE(t, a != 0);
-	int saved = console_loglevel;
 	console_loglevel = 0;
 	printk_capture_start(log, sizeof(log));
 	int wrong = pgdat_free_pages(&tn.pgdat, a, 1); /* allocated as 2 */
