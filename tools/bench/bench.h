@@ -53,6 +53,13 @@ void bench_interleave(struct contender *c, int n);
 void bench_ratio(const char *name, const char *what, const struct contender *a,
 		 const struct contender *b);
 
+/* two_threads.c: the two-thread pairs on `node` (over `bytes` of `arena`
+ * at `phys`), `pairs` pairs per thread; setup prepares the node as the
+ * one-thread pair does. */
+struct pglist_data;
+void bench_two_threads(struct pglist_data *node, char *arena, uint64_t phys,
+		       uint64_t bytes, int pairs, void (*setup)(void));
+
 /* The per-CPU order-0 pair and the mixed workload of pair_driver.c, built
  * against this tree and, with every symbol prefixed old_, against the tree
  * before the last hot-path change (bench.mk: BENCH_OLD_REV). use_arena

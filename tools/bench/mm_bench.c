@@ -84,77 +84,6 @@ static void buddy_pcp_setup(void)
 	pgdat_pcp_enable(&node, 1);
 }
 
-/* ---------------------------------------------- two threads, one node */
-
-/*
- * Two threads (this one and a worker kept for the whole benchmark, so each
- * keeps its per-CPU list number) run order-0 pairs on the same node at
- * once. Without per-CPU lists both fight for the zone lock; with them each
- * uses its own list. Reported: wall time per pair of one thread.
- */
-static pthread_barrier_t go, done;
-static pthread_t worker;
-static bool worker_started;
-
-static void run_pairs(void)
-{
-	for (int i = 0; i < PAIRS / 2; i++) {
-		uint64_t p = pgdat_alloc_pages(&node, GFP_KERNEL, 0);
-		pgdat_free_pages(&node, p, 0);
-	}
-}
-
-static unsigned int worker_cpu;
-
-static void *pair_worker(void *arg)
-{
-	(void)arg;
-	worker_cpu = mm_this_cpu(); /* numbered once, before the barrier */
-	pthread_barrier_wait(&go);
-	for (;;) {
-		pthread_barrier_wait(&go);
-		run_pairs();
-		pthread_barrier_wait(&done);
-	}
-	return NULL;
-}
-
-static void two_threads_start(void)
-{
-	if (worker_started)
-		return;
-	pthread_barrier_init(&go, NULL, 2);
-	pthread_barrier_init(&done, NULL, 2);
-	pthread_create(&worker, NULL, pair_worker, NULL);
-	pthread_barrier_wait(&go); /* the worker has its CPU number */
-	worker_started = true;
-}
-
-static void buddy_2threads_setup(void)
-{
-	buddy_pair_setup();
-	two_threads_start();
-}
-
-static void pcp_2threads_setup(void)
-{
-	buddy_pair_setup();
-	two_threads_start();
-	/* Caches for both threads' CPU numbers (a thread numbered past
-	 * them would take the zone path). */
-	unsigned int me = mm_this_cpu();
-	pgdat_pcp_enable(&node, (me > worker_cpu ? me : worker_cpu) + 1);
-}
-
-static double pairs_2threads(void)
-{
-	double t0 = bench_now_ns();
-	pthread_barrier_wait(&go);
-	run_pairs();
-	pthread_barrier_wait(&done);
-	return (bench_now_ns() - t0) / (PAIRS / 2);
-}
-
 static void freelist_setup(void)
 {
 	freelist_init(&fl, arena, ARENA_BYTES);
@@ -443,26 +372,8 @@ int main(int argc, char **argv)
 		    "zone-locked buddy time / per-CPU list time, run by run",
 		    &pair[0], &pair[1]);
 
-	struct contender pair2[] = {
-		{ "host.order0_pair.buddy_2threads",
-		  "two threads, one node, no per-CPU lists: one zone lock",
-		  buddy_2threads_setup,
-		  pairs_2threads,
-		  { 0 } },
-		{ "host.order0_pair.pcp_2threads",
-		  "two threads, one node, each with its own per-CPU list",
-		  pcp_2threads_setup,
-		  pairs_2threads,
-		  { 0 } },
-	};
-	bench_section("Two threads at once (order-0 pair)",
-		      "Both threads allocate and free single pages on the same "
-		      "node; ns per pair of one thread (wall time). This VM has "
-		      "two vCPUs, shared with whatever else runs.");
-	bench_interleave(pair2, 2);
-	bench_ratio("host.order0_pair.buddy_vs_pcp_2threads",
-		    "zone-locked time / per-CPU list time, two threads, run by run",
-		    &pair2[0], &pair2[1]);
+	bench_two_threads(&node, arena, ARENA_PHYS, ARENA_BYTES, PAIRS / 2,
+			  buddy_pair_setup);
 	bench_ratio("host.order0_pair.bitmap_vs_freelist",
 		    "bitmap time / free list time, run by run", &pair[6],
 		    &pair[4]);
