@@ -52,29 +52,36 @@ static bool zone_wants_pcp(const struct zone *z)
 	return z->managed_pages >= 1024 && z->spanned_pages < (1ULL << 32);
 }
 
-/* One page per CPU for each zone that keeps caches, from the node's own
- * memory (Linux takes its per-CPU areas from the page allocator too).
- * Sized by the CPUs present, not by MM_MAX_CPUS. A node enabled again
- * keeps its pages and gets new sizes. Returns false if memory is short. */
+/* Zone z's caches: one struct per CPU, from the node's own memory (Linux
+ * takes its per-CPU areas from the page allocator too). false, with a
+ * message, if memory is short. */
+static bool zone_pcp_storage(struct pglist_data *p, struct zone *z,
+			     unsigned int nr_cpus)
+{
+	uint64_t bytes = (uint64_t)nr_cpus * sizeof(struct per_cpu_pages);
+	uint64_t phys =
+	    pgdat_alloc_pages_exact(p, bytes, GFP_KERNEL | __GFP_ZERO,
+				    __builtin_return_address(0));
+	if (!phys) {
+		pr_warn("pcp: node %d: no %llu kB for zone %s's per-CPU caches: caches off\n",
+			p->node_id, (unsigned long long)(bytes >> 10), z->name);
+		return false;
+	}
+	z->pcp = pgdat_phys_to_virt(p, phys);
+	p->pcp_storage_pages += bytes / PAGE_SIZE;
+	return true;
+}
+
+/* Caches for every zone that keeps them, sized by the CPUs present, not
+ * by MM_MAX_CPUS. A node enabled again keeps its pages and gets new
+ * sizes. Returns false if memory is short. */
 static bool pcp_storage_alloc(struct pglist_data *p, unsigned int nr_cpus)
 {
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
-		if (z->pcp || !zone_wants_pcp(z))
-			continue;
-		uint64_t bytes =
-		    (uint64_t)nr_cpus * sizeof(struct per_cpu_pages);
-		uint64_t phys =
-		    pgdat_alloc_pages_exact(p, bytes, GFP_KERNEL | __GFP_ZERO,
-					    __builtin_return_address(0));
-		if (!phys) {
-			pr_warn("pcp: node %d: no %llu kB for zone %s's per-CPU caches: caches off\n",
-				p->node_id, (unsigned long long)(bytes >> 10),
-				z->name);
+		if (!z->pcp && zone_wants_pcp(z) &&
+		    !zone_pcp_storage(p, z, nr_cpus))
 			return false;
-		}
-		z->pcp = pgdat_phys_to_virt(p, phys);
-		p->pcp_storage_pages += bytes / PAGE_SIZE;
 	}
 	return true;
 }
@@ -128,17 +135,8 @@ int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
 			PCP_SLOTS);
 		return -1;
 	}
-	if (!z->pcp) {
-		uint64_t bytes =
-		    (uint64_t)p->pcp_nr_cpus * sizeof(struct per_cpu_pages);
-		uint64_t phys =
-		    pgdat_alloc_pages_exact(p, bytes, GFP_KERNEL | __GFP_ZERO,
-					    __builtin_return_address(0));
-		if (!phys)
-			return -1;
-		z->pcp = pgdat_phys_to_virt(p, phys);
-		p->pcp_storage_pages += bytes / PAGE_SIZE;
-	}
+	if (!z->pcp && !zone_pcp_storage(p, z, p->pcp_nr_cpus))
+		return -1;
 	for (unsigned int c = 0; c < p->pcp_nr_cpus; c++) {
 		BUG_ON(z->pcp[c].count); /* sized again only while empty */
 		z->pcp[c].base_pfn = z->window_start_pfn;
