@@ -61,6 +61,17 @@ static void walk_sections(struct pglist_data *p, const struct memmap_range *r,
 		fn(p, cur, first, last, ctx);
 }
 
+/* The bytes to skip before a section's state array at offset `at` from
+ * the metadata's start (page-aligned), so that frame_state[pfn - first] sits at the
+ * same offset in its cache line as pfn in its aligned group of 64: a
+ * per-CPU refill's group (PCP_GROUP_PAGES) then has its state bytes in one
+ * line of its own. Whole sections start aligned and need none. */
+static uint64_t state_array_pad(uint64_t at, uint64_t first)
+{
+	_Static_assert(PCP_GROUP_PAGES == 64, "a group's bytes are one line");
+	return (first - at) & 63;
+}
+
 struct section_count {
 	uint64_t sections, state_bytes;
 	uint64_t first, last; /* lowest and highest section number */
@@ -74,6 +85,8 @@ static void count_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 	if (!c->sections++)
 		c->first = sec;
 	c->last = sec; /* sorted ranges: sections come in order */
+	/* As insert_section places them, from the metadata's start. */
+	c->state_bytes += state_array_pad(c->state_bytes, first);
 	c->state_bytes += (end - first + 7) & ~7ULL; /* keep arrays aligned */
 }
 
@@ -85,6 +98,7 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 	uint64_t i = section_hash_slot(p, key);
 	while (p->sections[i].key)
 		i = (i + 1) & mask;
+	*cursor += state_array_pad((uintptr_t)*cursor, first);
 	p->sections[i] =
 	    (struct mem_section){ key, first, end - first, *cursor, { 0 } };
 	/* Every pageblock starts movable, as in Linux: the kernel's own
@@ -241,7 +255,8 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	p->node_zones[ZONE_NORMAL].window_start_pfn = dma32 >> PAGE_SHIFT;
 	p->node_zones[ZONE_NORMAL].window_end_pfn = UINT64_MAX >> PAGE_SHIFT;
 
-	/* Size the metadata: the hash at most half full, then the arrays. */
+	/* Size the metadata: the state arrays, the hash at most half full,
+	 * the direct map. */
 	struct section_count c = { 0, 0, 0, 0 };
 	walk_sections(p, ram, nr_ram, count_section, &c);
 	p->hash_bits = 1;
@@ -258,7 +273,9 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	uint64_t map = span * sizeof(struct mem_section *);
 	if (map * 3 > table && map * 8 > c.state_bytes)
 		map = 0;
-	uint64_t pages = PFN_UP(table + map + c.state_bytes);
+	uint64_t arrays =
+	    (c.state_bytes + 7) & ~7ULL; /* the hash's alignment */
+	uint64_t pages = PFN_UP(arrays + table + map);
 
 	/* Carve it from the top of the highest usable range that fits (Linux's
 	 * memblock also allocates top-down), keeping low zones for devices. */
@@ -280,14 +297,16 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 	}
 	uint8_t *meta = pgdat_phys_to_virt(p, p->metadata_start << PAGE_SHIFT);
 	memset(meta, 0, pages << PAGE_SHIFT); /* empty slots, PFS_RESERVED */
-	p->sections = (struct mem_section *)meta;
+	/* The state arrays first, from the page-aligned start that
+	 * state_array_pad counts from; then the hash, 8-byte aligned, and
+	 * the map after whole mem_sections. */
+	p->sections = (struct mem_section *)(meta + arrays);
 	if (map) {
-		/* 8-byte aligned: the hash is whole mem_sections. */
-		p->section_map = (struct mem_section **)(meta + table);
+		p->section_map = (struct mem_section **)(meta + arrays + table);
 		p->section_map_first = c.first;
 		p->section_map_nr = span;
 	}
-	uint8_t *cursor = meta + table + map;
+	uint8_t *cursor = meta;
 	walk_sections(p, ram, nr_ram, insert_section, &cursor);
 
 	for (unsigned int i = 0; i < cfg->nr_usable; i++)

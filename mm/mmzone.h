@@ -127,6 +127,14 @@ struct pglist_data;
  * second page. */
 #define PCP_MAX_ORDER 3
 #define PCP_HSLOTS 112
+/* Where caches are big enough (pcp_sizes), a refill takes an aligned block
+ * of 2^PCP_GROUP_ORDER frames whole: 64 frames, whose state bytes are one
+ * cache line that no other CPU's refill shares (docs/08c, "Two CPUs, one
+ * cache line"). */
+#define PCP_GROUP_ORDER 6
+#define PCP_GROUP_PAGES (1U << PCP_GROUP_ORDER)
+_Static_assert(PCP_GROUP_ORDER < PAGEBLOCK_ORDER,
+	       "a group lies in one pageblock: it has one migrate type");
 struct per_cpu_pages {
 	/* 16 bits are plenty (batch <= 63, count <= high + a batch). */
 	uint16_t count; /* pages held, all orders and types (read by other
@@ -139,6 +147,7 @@ struct per_cpu_pages {
 	 * (1 .. PCP_MAX_ORDER) and type. */
 	uint16_t nr[MIGRATE_PCPTYPES];
 	uint16_t hnr[PCP_MAX_ORDER][MIGRATE_PCPTYPES];
+	bool group_refill; /* refills take PCP_GROUP_PAGES frames at once */
 	uint32_t refills, drains; /* batches taken from / given to the zone
 				     (statistics: they wrap after 4e9) */
 	uint64_t base_pfn;	  /* a slot holds pfn - base_pfn */
@@ -153,6 +162,8 @@ _Static_assert(sizeof(struct per_cpu_pages) == 8192,
 _Static_assert(__builtin_offsetof(struct per_cpu_pages, hslots) <= 4096,
 	       "single frames and the header fill the first page");
 _Static_assert(MAX_ORDER < 16, "pcp sizes fit 16 bits");
+_Static_assert(__builtin_offsetof(struct per_cpu_pages, slots) == 64,
+	       "the header is one cache line");
 
 struct zone {
 	spinlock_t lock;

@@ -81,8 +81,36 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
 }
 
 /*
+ * A refill's group (pcp->group_refill): an aligned block of
+ * PCP_GROUP_PAGES frames of `type`, all parked at once, the first on top.
+ * Its state bytes are one cache line (mm_init.c aligns the arrays so),
+ * which the refills of other CPUs, taking groups of their own, never
+ * share. Frames given back one by one are left to requests that are not
+ * refills. Returns the frames parked: PCP_GROUP_PAGES, or 0 if the type
+ * has no free block that big (its lists only: taking another type's is
+ * the frame-by-frame refill's to decide). Zone lock held.
+ */
+static unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
+				     struct per_cpu_pages *pcp, int type)
+{
+	uint64_t pfn = rmqueue_smallest(p, z, PCP_GROUP_ORDER, type);
+	if (!pfn)
+		return 0;
+	uint8_t *st = pfn_state_managed(p, pfn);
+	unsigned int n = pcp->nr[type];
+	for (unsigned int i = PCP_GROUP_PAGES; i-- > 0;) {
+		st[i] = PFS_PCP;
+		pcp->slots[type][n++] = pfn_slot(pcp, pfn + i);
+	}
+	pcp->nr[type] = (uint16_t)n;
+	pcp_count_set(pcp, pcp->count + PCP_GROUP_PAGES);
+	return PCP_GROUP_PAGES;
+}
+
+/*
  * Refills this CPU's empty cache of `type` with up to a batch from the
- * zone, never taking the zone below `floor` (the request's own floor),
+ * zone (or a group, where the cache takes groups and the zone has one to
+ * spare), never taking the zone below `floor` (the request's own floor),
  * exactly as far as single allocations could have gone. Returns the
  * frames now held for `type`. Out of line and cold: it runs once per
  * `batch` allocations, and inlined it made the fast path save six
@@ -109,9 +137,17 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 		want = 1;
 	else if (z->free_pages - limit < want)
 		want = (unsigned int)(z->free_pages - limit);
-	/* The type's slots are empty (the caller's test) and a batch fits
-	 * them: pcp_sizes and pgdat_pcp_resize keep batch < PCP_SLOTS. */
+	/* The type's slots are empty (the caller's test) and a batch or a
+	 * group fits them: pcp_sizes and pgdat_pcp_resize keep batch <
+	 * PCP_SLOTS, and a group < PCP_SLOTS (mm/mmzone.h). */
 	BUG_ON(pcp->nr[type] + want > PCP_SLOTS);
+	_Static_assert(PCP_GROUP_PAGES < PCP_SLOTS, "a group fits the slots");
+	/* (Not with debug_pagealloc: a group's frames after the first are
+	 * out of the direct map, where frame-by-frame refills find heads.) */
+	if (pcp->group_refill && want == pcp->batch && !pcp->nr[type] &&
+	    z->free_pages >= limit + PCP_GROUP_PAGES &&
+	    !debug_pagealloc_on(p) && pcp_refill_group(p, z, pcp, type))
+		want = 0;
 	for (unsigned int i = 0; i < want; i++) {
 		uint64_t pfn = rmqueue_order0(p, z, type);
 		if (!pfn)

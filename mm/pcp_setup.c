@@ -17,10 +17,15 @@
  * to 2^n - 1 so that consecutive batches do not line up on buddy
  * boundaries; high keeps at most a share of the low watermark parked per
  * CPU, but never less than four batches, and leaves a batch of room in
- * the slots (a refill may come on top of high: pcp_refill).
+ * the slots (a refill may come on top of high: pcp_refill). Where a group
+ * and a batch per CPU are at most 1/64 of the zone, refills take whole
+ * groups (PCP_GROUP_PAGES, mm/mmzone.h) and high keeps room for one
+ * (past 4 batches that needs no room of its own, at 1 GiB): otherwise
+ * two CPUs refilled one after the other get neighbouring frames, whose
+ * state bytes share a cache line (docs/08c, "Two CPUs, one cache line").
  */
 static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
-		      unsigned int *batch, unsigned int *high)
+		      unsigned int *batch, unsigned int *high, bool *group)
 {
 	uint64_t b = z->managed_pages / 1024;
 	if (b * PAGE_SIZE > (1UL << 20))
@@ -37,6 +42,10 @@ static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
 		h = 6 * b;
 	if (h < 4 * b)
 		h = 4 * b;
+	*group = (uint64_t)(nr_cpus ? nr_cpus : 1) * (PCP_GROUP_PAGES + b) <=
+		 z->managed_pages / 64;
+	if (*group && h < PCP_GROUP_PAGES + b)
+		h = PCP_GROUP_PAGES + b;
 	if (h > PCP_SLOTS - 1 - b)
 		h = PCP_SLOTS - 1 - b;
 	*batch = (unsigned int)b;
@@ -44,6 +53,8 @@ static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
 }
 _Static_assert(4 * 63 <= PCP_SLOTS - 1 - 63,
 	       "four of the largest batches fit below high's cap");
+_Static_assert(PCP_GROUP_PAGES + 63 <= PCP_SLOTS - 1 - 63,
+	       "a group and the largest batch fit below high's cap");
 
 /* Which zones keep caches: tiny ones (DMA) gain nothing, and a slot holds
  * 32 bits of frame number from the zone's first frame. */
@@ -111,13 +122,15 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 		if (!z->pcp)
 			continue;
 		unsigned int batch, high;
-		pcp_sizes(z, nr_cpus, &batch, &high);
+		bool group;
+		pcp_sizes(z, nr_cpus, &batch, &high, &group);
 		for (unsigned int c = 0; c < nr_cpus; c++) {
 			struct per_cpu_pages *pcp = &z->pcp[c];
 			BUG_ON(pcp->count); /* sized again only while empty */
 			pcp->base_pfn = z->window_start_pfn;
 			pcp->batch = (uint16_t)batch;
 			pcp->high = (uint16_t)high;
+			pcp->group_refill = group;
 		}
 	}
 	p->pcp_nr_cpus = nr_cpus;
@@ -142,6 +155,9 @@ int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
 		z->pcp[c].base_pfn = z->window_start_pfn;
 		z->pcp[c].batch = (uint16_t)batch;
 		z->pcp[c].high = (uint16_t)high;
+		/* Groups where high keeps room for one and a batch, as
+		 * pcp_sizes does. */
+		z->pcp[c].group_refill = high >= PCP_GROUP_PAGES + batch;
 	}
 	return 0;
 }
@@ -180,8 +196,10 @@ void mm_pcp_enable(unsigned int nr_cpus)
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &p->node_zones[zi];
 		if (z->pcp)
-			pr_info("pcp: zone %-6s batch %u high %u per CPU (%u CPUs, low watermark %llu)\n",
+			pr_info("pcp: zone %-6s batch %u high %u per CPU, refills of %u (%u CPUs, low watermark %llu)\n",
 				z->name, z->pcp[0].batch, z->pcp[0].high,
+				z->pcp[0].group_refill ? PCP_GROUP_PAGES
+						       : z->pcp[0].batch,
 				p->pcp_nr_cpus,
 				(unsigned long long)z->watermark[WMARK_LOW]);
 	}

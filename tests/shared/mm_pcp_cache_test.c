@@ -175,12 +175,133 @@ static void test_slots_hold_the_largest_high(struct ktest *t)
 	    pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL | __GFP_MOVABLE, 0);
 	KTEST_ASSERT_TRUE(t, m != 0);
 	KTEST_EXPECT_LE(t, my_cache()->count, PCP_SLOTS - 1);
-	KTEST_EXPECT_EQ(t, my_cache()->nr[MIGRATE_MOVABLE], batch - 1);
+	/* (These sizes keep room for a group: the refill was one.) */
+	KTEST_EXPECT_TRUE(t, my_cache()->group_refill);
+	KTEST_EXPECT_EQ(t, my_cache()->nr[MIGRATE_MOVABLE],
+			PCP_GROUP_PAGES - 1);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, m, 0), 0);
 	KTEST_EXPECT_LE(t, my_cache()->count, high);
 	pcp_drain_local(&tn.pgdat);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	mm_test_node_destroy(&tn);
+}
+
+/* Checks that the cache's MIGRATE_UNMOVABLE slots hold exactly the
+ * aligned group of 64 frames around `first` but `first` itself, and that
+ * their state bytes are one cache line. */
+static void expect_group(struct ktest *t, uint64_t first)
+{
+	struct per_cpu_pages *c = my_cache();
+	KTEST_EXPECT_EQ(t, first % PCP_GROUP_PAGES, 0);
+	KTEST_EXPECT_EQ(t, c->nr[MIGRATE_UNMOVABLE], PCP_GROUP_PAGES - 1);
+	for (unsigned int i = 1; i < PCP_GROUP_PAGES; i++)
+		KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, first + i), PFS_PCP);
+	KTEST_EXPECT_EQ(t, (uintptr_t)pfn_state(&tn.pgdat, first) % 64, 0);
+}
+
+/*
+ * Where the cache keeps room for a group, an empty cache is refilled with
+ * an aligned group of 64 frames whose state bytes are one cache line, so
+ * that no other refill, on this CPU or another, gets frames in that line
+ * (docs/08c, "Two CPUs, one cache line"); the hottest frame is the
+ * group's first. Closer than a group to the floor, the refill is a batch,
+ * frame by frame, as without groups.
+ */
+static void test_refill_takes_a_group(struct ktest *t)
+{
+	uint64_t chain = 0, lowest = UINT64_MAX;
+	if (!setup(t))
+		return;
+	struct zone *z = normal();
+	pcp_drain_local(&tn.pgdat);
+	unsigned int batch = 15;
+	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, batch,
+					      PCP_GROUP_PAGES + batch) == 0);
+	KTEST_ASSERT_TRUE(t, my_cache()->group_refill);
+	mm_test_zero_watermarks(&tn.pgdat);
+	uint64_t f = z->free_pages;
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	expect_group(t, a >> PAGE_SHIFT);
+	KTEST_EXPECT_EQ(t, z->free_pages, f - PCP_GROUP_PAGES);
+	/* The group's frames, then the next refill: a new group. */
+	for (unsigned int i = 1; i < PCP_GROUP_PAGES; i++) {
+		uint64_t b = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+		KTEST_EXPECT_EQ(t, b, a + ((uint64_t)i << PAGE_SHIFT));
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, b, 0), 0);
+		pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0); /* b again */
+	}
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	uint64_t b = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, b != 0);
+	expect_group(t, b >> PAGE_SHIFT);
+	KTEST_EXPECT_TRUE(t, (b >> PAGE_SHIFT) / PCP_GROUP_PAGES !=
+				 (a >> PAGE_SHIFT) / PCP_GROUP_PAGES);
+	for (unsigned int i = 0; i < PCP_GROUP_PAGES; i++)
+		KTEST_EXPECT_EQ(t,
+				pgdat_free_pages(&tn.pgdat,
+						 a + ((uint64_t)i
+						      << PAGE_SHIFT),
+						 0),
+				0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, b, 0), 0);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, z->free_pages, f);
+
+	/* 63 above the floor: no group but a batch, and the floor holds. */
+	z->watermark[WMARK_MIN] = z->watermark[WMARK_LOW] =
+	    z->watermark[WMARK_HIGH] = f - (PCP_GROUP_PAGES - 1);
+	a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, a) = chain;
+	chain = a;
+	KTEST_EXPECT_EQ(t, my_cache()->count, batch - 1);
+	KTEST_EXPECT_EQ(t, z->free_pages, f - batch);
+	uint64_t n = take_watching(GFP_KERNEL, &chain, &lowest);
+	KTEST_EXPECT_EQ(t, lowest, f - (PCP_GROUP_PAGES - 1));
+	KTEST_EXPECT_EQ(t, n, PCP_GROUP_PAGES - 2);
+	mm_test_give_back(&tn.pgdat, chain);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, z->free_pages, f);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* The state arrays are placed so that a group's bytes are one cache line
+ * even where a section's first frame is not a group's first: here the
+ * node's RAM starts 5 frames into a group (mm_init.c, state_array_pad). */
+static void test_group_bytes_share_no_line(struct ktest *t)
+{
+	static struct pglist_data node;
+	static struct memmap_range usable[1];
+	uint64_t base;
+	void *arena = mm_test_arena(ARENA, &base);
+	if (!arena) {
+		ktest_skip(t, "no test arena on this platform");
+		return;
+	}
+	usable[0] =
+	    (struct memmap_range){ base + 5 * PAGE_SIZE, base + ARENA, 7, 0 };
+	KTEST_ASSERT_TRUE(t, mm_test_pgdat_over(&node, arena, base, usable, 1,
+						base, base) == 0);
+	unsigned int seen = 0;
+	for (uint64_t pfn = base >> PAGE_SHIFT;
+	     pfn < (base + ARENA) >> PAGE_SHIFT; pfn += PCP_GROUP_PAGES) {
+		const uint8_t *st = pfn_state(&node, pfn);
+		if (st && pfn_state(&node, pfn + PCP_GROUP_PAGES - 1)) {
+			KTEST_EXPECT_EQ(t, (uintptr_t)st % 64, 0);
+			seen++;
+		}
+	}
+	/* The first group has RAM from its frame 5 on, at byte 5 of its
+	 * line; every other group was checked whole. */
+	KTEST_EXPECT_EQ(t,
+			(uintptr_t)pfn_state(&node, (base >> PAGE_SHIFT) + 5) %
+			    64,
+			5);
+	KTEST_EXPECT_EQ(t, seen, ARENA / PAGE_SIZE / PCP_GROUP_PAGES - 1);
+	KTEST_EXPECT_EQ(t, pgdat_check(&node), 0);
+	mm_test_arena_free(arena, ARENA);
 }
 
 /* Sizes the slots cannot hold are refused with a message, and nothing
@@ -306,6 +427,8 @@ static const struct ktest_case pcp_cache_cases[] = {
 	KTEST_CASE(test_parked_frame_untouched),
 	KTEST_CASE(test_refill_stops_at_the_floor),
 	KTEST_CASE(test_slots_hold_the_largest_high),
+	KTEST_CASE(test_refill_takes_a_group),
+	KTEST_CASE(test_group_bytes_share_no_line),
 	KTEST_CASE(test_sizes_refused_and_storage_counted),
 	KTEST_CASE(test_blocks_parked_and_reported),
 	{ 0 },

@@ -195,6 +195,15 @@ static void lab_zone_setup(void)
 {
 	lab_setup(false);
 }
+/* The caches as before groups (docs/08c, "Two CPUs, one cache line"):
+ * every refill a batch, frame by frame. */
+static void lab_batches_setup(void)
+{
+	lab_setup(true);
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		if (rw_node.node_zones[z].pcp)
+			rw_node.node_zones[z].pcp[0].group_refill = false;
+}
 static void peer_setup(bool per_page)
 {
 	memset(rw_peer_bits, 0, rw.pages / 8);
@@ -232,12 +241,12 @@ uint64_t bench_mem_available(void)
 
 static void random_at(uint64_t bytes, unsigned int max_order)
 {
-	char name[5][48];
+	char name[6][48];
 	const char *size = bytes >> 30 == 1 ? "1g" : "16g";
 	rw.bytes = bytes, rw.pages = bytes >> 12, rw.max_order = max_order;
-	const char *tags[5] = { "pcp", "zone", "bbuddy", "tagbuddy",
-				"freelist_nolock" };
-	for (int i = 0; i < 5; i++)
+	const char *tags[6] = { "pcp",	    "zone",	   "bbuddy",
+				"tagbuddy", "pcp_batches", "freelist_nolock" };
+	for (int i = 0; i < 6; i++)
 		snprintf(name[i], sizeof name[i], "host.random%s_%s.%s",
 			 max_order ? "0_4" : "0", size, tags[i]);
 	struct contender c[] = {
@@ -262,12 +271,17 @@ static void random_at(uint64_t bytes, unsigned int max_order)
 		  timed_ops,
 		  { 0 } },
 		{ name[4],
+		  "per-CPU lists on, refills a batch frame by frame (no groups)",
+		  lab_batches_setup,
+		  timed_ops,
+		  { 0 } },
+		{ name[5],
 		  "xv6 free list, no lock (order 0 only)",
 		  freelist_setup,
 		  timed_ops,
 		  { 0 } },
 	};
-	int n = max_order ? 4 : 5;
+	int n = max_order ? 5 : 6;
 	bench_interleave(c, n);
 	char rname[256];
 	for (int i = 0; i < n; i++) {
@@ -277,12 +291,15 @@ static void random_at(uint64_t bytes, unsigned int max_order)
 		bench_ratio(rname, "its time / tagbuddy's, run by run", &c[i],
 			    &c[3]);
 	}
+	snprintf(rname, sizeof rname, "%s_vs_batches", name[0]);
+	bench_ratio(rname, "refills by groups / by batches, run by run", &c[0],
+		    &c[4]);
 	/* Issue 16's goal for order 0: at or below the unlocked free list. */
 	if (!max_order) {
 		snprintf(rname, sizeof rname, "%s_vs_freelist_nolock", name[0]);
 		bench_ratio(rname,
 			    "per-CPU caches / unlocked free list, run by run",
-			    &c[0], &c[4]);
+			    &c[0], &c[5]);
 	}
 }
 
