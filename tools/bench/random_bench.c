@@ -283,7 +283,7 @@ static void random_at(uint64_t bytes, unsigned int max_order)
 	};
 	int n = max_order ? 5 : 6;
 	bench_interleave(c, n);
-	char rname[256];
+	char rname[320];
 	for (int i = 0; i < n; i++) {
 		if (i == 3)
 			continue;
