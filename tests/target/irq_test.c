@@ -135,11 +135,12 @@ static void test_tick_runs_at_hz(struct ktest *t)
 	uint64_t ns = now_ns() - t0;
 	uint64_t expected = (uint64_t)tick_hz * ns / 1000000000ULL;
 	uint64_t period = 1000000000ULL / tick_hz;
-	ktest_diag(t,
-		   "hz=%u: %lu ticks in %lu us (expected %lu, against the %s); shortest of %u intervals %lu us",
-		   tick_hz, ticks, (unsigned long)(ns / 1000),
-		   (unsigned long)expected, hpet_read_ns(&t0) ? "HPET" : "TSC",
-		   pairs, (unsigned long)(shortest / 1000));
+	ktest_diag(
+	    t,
+	    "hz=%u: %lu ticks in %lu us (expected %lu, against the %s); shortest of %u intervals %lu us",
+	    tick_hz, ticks, (unsigned long)(ns / 1000), (unsigned long)expected,
+	    hpet_read_ns(&t0) ? "HPET" : "TSC", pairs,
+	    (unsigned long)(shortest / 1000));
 	/* The tick's period comes from the calibration and hz=. */
 	KTEST_EXPECT_EQ(t, apic_read(APIC_TMICT),
 			lapic_timer_hz / APIC_DIVISOR / tick_hz);
