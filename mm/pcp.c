@@ -82,27 +82,38 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
 
 /*
  * A refill's group (pcp->group_refill): an aligned block of
- * PCP_GROUP_PAGES frames of `type`, all parked at once, the first on top.
- * Its state bytes are one cache line (mm_init.c aligns the arrays so),
- * which the refills of other CPUs, taking groups of their own, never
- * share. Frames given back one by one are left to requests that are not
- * refills. Returns the frames parked: PCP_GROUP_PAGES, or 0 if the type
- * has no free block that big (its lists only: taking another type's is
- * the frame-by-frame refill's to decide). Zone lock held.
+ * PCP_GROUP_PAGES frames of `type`, all parked at once as blocks of
+ * `order` (0 .. PCP_MAX_ORDER), the first on top. Its state bytes are one
+ * cache line (mm_init.c aligns the arrays so), which the refills of other
+ * CPUs, taking groups of their own, never share; and one block taken from
+ * the lists replaces a batch of them. Returns the pages parked:
+ * PCP_GROUP_PAGES, or 0 if the type has no free block that big (its lists
+ * only: taking another type's is the frame-by-frame refill's to decide).
+ * The caller's slots of (order, type) are empty. Zone lock held.
  */
-static unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
-				     struct per_cpu_pages *pcp, int type)
+unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
+			      struct per_cpu_pages *pcp, int type,
+			      unsigned int order)
 {
+	_Static_assert(PCP_GROUP_PAGES >> 1 <= PCP_HSLOTS &&
+			   PCP_GROUP_PAGES < PCP_SLOTS,
+		       "a group's blocks fit empty slots of any order");
 	uint64_t pfn = rmqueue_smallest(p, z, PCP_GROUP_ORDER, type);
 	if (!pfn)
 		return 0;
 	uint8_t *st = pfn_state_managed(p, pfn);
-	unsigned int n = pcp->nr[type];
-	for (unsigned int i = PCP_GROUP_PAGES; i-- > 0;) {
-		st[i] = PFS_PCP;
-		pcp->slots[type][n++] = pfn_slot(pcp, pfn + i);
+	uint16_t *nr = order ? &pcp->hnr[order - 1][type] : &pcp->nr[type];
+	uint32_t *slots =
+	    order ? pcp->hslots[order - 1][type] : pcp->slots[type];
+	BUG_ON(*nr);
+	unsigned int n = 0, size = 1u << order;
+	memset(st, PFS_TAIL, PCP_GROUP_PAGES);
+	for (unsigned int i = PCP_GROUP_PAGES; i >= size;) {
+		i -= size;
+		st[i] = (uint8_t)(PFS_PCP | order);
+		slots[n++] = pfn_slot(pcp, pfn + i);
 	}
-	pcp->nr[type] = (uint16_t)n;
+	*nr = (uint16_t)n;
 	pcp_count_set(pcp, pcp->count + PCP_GROUP_PAGES);
 	return PCP_GROUP_PAGES;
 }
@@ -146,7 +157,7 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 	 * out of the direct map, where frame-by-frame refills find heads.) */
 	if (pcp->group_refill && want == pcp->batch && !pcp->nr[type] &&
 	    z->free_pages >= limit + PCP_GROUP_PAGES &&
-	    !debug_pagealloc_on(p) && pcp_refill_group(p, z, pcp, type))
+	    !debug_pagealloc_on(p) && pcp_refill_group(p, z, pcp, type, 0))
 		want = 0;
 	for (unsigned int i = 0; i < want; i++) {
 		uint64_t pfn = rmqueue_order0(p, z, type);

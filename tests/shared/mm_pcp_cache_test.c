@@ -204,7 +204,8 @@ static void expect_group(struct ktest *t, uint64_t first)
  * an aligned group of 64 frames whose state bytes are one cache line, so
  * that no other refill, on this CPU or another, gets frames in that line
  * (docs/08c, "Two CPUs, one cache line"); the hottest frame is the
- * group's first. Closer than a group to the floor, the refill is a batch,
+ * group's first. Blocks of orders 1-3 are refilled by groups too. Closer
+ * than a group to the floor, the refill is a batch,
  * frame by frame, as without groups.
  */
 static void test_refill_takes_a_group(struct ktest *t)
@@ -245,6 +246,27 @@ static void test_refill_takes_a_group(struct ktest *t)
 						 0),
 				0);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, b, 0), 0);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, z->free_pages, f);
+
+	/* Blocks of order 1 (cached: batch >> 1 >= PCP_BLOCKS_MIN): a group
+	 * too, as 32 blocks, the first on top. */
+	KTEST_ASSERT_TRUE(t, pcp_caches_order(my_cache(), 1));
+	uint64_t g = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 1) >> PAGE_SHIFT;
+	KTEST_EXPECT_EQ(t, g % PCP_GROUP_PAGES, 0);
+	KTEST_EXPECT_EQ(t, my_cache()->hnr[0][MIGRATE_UNMOVABLE],
+			PCP_GROUP_PAGES / 2 - 1);
+	for (unsigned int i = 2; i < PCP_GROUP_PAGES; i++)
+		KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, g + i),
+				i % 2 ? PFS_TAIL : PFS_PCP | 1);
+	KTEST_EXPECT_EQ(t,
+			pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 1) >>
+			    PAGE_SHIFT,
+			g + 2);
+	KTEST_EXPECT_EQ(t,
+			pgdat_free_pages(&tn.pgdat, (g + 2) << PAGE_SHIFT, 1),
+			0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, g << PAGE_SHIFT, 1), 0);
 	pcp_drain_local(&tn.pgdat);
 	KTEST_EXPECT_EQ(t, z->free_pages, f);
 
