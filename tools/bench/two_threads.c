@@ -5,10 +5,12 @@
  * CPU number) run order-0 pairs on mm_bench.c's node; one of them alone on
  * the same node and caches; and, as the control, each on a node of its own
  * over half the arena, so that nothing is shared but the machine. Without
- * per-CPU caches both fight for the zone lock. Reported: wall time per pair
- * of one thread. docs/08c-per-cpu-caches.md.
+ * per-CPU caches both fight for the zone lock. The two threads are pinned
+ * to two CPUs for the section. Reported: wall time per pair of one thread.
+ * docs/08c-per-cpu-caches.md.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 
 #include "mm/page_alloc.h"
@@ -35,6 +37,31 @@ static void run_pairs(struct pglist_data *n)
 }
 
 static unsigned int worker_cpu;
+/* The machine's CPUs this process may use, and the two the threads are
+ * pinned to for this section (the scheduler then cannot put both threads
+ * on one CPU, or move one away from its caches); -1 if there are fewer. */
+static cpu_set_t allowed;
+static int host_cpu[2] = { -1, -1 };
+
+static void pin(pthread_t thread, int cpu)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	pthread_setaffinity_np(thread, sizeof one, &one);
+}
+
+static void pick_cpus(void)
+{
+	int n = 0;
+	if (pthread_getaffinity_np(pthread_self(), sizeof allowed, &allowed))
+		return;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &allowed))
+			host_cpu[n++] = c;
+	if (n < 2)
+		host_cpu[0] = host_cpu[1] = -1;
+}
 
 static void *pair_worker(void *arg)
 {
@@ -56,6 +83,8 @@ static void two_threads_start(void)
 	pthread_barrier_init(&go, NULL, 2);
 	pthread_barrier_init(&done, NULL, 2);
 	pthread_create(&worker, NULL, pair_worker, NULL);
+	if (host_cpu[1] >= 0)
+		pin(worker, host_cpu[1]);
 	pthread_barrier_wait(&go); /* the worker has its CPU number */
 	worker_started = true;
 }
@@ -81,6 +110,17 @@ static void pcp_2threads_setup(void)
 	two_threads_start();
 	worker_node = node;
 	pcp_for_both(node);
+}
+
+/* The same with refills a batch frame by frame, as before groups (docs/08c,
+ * "Two CPUs, one cache line"): the two CPUs' hot frames are neighbours. */
+static void pcp_2threads_batches_setup(void)
+{
+	pcp_2threads_setup();
+	for (unsigned int c = 0; c < node->pcp_nr_cpus; c++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			if (node->node_zones[z].pcp)
+				node->node_zones[z].pcp[c].group_refill = false;
 }
 
 /* The control: each thread on a node of its own, half the arena each. */
@@ -123,6 +163,9 @@ void bench_two_threads(struct pglist_data *bench_node, char *bench_arena,
 	arena_bytes = bytes;
 	pairs = pairs_per_thread;
 	node_setup = setup;
+	pick_cpus();
+	if (host_cpu[0] >= 0)
+		pin(pthread_self(), host_cpu[0]);
 	struct contender pair2[] = {
 		{ "host.order0_pair.buddy_2threads",
 		  "two threads, one node, no per-CPU lists: one zone lock",
@@ -144,12 +187,17 @@ void bench_two_threads(struct pglist_data *bench_node, char *bench_arena,
 		  pcp_2nodes_setup,
 		  pairs_2threads,
 		  { 0 } },
+		{ "host.order0_pair.pcp_2threads_batches",
+		  "two threads, one node, refills by batches (no groups)",
+		  pcp_2threads_batches_setup,
+		  pairs_2threads,
+		  { 0 } },
 	};
 	bench_section("Two threads at once (order-0 pair)",
 		      "Both threads allocate and free single pages on the same "
 		      "node; ns per pair of one thread (wall time). This VM has "
 		      "two vCPUs, shared with whatever else runs.");
-	bench_interleave(pair2, 4);
+	bench_interleave(pair2, 5);
 	bench_ratio("host.order0_pair.buddy_vs_pcp_2threads",
 		    "zone-locked time / per-CPU list time, two threads, run by run",
 		    &pair2[0], &pair2[1]);
@@ -165,4 +213,10 @@ void bench_two_threads(struct pglist_data *bench_node, char *bench_arena,
 	bench_ratio("host.order0_pair.pcp_1node_vs_2nodes",
 		    "two threads on one node / on two nodes, run by run",
 		    &pair2[1], &pair2[3]);
+	bench_ratio("host.order0_pair.pcp_2threads_batches_vs_1thread",
+		    "two threads, refills by batches / one thread, run by run",
+		    &pair2[4], &pair2[2]);
+	if (host_cpu[0] >= 0) /* the rest of the benchmark as it was */
+		pthread_setaffinity_np(pthread_self(), sizeof allowed,
+				       &allowed);
 }
