@@ -6,6 +6,7 @@
  * CPU to drain (drain_all_pages(), an IPI each). The drain must not touch
  * CPU 1's cache while the handler runs: it runs on CPU 1 once the handler
  * has returned, and takes everything, the frames parked last included.
+ * Also: two CPUs refilled one after the other get groups of their own.
  * docs/05-smp-and-per-cpu-lists.md, "Frame numbers, not links".
  */
 #include <stdint.h>
@@ -138,8 +139,77 @@ static void test_drain_waits_for_the_interrupt(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }
 
+static void take_one(void *arg)
+{
+	*(uint64_t *)arg = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
+}
+
+/* Whether CPU cpu's caches (any zone, order 0) hold a frame of the aligned
+ * group of 64 frames number `group`. Read from another CPU while cpu is
+ * idle: a snapshot, enough here. */
+static bool cache_holds_group(unsigned int cpu, uint64_t group)
+{
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct per_cpu_pages *pcp =
+		    zone_pcp(&contig_page_data.node_zones[zi], cpu);
+		for (int t = 0; pcp && t < MIGRATE_PCPTYPES; t++)
+			for (unsigned int i = 0; i < pcp->nr[t]; i++)
+				if ((pcp->base_pfn + pcp->slots[t][i]) /
+					PCP_GROUP_PAGES ==
+				    group)
+					return true;
+	}
+	return false;
+}
+
+/*
+ * Two CPUs refilled one after the other, each from an empty cache: each
+ * gets an aligned group of 64 frames of its own, so neither CPU's cache
+ * holds a frame whose state byte shares a cache line with the other's hot
+ * frame (docs/08c, "Two CPUs, one cache line"). The other CPU refills in
+ * an IPI, this one right after.
+ */
+static void test_each_cpu_refills_a_group_of_its_own(struct ktest *t)
+{
+	if (nr_cpus_online < 2 || !contig_page_data.pcp_enabled) {
+		ktest_skip(t, "needs two CPUs with per-CPU caches");
+		return;
+	}
+	unsigned int me = smp_processor_id(), other = me ? 0 : 1;
+	drain_all_pages(&contig_page_data); /* every cache empty */
+	uint64_t theirs = 0;
+	KTEST_ASSERT_TRUE(t, smp_call_function_single(other, take_one,
+						      &theirs) == 0);
+	uint64_t mine = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
+	KTEST_ASSERT_TRUE(t, mine && theirs);
+	const struct per_cpu_pages *pcp =
+	    zone_pcp(pfn_to_zone(&contig_page_data, mine >> PAGE_SHIFT), me);
+	if (!pcp || !pcp->group_refill) {
+		__free_pages(mine, 0);
+		__free_pages(theirs, 0);
+		ktest_skip(t, "this zone's caches refill by batches");
+		return;
+	}
+	uint64_t gm = (mine >> PAGE_SHIFT) / PCP_GROUP_PAGES;
+	uint64_t gt = (theirs >> PAGE_SHIFT) / PCP_GROUP_PAGES;
+	ktest_diag(t,
+		   "CPU %u's frame 0x%lx (group %lu), CPU %u's 0x%lx (group %lu)",
+		   me, (unsigned long)(mine >> PAGE_SHIFT), (unsigned long)gm,
+		   other, (unsigned long)(theirs >> PAGE_SHIFT),
+		   (unsigned long)gt);
+	KTEST_EXPECT_NE(t, gm, gt);
+	KTEST_EXPECT_TRUE(t, cache_holds_group(me, gm));
+	KTEST_EXPECT_TRUE(t, cache_holds_group(other, gt));
+	KTEST_EXPECT_FALSE(t, cache_holds_group(other, gm));
+	KTEST_EXPECT_FALSE(t, cache_holds_group(me, gt));
+	__free_pages(mine, 0);
+	__free_pages(theirs, 0);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+}
+
 static const struct ktest_case pcp_irq_cases[] = {
 	KTEST_CASE(test_drain_waits_for_the_interrupt),
+	KTEST_CASE(test_each_cpu_refills_a_group_of_its_own),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(pcp_irq, pcp_irq_cases, KTEST_TARGET_ONLY);
