@@ -62,10 +62,12 @@ static void walk_sections(struct pglist_data *p, const struct memmap_range *r,
 }
 
 /* The bytes to skip before a section's state array at offset `at` from
- * the metadata's start (page-aligned), so that frame_state[pfn - first] sits at the
- * same offset in its cache line as pfn in its aligned group of 64: a
- * per-CPU refill's group (PCP_GROUP_PAGES) then has its state bytes in one
- * line of its own. Whole sections start aligned and need none. */
+ * the metadata's start (page-aligned), so that frame_state[pfn - first]
+ * sits at the same offset in its cache line as pfn in its aligned group of
+ * 64: a per-CPU refill's group (PCP_GROUP_PAGES) then has its state bytes
+ * in one line of its own. At most 63 bytes per section (none for whole
+ * sections that follow whole sections). Both passes count from offsets,
+ * so that they agree whatever the start's address. */
 static uint64_t state_array_pad(uint64_t at, uint64_t first)
 {
 	_Static_assert(PCP_GROUP_PAGES == 64, "a group's bytes are one line");
@@ -90,17 +92,23 @@ static void count_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 	c->state_bytes += (end - first + 7) & ~7ULL; /* keep arrays aligned */
 }
 
+struct section_place {
+	uint8_t *meta;	 /* the metadata's start */
+	uint64_t offset; /* of the next state array from it */
+};
+
 static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 			   uint64_t end, void *ctx)
 {
-	uint8_t **cursor = ctx;
+	struct section_place *at = ctx;
 	uint64_t key = sec + 1, mask = (1ULL << p->hash_bits) - 1;
 	uint64_t i = section_hash_slot(p, key);
 	while (p->sections[i].key)
 		i = (i + 1) & mask;
-	*cursor += state_array_pad((uintptr_t)*cursor, first);
-	p->sections[i] =
-	    (struct mem_section){ key, first, end - first, *cursor, { 0 } };
+	at->offset += state_array_pad(at->offset, first);
+	p->sections[i] = (struct mem_section){
+		key, first, end - first, at->meta + at->offset, { 0 }
+	};
 	/* Every pageblock starts movable, as in Linux: the kernel's own
 	 * allocations claim pageblocks of their own as they need them. With
 	 * grouping off there is one kind, unmovable. */
@@ -108,7 +116,7 @@ static void insert_section(struct pglist_data *p, uint64_t sec, uint64_t first,
 		p->sections[i].pageblock_flags[b] = p->migratetype_gfp_mask
 							? MIGRATE_MOVABLE
 							: MIGRATE_UNMOVABLE;
-	*cursor += (end - first + 7) & ~7ULL;
+	at->offset += (end - first + 7) & ~7ULL;
 	p->nr_sections++;
 	if (p->section_map_nr)
 		p->section_map[sec - p->section_map_first] = &p->sections[i];
@@ -306,8 +314,10 @@ int pgdat_init(struct pglist_data *p, const struct pgdat_config *cfg)
 		p->section_map_first = c.first;
 		p->section_map_nr = span;
 	}
-	uint8_t *cursor = meta;
-	walk_sections(p, ram, nr_ram, insert_section, &cursor);
+	struct section_place at = { meta, 0 };
+	walk_sections(p, ram, nr_ram, insert_section, &at);
+	/* The arrays end where the count said, short of the hash. */
+	BUG_ON(at.offset != c.state_bytes);
 
 	for (unsigned int i = 0; i < cfg->nr_usable; i++)
 		add_range(p, cfg->usable[i].start >> PAGE_SHIFT,

@@ -136,7 +136,9 @@ struct pglist_data;
 _Static_assert(PCP_GROUP_ORDER < PAGEBLOCK_ORDER,
 	       "a group lies in one pageblock: it has one migrate type");
 struct per_cpu_pages {
-	/* 16 bits are plenty (batch <= 63, count <= high + a batch). */
+	/* 16 bits are plenty: batch <= 63, high <= PCP_SLOTS, and count
+	 * passes high at most by a refill (a batch or a group) for each
+	 * order and type whose slots emptied. */
 	uint16_t count; /* pages held, all orders and types (read by other
 			   CPUs) */
 	uint16_t high;	/* above this, pages go back to the zone */

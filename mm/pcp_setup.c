@@ -24,6 +24,13 @@
  * two CPUs refilled one after the other get neighbouring frames, whose
  * state bytes share a cache line (docs/08c, "Two CPUs, one cache line").
  */
+static bool pcp_groups_fit(const struct zone *z, unsigned int nr_cpus,
+			   uint64_t batch)
+{
+	return (uint64_t)(nr_cpus ? nr_cpus : 1) * (PCP_GROUP_PAGES + batch) <=
+	       z->managed_pages / 64;
+}
+
 static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
 		      unsigned int *batch, unsigned int *high, bool *group)
 {
@@ -42,8 +49,7 @@ static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
 		h = 6 * b;
 	if (h < 4 * b)
 		h = 4 * b;
-	*group = (uint64_t)(nr_cpus ? nr_cpus : 1) * (PCP_GROUP_PAGES + b) <=
-		 z->managed_pages / 64;
+	*group = pcp_groups_fit(z, nr_cpus, b);
 	if (*group && h < PCP_GROUP_PAGES + b)
 		h = PCP_GROUP_PAGES + b;
 	if (h > PCP_SLOTS - 1 - b)
@@ -155,9 +161,11 @@ int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
 		z->pcp[c].base_pfn = z->window_start_pfn;
 		z->pcp[c].batch = (uint16_t)batch;
 		z->pcp[c].high = (uint16_t)high;
-		/* Groups where high keeps room for one and a batch, as
-		 * pcp_sizes does. */
-		z->pcp[c].group_refill = high >= PCP_GROUP_PAGES + batch;
+		/* Groups where the zone is big enough for them (as in
+		 * pcp_sizes) and high keeps room for one and a batch. */
+		z->pcp[c].group_refill =
+		    pcp_groups_fit(z, p->pcp_nr_cpus, batch) &&
+		    high >= PCP_GROUP_PAGES + batch;
 	}
 	return 0;
 }

@@ -79,12 +79,15 @@ void fz_check_counts(void)
 			continue;
 		/* A free never leaves more than high; a refill of an empty
 		 * list (a type, and an order up to PCP_MAX_ORDER) adds a
-		 * batch, or one block, without looking (as Linux), so with
-		 * the other lists full the count may pass high by that much
-		 * for each of them. */
+		 * batch, or one block, or a group of PCP_GROUP_PAGES where
+		 * the cache takes groups, without looking (as Linux), so
+		 * with the other lists full the count may pass high by that
+		 * much for each of them. */
 		unsigned int step = pcp->batch > (1u << PCP_MAX_ORDER)
 					? pcp->batch
 					: 1u << PCP_MAX_ORDER;
+		if (pcp->group_refill && step < PCP_GROUP_PAGES)
+			step = PCP_GROUP_PAGES;
 		if (pcp->count >
 		    pcp->high +
 			(MIGRATE_PCPTYPES * (PCP_MAX_ORDER + 1) - 1) * step)

@@ -285,13 +285,39 @@ static void test_refill_takes_a_group(struct ktest *t)
 	mm_test_give_back(&tn.pgdat, chain);
 	pcp_drain_local(&tn.pgdat);
 	KTEST_EXPECT_EQ(t, z->free_pages, f);
+
+	/* The same for blocks: 63 above the floor, a refill of order 1 is
+	 * batch >> 1 blocks, and no block goes below the floor. */
+	uint64_t blocks[PCP_GROUP_PAGES / 2];
+	unsigned int nb = 0;
+	while (nb < PCP_GROUP_PAGES / 2 &&
+	       (blocks[nb] = pgdat_alloc_pages(&tn.pgdat,
+					       GFP_KERNEL | __GFP_NOWARN, 1)) !=
+		   0) {
+		if (!nb) {
+			KTEST_EXPECT_EQ(t,
+					my_cache()->hnr[0][MIGRATE_UNMOVABLE],
+					batch / 2 - 1);
+			KTEST_EXPECT_EQ(t, z->free_pages, f - batch / 2 * 2);
+		}
+		KTEST_EXPECT_GE(t, z->free_pages, f - (PCP_GROUP_PAGES - 1));
+		nb++;
+	}
+	KTEST_EXPECT_EQ(t, nb, (PCP_GROUP_PAGES - 1) / 2);
+	for (unsigned int i = 0; i < nb; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 1),
+				0);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, z->free_pages, f);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	mm_test_node_destroy(&tn);
 }
 
 /* The state arrays are placed so that a group's bytes are one cache line
  * even where a section's first frame is not a group's first: here the
- * node's RAM starts 5 frames into a group (mm_init.c, state_array_pad). */
+ * node's RAM starts 5 frames into a group (mm_init.c, state_array_pad; the
+ * arena is 4 MiB aligned). That the two passes size the arrays alike is
+ * mm_init's own BUG_ON, which every node with several sections runs. */
 static void test_group_bytes_share_no_line(struct ktest *t)
 {
 	static struct pglist_data node;
