@@ -53,6 +53,10 @@ void bench_interleave(struct contender *c, int n);
 void bench_ratio(const char *name, const char *what, const struct contender *a,
 		 const struct contender *b);
 
+/* two_threads.c: pins this thread to the first CPU the process may use,
+ * as issue 16's figures were taken; the two-thread section's worker gets
+ * the second. */
+void bench_pin(void);
 /* two_threads.c: the two-thread pairs on `node` (over `bytes` of `arena`
  * at `phys`), `pairs` pairs per thread; setup prepares the node as the
  * one-thread pair does. */

@@ -300,6 +300,7 @@ int main(int argc, char **argv)
 		bench_scale = 1000, bench_runs = 1;
 	if (bench_open(dir))
 		return 1;
+	bench_pin();
 	printf("Labyrinth page allocator, host benchmark (-O2, no sanitizers; "
 	       "median of %d runs, min..max, spread)\n",
 	       bench_runs);

@@ -6,7 +6,7 @@
  * the same node and caches; and, as the control, each on a node of its own
  * over half the arena, so that nothing is shared but the machine. Without
  * per-CPU caches both fight for the zone lock. The two threads are pinned
- * to two CPUs for the section. Reported: wall time per pair of one thread.
+ * to two CPUs (bench_pin). Reported: wall time per pair of one thread.
  * docs/08c-per-cpu-caches.md.
  */
 #include <pthread.h>
@@ -37,10 +37,10 @@ static void run_pairs(struct pglist_data *n)
 }
 
 static unsigned int worker_cpu;
-/* The machine's CPUs this process may use, and the two the threads are
- * pinned to for this section (the scheduler then cannot put both threads
- * on one CPU, or move one away from its caches); -1 if there are fewer. */
-static cpu_set_t allowed;
+/* The first two CPUs this process may use: the benchmark runs pinned to
+ * the first (bench_pin), and this section's worker to the second, so that
+ * the scheduler can neither put both threads on one CPU nor move one away
+ * from its caches; -1 where there is none. */
 static int host_cpu[2] = { -1, -1 };
 
 static void pin(pthread_t thread, int cpu)
@@ -51,16 +51,17 @@ static void pin(pthread_t thread, int cpu)
 	pthread_setaffinity_np(thread, sizeof one, &one);
 }
 
-static void pick_cpus(void)
+void bench_pin(void)
 {
+	cpu_set_t allowed;
 	int n = 0;
 	if (pthread_getaffinity_np(pthread_self(), sizeof allowed, &allowed))
 		return;
 	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
 		if (CPU_ISSET(c, &allowed))
 			host_cpu[n++] = c;
-	if (n < 2)
-		host_cpu[0] = host_cpu[1] = -1;
+	if (host_cpu[0] >= 0)
+		pin(pthread_self(), host_cpu[0]);
 }
 
 static void *pair_worker(void *arg)
@@ -163,9 +164,6 @@ void bench_two_threads(struct pglist_data *bench_node, char *bench_arena,
 	arena_bytes = bytes;
 	pairs = pairs_per_thread;
 	node_setup = setup;
-	pick_cpus();
-	if (host_cpu[0] >= 0)
-		pin(pthread_self(), host_cpu[0]);
 	struct contender pair2[] = {
 		{ "host.order0_pair.buddy_2threads",
 		  "two threads, one node, no per-CPU lists: one zone lock",
@@ -216,7 +214,4 @@ void bench_two_threads(struct pglist_data *bench_node, char *bench_arena,
 	bench_ratio("host.order0_pair.pcp_2threads_batches_vs_1thread",
 		    "two threads, refills by batches / one thread, run by run",
 		    &pair2[4], &pair2[2]);
-	if (host_cpu[0] >= 0) /* the rest of the benchmark as it was */
-		pthread_setaffinity_np(pthread_self(), sizeof allowed,
-				       &allowed);
 }
