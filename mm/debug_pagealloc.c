@@ -2,8 +2,8 @@
  * debug_pagealloc: which frames are unmapped, and the report when one of
  * them is touched. The rule: a frame is mapped if it is allocated or the
  * first frame of a free block (whose list links live in it); every other
- * free frame is not. page_alloc.c keeps the rule on every split, merge,
- * allocation and free. docs/07-debugging-the-allocator.md.
+ * free frame is not. page_alloc.c and page_free.c keep the rule on every
+ * split, merge, allocation and free. docs/07-debugging-the-allocator.md.
  */
 #include "mm/debug_pagealloc.h"
 

@@ -93,8 +93,6 @@ static inline void unlink_block(struct pglist_data *p, struct list_head *e)
 		memset(e, PAGE_POISON, sizeof(*e));
 }
 
-/* page_alloc.c: puts a block whose state byte is PFS_ALLOC|order back on the
- * free lists, merging it with free buddies. Zone lock held. */
 /* A request no node may serve: an order above MAX_ORDER, unknown or
  * contradictory flags, __GFP_NOFAIL without leave to sleep. The general
  * path refuses it by name (mm/page_alloc.c); mm/node.c asks first, so
@@ -117,8 +115,10 @@ static inline bool alloc_request_bad(gfp_t gfp, unsigned int order)
 	       (gfp & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) == __GFP_NOFAIL;
 }
 
-/* page_poison's fill of a block its owner freed (mm/page_alloc.c). */
+/* page_poison's fill of a block its owner freed (mm/page_free.c). */
 void poison_block(struct pglist_data *p, uint64_t pfn, unsigned int order);
+/* page_free.c: puts a block whose state byte is PFS_ALLOC|order back on the
+ * free lists, merging it with free buddies. Zone lock held. */
 void __free_one_page(struct pglist_data *p, struct zone *z,
 		     struct mem_section *sec, uint64_t pfn, unsigned int order);
 /* The same, taking the zone lock (used at bring-up). */
@@ -164,8 +164,8 @@ int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 void prep_new_page(struct pglist_data *p, uint64_t pfn, unsigned int order,
 		   gfp_t gfp);
 /* page_alloc.c: what is left when the per-CPU fast paths (mm/pcp.c) pass:
- * every check and report, the zonelist walk, the slow path; and a free
- * under the zone lock (arguments already checked). */
+ * every check and report, the zonelist walk, the slow path; page_free.c: a
+ * free under the zone lock (arguments already checked). */
 uint64_t alloc_pages_general(struct pglist_data *p, gfp_t gfp,
 			     unsigned int order, void *caller);
 int free_pages_locked(struct pglist_data *p, uint64_t phys, unsigned int order,

@@ -57,6 +57,16 @@ void for_each_memory_node(void (*fn)(struct pglist_data *p));
 /* The node holding frame pfn, or NULL if none has it. */
 struct pglist_data *pfn_to_pgdat(uint64_t pfn);
 
+/* The kernel's node for a free of phys: its one node, or the node holding
+ * it; the first node (which reports the bad free) if none does. */
+static inline struct pglist_data *kernel_node_of(uint64_t phys)
+{
+	if (__builtin_expect(!mm_numa_on(), 1))
+		return &contig_page_data;
+	struct pglist_data *p = pfn_to_pgdat(phys >> PAGE_SHIFT);
+	return p ? p : &contig_page_data;
+}
+
 /*
  * 2^order pages for a request made on node nid (NUMA_NO_NODE: this CPU's
  * node), in Linux's order: every node of nid's fallback order while it

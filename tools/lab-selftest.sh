@@ -38,8 +38,8 @@ copy_tree "$tmp/clean"
 
 # 1. An end marker deleted: the region runs into the next marker.
 copy_tree "$tmp/unbalanced"
-sed -i '/\/\* LAB buddy: end merge \*\//d' "$tmp/unbalanced/mm/page_alloc.c"
-expect_check unbalanced 'mm/page_alloc.c:[0-9]+: .*(LAB buddy merge|LAB irqsafe decl begins inside)'
+sed -i '/\/\* LAB buddy: end merge \*\//d' "$tmp/unbalanced/mm/page_free.c"
+expect_check unbalanced 'mm/page_free.c:[0-9]+: .*(LAB buddy merge|LAB irqsafe decl begins inside)'
 
 # 2. A misspelt marker.
 copy_tree "$tmp/misspelt"

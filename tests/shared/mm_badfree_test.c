@@ -1,5 +1,5 @@
 /*
- * Bad frees (mm/page_alloc.c, free_pages_caller): double free, a frame
+ * Bad frees (mm/page_free.c, free_pages_caller): double free, a frame
  * inside a free block (linked or not yet), wrong order, unaligned, not page aligned, not usable
  * RAM, metadata, frame 0, a tail of an allocated block, order too big. Each
  * must be reported naming the frame, what was expected and the caller, and

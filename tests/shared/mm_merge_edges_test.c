@@ -1,5 +1,5 @@
 /*
- * Merges stop at the edges (mm/page_alloc.c, __free_one_page): a buddy in
+ * Merges stop at the edges (mm/page_free.c, __free_one_page): a buddy in
  * another zone's window, or outside the RAM its section describes, is never
  * merged with, however free it is. The merge loop reads only the buddy's
  * state byte when the 4 MiB block around the freed frame lies inside its

@@ -18,22 +18,22 @@ $(BUILD)/stress/stress: $(STRESS_OBJS)
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
-# The planted bug: free_pages_locked() (the locked free path) in a copy of mm/page_alloc.c takes
+# The planted bug: free_pages_locked() (the locked free path) in a copy of mm/page_free.c takes
 # the zone lock with interrupts left on. mm/ itself carries no switch; the
 # copy must differ in exactly that one line, or the build stops (the plant
 # would silently test nothing).
 STRESS_PLANT_SED := /^int free_pages_locked(/,/^}/ s/spin_lock_irqsave(&z->lock, flags);/flags = arch_local_save_flags(); spin_lock(\&z->lock); \/* PLANTED: no irqsave *\//
-$(BUILD)/stress/planted/page_alloc.c: mm/page_alloc.c tests/stress/stress.mk
+$(BUILD)/stress/planted/page_free.c: mm/page_free.c tests/stress/stress.mk
 	@mkdir -p $(dir $@)
 	$(Q)sed '$(STRESS_PLANT_SED)' $< > $@
 	$(Q)[ "$$(diff $< $@ | grep -c '^>')" = 1 ] || { rm -f $@; \
-		echo "stress: the planted bug no longer applies to mm/page_alloc.c: fix STRESS_PLANT_SED in tests/stress/stress.mk" >&2; exit 1; }
+		echo "stress: the planted bug no longer applies to mm/page_free.c: fix STRESS_PLANT_SED in tests/stress/stress.mk" >&2; exit 1; }
 
-$(BUILD)/stress/planted/page_alloc.o: $(BUILD)/stress/planted/page_alloc.c
+$(BUILD)/stress/planted/page_free.o: $(BUILD)/stress/planted/page_free.c
 	$(call say,HOSTCC,$@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/stress/stress-planted: $(filter-out %/mm/page_alloc.o,$(STRESS_OBJS)) $(BUILD)/stress/planted/page_alloc.o
+$(BUILD)/stress/stress-planted: $(filter-out %/mm/page_free.o,$(STRESS_OBJS)) $(BUILD)/stress/planted/page_free.o
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOST_CC) $^ -o $@ $(HOST_LDFLAGS)
 
