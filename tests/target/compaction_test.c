@@ -216,9 +216,22 @@ static void test_alloc_contig_64m(struct ktest *t)
 		return;
 	}
 	uint64_t cached = page_cache_fill_now();
+	/* pgmigrate_success is the node's: kcompactd (woken by the fill's
+	 * kswapd) or another task's compaction may move pages meanwhile. Let
+	 * kcompactd finish first, and note whether anything else ran. */
+	uint64_t deadline = now_ms() + 5000;
+	while (kcompactd_is_running() && now_ms() < deadline)
+		msleep(10);
+	uint64_t wakes = p->compact.kcompactd_wake;
+	uint64_t stalls = p->compact.compact_stall;
+	bool quiet_before = !kcompactd_is_running();
 	uint64_t moved_before = p->migrate.pgmigrate_success;
 	struct contig_stats st;
 	uint64_t phys = pgdat_alloc_contig_pages(p, nr, GFP_KERNEL, &st);
+	uint64_t moved = p->migrate.pgmigrate_success - moved_before;
+	bool quiet = quiet_before && !kcompactd_is_running() &&
+		     p->compact.kcompactd_wake == wakes &&
+		     p->compact.compact_stall == stalls;
 	ktest_diag(
 	    t,
 	    "alloc_contig_pages(64 MiB): phys 0x%llx; page cache %llu pages, %llu ranges tried, %llu pages moved",
@@ -227,8 +240,15 @@ static void test_alloc_contig_64m(struct ktest *t)
 	KTEST_ASSERT_TRUE(t, phys != 0);
 	KTEST_EXPECT_EQ(t, phys & ((4ULL << 20) - 1), 0);
 	KTEST_EXPECT_GT(t, st.moved, 0);
-	KTEST_EXPECT_EQ(t, p->migrate.pgmigrate_success - moved_before,
-			st.moved);
+	/* Every page it moved is counted; with no compaction alongside,
+	 * nothing else is. */
+	KTEST_EXPECT_GE(t, moved, st.moved);
+	if (quiet)
+		KTEST_EXPECT_EQ(t, moved, st.moved);
+	else
+		ktest_diag(t,
+			   "compaction ran alongside: %llu pages moved by it",
+			   (unsigned long long)(moved - st.moved));
 	/* Every page of the run is ours: write it all, then check the
 	 * cache (moved pages verified by content). */
 	memset(phys_to_virt(phys), 0x6c, nr << PAGE_SHIFT);
