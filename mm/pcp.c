@@ -86,18 +86,24 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
  * `order` (0 .. PCP_MAX_ORDER), the first on top. Its state bytes are one
  * cache line (mm_init.c aligns the arrays so), which the refills of other
  * CPUs, taking groups of their own, never share; and one block taken from
- * the lists replaces a batch of them. Returns the pages parked:
- * PCP_GROUP_PAGES, or 0 if the type has no free block that big (its lists
- * only: taking another type's is the frame-by-frame refill's to decide).
- * The caller's slots of (order, type) are empty. Zone lock held.
+ * the lists replaces a batch of them. Taken only where the cache takes
+ * groups, the zone keeps `limit` (the refill's floor, at least low) with
+ * the group gone, and debug_pagealloc is off (a group's frames after the
+ * first are out of the direct map, where frame-by-frame refills find
+ * heads). Returns the pages parked: PCP_GROUP_PAGES, or 0 (then the caller
+ * refills frame by frame, which may also take another type's blocks). The
+ * caller's slots of (order, type) are empty. Zone lock held.
  */
 unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
 			      struct per_cpu_pages *pcp, int type,
-			      unsigned int order)
+			      unsigned int order, uint64_t limit)
 {
 	_Static_assert(PCP_GROUP_PAGES >> 1 <= PCP_HSLOTS &&
 			   PCP_GROUP_PAGES < PCP_SLOTS,
 		       "a group's blocks fit empty slots of any order");
+	if (!pcp->group_refill || z->free_pages < limit + PCP_GROUP_PAGES ||
+	    debug_pagealloc_on(p))
+		return 0;
 	uint64_t pfn = rmqueue_smallest(p, z, PCP_GROUP_ORDER, type);
 	if (!pfn)
 		return 0;
@@ -152,12 +158,7 @@ pcp_refill(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 	 * group fits them: pcp_sizes and pgdat_pcp_resize keep batch <
 	 * PCP_SLOTS, and a group < PCP_SLOTS (mm/mmzone.h). */
 	BUG_ON(pcp->nr[type] + want > PCP_SLOTS);
-	_Static_assert(PCP_GROUP_PAGES < PCP_SLOTS, "a group fits the slots");
-	/* (Not with debug_pagealloc: a group's frames after the first are
-	 * out of the direct map, where frame-by-frame refills find heads.) */
-	if (pcp->group_refill && want == pcp->batch && !pcp->nr[type] &&
-	    z->free_pages >= limit + PCP_GROUP_PAGES &&
-	    !debug_pagealloc_on(p) && pcp_refill_group(p, z, pcp, type, 0))
+	if (want == pcp->batch && pcp_refill_group(p, z, pcp, type, 0, limit))
 		want = 0;
 	for (unsigned int i = 0; i < want; i++) {
 		uint64_t pfn = rmqueue_order0(p, z, type);

@@ -60,11 +60,11 @@ void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 unsigned int pcp_drain_blocks_locked(struct pglist_data *p, struct zone *z,
 				     struct per_cpu_pages *pcp, unsigned int n);
 /* Between the same two: an aligned group of PCP_GROUP_PAGES frames parked
- * as blocks of `order` in empty slots; the pages, or 0 if none was free.
- * Zone lock held. */
+ * as blocks of `order` in empty slots, where the cache takes groups and the
+ * zone keeps `limit` without it; the pages, or 0. Zone lock held. */
 unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
 			      struct per_cpu_pages *pcp, int type,
-			      unsigned int order);
+			      unsigned int order, uint64_t limit);
 /* The order-0 fast path (docs/05, "The fast path"), for a node whose lists
  * are on (the caller tests pcp_enabled): a page from this CPU's
  * list of the first zone the request may use, when the request is an

@@ -85,11 +85,10 @@ refill_blocks(struct pglist_data *p, struct zone *z, struct per_cpu_pages *pcp,
 		want = 1;
 	else if ((free - limit) / size < want)
 		want = (unsigned int)((free - limit) / size);
-	/* A whole group where the cache takes them, as for single frames
+	/* A whole group instead of a full refill, as for single frames
 	 * (mm/pcp.c, pcp_refill). */
-	if (pcp->group_refill && want == (unsigned int)pcp->batch >> order &&
-	    !*nr && free >= limit + PCP_GROUP_PAGES && !debug_pagealloc_on(p) &&
-	    pcp_refill_group(p, z, pcp, type, order))
+	if (want == (unsigned int)pcp->batch >> order &&
+	    pcp_refill_group(p, z, pcp, type, order, limit))
 		want = 0;
 	for (unsigned int i = 0; i < want && *nr < PCP_HSLOTS; i++) {
 		uint64_t pfn = __rmqueue(p, z, order, type);
