@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test runner behind `make test`: the host suites (ASan/UBSan), then the
 # QEMU boot matrix (tests/matrix.conf), at most two QEMUs at a time. Every
-# failing case is named with the path of its log, and the last line is
+# failing case is named with the path of its log and followed by its last
+# diagnostic lines (a CI run shows nothing else of it), and the last line is
 # "N passed, N failed" over host and target cases together.
 #
 # The libFuzzer targets (tests/fuzz/) also run for FUZZ_SMOKE_SECONDS each
@@ -51,11 +52,13 @@ mkdir -p "$out"
 # KTAP log. An incomplete KTAP stream counts as one more failure.
 score_ktap() { # log dir what
 	local summary
-	summary=$(awk -f "$top/tools/ktap_summary.awk" "$1")
+	summary=$(awk -v context=12 -f "$top/tools/ktap_summary.awk" "$1")
 	local counts p f s complete
 	counts=$(grep '^RESULT ' <<<"$summary")
 	read -r _ p f s complete <<<"$counts"
-	grep '^FAIL ' <<<"$summary" | sed "s|^FAIL |$3: |; s|\$| (log: ${1#"$top"/})|" >>"$2/failures"
+	# A failed case's own diagnostics follow its line: CI shows only this.
+	grep -E '^(FAIL |  \| )' <<<"$summary" |
+		sed "/^FAIL /{s|^FAIL |$3: |; s|\$| (log: ${1#"$top"/})|}" >>"$2/failures"
 	if [ "$complete" != 1 ]; then
 		f=$((f + 1))
 		echo "$3: KTAP incomplete or missing (crash, hang or no plan) (log: ${1#"$top"/})" >>"$2/failures"

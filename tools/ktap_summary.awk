@@ -7,19 +7,28 @@
 # one failure, "FAIL (no test ran: plan 1..0)", never "0 passed, 0 failed".
 # With -v list=1 passed and skipped leaves are named too ("PASS suite.case",
 # "SKIP suite.case"): tools/lab.sh grades case by case from them.
+# With -v context=N each FAIL line is followed by the failed case's own
+# diagnostic lines ("#" lines since the previous result), at most the last
+# N of them, each as "  | text": CI prints only the summary, so this is all
+# a reader of a failed CI run sees of why.
 # A suite's own line ("ok 3 name # SKIP reason" when all its cases were
 # skipped) is not a leaf: only the cases are counted. Used by
 # tests/run-tests.sh; checked by tests/host/ktest_host_test.c.
 function indent(line) { match(line, /^ */); return RLENGTH }
-BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0 }
+BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0; nctx = 0 }
 { sub(/\r$/, "") }
+function remember(line) { ctx[nctx % context] = line; nctx++ }
+function print_context(   i) {
+	for (i = (nctx > context ? nctx - context : 0); i < nctx; i++) print "  | " ctx[i % context]
+}
 /^ *KTAP version [0-9]+$/ { d = indent($0); got[d] = 0; plan[d] = -1; had_child[d] = 0; next }
 /^ *1\.\.[0-9]+$/ {
 	d = indent($0); p = $0; sub(/^ *1\.\./, "", p); plan[d] = p + 0
 	if (d == 0) seen_plan = 1
 	next
 }
-/^ *# Subtest: / { d = indent($0); s = $0; sub(/^ *# Subtest: /, "", s); subtest[d] = s; next }
+/^ *# Subtest: / { d = indent($0); s = $0; sub(/^ *# Subtest: /, "", s); subtest[d] = s; nctx = 0; next }
+context > 0 && /^ *# / { l = $0; sub(/^ *# /, "", l); remember(l); next }
 /^ *(not )?ok [0-9]+ / {
 	d = indent($0)
 	line = $0; sub(/^ */, "", line)
@@ -28,7 +37,7 @@ BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0 }
 	skip = (name ~ /# SKIP/); sub(/ *# .*$/, "", name)
 	if (!had_child[d + 4]) {  # a leaf: no deeper results since the last one
 		full = (d > 0 && subtest[d] != "") ? subtest[d] "." name : name
-		if (!ok) { failed++; print "FAIL " full }
+		if (!ok) { failed++; print "FAIL " full; if (context > 0) print_context() }
 		else if (skip) { skipped++; if (list) print "SKIP " full }
 		else { passed++; if (list) print "PASS " full }
 	} else if (plan[d + 4] >= 0 && got[d + 4] != plan[d + 4]) {
@@ -36,6 +45,7 @@ BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0 }
 	}
 	had_child[d + 4] = 0; got[d + 4] = 0; plan[d + 4] = -1
 	got[d]++; if (d >= 4) had_child[d] = 1
+	nctx = 0
 	next
 }
 END {

@@ -18,8 +18,10 @@
 
 /* ------------------------------------------------ ktap_summary.awk */
 
-/* Runs tools/ktap_summary.awk over `ktap`; its output goes to out. */
-static int summarize(struct ktest *t, const char *ktap, char *out, size_t n)
+/* Runs tools/ktap_summary.awk (with awk options `opts`) over `ktap`; its
+ * output goes to out. */
+static int summarize_with(struct ktest *t, const char *opts, const char *ktap,
+			  char *out, size_t n)
 {
 	char awk[PATH_MAX], err[2 * PATH_MAX + 256], cmd[2 * PATH_MAX + 64];
 	char file[] = "/tmp/labyrinth-ktap-XXXXXX";
@@ -35,7 +37,7 @@ static int summarize(struct ktest *t, const char *ktap, char *out, size_t n)
 		return -1;
 	}
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "awk -f '%s' '%s'", awk, file);
+	snprintf(cmd, sizeof(cmd), "awk %s -f '%s' '%s'", opts, awk, file);
 	FILE *p = popen(cmd, "r");
 	size_t len = p ? fread(out, 1, n - 1, p) : 0;
 	out[len] = '\0';
@@ -46,6 +48,11 @@ static int summarize(struct ktest *t, const char *ktap, char *out, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+static int summarize(struct ktest *t, const char *ktap, char *out, size_t n)
+{
+	return summarize_with(t, "", ktap, out, n);
 }
 
 /* Fake suites, never registered: two skipped ones, one half-skipped. */
@@ -134,6 +141,43 @@ static void test_summary_of_a_captured_log(struct ktest *t)
 	if (summarize(t, log, sum, sizeof(sum)))
 		return;
 	KTEST_EXPECT_STREQ(t, sum, "RESULT 1 0 2 1\n");
+}
+
+/* With context=N a failed case brings its last N diagnostic lines along
+ * (CI shows nothing else of a failure); a passed case's lines and the lines
+ * of the case before never do. */
+static void test_summary_shows_a_failures_diagnostics(struct ktest *t)
+{
+	static const char log[] =
+	    "KTAP version 1\r\n"
+	    "1..1\r\n"
+	    "    KTAP version 1\r\n"
+	    "    # Subtest: reclaim\r\n"
+	    "    1..3\r\n"
+	    "        # first: all well\r\n"
+	    "    ok 1 first\r\n"
+	    "        # second: one\r\n"
+	    "kswapd: a console line, not a diagnostic\r\n"
+	    "        # second: x.c:3: EXPECTATION FAILED\r\n"
+	    "        # zone DMA32: free 3 high 4\r\n"
+	    "    not ok 2 second\r\n"
+	    "    not ok 3 third\r\n"
+	    "# reclaim: pass:1 fail:2 skip:0 total:3\r\n"
+	    "not ok 1 reclaim\r\n";
+	char sum[512];
+	if (summarize_with(t, "-v context=2", log, sum, sizeof(sum)))
+		return;
+	KTEST_EXPECT_STREQ(t, sum,
+			   "FAIL reclaim.second\n"
+			   "  | second: x.c:3: EXPECTATION FAILED\n"
+			   "  | zone DMA32: free 3 high 4\n"
+			   "FAIL reclaim.third\n"
+			   "RESULT 1 2 0 1\n");
+	if (summarize(t, log, sum, sizeof(sum)))
+		return;
+	KTEST_EXPECT_STREQ(t, sum,
+			   "FAIL reclaim.second\nFAIL reclaim.third\n"
+			   "RESULT 1 2 0 1\n");
 }
 
 /* A filter error is one failure in a complete stream, never 0 and 0. */
@@ -378,6 +422,7 @@ static void test_fixtures_option(struct ktest *t)
 static const struct ktest_case ktest_host_cases[] = {
 	KTEST_CASE(test_summary_counts_skipped_cases),
 	KTEST_CASE(test_summary_of_a_captured_log),
+	KTEST_CASE(test_summary_shows_a_failures_diagnostics),
 	KTEST_CASE(test_summary_of_a_filter_error),
 	KTEST_CASE(test_summary_of_an_empty_run),
 	KTEST_CASE(test_one_sided_list_matches_sources),

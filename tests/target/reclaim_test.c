@@ -354,6 +354,14 @@ static void test_kswapd_reclaims_to_high_and_sleeps(struct ktest *t)
 	    (unsigned long)cached, (unsigned long)taken,
 	    (unsigned long)(stolen_at_stop - stolen),
 	    (unsigned long)cache_left);
+	/* Everything the expectations below look at, in one line: a CI
+	 * run shows a failed case's diagnostics and nothing else. */
+	ktest_diag(
+	    t,
+	    "balanced before %d, woken %d, stopped above high %d; reclaimed %lu after the stop, gave up %lu times",
+	    balanced_before, woken, stopped_above_high,
+	    (unsigned long)(stolen_after - stolen_at_stop),
+	    (unsigned long)(node->reclaim.kswapd_gave_up - gave_up));
 	KTEST_EXPECT_GT(t, cached, 0);
 	KTEST_EXPECT_TRUE(t, balanced_before);
 	KTEST_EXPECT_TRUE(t, woken);
