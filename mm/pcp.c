@@ -87,8 +87,8 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
  * cache line (mm_init.c aligns the arrays so), which the refills of other
  * CPUs, taking groups of their own, never share; and one block taken from
  * the lists replaces a batch of them. Taken only where the cache takes
- * groups, the zone keeps `limit` (the refill's floor, at least low) with
- * the group gone, and debug_pagealloc is off (a group's frames after the
+ * groups, the zone keeps `limit` (the refill's floor, at least low) and
+ * `high` with the group gone, and debug_pagealloc is off (a group's frames after the
  * first are out of the direct map, where frame-by-frame refills find
  * heads). Returns the pages parked: PCP_GROUP_PAGES, or 0 (then the caller
  * refills frame by frame, which may also take another type's blocks). The
@@ -101,7 +101,15 @@ unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
 	_Static_assert(PCP_GROUP_PAGES >> 1 <= PCP_HSLOTS &&
 			   PCP_GROUP_PAGES < PCP_SLOTS,
 		       "a group's blocks fit empty slots of any order");
-	if (!pcp->group_refill || z->free_pages < limit + PCP_GROUP_PAGES ||
+	/* Not from between low and high: that gap is what lets kswapd, once
+	 * it has lifted the zone to high, sleep until memory is really
+	 * used. A group per CPU, refilled after a drain, ate it whole (4
+	 * CPUs on 512 MiB: 64 + 64 + 31 + 15 = high - low) and woke kswapd
+	 * with nothing allocated. Batches take at most nr_cpus * batch of
+	 * it (docs/05, "Keeping the reserve with frames parked"). */
+	uint64_t keep =
+	    limit > z->watermark[WMARK_HIGH] ? limit : z->watermark[WMARK_HIGH];
+	if (!pcp->group_refill || z->free_pages < keep + PCP_GROUP_PAGES ||
 	    debug_pagealloc_on(p))
 		return 0;
 	uint64_t pfn = rmqueue_smallest(p, z, PCP_GROUP_ORDER, type);

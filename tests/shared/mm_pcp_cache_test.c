@@ -471,6 +471,83 @@ static void test_blocks_parked_and_reported(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
+#ifdef LABYRINTH_HOST
+/*
+ * kswapd's margin (docs/05, "Keeping the reserve with frames parked", rule
+ * 4): four CPUs whose caches were drained each refill once, starting from
+ * every point of a zone between high and high + 127. Parking is not use:
+ * the zone must stay above low, where the next request would wake kswapd.
+ * Groups may come only from above high; the batches (4 x 31 here) fit in
+ * the margin of 174. The numbers are the 512 MiB boot's, where CI saw a
+ * group per CPU (64 + 64 + 31 + 15) end exactly at low. Host only: a
+ * thread plays each CPU in turn (host_this_cpu_plus_one).
+ */
+#define MARGIN_CPUS 4
+static void test_refills_leave_kswapd_its_margin(struct ktest *t)
+{
+	if (mm_test_node_init_one_zone(&tn, 128UL << 20, 1024)) {
+		ktest_skip(t, "no test arena on this platform");
+		return;
+	}
+	struct pglist_data *p = &tn.pgdat;
+	struct zone *z = normal();
+	unsigned int saved_cpu = host_this_cpu_plus_one;
+	pgdat_pcp_enable(p, MARGIN_CPUS);
+	KTEST_ASSERT_TRUE(t, p->pcp_enabled);
+	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(p, ZONE_NORMAL, 31, 186) == 0);
+	KTEST_ASSERT_TRUE(t, zone_pcp(z, 0)->group_refill);
+	uint64_t saved_marks[NR_WMARK];
+	memcpy(saved_marks, z->watermark, sizeof(saved_marks));
+	uint64_t f = z->free_pages, lowest = UINT64_MAX;
+	unsigned int groups = 0, at_or_below_low = 0;
+	for (uint64_t above = 0; above < 2 * PCP_GROUP_PAGES; above++) {
+		z->watermark[WMARK_HIGH] = f - above;
+		z->watermark[WMARK_LOW] = z->watermark[WMARK_HIGH] - 174;
+		z->watermark[WMARK_MIN] = z->watermark[WMARK_LOW] - 174;
+		uint64_t got[MARGIN_CPUS];
+		for (unsigned int c = 0; c < MARGIN_CPUS; c++) {
+			host_this_cpu_plus_one = c + 1;
+			got[c] = pgdat_alloc_pages(p, GFP_ATOMIC, 0);
+			KTEST_EXPECT_NE(t, got[c], 0);
+			if (zone_pcp(z, c)->count == PCP_GROUP_PAGES - 1)
+				groups++;
+		}
+		if (z->free_pages <= z->watermark[WMARK_LOW]) {
+			if (!at_or_below_low++)
+				ktest_diag(
+				    t,
+				    "from high + %lu: the refills left free %lu, low %lu",
+				    (unsigned long)above,
+				    (unsigned long)z->free_pages,
+				    (unsigned long)z->watermark[WMARK_LOW]);
+		}
+		uint64_t margin_left = z->free_pages - z->watermark[WMARK_LOW];
+		if (margin_left < lowest)
+			lowest = margin_left;
+		for (unsigned int c = 0; c < MARGIN_CPUS; c++) {
+			host_this_cpu_plus_one = c + 1;
+			if (got[c])
+				KTEST_EXPECT_EQ(t,
+						pgdat_free_pages(p, got[c], 0),
+						0);
+			pcp_drain_local(p);
+		}
+		KTEST_EXPECT_EQ(t, z->free_pages, f);
+	}
+	host_this_cpu_plus_one = saved_cpu;
+	memcpy(z->watermark, saved_marks, sizeof(saved_marks));
+	ktest_diag(
+	    t,
+	    "128 starting points: %u group refills, the margin above low never under %lu of 174",
+	    groups, (unsigned long)lowest);
+	KTEST_EXPECT_EQ(t, at_or_below_low, 0);
+	/* The premise: groups were taken (from above high + 64). */
+	KTEST_EXPECT_GT(t, groups, 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
+	mm_test_node_destroy(&tn);
+}
+#endif
+
 static const struct ktest_case pcp_cache_cases[] = {
 	KTEST_CASE(test_parked_frame_untouched),
 	KTEST_CASE(test_refill_stops_at_the_floor),
@@ -479,6 +556,9 @@ static const struct ktest_case pcp_cache_cases[] = {
 	KTEST_CASE(test_group_bytes_share_no_line),
 	KTEST_CASE(test_sizes_refused_and_storage_counted),
 	KTEST_CASE(test_blocks_parked_and_reported),
+#ifdef LABYRINTH_HOST
+	KTEST_CASE(test_refills_leave_kswapd_its_margin),
+#endif
 	{ 0 },
 };
 KTEST_SUITE(mm_pcp_cache, pcp_cache_cases);
