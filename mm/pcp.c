@@ -88,9 +88,9 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
  * CPUs, taking groups of their own, never share; and one block taken from
  * the lists replaces a batch of them. Taken only where the cache takes
  * groups, the zone keeps `limit` (the refill's floor, at least low) and
- * `high` with the group gone, and debug_pagealloc is off (a group's frames after the
- * first are out of the direct map, where frame-by-frame refills find
- * heads). Returns the pages parked: PCP_GROUP_PAGES, or 0 (then the caller
+ * `high` with the group gone, and debug_pagealloc is off (a group's
+ * frames after the first are out of the direct map, where frame-by-frame
+ * refills find heads). Returns the pages parked: PCP_GROUP_PAGES, or 0 (then the caller
  * refills frame by frame, which may also take another type's blocks). The
  * caller's slots of (order, type) are empty. Zone lock held.
  */
@@ -105,8 +105,9 @@ unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
 	 * it has lifted the zone to high, sleep until memory is really
 	 * used. A group per CPU, refilled after a drain, ate it whole (4
 	 * CPUs on 512 MiB: 64 + 64 + 31 + 15 = high - low) and woke kswapd
-	 * with nothing allocated. Batches take at most nr_cpus * batch of
-	 * it (docs/05, "Keeping the reserve with frames parked"). */
+	 * with nothing allocated. Batches still take from it, a batch per
+	 * list that refills (docs/05, "Keeping the reserve with frames
+	 * parked"). */
 	uint64_t keep =
 	    limit > z->watermark[WMARK_HIGH] ? limit : z->watermark[WMARK_HIGH];
 	if (!pcp->group_refill || z->free_pages < keep + PCP_GROUP_PAGES ||

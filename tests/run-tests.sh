@@ -2,7 +2,8 @@
 # The test runner behind `make test`: the host suites (ASan/UBSan), then the
 # QEMU boot matrix (tests/matrix.conf), at most two QEMUs at a time. Every
 # failing case is named with the path of its log and followed by its last
-# diagnostic lines (a CI run shows nothing else of it), and the last line is
+# diagnostic lines, a crashed or hung boot by its log's last lines (a CI
+# run shows nothing else of them), and the last line is
 # "N passed, N failed" over host and target cases together.
 #
 # The libFuzzer targets (tests/fuzz/) also run for FUZZ_SMOKE_SECONDS each
@@ -56,13 +57,17 @@ score_ktap() { # log dir what
 	local counts p f s complete
 	counts=$(grep '^RESULT ' <<<"$summary")
 	read -r _ p f s complete <<<"$counts"
-	# A failed case's own diagnostics follow its line: CI shows only this.
-	grep -E '^(FAIL |  \| )' <<<"$summary" |
-		sed "/^FAIL /{s|^FAIL |$3: |; s|\$| (log: ${1#"$top"/})|}" >>"$2/failures"
-	if [ "$complete" != 1 ]; then
-		f=$((f + 1))
-		echo "$3: KTAP incomplete or missing (crash, hang or no plan) (log: ${1#"$top"/})" >>"$2/failures"
-	fi
+	# A failed case's own diagnostics follow its line, and an unfinished
+	# stream's last lines follow the note on it: CI shows only these.
+	awk -v what="$3" -v logpath="${1#"$top"/}" '
+		/^FAIL / { sub(/^FAIL /, ""); print what ": " $0 " (log: " logpath ")"; next }
+		/^INCOMPLETE / {
+			sub(/^INCOMPLETE /, "")
+			print what ": KTAP incomplete or missing (crash, hang or no plan) " $0 " (log: " logpath ")"
+			next
+		}
+		/^  \| / { print }' <<<"$summary" >>"$2/failures"
+	[ "$complete" != 1 ] && f=$((f + 1))
 	echo "$p $f $s" >"$2/counts"
 }
 

@@ -10,13 +10,16 @@
 # With -v context=N each FAIL line is followed by the failed case's own
 # diagnostic lines ("#" lines since the previous result), at most the last
 # N of them, each as "  | text": CI prints only the summary, so this is all
-# a reader of a failed CI run sees of why.
+# a reader of a failed CI run sees of why. A stream that ends mid-case (a
+# panic, a hang) gets "INCOMPLETE in suite" and the log's last N lines of
+# any kind, which hold the panic's message and registers.
 # A suite's own line ("ok 3 name # SKIP reason" when all its cases were
 # skipped) is not a leaf: only the cases are counted. Used by
 # tests/run-tests.sh; checked by tests/host/ktest_host_test.c.
 function indent(line) { match(line, /^ */); return RLENGTH }
 BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0; nctx = 0 }
 { sub(/\r$/, "") }
+context > 0 { tail[ntail % context] = $0; ntail++ }
 function remember(line) { ctx[nctx % context] = line; nctx++ }
 function print_context(   i) {
 	for (i = (nctx > context ? nctx - context : 0); i < nctx; i++) print "  | " ctx[i % context]
@@ -54,5 +57,9 @@ END {
 		failed++; print "FAIL (no test ran: plan 1..0)"
 	}
 	for (k in plan) if (k + 0 > 0 && plan[k] >= 0 && got[k] != plan[k]) complete = 0
+	if (context > 0 && !complete) {
+		print "INCOMPLETE in " (subtest[4] != "" ? subtest[4] : "(no suite yet)")
+		for (i = (ntail > context ? ntail - context : 0); i < ntail; i++) print "  | " tail[i % context]
+	}
 	print "RESULT " passed " " failed " " skipped " " complete
 }

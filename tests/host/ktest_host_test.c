@@ -145,7 +145,7 @@ static void test_summary_of_a_captured_log(struct ktest *t)
 
 /* With context=N a failed case brings its last N diagnostic lines along
  * (CI shows nothing else of a failure); a passed case's lines and the lines
- * of the case before never do. */
+ * of the case before never do; a stream cut short brings its last lines. */
 static void test_summary_shows_a_failures_diagnostics(struct ktest *t)
 {
 	static const char log[] =
@@ -178,6 +178,24 @@ static void test_summary_shows_a_failures_diagnostics(struct ktest *t)
 	KTEST_EXPECT_STREQ(t, sum,
 			   "FAIL reclaim.second\nFAIL reclaim.third\n"
 			   "RESULT 1 2 0 1\n");
+	/* A panic mid-case: no result line, so the log's last lines of any
+	 * kind, where the panic's message is. */
+	static const char crashed[] = "KTAP version 1\r\n"
+				      "1..1\r\n"
+				      "    KTAP version 1\r\n"
+				      "    # Subtest: reclaim\r\n"
+				      "    1..2\r\n"
+				      "    ok 1 first\r\n"
+				      "        # second: one\r\n"
+				      "PANIC: page fault at 0xdead\r\n"
+				      "RIP 0xffffffff80001234\r\n";
+	if (summarize_with(t, "-v context=2", crashed, sum, sizeof(sum)))
+		return;
+	KTEST_EXPECT_STREQ(t, sum,
+			   "INCOMPLETE in reclaim\n"
+			   "  | PANIC: page fault at 0xdead\n"
+			   "  | RIP 0xffffffff80001234\n"
+			   "RESULT 1 0 0 0\n");
 }
 
 /* A filter error is one failure in a complete stream, never 0 and 0. */
