@@ -6,12 +6,14 @@
  * CPU to drain (drain_all_pages(), an IPI each). The drain must not touch
  * CPU 1's cache while the handler runs: it runs on CPU 1 once the handler
  * has returned, and takes everything, the frames parked last included.
- * Also: two CPUs refilled one after the other get groups of their own.
+ * Also: two CPUs refilled one after the other get groups of their own, and
+ * every CPU refilled from a zone at high leaves it above low.
  * docs/05-smp-and-per-cpu-lists.md, "Frame numbers, not links".
  */
 #include <stdint.h>
 
 #include "kernel/core/irq.h"
+#include "kernel/lib/string.h"
 #include "kernel/arch/x86/smp.h"
 #include "kernel/arch/x86/timer.h"
 #include "mm/page_alloc.h"
@@ -207,9 +209,111 @@ static void test_each_cpu_refills_a_group_of_its_own(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }
 
+/* One refill of an empty cache, in an IPI or here: the frame, and how many
+ * the cache then held for the request's type (read on its own CPU, at
+ * once, so nothing else on the machine can change it). */
+struct refill_seen {
+	uint64_t frame;
+	unsigned int held;
+};
+static struct zone *margin_zone;
+
+static void refill_here(void *arg)
+{
+	struct refill_seen *r = arg;
+	r->frame = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
+	const struct per_cpu_pages *pcp =
+	    zone_pcp(margin_zone, smp_processor_id());
+	r->held = pcp ? pcp->nr[MIGRATE_UNMOVABLE] : 0;
+}
+
+/*
+ * kswapd's margin with real CPUs (docs/05, "Keeping the reserve with
+ * frames parked", rule 4): every cache empty and the zone exactly at high,
+ * each CPU refills once, one after the other. No refill may take a group
+ * (groups come only from above high), so each holds at most a batch, and
+ * the zone stays above low: kswapd is not woken. The watermarks are moved
+ * for the case, under the zone lock, and put back: free memory cannot be
+ * set to the frame. The margin, nr_cpus * batch + 48, is one that groups
+ * taken down to low + 64 (the rule before) ate whole on the SMP lines.
+ */
+static void test_refills_leave_kswapd_its_margin(struct ktest *t)
+{
+	struct pglist_data *p = &contig_page_data;
+	if (nr_cpus_online < 2 || !p->pcp_enabled) {
+		ktest_skip(t, "needs two CPUs with per-CPU caches");
+		return;
+	}
+	unsigned int me = smp_processor_id();
+	drain_all_pages(p);
+	uint64_t probe = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
+	KTEST_ASSERT_TRUE(t, probe != 0);
+	margin_zone = pfn_to_zone(p, probe >> PAGE_SHIFT);
+	__free_pages(probe, 0);
+	drain_all_pages(p);
+	struct zone *z = margin_zone;
+	const struct per_cpu_pages *pcp = zone_pcp(z, me);
+	if (!pcp || !pcp->group_refill) {
+		ktest_skip(t, "this zone's caches refill by batches");
+		return;
+	}
+	unsigned int batch = pcp->batch;
+	uint64_t margin = (uint64_t)nr_cpus_online * batch + 48;
+	uint64_t saved[NR_WMARK], low, wakeups;
+	unsigned long flags;
+	spin_lock_irqsave(&z->lock, flags);
+	memcpy(saved, z->watermark, sizeof(saved));
+	z->watermark[WMARK_HIGH] = z->free_pages;
+	low = z->watermark[WMARK_LOW] = z->free_pages - margin;
+	z->watermark[WMARK_MIN] = low - margin;
+	wakeups = __atomic_load_n(&p->reclaim.kswapd_wakeups, __ATOMIC_RELAXED);
+	spin_unlock_irqrestore(&z->lock, flags);
+
+	static struct refill_seen seen[MAX_CPUS];
+	unsigned int refills = 0, groups = 0;
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		if (!cpus[c].online)
+			continue;
+		seen[c] = (struct refill_seen){ 0 };
+		if (c == me) {
+			unsigned long f;
+			local_irq_save(f); /* stay on this CPU while counting */
+			refill_here(&seen[c]);
+			local_irq_restore(f);
+		} else if (smp_call_function_single(c, refill_here, &seen[c])) {
+			continue;
+		}
+		refills++;
+		if (seen[c].held > batch)
+			groups++;
+	}
+	uint64_t free_after = __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
+	bool woken = __atomic_load_n(&p->reclaim.kswapd_wakeups,
+				     __ATOMIC_RELAXED) != wakeups;
+	spin_lock_irqsave(&z->lock, flags);
+	memcpy(z->watermark, saved, sizeof(saved));
+	spin_unlock_irqrestore(&z->lock, flags);
+	for (unsigned int c = 0; c < MAX_CPUS; c++)
+		if (cpus[c].online && seen[c].frame)
+			__free_pages(seen[c].frame, 0);
+	drain_all_pages(p);
+
+	ktest_diag(
+	    t,
+	    "%u CPUs refilled from high, batch %u: %u groups, the zone %ld above low (margin %lu)",
+	    refills, batch, groups, (long)(free_after - low),
+	    (unsigned long)margin);
+	KTEST_EXPECT_EQ(t, refills, nr_cpus_online);
+	KTEST_EXPECT_EQ(t, groups, 0);
+	KTEST_EXPECT_GT(t, free_after, low);
+	KTEST_EXPECT_FALSE(t, woken);
+	KTEST_EXPECT_EQ(t, mm_check(), 0);
+}
+
 static const struct ktest_case pcp_irq_cases[] = {
 	KTEST_CASE(test_drain_waits_for_the_interrupt),
 	KTEST_CASE(test_each_cpu_refills_a_group_of_its_own),
+	KTEST_CASE(test_refills_leave_kswapd_its_margin),
 	{ 0 },
 };
 KTEST_SUITE_WHERE(pcp_irq, pcp_irq_cases, KTEST_TARGET_ONLY);
