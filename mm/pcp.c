@@ -90,9 +90,10 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
  * groups, the zone keeps `limit` (the refill's floor, at least low) and
  * `high` with the group gone, and debug_pagealloc is off (a group's
  * frames after the first are out of the direct map, where frame-by-frame
- * refills find heads). Returns the pages parked: PCP_GROUP_PAGES, or 0 (then the caller
- * refills frame by frame, which may also take another type's blocks). The
- * caller's slots of (order, type) are empty. Zone lock held.
+ * refills find heads). Returns the pages parked: PCP_GROUP_PAGES, or 0
+ * (then the caller refills frame by frame, which may also take another
+ * type's blocks). The caller's slots of (order, type) are empty. Zone lock
+ * held.
  */
 unsigned int pcp_refill_group(struct pglist_data *p, struct zone *z,
 			      struct per_cpu_pages *pcp, int type,

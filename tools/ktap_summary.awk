@@ -17,12 +17,13 @@
 # skipped) is not a leaf: only the cases are counted. Used by
 # tests/run-tests.sh; checked by tests/host/ktest_host_test.c.
 function indent(line) { match(line, /^ */); return RLENGTH }
-BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0; nctx = 0 }
+BEGIN { passed = 0; failed = 0; skipped = 0; seen_plan = 0; bad_plan = 0; nctx = 0; ntail = 0 }
 { sub(/\r$/, "") }
-context > 0 { tail[ntail % context] = $0; ntail++ }
-function remember(line) { ctx[nctx % context] = line; nctx++ }
-function print_context(   i) {
-	for (i = (nctx > context ? nctx - context : 0); i < nctx; i++) print "  | " ctx[i % context]
+# Two rings of the last `context` lines: ctx, the current case's "#" lines;
+# tail, every line of the log.
+context > 0 { tail[ntail++ % context] = $0 }
+function print_last(ring, n,   i) {
+	for (i = (n > context ? n - context : 0); i < n; i++) print "  | " ring[i % context]
 }
 /^ *KTAP version [0-9]+$/ { d = indent($0); got[d] = 0; plan[d] = -1; had_child[d] = 0; next }
 /^ *1\.\.[0-9]+$/ {
@@ -31,7 +32,7 @@ function print_context(   i) {
 	next
 }
 /^ *# Subtest: / { d = indent($0); s = $0; sub(/^ *# Subtest: /, "", s); subtest[d] = s; nctx = 0; next }
-context > 0 && /^ *# / { l = $0; sub(/^ *# /, "", l); remember(l); next }
+context > 0 && /^ *# / { l = $0; sub(/^ *# /, "", l); ctx[nctx++ % context] = l; next }
 /^ *(not )?ok [0-9]+ / {
 	d = indent($0)
 	line = $0; sub(/^ */, "", line)
@@ -40,7 +41,7 @@ context > 0 && /^ *# / { l = $0; sub(/^ *# /, "", l); remember(l); next }
 	skip = (name ~ /# SKIP/); sub(/ *# .*$/, "", name)
 	if (!had_child[d + 4]) {  # a leaf: no deeper results since the last one
 		full = (d > 0 && subtest[d] != "") ? subtest[d] "." name : name
-		if (!ok) { failed++; print "FAIL " full; if (context > 0) print_context() }
+		if (!ok) { failed++; print "FAIL " full; if (context > 0) print_last(ctx, nctx) }
 		else if (skip) { skipped++; if (list) print "SKIP " full }
 		else { passed++; if (list) print "PASS " full }
 	} else if (plan[d + 4] >= 0 && got[d + 4] != plan[d + 4]) {
@@ -59,7 +60,7 @@ END {
 	for (k in plan) if (k + 0 > 0 && plan[k] >= 0 && got[k] != plan[k]) complete = 0
 	if (context > 0 && !complete) {
 		print "INCOMPLETE in " (subtest[4] != "" ? subtest[4] : "(no suite yet)")
-		for (i = (ntail > context ? ntail - context : 0); i < ntail; i++) print "  | " tail[i % context]
+		print_last(tail, ntail)
 	}
 	print "RESULT " passed " " failed " " skipped " " complete
 }

@@ -101,12 +101,20 @@ static bool wait_phase(int phase, uint64_t ns)
 	return true;
 }
 
+/* Every case here needs a second CPU and the caches; skips (and says so)
+ * without them. */
+static bool two_cpus_with_caches(struct ktest *t)
+{
+	if (nr_cpus_online >= 2 && contig_page_data.pcp_enabled)
+		return true;
+	ktest_skip(t, "needs two CPUs with per-CPU caches");
+	return false;
+}
+
 static void test_drain_waits_for_the_interrupt(struct ktest *t)
 {
-	if (nr_cpus_online < 2 || !contig_page_data.pcp_enabled) {
-		ktest_skip(t, "needs two CPUs with per-CPU caches");
+	if (!two_cpus_with_caches(t))
 		return;
-	}
 	__builtin_memset((void *)&st, 0, sizeof(st));
 	st.victim = 1;
 	drain_all_pages(&contig_page_data); /* every cache empty */
@@ -176,10 +184,8 @@ static bool cache_holds_group(unsigned int cpu, uint64_t group)
  */
 static void test_each_cpu_refills_a_group_of_its_own(struct ktest *t)
 {
-	if (nr_cpus_online < 2 || !contig_page_data.pcp_enabled) {
-		ktest_skip(t, "needs two CPUs with per-CPU caches");
+	if (!two_cpus_with_caches(t))
 		return;
-	}
 	unsigned int me = smp_processor_id(), other = me ? 0 : 1;
 	drain_all_pages(&contig_page_data); /* every cache empty */
 	uint64_t theirs = 0;
@@ -216,17 +222,16 @@ static void test_each_cpu_refills_a_group_of_its_own(struct ktest *t)
  * the cache then held for the request's type (read on its own CPU, at
  * once, so nothing else on the machine can change it). */
 struct refill_seen {
+	struct zone *zone; /* whose cache to count */
 	uint64_t frame;
 	unsigned int held;
 };
-static struct zone *margin_zone;
 
 static void refill_here(void *arg)
 {
 	struct refill_seen *r = arg;
 	r->frame = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
-	const struct per_cpu_pages *pcp =
-	    zone_pcp(margin_zone, smp_processor_id());
+	const struct per_cpu_pages *pcp = zone_pcp(r->zone, smp_processor_id());
 	r->held = pcp ? pcp->nr[MIGRATE_UNMOVABLE] : 0;
 }
 
@@ -244,10 +249,8 @@ static void refill_here(void *arg)
 static void test_refills_leave_kswapd_its_margin(struct ktest *t)
 {
 	struct pglist_data *p = &contig_page_data;
-	if (nr_cpus_online < 2 || !p->pcp_enabled) {
-		ktest_skip(t, "needs two CPUs with per-CPU caches");
+	if (!two_cpus_with_caches(t))
 		return;
-	}
 	/* kswapd and kcompactd left busy by an earlier case would move free
 	 * memory under the count: they finish first. */
 	uint64_t deadline = ktime_get_ns() + 10000000000ULL;
@@ -260,12 +263,12 @@ static void test_refills_leave_kswapd_its_margin(struct ktest *t)
 	}
 	unsigned int me = smp_processor_id();
 	drain_all_pages(p);
-	uint64_t probe = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0);
+	uint64_t probe = 0; /* the zone GFP_ATOMIC takes from */
+	take_one(&probe);
 	KTEST_ASSERT_TRUE(t, probe != 0);
-	margin_zone = pfn_to_zone(p, probe >> PAGE_SHIFT);
+	struct zone *z = pfn_to_zone(p, probe >> PAGE_SHIFT);
 	__free_pages(probe, 0);
 	drain_all_pages(p);
-	struct zone *z = margin_zone;
 	const struct per_cpu_pages *pcp = zone_pcp(z, me);
 	if (!pcp || !pcp->group_refill) {
 		ktest_skip(t, "this zone's caches refill by batches");
@@ -287,7 +290,7 @@ static void test_refills_leave_kswapd_its_margin(struct ktest *t)
 	for (unsigned int c = 0; c < MAX_CPUS; c++) {
 		if (!cpus[c].online)
 			continue;
-		seen[c] = (struct refill_seen){ 0 };
+		seen[c] = (struct refill_seen){ .zone = z };
 		if (c == me) {
 			unsigned long f;
 			local_irq_save(f); /* stay on this CPU while counting */
