@@ -37,42 +37,75 @@ static inline uint32_t pfn_slot(const struct per_cpu_pages *pcp, uint64_t pfn)
 	return (uint32_t)(pfn - pcp->base_pfn);
 }
 
-/* Gives up to n pages from the caches back to the buddy lists, the
- * coldest of each type first. The caller runs on the cache's CPU with
- * interrupts off. Out of line and cold: the free fast path calls it once
- * per `batch` frees at most. */
+/* Gives up to n single frames of `type` back to the buddy lists, the
+ * coldest (the bottom of the slots) first; returns how many. Zone lock
+ * held, interrupts off, on the cache's CPU. */
+static unsigned int drain_frames_locked(struct pglist_data *p, struct zone *z,
+					struct per_cpu_pages *pcp, int type,
+					unsigned int n)
+{
+	lockdep_assert_held(&z->lock);
+	/* LAB pcp: begin drain */
+	unsigned int k = pcp->nr[type] < n ? pcp->nr[type] : n;
+	for (unsigned int i = 0; i < k; i++) {
+		uint64_t pfn = slot_pfn(pcp, pcp->slots[type][i]);
+		struct mem_section *sec = pfn_to_section(p, pfn);
+		/* Never PFS_ALLOC in between: a stray free elsewhere must
+		 * not be able to claim the frame on its way back. */
+		sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
+		__free_one_page(p, z, sec, pfn, 0);
+	}
+	pcp->nr[type] = (uint16_t)(pcp->nr[type] - k);
+	memmove(pcp->slots[type], pcp->slots[type] + k,
+		pcp->nr[type] * sizeof(pcp->slots[type][0]));
+	pcp_count_set(pcp, pcp->count - k);
+	return k;
+	/* LAB pcp: end drain */
+}
+
+/* The list (order and type) that holds the most pages; ties go to the
+ * bigger blocks. false if the cache is empty. */
+static bool fullest_list(const struct per_cpu_pages *pcp, unsigned int *order,
+			 int *type)
+{
+	unsigned int most = 0;
+	for (unsigned int o = PCP_MAX_ORDER + 1; o-- > 0;)
+		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
+			unsigned int pages =
+			    o ? (unsigned int)pcp->hnr[o - 1][t] << o
+			      : pcp->nr[t];
+			if (pages > most)
+				most = pages, *order = o, *type = t;
+		}
+	return most != 0;
+}
+
+/* Gives up to n pages (at least n if there are) from the caches back to
+ * the buddy lists, from the list that holds the most pages first. A list
+ * about to run dry is the one a drain should spare: the next request of
+ * its order would refill it at once. Draining blocks first, as this did
+ * before, emptied the order-3 list whenever single frames piled up, and
+ * the random 0..4 workload took the zone lock several times as often
+ * (docs/08c, "Which list to drain"). The caller runs on the cache's CPU
+ * with interrupts off. Out of line and cold: the free fast path calls it
+ * once per `batch` frees at most. */
 __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
 						   struct zone *z,
 						   struct per_cpu_pages *pcp,
 						   unsigned int n)
 {
+	unsigned int order = 0;
+	int type = 0;
 	lockdep_assert_irqs_disabled();
 	spin_lock(&z->lock);
-	/* Blocks of orders 1-3 first (mm/pcp_high.c): the biggest pages
-	 * back, and single frames, which the fast paths serve, stay. */
-	unsigned int given = pcp_drain_blocks_locked(p, z, pcp, n);
-	n = given >= n ? 0 : n - given;
-	/* LAB pcp: begin drain */
-	/* A type at a time (Linux goes round the lists; any order gives
-	 * the zone back the same frames), from the bottom of the slots. */
-	for (int t = 0; t < MIGRATE_PCPTYPES && n; t++) {
-		unsigned int k = pcp->nr[t] < n ? pcp->nr[t] : n;
-		for (unsigned int i = 0; i < k; i++) {
-			uint64_t pfn = slot_pfn(pcp, pcp->slots[t][i]);
-			struct mem_section *sec = pfn_to_section(p, pfn);
-			/* Never PFS_ALLOC in between: a stray free
-			 * elsewhere must not be able to claim the frame
-			 * on its way back. */
-			sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
-			__free_one_page(p, z, sec, pfn, 0);
-		}
-		pcp->nr[t] = (uint16_t)(pcp->nr[t] - k);
-		memmove(pcp->slots[t], pcp->slots[t] + k,
-			pcp->nr[t] * sizeof(pcp->slots[t][0]));
-		pcp_count_set(pcp, pcp->count - k);
-		n -= k;
+	while (n && fullest_list(pcp, &order, &type)) {
+		unsigned int given =
+		    order ? pcp_drain_blocks_locked(p, z, pcp, order, type, n)
+			  : drain_frames_locked(p, z, pcp, type, n);
+		if (!given) /* the pcp lab's skeleton gives nothing */
+			break;
+		n = given >= n ? 0 : n - given;
 	}
-	/* LAB pcp: end drain */
 	pcp->drains++;
 	bool wake = p->free_waiters; /* under the lock: mm/vmscan.h */
 	spin_unlock(&z->lock);

@@ -53,12 +53,15 @@ int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
 uint64_t pcp_alloc_block_fast(struct pglist_data *p, gfp_t gfp,
 			      unsigned int order, void *caller);
 /* Between mm/pcp.c and mm/pcp_high.c: gives up to n pages (at least n if
- * there are) of this CPU's cache back to the zone, interrupts off; and,
- * under the zone lock, the blocks' share of it, returning the pages. */
+ * there are) of this CPU's cache back to the zone, the fullest list first,
+ * interrupts off; and, under the zone lock, up to n pages (rounded up to a
+ * block) of the blocks of one order and type, returning the pages. */
 void pcp_free_bulk(struct pglist_data *p, struct zone *z,
 		   struct per_cpu_pages *pcp, unsigned int n);
 unsigned int pcp_drain_blocks_locked(struct pglist_data *p, struct zone *z,
-				     struct per_cpu_pages *pcp, unsigned int n);
+				     struct per_cpu_pages *pcp,
+				     unsigned int order, int type,
+				     unsigned int n);
 /* Between the same two: an aligned group of PCP_GROUP_PAGES frames parked
  * as blocks of `order` in empty slots, where the cache takes groups and the
  * zone keeps `limit` without it; the pages, or 0. Zone lock held. */

@@ -31,30 +31,26 @@ static inline uint32_t *block_slots(struct per_cpu_pages *pcp,
 }
 
 unsigned int pcp_drain_blocks_locked(struct pglist_data *p, struct zone *z,
-				     struct per_cpu_pages *pcp, unsigned int n)
+				     struct per_cpu_pages *pcp,
+				     unsigned int order, int type,
+				     unsigned int n)
 {
-	unsigned int given = 0;
+	uint16_t *nr = blocks_held(pcp, order, type);
+	uint32_t *slots = block_slots(pcp, order, type);
+	unsigned int k = 0, given = 0;
 	lockdep_assert_held(&z->lock);
-	/* The biggest first, each type from the bottom (the coldest). */
-	for (unsigned int o = PCP_MAX_ORDER; o >= 1 && given < n; o--)
-		for (int t = 0; t < MIGRATE_PCPTYPES && given < n; t++) {
-			uint16_t *nr = blocks_held(pcp, o, t);
-			uint32_t *slots = block_slots(pcp, o, t);
-			unsigned int k = 0;
-			while (k < *nr && given < n) {
-				uint64_t pfn = pcp->base_pfn + slots[k++];
-				struct mem_section *sec =
-				    pfn_to_section(p, pfn);
-				/* As for single frames: never PFS_ALLOC in
-				 * between (mm/pcp.c, pcp_free_bulk). */
-				sec->frame_state[pfn - sec->first_pfn] =
-				    PFS_TAIL;
-				__free_one_page(p, z, sec, pfn, o);
-				given += 1u << o;
-			}
-			*nr = (uint16_t)(*nr - k);
-			memmove(slots, slots + k, *nr * sizeof(slots[0]));
-		}
+	/* From the bottom (the coldest). */
+	while (k < *nr && given < n) {
+		uint64_t pfn = pcp->base_pfn + slots[k++];
+		struct mem_section *sec = pfn_to_section(p, pfn);
+		/* As for single frames: never PFS_ALLOC in between (mm/pcp.c,
+		 * drain_frames_locked). */
+		sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
+		__free_one_page(p, z, sec, pfn, order);
+		given += 1u << order;
+	}
+	*nr = (uint16_t)(*nr - k);
+	memmove(slots, slots + k, *nr * sizeof(slots[0]));
 	pcp_count_set(pcp, pcp->count - given);
 	return given;
 }

@@ -8,6 +8,7 @@
 #ifndef LABYRINTH_TOOLS_BENCH_BENCH_H
 #define LABYRINTH_TOOLS_BENCH_BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BENCH_MAX_RUNS 15
@@ -77,6 +78,16 @@ void mixed_zone_driver_setup(void); /* the same stream, lists off */
 double mixed_driver_time(void);
 void split_driver_setup(void); /* split10 on the zone path */
 double split_driver_time(void);
+/* The random stream's requests (random_bench.c) on a node of the driver's
+ * own over arena, per-CPU lists on; check after everything was freed. */
+void random_driver_setup(void *arena, uint64_t phys, uint64_t bytes);
+uint64_t random_driver_alloc(unsigned int order);
+void random_driver_free(uint64_t phys, unsigned int order);
+bool random_driver_check(void);
+void old_random_driver_setup(void *arena, uint64_t phys, uint64_t bytes);
+uint64_t old_random_driver_alloc(unsigned int order);
+void old_random_driver_free(uint64_t phys, unsigned int order);
+bool old_random_driver_check(void);
 void old_pair_use_arena(void *arena, uint64_t phys, uint64_t bytes);
 void old_pair_setup(void);
 double old_pair_time(void);

@@ -30,27 +30,34 @@ void pair_use_arena(void *arena, uint64_t phys, uint64_t bytes)
 	pair_bytes = bytes;
 }
 
-/* A node over the arena's first `bytes` with watermarks 0 and no zone
- * protection. */
-static void node_over(uint64_t bytes)
+/* node over `bytes` of arena at phys, with watermarks 0 and no zone
+ * protection (random_bench.c's bench_node_init, which this copy may not
+ * call: it belongs to the tree being measured). */
+static void node_init_over(struct pglist_data *node, void *arena, uint64_t phys,
+			   uint64_t bytes)
 {
 	static struct memmap_range r;
-	r = (struct memmap_range){ pair_phys, pair_phys + bytes, 7, 0 };
+	r = (struct memmap_range){ phys, phys + bytes, 7, 0 };
 	struct pgdat_config cfg = {
 		.usable = &r,
 		.nr_usable = 1,
-		.direct_map_offset =
-		    (uint64_t)(uintptr_t)pair_arena - pair_phys,
+		.direct_map_offset = (uint64_t)(uintptr_t)arena - phys,
 	};
-	if (pgdat_init(&pair_node, &cfg)) {
-		fprintf(stderr, "mm-bench: pair_setup: pgdat_init failed\n");
+	if (pgdat_init(node, &cfg)) {
+		fprintf(stderr, "mm-bench: driver: pgdat_init failed\n");
 		exit(1);
 	}
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		for (int w = 0; w < NR_WMARK; w++)
-			pair_node.node_zones[z].watermark[w] = 0;
+			node->node_zones[z].watermark[w] = 0;
 	static const unsigned int no_protection[MAX_NR_ZONES];
-	pgdat_set_lowmem_reserve_ratio(&pair_node, no_protection);
+	pgdat_set_lowmem_reserve_ratio(node, no_protection);
+}
+
+/* The driver's node over the arena's first `bytes`. */
+static void node_over(uint64_t bytes)
+{
+	node_init_over(&pair_node, pair_arena, pair_phys, bytes);
 }
 
 /* The whole arena, one frame taken whose buddy is free, and (lists) the
@@ -178,4 +185,39 @@ double split_driver_time(void)
 	double t0 = bench_now_ns();
 	split_run(n);
 	return (bench_now_ns() - t0) / n;
+}
+
+/* Issue 16's random stream (random_bench.c drives it: the warm-up, the
+ * timed operations, the check) on a node of its own over random_bench.c's
+ * arena, per-CPU lists on for one CPU: the same stream through this tree
+ * and through BENCH_OLD_REV, one call deeper than random_bench.c's own
+ * Labyrinth contender for both. */
+static struct pglist_data random_node;
+static uint64_t random_node_free;
+
+void random_driver_setup(void *arena, uint64_t phys, uint64_t bytes)
+{
+	node_init_over(&random_node, arena, phys, bytes);
+	pgdat_pcp_enable(&random_node, 1);
+	random_node_free = pgdat_nr_free_pages(&random_node);
+}
+
+uint64_t random_driver_alloc(unsigned int order)
+{
+	return pgdat_alloc_pages(&random_node, GFP_KERNEL | __GFP_NOWARN,
+				 order);
+}
+
+void random_driver_free(uint64_t phys, unsigned int order)
+{
+	pgdat_free_pages(&random_node, phys, order);
+}
+
+/* After everything was freed: consistent, and every page back. */
+bool random_driver_check(void)
+{
+	return pgdat_check(&random_node) == 0 &&
+	       pgdat_nr_free_pages(&random_node) +
+		       pcp_parked_pages(&random_node) ==
+		   random_node_free;
 }

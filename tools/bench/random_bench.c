@@ -21,6 +21,10 @@
 #include "tools/bench/bench.h"
 #include "tools/bench/peers.h"
 
+#ifndef BENCH_OLD_REV_STR
+#define BENCH_OLD_REV_STR "BENCH_OLD_REV"
+#endif
+
 #define RANDOM_PHYS (1ULL << 40) /* the arena plays RAM at 1 TiB */
 #define RANDOM_OPS (1000000 / bench_scale)
 
@@ -204,6 +208,23 @@ static void lab_batches_setup(void)
 		if (rw_node.node_zones[z].pcp)
 			rw_node.node_zones[z].pcp[0].group_refill = false;
 }
+/* The same Labyrinth contender through pair_driver.c, built against this
+ * tree and against the tree before the last hot-path change (bench.mk,
+ * BENCH_OLD_REV): before and after from one run. */
+static void driver_setup(void)
+{
+	random_driver_setup(rw.arena, RANDOM_PHYS, rw.bytes);
+	rw.alloc = random_driver_alloc, rw.free = random_driver_free;
+	rw.check = random_driver_check;
+	warm_up();
+}
+static void old_driver_setup(void)
+{
+	old_random_driver_setup(rw.arena, RANDOM_PHYS, rw.bytes);
+	rw.alloc = old_random_driver_alloc, rw.free = old_random_driver_free;
+	rw.check = old_random_driver_check;
+	warm_up();
+}
 static void peer_setup(bool per_page)
 {
 	memset(rw_peer_bits, 0, rw.pages / 8);
@@ -241,65 +262,72 @@ uint64_t bench_mem_available(void)
 
 static void random_at(uint64_t bytes, unsigned int max_order)
 {
-	char name[6][48];
+	char name[8][48];
+	struct contender c[8];
+	int n = 0;
 	const char *size = bytes >> 30 == 1 ? "1g" : "16g";
 	rw.bytes = bytes, rw.pages = bytes >> 12, rw.max_order = max_order;
-	const char *tags[6] = { "pcp",	    "zone",	   "bbuddy",
-				"tagbuddy", "pcp_batches", "freelist_nolock" };
-	for (int i = 0; i < 6; i++)
-		snprintf(name[i], sizeof name[i], "host.random%s_%s.%s",
-			 max_order ? "0_4" : "0", size, tags[i]);
-	struct contender c[] = {
-		{ name[0],
-		  "Labyrinth, per-CPU lists on",
-		  lab_pcp_setup,
-		  timed_ops,
-		  { 0 } },
-		{ name[1],
-		  "Labyrinth, zone lock (per-CPU lists off)",
-		  lab_zone_setup,
-		  timed_ops,
-		  { 0 } },
-		{ name[2],
-		  "bbuddy: Unikraft-style, a bit per page",
-		  bbuddy_setup,
-		  timed_ops,
-		  { 0 } },
-		{ name[3],
-		  "tagbuddy: Nautilus-style, a tag bit per block head",
-		  tagbuddy_setup,
-		  timed_ops,
-		  { 0 } },
-		{ name[4],
-		  "per-CPU lists on, refills a batch frame by frame (no groups)",
-		  lab_batches_setup,
-		  timed_ops,
-		  { 0 } },
-		{ name[5],
-		  "xv6 free list, no lock (order 0 only)",
-		  freelist_setup,
-		  timed_ops,
-		  { 0 } },
-	};
-	int n = max_order ? 5 : 6;
+	/* Adds a contender; its index. */
+#define CONTENDER(tag, what, setup)                                           \
+	(snprintf(name[n], sizeof name[n], "host.random%s_%s.%s",             \
+		  max_order ? "0_4" : "0", size, tag),                        \
+	 c[n] = (struct contender){ name[n], what, setup, timed_ops, { 0 } }, \
+	 n++)
+	int pcp =
+	    CONTENDER("pcp", "Labyrinth, per-CPU lists on", lab_pcp_setup);
+	CONTENDER("zone", "Labyrinth, zone lock (per-CPU lists off)",
+		  lab_zone_setup);
+	CONTENDER("bbuddy", "bbuddy: Unikraft-style, a bit per page",
+		  bbuddy_setup);
+	int tag =
+	    CONTENDER("tagbuddy",
+		      "tagbuddy: Nautilus-style, a tag bit per block head",
+		      tagbuddy_setup);
+	int batches =
+	    CONTENDER("pcp_batches",
+		      "per-CPU lists on, refills a batch frame by frame (no groups)",
+		      lab_batches_setup);
+	int peers_end = n, fl = -1, now = -1, before = -1;
+	if (max_order) {
+		now = CONTENDER("driver",
+				"per-CPU lists on, through pair_driver.c",
+				driver_setup);
+		before = CONTENDER("driver_before",
+				   "the same, before the last hot-path change "
+				   "(" BENCH_OLD_REV_STR ")",
+				   old_driver_setup);
+	} else {
+		fl = CONTENDER("freelist_nolock",
+			       "xv6 free list, no lock (order 0 only)",
+			       freelist_setup);
+	}
+#undef CONTENDER
 	bench_interleave(c, n);
-	char rname[320];
-	for (int i = 0; i < n; i++) {
-		if (i == 3)
+	char rname[512];
+	for (int i = 0; i < peers_end; i++) {
+		if (i == tag)
 			continue;
 		snprintf(rname, sizeof rname, "%s_vs_tagbuddy", name[i]);
 		bench_ratio(rname, "its time / tagbuddy's, run by run", &c[i],
-			    &c[3]);
+			    &c[tag]);
 	}
-	snprintf(rname, sizeof rname, "%s_vs_batches", name[0]);
-	bench_ratio(rname, "refills by groups / by batches, run by run", &c[0],
-		    &c[4]);
+	snprintf(rname, sizeof rname, "%s_vs_batches", name[pcp]);
+	bench_ratio(rname, "refills by groups / by batches, run by run",
+		    &c[pcp], &c[batches]);
+	if (now >= 0) {
+		snprintf(rname, sizeof rname, "%s_vs_before", name[now]);
+		bench_ratio(rname,
+			    "now / before (" BENCH_OLD_REV_STR
+			    "), same driver, run by run",
+			    &c[now], &c[before]);
+	}
 	/* Issue 16's goal for order 0: at or below the unlocked free list. */
-	if (!max_order) {
-		snprintf(rname, sizeof rname, "%s_vs_freelist_nolock", name[0]);
+	if (fl >= 0) {
+		snprintf(rname, sizeof rname, "%s_vs_freelist_nolock",
+			 name[pcp]);
 		bench_ratio(rname,
 			    "per-CPU caches / unlocked free list, run by run",
-			    &c[0], &c[5]);
+			    &c[pcp], &c[fl]);
 	}
 }
 

@@ -1,0 +1,160 @@
+/*
+ * Which list a per-CPU cache gives back when a free takes it past `high`
+ * (mm/pcp.c, pcp_free_bulk): the one holding the most pages, so that a
+ * short list, which the next request of its order would have to refill at
+ * once, keeps its blocks. Host and target, on a test node of one zone.
+ * docs/08c-per-cpu-caches.md, "Which list to drain".
+ */
+#include "mm/pcp.h"
+#include "tests/support/test_arena.h"
+#include "tests/ktest.h"
+
+#define ARENA (32UL << 20)
+#define HIGH 200
+#define BATCH 63 /* caches every order: 63 >> 3 >= PCP_BLOCKS_MIN */
+#define SINGLES (HIGH + 1 + 64)
+#define BLOCKS 24
+
+static struct mm_test_node tn;
+static uint64_t singles[SINGLES], blocks[BLOCKS];
+
+static struct zone *normal(void)
+{
+	return &tn.pgdat.node_zones[ZONE_NORMAL];
+}
+
+static struct per_cpu_pages *my_cache(void)
+{
+	return zone_pcp(normal(), mm_this_cpu());
+}
+
+/* Pages parked as single frames, and as blocks of order 3, any type. */
+static unsigned int parked_singles(void)
+{
+	unsigned int n = 0;
+	for (int t = 0; t < MIGRATE_PCPTYPES; t++)
+		n += my_cache()->nr[t];
+	return n;
+}
+
+static unsigned int parked_order3(void)
+{
+	unsigned int n = 0;
+	for (int t = 0; t < MIGRATE_PCPTYPES; t++)
+		n += (unsigned int)my_cache()->hnr[3 - 1][t] << 3;
+	return n;
+}
+
+/* The node, its cache sized to HIGH and BATCH, SINGLES frames and BLOCKS
+ * blocks of order 3 held by the test, and the cache empty. */
+static bool setup(struct ktest *t)
+{
+	if (mm_test_node_init_one_zone(&tn, ARENA, 1024)) {
+		ktest_skip(t, "no test arena on this platform");
+		return false;
+	}
+	pgdat_pcp_enable(&tn.pgdat, mm_this_cpu() + 1);
+	mm_test_zero_watermarks(&tn.pgdat);
+	pcp_drain_local(&tn.pgdat);
+	if (!tn.pgdat.pcp_enabled ||
+	    pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, BATCH, HIGH)) {
+		ktest_fail(t, __FILE__, __LINE__, "no caches of %u and %u",
+			   BATCH, HIGH);
+		mm_test_node_destroy(&tn);
+		return false;
+	}
+	bool all = true;
+	for (int i = 0; i < SINGLES; i++)
+		all &= (singles[i] =
+			    pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 0)) != 0;
+	for (int i = 0; i < BLOCKS; i++)
+		all &= (blocks[i] =
+			    pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, 3)) != 0;
+	pcp_drain_local(&tn.pgdat);
+	if (!all || my_cache()->count) {
+		ktest_fail(t, __FILE__, __LINE__,
+			   "the test's frames and blocks: %s, cache %u",
+			   all ? "all taken" : "some missing",
+			   my_cache()->count);
+		mm_test_node_destroy(&tn);
+		return false;
+	}
+	return true;
+}
+
+/* Everything back: the zone whole and consistent. */
+static void finish(struct ktest *t, int singles_freed, int blocks_freed)
+{
+	for (int i = singles_freed; i < SINGLES; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[i], 0),
+				0);
+	for (int i = blocks_freed; i < BLOCKS; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
+				0);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* Frees the test's single frames one by one until one of the frees
+ * drains the cache; how many it freed. */
+static int free_singles_until_a_drain(struct ktest *t)
+{
+	uint64_t drains = my_cache()->drains;
+	int n = 0;
+	while (my_cache()->drains == drains && n < SINGLES)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[n++], 0),
+				0);
+	return n;
+}
+
+/* Four blocks of order 3 parked, then single frames until the cache passes
+ * high: the drain takes a batch of single frames, the fullest list, and
+ * the four blocks stay. (Draining blocks first, as the cache once did,
+ * gives back all four and 31 frames: the next order-3 request refills.) */
+static void test_drain_spares_a_short_list(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	for (int i = 0; i < 4; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
+				0);
+	int n = free_singles_until_a_drain(t);
+	ktest_diag(t,
+		   "%d frames freed on top of 4 blocks: %u frames and %u "
+		   "pages of blocks parked",
+		   n, parked_singles(), parked_order3());
+	KTEST_EXPECT_EQ(t, n, HIGH - 32 + 1);
+	KTEST_EXPECT_EQ(t, parked_order3(), 32);
+	KTEST_EXPECT_EQ(t, parked_singles(), (unsigned int)n - BATCH);
+	KTEST_EXPECT_EQ(t, my_cache()->count, HIGH + 1 - BATCH);
+	finish(t, n, 4);
+}
+
+/* The other way round: blocks hold the most pages, so a batch's worth of
+ * them goes back (eight blocks of order 3, 64 pages) and the frames stay. */
+static void test_drain_takes_the_fullest_list(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	for (int i = 0; i < BLOCKS; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
+				0);
+	int n = free_singles_until_a_drain(t);
+	ktest_diag(t,
+		   "%d frames freed on top of %d blocks: %u frames and %u "
+		   "pages of blocks parked",
+		   n, BLOCKS, parked_singles(), parked_order3());
+	KTEST_EXPECT_EQ(t, n, HIGH - BLOCKS * 8 + 1);
+	KTEST_EXPECT_EQ(t, parked_singles(), (unsigned int)n);
+	KTEST_EXPECT_EQ(t, parked_order3(), BLOCKS * 8 - 64);
+	finish(t, n, BLOCKS);
+}
+
+static const struct ktest_case pcp_drain_cases[] = {
+	KTEST_CASE(test_drain_spares_a_short_list),
+	KTEST_CASE(test_drain_takes_the_fullest_list),
+	{ 0 },
+};
+KTEST_SUITE(mm_pcp_drain, pcp_drain_cases);
