@@ -287,7 +287,7 @@ static void random_at(uint64_t bytes, unsigned int max_order)
 	    CONTENDER("pcp_batches",
 		      "per-CPU lists on, refills a batch frame by frame (no groups)",
 		      lab_batches_setup);
-	int peers_end = n, fl = -1, now = -1, before = -1;
+	int fl = -1, now = -1, before = -1;
 	if (max_order) {
 		now = CONTENDER("driver",
 				"per-CPU lists on, through pair_driver.c",
@@ -304,8 +304,8 @@ static void random_at(uint64_t bytes, unsigned int max_order)
 #undef CONTENDER
 	bench_interleave(c, n);
 	char rname[512];
-	for (int i = 0; i < peers_end; i++) {
-		if (i == tag)
+	for (int i = 0; i < n; i++) {
+		if (i == tag || i == now || i == before)
 			continue;
 		snprintf(rname, sizeof rname, "%s_vs_tagbuddy", name[i]);
 		bench_ratio(rname, "its time / tagbuddy's, run by run", &c[i],
