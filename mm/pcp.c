@@ -13,8 +13,11 @@
  * errs on the safe side), and a refill never takes a zone below the floor
  * of the request that caused it. Before an allocation fails, the caches
  * are drained (every CPU's, by IPI, when the caller may wait) and the
- * request is retried once. Sizing, the caches' pages and draining every
- * CPU are in mm/pcp_setup.c. docs/05-smp-and-per-cpu-lists.md explains it.
+ * request is retried once. This file takes frames from the caches
+ * (refills and the allocation fast path); mm/pcp_free.c parks them and
+ * drains; mm/pcp_high.c does both for blocks of orders 1-3. Sizing, the
+ * caches' pages and draining every CPU are in mm/pcp_setup.c.
+ * docs/05-smp-and-per-cpu-lists.md explains it.
  */
 #include "mm/internal.h"
 #include "mm/pcp.h"
@@ -25,93 +28,6 @@
 #include "mm/vmscan.h"
 #include "mm/platform.h"
 #include "kernel/lib/printk.h"
-
-/* A slot's frame, and the slot of a frame of the cache's zone. */
-static inline uint64_t slot_pfn(const struct per_cpu_pages *pcp, uint32_t slot)
-{
-	return pcp->base_pfn + slot;
-}
-
-static inline uint32_t pfn_slot(const struct per_cpu_pages *pcp, uint64_t pfn)
-{
-	return (uint32_t)(pfn - pcp->base_pfn);
-}
-
-/* Gives up to n single frames of `type` back to the buddy lists, the
- * coldest (the bottom of the slots) first; returns how many. Zone lock
- * held, interrupts off, on the cache's CPU. */
-static unsigned int drain_frames_locked(struct pglist_data *p, struct zone *z,
-					struct per_cpu_pages *pcp, int type,
-					unsigned int n)
-{
-	lockdep_assert_held(&z->lock);
-	/* LAB pcp: begin drain */
-	unsigned int k = pcp->nr[type] < n ? pcp->nr[type] : n;
-	for (unsigned int i = 0; i < k; i++) {
-		uint64_t pfn = slot_pfn(pcp, pcp->slots[type][i]);
-		struct mem_section *sec = pfn_to_section(p, pfn);
-		/* Never PFS_ALLOC in between: a stray free elsewhere must
-		 * not be able to claim the frame on its way back. */
-		sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
-		__free_one_page(p, z, sec, pfn, 0);
-	}
-	pcp->nr[type] = (uint16_t)(pcp->nr[type] - k);
-	memmove(pcp->slots[type], pcp->slots[type] + k,
-		pcp->nr[type] * sizeof(pcp->slots[type][0]));
-	pcp_count_set(pcp, pcp->count - k);
-	return k;
-	/* LAB pcp: end drain */
-}
-
-/* The list (order and type) that holds the most pages; ties go to the
- * bigger blocks. false if the cache is empty. */
-static bool fullest_list(const struct per_cpu_pages *pcp, unsigned int *order,
-			 int *type)
-{
-	unsigned int most = 0;
-	for (unsigned int o = PCP_MAX_ORDER + 1; o-- > 0;)
-		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
-			unsigned int pages =
-			    o ? (unsigned int)pcp->hnr[o - 1][t] << o
-			      : pcp->nr[t];
-			if (pages > most)
-				most = pages, *order = o, *type = t;
-		}
-	return most != 0;
-}
-
-/* Gives up to n pages (at least n if there are) from the caches back to
- * the buddy lists, from the list that holds the most pages first. A list
- * about to run dry is the one a drain should spare: the next request of
- * its order would refill it at once. Draining blocks first, as this did
- * before, emptied the order-3 list whenever single frames piled up, and
- * the random 0..4 workload took the zone lock several times as often
- * (docs/08c, "Which list to drain"). The caller runs on the cache's CPU
- * with interrupts off. Out of line and cold: the free fast path calls it
- * once per `batch` frees at most. */
-__attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
-						   struct zone *z,
-						   struct per_cpu_pages *pcp,
-						   unsigned int n)
-{
-	unsigned int order = 0;
-	int type = 0;
-	lockdep_assert_irqs_disabled();
-	spin_lock(&z->lock);
-	while (n && fullest_list(pcp, &order, &type)) {
-		unsigned int given =
-		    order ? pcp_drain_blocks_locked(p, z, pcp, order, type, n)
-			  : drain_frames_locked(p, z, pcp, type, n);
-		if (!given) /* the pcp lab's skeleton gives nothing */
-			break;
-		n = given >= n ? 0 : n - given;
-	}
-	pcp->drains++;
-	bool wake = p->free_waiters; /* under the lock: mm/vmscan.h */
-	spin_unlock(&z->lock);
-	if (wake)
-		mm_wake_free_waiters(p);
-}
 
 /*
  * A refill's group (pcp->group_refill): an aligned block of
@@ -275,7 +191,7 @@ uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
 /* The fast paths' rare ends, out of line so that the paths themselves
  * make no call (docs/08-measuring.md): an interrupt to replay on the host
  * (local_irq_restore_nocall), then `ret`. */
-static __attribute__((cold, noinline)) uint64_t replay_then(uint64_t ret)
+__attribute__((cold, noinline)) uint64_t pcp_replay_then(uint64_t ret)
 {
 	local_irq_replay();
 	return ret;
@@ -339,165 +255,8 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 	if (__builtin_expect(!pfn || (gfp & __GFP_ZERO), 0))
 		return pcp_alloc_finish(p, gfp, caller, pfn, flags);
 	if (local_irq_restore_nocall(flags))
-		return replay_then(pfn << PAGE_SHIFT);
+		return pcp_replay_then(pfn << PAGE_SHIFT);
 	return pfn << PAGE_SHIFT;
 general:
 	return alloc_pages_general(p, gfp, 0, caller);
-}
-
-/* The end of a per-CPU free, when poison or page_owner is on or the cache
- * is over `high`: out of line, it also turns interrupts back on. Only this
- * CPU takes from its cache, so poisoning the frame after parking it is
- * safe. The drain brings the cache back to high at least. */
-static __attribute__((cold, noinline)) int
-pcp_free_finish(struct pglist_data *p, struct zone *z,
-		struct per_cpu_pages *pcp, uint64_t pfn, unsigned long flags)
-{
-	if (p->page_poison)
-		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), PAGE_POISON,
-		       PAGE_SIZE);
-	reset_page_owner(p, pfn, 0);
-	if (pcp->count > pcp->high) {
-		unsigned int over = pcp->count - pcp->high;
-		pcp_free_bulk(p, z, pcp, over > pcp->batch ? over : pcp->batch);
-		/* What keeps every type's slots from overflowing. */
-		WARN_ON_ONCE(pcp->count > pcp->high);
-	}
-	local_irq_restore(flags);
-	return 0;
-}
-
-/* A thread the host has not numbered yet (mm/platform.h), or a CPU past
- * those the caches were sized for: interrupts back as flags had them,
- * number it, and free again or take the locked path. Out of line: the
- * call would cost pcp_free registers. */
-static __attribute__((cold, noinline)) int
-pcp_free_unnumbered(struct pglist_data *p, uint64_t phys, void *caller,
-		    unsigned long flags)
-{
-	local_irq_restore(flags);
-	if (mm_this_cpu() < p->pcp_nr_cpus) /* numbered now: no loop */
-		return pcp_free(p, phys, caller);
-	return free_pages_locked(p, phys, 0, caller);
-}
-
-/* A frame the list does not take: interrupts back as flags had them, then
- * the locked path, which checks and reports. */
-static __attribute__((cold, noinline)) int
-pcp_free_refused(struct pglist_data *p, uint64_t phys, void *caller,
-		 unsigned long flags)
-{
-	local_irq_restore(flags);
-	return free_pages_locked(p, phys, 0, caller);
-}
-
-/*
- * The per-CPU free, in two copies (debug a constant): the common one, with
- * every debug option off, and an out-of-line one for when any is on. The
- * frame's section is found before interrupts go off (sections never
- * change); its pageblock's type is read with them off, so that an
- * isolation's drain (an IPI) cannot slip between reading it and parking.
- */
-static inline __attribute__((always_inline)) int
-pcp_free_one(struct pglist_data *p, uint64_t phys, void *caller, bool debug)
-{
-	uint64_t pfn = phys >> PAGE_SHIFT;
-	unsigned long flags;
-
-	/* With debug_pagealloc every freed frame must leave the direct map
-	 * at once, which the buddy path does: park nothing. */
-	if (debug && debug_pagealloc_on(p))
-		goto locked;
-	struct zone *z = pfn_to_zone(p, pfn);
-	struct per_cpu_pages *caches = z->pcp;
-	if (__builtin_expect(!caches, 0)) /* a zone too small for them */
-		goto locked;
-	/* The direct map (the lists are on: it exists). Unsigned tests: a
-	 * pfn below the map or below the section wraps past their ends. */
-	if (__builtin_expect((pfn >> PFN_SECTION_SHIFT) -
-				     p->section_map_first >=
-				 p->section_map_nr,
-			     0))
-		goto locked;
-	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
-	if (__builtin_expect(!sec || pfn - sec->first_pfn >= sec->nr_frames, 0))
-		goto locked;
-	uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
-	local_irq_save(flags);
-	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
-	if (__builtin_expect(cpu >= p->pcp_nr_cpus, 0))
-		return pcp_free_unnumbered(p, phys, caller, flags);
-	struct per_cpu_pages *pcp = &caches[cpu];
-	/* To the cache of its pageblock's type; highatomic and isolated
-	 * pageblocks take their frames back at once. When the zone is below
-	 * `low`, a parked frame would be memory that an interrupt on another
-	 * CPU cannot reach (it may only drain its own list): give it
-	 * straight back to the zone. So too while a request sleeps waiting
-	 * for memory: only a zone free wakes it. (A branch each: never
-	 * taken, they cost less than combining them, which needs registers.) */
-	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
-	if (__builtin_expect(type >= MIGRATE_PCPTYPES, 0) ||
-	    __builtin_expect(__atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
-				 z->watermark[WMARK_LOW],
-			     0) ||
-	    __builtin_expect(__atomic_load_n(&p->free_waiters,
-					     __ATOMIC_RELAXED),
-			     0))
-		goto refuse;
-	/* Only a frame its owner holds can be parked, and the state byte is
-	 * claimed with a compare-and-swap: of two CPUs freeing the same frame
-	 * at once, one wins and the other takes the locked path, which
-	 * reports a double free. */
-	uint8_t expected = PFS_ALLOC | 0;
-	if (!__atomic_compare_exchange_n(st, &expected, PFS_PCP, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		goto refuse;
-	/* A free slot: after every free the count is at most high (the
-	 * drain takes what is over it), and a type's slots grow between
-	 * frees only when empty, by a batch: nr[type] <= max(high, batch)
-	 * < PCP_SLOTS (docs/05, "Frame numbers, not links"). */
-	unsigned int n = pcp->nr[type];
-	pcp->slots[type][n] = pfn_slot(pcp, pfn);
-	pcp->nr[type] = (uint16_t)(n + 1);
-	unsigned int count = pcp->count + 1u;
-	pcp_count_set(pcp, count);
-	if (__builtin_expect(debug || count > pcp->high, 0))
-		return pcp_free_finish(p, z, pcp, pfn, flags);
-	if (local_irq_restore_nocall(flags))
-		return (int)replay_then(0);
-	return 0;
-refuse:
-	return pcp_free_refused(p, phys, caller, flags);
-locked:
-	return free_pages_locked(p, phys, 0, caller);
-}
-
-/* Any debug option on: poison, page_owner, debug_pagealloc, as they ask. */
-static __attribute__((cold, noinline)) int
-pcp_free_debug(struct pglist_data *p, uint64_t phys, void *caller)
-{
-	return pcp_free_one(p, phys, caller, true);
-}
-
-int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
-{
-	if (__builtin_expect(debug_hooks_on(p) != 0, 0))
-		return pcp_free_debug(p, phys, caller);
-	return pcp_free_one(p, phys, caller, false);
-}
-
-void pcp_drain_local(struct pglist_data *p)
-{
-	unsigned int cpu = mm_this_cpu();
-	unsigned long flags;
-	if (!p->pcp_enabled)
-		return;
-	local_irq_save(flags);
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
-		struct zone *z = &p->node_zones[zi];
-		struct per_cpu_pages *pcp = zone_pcp(z, cpu);
-		if (pcp && pcp->count)
-			pcp_free_bulk(p, z, pcp, pcp->count);
-	}
-	local_irq_restore(flags);
 }

@@ -1,7 +1,7 @@
 /*
- * Per-CPU page lists (mm/pcp.c), used by mm/page_alloc.c for order-0
- * requests. The platform gives them the CPU number and IPIs
- * (mm/platform.h).
+ * Per-CPU page lists (mm/pcp.c, mm/pcp_free.c, mm/pcp_high.c), used by
+ * mm/page_alloc.c and mm/page_free.c for blocks of orders 0-3. The
+ * platform gives them the CPU number and IPIs (mm/platform.h).
  * docs/05-smp-and-per-cpu-lists.md explains them.
  */
 #ifndef LABYRINTH_MM_PCP_H
@@ -40,9 +40,10 @@ static inline bool pcp_caches_order(const struct per_cpu_pages *pcp,
 	return order == 0 || (order <= PCP_MAX_ORDER &&
 			      (pcp->batch >> order) >= PCP_BLOCKS_MIN);
 }
-/* mm/pcp_high.c: the same for orders 1 .. PCP_MAX_ORDER, and the free of
- * such a block (the caller checked its alignment and that the caches are
- * on): parked as an order-0 free is, or handed to the locked path. */
+/* mm/pcp_high.c: the same for orders 1 .. PCP_MAX_ORDER; and
+ * (mm/pcp_free.c) the free of such a block (the caller checked its
+ * alignment and that the caches are on): parked as an order-0 free is, or
+ * handed to the locked path. */
 uint64_t pcp_alloc_block(struct pglist_data *p, struct zone *z, uint64_t floor,
 			 int type, unsigned int order);
 int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
@@ -89,6 +90,22 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller);
  * hands it to the locked path (free_pages_locked), which checks and
  * reports. Returns 0, or -1 for a bad free. */
 int pcp_free(struct pglist_data *p, uint64_t phys, void *caller);
+
+/* A slot's frame, and the slot of a frame of the cache's zone: a slot
+ * holds pfn - base_pfn (32 bits). */
+static inline uint64_t slot_pfn(const struct per_cpu_pages *pcp, uint32_t slot)
+{
+	return pcp->base_pfn + slot;
+}
+
+static inline uint32_t pfn_slot(const struct per_cpu_pages *pcp, uint64_t pfn)
+{
+	return (uint32_t)(pfn - pcp->base_pfn);
+}
+
+/* The fast paths' rare end (mm/pcp.c): an interrupt the host held back
+ * while they ran is replayed, then `ret`. Out of line and cold. */
+uint64_t pcp_replay_then(uint64_t ret);
 
 /* Gives this CPU's lists back to the zones. */
 void pcp_drain_local(struct pglist_data *p);

@@ -7,15 +7,13 @@
  * frames against the same `high`; a parked block's head byte is PFS_PCP
  * with its order, its other frames stay PFS_TAIL. The rules are the order-0
  * ones (mm/pcp.c): the refill keeps the request's floor, nothing is parked
- * below low, the state byte is claimed with a compare-and-swap. Not a fast
- * path: requests come through the general path (get_page_from_freelist).
+ * below low, the state byte is claimed with a compare-and-swap. Here: the
+ * blocks' refill, their drain, and the allocation's fast path; their free
+ * is the order-0 one with the order a variable (mm/pcp_free.c).
  * docs/05-smp-and-per-cpu-lists.md, "Blocks of orders 1 to 3".
  */
 #include "mm/internal.h"
 #include "mm/pcp.h"
-#include "mm/debug_pagealloc.h"
-#include "mm/page_owner.h"
-#include "mm/vmscan.h"
 #include "mm/platform.h"
 
 static inline uint16_t *blocks_held(struct per_cpu_pages *pcp,
@@ -44,7 +42,7 @@ unsigned int pcp_drain_blocks_locked(struct pglist_data *p, struct zone *z,
 		uint64_t pfn = pcp->base_pfn + slots[k++];
 		struct mem_section *sec = pfn_to_section(p, pfn);
 		/* As for single frames: never PFS_ALLOC in between (mm/pcp.c,
-		 * drain_frames_locked). */
+		 * drain_frames_locked in mm/pcp_free.c). */
 		sec->frame_state[pfn - sec->first_pfn] = PFS_TAIL;
 		__free_one_page(p, z, sec, pfn, order);
 		given += 1u << order;
@@ -123,67 +121,6 @@ uint64_t pcp_alloc_block(struct pglist_data *p, struct zone *z, uint64_t floor,
 	}
 	local_irq_restore(flags);
 	return pfn;
-}
-
-int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
-		   void *caller)
-{
-	uint64_t pfn = phys >> PAGE_SHIFT, size = 1ULL << order;
-	unsigned long flags;
-
-	/* debug_pagealloc unmaps every freed block at once (the zone path
-	 * does it): park nothing. */
-	if (debug_pagealloc_on(p))
-		goto locked;
-	struct zone *z = pfn_to_zone(p, pfn);
-	/* batch is the same on every CPU: a zone that caches no blocks of
-	 * this order sends them to the zone before anything else. */
-	if (!z->pcp || !pcp_caches_order(&z->pcp[0], order) ||
-	    (pfn >> PFN_SECTION_SHIFT) - p->section_map_first >=
-		p->section_map_nr)
-		goto locked;
-	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
-	/* The whole block in one section (blocks of order 3 never cross
-	 * one): its head byte says what the frames are. */
-	if (!sec || pfn - sec->first_pfn >= sec->nr_frames ||
-	    sec->nr_frames - (pfn - sec->first_pfn) < size)
-		goto locked;
-	uint8_t *st = &sec->frame_state[pfn - sec->first_pfn];
-	local_irq_save(flags);
-	struct per_cpu_pages *pcp = zone_pcp(z, mm_this_cpu());
-	unsigned int type = (unsigned int)pageblock_migratetype(sec, pfn);
-	/* The order-0 refusals (mm/pcp.c), and full slots. */
-	if (!pcp || !pcp_caches_order(pcp, order) || type >= MIGRATE_PCPTYPES ||
-	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) <
-		z->watermark[WMARK_LOW] ||
-	    __atomic_load_n(&p->free_waiters, __ATOMIC_RELAXED) ||
-	    *blocks_held(pcp, order, (int)type) >= PCP_HSLOTS)
-		goto refuse;
-	/* Only a block its owner holds, at its head, of this order: a double
-	 * free, a wrong order or a tail fails the exchange and the locked
-	 * path reports it. */
-	uint8_t expected = (uint8_t)(PFS_ALLOC | order);
-	if (!__atomic_compare_exchange_n(st, &expected, PFS_PCP | order, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		goto refuse;
-	uint16_t *nr = blocks_held(pcp, order, (int)type);
-	block_slots(pcp, order, (int)type)[(*nr)++] =
-	    (uint32_t)(pfn - pcp->base_pfn);
-	pcp_count_set(pcp, pcp->count + (unsigned int)size);
-	if (p->page_poison)
-		memset(pgdat_phys_to_virt(p, phys), PAGE_POISON,
-		       PAGE_SIZE << order);
-	reset_page_owner(p, pfn, order);
-	if (pcp->count > pcp->high) {
-		unsigned int over = pcp->count - pcp->high;
-		pcp_free_bulk(p, z, pcp, over > pcp->batch ? over : pcp->batch);
-	}
-	local_irq_restore(flags);
-	return 0;
-refuse:
-	local_irq_restore(flags);
-locked:
-	return free_pages_locked(p, phys, order, caller);
 }
 
 /* The end of a block request the fast path does not finish: interrupts

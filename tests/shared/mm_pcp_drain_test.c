@@ -1,6 +1,6 @@
 /*
  * Which list a per-CPU cache gives back when a free takes it past `high`
- * (mm/pcp.c, pcp_free_bulk): the one holding the most pages, so that a
+ * (mm/pcp_free.c, pcp_free_bulk): the one holding the most pages, so that a
  * short list, which the next request of its order would have to refill at
  * once, keeps its blocks. Host and target, on a test node of one zone.
  * docs/08c-per-cpu-caches.md, "Which list to drain".
