@@ -1,205 +1,17 @@
 /*
  * Compaction (Linux's mm/compaction.c): the migrate scanner walks a zone up
  * from the bottom isolating movable pages, at most 32 at a time; the free
- * scanner walks down from the top isolating free blocks and splitting them
- * into single frames for those pages to move to; mm/migrate.c moves them,
- * and the frames they leave behind merge into large blocks. The scanners
- * meet in the middle. A zone-lock hold of the free scanner covers at most
- * 32 frames, so interrupts are never off for long; it is timed, and the
- * longest is in meminfo. docs/10-fragmentation-and-compaction.md
- * ("Compaction").
+ * scanner (mm/compaction_free.c) walks down from the top isolating free
+ * blocks and splitting them into single frames for those pages to move
+ * to; mm/migrate.c moves them, and the frames they leave behind merge into
+ * large blocks. The scanners meet in the middle.
+ * docs/10-fragmentation-and-compaction.md ("Compaction").
  */
-#include "mm/compaction.h"
-#include "mm/internal.h"
+#include "mm/compaction_internal.h"
 #include "mm/memalloc.h"
-#include "mm/migrate.h"
 #include "mm/pcp.h"
-#include "mm/debug_pagealloc.h"
 
 #include "kernel/lib/printk.h"
-
-struct compact_control {
-	struct pglist_data *p;
-	struct zone *z;
-	int order; /* -1: the whole zone */
-	int highest;
-	enum compact_priority prio;
-	bool proactive;	      /* stop at the score's low mark */
-	uint64_t zone_start;  /* first pageblock of the zone */
-	uint64_t migrate_pfn; /* next frame the migrate scanner looks at */
-	uint64_t free_pfn;    /* pageblock the free scanner looks at next */
-	bool block_isolated;  /* the migrate scanner took a page here */
-	struct migrate_list migrate;
-	/* Free frames taken for the pages to move to: runs of frames, each
-	 * marked allocated (PFS_ALLOC, order 0) while compaction holds it. */
-	uint64_t run_start[MIGRATE_BATCH_MAX], run_end[MIGRATE_BATCH_MAX];
-	unsigned int nr_runs;
-	uint64_t nr_freepages;
-	uint64_t migrate_scanned, free_scanned, isolated, moved;
-};
-
-/* ---------------------------------------------------------------- free scanner */
-
-static bool in_zone(const struct compact_control *cc, uint64_t pfn)
-{
-	return pfn >= cc->z->window_start_pfn && pfn < cc->z->window_end_pfn;
-}
-
-/* Takes the free blocks of the pageblock at pb into cc's runs, until it
- * has `want` frames. The zone lock is dropped every SWAP_CLUSTER_MAX
- * frames looked at, and each hold is timed. Returns true if the pageblock
- * was scanned to its end. */
-static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
-				    uint64_t want)
-{
-	struct pglist_data *p = cc->p;
-	struct zone *z = cc->z;
-	struct mem_section *sec = pfn_to_section(p, pb);
-	uint64_t pfn = pb, end = pb + PAGEBLOCK_PAGES;
-
-	if (!sec)
-		return true;
-	while (pfn < end && cc->nr_freepages < want &&
-	       cc->nr_runs < MIGRATE_BATCH_MAX) {
-		unsigned long flags;
-		unsigned int looked = 0;
-		spin_lock_irqsave(&z->lock, flags);
-		uint64_t t0 = mm_now_ns();
-		for (;
-		     pfn < end && looked < SWAP_CLUSTER_MAX &&
-		     cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX;
-		     looked++) {
-			const uint8_t *st = pfn_state(p, pfn);
-			uint8_t s = st ? frame_state_read(st) : 0;
-			if (!(s & PFS_FREE) || !in_zone(cc, pfn)) {
-				pfn++;
-				continue;
-			}
-			unsigned int o = s & PFS_ORDER_MASK;
-			/* Never below min: the pages are for moving others. */
-			if (z->free_pages <
-			    z->watermark[WMARK_MIN] + (1ULL << o))
-				break;
-			unlink_block(p, pfn_entry(p, pfn));
-			z->free_area[o].nr_free--;
-			zone_free_pages_add(z, -(int64_t)(1ULL << o));
-			uint8_t *base = sec->frame_state - sec->first_pfn;
-			for (uint64_t f = pfn; f < pfn + (1ULL << o); f++)
-				base[f] = PFS_ALLOC | 0;
-			debug_pagealloc_map_pages(p, pfn + 1, (1ULL << o) - 1);
-			cc->run_start[cc->nr_runs] = pfn;
-			cc->run_end[cc->nr_runs++] = pfn + (1ULL << o);
-			cc->nr_freepages += 1ULL << o;
-			cc->isolated += 1ULL << o;
-			pfn += 1ULL << o;
-		}
-		uint64_t held = mm_now_ns() - t0;
-		spin_unlock_irqrestore(&z->lock, flags);
-		cc->free_scanned += looked;
-		if (held > p->compact.max_irqoff_ns)
-			__atomic_store_n(&p->compact.max_irqoff_ns, held,
-					 __ATOMIC_RELAXED);
-		unsigned int bucket =
-		    63 - (unsigned int)__builtin_clzll(held | 1);
-		__atomic_fetch_add(&p->compact
-					.irqoff_hist[bucket < 40 ? bucket : 39],
-				   1, __ATOMIC_RELAXED);
-		if (looked < SWAP_CLUSTER_MAX && pfn < end &&
-		    cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX)
-			return false; /* stopped at the watermark */
-	}
-	return pfn >= end;
-}
-
-/* May the free scanner take frames from this pageblock? Movable ones only
- * (moving pages into an unmovable one would undo the grouping), except in
- * the hardest run for a request (sync full, as Linux's
- * ignore_block_suitable at MIN_COMPACT_PRIORITY): there the last block
- * matters more, and any pageblock of the ordinary types will do. */
-static bool suitable_migration_target(const struct compact_control *cc,
-				      uint8_t flags)
-{
-	int type = flags & PB_MIGRATETYPE_MASK;
-	if (type == MIGRATE_MOVABLE)
-		return true;
-	return cc->prio == COMPACT_PRIO_SYNC_FULL && cc->order >= 0 &&
-	       type < MIGRATE_PCPTYPES;
-}
-
-/* Free frames for the pages isolated now, from the pageblocks above the
- * migrate scanner, top down (suitable_migration_target says which). */
-static void isolate_freepages(struct compact_control *cc)
-{
-	uint64_t want = cc->migrate.nr;
-	uint64_t floor =
-	    (cc->migrate_pfn & ~(PAGEBLOCK_PAGES - 1)) + PAGEBLOCK_PAGES;
-	while (cc->nr_freepages < want && cc->free_pfn >= floor &&
-	       cc->nr_runs < MIGRATE_BATCH_MAX) {
-		uint64_t pb = cc->free_pfn;
-		struct mem_section *sec = pfn_to_section(cc->p, pb);
-		uint8_t flags =
-		    sec ? __atomic_load_n(pageblock_flags_byte(sec, pb),
-					  __ATOMIC_RELAXED)
-			: 0;
-		bool done = true;
-		/* (The skip hint is the migrate scanner's: a pageblock with
-		 * nothing to move may be full of free frames.) */
-		if (sec && suitable_migration_target(cc, flags))
-			done = isolate_freepages_block(cc, pb, want);
-		if (!done && cc->nr_freepages < want)
-			break; /* the watermark: no more free frames */
-		if (done)
-			cc->free_pfn = pb - PAGEBLOCK_PAGES;
-	}
-}
-
-/* migrate_pages' new_page_t: a free frame from the runs. */
-static uint64_t compaction_alloc(void *private, uint64_t src_pfn,
-				 unsigned int order)
-{
-	struct compact_control *cc = private;
-	(void)src_pfn;
-	if (order)
-		return 0; /* the scanner isolates single pages only */
-	if (!cc->nr_freepages)
-		isolate_freepages(cc);
-	if (!cc->nr_freepages)
-		return 0;
-	unsigned int r = cc->nr_runs - 1;
-	uint64_t pfn = cc->run_start[r]++;
-	if (cc->run_start[r] == cc->run_end[r])
-		cc->nr_runs--;
-	cc->nr_freepages--;
-	return pfn;
-}
-
-/* Gives one frame compaction holds back to the zone. */
-static void release_frame(struct compact_control *cc, uint64_t pfn)
-{
-	unsigned long flags;
-	struct mem_section *sec = pfn_to_section(cc->p, pfn);
-	spin_lock_irqsave(&cc->z->lock, flags);
-	WARN_ON_ONCE(sec->frame_state[pfn - sec->first_pfn] != (PFS_ALLOC | 0));
-	__free_one_page(cc->p, cc->z, sec, pfn, 0);
-	spin_unlock_irqrestore(&cc->z->lock, flags);
-}
-
-/* migrate_pages' free_page_t: a frame it did not use. */
-static void compaction_free(void *private, uint64_t pfn, unsigned int order)
-{
-	struct compact_control *cc = private;
-	(void)order;
-	release_frame(cc, pfn);
-}
-
-static void release_freepages(struct compact_control *cc)
-{
-	for (unsigned int r = 0; r < cc->nr_runs; r++)
-		for (uint64_t f = cc->run_start[r]; f < cc->run_end[r]; f++)
-			release_frame(cc, f);
-	cc->nr_runs = 0;
-	cc->nr_freepages = 0;
-}
 
 /* ---------------------------------------------------------------- migrate scanner */
 
@@ -267,7 +79,8 @@ static void isolate_migratepages(struct compact_control *cc)
 			if (!suitable_migration_source(
 				cc, __atomic_load_n(flags, __ATOMIC_RELAXED)) ||
 			    (cc->order >= PAGEBLOCK_ORDER &&
-			     !pageblock_can_be_emptied(cc, pb))) {
+			     (pageblock_hopeless(cc, pb) ||
+			      !pageblock_can_be_emptied(cc, pb)))) {
 				cc->migrate_pfn = end;
 				continue;
 			}
@@ -327,8 +140,11 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	struct pglist_data *p = cc->p;
 	struct zone *z = cc->z;
 	enum compact_result ret;
+	/* Rounded up: the free scanner starts at the pageblock holding the
+	 * zone's last frame, even where the zone ends inside it. */
 	uint64_t zone_end =
-	    (z->zone_start_pfn + z->spanned_pages) & ~(PAGEBLOCK_PAGES - 1);
+	    (z->zone_start_pfn + z->spanned_pages + PAGEBLOCK_PAGES - 1) &
+	    ~(PAGEBLOCK_PAGES - 1);
 
 	if (cc->order >= 0 && !cc->proactive) {
 		ret = compaction_suitable(p, z, (unsigned int)cc->order,
@@ -339,7 +155,8 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	cc->zone_start = z->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
 	if (compaction_restarting(z, cc->order) ||
 	    cc->prio == COMPACT_PRIO_SYNC_FULL)
-		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
+		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn =
+		    z->compact_cached_hopeless_pfn = 0;
 	/* Linux forgets the hints whenever kswapd goes to sleep after a run
 	 * that went through the whole zone (compact_blockskip_flush); here
 	 * every synchronous run starts without them, and only the cheap
@@ -354,6 +171,9 @@ static enum compact_result compact_zone(struct compact_control *cc)
 			      : cc->zone_start;
 	cc->free_pfn = z->compact_cached_free_pfn ? z->compact_cached_free_pfn
 						  : zone_end - PAGEBLOCK_PAGES;
+	cc->hopeless_pfn = z->compact_cached_hopeless_pfn
+			       ? z->compact_cached_hopeless_pfn
+			       : cc->zone_start;
 	if (zone_end < cc->zone_start + 2 * PAGEBLOCK_PAGES)
 		return COMPACT_COMPLETE; /* nothing to move anywhere */
 	migrate_list_init(&cc->migrate);
@@ -371,11 +191,13 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	}
 	release_freepages(cc);
 	if (ret == COMPACT_COMPLETE) {
-		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
+		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn =
+		    z->compact_cached_hopeless_pfn = 0;
 		z->compact_blockskip_flush = true;
 	} else {
 		z->compact_cached_migrate_pfn = cc->migrate_pfn;
 		z->compact_cached_free_pfn = cc->free_pfn;
+		z->compact_cached_hopeless_pfn = cc->hopeless_pfn;
 	}
 	__atomic_fetch_add(&p->compact.compact_migrate_scanned,
 			   cc->migrate_scanned, __ATOMIC_RELAXED);

@@ -197,6 +197,9 @@ struct zone {
 	 * the next run goes on from there, and Linux's deferral after
 	 * failures (compaction_deferred). Under the zone lock. */
 	uint64_t compact_cached_migrate_pfn, compact_cached_free_pfn;
+	/* ... and the pageblock the search for pageblocks that can never be
+	 * a block looks at next (compaction's first free frames). */
+	uint64_t compact_cached_hopeless_pfn;
 	unsigned int compact_considered, compact_defer_shift;
 	int compact_order_failed;
 	bool compact_blockskip_flush; /* a run met the other scanner */

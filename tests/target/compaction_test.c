@@ -1,15 +1,15 @@
 /*
  * Compaction on the kernel's own node, with a GFP_ATOMIC churn in the tick
- * of every CPU (tests/target/churn.c): the worst case of docs/10. Free
+ * of every CPU (tests/target/churn.c): the worst case of docs/10b. Free
  * memory is filled with movable pages of a test owner as far as the
  * allocator goes without reclaim, every other page is freed (no free
  * order-1 block is left), and then kcompactd, woken by a failed
  * non-sleeping order-9 request, makes one block; after it GFP_KERNEL order-9
  * requests go on until one fails, compacting directly. With compaction=off
- * nearly nothing comes. The case prints the line docs/10 and issue 11 ask
+ * nearly nothing comes. The case prints the line docs/10b and issue 11 ask
  * for: "compact_stress: free_pages=F order9_possible=P order9_got=G
  * migrated=M bad_stamps=B atomic_failed=A".
- * docs/10-fragmentation-and-compaction.md ("Compaction").
+ * docs/10b-compaction-measured.md ("The worst case").
  */
 #include "mm/compaction.h"
 #include "mm/contig.h"
@@ -74,7 +74,8 @@ static void test_compact_stress(struct ktest *t)
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		compaction_defer_reset(z, MAX_ORDER, true);
-		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn = 0;
+		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn =
+		    z->compact_cached_hopeless_pfn = 0;
 	}
 	KTEST_ASSERT_TRUE(t,
 			  mto_init_chunks(&owner, p, 0xc0ac, chunks, nr_chunks,
@@ -171,16 +172,17 @@ static void test_compact_stress(struct ktest *t)
 	    t,
 	    "reachable without crossing a zone or a low watermark: %llu; then __GFP_RETRY_MAYFAIL got %llu more",
 	    (unsigned long long)reachable, (unsigned long long)got_hard);
-	/* docs/10: 90% from 128 MiB up (P >= 32). Below, the kernel's own
-	 * pages (image, metadata, page tables, stacks) sit in most of the
-	 * few pageblocks, and each zone's remainder and watermark are a
-	 * large share of P (48 MiB: P 8, reachable 7, got 2 to 6; 64 MiB: 12,
-	 * 11, 9 or 10, and __GFP_RETRY_MAYFAIL the 11th): there the case asks
-	 * for one block and reports the rest. */
+	/* docs/10b: 90% from 128 MiB up (P >= 32). Below, each zone's
+	 * remainder and watermark are a large share of P (48 MiB: P 8,
+	 * reachable 7), so the case asks for every reachable block but one:
+	 * 48 MiB gets 6 or 7, 64 MiB 10 or 11 of 11 (2 to 6 and 9 or 10
+	 * before the free scanner took the frames of pageblocks that can
+	 * never be a block; the last one may need sync full, which a costly
+	 * GFP_KERNEL request does not reach). */
 	if (compaction && possible >= 32)
 		KTEST_EXPECT_GE(t, got * 10, possible * 9);
 	else if (compaction)
-		KTEST_EXPECT_GE(t, got, 1);
+		KTEST_EXPECT_GE(t, got + 1, reachable);
 	else
 		KTEST_EXPECT_LE(t, got * 10, possible);
 	KTEST_EXPECT_EQ(t, bad, 0);

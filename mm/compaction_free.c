@@ -1,0 +1,233 @@
+/*
+ * Compaction's free scanner (mm/compaction.c has the migrate scanner and
+ * the run): the free frames the pages moved go to. It walks the zone down
+ * from the top, isolating free blocks and splitting them into single
+ * frames, and stops above the pageblock the migrate scanner is emptying.
+ * For a request of a pageblock or more it first takes the free frames of
+ * pageblocks that can never be a block, wherever they are. A zone-lock
+ * hold covers at most 32 frames, so interrupts are never off for long; it
+ * is timed, and the longest is in meminfo.
+ * docs/10-fragmentation-and-compaction.md ("Compaction").
+ */
+#include "mm/compaction_internal.h"
+#include "mm/debug_pagealloc.h"
+
+/* Takes the free blocks of the pageblock at pb into cc's runs, until it
+ * has `want` frames. The zone lock is dropped every SWAP_CLUSTER_MAX
+ * frames looked at, and each hold is timed. Returns true if the pageblock
+ * was scanned to its end. */
+static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
+				    uint64_t want)
+{
+	struct pglist_data *p = cc->p;
+	struct zone *z = cc->z;
+	struct mem_section *sec = pfn_to_section(p, pb);
+	uint64_t pfn = pb, end = pb + PAGEBLOCK_PAGES;
+
+	if (!sec)
+		return true;
+	while (pfn < end && cc->nr_freepages < want &&
+	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+		unsigned long flags;
+		unsigned int looked = 0;
+		spin_lock_irqsave(&z->lock, flags);
+		uint64_t t0 = mm_now_ns();
+		for (;
+		     pfn < end && looked < SWAP_CLUSTER_MAX &&
+		     cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX;
+		     looked++) {
+			const uint8_t *st = pfn_state(p, pfn);
+			uint8_t s = st ? frame_state_read(st) : 0;
+			if (!(s & PFS_FREE) || !in_zone(cc, pfn)) {
+				pfn++;
+				continue;
+			}
+			unsigned int o = s & PFS_ORDER_MASK;
+			/* Never below min: the pages are for moving others. */
+			if (z->free_pages <
+			    z->watermark[WMARK_MIN] + (1ULL << o))
+				break;
+			unlink_block(p, pfn_entry(p, pfn));
+			z->free_area[o].nr_free--;
+			zone_free_pages_add(z, -(int64_t)(1ULL << o));
+			uint8_t *base = sec->frame_state - sec->first_pfn;
+			for (uint64_t f = pfn; f < pfn + (1ULL << o); f++)
+				base[f] = PFS_ALLOC | 0;
+			debug_pagealloc_map_pages(p, pfn + 1, (1ULL << o) - 1);
+			cc->run_start[cc->nr_runs] = pfn;
+			cc->run_end[cc->nr_runs++] = pfn + (1ULL << o);
+			cc->nr_freepages += 1ULL << o;
+			cc->isolated += 1ULL << o;
+			pfn += 1ULL << o;
+		}
+		uint64_t held = mm_now_ns() - t0;
+		spin_unlock_irqrestore(&z->lock, flags);
+		cc->free_scanned += looked;
+		if (held > p->compact.max_irqoff_ns)
+			__atomic_store_n(&p->compact.max_irqoff_ns, held,
+					 __ATOMIC_RELAXED);
+		unsigned int bucket =
+		    63 - (unsigned int)__builtin_clzll(held | 1);
+		__atomic_fetch_add(&p->compact
+					.irqoff_hist[bucket < 40 ? bucket : 39],
+				   1, __ATOMIC_RELAXED);
+		if (looked < SWAP_CLUSTER_MAX && pfn < end &&
+		    cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX)
+			return false; /* stopped at the watermark */
+	}
+	return pfn >= end;
+}
+
+/* May the free scanner take frames from this pageblock? Movable ones only
+ * (moving pages into an unmovable one would undo the grouping), except in
+ * the hardest run for a request (sync full, as Linux's
+ * ignore_block_suitable at MIN_COMPACT_PRIORITY): there the last block
+ * matters more, and any pageblock of the ordinary types will do. */
+static bool suitable_migration_target(const struct compact_control *cc,
+				      uint8_t flags)
+{
+	int type = flags & PB_MIGRATETYPE_MASK;
+	if (type == MIGRATE_MOVABLE)
+		return true;
+	return cc->prio == COMPACT_PRIO_SYNC_FULL && cc->order >= 0 &&
+	       type < MIGRATE_PCPTYPES;
+}
+
+/*
+ * A pageblock that can never be a free block: some frame of it is not RAM
+ * of this zone (a hole, firmware, the kernel, the allocator's metadata, or
+ * another zone). For a request of a pageblock or more, its allocated pages
+ * are not worth moving out, and its free frames are the best place for the
+ * pages moved out of others. (A frame the loader held may be released
+ * later: a run that saw the pageblock before only misjudges it once.)
+ */
+bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb)
+{
+	const struct mem_section *sec = pfn_to_section(cc->p, pb);
+	if (!sec || pb < sec->first_pfn ||
+	    pb + PAGEBLOCK_PAGES > sec->first_pfn + sec->nr_frames ||
+	    !in_zone(cc, pb) || !in_zone(cc, pb + PAGEBLOCK_PAGES - 1))
+		return true;
+	const uint8_t *st = &sec->frame_state[pb - sec->first_pfn];
+	/* PFS_RESERVED is a byte of 0: eight state bytes at a time. The
+	 * arrays are placed so that a pageblock's bytes start a cache line
+	 * (state_array_pad, mm/mm_init.c). */
+	BUG_ON((uintptr_t)st & 7);
+	for (unsigned int i = 0; i < PAGEBLOCK_PAGES; i += 8) {
+		uint64_t w = __atomic_load_n((const uint64_t *)(st + i),
+					     __ATOMIC_RELAXED);
+		if ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL)
+			return true;
+	}
+	return false;
+}
+
+/* For a request of a pageblock or more: free frames from the pageblocks
+ * that can never be a block, from the bottom of the zone up to the free
+ * scanner, below the migrate scanner too (the two scanners alone leave
+ * the free frames below the migrate scanner unused). Returns false when it
+ * stopped at the watermark. */
+static bool isolate_hopeless_freepages(struct compact_control *cc,
+				       uint64_t want)
+{
+	while (cc->nr_freepages < want && cc->hopeless_pfn < cc->free_pfn &&
+	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+		uint64_t pb = cc->hopeless_pfn;
+		struct mem_section *sec = pfn_to_section(cc->p, pb);
+		bool done = true;
+		if (sec && pageblock_hopeless(cc, pb) &&
+		    suitable_migration_target(
+			cc, __atomic_load_n(pageblock_flags_byte(sec, pb),
+					    __ATOMIC_RELAXED)))
+			done = isolate_freepages_block(cc, pb, want);
+		if (!done && cc->nr_freepages < want)
+			return false;
+		if (done)
+			cc->hopeless_pfn = pb + PAGEBLOCK_PAGES;
+	}
+	return true;
+}
+
+/* Free frames for the pages isolated now: for a request of a pageblock or
+ * more, first from the pageblocks that can never be one; then from the
+ * pageblocks above the migrate scanner, top down (suitable_migration_target
+ * says which). */
+static void isolate_freepages(struct compact_control *cc)
+{
+	uint64_t want = cc->migrate.nr;
+	if (cc->order >= PAGEBLOCK_ORDER &&
+	    !isolate_hopeless_freepages(cc, want))
+		return;
+	/* Above the pageblock the pages being moved came from: the one
+	 * holding the frame before migrate_pfn. (From migrate_pfn itself, a
+	 * scanner that had just finished a pageblock would put the next one
+	 * out of reach with the last of its pages still to move.) */
+	uint64_t last = cc->migrate_pfn > cc->zone_start ? cc->migrate_pfn - 1
+							 : cc->zone_start;
+	uint64_t floor = (last & ~(PAGEBLOCK_PAGES - 1)) + PAGEBLOCK_PAGES;
+	while (cc->nr_freepages < want && cc->free_pfn >= floor &&
+	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+		uint64_t pb = cc->free_pfn;
+		struct mem_section *sec = pfn_to_section(cc->p, pb);
+		uint8_t flags =
+		    sec ? __atomic_load_n(pageblock_flags_byte(sec, pb),
+					  __ATOMIC_RELAXED)
+			: 0;
+		bool done = true;
+		/* (The skip hint is the migrate scanner's: a pageblock with
+		 * nothing to move may be full of free frames.) */
+		if (sec && suitable_migration_target(cc, flags))
+			done = isolate_freepages_block(cc, pb, want);
+		if (!done && cc->nr_freepages < want)
+			break; /* the watermark: no more free frames */
+		if (done)
+			cc->free_pfn = pb - PAGEBLOCK_PAGES;
+	}
+}
+
+/* migrate_pages' new_page_t: a free frame from the runs. */
+uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order)
+{
+	struct compact_control *cc = private;
+	(void)src_pfn;
+	if (order)
+		return 0; /* the scanner isolates single pages only */
+	if (!cc->nr_freepages)
+		isolate_freepages(cc);
+	if (!cc->nr_freepages)
+		return 0;
+	unsigned int r = cc->nr_runs - 1;
+	uint64_t pfn = cc->run_start[r]++;
+	if (cc->run_start[r] == cc->run_end[r])
+		cc->nr_runs--;
+	cc->nr_freepages--;
+	return pfn;
+}
+
+/* Gives one frame compaction holds back to the zone. */
+static void release_frame(struct compact_control *cc, uint64_t pfn)
+{
+	unsigned long flags;
+	struct mem_section *sec = pfn_to_section(cc->p, pfn);
+	spin_lock_irqsave(&cc->z->lock, flags);
+	WARN_ON_ONCE(sec->frame_state[pfn - sec->first_pfn] != (PFS_ALLOC | 0));
+	__free_one_page(cc->p, cc->z, sec, pfn, 0);
+	spin_unlock_irqrestore(&cc->z->lock, flags);
+}
+
+/* migrate_pages' free_page_t: a frame it did not use. */
+void compaction_free(void *private, uint64_t pfn, unsigned int order)
+{
+	struct compact_control *cc = private;
+	(void)order;
+	release_frame(cc, pfn);
+}
+
+void release_freepages(struct compact_control *cc)
+{
+	for (unsigned int r = 0; r < cc->nr_runs; r++)
+		for (uint64_t f = cc->run_start[r]; f < cc->run_end[r]; f++)
+			release_frame(cc, f);
+	cc->nr_runs = 0;
+	cc->nr_freepages = 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * Between the two halves of compaction: mm/compaction.c (the migrate
+ * scanner and the run) and mm/compaction_free.c (the free scanner, which
+ * finds the frames the pages move to). Not for use outside them.
+ * docs/10-fragmentation-and-compaction.md ("Compaction").
+ */
+#ifndef LABYRINTH_MM_COMPACTION_INTERNAL_H
+#define LABYRINTH_MM_COMPACTION_INTERNAL_H
+
+#include "mm/compaction.h"
+#include "mm/internal.h"
+#include "mm/migrate.h"
+
+struct compact_control {
+	struct pglist_data *p;
+	struct zone *z;
+	int order; /* -1: the whole zone */
+	int highest;
+	enum compact_priority prio;
+	bool proactive;	       /* stop at the score's low mark */
+	uint64_t zone_start;   /* first pageblock of the zone */
+	uint64_t migrate_pfn;  /* next frame the migrate scanner looks at */
+	uint64_t free_pfn;     /* pageblock the free scanner looks at next */
+	uint64_t hopeless_pfn; /* pageblock pageblock_hopeless() looks at next */
+	bool block_isolated;   /* the migrate scanner took a page here */
+	struct migrate_list migrate;
+	/* Free frames taken for the pages to move to: runs of frames, each
+	 * marked allocated (PFS_ALLOC, order 0) while compaction holds it. */
+	uint64_t run_start[MIGRATE_BATCH_MAX], run_end[MIGRATE_BATCH_MAX];
+	unsigned int nr_runs;
+	uint64_t nr_freepages;
+	uint64_t migrate_scanned, free_scanned, isolated, moved;
+};
+
+static inline bool in_zone(const struct compact_control *cc, uint64_t pfn)
+{
+	return pfn >= cc->z->window_start_pfn && pfn < cc->z->window_end_pfn;
+}
+
+/* A pageblock that can never be a free block: a frame of it is not RAM of
+ * the run's zone. */
+bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb);
+/* migrate_pages' new_page_t and free_page_t for a run (private: its cc):
+ * a free frame from the free scanner's runs, and one given back. */
+uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order);
+void compaction_free(void *private, uint64_t pfn, unsigned int order);
+/* The free frames a run still holds, back to the zone. */
+void release_freepages(struct compact_control *cc);
+
+#endif
