@@ -174,6 +174,14 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	cc->hopeless_pfn = z->compact_cached_hopeless_pfn
 			       ? z->compact_cached_hopeless_pfn
 			       : cc->zone_start;
+	/* A run of a smaller order may have stopped inside a pageblock that
+	 * can never be a block: one for a block of a pageblock or more goes
+	 * on from the next, as it passes such pageblocks by at their start
+	 * (isolate_migratepages), and their free frames may be taken. */
+	if (cc->order >= PAGEBLOCK_ORDER &&
+	    (cc->migrate_pfn & (PAGEBLOCK_PAGES - 1)) &&
+	    pageblock_hopeless(cc, cc->migrate_pfn & ~(PAGEBLOCK_PAGES - 1)))
+		cc->migrate_pfn = (cc->migrate_pfn | (PAGEBLOCK_PAGES - 1)) + 1;
 	if (zone_end < cc->zone_start + 2 * PAGEBLOCK_PAGES)
 		return COMPACT_COMPLETE; /* nothing to move anywhere */
 	migrate_list_init(&cc->migrate);

@@ -112,9 +112,10 @@ bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb)
 	/* PFS_RESERVED is a byte of 0: eight state bytes at a time. The
 	 * arrays are placed so that a pageblock's bytes start a cache line
 	 * (state_array_pad, mm/mm_init.c). */
+	typedef uint64_t __attribute__((may_alias)) state_word;
 	BUG_ON((uintptr_t)st & 7);
 	for (unsigned int i = 0; i < PAGEBLOCK_PAGES; i += 8) {
-		uint64_t w = __atomic_load_n((const uint64_t *)(st + i),
+		uint64_t w = __atomic_load_n((const state_word *)(st + i),
 					     __ATOMIC_RELAXED);
 		if ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL)
 			return true;

@@ -298,7 +298,7 @@ static void test_sync_full_takes_any_pageblock(struct ktest *t)
 
 /*
  * Free frames in a pageblock that can never be a block are the best place
- * for the pages moved (compaction.c, pageblock_hopeless). An 8 MiB node of
+ * for the pages moved (compaction_free.c, pageblock_hopeless). An 8 MiB node of
  * four pageblocks whose first MiB is not RAM: pageblock 0 is half a hole,
  * its other half 16 movable pages and 240 free frames. The three others
  * hold movable pages with 7 frames in 32 free. Emptying the lowest
@@ -309,10 +309,12 @@ static void test_sync_full_takes_any_pageblock(struct ktest *t)
  * the free scanner starts at the pageblock holding the zone's last frame
  * (pageblock 3 here ends a frame short, the node's metadata), and a
  * migrate scanner that has just finished a pageblock leaves the one above
- * it to the free scanner until the last pages are moved.
+ * it to the free scanner until the last pages are moved. The 16 pages
+ * left in pageblock 0 must stay: moving them would only spend free frames.
+ * `resume`: the migrate scanner's cached position, 0 for a fresh start.
  */
 #define HOLE_ARENA (8UL << 20)
-static void test_hole_pageblock_takes_moved_pages(struct ktest *t)
+static void hole_pageblock_case(struct ktest *t, uint64_t resume)
 {
 	static struct pglist_data node;
 	static struct memmap_range usable[1];
@@ -356,6 +358,7 @@ static void test_hole_pageblock_takes_moved_pages(struct ktest *t)
 		   (unsigned long long)z->free_pages);
 	KTEST_EXPECT_EQ(t, freed[1] + freed[2] + freed[3], 3 * 112);
 	KTEST_EXPECT_GE(t, freed[0], 400 - 224);
+	z->compact_cached_migrate_pfn = resume ? pb0 + resume : 0;
 	enum compact_result r =
 	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
 			       COMPACT_PRIO_SYNC_LIGHT);
@@ -370,8 +373,7 @@ static void test_hole_pageblock_takes_moved_pages(struct ktest *t)
 	 * the pageblock (Linux's order of tests too): the block is there. */
 	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
 	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0, PAGEBLOCK_PAGES);
-	/* Pageblock 1's pages only: the 16 left in pageblock 0 stay, where
-	 * moving them would only spend free frames. */
+	/* Pageblock 1's pages only. */
 	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 400);
 	if (b)
 		pgdat_free_pages(&node, b, 9);
@@ -381,6 +383,18 @@ out:
 	if (slots)
 		mm_test_arena_free(slots, TABLE_BYTES);
 	mm_test_arena_free(arena, HOLE_ARENA);
+}
+
+static void test_hole_pageblock_takes_moved_pages(struct ktest *t)
+{
+	hole_pageblock_case(t, 0);
+}
+
+/* As if a run for a smaller order had stopped inside pageblock 0: a run
+ * for a block goes on from pageblock 1, leaving pageblock 0's pages. */
+static void test_hole_pageblock_resumed_inside(struct ktest *t)
+{
+	hole_pageblock_case(t, 300);
 }
 
 /* Proactive compaction brings the score down to its low mark. */
@@ -412,6 +426,7 @@ static struct ktest_case compaction_cases[] = {
 	KTEST_CASE(test_compact_node_and_skip_hints),
 	KTEST_CASE(test_sync_full_takes_any_pageblock),
 	KTEST_CASE(test_hole_pageblock_takes_moved_pages),
+	KTEST_CASE(test_hole_pageblock_resumed_inside),
 	KTEST_CASE(test_proactive_reaches_its_mark),
 	{ 0 },
 };
