@@ -97,15 +97,23 @@ static void finish(struct ktest *t, int singles_freed, int blocks_freed)
 	mm_test_node_destroy(&tn);
 }
 
-/* Frees the test's single frames one by one until one of the frees
- * drains the cache; how many it freed. */
-static int free_singles_until_a_drain(struct ktest *t)
+/* Parks the test's first nr_blocks blocks of order 3, then frees its
+ * single frames one by one until one of the frees drains the cache; how
+ * many frames it freed. */
+static int park_blocks_then_singles(struct ktest *t, int nr_blocks)
 {
+	for (int i = 0; i < nr_blocks; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
+				0);
 	uint64_t drains = my_cache()->drains;
 	int n = 0;
 	while (my_cache()->drains == drains && n < SINGLES)
 		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[n++], 0),
 				0);
+	ktest_diag(t,
+		   "%d frames freed on top of %d blocks: %u frames and %u "
+		   "pages of blocks parked",
+		   n, nr_blocks, parked_singles(), parked_order3());
 	return n;
 }
 
@@ -117,14 +125,7 @@ static void test_drain_spares_a_short_list(struct ktest *t)
 {
 	if (!setup(t))
 		return;
-	for (int i = 0; i < 4; i++)
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
-				0);
-	int n = free_singles_until_a_drain(t);
-	ktest_diag(t,
-		   "%d frames freed on top of 4 blocks: %u frames and %u "
-		   "pages of blocks parked",
-		   n, parked_singles(), parked_order3());
+	int n = park_blocks_then_singles(t, 4);
 	KTEST_EXPECT_EQ(t, n, HIGH - 32 + 1);
 	KTEST_EXPECT_EQ(t, parked_order3(), 32);
 	KTEST_EXPECT_EQ(t, parked_singles(), (unsigned int)n - BATCH);
@@ -141,14 +142,7 @@ static void test_drain_takes_the_fullest_list(struct ktest *t)
 {
 	if (!setup(t))
 		return;
-	for (int i = 0; i < MANY_BLOCKS; i++)
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
-				0);
-	int n = free_singles_until_a_drain(t);
-	ktest_diag(t,
-		   "%d frames freed on top of %d blocks: %u frames and %u "
-		   "pages of blocks parked",
-		   n, MANY_BLOCKS, parked_singles(), parked_order3());
+	int n = park_blocks_then_singles(t, MANY_BLOCKS);
 	KTEST_EXPECT_EQ(t, n, HIGH - MANY_BLOCKS * 8 + 1);
 	KTEST_EXPECT_EQ(t, parked_singles(), (unsigned int)n);
 	KTEST_EXPECT_EQ(t, parked_order3(), MANY_BLOCKS * 8 - 64);
