@@ -43,12 +43,12 @@ expect_check unbalanced 'mm/page_free.c:[0-9]+: .*(LAB buddy merge|LAB irqsafe d
 
 # 2. A misspelt marker.
 copy_tree "$tmp/misspelt"
-sed -i 's|/\* LAB pcp: begin drain \*/|/* LAB pcp begin drain */|' "$tmp/misspelt/mm/pcp.c"
+sed -i 's|/\* LAB pcp: begin take \*/|/* LAB pcp begin take */|' "$tmp/misspelt/mm/pcp.c"
 expect_check misspelt 'mm/pcp.c:[0-9]+: malformed lab marker'
 
 # 3. A region without its skeleton block.
 copy_tree "$tmp/noblock"
-sed -i '/^@@ mm\/pcp.c drain/,/^@@/{/^@@ mm\/pcp.c take/!d}' "$tmp/noblock/docs/labs/pcp/skeleton.txt"
+sed -i '/^@@ mm\/pcp_free.c drain/,/^@@/{/^@@ mm\/pcp.c take/!d}' "$tmp/noblock/docs/labs/pcp/skeleton.txt"
 expect_check noblock 'region LAB pcp drain has no block'
 
 # 4. A skeleton block whose region is gone (renamed in the source).
@@ -130,9 +130,12 @@ if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	git -C "$c" checkout -q README.md
 	if "$c/tools/lab.sh" start pcp >"$tmp/start.out" 2>&1; then
 		changed=$(git -C "$c" diff --name-only HEAD~1 HEAD | paste -sd ' ')
-		[ "$changed" = "mm/pcp.c" ] || fail "lab-start pcp changed '$changed', not only mm/pcp.c"
-		grep -q 'TODO(lab pcp)' "$c/mm/pcp.c" || fail "lab-start pcp: no skeleton in mm/pcp.c"
-		grep -q 'LAB pcp:' "$c/mm/pcp.c" && fail "lab-start pcp left its markers"
+		[ "$changed" = "mm/pcp.c mm/pcp_free.c" ] ||
+			fail "lab-start pcp changed '$changed', not only mm/pcp.c and mm/pcp_free.c"
+		for f in mm/pcp.c mm/pcp_free.c; do
+			grep -q 'TODO(lab pcp)' "$c/$f" || fail "lab-start pcp: no skeleton in $f"
+			grep -q 'LAB pcp:' "$c/$f" && fail "lab-start pcp left its markers in $f"
+		done
 		"$c/tools/lab.sh" reset >"$tmp/reset.out" 2>&1 || fail "lab-reset: $(cat "$tmp/reset.out")"
 		[ "$(git -C "$c" rev-parse --abbrev-ref HEAD)" != lab-pcp ] || fail "lab-reset stayed on lab-pcp"
 		grep -q 'LAB pcp: begin take' "$c/mm/pcp.c" || fail "lab-reset did not bring the solution back"
