@@ -198,20 +198,43 @@ __attribute__((cold, noinline)) uint64_t pcp_replay_then(uint64_t ret)
 }
 
 /* The end of a fast allocation that is not the common one: interrupts
- * back as flags had them, then a frame to zero (__GFP_ZERO), or no frame
- * (an empty list, a zone at its floor): the general path. */
+ * back as flags had them, then a block to zero (__GFP_ZERO), or no block
+ * (an empty cache, a zone at its floor): the general path, which decides
+ * from the start. */
 static __attribute__((cold, noinline)) uint64_t
-pcp_alloc_finish(struct pglist_data *p, gfp_t gfp, void *caller, uint64_t pfn,
-		 unsigned long flags)
+pcp_alloc_finish(struct pglist_data *p, gfp_t gfp, unsigned int order,
+		 void *caller, uint64_t pfn, unsigned long flags)
 {
 	local_irq_restore(flags);
 	if (!pfn)
-		return alloc_pages_general(p, gfp, 0, caller);
-	memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+		return alloc_pages_general(p, gfp, order, caller);
+	memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
 	return pfn << PAGE_SHIFT;
 }
 
-uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
+/* The hottest block of (order, type) from a cache, for orders 1 ..
+ * PCP_MAX_ORDER (pcp_take's counterpart), or 0. Interrupts off. */
+static inline __attribute__((always_inline)) uint64_t
+pcp_take_block(struct pglist_data *p, struct per_cpu_pages *pcp,
+	       unsigned int order, int type)
+{
+	unsigned int n = pcp->hnr[order - 1][type];
+	if (!n)
+		return 0;
+	uint64_t pfn = slot_pfn(pcp, pcp->hslots[order - 1][type][n - 1]);
+	pcp->hnr[order - 1][type] = (uint16_t)(n - 1);
+	pcp_count_set(pcp, pcp->count - (1u << order));
+	__atomic_store_n(pfn_state_managed(p, pfn), PFS_ALLOC | order,
+			 __ATOMIC_RELAXED);
+	return pfn;
+}
+
+/* The fast allocation of a block of `order` (0 .. PCP_MAX_ORDER), in two
+ * copies: order 0, a constant (the fast path), and blocks of orders 1-3.
+ * The order-0 copy folds every block-only test away. */
+static inline __attribute__((always_inline)) uint64_t
+pcp_alloc_fast_one(struct pglist_data *p, gfp_t gfp, unsigned int order,
+		   void *caller)
 {
 	unsigned long flags;
 
@@ -232,31 +255,50 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 		if (z-- == p->node_zones)
 			goto general;
 	struct per_cpu_pages *caches = z->pcp;
-	if (__builtin_expect(!caches, 0)) /* a zone too small for them */
+	/* A zone too small for caches, or one that caches no blocks of this
+	 * order (batch is the same on every CPU). */
+	if (__builtin_expect(!caches, 0) ||
+	    (order && !pcp_caches_order(&caches[0], order)))
 		goto general;
 	/* The fast path's watermark: `low` plus the zone's protection from
 	 * requests that could use a higher zone (ALLOC_WMARK_LOW has no
-	 * ALLOC_MIN_RESERVE: zone_reserve_floor leaves the mark whole). */
+	 * ALLOC_MIN_RESERVE: zone_reserve_floor leaves the mark whole), and
+	 * for a block, the free-page half of the test (a cached block
+	 * answers the other half). */
 	uint64_t floor = z->watermark[WMARK_LOW] + z->lowmem_reserve[highest];
+	uint64_t need = (1ULL << order) - 1;
 	local_irq_save(flags);
 	/* may_sleep(), from the flags just saved: a request that may sleep
 	 * made where it may not is the general path's to report. */
 	if (__builtin_expect((gfp & __GFP_DIRECT_RECLAIM) &&
 				 (irqs_disabled_flags(flags) || in_atomic()),
 			     0))
-		return pcp_alloc_finish(p, gfp, caller, 0, flags);
+		return pcp_alloc_finish(p, gfp, order, caller, 0, flags);
 	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
 	/* An empty cache is refilled by the general path (pcp_alloc), once
 	 * per batch: the refill would cost this path registers. */
-	uint64_t pfn = 0;
-	if (__builtin_expect(cpu < p->pcp_nr_cpus, 1) &&
-	    __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED) > floor)
-		pfn = pcp_take(p, &caches[cpu], (int)type);
+	uint64_t pfn = 0,
+		 free = __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
+	if (__builtin_expect(cpu < p->pcp_nr_cpus, 1) && free >= need &&
+	    free - need > floor)
+		pfn = order ? pcp_take_block(p, &caches[cpu], order, (int)type)
+			    : pcp_take(p, &caches[cpu], (int)type);
 	if (__builtin_expect(!pfn || (gfp & __GFP_ZERO), 0))
-		return pcp_alloc_finish(p, gfp, caller, pfn, flags);
+		return pcp_alloc_finish(p, gfp, order, caller, pfn, flags);
 	if (local_irq_restore_nocall(flags))
 		return pcp_replay_then(pfn << PAGE_SHIFT);
 	return pfn << PAGE_SHIFT;
 general:
-	return alloc_pages_general(p, gfp, 0, caller);
+	return alloc_pages_general(p, gfp, order, caller);
+}
+
+uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
+{
+	return pcp_alloc_fast_one(p, gfp, 0, caller);
+}
+
+uint64_t pcp_alloc_block_fast(struct pglist_data *p, gfp_t gfp,
+			      unsigned int order, void *caller)
+{
+	return pcp_alloc_fast_one(p, gfp, order, caller);
 }

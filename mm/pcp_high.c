@@ -8,8 +8,8 @@
  * with its order, its other frames stay PFS_TAIL. The rules are the order-0
  * ones (mm/pcp.c): the refill keeps the request's floor, nothing is parked
  * below low, the state byte is claimed with a compare-and-swap. Here: the
- * blocks' refill, their drain, and the allocation's fast path; their free
- * is the order-0 one with the order a variable (mm/pcp_free.c).
+ * blocks' refill and drain. Their fast allocation and their free are the
+ * order-0 ones with the order a variable (mm/pcp.c, mm/pcp_free.c).
  * docs/05-smp-and-per-cpu-lists.md, "Blocks of orders 1 to 3".
  */
 #include "mm/internal.h"
@@ -121,65 +121,4 @@ uint64_t pcp_alloc_block(struct pglist_data *p, struct zone *z, uint64_t floor,
 	}
 	local_irq_restore(flags);
 	return pfn;
-}
-
-/* The end of a block request the fast path does not finish: interrupts
- * back, then the block zeroed (__GFP_ZERO) or, with none, the general
- * path from the start. */
-static __attribute__((cold, noinline)) uint64_t
-block_fast_finish(struct pglist_data *p, gfp_t gfp, unsigned int order,
-		  void *caller, uint64_t pfn, unsigned long flags)
-{
-	local_irq_restore(flags);
-	if (!pfn)
-		return alloc_pages_general(p, gfp, order, caller);
-	memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
-	return pfn << PAGE_SHIFT;
-}
-
-uint64_t pcp_alloc_block_fast(struct pglist_data *p, gfp_t gfp,
-			      unsigned int order, void *caller)
-{
-	unsigned long flags;
-	/* What the order-0 fast path hands on (mm/pcp.c), handed on here. */
-	unsigned int type = (unsigned int)gfp_migratetype(p, gfp);
-	if ((gfp & PCP_FAST_GFP_OFF) | mm_debug_hooks_on(p) |
-	    (type >= MIGRATE_PCPTYPES))
-		goto general;
-	struct zone *z = &p->node_zones[ZONE_NORMAL];
-	while (!z->managed_pages)
-		if (z-- == p->node_zones)
-			goto general;
-	struct per_cpu_pages *caches = z->pcp;
-	if (!caches || !pcp_caches_order(&caches[0], order))
-		goto general;
-	/* The free-page half of the watermark test at `low` (a cached block
-	 * answers the other half), with the zone's protection. */
-	uint64_t floor =
-	    z->watermark[WMARK_LOW] + z->lowmem_reserve[ZONE_NORMAL];
-	uint64_t need = (1ULL << order) - 1;
-	local_irq_save(flags);
-	if ((gfp & __GFP_DIRECT_RECLAIM) &&
-	    (irqs_disabled_flags(flags) || in_atomic()))
-		return block_fast_finish(p, gfp, order, caller, 0, flags);
-	unsigned int cpu = mm_this_cpu_numbered(); /* interrupts off */
-	uint64_t pfn = 0,
-		 free = __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
-	if (cpu < p->pcp_nr_cpus && free >= need && free - need > floor) {
-		struct per_cpu_pages *pcp = &caches[cpu];
-		uint16_t *nr = blocks_held(pcp, order, (int)type);
-		if (*nr) {
-			pfn = pcp->base_pfn +
-			      block_slots(pcp, order, (int)type)[--*nr];
-			pcp_count_set(pcp, pcp->count - (1u << order));
-			__atomic_store_n(pfn_state_managed(p, pfn),
-					 PFS_ALLOC | order, __ATOMIC_RELAXED);
-		}
-	}
-	if (!pfn || (gfp & __GFP_ZERO))
-		return block_fast_finish(p, gfp, order, caller, pfn, flags);
-	local_irq_restore(flags);
-	return pfn << PAGE_SHIFT;
-general:
-	return alloc_pages_general(p, gfp, order, caller);
 }
