@@ -159,12 +159,16 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		    z->compact_cached_hopeless_pfn = 0;
 	/* Linux forgets the hints whenever kswapd goes to sleep after a run
 	 * that went through the whole zone (compact_blockskip_flush); here
-	 * every synchronous run starts without them, and only the cheap
-	 * async runs and kcompactd's background passes use them. */
+	 * the next sync light run after such a run forgets them. Only async
+	 * runs use them (synchronous ones look inside marked pageblocks
+	 * anyway), so an async run must leave the flag for that sync run:
+	 * the slow path runs one first. */
 	if (compaction_restarting(z, cc->order) ||
-	    (cc->prio == COMPACT_PRIO_SYNC_LIGHT && z->compact_blockskip_flush))
+	    (cc->prio == COMPACT_PRIO_SYNC_LIGHT &&
+	     z->compact_blockskip_flush)) {
 		reset_skip_hints(p, z);
-	z->compact_blockskip_flush = false;
+		z->compact_blockskip_flush = false;
+	}
 	/* Go on where the last run stopped, or start at both ends. */
 	cc->migrate_pfn = z->compact_cached_migrate_pfn
 			      ? z->compact_cached_migrate_pfn

@@ -238,6 +238,26 @@ static void test_compact_node_and_skip_hints(struct ktest *t)
 	    (unsigned long long)async, (unsigned long long)sync);
 	KTEST_EXPECT_EQ(t, async, 0);
 	KTEST_EXPECT_GT(t, sync, 0);
+	/* A run that met the other scanner asks the next sync light run to
+	 * forget the hints; an async run that makes its block before the
+	 * scanners meet (the slow path's first try) leaves that request. */
+	int h = (int)SLOTS / 2, first = h; /* handles the first fill left */
+	while (h < (int)SLOTS &&
+	       mto_alloc_handle(&mto, h, GFP_NOWAIT | __GFP_NOWARN) >= 0)
+		h++;
+	for (int i = first; i < h; i += 2)
+		KTEST_EXPECT_EQ(t, mto_free(&mto, i), 0);
+	z->compact_blockskip_flush = true;
+	enum compact_result r =
+	    compact_zone_order(p, z, 9, GFP_KERNEL, ZONE_NORMAL,
+			       COMPACT_PRIO_ASYNC);
+	ktest_diag(t, "async order-9 run: %s, flush %s",
+		   r == COMPACT_SUCCESS ? "success" : "no success",
+		   z->compact_blockskip_flush ? "still asked" : "dropped");
+	KTEST_EXPECT_EQ(t, r, COMPACT_SUCCESS);
+	KTEST_EXPECT_TRUE(t, z->compact_blockskip_flush);
+	compact_zone_order(p, z, 9, GFP_KERNEL, ZONE_NORMAL,
+			   COMPACT_PRIO_SYNC_LIGHT);
 	for (int i = 0; i < np; i++)
 		pgdat_free_pages(p, pairs[i], 1);
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
