@@ -80,7 +80,9 @@ __attribute__((cold, noinline)) void pcp_free_bulk(struct pglist_data *p,
 		unsigned int given =
 		    order ? pcp_drain_blocks_locked(p, z, pcp, order, type, n)
 			  : drain_frames_locked(p, z, pcp, type, n);
-		if (!given) /* the pcp lab's skeleton gives nothing */
+		/* A list that holds pages but gives none (the pcp lab's
+		 * skeleton drain) would be picked again for ever. */
+		if (!given)
 			break;
 		n = given >= n ? 0 : n - given;
 	}
