@@ -108,25 +108,37 @@ static void test_mmio_mapped_uncached(struct ktest *t)
 						  4));
 }
 
+/* Intervals between two ticks seen one after the other, by the TSC. */
+static uint64_t tick_intervals[512];
+
+static void sort_u64(uint64_t *v, unsigned int n)
+{
+	for (unsigned int i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		unsigned int j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 static void test_tick_runs_at_hz(struct ktest *t)
 {
 	/* Halt between ticks rather than poll the HPET: under TCG every HPET
 	 * read takes QEMU's global lock, which its timers need too. */
 	uint64_t t0 = now_ns(), k0 = ktime_get_ns();
 	unsigned long j0 = jiffies;
-	/* The shortest time between two ticks seen one after the other
-	 * (jiffies up by exactly one since the last wake), by the TSC. */
+	/* An interval counts only when jiffies went up by exactly one since
+	 * the last wake, which was itself a tick. */
 	unsigned long last = j0;
-	uint64_t last_ns = k0, shortest = UINT64_MAX;
+	uint64_t last_ns = k0;
 	unsigned int pairs = 0;
 	uint64_t k;
 	while ((k = ktime_get_ns()) - k0 < 300000000ULL) {
 		unsigned long j = __atomic_load_n(&jiffies, __ATOMIC_RELAXED);
-		if (j == last + 1 && last != j0) {
-			if (k - last_ns < shortest)
-				shortest = k - last_ns;
-			pairs++;
-		}
+		if (j == last + 1 && last != j0 &&
+		    pairs < sizeof(tick_intervals) / sizeof(tick_intervals[0]))
+			tick_intervals[pairs++] = k - last_ns;
 		if (j != last)
 			last = j, last_ns = k;
 		__asm__ volatile("hlt");
@@ -135,26 +147,31 @@ static void test_tick_runs_at_hz(struct ktest *t)
 	uint64_t ns = now_ns() - t0;
 	uint64_t expected = (uint64_t)tick_hz * ns / 1000000000ULL;
 	uint64_t period = 1000000000ULL / tick_hz;
+	sort_u64(tick_intervals, pairs);
+	uint64_t median = pairs ? tick_intervals[pairs / 2] : 0;
 	ktest_diag(
 	    t,
-	    "hz=%u: %lu ticks in %lu us (expected %lu, against the %s); shortest of %u intervals %lu us",
+	    "hz=%u: %lu ticks in %lu us (%lu at hz, against the %s); %u intervals: shortest %lu us, median %lu us",
 	    tick_hz, ticks, (unsigned long)(ns / 1000), (unsigned long)expected,
 	    hpet_read_ns(&t0) ? "HPET" : "TSC", pairs,
-	    (unsigned long)(shortest / 1000));
+	    (unsigned long)(pairs ? tick_intervals[0] / 1000 : 0),
+	    (unsigned long)(median / 1000));
 	/* The tick's period comes from the calibration and hz=. */
 	KTEST_EXPECT_EQ(t, apic_read(APIC_TMICT),
 			lapic_timer_hz / APIC_DIVISOR / tick_hz);
 	KTEST_EXPECT_EQ(t, apic_read(APIC_LVTT),
 			APIC_LVT_TIMER_PERIODIC | LOCAL_TIMER_VECTOR);
-	/* TCG under load drops ticks (a starved vCPU coalesces them; on a
-	 * host with a load of 6.6 only 74 of 318 came) but never adds them:
-	 * the count has a tight upper bound only. A tick slower than hz is
-	 * caught by the time between two ticks seen one after the other:
-	 * whenever the vCPU runs, that is one period, however many were
-	 * lost while it did not. */
-	KTEST_EXPECT_LE(t, ticks, expected * 5 / 4 + 2);
+	/* Neither the count of ticks nor the shortest interval says the rate
+	 * under TCG. A starved vCPU coalesces ticks (on a host with a load of
+	 * 6.6 only 74 of 318 came), and QEMU sets each periodic deadline one
+	 * period after the last deadline, not after the late callback, so a
+	 * stalled main loop delivers its backlog in a burst: CI once saw 388
+	 * ticks in 300 ms, shortest interval 138 us, backlog from before the
+	 * window. Both distortions are the exception, so the median interval
+	 * is the period; a tick at the wrong rate moves it. */
 	KTEST_ASSERT_TRUE(t, pairs >= 10);
-	KTEST_EXPECT_LE(t, shortest, period * 5 / 4);
+	KTEST_EXPECT_GE(t, median, period * 3 / 4);
+	KTEST_EXPECT_LE(t, median, period * 5 / 4);
 }
 
 static void test_mdelay_against_clock(struct ktest *t)
