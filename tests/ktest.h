@@ -143,6 +143,12 @@ extern void (*ktest_case_end_hook)(struct ktest *t);
 #define KTEST_MAX_SUITES 128
 #define KTEST_MESSAGES_SIZE 4096
 
+/* Target cases that wait for the tick give up (and fail) when it has not
+ * moved for this long, rather than hang. Not half a second: under TCG on a
+ * loaded host the whole QEMU may be set aside for that long, and the vCPU
+ * can see the TSC jump before QEMU's timer thread delivers the tick. */
+#define TICK_STALL_NS 5000000000ULL
+
 struct ktest_selection {
 	const struct ktest_suite *suites[KTEST_MAX_SUITES]; /* to run */
 	int nsuites;

@@ -89,7 +89,7 @@ static void test_irq_churn_with_injection(struct ktest *t)
 		if (churn.ticks != last) {
 			last = churn.ticks;
 			last_change = ktime_get_ns();
-		} else if (ktime_get_ns() - last_change > 500000000ULL) {
+		} else if (ktime_get_ns() - last_change > TICK_STALL_NS) {
 			alive = false;
 		}
 		cpu_relax();

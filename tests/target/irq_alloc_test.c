@@ -210,7 +210,7 @@ static void reset(int mode)
 }
 
 /* Waits until the hook has run `n` more times; false if the tick stalled
- * for more than half a second (a watchdog instead of a hang). */
+ * for TICK_STALL_NS (a watchdog instead of a hang). */
 static bool wait_ticks(uint64_t n)
 {
 	uint64_t target = irq.ticks + n, last = irq.ticks;
@@ -219,7 +219,7 @@ static bool wait_ticks(uint64_t n)
 		if (irq.ticks != last) {
 			last = irq.ticks;
 			last_change = ktime_get_ns();
-		} else if (ktime_get_ns() - last_change > 500000000ULL) {
+		} else if (ktime_get_ns() - last_change > TICK_STALL_NS) {
 			return false;
 		}
 		cpu_relax();
@@ -296,7 +296,7 @@ static void test_churn(struct ktest *t)
 		if (irq.ticks != last) {
 			last = irq.ticks;
 			last_change = ktime_get_ns();
-		} else if (ktime_get_ns() - last_change > 500000000ULL) {
+		} else if (ktime_get_ns() - last_change > TICK_STALL_NS) {
 			alive = false; /* watchdog: the tick stopped */
 			break;
 		}
