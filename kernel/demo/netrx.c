@@ -34,6 +34,10 @@ static struct {
 	void *backlog[BACKLOG];
 	unsigned int head, count;
 	volatile bool receiving, consumer_paused, stop;
+	/* The consumer's side of a pause: set once it saw consumer_paused
+	 * and is between passes; and the passes over the backlog it made. */
+	volatile bool consumer_idle;
+	volatile unsigned long passes;
 	volatile int phase;
 	uint64_t seq, cpus, bad;
 	struct netrx_phase ph[NETRX_PHASES];
@@ -112,11 +116,28 @@ static void consumer(void *arg)
 {
 	(void)arg;
 	while (!rx.stop) {
-		if (!rx.consumer_paused)
+		if (!rx.consumer_paused) {
+			rx.consumer_idle = false;
 			consume_backlog();
+			rx.passes++;
+		} else {
+			rx.consumer_idle = true;
+		}
 		msleep(1);
 	}
 	consume_backlog();
+}
+
+/* Waits (up to 10 s, then goes on and lets the counts tell) until *flag
+ * is set or, with no flag, until the consumer has made `passes` passes. */
+static void wait_for_consumer(volatile bool *flag, unsigned long passes)
+{
+	for (unsigned int ms = 0; ms < 10000; ms++) {
+		if (flag ? *flag : rx.passes >= passes)
+			return;
+		msleep(1);
+	}
+	pr_warn("netrx: the consumer thread did not answer within 10 s\n");
 }
 
 static void phase_begin(int phase, uint64_t *hits, uint64_t *takes)
@@ -171,7 +192,9 @@ bool netrx_run(unsigned int phase_ms, struct netrx_result *r)
 	/* The squeeze: every free page, reserves included (PF_MEMALLOC),
 	 * taken again every 10 ms as reclaim frees some. */
 	rx.consumer_paused = true;
-	msleep(5);
+	/* Not a fixed sleep: a consumer the host set aside in the middle of
+	 * a pass would go on freeing into the squeeze. */
+	wait_for_consumer(&rx.consumer_idle, 0);
 	phase_begin(1, &hits, &takes);
 	unsigned int noreclaim = memalloc_noreclaim_save();
 	drain_all_pages(&contig_page_data);
@@ -191,8 +214,12 @@ bool netrx_run(unsigned int phase_ms, struct netrx_result *r)
 	while (nr_chains)
 		mm_hoard_release(chains[--nr_chains]);
 	phase_begin(2, &hits, &takes);
+	unsigned long passes = rx.passes; /* it is idle: no pass under way */
 	rx.consumer_paused = false;
 	msleep(phase_ms);
+	/* At least one whole pass over the backlog since the pause ended,
+	 * however long the host kept the consumer from running. */
+	wait_for_consumer(NULL, passes + 1);
 	phase_end(2, hits, takes);
 
 	rx.receiving = false;
