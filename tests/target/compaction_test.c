@@ -227,6 +227,7 @@ static void test_alloc_contig_64m(struct ktest *t)
 		msleep(10);
 	uint64_t wakes = p->compact.kcompactd_wake;
 	uint64_t stalls = p->compact.compact_stall;
+	uint64_t proactive = p->compact.proactive_runs;
 	bool quiet_before = !kcompactd_is_running();
 	uint64_t moved_before = p->migrate.pgmigrate_success;
 	struct contig_stats st;
@@ -234,7 +235,8 @@ static void test_alloc_contig_64m(struct ktest *t)
 	uint64_t moved = p->migrate.pgmigrate_success - moved_before;
 	bool quiet = quiet_before && !kcompactd_is_running() &&
 		     p->compact.kcompactd_wake == wakes &&
-		     p->compact.compact_stall == stalls;
+		     p->compact.compact_stall == stalls &&
+		     p->compact.proactive_runs == proactive;
 	ktest_diag(
 	    t,
 	    "alloc_contig_pages(64 MiB): phys 0x%llx; page cache %llu pages, %llu ranges tried, %llu pages moved",
