@@ -178,17 +178,22 @@ static void test_noretry_and_costly_orders_fail_at_once(struct ktest *t)
 	churn_start();
 	uint64_t hoard = squeeze(&hoard_pages);
 	uint64_t waits = node->reclaim.alloc_waits;
-	uint64_t start = now_ms();
+	uint64_t start = now_ms(), switches = current->nvcsw;
 	uint64_t p0 = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0);
 	uint64_t p4 = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 4);
 	uint64_t took = now_ms() - start;
+	switches = current->nvcsw - switches;
 	msleep(20); /* the ticks allocate from the reserve meanwhile */
 	mm_hoard_release(hoard);
 	churn_stop_and_check(t);
 	KTEST_EXPECT_EQ(t, p0, 0);
 	KTEST_EXPECT_EQ(t, p4, 0);
+	/* "At once" is said by what the task did, not by the clock (the
+	 * host may set the vCPU aside): it never waited for memory and never
+	 * gave up its CPU; and it took less than one patience. */
 	KTEST_EXPECT_EQ(t, node->reclaim.alloc_waits, waits);
-	KTEST_EXPECT_LT(t, took, 100);
+	KTEST_EXPECT_EQ(t, switches, 0);
+	KTEST_EXPECT_LT(t, took, node->alloc_wait_ms);
 	ktest_diag(t, "both failed in %lu ms without sleeping",
 		   (unsigned long)took);
 }
