@@ -92,6 +92,8 @@ static uint64_t (*cache_bufs)[PAGE_SIZE / 8];
 static unsigned int soak_ncpus, state_order, bufs_order;
 static mempool_t *soak_pool;
 static volatile bool hooks_on, pause_all, stop_all;
+/* Tick hooks under way on any CPU: a checkpoint waits for none. */
+static unsigned int hooks_running;
 static volatile uint64_t lowest_free = ~0ULL;
 
 static DEFINE_SPINLOCK(handoff_lock);
@@ -205,12 +207,8 @@ static void pool_drain(struct soak_cpu *c, struct pool_ring *r)
 		pool_retire(c, r);
 }
 
-static void soak_tick(void *data)
+static void soak_tick_body(void)
 {
-	(void)data;
-	/* A CPU that came up late (after its bring-up timed out) has none. */
-	if (!hooks_on || smp_processor_id() >= soak_ncpus)
-		return;
 	struct soak_cpu *c = &cpu_state[smp_processor_id()];
 	one_op(c, &c->irq, GFP_ATOMIC, xorshift(&c->rng) % 4, &c->fail_irq);
 	/* Every 4th tick: enough to drain and refill the reserve, without
@@ -226,6 +224,19 @@ static void soak_tick(void *data)
 		free += contig_page_data.node_zones[z].free_pages;
 	if (free < lowest_free)
 		lowest_free = free;
+}
+
+static void soak_tick(void *data)
+{
+	(void)data;
+	/* Counted before hooks_on is read: a checkpoint that cleared it and
+	 * then saw no hook running knows every later one will see it. */
+	__atomic_fetch_add(&hooks_running, 1, __ATOMIC_SEQ_CST);
+	/* A CPU that came up late (after its bring-up timed out) has none. */
+	if (__atomic_load_n(&hooks_on, __ATOMIC_SEQ_CST) &&
+	    smp_processor_id() < soak_ncpus)
+		soak_tick_body();
+	__atomic_fetch_sub(&hooks_running, 1, __ATOMIC_RELEASE);
 }
 
 static void drain_ring(struct soak_cpu *c, struct ring *r)
@@ -297,11 +308,14 @@ static void soak_process(void *arg)
 static int checkpoint(void)
 {
 	pause_all = true;
-	hooks_on = false;
+	__atomic_store_n(&hooks_on, false, __ATOMIC_SEQ_CST);
 	for (unsigned int cpu = 1; cpu < soak_ncpus; cpu++)
 		while (!cpu_state[cpu].paused)
 			cpu_relax();
-	mdelay(5); /* a tick hook that began before the flag fell ends */
+	/* A hook that began before the flag fell ends first, however long
+	 * the host keeps its vCPU away (a fixed delay cannot know). */
+	while (__atomic_load_n(&hooks_running, __ATOMIC_SEQ_CST))
+		cpu_relax();
 	drain_all_pages(&contig_page_data);
 	/* Interrupts off: kswapd and cachegrow, on this CPU, wait too. */
 	unsigned long flags;
