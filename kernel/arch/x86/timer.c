@@ -130,28 +130,102 @@ static uint64_t per_second(uint64_t count, uint64_t elapsed_ns)
 	return elapsed_ns ? count * 1000000000ULL / elapsed_ns : 0;
 }
 
+/*
+ * The TSC and the APIC timer's count, read between two reads of a reference
+ * clock (the HPET or the PIT): they belong somewhere in that bracket, so a
+ * sample is as good as its bracket is narrow. Under TCG the host may set the
+ * vCPU aside between any two reads; a sample taken across that is wide, and
+ * the calibration does not use it if a narrow one can be had.
+ */
+struct clock_sample {
+	uint64_t ref;	/* the reference just before */
+	uint64_t width; /* its ticks from before to after */
+	uint64_t tsc;
+	uint32_t lapic;
+};
+
+struct reference {
+	uint64_t (*read)(void);			   /* counts up */
+	uint64_t (*delta)(uint64_t a, uint64_t b); /* ticks from a to b */
+	bool (*ran_out)(void); /* a count that can no longer be trusted */
+};
+
+static void clock_sample(const struct reference *r, struct clock_sample *s)
+{
+	s->ref = r->read();
+	s->tsc = rdtsc();
+	s->lapic = lapic_timer_current();
+	s->width = r->delta(s->ref, r->read());
+}
+
+/* A first sample within `narrow` ticks, or the narrowest of 1000. */
+static void first_sample(const struct reference *r, uint64_t narrow,
+			 struct clock_sample *best)
+{
+	clock_sample(r, best);
+	for (int i = 0; i < 1000 && best->width > narrow; i++) {
+		struct clock_sample s;
+		clock_sample(r, &s);
+		if (s.width < best->width)
+			*best = s;
+	}
+}
+
+/* The end of the window: the first sample within `narrow` once `want`
+ * ticks have passed since `from`, or the narrowest of those taken until
+ * twice `want` has passed. False if the reference ran out meanwhile. */
+static bool last_sample(const struct reference *r,
+			const struct clock_sample *from, uint64_t want,
+			uint64_t narrow, struct clock_sample *best)
+{
+	*best = *from;
+	best->width = UINT64_MAX; /* (any sample past want is narrower) */
+	for (;;) {
+		struct clock_sample s;
+		clock_sample(r, &s);
+		if (r->ran_out && r->ran_out())
+			return false;
+		uint64_t passed = r->delta(from->ref, s.ref);
+		if (passed < want)
+			continue;
+		if (s.width < best->width)
+			*best = s;
+		if (best->width <= narrow || passed >= 2 * want)
+			return true;
+	}
+}
+
+/* Rates from two samples `ns` apart. */
+static bool rates_between(const struct clock_sample *a,
+			  const struct clock_sample *b, uint64_t ns,
+			  uint64_t *tsc, uint64_t *lapic)
+{
+	*tsc = per_second(b->tsc - a->tsc, ns);
+	*lapic = per_second((uint64_t)(a->lapic - b->lapic) * APIC_DIVISOR,
+			    ns); /* counts down */
+	return *tsc && *lapic;
+}
+
+/* The wider bracket of the last calibration's two samples, in ns. */
+static uint64_t calibration_bracket_ns;
+
+static const struct reference hpet_reference = { hpet_counter, hpet_delta,
+						 NULL };
+
 bool calibrate_against_hpet(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
 	if (!hpet)
 		return false;
 	uint64_t want = (uint64_t)ms * 1000000000000ULL / hpet_period_fs;
+	struct clock_sample a, b;
 	lapic_timer_start_countdown();
-	uint64_t h0 = hpet_counter();
-	uint64_t t0 = rdtsc();
-	uint32_t a0 = lapic_timer_current();
-	uint64_t h1, t1;
-	uint32_t a1;
-	do {
-		h1 = hpet_counter();
-		t1 = rdtsc();
-		a1 = lapic_timer_current();
-	} while (hpet_delta(h0, h1) < want);
+	first_sample(&hpet_reference, want / 1000, &a);
+	last_sample(&hpet_reference, &a, want, want / 1000, &b);
 	lapic_timer_stop();
-	uint64_t ns = hpet_delta(h0, h1) * hpet_period_fs / 1000000;
-	*tsc = per_second(t1 - t0, ns);
-	*lapic = per_second((uint64_t)(a0 - a1) * APIC_DIVISOR,
-			    ns); /* counts down */
-	return *tsc && *lapic;
+	uint64_t wide = a.width > b.width ? a.width : b.width;
+	calibration_bracket_ns = wide * hpet_period_fs / 1000000;
+	uint64_t ns = hpet_delta(a.ref, b.ref) * hpet_period_fs / 1000000;
+	return rates_between(&a, &b, ns, tsc, lapic);
 }
 
 /* Channel 2's count right now (the latch command freezes it for reading). */
@@ -163,17 +237,37 @@ static uint16_t pit_ch2_read(void)
 	return lo | (uint16_t)hi << 8;
 }
 
+/* The PIT as a reference counting up: channel 2 counts down. */
+static uint64_t pit_up(void)
+{
+	return (uint16_t)~pit_ch2_read();
+}
+
+static uint64_t pit_delta(uint64_t a, uint64_t b)
+{
+	return (uint16_t)(b - a);
+}
+
+/* OUT2 went high: the count reached 0 and wrapped. */
+static bool pit_ran_out(void)
+{
+	return inb(PIT_CH2_GATE) & 0x20;
+}
+
+static const struct reference pit_reference = { pit_up, pit_delta,
+						pit_ran_out };
+
 /*
  * Channel 2 counts down from 0xffff in mode 0 with its gate on (port 0x61
  * also switches the speaker off). The elapsed time is read from the counter
- * itself, not assumed, so a vCPU descheduled mid-measurement only lengthens
- * the window; if it was away so long that the count ran out (OUT2 high),
- * the attempt is thrown away and repeated.
+ * itself, not assumed; if the vCPU was away so long that the count ran out
+ * (OUT2 high), the attempt is thrown away and repeated.
  */
 bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
 	uint32_t want = (uint32_t)((uint64_t)PIT_HZ * ms / 1000);
-	if (want == 0 || want > 0xf000)
+	/* The window may run to twice that: room below the wrap. */
+	if (want == 0 || want > 0x7800)
 		return false;
 	for (int attempt = 0; attempt < 5; attempt++) {
 		outb(PIT_CH2_GATE, (inb(PIT_CH2_GATE) & ~0x02) | 0x01);
@@ -183,24 +277,19 @@ bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 		unsigned long spins = 0;
 		while (pit_ch2_read() > 0xfff0 && ++spins < 1000000)
 			; /* the count loads on the next PIT clock */
+		struct clock_sample a, b;
 		lapic_timer_start_countdown();
-		uint16_t c0 = pit_ch2_read(), c1;
-		uint64_t t0 = rdtsc(), t1;
-		uint32_t a0 = lapic_timer_current(), a1;
-		do {
-			c1 = pit_ch2_read();
-			t1 = rdtsc();
-			a1 = lapic_timer_current();
-		} while ((uint16_t)(c0 - c1) < want &&
-			 !(inb(PIT_CH2_GATE) & 0x20));
+		first_sample(&pit_reference, want / 1000, &a);
+		bool ok =
+		    last_sample(&pit_reference, &a, want, want / 1000, &b) &&
+		    !pit_ran_out();
 		lapic_timer_stop();
-		if (inb(PIT_CH2_GATE) & 0x20)
-			continue; /* reached terminal count: c1 may have wrapped */
-		uint64_t ns =
-		    (uint64_t)(uint16_t)(c0 - c1) * 1000000000ULL / PIT_HZ;
-		*tsc = per_second(t1 - t0, ns);
-		*lapic = per_second((uint64_t)(a0 - a1) * APIC_DIVISOR, ns);
-		return *tsc && *lapic;
+		if (!ok)
+			continue; /* reached terminal count: it may have wrapped */
+		uint64_t wide = a.width > b.width ? a.width : b.width;
+		calibration_bracket_ns = wide * 1000000000ULL / PIT_HZ;
+		uint64_t ns = pit_delta(a.ref, b.ref) * 1000000000ULL / PIT_HZ;
+		return rates_between(&a, &b, ns, tsc, lapic);
 	}
 	pr_err(
 	    "timer: PIT channel 2 calibration failed 5 times (count ran out)\n");
@@ -344,8 +433,9 @@ void time_init(void)
 	}
 	tsc_at_boot = rdtsc();
 	tsc_to_ns_mult = (1000000000ULL << 32) / tsc_hz;
-	pr_info("timer: calibrated against the %s over %d ms:\n",
-		calibration_source, CALIBRATE_MS);
+	pr_info("timer: calibrated against the %s over %d ms (each end read within %lu ns):\n",
+		calibration_source, CALIBRATE_MS,
+		(unsigned long)calibration_bracket_ns);
 	print_mhz("TSC", tsc_hz);
 	print_mhz("LAPIC timer input clock", lapic_timer_hz);
 
