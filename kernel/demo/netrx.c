@@ -132,7 +132,8 @@ static void consumer(void *arg)
  * is set or, with no flag, until the consumer has made `passes` passes. */
 static void wait_for_consumer(volatile bool *flag, unsigned long passes)
 {
-	for (unsigned int ms = 0; ms < 10000; ms++) {
+	uint64_t start = ktime_get_ns();
+	while (ktime_get_ns() - start < 10000000000ULL) {
 		if (flag ? *flag : rx.passes >= passes)
 			return;
 		msleep(1);

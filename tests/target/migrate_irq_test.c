@@ -102,13 +102,15 @@ static void test_tick_stamps_while_pages_move(struct ktest *t)
 	struct pglist_data *node = &contig_page_data;
 	struct migrate_list l;
 	uint64_t moved = 0, failed = 0, rounds = 0;
-	uint64_t success0 = node->migrate.pgmigrate_success;
 	/* Compaction on this node moves pages too (kcompactd, woken by
-	 * kswapd or for its score every half second). */
-	bool quiet = !kcompactd_is_running();
+	 * kswapd or for its score every half second). In this order: a run
+	 * counted before the snapshot and over before the test of kcompactd
+	 * moved nothing after success0. */
 	uint64_t compaction0 = node->compact.kcompactd_wake +
 			       node->compact.proactive_runs +
 			       node->compact.compact_stall;
+	bool quiet = !kcompactd_is_running();
+	uint64_t success0 = node->migrate.pgmigrate_success;
 	unsigned long reports0 = might_sleep_reports + might_sleep_suppressed;
 
 	KTEST_ASSERT_TRUE(t, mto_init(&owner, node, 0x1234) == 0);

@@ -361,9 +361,11 @@ static void test_all_cpus_reserve(struct ktest *t)
 	/* 300 of the boot CPU's ticks, and on until every CPU has had one:
 	 * the host may leave a halted vCPU asleep for a few hundred ms. A CPU
 	 * whose tick never comes still ends the loop (5 s) and fails below. */
-	while ((churn[0].ticks < 300 ||
-		(churn[0].ticks < 5000 && !every_cpu_ticked())) &&
-	       tick_moving(&last_ticks, &last_change)) {
+	uint64_t start = ktime_get_ns();
+	while (
+	    (churn[0].ticks < 300 ||
+	     (ktime_get_ns() - start < 5000000000ULL && !every_cpu_ticked())) &&
+	    tick_moving(&last_ticks, &last_change)) {
 		uint64_t p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0);
 		if (p) {
 			kernel_ok++;

@@ -124,9 +124,13 @@ bool hpet_read_ns(uint64_t *ns)
 
 /* ---------------------------------------------------------------- calibration */
 
-/* Turns counts over elapsed_ns into Hz; both counts fit far below 2^34. */
+/* Turns counts over elapsed_ns into Hz. Over a 20 ms window both fit far
+ * below 2^34; a vCPU away for seconds makes them larger, and halving both
+ * keeps count * 10^9 from overflowing. */
 static uint64_t per_second(uint64_t count, uint64_t elapsed_ns)
 {
+	while (count >= 1ULL << 34 || elapsed_ns >= 1ULL << 34)
+		count >>= 1, elapsed_ns >>= 1;
 	return elapsed_ns ? count * 1000000000ULL / elapsed_ns : 0;
 }
 
@@ -158,7 +162,7 @@ static void clock_sample(const struct reference *r, struct clock_sample *s)
 	s->width = r->delta(s->ref, r->read());
 }
 
-/* A first sample within `narrow` ticks, or the narrowest of 1000. */
+/* A first sample within `narrow` ticks, or the narrowest of 1001. */
 static void first_sample(const struct reference *r, uint64_t narrow,
 			 struct clock_sample *best)
 {
@@ -173,18 +177,20 @@ static void first_sample(const struct reference *r, uint64_t narrow,
 
 /* The end of the window: the first sample within `narrow` once `want`
  * ticks have passed since `from`, or the narrowest of those taken until
- * twice `want` has passed. False if the reference ran out meanwhile. */
+ * twice `want` has passed. If the reference runs out (the PIT's count) or
+ * never gets there (a stopped counter: 10^6 samples take a second or
+ * more), the narrowest so far, or false if there is none. */
 static bool last_sample(const struct reference *r,
 			const struct clock_sample *from, uint64_t want,
 			uint64_t narrow, struct clock_sample *best)
 {
 	*best = *from;
 	best->width = UINT64_MAX; /* (any sample past want is narrower) */
-	for (;;) {
+	for (unsigned long tries = 0;; tries++) {
 		struct clock_sample s;
 		clock_sample(r, &s);
-		if (r->ran_out && r->ran_out())
-			return false;
+		if ((r->ran_out && r->ran_out()) || tries == 1000000)
+			return best->width != UINT64_MAX;
 		uint64_t passed = r->delta(from->ref, s.ref);
 		if (passed < want)
 			continue;
@@ -220,8 +226,10 @@ bool calibrate_against_hpet(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 	struct clock_sample a, b;
 	lapic_timer_start_countdown();
 	first_sample(&hpet_reference, want / 1000, &a);
-	last_sample(&hpet_reference, &a, want, want / 1000, &b);
+	bool counted = last_sample(&hpet_reference, &a, want, want / 1000, &b);
 	lapic_timer_stop();
+	if (!counted)
+		return false;
 	uint64_t wide = a.width > b.width ? a.width : b.width;
 	calibration_bracket_ns = wide * hpet_period_fs / 1000000;
 	uint64_t ns = hpet_delta(a.ref, b.ref) * hpet_period_fs / 1000000;
@@ -266,7 +274,8 @@ static const struct reference pit_reference = { pit_up, pit_delta,
 bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
 	uint32_t want = (uint32_t)((uint64_t)PIT_HZ * ms / 1000);
-	/* The window may run to twice that: room below the wrap. */
+	/* The window may run to twice that, from a first sample taken a
+	 * little after the count loaded: room below the wrap. */
 	if (want == 0 || want > 0x7800)
 		return false;
 	for (int attempt = 0; attempt < 5; attempt++) {
@@ -281,8 +290,7 @@ bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 		lapic_timer_start_countdown();
 		first_sample(&pit_reference, want / 1000, &a);
 		bool ok =
-		    last_sample(&pit_reference, &a, want, want / 1000, &b) &&
-		    !pit_ran_out();
+		    last_sample(&pit_reference, &a, want, want / 1000, &b);
 		lapic_timer_stop();
 		if (!ok)
 			continue; /* reached terminal count: it may have wrapped */
@@ -415,11 +423,16 @@ void time_init(void)
 {
 	bool ok;
 
-	if (hpet_init()) {
+	ok = hpet_init();
+	if (ok) {
 		calibration_source = "HPET";
 		ok = calibrate_against_hpet(CALIBRATE_MS, &tsc_hz,
 					    &lapic_timer_hz);
-	} else {
+		if (!ok)
+			pr_err("timer: the HPET did not count through %d ms: trying the PIT\n",
+			       CALIBRATE_MS);
+	}
+	if (!ok) {
 		calibration_source = "PIT";
 		ok = calibrate_against_pit(CALIBRATE_MS, &tsc_hz,
 					   &lapic_timer_hz);
@@ -433,9 +446,10 @@ void time_init(void)
 	}
 	tsc_at_boot = rdtsc();
 	tsc_to_ns_mult = (1000000000ULL << 32) / tsc_hz;
-	pr_info("timer: calibrated against the %s over %d ms (each end read within %lu ns):\n",
-		calibration_source, CALIBRATE_MS,
-		(unsigned long)calibration_bracket_ns);
+	if (ok)
+		pr_info("timer: calibrated against the %s over %d ms (each end read within %lu ns):\n",
+			calibration_source, CALIBRATE_MS,
+			(unsigned long)calibration_bracket_ns);
 	print_mhz("TSC", tsc_hz);
 	print_mhz("LAPIC timer input clock", lapic_timer_hz);
 
