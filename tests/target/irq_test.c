@@ -1,7 +1,6 @@
 /*
  * Interrupts on target: the 8259s are masked, the local APIC is enabled
- * with the spurious vector, the tick runs at hz against an independent
- * clock, handlers run in interrupt context (self-IPIs), nesting counts
+ * with the spurious vector (the tick's rate: timer_test.c), handlers run in interrupt context (self-IPIs), nesting counts
  * return to zero, exceptions inside a handler are still handled, ISA IRQ 0
  * arrives through the I/O APIC pin the MADT override names, and the two
  * debug checks (lock validator, might_sleep) report what they must.
@@ -40,13 +39,6 @@ static bool wait_for(volatile int *flag, unsigned int ms)
 		__asm__ volatile("pause");
 	}
 	return true;
-}
-
-/* A clock independent of the APIC timer: the HPET, else the TSC. */
-static uint64_t now_ns(void)
-{
-	uint64_t ns;
-	return hpet_read_ns(&ns) ? ns : ktime_get_ns();
 }
 
 static void quiet_capture_start(int *saved)
@@ -106,158 +98,6 @@ static void test_mmio_mapped_uncached(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, kernel_range_mapped(phys_to_virt_early(
 						      acpi.ioapics[0].phys),
 						  4));
-}
-
-/* Intervals between two ticks seen one after the other, by the TSC. */
-static uint64_t tick_intervals[512];
-
-static void sort_u64(uint64_t *v, unsigned int n)
-{
-	for (unsigned int i = 1; i < n; i++) {
-		uint64_t x = v[i];
-		unsigned int j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
-
-static void test_tick_runs_at_hz(struct ktest *t)
-{
-	/* Halt between ticks rather than poll the HPET: under TCG every HPET
-	 * read takes QEMU's global lock, which its timers need too. */
-	uint64_t t0 = now_ns(), k0 = ktime_get_ns();
-	unsigned long j0 = jiffies;
-	/* An interval counts only when jiffies went up by exactly one since
-	 * the last wake, which was itself a tick. */
-	unsigned long last = j0;
-	uint64_t last_ns = k0;
-	unsigned int pairs = 0;
-	uint64_t k;
-	uint64_t period = 1000000000ULL / tick_hz;
-	unsigned int early = 0, late = 0;
-	while ((k = ktime_get_ns()) - k0 < 300000000ULL) {
-		unsigned long j = __atomic_load_n(&jiffies, __ATOMIC_RELAXED);
-		if (j == last + 1 && last != j0) {
-			uint64_t d = k - last_ns;
-			if (d < period / 2)
-				early++;
-			else if (d > period * 3 / 2)
-				late++;
-			else if (pairs < sizeof(tick_intervals) /
-					     sizeof(tick_intervals[0]))
-				tick_intervals[pairs++] = d;
-		}
-		if (j != last)
-			last = j, last_ns = k;
-		__asm__ volatile("hlt");
-	}
-	unsigned long ticks = jiffies - j0;
-	uint64_t ns = now_ns() - t0;
-	uint64_t expected = (uint64_t)tick_hz * ns / 1000000000ULL;
-	sort_u64(tick_intervals, pairs);
-	uint64_t median = pairs ? tick_intervals[pairs / 2] : 0;
-	ktest_diag(
-	    t,
-	    "hz=%u: %lu ticks in %lu us (%lu at hz, against the %s); intervals: %u under half a period, %u over one and a half, %u between: shortest %lu us, median %lu us",
-	    tick_hz, ticks, (unsigned long)(ns / 1000), (unsigned long)expected,
-	    hpet_read_ns(&t0) ? "HPET" : "TSC", early, late, pairs,
-	    (unsigned long)(pairs ? tick_intervals[0] / 1000 : 0),
-	    (unsigned long)(median / 1000));
-	/* The tick's period comes from the calibration and hz=. */
-	KTEST_EXPECT_EQ(t, apic_read(APIC_TMICT),
-			lapic_timer_hz / APIC_DIVISOR / tick_hz);
-	KTEST_EXPECT_EQ(t, apic_read(APIC_LVTT),
-			APIC_LVT_TIMER_PERIODIC | LOCAL_TIMER_VECTOR);
-	/* Neither the count of ticks nor the shortest interval says the rate
-	 * under TCG. A starved vCPU takes two pending ticks as one (on a host
-	 * with a load of 6.6 only 74 of 318 came), and QEMU sets each periodic
-	 * deadline one period after the last deadline, not after the late
-	 * callback, so a stalled main loop delivers its backlog in a burst:
-	 * CI once saw 388 ticks in 300 ms, shortest interval 138 us, backlog
-	 * from before the window. The first makes intervals of two periods or
-	 * more, the second short ones: both are left out above. A tick at the
-	 * wrong rate against the TSC is still caught: its intervals either
-	 * stay inside the window with their median outside 3/4..5/4 of a
-	 * period (4/3 times too fast, 5/4 too slow), or fall outside it,
-	 * leaving fewer than 10. The TSC itself is checked against the HPET
-	 * and the PIT by test_calibration_pit_agrees_with_hpet. */
-	KTEST_ASSERT_TRUE(t, pairs >= 10);
-	KTEST_EXPECT_GE(t, median, period * 3 / 4);
-	KTEST_EXPECT_LE(t, median, period * 5 / 4);
-}
-
-static void test_mdelay_against_clock(struct ktest *t)
-{
-	/* A vCPU the host sets aside during a delay makes it longer, never
-	 * shorter: every delay must last its time, and the shortest of five
-	 * says whether mdelay waits too long (a stall in all five is
-	 * unlikely; a wrong delay is wrong in all five). */
-	uint64_t shortest = UINT64_MAX, longest = 0;
-	for (int i = 0; i < 5; i++) {
-		uint64_t t0 = now_ns();
-		mdelay(20);
-		uint64_t us = (now_ns() - t0) / 1000;
-		KTEST_EXPECT_GE(t, us, 18000);
-		if (us < shortest)
-			shortest = us;
-		if (us > longest)
-			longest = us;
-	}
-	ktest_diag(t, "mdelay(20) five times: %lu to %lu us",
-		   (unsigned long)shortest, (unsigned long)longest);
-	KTEST_EXPECT_LE(t, shortest, 30000);
-}
-
-static void test_calibration_pit_agrees_with_hpet(struct ktest *t)
-{
-	uint64_t tsc_p, lapic_p, tsc_h, lapic_h;
-	unsigned long flags;
-	if (!hpet_read_ns(&tsc_h)) {
-		ktest_skip(t,
-			   "no HPET: the boot calibration already used the PIT");
-		return;
-	}
-	local_irq_save(flags);
-	uint32_t lvtt = apic_read(APIC_LVTT), tmict = apic_read(APIC_TMICT);
-	bool ok_p = calibrate_against_pit(20, &tsc_p, &lapic_p);
-	bool ok_h = calibrate_against_hpet(20, &tsc_h, &lapic_h);
-	/* Put the tick back exactly as it was. */
-	lapic_timer_periodic(lvtt & 0xff, tmict);
-	local_irq_restore(flags);
-	KTEST_ASSERT_TRUE(t, ok_p && ok_h);
-	ktest_diag(t,
-		   "TSC %lu kHz (PIT) vs %lu kHz (HPET); APIC %lu vs %lu kHz",
-		   (unsigned long)(tsc_p / 1000), (unsigned long)(tsc_h / 1000),
-		   (unsigned long)(lapic_p / 1000),
-		   (unsigned long)(lapic_h / 1000));
-	/* Within 5%: both are QEMU's virtual clock, only the window differs.
-	 * And so is the boot's calibration, which the TSC and the tick use. */
-	KTEST_EXPECT_LE(t, tsc_hz > tsc_h ? tsc_hz - tsc_h : tsc_h - tsc_hz,
-			tsc_h / 20);
-	KTEST_EXPECT_LE(t,
-			lapic_timer_hz > lapic_h ? lapic_timer_hz - lapic_h
-						 : lapic_h - lapic_timer_hz,
-			lapic_h / 20);
-	KTEST_EXPECT_LE(t, tsc_p > tsc_h ? tsc_p - tsc_h : tsc_h - tsc_p,
-			tsc_h / 20);
-	KTEST_EXPECT_LE(t,
-			lapic_p > lapic_h ? lapic_p - lapic_h
-					  : lapic_h - lapic_p,
-			lapic_h / 20);
-}
-
-static void test_hz_option(struct ktest *t)
-{
-	unsigned int hz = 0;
-	KTEST_EXPECT_EQ(t, parse_hz("99", &hz), -1);
-	KTEST_EXPECT_EQ(t, parse_hz("10001", &hz), -1);
-	KTEST_EXPECT_EQ(t, parse_hz("fast", &hz), -1);
-	KTEST_EXPECT_EQ(t, hz, 0);
-	KTEST_EXPECT_EQ(t, parse_hz("100", &hz), 0);
-	KTEST_EXPECT_EQ(t, hz, 100);
-	KTEST_EXPECT_EQ(t, parse_hz("10000", &hz), 0);
-	KTEST_EXPECT_EQ(t, hz, 10000);
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -591,10 +431,6 @@ static const struct ktest_case irq_cases[] = {
 	KTEST_CASE(test_local_apic_enabled),
 	KTEST_CASE(test_interrupts_on_after_init),
 	KTEST_CASE(test_mmio_mapped_uncached),
-	KTEST_CASE(test_tick_runs_at_hz),
-	KTEST_CASE(test_mdelay_against_clock),
-	KTEST_CASE(test_calibration_pit_agrees_with_hpet),
-	KTEST_CASE(test_hz_option),
 	KTEST_CASE(test_handler_runs_in_irq_context),
 	KTEST_CASE(test_nested_interrupts_count),
 	KTEST_CASE(test_exception_inside_handler),
