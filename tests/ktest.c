@@ -194,6 +194,7 @@ const struct ktest_suite ktest_one_sided[] = {
 	{ "pcp_irq", NULL, KTEST_TARGET_ONLY },
 	{ "smp", NULL, KTEST_TARGET_ONLY },
 	{ "soak", NULL, KTEST_TARGET_ONLY },
+	{ "timer", NULL, KTEST_TARGET_ONLY },
 };
 const size_t ktest_nr_one_sided =
     sizeof(ktest_one_sided) / sizeof(ktest_one_sided[0]);
