@@ -27,7 +27,15 @@ static bool suitable_migration_source(const struct compact_control *cc,
 		return false;
 	if (type == MIGRATE_ISOLATE || type == MIGRATE_HIGHATOMIC)
 		return false;
-	return cc->prio != COMPACT_PRIO_ASYNC || type == MIGRATE_MOVABLE;
+	if (cc->prio != COMPACT_PRIO_ASYNC)
+		return true;
+	/* The cheap async try of a request that is not movable empties the
+	 * pageblocks of its own kind first, where movable pages fell back
+	 * into, so that it takes a block there instead of claiming a movable
+	 * pageblock (Linux's rule for direct async runs). */
+	if (cc->direct && cc->migratetype != MIGRATE_MOVABLE)
+		return type == cc->migratetype;
+	return type == MIGRATE_MOVABLE;
 }
 
 /*
@@ -220,9 +228,9 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	return ret;
 }
 
-enum compact_result compact_zone_order(struct pglist_data *p, struct zone *z,
-				       int order, gfp_t gfp, int highest,
-				       enum compact_priority prio)
+static enum compact_result
+compact_zone_for(struct pglist_data *p, struct zone *z, int order, gfp_t gfp,
+		 int highest, enum compact_priority prio, bool direct)
 {
 	struct compact_control cc = {
 		.p = p,
@@ -230,8 +238,9 @@ enum compact_result compact_zone_order(struct pglist_data *p, struct zone *z,
 		.order = order,
 		.highest = highest,
 		.prio = prio,
+		.direct = direct,
+		.migratetype = gfp_migratetype(p, gfp),
 	};
-	(void)gfp;
 	if (p->compaction_off || !z->managed_pages)
 		return COMPACT_SKIPPED;
 	/* Compaction frees memory: what it needs may come from below the
@@ -240,6 +249,13 @@ enum compact_result compact_zone_order(struct pglist_data *p, struct zone *z,
 	enum compact_result ret = compact_zone(&cc);
 	memalloc_noreclaim_restore(scope);
 	return ret;
+}
+
+enum compact_result compact_zone_order(struct pglist_data *p, struct zone *z,
+				       int order, gfp_t gfp, int highest,
+				       enum compact_priority prio)
+{
+	return compact_zone_for(p, z, order, gfp, highest, prio, false);
 }
 
 enum compact_result try_to_compact_pages(struct pglist_data *p, gfp_t gfp,
@@ -261,8 +277,8 @@ enum compact_result try_to_compact_pages(struct pglist_data *p, gfp_t gfp,
 				best = COMPACT_DEFERRED;
 			continue;
 		}
-		enum compact_result r =
-		    compact_zone_order(p, z, (int)order, gfp, highest, prio);
+		enum compact_result r = compact_zone_for(p, z, (int)order, gfp,
+							 highest, prio, true);
 		if (r > best)
 			best = r;
 		if (r == COMPACT_SUCCESS) {

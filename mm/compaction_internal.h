@@ -17,10 +17,12 @@ struct compact_control {
 	int order; /* -1: the whole zone */
 	int highest;
 	enum compact_priority prio;
-	bool proactive;	       /* stop at the score's low mark */
-	uint64_t zone_start;   /* first pageblock of the zone */
-	uint64_t migrate_pfn;  /* next frame the migrate scanner looks at */
-	uint64_t free_pfn;     /* pageblock the free scanner looks at next */
+	bool proactive;	      /* stop at the score's low mark */
+	bool direct;	      /* for a request (the slow path), not kcompactd */
+	int migratetype;      /* the request's (gfp_migratetype) */
+	uint64_t zone_start;  /* first pageblock of the zone */
+	uint64_t migrate_pfn; /* next frame the migrate scanner looks at */
+	uint64_t free_pfn;    /* pageblock the free scanner looks at next */
 	uint64_t hopeless_pfn; /* pageblock pageblock_hopeless() looks at next */
 	bool block_isolated;   /* the migrate scanner took a page here */
 	struct migrate_list migrate;

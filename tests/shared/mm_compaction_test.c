@@ -11,6 +11,7 @@
  */
 #include "mm/compaction.h"
 #include "mm/internal.h"
+#include "mm/pcp.h"
 #include "tests/support/movable_test_owner.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
@@ -130,6 +131,68 @@ static void test_compacts_down_to_min(struct ktest *t)
 	/* The block is there for the slow path, which allocates at min. */
 	KTEST_EXPECT_TRUE(t, zone_watermark_ok(z, 9, z->watermark[WMARK_MIN],
 					       ZONE_NORMAL, 0, z->free_pages));
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
+/* Movable pages of the handle table in pageblock pb. */
+static int movable_pages_in(int n, uint64_t pb)
+{
+	int in = 0;
+	for (int h = 0; h < n; h++)
+		if (mto_pfn(&mto, h) &&
+		    mto_pfn(&mto, h) >> PAGEBLOCK_ORDER == pb)
+			in++;
+	return in;
+}
+
+/* The slow path's cheap async try for a request that is not movable takes
+ * pages out of the pageblocks of its own kind, where movable pages fell
+ * back into when memory was full (Linux's rule for direct async runs): the
+ * block it makes is one of them, and no movable pageblock is claimed. */
+static void test_async_empties_the_requests_kind(struct ktest *t)
+{
+	if (!setup(t, 16UL << 20))
+		return;
+	struct pglist_data *p = &tn.pgdat;
+	/* The first unmovable page claims a whole pageblock, and 299 more
+	 * fill more than half of it (so that movable pages falling back
+	 * into its rest cannot claim it back)... */
+	static uint64_t kernel_pages[300];
+	for (int i = 0; i < 300; i++)
+		kernel_pages[i] = pgdat_alloc_pages(p, QUIET_KERNEL, 0);
+	uint64_t u = kernel_pages[0];
+	KTEST_ASSERT_TRUE(t, u != 0);
+	uint64_t pb = u >> (PAGE_SHIFT + PAGEBLOCK_ORDER);
+	struct mem_section *sec = pfn_to_section(p, u >> PAGE_SHIFT);
+	KTEST_EXPECT_EQ(t, pageblock_migratetype(sec, u >> PAGE_SHIFT),
+			MIGRATE_UNMOVABLE);
+	/* ...movable pages fill the rest once theirs are full, and the
+	 * kernel's pages go. */
+	int n = fragment(t);
+	for (int i = 0; i < 300; i++)
+		if (kernel_pages[i])
+			pgdat_free_pages(p, kernel_pages[i], 0);
+	pcp_drain_local(p); /* (the frees were parked) */
+	int before = movable_pages_in(n, pb);
+	enum compact_result r =
+	    try_to_compact_pages(p, QUIET_KERNEL, 9, ZONE_NORMAL,
+				 COMPACT_PRIO_ASYNC);
+	int after = movable_pages_in(n, pb);
+	/* The request's block: that pageblock, still the kernel's kind. */
+	uint64_t block = pgdat_alloc_pages(p, QUIET_KERNEL, 9);
+	ktest_diag(
+	    t,
+	    "unmovable pageblock: %d movable pages before the async run, %d after (result %d); the block %s",
+	    before, after, r,
+	    block >> (PAGE_SHIFT + PAGEBLOCK_ORDER) == pb ? "is there"
+							  : "is not");
+	KTEST_EXPECT_GT(t, before, 0);
+	KTEST_EXPECT_EQ(t, after, 0);
+	KTEST_EXPECT_EQ(t, block >> (PAGE_SHIFT + PAGEBLOCK_ORDER), pb);
+	KTEST_EXPECT_EQ(t, pageblock_migratetype(sec, u >> PAGE_SHIFT),
+			MIGRATE_UNMOVABLE);
+	if (block)
+		pgdat_free_pages(p, block, 9);
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
@@ -471,6 +534,7 @@ static void test_proactive_reaches_its_mark(struct ktest *t)
 static struct ktest_case compaction_cases[] = {
 	KTEST_CASE(test_fragmentation_index),
 	KTEST_CASE(test_compacts_down_to_min),
+	KTEST_CASE(test_async_empties_the_requests_kind),
 	KTEST_CASE(test_deferral),
 	KTEST_CASE(test_compact_stress),
 	KTEST_CASE(test_compact_node_and_skip_hints),
