@@ -119,22 +119,9 @@ static void isolate_migratepages(struct compact_control *cc)
 
 /* ---------------------------------------------------------------- the run */
 
-/* A block of the run's order is free on a list any request may use. */
-static bool block_made(const struct compact_control *cc)
-{
-	for (unsigned int o = (unsigned int)cc->order; o <= MAX_ORDER; o++)
-		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
-			/* a peek without the lock: either answer is safe */
-			const struct list_head *h =
-			    &cc->z->free_area[o].free_list[t];
-			if (__atomic_load_n(&h->next, __ATOMIC_RELAXED) != h)
-				return true;
-		}
-	return false;
-}
-
 static enum compact_result compact_finished(struct compact_control *cc)
 {
+	struct zone *z = cc->z;
 	if (cc->migrate_pfn >= cc->free_pfn)
 		return COMPACT_COMPLETE;
 	if (cc->proactive)
@@ -144,7 +131,16 @@ static enum compact_result compact_finished(struct compact_control *cc)
 			   : COMPACT_CONTINUE;
 	if (cc->order < 0)
 		return COMPACT_CONTINUE;
-	return block_made(cc) ? COMPACT_SUCCESS : COMPACT_CONTINUE;
+	/* A block of the order is free on a list any request may use. */
+	for (unsigned int o = (unsigned int)cc->order; o <= MAX_ORDER; o++)
+		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
+			/* a peek without the lock: either answer is safe */
+			const struct list_head *h =
+			    &z->free_area[o].free_list[t];
+			if (__atomic_load_n(&h->next, __ATOMIC_RELAXED) != h)
+				return COMPACT_SUCCESS;
+		}
+	return COMPACT_CONTINUE;
 }
 
 static enum compact_result compact_zone(struct compact_control *cc)
@@ -218,11 +214,6 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn =
 		    z->compact_cached_hopeless_pfn = 0;
 		z->compact_blockskip_flush = true;
-		/* The scanners met just after the last batch made the
-		 * block: a success (Linux says COMPLETE here, and its
-		 * kcompactd then defers the zone it has just served). */
-		if (cc->order >= 0 && !cc->proactive && block_made(cc))
-			ret = COMPACT_SUCCESS;
 	} else {
 		z->compact_cached_migrate_pfn = cc->migrate_pfn;
 		z->compact_cached_free_pfn = cc->free_pfn;
