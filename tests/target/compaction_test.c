@@ -172,14 +172,16 @@ static void test_compact_stress(struct ktest *t)
 	    t,
 	    "reachable without crossing a zone or a low watermark: %llu; then __GFP_RETRY_MAYFAIL got %llu more",
 	    (unsigned long long)reachable, (unsigned long long)got_hard);
-	/* docs/10b: 90% from 64 MiB up (P >= 12; 11 of 12 there in 20 of 20
-	 * boots since async runs empty the request's own kind of pageblock).
-	 * At 48 MiB (P 8, reachable 7) 90% would take all 8 and the 8th lies
-	 * below the watermarks: GFP_KERNEL gets 7, sometimes 6, and the last
-	 * block may need sync full, which __GFP_RETRY_MAYFAIL reaches: the
-	 * case asks for all the allocator can make but one. (`reachable` is
-	 * counted at one moment of the tick's churn: the one is its margin.) */
-	if (compaction && possible >= 12)
+	/* docs/10b: 90% from 128 MiB up (P >= 32). At 64 MiB (P 12) 90%
+	 * is 11 of the 11 reachable: every boot of an idle host gets it
+	 * (20 of 20), but beside a CI run 4 of 8 got 10, the last free
+	 * frames in unmovable pageblocks that only sync full uses. At
+	 * 48 MiB (P 8, reachable 7) 90% would take all 8 and the 8th lies
+	 * below the watermarks. There the case asks for all the allocator
+	 * can make but one (__GFP_RETRY_MAYFAIL reaches sync full;
+	 * `reachable` is counted at one moment of the tick's churn: the one
+	 * is its margin). */
+	if (compaction && possible >= 32)
 		KTEST_EXPECT_GE(t, got * 10, possible * 9);
 	else if (compaction)
 		KTEST_EXPECT_GE(t, got + got_hard + 1, reachable);
