@@ -29,10 +29,10 @@ static bool suitable_migration_source(const struct compact_control *cc,
 		return false;
 	if (cc->prio != COMPACT_PRIO_ASYNC)
 		return true;
-	/* The cheap async try of a request that is not movable empties the
-	 * pageblocks of its own kind first, where movable pages fell back
-	 * into, so that it takes a block there instead of claiming a movable
-	 * pageblock (Linux's rule for direct async runs). */
+	/* The cheap async try of a request that is not movable takes pages
+	 * only from pageblocks of its own kind, which movable pages fell
+	 * back into, so that its block is made there instead of claiming a
+	 * movable pageblock (Linux's rule for direct async runs). */
 	if (cc->direct && cc->migratetype != MIGRATE_MOVABLE)
 		return type == cc->migratetype;
 	return type == MIGRATE_MOVABLE;
