@@ -111,14 +111,18 @@ static bool hpet_init(void)
 	return true;
 }
 
+/* ticks * fs / 10^6, split so that it cannot overflow. */
+static uint64_t hpet_ticks_to_ns(uint64_t c)
+{
+	return c / 1000000 * hpet_period_fs +
+	       c % 1000000 * hpet_period_fs / 1000000;
+}
+
 bool hpet_read_ns(uint64_t *ns)
 {
 	if (!hpet)
 		return false;
-	/* ticks * fs / 10^6, split so that it cannot overflow. */
-	uint64_t c = hpet_counter();
-	*ns = c / 1000000 * hpet_period_fs +
-	      c % 1000000 * hpet_period_fs / 1000000;
+	*ns = hpet_ticks_to_ns(hpet_counter());
 	return true;
 }
 
@@ -151,6 +155,7 @@ struct clock_sample {
 struct reference {
 	uint64_t (*read)(void);			   /* counts up */
 	uint64_t (*delta)(uint64_t a, uint64_t b); /* ticks from a to b */
+	uint64_t (*to_ns)(uint64_t ticks);
 	bool (*ran_out)(void); /* a count that can no longer be trusted */
 };
 
@@ -201,39 +206,40 @@ static bool last_sample(const struct reference *r,
 	}
 }
 
-/* Rates from two samples `ns` apart. */
-static bool rates_between(const struct clock_sample *a,
-			  const struct clock_sample *b, uint64_t ns,
-			  uint64_t *tsc, uint64_t *lapic)
+/* The wider bracket of the last calibration's two samples, in ns. */
+static uint64_t calibration_bracket_ns;
+
+/* One window of `want` reference ticks, the APIC timer counting down
+ * through it: the TSC's and the APIC timer's rates. False if the
+ * reference did not get there (ran out, or stopped). */
+static bool calibrate_window(const struct reference *r, uint64_t want,
+			     uint64_t *tsc, uint64_t *lapic)
 {
-	*tsc = per_second(b->tsc - a->tsc, ns);
-	*lapic = per_second((uint64_t)(a->lapic - b->lapic) * APIC_DIVISOR,
+	struct clock_sample a, b;
+	lapic_timer_start_countdown();
+	first_sample(r, want / 1000, &a);
+	bool counted = last_sample(r, &a, want, want / 1000, &b);
+	lapic_timer_stop();
+	if (!counted)
+		return false;
+	calibration_bracket_ns =
+	    r->to_ns(a.width > b.width ? a.width : b.width);
+	uint64_t ns = r->to_ns(r->delta(a.ref, b.ref));
+	*tsc = per_second(b.tsc - a.tsc, ns);
+	*lapic = per_second((uint64_t)(a.lapic - b.lapic) * APIC_DIVISOR,
 			    ns); /* counts down */
 	return *tsc && *lapic;
 }
 
-/* The wider bracket of the last calibration's two samples, in ns. */
-static uint64_t calibration_bracket_ns;
-
 static const struct reference hpet_reference = { hpet_counter, hpet_delta,
-						 NULL };
+						 hpet_ticks_to_ns, NULL };
 
 bool calibrate_against_hpet(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
 	if (!hpet)
 		return false;
 	uint64_t want = (uint64_t)ms * 1000000000000ULL / hpet_period_fs;
-	struct clock_sample a, b;
-	lapic_timer_start_countdown();
-	first_sample(&hpet_reference, want / 1000, &a);
-	bool counted = last_sample(&hpet_reference, &a, want, want / 1000, &b);
-	lapic_timer_stop();
-	if (!counted)
-		return false;
-	uint64_t wide = a.width > b.width ? a.width : b.width;
-	calibration_bracket_ns = wide * hpet_period_fs / 1000000;
-	uint64_t ns = hpet_delta(a.ref, b.ref) * hpet_period_fs / 1000000;
-	return rates_between(&a, &b, ns, tsc, lapic);
+	return calibrate_window(&hpet_reference, want, tsc, lapic);
 }
 
 /* Channel 2's count right now (the latch command freezes it for reading). */
@@ -256,6 +262,11 @@ static uint64_t pit_delta(uint64_t a, uint64_t b)
 	return (uint16_t)(b - a);
 }
 
+static uint64_t pit_ticks_to_ns(uint64_t ticks)
+{
+	return ticks * 1000000000ULL / PIT_HZ;
+}
+
 /* OUT2 went high: the count reached 0 and wrapped. */
 static bool pit_ran_out(void)
 {
@@ -263,7 +274,7 @@ static bool pit_ran_out(void)
 }
 
 static const struct reference pit_reference = { pit_up, pit_delta,
-						pit_ran_out };
+						pit_ticks_to_ns, pit_ran_out };
 
 /*
  * Channel 2 counts down from 0xffff in mode 0 with its gate on (port 0x61
@@ -286,18 +297,9 @@ bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 		unsigned long spins = 0;
 		while (pit_ch2_read() > 0xfff0 && ++spins < 1000000)
 			; /* the count loads on the next PIT clock */
-		struct clock_sample a, b;
-		lapic_timer_start_countdown();
-		first_sample(&pit_reference, want / 1000, &a);
-		bool ok =
-		    last_sample(&pit_reference, &a, want, want / 1000, &b);
-		lapic_timer_stop();
-		if (!ok)
-			continue; /* reached terminal count: it may have wrapped */
-		uint64_t wide = a.width > b.width ? a.width : b.width;
-		calibration_bracket_ns = wide * 1000000000ULL / PIT_HZ;
-		uint64_t ns = pit_delta(a.ref, b.ref) * 1000000000ULL / PIT_HZ;
-		return rates_between(&a, &b, ns, tsc, lapic);
+		if (calibrate_window(&pit_reference, want, tsc, lapic))
+			return true;
+		/* reached terminal count before a reading: try again */
 	}
 	pr_err(
 	    "timer: PIT channel 2 calibration failed 5 times (count ran out)\n");
