@@ -87,8 +87,17 @@ static void isolate_migratepages(struct compact_control *cc)
 			if (!suitable_migration_source(
 				cc, __atomic_load_n(flags, __ATOMIC_RELAXED)) ||
 			    (cc->order >= PAGEBLOCK_ORDER &&
-			     (pageblock_hopeless(cc, pb) ||
-			      !pageblock_can_be_emptied(cc, pb)))) {
+			     pageblock_hopeless(cc, pb))) {
+				cc->migrate_pfn = end;
+				continue;
+			}
+			if (cc->order >= PAGEBLOCK_ORDER &&
+			    !pageblock_can_be_emptied(cc, pb)) {
+				/* Its free frames can take the pages moved
+				 * out of the pageblocks above. */
+				if (cc->nr_stuck < COMPACT_STUCK_MAX &&
+				    pageblock_has_free(cc, pb))
+					cc->stuck[cc->nr_stuck++] = pb;
 				cc->migrate_pfn = end;
 				continue;
 			}

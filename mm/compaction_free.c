@@ -149,15 +149,53 @@ static bool isolate_hopeless_freepages(struct compact_control *cc,
 	return true;
 }
 
+bool pageblock_has_free(const struct compact_control *cc, uint64_t pb)
+{
+	for (uint64_t pfn = pb; pfn < pb + PAGEBLOCK_PAGES;) {
+		const uint8_t *st = pfn_state(cc->p, pfn);
+		uint8_t s = st ? frame_state_read(st) : 0;
+		if ((s & PFS_FREE) && in_zone(cc, pfn))
+			return true;
+		pfn += (s & PFS_HEAD) ? 1ULL << (s & PFS_ORDER_MASK) : 1;
+	}
+	return false;
+}
+
+/* For a request of a pageblock or more: free frames from the pageblocks
+ * the migrate scanner passed in this run because a page in them cannot
+ * move. They cannot be the block either, and they lie below the migrate
+ * scanner, where the free scanner never goes: without this, a zone whose
+ * free frames are there meets its scanners with the block unmade.
+ * Returns false when it stopped at the watermark. */
+static bool isolate_stuck_freepages(struct compact_control *cc, uint64_t want)
+{
+	while (cc->nr_freepages < want && cc->nr_stuck &&
+	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+		uint64_t pb = cc->stuck[cc->nr_stuck - 1];
+		struct mem_section *sec = pfn_to_section(cc->p, pb);
+		bool done = true;
+		if (suitable_migration_target(
+			cc, __atomic_load_n(pageblock_flags_byte(sec, pb),
+					    __ATOMIC_RELAXED)))
+			done = isolate_freepages_block(cc, pb, want);
+		if (!done && cc->nr_freepages < want)
+			return false;
+		if (done)
+			cc->nr_stuck--;
+	}
+	return true;
+}
+
 /* Free frames for the pages isolated now: for a request of a pageblock or
- * more, first from the pageblocks that can never be one; then from the
- * pageblocks above the migrate scanner, top down (suitable_migration_target
- * says which). */
+ * more, first from the pageblocks that can never be one, then from those
+ * that cannot be one now; then from the pageblocks above the migrate
+ * scanner, top down (suitable_migration_target says which). */
 static void isolate_freepages(struct compact_control *cc)
 {
 	uint64_t want = cc->migrate.nr;
 	if (cc->order >= PAGEBLOCK_ORDER &&
-	    !isolate_hopeless_freepages(cc, want))
+	    (!isolate_hopeless_freepages(cc, want) ||
+	     !isolate_stuck_freepages(cc, want)))
 		return;
 	/* Above the pageblock the pages being moved came from: the one
 	 * holding the frame before migrate_pfn. (From migrate_pfn itself, a

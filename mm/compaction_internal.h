@@ -11,6 +11,8 @@
 #include "mm/internal.h"
 #include "mm/migrate.h"
 
+#define COMPACT_STUCK_MAX 8
+
 struct compact_control {
 	struct pglist_data *p;
 	struct zone *z;
@@ -25,6 +27,12 @@ struct compact_control {
 	uint64_t free_pfn;    /* pageblock the free scanner looks at next */
 	uint64_t hopeless_pfn; /* pageblock pageblock_hopeless() looks at next */
 	bool block_isolated;   /* the migrate scanner took a page here */
+	/* Pageblocks below the migrate scanner that it passed in this run
+	 * because a page in them cannot move, with free frames in them: the
+	 * free scanner's first choice after pageblock_hopeless() ones. A
+	 * stack; a pageblock found while it is full is not kept. */
+	uint64_t stuck[COMPACT_STUCK_MAX];
+	unsigned int nr_stuck;
 	struct migrate_list migrate;
 	/* Free frames taken for the pages to move to: runs of frames, each
 	 * marked allocated (PFS_ALLOC, order 0) while compaction holds it. */
@@ -42,6 +50,9 @@ static inline bool in_zone(const struct compact_control *cc, uint64_t pfn)
 /* A pageblock that can never be a free block: a frame of it is not RAM of
  * the run's zone. */
 bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb);
+/* Does the pageblock hold a free block (on the buddy lists) of the run's
+ * zone? */
+bool pageblock_has_free(const struct compact_control *cc, uint64_t pb);
 /* migrate_pages' new_page_t and free_page_t for a run (private: its cc):
  * a free frame from the free scanner's runs, and one given back. */
 uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order);

@@ -408,107 +408,6 @@ static void test_sync_full_takes_any_pageblock(struct ktest *t)
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
-/*
- * Free frames in a pageblock that can never be a block are the best place
- * for the pages moved (compaction_free.c, pageblock_hopeless). An 8 MiB node of
- * four pageblocks whose first MiB is not RAM: pageblock 0 is half a hole,
- * its other half 16 movable pages and 240 free frames. The three others
- * hold movable pages with 7 frames in 32 free. Emptying the lowest
- * of them takes 400 frames; above it there are 224, so the two scanners
- * alone meet with it half full, even at sync full (Linux's too). With the
- * free frames of pageblock 0 it empties, at sync light. It needs two
- * fixes of the scanners too, each of which fails it when planted back:
- * the free scanner starts at the pageblock holding the zone's last frame
- * (pageblock 3 here ends a frame short, the node's metadata), and a
- * migrate scanner that has just finished a pageblock leaves the one above
- * it to the free scanner until the last pages are moved. The 16 pages
- * left in pageblock 0 must stay: moving them would only spend free frames.
- * `resume`: the migrate scanner's cached position, 0 for a fresh start.
- */
-#define HOLE_ARENA (8UL << 20)
-static void hole_pageblock_case(struct ktest *t, uint64_t resume)
-{
-	static struct pglist_data node;
-	static struct memmap_range usable[1];
-	uint64_t base;
-	void *arena = mm_test_arena(HOLE_ARENA, &base);
-	if (!arena) {
-		ktest_skip(t, "no test arena on this platform");
-		return;
-	}
-	slots = mm_test_arena(TABLE_BYTES, &table_phys);
-	usable[0] = (struct memmap_range){ base + (1UL << 20),
-					   base + HOLE_ARENA, 7, 0 };
-	if (!slots ||
-	    mm_test_pgdat_over(&node, arena, base, usable, 1, base, base)) {
-		ktest_fail(t, __FILE__, __LINE__, "no node over the layout");
-		goto out;
-	}
-	memset(slots, 0, SLOTS * sizeof(struct mto_slot));
-	KTEST_ASSERT_TRUE(t, mto_init_table(&mto, &node, 0x401e, slots, SLOTS,
-					    false) == 0);
-	struct zone *z = &node.node_zones[ZONE_NORMAL];
-	uint64_t pb0 = base >> PAGE_SHIFT;
-	int n = 0;
-	while (n < (int)SLOTS &&
-	       mto_alloc_handle(&mto, n, GFP_NOWAIT | __GFP_NOWARN) >= 0)
-		n++;
-	uint64_t freed[4] = { 0 };
-	for (int h = 0; h < n; h++) {
-		uint64_t pfn = mto_pfn(&mto, h), pb = (pfn - pb0) >> 9;
-		if ((pb == 0 && pfn % 16) || (pb > 0 && pfn % 32 < 7)) {
-			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
-			freed[pb < 4 ? pb : 3]++;
-		}
-	}
-	ktest_diag(t,
-		   "%d movable pages; freed per pageblock %llu %llu %llu %llu; "
-		   "zone free %llu",
-		   n, (unsigned long long)freed[0],
-		   (unsigned long long)freed[1], (unsigned long long)freed[2],
-		   (unsigned long long)freed[3],
-		   (unsigned long long)z->free_pages);
-	KTEST_EXPECT_EQ(t, freed[1] + freed[2] + freed[3], 3 * 112);
-	KTEST_EXPECT_GE(t, freed[0], 400 - 224);
-	z->compact_cached_migrate_pfn = resume ? pb0 + resume : 0;
-	enum compact_result r =
-	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
-			       COMPACT_PRIO_SYNC_LIGHT);
-	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
-	ktest_diag(t, "sync light: %s, order-9 block %s, %llu pages moved",
-		   r == COMPACT_SUCCESS	   ? "success"
-		   : r == COMPACT_COMPLETE ? "scanners met"
-					   : "skipped",
-		   b ? "made" : "none",
-		   (unsigned long long)node.migrate.pgmigrate_success);
-	/* The run may end with the scanners met in the batch that emptied
-	 * the pageblock (Linux's order of tests too): the block is there. */
-	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
-	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0, PAGEBLOCK_PAGES);
-	/* Pageblock 1's pages only. */
-	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 400);
-	if (b)
-		pgdat_free_pages(&node, b, 9);
-	KTEST_EXPECT_EQ(t, mto_destroy(&mto), 0);
-	KTEST_EXPECT_EQ(t, pgdat_check(&node), 0);
-out:
-	if (slots)
-		mm_test_arena_free(slots, TABLE_BYTES);
-	mm_test_arena_free(arena, HOLE_ARENA);
-}
-
-static void test_hole_pageblock_takes_moved_pages(struct ktest *t)
-{
-	hole_pageblock_case(t, 0);
-}
-
-/* As if a run for a smaller order had stopped inside pageblock 0: a run
- * for a block goes on from pageblock 1, leaving pageblock 0's pages. */
-static void test_hole_pageblock_resumed_inside(struct ktest *t)
-{
-	hole_pageblock_case(t, 300);
-}
-
 /* Proactive compaction brings the score down to its low mark. */
 static void test_proactive_reaches_its_mark(struct ktest *t)
 {
@@ -539,8 +438,6 @@ static struct ktest_case compaction_cases[] = {
 	KTEST_CASE(test_compact_stress),
 	KTEST_CASE(test_compact_node_and_skip_hints),
 	KTEST_CASE(test_sync_full_takes_any_pageblock),
-	KTEST_CASE(test_hole_pageblock_takes_moved_pages),
-	KTEST_CASE(test_hole_pageblock_resumed_inside),
 	KTEST_CASE(test_proactive_reaches_its_mark),
 	{ 0 },
 };

@@ -134,6 +134,21 @@ static void test_compact_stress(struct ktest *t)
 		hold(&chain, b);
 		got++;
 	}
+	/* Where the free frames are when GFP_KERNEL gives up (docs/10b,
+	 * "Free frames below the migrate scanner", reads these). */
+	pageblock_map_show(p, "after_kernel");
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &p->node_zones[zi];
+		if (z->managed_pages)
+			ktest_diag(
+			    t,
+			    "after GFP_KERNEL: %s free %llu (min %llu, protection %llu), deferral: shift %u, considered %u, from order %d",
+			    z->name, (unsigned long long)z->free_pages,
+			    (unsigned long long)z->watermark[WMARK_MIN],
+			    (unsigned long long)z->lowmem_reserve[ZONE_NORMAL],
+			    z->compact_defer_shift, z->compact_considered,
+			    z->compact_order_failed);
+	}
 	/* Then as hard as the allocator tries (__GFP_RETRY_MAYFAIL): sync
 	 * full compaction, which may move pages into any pageblock (Linux's
 	 * last resort too); the request that fails waits its patience. */

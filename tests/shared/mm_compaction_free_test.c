@@ -1,0 +1,217 @@
+/*
+ * Where compaction puts the pages it moves (mm/compaction_free.c), on
+ * small test nodes whose pageblocks the cases lay out one by one: free
+ * frames in pageblocks that cannot be the block, now or ever, are taken
+ * before those the free scanner meets from the top. Host and target.
+ * docs/10b-compaction-measured.md ("Free frames below the migrate
+ * scanner").
+ */
+#include "mm/compaction.h"
+#include "mm/internal.h"
+#include "tests/support/movable_test_owner.h"
+#include "tests/support/test_arena.h"
+#include "tests/ktest.h"
+
+#define SMALL_ARENA (8UL << 20)
+#define SLOTS (SMALL_ARENA / PAGE_SIZE)
+#define QUIET_KERNEL (GFP_KERNEL | __GFP_NOWARN)
+/* The handle table, in an arena of its own as mm_compaction's. */
+#define TABLE_BYTES (4UL << 20)
+_Static_assert(SLOTS * sizeof(struct mto_slot) <= TABLE_BYTES,
+	       "the handle table fits its arena");
+
+static struct movable_test_owner mto;
+static struct mto_slot *slots;
+static uint64_t table_phys;
+
+/*
+ * Free frames in a pageblock that can never be a block are the best place
+ * for the pages moved (compaction_free.c, pageblock_hopeless). An 8 MiB node of
+ * four pageblocks whose first MiB is not RAM: pageblock 0 is half a hole,
+ * its other half 16 movable pages and 240 free frames. The three others
+ * hold movable pages with 7 frames in 32 free. Emptying the lowest
+ * of them takes 400 frames; above it there are 224, so the two scanners
+ * alone meet with it half full, even at sync full (Linux's too). With the
+ * free frames of pageblock 0 it empties, at sync light. It needs two
+ * fixes of the scanners too, each of which fails it when planted back:
+ * the free scanner starts at the pageblock holding the zone's last frame
+ * (pageblock 3 here ends a frame short, the node's metadata), and a
+ * migrate scanner that has just finished a pageblock leaves the one above
+ * it to the free scanner until the last pages are moved. The 16 pages
+ * left in pageblock 0 must stay: moving them would only spend free frames.
+ * `resume`: the migrate scanner's cached position, 0 for a fresh start.
+ */
+static struct pglist_data node;
+static void *arena;
+static uint64_t base;
+
+/* A node of four pageblocks (8 MiB) whose RAM starts `hole` bytes in, all
+ * of it Normal, filled with movable pages of the test owner as far as the
+ * allocator goes: the number of them, or -1 (the case has failed or been
+ * skipped). small_node_done() takes it down. */
+static int small_node(struct ktest *t, uint64_t hole)
+{
+	static struct memmap_range usable[1];
+	arena = mm_test_arena(SMALL_ARENA, &base);
+	if (!arena) {
+		ktest_skip(t, "no test arena on this platform");
+		return -1;
+	}
+	slots = mm_test_arena(TABLE_BYTES, &table_phys);
+	usable[0] =
+	    (struct memmap_range){ base + hole, base + SMALL_ARENA, 7, 0 };
+	if (!slots ||
+	    mm_test_pgdat_over(&node, arena, base, usable, 1, base, base) ||
+	    (memset(slots, 0, SLOTS * sizeof(struct mto_slot)),
+	     mto_init_table(&mto, &node, 0x401e, slots, SLOTS, false))) {
+		ktest_fail(t, __FILE__, __LINE__, "no node over the layout");
+		if (slots)
+			mm_test_arena_free(slots, TABLE_BYTES);
+		mm_test_arena_free(arena, SMALL_ARENA);
+		return -1;
+	}
+	int n = 0;
+	while (n < (int)SLOTS &&
+	       mto_alloc_handle(&mto, n, GFP_NOWAIT | __GFP_NOWARN) >= 0)
+		n++;
+	return n;
+}
+
+static void small_node_done(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, mto_destroy(&mto), 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&node), 0);
+	mm_test_arena_free(slots, TABLE_BYTES);
+	mm_test_arena_free(arena, SMALL_ARENA);
+}
+
+static const char *result_name(enum compact_result r)
+{
+	return r == COMPACT_SUCCESS    ? "success"
+	       : r == COMPACT_COMPLETE ? "scanners met"
+				       : "skipped";
+}
+
+static void hole_pageblock_case(struct ktest *t, uint64_t resume)
+{
+	int n = small_node(t, 1UL << 20);
+	if (n < 0)
+		return;
+	struct zone *z = &node.node_zones[ZONE_NORMAL];
+	uint64_t pb0 = base >> PAGE_SHIFT;
+	uint64_t freed[4] = { 0 };
+	for (int h = 0; h < n; h++) {
+		uint64_t pfn = mto_pfn(&mto, h), pb = (pfn - pb0) >> 9;
+		if ((pb == 0 && pfn % 16) || (pb > 0 && pfn % 32 < 7)) {
+			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+			freed[pb < 4 ? pb : 3]++;
+		}
+	}
+	ktest_diag(t,
+		   "%d movable pages; freed per pageblock %llu %llu %llu %llu; "
+		   "zone free %llu",
+		   n, (unsigned long long)freed[0],
+		   (unsigned long long)freed[1], (unsigned long long)freed[2],
+		   (unsigned long long)freed[3],
+		   (unsigned long long)z->free_pages);
+	KTEST_EXPECT_EQ(t, freed[1] + freed[2] + freed[3], 3 * 112);
+	KTEST_EXPECT_GE(t, freed[0], 400 - 224);
+	z->compact_cached_migrate_pfn = resume ? pb0 + resume : 0;
+	enum compact_result r =
+	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+			       COMPACT_PRIO_SYNC_LIGHT);
+	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
+	ktest_diag(t, "sync light: %s, order-9 block %s, %llu pages moved",
+		   result_name(r), b ? "made" : "none",
+		   (unsigned long long)node.migrate.pgmigrate_success);
+	/* The run may end with the scanners met in the batch that emptied
+	 * the pageblock (Linux's order of tests too): the block is there. */
+	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
+	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0, PAGEBLOCK_PAGES);
+	/* Pageblock 1's pages only. */
+	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 400);
+	if (b)
+		pgdat_free_pages(&node, b, 9);
+	small_node_done(t);
+}
+
+static void test_hole_pageblock_takes_moved_pages(struct ktest *t)
+{
+	hole_pageblock_case(t, 0);
+}
+
+/* As if a run for a smaller order had stopped inside pageblock 0: a run
+ * for a block goes on from pageblock 1, leaving pageblock 0's pages. */
+static void test_hole_pageblock_resumed_inside(struct ktest *t)
+{
+	hole_pageblock_case(t, 300);
+}
+
+/*
+ * The same for a pageblock that cannot be the block now: one page in it
+ * cannot move (its owner has it busy). Pageblock 0 holds that page and
+ * 384 free frames (three in four); pageblocks 1 and 2 hold movable pages
+ * with 7 frames in 32 free, pageblock 3 is full (and a frame short, the
+ * node's metadata). The migrate scanner passes pageblock 0 and takes the
+ * 400 pages of pageblock 1; above it the free scanner finds 112 free
+ * frames, so without pageblock 0's the scanners meet with the block
+ * unmade (Linux's scanners too). With them it is made, at sync light,
+ * and the busy page has not moved.
+ */
+static void test_stuck_pageblock_takes_moved_pages(struct ktest *t)
+{
+	int n = small_node(t, 0);
+	if (n < 0)
+		return;
+	struct zone *z = &node.node_zones[ZONE_NORMAL];
+	uint64_t pb0 = base >> PAGE_SHIFT, freed[4] = { 0 };
+	int busy = -1;
+	for (int h = 0; h < n; h++) {
+		uint64_t pfn = mto_pfn(&mto, h), pb = (pfn - pb0) >> 9;
+		bool free_it = pb == 0	? pfn % 4 != 0
+			       : pb < 3 ? pfn % 32 < 7
+					: false;
+		if (free_it) {
+			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+			freed[pb]++;
+		} else if (pb == 0 && busy < 0) {
+			busy = h;
+		}
+	}
+	KTEST_ASSERT_TRUE(t, busy >= 0);
+	uint64_t busy_pfn = mto_pfn(&mto, busy);
+	mto_set_busy(&mto, busy, true);
+	ktest_diag(t,
+		   "%d movable pages; freed per pageblock %llu %llu %llu %llu; "
+		   "zone free %llu, min %llu",
+		   n, (unsigned long long)freed[0],
+		   (unsigned long long)freed[1], (unsigned long long)freed[2],
+		   (unsigned long long)freed[3],
+		   (unsigned long long)z->free_pages,
+		   (unsigned long long)z->watermark[WMARK_MIN]);
+	KTEST_EXPECT_EQ(t, freed[0], 384);
+	KTEST_EXPECT_EQ(t, freed[1] + freed[2], 2 * 112);
+	enum compact_result r =
+	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+			       COMPACT_PRIO_SYNC_LIGHT);
+	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
+	ktest_diag(t, "sync light: %s, order-9 block %s, %llu pages moved",
+		   result_name(r), b ? "made" : "none",
+		   (unsigned long long)node.migrate.pgmigrate_success);
+	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
+	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0, PAGEBLOCK_PAGES);
+	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 400);
+	KTEST_EXPECT_EQ(t, mto_pfn(&mto, busy), busy_pfn);
+	mto_set_busy(&mto, busy, false);
+	if (b)
+		pgdat_free_pages(&node, b, 9);
+	small_node_done(t);
+}
+
+static struct ktest_case compaction_free_cases[] = {
+	KTEST_CASE(test_hole_pageblock_takes_moved_pages),
+	KTEST_CASE(test_hole_pageblock_resumed_inside),
+	KTEST_CASE(test_stuck_pageblock_takes_moved_pages),
+	{ 0 },
+};
+KTEST_SUITE(mm_compaction_free, compaction_free_cases);
