@@ -188,9 +188,9 @@ static void test_compact_stress(struct ktest *t)
 	    "reachable without crossing a zone or a low watermark: %llu; then __GFP_RETRY_MAYFAIL got %llu more",
 	    (unsigned long long)reachable, (unsigned long long)got_hard);
 	/* docs/10b: 90% from 128 MiB up (P >= 32). At 64 MiB (P 12) 90%
-	 * is 11 of the 11 reachable, which about one boot in five misses
-	 * (the last free frames in unmovable pageblocks that only sync full
-	 * uses). At 48 MiB (P 8, reachable 7) 90% would take all 8 and the
+	 * is 11 of the 11 reachable, which about one boot in twenty misses
+	 * (compaction in DMA deferred after a page of the tick's churn kept
+	 * a pageblock from emptying). At 48 MiB (P 8, reachable 7) 90% would take all 8 and the
 	 * 8th lies below the watermarks. There the case asks for all the
 	 * allocator can make but one (__GFP_RETRY_MAYFAIL reaches sync full;
 	 * `reachable` is counted at one moment of the tick's churn: the one
