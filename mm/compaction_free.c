@@ -123,6 +123,22 @@ bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb)
 	return false;
 }
 
+/* Free frames from the pageblock at pb, if the rule of types lets the
+ * free scanner use it, until cc has `want`. True when the pageblock is
+ * done with: scanned to its end, or not one to take from. */
+static bool take_from_pageblock(struct compact_control *cc, uint64_t pb,
+				uint64_t want)
+{
+	struct mem_section *sec = pfn_to_section(cc->p, pb);
+	if (!sec ||
+	    !suitable_migration_target(cc,
+				       __atomic_load_n(pageblock_flags_byte(sec,
+									    pb),
+						       __ATOMIC_RELAXED)))
+		return true;
+	return isolate_freepages_block(cc, pb, want);
+}
+
 /* For a request of a pageblock or more: free frames from the pageblocks
  * that can never be a block, from the bottom of the zone up to the free
  * scanner, below the migrate scanner too (the two scanners alone leave
@@ -134,13 +150,8 @@ static bool isolate_hopeless_freepages(struct compact_control *cc,
 	while (cc->nr_freepages < want && cc->hopeless_pfn < cc->free_pfn &&
 	       cc->nr_runs < MIGRATE_BATCH_MAX) {
 		uint64_t pb = cc->hopeless_pfn;
-		struct mem_section *sec = pfn_to_section(cc->p, pb);
-		bool done = true;
-		if (sec && pageblock_hopeless(cc, pb) &&
-		    suitable_migration_target(
-			cc, __atomic_load_n(pageblock_flags_byte(sec, pb),
-					    __ATOMIC_RELAXED)))
-			done = isolate_freepages_block(cc, pb, want);
+		bool done = !pageblock_hopeless(cc, pb) ||
+			    take_from_pageblock(cc, pb, want);
 		if (!done && cc->nr_freepages < want)
 			return false;
 		if (done)
@@ -171,13 +182,8 @@ static bool isolate_stuck_freepages(struct compact_control *cc, uint64_t want)
 {
 	while (cc->nr_freepages < want && cc->nr_stuck &&
 	       cc->nr_runs < MIGRATE_BATCH_MAX) {
-		uint64_t pb = cc->stuck[cc->nr_stuck - 1];
-		struct mem_section *sec = pfn_to_section(cc->p, pb);
-		bool done = true;
-		if (suitable_migration_target(
-			cc, __atomic_load_n(pageblock_flags_byte(sec, pb),
-					    __ATOMIC_RELAXED)))
-			done = isolate_freepages_block(cc, pb, want);
+		bool done =
+		    take_from_pageblock(cc, cc->stuck[cc->nr_stuck - 1], want);
 		if (!done && cc->nr_freepages < want)
 			return false;
 		if (done)
@@ -207,16 +213,9 @@ static void isolate_freepages(struct compact_control *cc)
 	while (cc->nr_freepages < want && cc->free_pfn >= floor &&
 	       cc->nr_runs < MIGRATE_BATCH_MAX) {
 		uint64_t pb = cc->free_pfn;
-		struct mem_section *sec = pfn_to_section(cc->p, pb);
-		uint8_t flags =
-		    sec ? __atomic_load_n(pageblock_flags_byte(sec, pb),
-					  __ATOMIC_RELAXED)
-			: 0;
-		bool done = true;
 		/* (The skip hint is the migrate scanner's: a pageblock with
 		 * nothing to move may be full of free frames.) */
-		if (sec && suitable_migration_target(cc, flags))
-			done = isolate_freepages_block(cc, pb, want);
+		bool done = take_from_pageblock(cc, pb, want);
 		if (!done && cc->nr_freepages < want)
 			break; /* the watermark: no more free frames */
 		if (done)

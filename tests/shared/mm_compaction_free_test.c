@@ -92,6 +92,28 @@ static const char *result_name(enum compact_result r)
 				       : "skipped";
 }
 
+/* One sync light run for an order-9 block: both cases expect it made in
+ * pageblock 1 by moving that pageblock's 400 pages and no others. The
+ * block is freed again. */
+static void sync_light_empties_pageblock_1(struct ktest *t, struct zone *z,
+					   uint64_t pb0)
+{
+	enum compact_result r =
+	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+			       COMPACT_PRIO_SYNC_LIGHT);
+	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
+	ktest_diag(t, "sync light: %s, order-9 block %s, %llu pages moved",
+		   result_name(r), b ? "made" : "none",
+		   (unsigned long long)node.migrate.pgmigrate_success);
+	/* The run may end with the scanners met in the batch that emptied
+	 * the pageblock (Linux's order of tests too): the block is there. */
+	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
+	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0, PAGEBLOCK_PAGES);
+	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 400);
+	if (b)
+		pgdat_free_pages(&node, b, 9);
+}
+
 static void hole_pageblock_case(struct ktest *t, uint64_t resume)
 {
 	int n = small_node(t, 1UL << 20);
@@ -117,21 +139,7 @@ static void hole_pageblock_case(struct ktest *t, uint64_t resume)
 	KTEST_EXPECT_EQ(t, freed[1] + freed[2] + freed[3], 3 * 112);
 	KTEST_EXPECT_GE(t, freed[0], 400 - 224);
 	z->compact_cached_migrate_pfn = resume ? pb0 + resume : 0;
-	enum compact_result r =
-	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
-			       COMPACT_PRIO_SYNC_LIGHT);
-	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
-	ktest_diag(t, "sync light: %s, order-9 block %s, %llu pages moved",
-		   result_name(r), b ? "made" : "none",
-		   (unsigned long long)node.migrate.pgmigrate_success);
-	/* The run may end with the scanners met in the batch that emptied
-	 * the pageblock (Linux's order of tests too): the block is there. */
-	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
-	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0, PAGEBLOCK_PAGES);
-	/* Pageblock 1's pages only. */
-	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 400);
-	if (b)
-		pgdat_free_pages(&node, b, 9);
+	sync_light_empties_pageblock_1(t, z, pb0);
 	small_node_done(t);
 }
 
@@ -191,20 +199,9 @@ static void test_stuck_pageblock_takes_moved_pages(struct ktest *t)
 		   (unsigned long long)z->watermark[WMARK_MIN]);
 	KTEST_EXPECT_EQ(t, freed[0], 384);
 	KTEST_EXPECT_EQ(t, freed[1] + freed[2], 2 * 112);
-	enum compact_result r =
-	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
-			       COMPACT_PRIO_SYNC_LIGHT);
-	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
-	ktest_diag(t, "sync light: %s, order-9 block %s, %llu pages moved",
-		   result_name(r), b ? "made" : "none",
-		   (unsigned long long)node.migrate.pgmigrate_success);
-	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
-	KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0, PAGEBLOCK_PAGES);
-	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 400);
+	sync_light_empties_pageblock_1(t, z, pb0);
 	KTEST_EXPECT_EQ(t, mto_pfn(&mto, busy), busy_pfn);
 	mto_set_busy(&mto, busy, false);
-	if (b)
-		pgdat_free_pages(&node, b, 9);
 	small_node_done(t);
 }
 
