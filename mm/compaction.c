@@ -45,7 +45,7 @@ static bool suitable_migration_source(const struct compact_control *cc,
  * isolated and at once put back); false at the first that is not
  * movable, or busy, or bigger than a single page.
  */
-static bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb)
+bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb)
 {
 	struct migrate_list probe;
 	bool ok = true;
@@ -95,9 +95,7 @@ static void isolate_migratepages(struct compact_control *cc)
 			    !pageblock_can_be_emptied(cc, pb)) {
 				/* Its free frames can take the pages moved
 				 * out of the pageblocks above. */
-				if (cc->nr_stuck < COMPACT_STUCK_MAX &&
-				    pageblock_has_free(cc, pb))
-					cc->stuck[cc->nr_stuck++] = pb;
+				note_stuck_pageblock(cc, pb);
 				cc->migrate_pfn = end;
 				continue;
 			}
@@ -205,6 +203,11 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		cc->migrate_pfn = (cc->migrate_pfn | (PAGEBLOCK_PAGES - 1)) + 1;
 	if (zone_end < cc->zone_start + 2 * PAGEBLOCK_PAGES)
 		return COMPACT_COMPLETE; /* nothing to move anywhere */
+	/* The pageblocks an earlier run passed, below where this one
+	 * starts: isolate_stuck_freepages() looks at them when it needs to. */
+	cc->nr_stuck = 0;
+	cc->stuck_pfn = cc->zone_start;
+	cc->stuck_end = cc->migrate_pfn & ~(PAGEBLOCK_PAGES - 1);
 	migrate_list_init(&cc->migrate);
 
 	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {

@@ -4,7 +4,8 @@
  * from the top, isolating free blocks and splitting them into single
  * frames, and stops above the pageblock the migrate scanner is emptying.
  * For a request of a pageblock or more it first takes the free frames of
- * pageblocks that can never be a block, wherever they are. A zone-lock
+ * pageblocks that can never be a block, wherever they are, then of those
+ * below the migrate scanner that cannot be the block now. A zone-lock
  * hold covers at most 32 frames, so interrupts are never off for long; it
  * is timed, and the longest is in meminfo.
  * docs/10-fragmentation-and-compaction.md ("Compaction").
@@ -160,7 +161,9 @@ static bool isolate_hopeless_freepages(struct compact_control *cc,
 	return true;
 }
 
-bool pageblock_has_free(const struct compact_control *cc, uint64_t pb)
+/* Does the pageblock hold a free block (on the buddy lists) of the run's
+ * zone? */
+static bool pageblock_has_free(const struct compact_control *cc, uint64_t pb)
 {
 	for (uint64_t pfn = pb; pfn < pb + PAGEBLOCK_PAGES;) {
 		const uint8_t *st = pfn_state(cc->p, pfn);
@@ -172,16 +175,47 @@ bool pageblock_has_free(const struct compact_control *cc, uint64_t pb)
 	return false;
 }
 
+/* Room on the stack, and free frames of pb the free scanner may take. */
+static bool stuck_worth_noting(const struct compact_control *cc, uint64_t pb)
+{
+	struct mem_section *sec = pfn_to_section(cc->p, pb);
+	return cc->nr_stuck < COMPACT_STUCK_MAX && sec &&
+	       suitable_migration_target(cc,
+					 __atomic_load_n(pageblock_flags_byte(sec,
+									      pb),
+							 __ATOMIC_RELAXED)) &&
+	       pageblock_has_free(cc, pb);
+}
+
+void note_stuck_pageblock(struct compact_control *cc, uint64_t pb)
+{
+	if (stuck_worth_noting(cc, pb))
+		cc->stuck[cc->nr_stuck++] = pb;
+}
+
 /* For a request of a pageblock or more: free frames from the pageblocks
- * the migrate scanner passed in this run because a page in them cannot
- * move. They cannot be the block either, and they lie below the migrate
- * scanner, where the free scanner never goes: without this, a zone whose
- * free frames are there meets its scanners with the block unmade.
- * Returns false when it stopped at the watermark. */
+ * below the migrate scanner that cannot be the block now because a page
+ * in them cannot move (or another run holds it isolated). The free
+ * scanner never goes there: without this, a zone whose free frames are
+ * there meets its scanners with the block unmade. First those the
+ * migrate scanner passed in this run, then, one at a time, those below
+ * where the run started (an earlier run passed them). Returns false when
+ * it stopped at the watermark. */
 static bool isolate_stuck_freepages(struct compact_control *cc, uint64_t want)
 {
-	while (cc->nr_freepages < want && cc->nr_stuck &&
-	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+	while (cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX) {
+		if (!cc->nr_stuck) {
+			if (cc->stuck_pfn >= cc->stuck_end)
+				break;
+			uint64_t pb = cc->stuck_pfn;
+			cc->stuck_pfn += PAGEBLOCK_PAGES;
+			/* The owners are asked last: it costs the most. */
+			if (!pageblock_hopeless(cc, pb) &&
+			    stuck_worth_noting(cc, pb) &&
+			    !pageblock_can_be_emptied(cc, pb))
+				cc->stuck[cc->nr_stuck++] = pb;
+			continue;
+		}
 		bool done =
 		    take_from_pageblock(cc, cc->stuck[cc->nr_stuck - 1], want);
 		if (!done && cc->nr_freepages < want)

@@ -28,11 +28,14 @@ struct compact_control {
 	uint64_t hopeless_pfn; /* pageblock pageblock_hopeless() looks at next */
 	bool block_isolated;   /* the migrate scanner took a page here */
 	/* Pageblocks below the migrate scanner that it passed in this run
-	 * because a page in them cannot move, with free frames in them: the
-	 * free scanner's first choice after pageblock_hopeless() ones. A
-	 * stack; a pageblock found while it is full is not kept. */
+	 * because a page in them cannot move now, with free frames the free
+	 * scanner may take: its first choice after pageblock_hopeless()
+	 * ones. A stack; one found while it is full is not kept. Those below
+	 * where the run started are looked at from stuck_pfn up to
+	 * stuck_end when the stack is empty. */
 	uint64_t stuck[COMPACT_STUCK_MAX];
 	unsigned int nr_stuck;
+	uint64_t stuck_pfn, stuck_end;
 	struct migrate_list migrate;
 	/* Free frames taken for the pages to move to: runs of frames, each
 	 * marked allocated (PFS_ALLOC, order 0) while compaction holds it. */
@@ -50,9 +53,12 @@ static inline bool in_zone(const struct compact_control *cc, uint64_t pfn)
 /* A pageblock that can never be a free block: a frame of it is not RAM of
  * the run's zone. */
 bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb);
-/* Does the pageblock hold a free block (on the buddy lists) of the run's
- * zone? */
-bool pageblock_has_free(const struct compact_control *cc, uint64_t pb);
+/* For a block of a pageblock or more: may every allocated page of the
+ * pageblock move now? (Each is isolated and at once put back.) */
+bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb);
+/* A pageblock that cannot be emptied goes on cc's stack of stuck ones if
+ * the free scanner may take free frames of it, and there is room. */
+void note_stuck_pageblock(struct compact_control *cc, uint64_t pb);
 /* migrate_pages' new_page_t and free_page_t for a run (private: its cc):
  * a free frame from the free scanner's runs, and one given back. */
 uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order);

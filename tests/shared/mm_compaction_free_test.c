@@ -164,9 +164,11 @@ static void test_hole_pageblock_resumed_inside(struct ktest *t)
  * 400 pages of pageblock 1; above it the free scanner finds 112 free
  * frames, so without pageblock 0's the scanners meet with the block
  * unmade (Linux's scanners too). With them it is made, at sync light,
- * and the busy page has not moved.
+ * the busy page has not moved, and pageblock 0 has taken the moved pages
+ * the 112 frames above could not. `resume` starts the migrate scanner at
+ * pageblock 1, as if an earlier run had passed pageblock 0.
  */
-static void test_stuck_pageblock_takes_moved_pages(struct ktest *t)
+static void stuck_pageblock_case(struct ktest *t, bool resume)
 {
 	int n = small_node(t, 0);
 	if (n < 0)
@@ -199,16 +201,37 @@ static void test_stuck_pageblock_takes_moved_pages(struct ktest *t)
 		   (unsigned long long)z->watermark[WMARK_MIN]);
 	KTEST_EXPECT_EQ(t, freed[0], 384);
 	KTEST_EXPECT_EQ(t, freed[1] + freed[2], 2 * 112);
+	z->compact_cached_migrate_pfn = resume ? pb0 + PAGEBLOCK_PAGES : 0;
 	sync_light_empties_pageblock_1(t, z, pb0);
 	KTEST_EXPECT_EQ(t, mto_pfn(&mto, busy), busy_pfn);
+	uint64_t in_pb0 = 0;
+	for (int h = 0; h < n; h++)
+		in_pb0 += mto_pfn(&mto, h) && mto_pfn(&mto, h) - pb0 < 512;
+	ktest_diag(t, "pageblock 0 holds %llu movable pages (128 before)",
+		   (unsigned long long)in_pb0);
+	KTEST_EXPECT_GE(t, in_pb0, 128 + 400 - 112);
 	mto_set_busy(&mto, busy, false);
 	small_node_done(t);
+}
+
+static void test_stuck_pageblock_takes_moved_pages(struct ktest *t)
+{
+	stuck_pageblock_case(t, false);
+}
+
+/* An earlier run passed pageblock 0: this one, starting above it, still
+ * finds its free frames (isolate_stuck_freepages looks below where the
+ * run started). */
+static void test_stuck_pageblock_found_when_resumed(struct ktest *t)
+{
+	stuck_pageblock_case(t, true);
 }
 
 static struct ktest_case compaction_free_cases[] = {
 	KTEST_CASE(test_hole_pageblock_takes_moved_pages),
 	KTEST_CASE(test_hole_pageblock_resumed_inside),
 	KTEST_CASE(test_stuck_pageblock_takes_moved_pages),
+	KTEST_CASE(test_stuck_pageblock_found_when_resumed),
 	{ 0 },
 };
 KTEST_SUITE(mm_compaction_free, compaction_free_cases);

@@ -7,7 +7,8 @@
  * without it nearly none. Host and target (the kernel's own node is
  * tests/target/compaction_test.c).
  * docs/10-fragmentation-and-compaction.md ("Compaction"), and
- * docs/10b-compaction-measured.md for the worst case and the hole case.
+ * docs/10b-compaction-measured.md for the worst case (the cases on where
+ * the moved pages go are in mm_compaction_free_test.c).
  */
 #include "mm/compaction.h"
 #include "mm/internal.h"
