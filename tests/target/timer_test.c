@@ -12,6 +12,7 @@
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/timer.h"
 #include "kernel/core/irq.h"
+#include "kernel/core/spinlock.h"
 #include "tests/ktest.h"
 
 /* A clock independent of the APIC timer: the HPET, else the TSC. */
@@ -160,6 +161,85 @@ static void test_calibration_pit_agrees_with_hpet(struct ktest *t)
 			lapic_h / 20);
 }
 
+/*
+ * A reference clock made of the TSC, with the host's worst timing
+ * played on purpose: once 20 ms have passed, the first read that opens a
+ * sample waits 45 ms before it reads (the vCPU set aside before the
+ * sample) and 38 ms after (set aside inside it). The sample that follows
+ * is past twice the window and 38 ms wide; a calibration that ended on it
+ * would be off by half (the CI failure of 2026-12-07: "each end read
+ * within 38159550 ns", the TSC 16 % fast).
+ */
+static uint64_t stall_start, stall_reads;
+static bool stall_armed;
+
+static void spin_ns(uint64_t ns)
+{
+	uint64_t t0 = ktime_get_ns();
+	while (ktime_get_ns() - t0 < ns)
+		cpu_relax();
+}
+
+static uint64_t stalling_read(void)
+{
+	uint64_t now = ktime_get_ns();
+	if (!stall_start)
+		stall_start = now;
+	/* Reads come in pairs around each sample: an even one opens it. */
+	if (stall_armed && !(stall_reads & 1) &&
+	    now - stall_start >= 20000000) {
+		stall_armed = false;
+		spin_ns(45000000);
+		now = ktime_get_ns();
+		spin_ns(38000000);
+	}
+	stall_reads++;
+	return now;
+}
+
+static uint64_t ns_delta(uint64_t a, uint64_t b)
+{
+	return b - a;
+}
+
+static uint64_t ns_to_ns(uint64_t ns)
+{
+	return ns;
+}
+
+static void test_calibration_outlasts_a_stalled_sample(struct ktest *t)
+{
+	static const struct timer_reference stalling = { stalling_read,
+							 ns_delta, ns_to_ns,
+							 NULL };
+	uint64_t tsc = 0, lapic = 0, ppm;
+	unsigned long flags;
+	stall_start = stall_reads = 0;
+	stall_armed = true;
+	local_irq_save(flags);
+	uint32_t lvtt = apic_read(APIC_LVTT), tmict = apic_read(APIC_TMICT);
+	ppm = calibrate_window(&stalling, 20000000, &tsc, &lapic);
+	lapic_timer_periodic(lvtt & 0xff, tmict);
+	local_irq_restore(flags);
+	ktest_diag(
+	    t,
+	    "TSC %lu kHz (the boot's %lu), APIC %lu kHz (%lu), within %lu ppm; the stall %s",
+	    (unsigned long)(tsc / 1000), (unsigned long)(tsc_hz / 1000),
+	    (unsigned long)(lapic / 1000),
+	    (unsigned long)(lapic_timer_hz / 1000), (unsigned long)ppm,
+	    stall_armed ? "never came" : "came");
+	KTEST_EXPECT_FALSE(t, stall_armed);
+	/* The reference is the TSC itself: only the samples' brackets can
+	 * make the two differ. */
+	KTEST_EXPECT_LE(t, ppm, 10000);
+	KTEST_EXPECT_LE(t, tsc > tsc_hz ? tsc - tsc_hz : tsc_hz - tsc,
+			tsc_hz / 100);
+	KTEST_EXPECT_LE(t,
+			lapic > lapic_timer_hz ? lapic - lapic_timer_hz
+					       : lapic_timer_hz - lapic,
+			lapic_timer_hz / 20);
+}
+
 static void test_hz_option(struct ktest *t)
 {
 	unsigned int hz = 0;
@@ -177,6 +257,7 @@ static const struct ktest_case timer_cases[] = {
 	KTEST_CASE(test_tick_runs_at_hz),
 	KTEST_CASE(test_mdelay_against_clock),
 	KTEST_CASE(test_calibration_pit_agrees_with_hpet),
+	KTEST_CASE(test_calibration_outlasts_a_stalled_sample),
 	KTEST_CASE(test_hz_option),
 	{ 0 },
 };

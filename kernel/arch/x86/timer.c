@@ -152,14 +152,8 @@ struct clock_sample {
 	uint32_t lapic;
 };
 
-struct reference {
-	uint64_t (*read)(void);			   /* counts up */
-	uint64_t (*delta)(uint64_t a, uint64_t b); /* ticks from a to b */
-	uint64_t (*to_ns)(uint64_t ticks);
-	bool (*ran_out)(void); /* a count that can no longer be trusted */
-};
-
-static void clock_sample(const struct reference *r, struct clock_sample *s)
+static void clock_sample(const struct timer_reference *r,
+			 struct clock_sample *s)
 {
 	s->ref = r->read();
 	s->tsc = rdtsc();
@@ -168,7 +162,7 @@ static void clock_sample(const struct reference *r, struct clock_sample *s)
 }
 
 /* A first sample within `narrow` ticks, or the narrowest of 1001. */
-static void first_sample(const struct reference *r, uint64_t narrow,
+static void first_sample(const struct timer_reference *r, uint64_t narrow,
 			 struct clock_sample *best)
 {
 	clock_sample(r, best);
@@ -181,13 +175,17 @@ static void first_sample(const struct reference *r, uint64_t narrow,
 }
 
 /* The end of the window: the first sample within `narrow` once `want`
- * ticks have passed since `from`, or the narrowest of those taken until
- * twice `want` has passed. If the reference runs out (the PIT's count) or
- * never gets there (a stopped counter: 10^6 samples take a second or
- * more), the narrowest so far, or false if there is none. */
-static bool last_sample(const struct reference *r,
+ * ticks have passed since `from`, or once twice `want` has passed the
+ * narrowest so far if it is within `wide`, else the first that is (a host
+ * that sets the vCPU aside just before a sample and again inside it
+ * leaves a wide one past twice `want`, which must not end the window). If
+ * the reference runs out (the PIT's count) or never gets there (a stopped
+ * counter: 10^6 samples take a second or more), the narrowest so far, or
+ * false if there is none. */
+static bool last_sample(const struct timer_reference *r,
 			const struct clock_sample *from, uint64_t want,
-			uint64_t narrow, struct clock_sample *best)
+			uint64_t narrow, uint64_t wide,
+			struct clock_sample *best)
 {
 	*best = *from;
 	best->width = UINT64_MAX; /* (any sample past want is narrower) */
@@ -201,45 +199,78 @@ static bool last_sample(const struct reference *r,
 			continue;
 		if (s.width < best->width)
 			*best = s;
-		if (best->width <= narrow || passed >= 2 * want)
+		if (best->width <= narrow ||
+		    (passed >= 2 * want && best->width <= wide))
 			return true;
 	}
 }
 
-/* The wider bracket of the last calibration's two samples, in ns. */
-static uint64_t calibration_bracket_ns;
+/* The last calibration: its window's error bound (both brackets over the
+ * window, ppm) and how many windows it took. */
+static uint64_t calibration_error_ppm;
+static unsigned int calibration_windows;
 
-/* One window of `want` reference ticks, the APIC timer counting down
- * through it: the TSC's and the APIC timer's rates. False if the
- * reference did not get there (ran out, or stopped). */
-static bool calibrate_window(const struct reference *r, uint64_t want,
-			     uint64_t *tsc, uint64_t *lapic)
+uint64_t calibrate_window(const struct timer_reference *r, uint64_t want,
+			  uint64_t *tsc, uint64_t *lapic)
 {
 	struct clock_sample a, b;
 	lapic_timer_start_countdown();
 	first_sample(r, want / 1000, &a);
-	bool counted = last_sample(r, &a, want, want / 1000, &b);
+	bool counted = last_sample(r, &a, want, want / 1000, want / 100, &b);
 	lapic_timer_stop();
 	if (!counted)
-		return false;
-	calibration_bracket_ns =
-	    r->to_ns(a.width > b.width ? a.width : b.width);
-	uint64_t ns = r->to_ns(r->delta(a.ref, b.ref));
+		return UINT64_MAX;
+	uint64_t passed = r->delta(a.ref, b.ref);
+	uint64_t ns = r->to_ns(passed);
 	*tsc = per_second(b.tsc - a.tsc, ns);
 	*lapic = per_second((uint64_t)(a.lapic - b.lapic) * APIC_DIVISOR,
 			    ns); /* counts down */
-	return *tsc && *lapic;
+	if (!*tsc || !*lapic || !passed)
+		return UINT64_MAX;
+	return per_second(a.width + b.width, passed) / 1000; /* 10^6 / passed */
 }
 
-static const struct reference hpet_reference = { hpet_counter, hpet_delta,
-						 hpet_ticks_to_ns, NULL };
+/* Windows until one is within CALIBRATE_GOOD_PPM, at most
+ * CALIBRATE_WINDOWS; the best of them. `prepare` readies the reference
+ * before each (the PIT's count); false if no window counted. */
+#define CALIBRATE_WINDOWS 8
+#define CALIBRATE_GOOD_PPM 2000
+static bool calibrate_best(const struct timer_reference *r, uint64_t want,
+			   void (*prepare)(void), uint64_t *tsc,
+			   uint64_t *lapic)
+{
+	uint64_t best = UINT64_MAX;
+	unsigned int n = 0;
+	while (n < CALIBRATE_WINDOWS && best > CALIBRATE_GOOD_PPM) {
+		uint64_t t, l, ppm;
+		if (prepare)
+			prepare();
+		ppm = calibrate_window(r, want, &t, &l);
+		n++;
+		/* A reference that never got there without running out has
+		 * stopped (an HPET that does not count): no use trying again. */
+		if (ppm == UINT64_MAX && !r->ran_out)
+			break;
+		if (ppm < best) {
+			best = ppm;
+			*tsc = t;
+			*lapic = l;
+		}
+	}
+	calibration_error_ppm = best;
+	calibration_windows = n;
+	return best != UINT64_MAX;
+}
+
+static const struct timer_reference hpet_reference = { hpet_counter, hpet_delta,
+						       hpet_ticks_to_ns, NULL };
 
 bool calibrate_against_hpet(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
 	if (!hpet)
 		return false;
 	uint64_t want = (uint64_t)ms * 1000000000000ULL / hpet_period_fs;
-	return calibrate_window(&hpet_reference, want, tsc, lapic);
+	return calibrate_best(&hpet_reference, want, NULL, tsc, lapic);
 }
 
 /* Channel 2's count right now (the latch command freezes it for reading). */
@@ -273,14 +304,27 @@ static bool pit_ran_out(void)
 	return inb(PIT_CH2_GATE) & 0x20;
 }
 
-static const struct reference pit_reference = { pit_up, pit_delta,
-						pit_ticks_to_ns, pit_ran_out };
+static const struct timer_reference pit_reference = { pit_up, pit_delta,
+						      pit_ticks_to_ns,
+						      pit_ran_out };
+
+/* Channel 2 counts down from 0xffff in mode 0 with its gate on (port 0x61
+ * also switches the speaker off), from the next PIT clock on. */
+static void pit_ch2_load(void)
+{
+	outb(PIT_CH2_GATE, (inb(PIT_CH2_GATE) & ~0x02) | 0x01);
+	outb(PIT_MODE, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
+	outb(PIT_CH2, 0xff);
+	outb(PIT_CH2, 0xff);
+	unsigned long spins = 0;
+	while (pit_ch2_read() > 0xfff0 && ++spins < 1000000)
+		; /* the count loads on the next PIT clock */
+}
 
 /*
- * Channel 2 counts down from 0xffff in mode 0 with its gate on (port 0x61
- * also switches the speaker off). The elapsed time is read from the counter
- * itself, not assumed; if the vCPU was away so long that the count ran out
- * (OUT2 high), the attempt is thrown away and repeated.
+ * The elapsed time is read from the counter itself, not assumed; if the
+ * vCPU was away so long that the count ran out (OUT2 high), the window
+ * ends with what it had, or counts for nothing, and another is tried.
  */
 bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
@@ -289,20 +333,10 @@ bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 	 * little after the count loaded: room below the wrap. */
 	if (want == 0 || want > 0x7800)
 		return false;
-	for (int attempt = 0; attempt < 5; attempt++) {
-		outb(PIT_CH2_GATE, (inb(PIT_CH2_GATE) & ~0x02) | 0x01);
-		outb(PIT_MODE, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
-		outb(PIT_CH2, 0xff);
-		outb(PIT_CH2, 0xff);
-		unsigned long spins = 0;
-		while (pit_ch2_read() > 0xfff0 && ++spins < 1000000)
-			; /* the count loads on the next PIT clock */
-		if (calibrate_window(&pit_reference, want, tsc, lapic))
-			return true;
-		/* reached terminal count before a reading: try again */
-	}
-	pr_err(
-	    "timer: PIT channel 2 calibration failed 5 times (count ran out)\n");
+	if (calibrate_best(&pit_reference, want, pit_ch2_load, tsc, lapic))
+		return true;
+	pr_err("timer: PIT channel 2 calibration failed %d times (count ran out)\n",
+	       CALIBRATE_WINDOWS);
 	return false;
 }
 
@@ -449,9 +483,15 @@ void time_init(void)
 	tsc_at_boot = rdtsc();
 	tsc_to_ns_mult = (1000000000ULL << 32) / tsc_hz;
 	if (ok)
-		pr_info("timer: calibrated against the %s over %d ms (each end read within %lu ns):\n",
+		pr_info("timer: calibrated against the %s over %d ms, within %lu ppm (%u window%s):\n",
 			calibration_source, CALIBRATE_MS,
-			(unsigned long)calibration_bracket_ns);
+			(unsigned long)calibration_error_ppm,
+			calibration_windows,
+			calibration_windows == 1 ? "" : "s");
+	if (ok && calibration_error_ppm > CALIBRATE_GOOD_PPM)
+		pr_warn("timer: no calibration window within %d ppm: the host kept the vCPU away; times may be off by %lu ppm\n",
+			CALIBRATE_GOOD_PPM,
+			(unsigned long)calibration_error_ppm);
 	print_mhz("TSC", tsc_hz);
 	print_mhz("LAPIC timer input clock", lapic_timer_hz);
 

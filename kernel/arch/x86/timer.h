@@ -76,9 +76,24 @@ int register_tick_hook(void (*fn)(void *data), void *data);
 void unregister_tick_hook(void (*fn)(void *data), void *data);
 
 /* Measures TSC and APIC timer frequencies against the PIT or the HPET now
- * (tests compare the two). Interrupts must be disabled. False on failure. */
+ * (tests compare the two): windows until one is within 0.2 %, at most 8,
+ * the best of them. Interrupts must be disabled. False on failure. */
 bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic);
 bool calibrate_against_hpet(unsigned int ms, uint64_t *tsc, uint64_t *lapic);
+
+/* A clock to calibrate against: the HPET, the PIT, or a test's. */
+struct timer_reference {
+	uint64_t (*read)(void);			   /* counts up */
+	uint64_t (*delta)(uint64_t a, uint64_t b); /* ticks from a to b */
+	uint64_t (*to_ns)(uint64_t ticks);
+	bool (*ran_out)(void); /* a count that can no longer be trusted */
+};
+/* One window of `want` reference ticks, the APIC timer counting down
+ * through it: the TSC's and the APIC timer's rates, and the window's error
+ * bound (the two samples' brackets over the window) in ppm, or UINT64_MAX
+ * if the reference did not get there (ran out, or stopped). */
+uint64_t calibrate_window(const struct timer_reference *r, uint64_t want,
+			  uint64_t *tsc, uint64_t *lapic);
 
 /* PIT channel 0 as a periodic IRQ 0 source (for the I/O APIC tests). */
 void pit_start_periodic(unsigned int hz);
