@@ -170,7 +170,7 @@ static void test_calibration_pit_agrees_with_hpet(struct ktest *t)
  * would be off by half (the CI failure of 2026-12-07: "each end read
  * within 38159550 ns", the TSC 16 % fast).
  */
-static uint64_t stall_start, stall_reads;
+static uint64_t stall_start, stall_reads, stall_every_ns;
 static bool stall_armed;
 
 static void spin_ns(uint64_t ns)
@@ -192,6 +192,9 @@ static uint64_t stalling_read(void)
 		spin_ns(45000000);
 		now = ktime_get_ns();
 		spin_ns(38000000);
+	} else if (stall_every_ns && !(stall_reads & 1) &&
+		   now - stall_start >= 20000000) {
+		spin_ns(stall_every_ns); /* inside every sample from now on */
 	}
 	stall_reads++;
 	return now;
@@ -240,6 +243,35 @@ static void test_calibration_outlasts_a_stalled_sample(struct ktest *t)
 			lapic_timer_hz / 20);
 }
 
+/* A host that never lets a narrow sample through once the window is
+ * due (3 ms inside every one: never within 1 % of 160 ms) must not hold
+ * the boot: the window ends at eight times its length on its narrowest
+ * sample, and says how wide it is. (Before, it sampled on for 10^6
+ * tries: an hour.) */
+static void test_calibration_ends_without_a_narrow_sample(struct ktest *t)
+{
+	static const struct timer_reference slow = { stalling_read, ns_delta,
+						     ns_to_ns, NULL };
+	uint64_t tsc = 0, lapic = 0, ppm;
+	unsigned long flags;
+	stall_start = stall_reads = 0;
+	stall_armed = false;
+	stall_every_ns = 3000000;
+	local_irq_save(flags);
+	uint32_t lvtt = apic_read(APIC_LVTT), tmict = apic_read(APIC_TMICT);
+	uint64_t t0 = ktime_get_ns();
+	ppm = calibrate_window(&slow, 20000000, &tsc, &lapic);
+	uint64_t ms = (ktime_get_ns() - t0) / 1000000;
+	lapic_timer_periodic(lvtt & 0xff, tmict);
+	local_irq_restore(flags);
+	stall_every_ns = 0;
+	ktest_diag(t, "the window took %lu ms, within %lu ppm",
+		   (unsigned long)ms, (unsigned long)ppm);
+	KTEST_EXPECT_LE(t, ms, 1000);
+	KTEST_EXPECT_GT(t, ppm, 10000);
+	KTEST_EXPECT_NE(t, ppm, UINT64_MAX);
+}
+
 static void test_hz_option(struct ktest *t)
 {
 	unsigned int hz = 0;
@@ -258,6 +290,7 @@ static const struct ktest_case timer_cases[] = {
 	KTEST_CASE(test_mdelay_against_clock),
 	KTEST_CASE(test_calibration_pit_agrees_with_hpet),
 	KTEST_CASE(test_calibration_outlasts_a_stalled_sample),
+	KTEST_CASE(test_calibration_ends_without_a_narrow_sample),
 	KTEST_CASE(test_hz_option),
 	{ 0 },
 };

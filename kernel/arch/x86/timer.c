@@ -175,17 +175,18 @@ static void first_sample(const struct timer_reference *r, uint64_t narrow,
 }
 
 /* The end of the window: the first sample within `narrow` once `want`
- * ticks have passed since `from`, or once twice `want` has passed the
- * narrowest so far if it is within `wide`, else the first that is (a host
- * that sets the vCPU aside just before a sample and again inside it
- * leaves a wide one past twice `want`, which must not end the window). If
- * the reference runs out (the PIT's count) or never gets there (a stopped
- * counter: 10^6 samples take a second or more), the narrowest so far, or
- * false if there is none. */
+ * ticks have passed since `from`; once twice `want` has passed, the
+ * narrowest so far if it is within 1 % of the time passed (a host that
+ * sets the vCPU aside just before a sample and again inside it leaves a
+ * wide one past twice `want`, which must not end the window); once eight
+ * times `want` has passed, the narrowest so far however wide (its ppm
+ * says how good it is: a host that never lets a narrow one through must
+ * not hold the boot). If the reference runs out (the PIT's count) or
+ * never gets there (a stopped counter: 10^6 samples take a second or
+ * more), the narrowest so far, or false if there is none. */
 static bool last_sample(const struct timer_reference *r,
 			const struct clock_sample *from, uint64_t want,
-			uint64_t narrow, uint64_t wide,
-			struct clock_sample *best)
+			uint64_t narrow, struct clock_sample *best)
 {
 	*best = *from;
 	best->width = UINT64_MAX; /* (any sample past want is narrower) */
@@ -200,7 +201,8 @@ static bool last_sample(const struct timer_reference *r,
 		if (s.width < best->width)
 			*best = s;
 		if (best->width <= narrow ||
-		    (passed >= 2 * want && best->width <= wide))
+		    (passed >= 2 * want && best->width * 100 <= passed) ||
+		    passed >= 8 * want)
 			return true;
 	}
 }
@@ -216,7 +218,7 @@ uint64_t calibrate_window(const struct timer_reference *r, uint64_t want,
 	struct clock_sample a, b;
 	lapic_timer_start_countdown();
 	first_sample(r, want / 1000, &a);
-	bool counted = last_sample(r, &a, want, want / 1000, want / 100, &b);
+	bool counted = last_sample(r, &a, want, want / 1000, &b);
 	lapic_timer_stop();
 	if (!counted)
 		return UINT64_MAX;
@@ -248,8 +250,9 @@ static bool calibrate_best(const struct timer_reference *r, uint64_t want,
 		ppm = calibrate_window(r, want, &t, &l);
 		n++;
 		/* A reference that never got there without running out has
-		 * stopped (an HPET that does not count): no use trying again. */
-		if (ppm == UINT64_MAX && !r->ran_out)
+		 * stopped (an HPET or a PIT that does not count): no use
+		 * trying again. */
+		if (ppm == UINT64_MAX && !(r->ran_out && r->ran_out()))
 			break;
 		if (ppm < best) {
 			best = ppm;
@@ -329,14 +332,15 @@ static void pit_ch2_load(void)
 bool calibrate_against_pit(unsigned int ms, uint64_t *tsc, uint64_t *lapic)
 {
 	uint32_t want = (uint32_t)((uint64_t)PIT_HZ * ms / 1000);
-	/* The window may run to twice that, from a first sample taken a
-	 * little after the count loaded: room below the wrap. */
+	/* The window runs to twice that when the host is slow, from a
+	 * first sample taken a little after the count loaded: room below
+	 * the wrap (a longer one ends when the count runs out). */
 	if (want == 0 || want > 0x7800)
 		return false;
 	if (calibrate_best(&pit_reference, want, pit_ch2_load, tsc, lapic))
 		return true;
-	pr_err("timer: PIT channel 2 calibration failed %d times (count ran out)\n",
-	       CALIBRATE_WINDOWS);
+	pr_err(
+	    "timer: PIT channel 2 calibration failed (the count ran out before a reading, or did not count)\n");
 	return false;
 }
 
