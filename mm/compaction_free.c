@@ -124,20 +124,27 @@ bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb)
 	return false;
 }
 
-/* Free frames from the pageblock at pb, if the rule of types lets the
- * free scanner use it, until cc has `want`. True when the pageblock is
- * done with: scanned to its end, or not one to take from. */
+/* May the free scanner take free frames of the pageblock at pb (a
+ * section holds it, and the rule of types allows it)? */
+static bool pageblock_may_take_from(const struct compact_control *cc,
+				    uint64_t pb)
+{
+	struct mem_section *sec = pfn_to_section(cc->p, pb);
+	if (!sec)
+		return false;
+	uint8_t flags =
+	    __atomic_load_n(pageblock_flags_byte(sec, pb), __ATOMIC_RELAXED);
+	return suitable_migration_target(cc, flags);
+}
+
+/* Free frames from the pageblock at pb, if the free scanner may take
+ * them, until cc has `want`. True when the pageblock is done with:
+ * scanned to its end, or not one to take from. */
 static bool take_from_pageblock(struct compact_control *cc, uint64_t pb,
 				uint64_t want)
 {
-	struct mem_section *sec = pfn_to_section(cc->p, pb);
-	if (!sec ||
-	    !suitable_migration_target(cc,
-				       __atomic_load_n(pageblock_flags_byte(sec,
-									    pb),
-						       __ATOMIC_RELAXED)))
-		return true;
-	return isolate_freepages_block(cc, pb, want);
+	return !pageblock_may_take_from(cc, pb) ||
+	       isolate_freepages_block(cc, pb, want);
 }
 
 /* For a request of a pageblock or more: free frames from the pageblocks
@@ -178,13 +185,8 @@ static bool pageblock_has_free(const struct compact_control *cc, uint64_t pb)
 /* Room on the stack, and free frames of pb the free scanner may take. */
 static bool stuck_worth_noting(const struct compact_control *cc, uint64_t pb)
 {
-	struct mem_section *sec = pfn_to_section(cc->p, pb);
-	return cc->nr_stuck < COMPACT_STUCK_MAX && sec &&
-	       suitable_migration_target(cc,
-					 __atomic_load_n(pageblock_flags_byte(sec,
-									      pb),
-							 __ATOMIC_RELAXED)) &&
-	       pageblock_has_free(cc, pb);
+	return cc->nr_stuck < COMPACT_STUCK_MAX &&
+	       pageblock_may_take_from(cc, pb) && pageblock_has_free(cc, pb);
 }
 
 void note_stuck_pageblock(struct compact_control *cc, uint64_t pb)
