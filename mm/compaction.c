@@ -131,6 +131,11 @@ static enum compact_result compact_finished(struct compact_control *cc)
 	struct zone *z = cc->z;
 	if (cc->migrate_pfn >= cc->free_pfn)
 		return COMPACT_COMPLETE;
+	/* Between batches, when it holds no page isolated: a request's run
+	 * wants the zone (compaction_enter). */
+	if (!cc->direct &&
+	    __atomic_load_n(&z->compact_direct_runs, __ATOMIC_SEQ_CST))
+		return COMPACT_CONTENDED;
 	if (cc->proactive)
 		return fragmentation_score_node(cc->p) <=
 			       fragmentation_score_wmark(cc->p, true)
@@ -222,6 +227,8 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		pcp_drain_local(p);
 	}
 	release_freepages(cc);
+	/* (A run that gave the zone up keeps its place, like any that
+	 * stopped before the scanners met.) */
 	if (ret == COMPACT_COMPLETE) {
 		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn =
 		    z->compact_cached_hopeless_pfn = 0;
@@ -240,6 +247,75 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	return ret;
 }
 
+/* ---------------------------------------------------------------- one run at a time */
+
+/*
+ * Two runs in one zone at once defeat each other: each sees the pages and
+ * free frames the other holds isolated as pages that cannot move, so a
+ * pageblock about to become a block looks stuck, and the free frames a
+ * request's run counted on are gone for the moment. A request's run
+ * (direct) therefore has the zone to itself: a background run stops at
+ * its next batch boundary while one is on (COMPACT_CONTENDED, its place
+ * kept; at once if it had not begun), and the request waits for that, at
+ * most COMPACT_YIELD_WAIT_MS. Requests' runs may share a zone, as in
+ * Linux (which lets kcompactd and direct compaction overlap; docs/10b,
+ * "One run per zone").
+ */
+#define COMPACT_YIELD_WAIT_MS 100
+
+static bool no_background_run(void *arg)
+{
+	struct zone *z = arg;
+	return !__atomic_load_n(&z->compact_background_runs, __ATOMIC_SEQ_CST);
+}
+
+/* Each side announces itself, then looks at the other (sequentially
+ * consistent): at least one of the two sees the other. A background run
+ * looks between its batches (compact_finished). */
+static void compaction_enter(struct compact_control *cc)
+{
+	struct zone *z = cc->z;
+	if (!cc->direct) {
+		__atomic_fetch_add(&z->compact_background_runs, 1,
+				   __ATOMIC_SEQ_CST);
+		return;
+	}
+	__atomic_fetch_add(&z->compact_direct_runs, 1, __ATOMIC_SEQ_CST);
+	if (!no_background_run(z) && mm_can_wait(cc->p))
+		mm_wait_var_event_timeout(&z->compact_background_runs,
+					  no_background_run, z,
+					  COMPACT_YIELD_WAIT_MS);
+}
+
+static void compaction_leave(struct compact_control *cc,
+			     enum compact_result ret)
+{
+	struct zone *z = cc->z;
+	if (cc->direct) {
+		__atomic_fetch_sub(&z->compact_direct_runs, 1,
+				   __ATOMIC_SEQ_CST);
+		return;
+	}
+	if (ret == COMPACT_CONTENDED)
+		__atomic_fetch_add(&cc->p->compact.compact_yields, 1,
+				   __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&z->compact_background_runs, 1, __ATOMIC_SEQ_CST);
+	mm_wake_up_var(&z->compact_background_runs);
+}
+
+/* A run, one of a zone's runs at a time as above. Compaction frees memory:
+ * what it needs may come from below the watermarks, and it never reclaims
+ * (as Linux). */
+static enum compact_result run_compact_zone(struct compact_control *cc)
+{
+	compaction_enter(cc);
+	unsigned int scope = memalloc_noreclaim_save();
+	enum compact_result ret = compact_zone(cc);
+	memalloc_noreclaim_restore(scope);
+	compaction_leave(cc, ret);
+	return ret;
+}
+
 static enum compact_result
 compact_zone_for(struct pglist_data *p, struct zone *z, int order, gfp_t gfp,
 		 int highest, enum compact_priority prio, bool direct)
@@ -255,12 +331,7 @@ compact_zone_for(struct pglist_data *p, struct zone *z, int order, gfp_t gfp,
 	};
 	if (p->compaction_off || !z->managed_pages)
 		return COMPACT_SKIPPED;
-	/* Compaction frees memory: what it needs may come from below the
-	 * watermarks, and it never reclaims (as Linux). */
-	unsigned int scope = memalloc_noreclaim_save();
-	enum compact_result ret = compact_zone(&cc);
-	memalloc_noreclaim_restore(scope);
-	return ret;
+	return run_compact_zone(&cc);
 }
 
 enum compact_result compact_zone_order(struct pglist_data *p, struct zone *z,
@@ -331,9 +402,7 @@ unsigned int proactive_compact_node(struct pglist_data *p)
 		};
 		if (!z->managed_pages)
 			continue;
-		unsigned int scope = memalloc_noreclaim_save();
-		compact_zone(&cc);
-		memalloc_noreclaim_restore(scope);
+		run_compact_zone(&cc);
 		if (fragmentation_score_node(p) <=
 		    fragmentation_score_wmark(p, true))
 			break;

@@ -22,6 +22,7 @@ enum compact_result {
 	COMPACT_NOT_SUITABLE, /* the failure is lack of memory: reclaim */
 	COMPACT_SKIPPED,      /* too little free memory to compact with */
 	COMPACT_DEFERRED,     /* failed recently: not tried this time */
+	COMPACT_CONTENDED,    /* a background run gave the zone to a request */
 	COMPACT_CONTINUE,     /* (internal) keep going */
 	COMPACT_COMPLETE,     /* the scanners met: the whole zone was done */
 	COMPACT_SUCCESS,      /* a free block of the order asked exists */

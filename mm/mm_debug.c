@@ -495,7 +495,7 @@ void meminfo_show(struct pglist_data *p)
 		(unsigned long long)p->migrate.pgmigrate_fail,
 		(unsigned long long)p->migrate.pgmigrate_refused);
 	const struct compact_stats *cs = &p->compact;
-	pr_info("compact_stall %llu compact_success %llu compact_fail %llu compact_deferred %llu compact_migrate_scanned %llu compact_free_scanned %llu compact_isolated %llu kcompactd_wake %llu proactive_runs %llu\n",
+	pr_info("compact_stall %llu compact_success %llu compact_fail %llu compact_deferred %llu compact_migrate_scanned %llu compact_free_scanned %llu compact_isolated %llu kcompactd_wake %llu proactive_runs %llu compact_yields %llu\n",
 		(unsigned long long)cs->compact_stall,
 		(unsigned long long)cs->compact_success,
 		(unsigned long long)cs->compact_fail,
@@ -504,7 +504,8 @@ void meminfo_show(struct pglist_data *p)
 		(unsigned long long)cs->compact_free_scanned,
 		(unsigned long long)cs->compact_isolated,
 		(unsigned long long)cs->kcompactd_wake,
-		(unsigned long long)cs->proactive_runs);
+		(unsigned long long)cs->proactive_runs,
+		(unsigned long long)cs->compact_yields);
 	pr_info("extfrag_events %llu pageblock_claims %llu compaction_max_irqoff_ns %llu compaction %s\n",
 		(unsigned long long)p->extfrag_events,
 		(unsigned long long)p->pageblock_claims,

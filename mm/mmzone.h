@@ -203,6 +203,10 @@ struct zone {
 	unsigned int compact_considered, compact_defer_shift;
 	int compact_order_failed;
 	bool compact_blockskip_flush; /* a run met the other scanner */
+	/* Runs in this zone now: for a request (the slow path), and in the
+	 * background (kcompactd, proactive, compact_memory). A background run
+	 * gives the zone up to a request's run (compaction_enter); atomic. */
+	unsigned int compact_direct_runs, compact_background_runs;
 	/* pgdat->pcp_nr_cpus caches, two pages each, from the node's own
 	 * memory (pgdat_pcp_enable); NULL: this zone keeps none. */
 	struct per_cpu_pages *pcp;
@@ -269,6 +273,8 @@ struct compact_stats {
 	uint64_t compact_deferred;	  /* runs skipped by deferral */
 	uint64_t kcompactd_wake;	  /* times kcompactd woke to work */
 	uint64_t proactive_runs;	  /* kcompactd runs for the score */
+	uint64_t compact_yields; /* background runs that stopped (or did not
+				    start) for a request's run */
 	/* Interrupts-off stretches compaction itself made (zone-lock holds
 	 * of the free scanner), in ns: the longest, and a histogram by
 	 * powers of two (bucket i: 2^i to 2^(i+1) - 1 ns), whose median a

@@ -431,6 +431,77 @@ static void test_proactive_reaches_its_mark(struct ktest *t)
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
+/*
+ * A request's run has the zone to itself (mm/compaction.c, "one run at a
+ * time"): a background run (kcompactd's) does not start while one is on,
+ * and one that is on stops between batches when one comes, holding
+ * nothing isolated and keeping its place, from which it goes on later.
+ * The request is simulated: the owner's migrate_page raises the zone's
+ * count of requests' runs once the 40th page has moved.
+ */
+static struct movable_operations yielding_ops;
+static const struct movable_operations *mto_own_ops;
+static unsigned int moves_before_request;
+
+static int migrate_then_request(struct movable_owner *mo, uint64_t dst_pfn,
+				uint64_t src_pfn)
+{
+	int r = mto_own_ops->migrate_page(mo, dst_pfn, src_pfn);
+	if (moves_before_request && !--moves_before_request)
+		__atomic_fetch_add(&normal()->compact_direct_runs, 1,
+				   __ATOMIC_SEQ_CST);
+	return r;
+}
+
+static void test_background_run_gives_zone_to_request(struct ktest *t)
+{
+	if (!setup(t, 16UL << 20))
+		return;
+	struct pglist_data *p = &tn.pgdat;
+	struct zone *z = normal();
+	fragment(t);
+	uint64_t free = z->free_pages;
+	z->compact_direct_runs = 1;
+	KTEST_EXPECT_EQ(t,
+			compact_zone_order(p, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+					   COMPACT_PRIO_SYNC_LIGHT),
+			COMPACT_CONTENDED);
+	KTEST_EXPECT_EQ(t, p->migrate.pgmigrate_success, 0);
+	KTEST_EXPECT_EQ(t, p->compact.compact_yields, 1);
+	z->compact_direct_runs = 0;
+
+	mto_own_ops = mto.owner.ops;
+	yielding_ops = *mto_own_ops;
+	yielding_ops.migrate_page = migrate_then_request;
+	mto.owner.ops = &yielding_ops;
+	moves_before_request = 40;
+	enum compact_result r =
+	    compact_zone_order(p, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+			       COMPACT_PRIO_SYNC_LIGHT);
+	uint64_t moved = p->migrate.pgmigrate_success;
+	ktest_diag(t,
+		   "a request came after 40 pages: the background run moved "
+		   "%llu, result %d (contended %d), free %llu of %llu",
+		   (unsigned long long)moved, r, COMPACT_CONTENDED,
+		   (unsigned long long)z->free_pages, (unsigned long long)free);
+	KTEST_EXPECT_EQ(t, r, COMPACT_CONTENDED);
+	KTEST_EXPECT_GE(t, moved, 40);
+	KTEST_EXPECT_LT(t, moved, 40 + MIGRATE_BATCH_MAX);
+	KTEST_EXPECT_EQ(t, p->compact.compact_yields, 2);
+	KTEST_EXPECT_EQ(t, z->compact_background_runs, 0);
+	KTEST_EXPECT_EQ(t, z->free_pages, free); /* no frame held back */
+	KTEST_EXPECT_NE(t, z->compact_cached_migrate_pfn, 0);
+
+	mto.owner.ops = mto_own_ops;
+	z->compact_direct_runs = 0;
+	KTEST_EXPECT_EQ(t,
+			compact_zone_order(p, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+					   COMPACT_PRIO_SYNC_LIGHT),
+			COMPACT_SUCCESS);
+	KTEST_EXPECT_GT(t, p->migrate.pgmigrate_success, moved);
+	KTEST_EXPECT_EQ(t, teardown(t), 0);
+}
+
 static struct ktest_case compaction_cases[] = {
 	KTEST_CASE(test_fragmentation_index),
 	KTEST_CASE(test_compacts_down_to_min),
@@ -440,6 +511,7 @@ static struct ktest_case compaction_cases[] = {
 	KTEST_CASE(test_compact_node_and_skip_hints),
 	KTEST_CASE(test_sync_full_takes_any_pageblock),
 	KTEST_CASE(test_proactive_reaches_its_mark),
+	KTEST_CASE(test_background_run_gives_zone_to_request),
 	{ 0 },
 };
 KTEST_SUITE(mm_compaction, compaction_cases);

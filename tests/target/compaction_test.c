@@ -185,8 +185,9 @@ static void test_compact_stress(struct ktest *t)
 	    (unsigned long long)p->compact.max_irqoff_ns);
 	ktest_diag(
 	    t,
-	    "reachable without crossing a zone or a low watermark: %llu; then __GFP_RETRY_MAYFAIL got %llu more",
-	    (unsigned long long)reachable, (unsigned long long)got_hard);
+	    "reachable without crossing a zone or a low watermark: %llu; then __GFP_RETRY_MAYFAIL got %llu more; kcompactd gave way to direct compaction %llu times",
+	    (unsigned long long)reachable, (unsigned long long)got_hard,
+	    (unsigned long long)p->compact.compact_yields);
 	/* docs/10b: 90% from 128 MiB up (P >= 32). At 64 MiB (P 12) 90%
 	 * is 11 of the 11 reachable, which about one boot in twenty misses
 	 * (compaction in DMA deferred after a page of the tick's churn kept
