@@ -129,20 +129,22 @@ static void isolate_migratepages(struct compact_control *cc)
 static enum compact_result compact_finished(struct compact_control *cc)
 {
 	struct zone *z = cc->z;
+	/* Between batches, when it holds no page isolated, a background run
+	 * that has not done its job gives way to a request's run
+	 * (compaction_enter). */
+	bool give_way =
+	    !cc->direct &&
+	    __atomic_load_n(&z->compact_direct_runs, __ATOMIC_SEQ_CST);
 	if (cc->migrate_pfn >= cc->free_pfn)
 		return COMPACT_COMPLETE;
-	/* Between batches, when it holds no page isolated: a request's run
-	 * wants the zone (compaction_enter). */
-	if (!cc->direct &&
-	    __atomic_load_n(&z->compact_direct_runs, __ATOMIC_SEQ_CST))
-		return COMPACT_CONTENDED;
 	if (cc->proactive)
 		return fragmentation_score_node(cc->p) <=
 			       fragmentation_score_wmark(cc->p, true)
 			   ? COMPACT_SUCCESS
-			   : COMPACT_CONTINUE;
+		       : give_way ? COMPACT_CONTENDED
+				  : COMPACT_CONTINUE;
 	if (cc->order < 0)
-		return COMPACT_CONTINUE;
+		return give_way ? COMPACT_CONTENDED : COMPACT_CONTINUE;
 	/* A block of the order is free on a list any request may use. */
 	for (unsigned int o = (unsigned int)cc->order; o <= MAX_ORDER; o++)
 		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
@@ -152,7 +154,7 @@ static enum compact_result compact_finished(struct compact_control *cc)
 			if (__atomic_load_n(&h->next, __ATOMIC_RELAXED) != h)
 				return COMPACT_SUCCESS;
 		}
-	return COMPACT_CONTINUE;
+	return give_way ? COMPACT_CONTENDED : COMPACT_CONTINUE;
 }
 
 static enum compact_result compact_zone(struct compact_control *cc)
@@ -256,10 +258,10 @@ static enum compact_result compact_zone(struct compact_control *cc)
  * request's run counted on are gone for the moment. A request's run
  * (direct) therefore has the zone to itself: a background run stops at
  * its next batch boundary while one is on (COMPACT_CONTENDED, its place
- * kept; at once if it had not begun), and the request waits for that, at
- * most COMPACT_YIELD_WAIT_MS. Requests' runs may share a zone, as in
- * Linux (which lets kcompactd and direct compaction overlap; docs/10b,
- * "One run per zone").
+ * kept; at once if it had not begun), and a sync request's run waits for
+ * that, at most COMPACT_YIELD_WAIT_MS, where the caller can sleep.
+ * Requests' runs may share a zone, as in Linux (which lets kcompactd and
+ * direct compaction overlap; docs/10b, "One run per zone").
  */
 #define COMPACT_YIELD_WAIT_MS 100
 
@@ -281,7 +283,10 @@ static void compaction_enter(struct compact_control *cc)
 		return;
 	}
 	__atomic_fetch_add(&z->compact_direct_runs, 1, __ATOMIC_SEQ_CST);
-	if (!no_background_run(z) && mm_can_wait(cc->p))
+	/* The cheap async try does not sleep (nor does Linux's): the
+	 * background run still stops at its next batch. */
+	if (cc->prio != COMPACT_PRIO_ASYNC && !no_background_run(z) &&
+	    mm_can_wait(cc->p))
 		mm_wait_var_event_timeout(&z->compact_background_runs,
 					  no_background_run, z,
 					  COMPACT_YIELD_WAIT_MS);
@@ -308,6 +313,15 @@ static void compaction_leave(struct compact_control *cc,
  * (as Linux). */
 static enum compact_result run_compact_zone(struct compact_control *cc)
 {
+	/* A request's run that would not run does not stop the background
+	 * one, unless that one is on: the frames it holds may be why the
+	 * zone looks short, and compact_zone() asks again. */
+	if (cc->direct && no_background_run(cc->z)) {
+		enum compact_result r = compaction_suitable(
+		    cc->p, cc->z, (unsigned int)cc->order, cc->highest);
+		if (r != COMPACT_CONTINUE)
+			return r;
+	}
 	compaction_enter(cc);
 	unsigned int scope = memalloc_noreclaim_save();
 	enum compact_result ret = compact_zone(cc);

@@ -62,7 +62,8 @@ unsigned int extfrag_for_order(const struct zone *z, unsigned int order);
 unsigned int fragmentation_score_node(const struct pglist_data *p);
 
 /* One run over zone z for a request of `order` (-1: all of the zone, as
- * compact_memory does). */
+ * compact_memory does), in the background: COMPACT_CONTENDED if it gave
+ * the zone up to a request's run. */
 enum compact_result compact_zone_order(struct pglist_data *p, struct zone *z,
 				       int order, gfp_t gfp, int highest,
 				       enum compact_priority prio);
@@ -85,7 +86,9 @@ void compaction_defer_reset(struct zone *z, unsigned int order,
  * may be starts over without its skip hints. */
 bool compaction_restarting(const struct zone *z, int order);
 void reset_skip_hints(struct pglist_data *p, struct zone *z);
-/* Compacts every zone of the node completely (Linux's compact_memory). */
+/* Compacts every zone of the node completely (Linux's compact_memory),
+ * except a zone a request's run wants meanwhile: that zone's run stops
+ * there (compaction.c, "one run at a time"). */
 void compact_node(struct pglist_data *p);
 /* The median interrupts-off stretch of compaction so far (the lower
  * bound of its power-of-two bucket, ns); 0 before any. */

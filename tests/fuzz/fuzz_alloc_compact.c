@@ -195,6 +195,14 @@ static uint64_t check_after(unsigned int added, bool zone, bool async,
 	if (fz.nheld != pre.nheld + added)
 		fz_fail("a step changed the number of held blocks", fz.nheld,
 			pre.nheld);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &fz.pg->node_zones[zi];
+		if (z->compact_direct_runs || z->compact_background_runs)
+			fz_fail("a compaction run is still counted in a zone "
+				"(requests' runs, background runs)",
+				z->compact_direct_runs,
+				z->compact_background_runs);
+	}
 	for (unsigned int i = 0; i < pre.nheld; i++) {
 		const struct fz_held *h = &fz.held[i];
 		if (h->isolated)

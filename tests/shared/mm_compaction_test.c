@@ -437,19 +437,29 @@ static void test_proactive_reaches_its_mark(struct ktest *t)
  * and one that is on stops between batches when one comes, holding
  * nothing isolated and keeping its place, from which it goes on later.
  * The request is simulated: the owner's migrate_page raises the zone's
- * count of requests' runs once the 40th page has moved.
+ * count of requests' runs once the 40th page has moved. A real request's
+ * run (try_to_compact_pages) is counted while it moves pages, and not
+ * after.
  */
 static struct movable_operations yielding_ops;
 static const struct movable_operations *mto_own_ops;
 static unsigned int moves_before_request;
+static uint64_t request_came_at;      /* the page moved when it came */
+static unsigned int direct_runs_seen; /* the count during the last move */
+static uint64_t lowest_moved;	      /* the lowest page moved since reset */
 
 static int migrate_then_request(struct movable_owner *mo, uint64_t dst_pfn,
 				uint64_t src_pfn)
 {
 	int r = mto_own_ops->migrate_page(mo, dst_pfn, src_pfn);
-	if (moves_before_request && !--moves_before_request)
+	direct_runs_seen = normal()->compact_direct_runs;
+	if (src_pfn < lowest_moved)
+		lowest_moved = src_pfn;
+	if (moves_before_request && !--moves_before_request) {
+		request_came_at = src_pfn;
 		__atomic_fetch_add(&normal()->compact_direct_runs, 1,
 				   __ATOMIC_SEQ_CST);
+	}
 	return r;
 }
 
@@ -490,15 +500,34 @@ static void test_background_run_gives_zone_to_request(struct ktest *t)
 	KTEST_EXPECT_EQ(t, p->compact.compact_yields, 2);
 	KTEST_EXPECT_EQ(t, z->compact_background_runs, 0);
 	KTEST_EXPECT_EQ(t, z->free_pages, free); /* no frame held back */
-	KTEST_EXPECT_NE(t, z->compact_cached_migrate_pfn, 0);
+	uint64_t stopped_at = z->compact_cached_migrate_pfn;
+	KTEST_EXPECT_GT(t, stopped_at, request_came_at);
 
-	mto.owner.ops = mto_own_ops;
+	/* It goes on from there: no page below is moved again. */
 	z->compact_direct_runs = 0;
+	lowest_moved = UINT64_MAX;
 	KTEST_EXPECT_EQ(t,
 			compact_zone_order(p, z, 9, QUIET_KERNEL, ZONE_NORMAL,
 					   COMPACT_PRIO_SYNC_LIGHT),
 			COMPACT_SUCCESS);
 	KTEST_EXPECT_GT(t, p->migrate.pgmigrate_success, moved);
+	KTEST_EXPECT_GE(t, lowest_moved, stopped_at);
+	KTEST_EXPECT_EQ(t, z->compact_background_runs, 0);
+	uint64_t b = pgdat_alloc_pages(p, GFP_NOWAIT | __GFP_NOWARN, 9);
+	KTEST_EXPECT_NE(t, b, 0);
+
+	/* A request's own run, counted while it moves pages. */
+	direct_runs_seen = 0;
+	KTEST_EXPECT_EQ(t,
+			try_to_compact_pages(p, QUIET_KERNEL, 9, ZONE_NORMAL,
+					     COMPACT_PRIO_SYNC_LIGHT),
+			COMPACT_SUCCESS);
+	KTEST_EXPECT_EQ(t, direct_runs_seen, 1);
+	KTEST_EXPECT_EQ(t, z->compact_direct_runs, 0);
+	KTEST_EXPECT_EQ(t, z->compact_background_runs, 0);
+	mto.owner.ops = mto_own_ops;
+	if (b)
+		pgdat_free_pages(p, b, 9);
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
