@@ -149,10 +149,23 @@ run_stress() {
 }
 
 # Runs each fuzz target briefly from its corpus; a crash is one failure.
+# First, once each, the inputs that once failed (tests/fuzz/regressions/,
+# named after their target): each is a failure of its own if it fails again.
 run_fuzz() {
-	local dir=$out/fuzz t p=0 f=0
+	local dir=$out/fuzz t p=0 f=0 r
 	mkdir -p "$dir"
 	: >"$dir/failures"
+	for r in "$top"/tests/fuzz/regressions/*; do
+		case ${r##*/} in fuzz_*-*) ;; *) continue ;; esac
+		t=${r##*/}
+		t=${t%%-*}
+		if "$build/fuzz/$t" "$r" >"$dir/regression-${r##*/}.log" 2>&1; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			echo "fuzz: $t fails on its regression input ${r#"$top"/} again (log: ${dir#"$top"/}/regression-${r##*/}.log)" >>"$dir/failures"
+		fi
+	done
 	for t in fuzz_memmap fuzz_alloc; do
 		# FUZZ_ALLOC_STATS: fuzz_alloc says how often it reached its
 		# compaction steps (tests/fuzz/fuzz_alloc_compact.c).
@@ -166,7 +179,7 @@ run_fuzz() {
 		fi
 	done
 	echo "$p $f 0" >"$dir/counts"
-	echo "fuzz targets: $p passed, $f failed"
+	echo "fuzz targets and regression inputs: $p passed, $f failed"
 }
 
 # The tests of the scripts themselves (tests/scripts/*.sh, each ending in
