@@ -218,6 +218,37 @@ static void test_deferral(struct ktest *t)
 	compaction_defer_reset(z, 9, true);
 	KTEST_EXPECT_EQ(t, z->compact_defer_shift, 0);
 	KTEST_EXPECT_FALSE(t, compaction_deferred(z, 9));
+
+	/* The same through try_to_compact_pages: with every movable page
+	 * busy a sync light run meets its scanners blockless and defers the
+	 * zone (shift 1), so the next request skips it without scanning;
+	 * the one after runs again. Sync full ignores deferral. */
+	struct pglist_data *p = &tn.pgdat;
+	int n = fragment(t);
+	for (int h = 1; h < n; h += 2)
+		mto_set_busy(&mto, h, true);
+	KTEST_EXPECT_EQ(t,
+			try_to_compact_pages(p, QUIET_KERNEL, 9, ZONE_NORMAL,
+					     COMPACT_PRIO_SYNC_LIGHT),
+			COMPACT_COMPLETE);
+	KTEST_EXPECT_EQ(t, z->compact_defer_shift, 1);
+	KTEST_EXPECT_EQ(t,
+			try_to_compact_pages(p, QUIET_KERNEL, 9, ZONE_NORMAL,
+					     COMPACT_PRIO_SYNC_LIGHT),
+			COMPACT_DEFERRED);
+	KTEST_EXPECT_EQ(t, p->compact.compact_deferred, 1);
+	KTEST_EXPECT_EQ(t,
+			try_to_compact_pages(p, QUIET_KERNEL, 9, ZONE_NORMAL,
+					     COMPACT_PRIO_SYNC_LIGHT),
+			COMPACT_COMPLETE);
+	KTEST_EXPECT_EQ(t, p->compact.compact_deferred, 1); /* it ran */
+	KTEST_EXPECT_EQ(t, z->compact_defer_shift, 2);
+	for (int h = 1; h < n; h += 2)
+		mto_set_busy(&mto, h, false);
+	KTEST_EXPECT_EQ(t,
+			try_to_compact_pages(p, QUIET_KERNEL, 9, ZONE_NORMAL,
+					     COMPACT_PRIO_SYNC_FULL),
+			COMPACT_SUCCESS);
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
