@@ -76,8 +76,12 @@ void demo_compaction_run(void)
 		chain = block;
 		whole++;
 	}
-	pr_info("demo: compaction: %llu 2 MiB blocks were still whole (held now); the next GFP_NOWAIT request, which never compacts, failed\n",
-		(unsigned long long)whole);
+	if (block)
+		pr_info("demo: compaction: %llu 2 MiB blocks were still whole (held now); the demo stops at 64, so a GFP_NOWAIT request may still find one\n",
+			(unsigned long long)whole);
+	else
+		pr_info("demo: compaction: %llu 2 MiB blocks were still whole (held now); the next GFP_NOWAIT request, which never compacts, failed\n",
+			(unsigned long long)whole);
 	/* Compaction, as kcompactd or a sleeping request would run it. */
 	uint64_t moved = p->migrate.pgmigrate_success;
 	enum compact_result r =
@@ -85,7 +89,7 @@ void demo_compaction_run(void)
 				 COMPACT_PRIO_SYNC_LIGHT);
 	moved = p->migrate.pgmigrate_success - moved;
 	block = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 9);
-	pr_info("demo: compaction: compaction moved %llu of the cache's pages (%s); the same GFP_NOWAIT request then %s a 2 MiB block (0x%llx)\n",
+	pr_info("demo: compaction: compaction moved %llu of the cache's pages (%s; kcompactd's moves meanwhile count too); the same GFP_NOWAIT request then %s a 2 MiB block (0x%llx)\n",
 		(unsigned long long)moved,
 		r == COMPACT_SUCCESS ? "a block was made" : "no block made",
 		block ? "got" : "did NOT get", (unsigned long long)block);

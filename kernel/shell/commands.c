@@ -12,6 +12,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
 #include "kernel/shell/shell_internal.h"
+#include "mm/compaction.h"
 #include "mm/fault_inject.h"
 #include "mm/node.h"
 #include "mm/page_alloc.h"
@@ -305,6 +306,44 @@ void cmd_irqalloc(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- debugging */
+
+/* Free memory in 2 MiB blocks or bigger, in 2 MiB blocks. */
+static uint64_t free_pageblocks(const struct pglist_data *p)
+{
+	uint64_t n = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		for (unsigned int o = PAGEBLOCK_ORDER; o <= MAX_ORDER; o++)
+			n += p->node_zones[zi].free_area[o].nr_free
+			     << (o - PAGEBLOCK_ORDER);
+	return n;
+}
+
+static void compact_one_node(struct pglist_data *p)
+{
+	uint64_t moved = p->migrate.pgmigrate_success;
+	uint64_t blocks = free_pageblocks(p);
+	unsigned int score = fragmentation_score_node(p);
+	compact_node(p);
+	sh_printf(
+	    "compact: node %d: %llu pages moved; free 2 MiB blocks %llu -> %llu; fragmentation score %u -> %u\n",
+	    p->node_id,
+	    (unsigned long long)(p->migrate.pgmigrate_success - moved),
+	    (unsigned long long)blocks, (unsigned long long)free_pageblocks(p),
+	    score, fragmentation_score_node(p));
+}
+
+/* Linux's `echo 1 > /proc/sys/vm/compact_memory`: every zone of every
+ * node, now (compact_node). */
+void cmd_compact(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (contig_page_data.compaction_off) {
+		sh_printf("compact: compaction is off (compaction=off)\n");
+		return;
+	}
+	for_each_memory_node(compact_one_node);
+}
 
 void cmd_check(int argc, char **argv)
 {

@@ -125,6 +125,8 @@ static const struct shell_command {
 	  cmd_irqalloc },
 	{ "check", 0, 0, "", "mm_check(): every invariant of the free lists",
 	  cmd_check },
+	{ "compact", 0, 0, "",
+	  "compact every zone now (Linux's compact_memory)", cmd_compact },
 	{ "owner", 1, 1, "top", "page_owner: the sites holding most pages",
 	  cmd_owner },
 	{ "fail", 0, 1, "[I,P,T|off]",

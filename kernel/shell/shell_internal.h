@@ -33,6 +33,7 @@ void cmd_hoard(int argc, char **argv);
 void cmd_release(int argc, char **argv);
 void cmd_irqalloc(int argc, char **argv);
 void cmd_check(int argc, char **argv);
+void cmd_compact(int argc, char **argv);
 void cmd_owner(int argc, char **argv);
 void cmd_fail(int argc, char **argv);
 void cmd_ktest(int argc, char **argv);
