@@ -132,9 +132,8 @@ static enum compact_result compact_finished(struct compact_control *cc)
 	/* Between batches, when it holds no page isolated, a background run
 	 * that has not done its job gives way to a request's run
 	 * (compaction_enter). */
-	bool give_way =
-	    !cc->direct &&
-	    __atomic_load_n(&z->compact_direct_runs, __ATOMIC_SEQ_CST);
+	bool give_way = !cc->direct && __atomic_load_n(&z->compact_direct_runs,
+						       __ATOMIC_SEQ_CST);
 	if (cc->migrate_pfn >= cc->free_pfn)
 		return COMPACT_COMPLETE;
 	if (cc->proactive)
@@ -225,8 +224,12 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		migrate_pages(p, &cc->migrate, compaction_alloc,
 			      compaction_free, cc, MR_COMPACTION, &moved);
 		cc->moved += moved;
-		/* The old frames went to this CPU's list: merge them now. */
+		/* The old frames went to this CPU's list: merge them now,
+		 * with interrupts off for the drain, which counts among
+		 * compaction's interrupts-off stretches. */
+		uint64_t t0 = mm_now_ns();
 		pcp_drain_local(p);
+		compaction_note_irqoff(p, mm_now_ns() - t0);
 	}
 	release_freepages(cc);
 	/* (A run that gave the zone up keeps its place, like any that
@@ -317,8 +320,9 @@ static enum compact_result run_compact_zone(struct compact_control *cc)
 	 * one, unless that one is on: the frames it holds may be why the
 	 * zone looks short, and compact_zone() asks again. */
 	if (cc->direct && no_background_run(cc->z)) {
-		enum compact_result r = compaction_suitable(
-		    cc->p, cc->z, (unsigned int)cc->order, cc->highest);
+		enum compact_result r =
+		    compaction_suitable(cc->p, cc->z, (unsigned int)cc->order,
+					cc->highest);
 		if (r != COMPACT_CONTINUE)
 			return r;
 	}

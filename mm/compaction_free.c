@@ -13,6 +13,16 @@
 #include "mm/compaction_internal.h"
 #include "mm/debug_pagealloc.h"
 
+void compaction_note_irqoff(struct pglist_data *p, uint64_t ns)
+{
+	if (ns > p->compact.max_irqoff_ns)
+		__atomic_store_n(&p->compact.max_irqoff_ns, ns,
+				 __ATOMIC_RELAXED);
+	unsigned int bucket = 63 - (unsigned int)__builtin_clzll(ns | 1);
+	__atomic_fetch_add(&p->compact.irqoff_hist[bucket < 40 ? bucket : 39],
+			   1, __ATOMIC_RELAXED);
+}
+
 /* Takes the free blocks of the pageblock at pb into cc's runs, until it
  * has `want` frames. The zone lock is dropped every SWAP_CLUSTER_MAX
  * frames looked at, and each hold is timed. Returns true if the pageblock
@@ -64,14 +74,7 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 		uint64_t held = mm_now_ns() - t0;
 		spin_unlock_irqrestore(&z->lock, flags);
 		cc->free_scanned += looked;
-		if (held > p->compact.max_irqoff_ns)
-			__atomic_store_n(&p->compact.max_irqoff_ns, held,
-					 __ATOMIC_RELAXED);
-		unsigned int bucket =
-		    63 - (unsigned int)__builtin_clzll(held | 1);
-		__atomic_fetch_add(&p->compact
-					.irqoff_hist[bucket < 40 ? bucket : 39],
-				   1, __ATOMIC_RELAXED);
+		compaction_note_irqoff(p, held);
 		if (looked < SWAP_CLUSTER_MAX && pfn < end &&
 		    cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX)
 			return false; /* stopped at the watermark */

@@ -175,14 +175,17 @@ static void test_compact_stress(struct ktest *t)
 	uint64_t median = compaction_irqoff_median_ns(p);
 	ktest_diag(
 	    t,
-	    "compaction %s: %llu stalls, %llu successes, %llu failures; interrupts-off stretches: median %llu-%llu ns, longest %llu ns",
+	    "compaction %s: %llu stalls, %llu successes, %llu failures; interrupts-off stretches: median %llu-%llu ns, longest %llu ns (%llu us, %llu TSC cycles)",
 	    compaction ? "on" : "off",
 	    (unsigned long long)p->compact.compact_stall,
 	    (unsigned long long)p->compact.compact_success,
 	    (unsigned long long)p->compact.compact_fail,
 	    (unsigned long long)median,
 	    (unsigned long long)(2 * median - (median ? 1 : 0)),
-	    (unsigned long long)p->compact.max_irqoff_ns);
+	    (unsigned long long)p->compact.max_irqoff_ns,
+	    (unsigned long long)(p->compact.max_irqoff_ns / 1000),
+	    (unsigned long long)(p->compact.max_irqoff_ns * (tsc_hz / 1000) /
+				 1000000));
 	ktest_diag(
 	    t,
 	    "reachable without crossing a zone or a low watermark: %llu; then __GFP_RETRY_MAYFAIL got %llu more; kcompactd gave way to direct compaction %llu times",
