@@ -193,7 +193,7 @@ static void test_compact_stress(struct ktest *t)
 	    (unsigned long long)p->compact.compact_yields);
 	/* docs/10b: 90% from 64 MiB up (P >= 12). At 64 MiB that is all
 	 * 11 reachable blocks, which 3 boots in 74 missed while kcompactd
-	 * could overlap a direct compactor in its zone, and none in 168 since
+	 * could overlap a direct compactor in its zone, and none in 198 since
 	 * ("One run per zone"). At 48 MiB (P 8, reachable 7) 90% would take
 	 * all 8 and the 8th lies below the watermarks. There the case asks
 	 * for all the allocator can make but one (__GFP_RETRY_MAYFAIL
