@@ -224,12 +224,19 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		migrate_pages(p, &cc->migrate, compaction_alloc,
 			      compaction_free, cc, MR_COMPACTION, &moved);
 		cc->moved += moved;
-		/* The old frames went to this CPU's list: merge them now,
-		 * with interrupts off for the drain, which counts among
-		 * compaction's interrupts-off stretches. */
-		uint64_t t0 = mm_now_ns();
-		pcp_drain_local(p);
-		compaction_note_irqoff(p, mm_now_ns() - t0);
+		/* The old frames went to this CPU's list: merge them now.
+		 * The drain keeps interrupts off; timed inside that stretch
+		 * (not around it, where an interrupt or a preemption could
+		 * land), it counts among compaction's. */
+		if (p->pcp_enabled) {
+			unsigned long flags;
+			local_irq_save(flags);
+			uint64_t t0 = mm_now_ns();
+			pcp_drain_local(p);
+			uint64_t held = mm_now_ns() - t0;
+			local_irq_restore(flags);
+			compaction_note_irqoff(p, held);
+		}
 	}
 	release_freepages(cc);
 	/* (A run that gave the zone up keeps its place, like any that

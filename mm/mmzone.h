@@ -276,7 +276,8 @@ struct compact_stats {
 	uint64_t compact_yields; /* background runs that stopped (or did not
 				    start) for a request's run */
 	/* Interrupts-off stretches compaction itself made (zone-lock holds
-	 * of the free scanner), in ns: the longest, and a histogram by
+	 * of the free scanner, and the per-CPU drain after each batch), in
+	 * ns: the longest, and a histogram by
 	 * powers of two (bucket i: 2^i to 2^(i+1) - 1 ns), whose median a
 	 * vCPU preempted by its host does not move. */
 	uint64_t max_irqoff_ns;

@@ -7,7 +7,8 @@
 # "N passed, N failed" over host and target cases together.
 #
 # The libFuzzer targets (tests/fuzz/) also run for FUZZ_SMOKE_SECONDS each
-# (default 20) with the host suites; each target counts as one case. So do
+# (default 20) with the host suites; each target counts as one case, and
+# so does each input of tests/fuzz/regressions/, replayed first. So do
 # the host stress's short run and its planted-bug run (tests/stress/).
 #
 # Before the host suites: the layout checks (tools/check-layout.sh,
@@ -159,7 +160,10 @@ run_fuzz() {
 		case ${r##*/} in fuzz_*-*) ;; *) continue ;; esac
 		t=${r##*/}
 		t=${t%%-*}
-		if "$build/fuzz/$t" "$r" >"$dir/regression-${r##*/}.log" 2>&1; then
+		if [ ! -x "$build/fuzz/$t" ]; then
+			f=$((f + 1))
+			echo "fuzz: regression input ${r#"$top"/} names no fuzz target ($t)" >>"$dir/failures"
+		elif "$build/fuzz/$t" "$r" >"$dir/regression-${r##*/}.log" 2>&1; then
 			p=$((p + 1))
 		else
 			f=$((f + 1))
