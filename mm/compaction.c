@@ -126,24 +126,20 @@ static void isolate_migratepages(struct compact_control *cc)
 
 /* ---------------------------------------------------------------- the run */
 
-static enum compact_result compact_finished(struct compact_control *cc)
+/* Has the run done its job (a free block of the order, the score's mark)
+ * or gone through the zone? */
+static enum compact_result compact_goal(struct compact_control *cc)
 {
 	struct zone *z = cc->z;
-	/* Between batches, when it holds no page isolated, a background run
-	 * that has not done its job gives way to a request's run
-	 * (compaction_enter). */
-	bool give_way = !cc->direct && __atomic_load_n(&z->compact_direct_runs,
-						       __ATOMIC_SEQ_CST);
 	if (cc->migrate_pfn >= cc->free_pfn)
 		return COMPACT_COMPLETE;
 	if (cc->proactive)
 		return fragmentation_score_node(cc->p) <=
 			       fragmentation_score_wmark(cc->p, true)
 			   ? COMPACT_SUCCESS
-		       : give_way ? COMPACT_CONTENDED
-				  : COMPACT_CONTINUE;
+			   : COMPACT_CONTINUE;
 	if (cc->order < 0)
-		return give_way ? COMPACT_CONTENDED : COMPACT_CONTINUE;
+		return COMPACT_CONTINUE;
 	/* A block of the order is free on a list any request may use. */
 	for (unsigned int o = (unsigned int)cc->order; o <= MAX_ORDER; o++)
 		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
@@ -153,7 +149,18 @@ static enum compact_result compact_finished(struct compact_control *cc)
 			if (__atomic_load_n(&h->next, __ATOMIC_RELAXED) != h)
 				return COMPACT_SUCCESS;
 		}
-	return give_way ? COMPACT_CONTENDED : COMPACT_CONTINUE;
+	return COMPACT_CONTINUE;
+}
+
+/* Between batches, when it holds no page isolated, a background run that
+ * has not done its job gives way to a request's run (compaction_enter). */
+static enum compact_result compact_finished(struct compact_control *cc)
+{
+	enum compact_result r = compact_goal(cc);
+	if (r == COMPACT_CONTINUE && !cc->direct &&
+	    __atomic_load_n(&cc->z->compact_direct_runs, __ATOMIC_SEQ_CST))
+		return COMPACT_CONTENDED;
+	return r;
 }
 
 static enum compact_result compact_zone(struct compact_control *cc)

@@ -86,6 +86,20 @@ void compaction_defer_reset(struct zone *z, unsigned int order,
  * may be starts over without its skip hints. */
 bool compaction_restarting(const struct zone *z, int order);
 void reset_skip_hints(struct pglist_data *p, struct zone *z);
+/* Asks kcompactd for blocks of `order` at its next wake: kcompactd_max_order
+ * keeps the largest asked (a compare-and-swap, so that two CPUs asking at
+ * once, or kcompactd putting back an order it gave up, lose none). */
+static inline void kcompactd_note_order(struct pglist_data *p,
+					unsigned int order)
+{
+	unsigned int seen =
+	    __atomic_load_n(&p->kcompactd_max_order, __ATOMIC_RELAXED);
+	while (seen < order &&
+	       !__atomic_compare_exchange_n(&p->kcompactd_max_order, &seen,
+					    order, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+}
 /* Compacts every zone of the node completely (Linux's compact_memory),
  * except a zone a request's run wants meanwhile: that zone's run stops
  * there (compaction.c, "one run at a time"). */

@@ -240,10 +240,7 @@ __alloc_pages_slowpath(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	if (gfp & __GFP_KSWAPD_RECLAIM) {
 		/* kcompactd is woken by kswapd once it has balanced (Linux):
 		 * note the order it should make blocks of. */
-		if (order && order > __atomic_load_n(&p->kcompactd_max_order,
-						     __ATOMIC_RELAXED))
-			__atomic_store_n(&p->kcompactd_max_order, order,
-					 __ATOMIC_RELAXED);
+		kcompactd_note_order(p, order);
 		mm_wakeup_kswapd(p);
 	}
 	if (!gfpflags_allow_blocking(gfp)) {

@@ -110,18 +110,6 @@ bool kcompactd_is_running(void)
 	return kcompactd_node_is_running(&contig_page_data);
 }
 
-/* Keeps the larger of `order` and the order asked since. */
-static void requeue_order(struct pglist_data *p, unsigned int order)
-{
-	unsigned int seen =
-	    __atomic_load_n(&p->kcompactd_max_order, __ATOMIC_RELAXED);
-	while (seen < order &&
-	       !__atomic_compare_exchange_n(&p->kcompactd_max_order, &seen,
-					    order, false, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
-		;
-}
-
 /* Linux's kcompactd_do_work: every zone up to the highest asked, for the
  * order asked, unless deferred or already fine. */
 static void kcompactd_do_work(struct pglist_data *p)
@@ -145,7 +133,7 @@ static void kcompactd_do_work(struct pglist_data *p)
 		else if (r == COMPACT_CONTENDED)
 			/* It gave the zone up to a request, which may want a
 			 * smaller block: the order waits for the next wake. */
-			requeue_order(p, order);
+			kcompactd_note_order(p, order);
 	}
 }
 
