@@ -13,6 +13,12 @@
 
 #include "kernel/lib/printk.h"
 
+/* A batch's drain ends when this CPU's caches are empty, or after as many
+ * chunks as the fullest caches of every zone need twice over: the tick
+ * may park pages between chunks. */
+#define MIGRATE_DRAIN_ROUNDS \
+	(MAX_NR_ZONES * 2 * 2 * PCP_SLOTS / PCP_DRAIN_CHUNK)
+
 /* ---------------------------------------------------------------- migrate scanner */
 
 /* May the migrate scanner take pages from this pageblock? */
@@ -231,15 +237,17 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		migrate_pages(p, &cc->migrate, compaction_alloc,
 			      compaction_free, cc, MR_COMPACTION, &moved);
 		cc->moved += moved;
-		/* The old frames went to this CPU's list: merge them now.
-		 * The drain keeps interrupts off; timed inside that stretch
-		 * (not around it, where an interrupt or a preemption could
-		 * land), it counts among compaction's. */
-		if (p->pcp_enabled) {
+		/* The old frames went to this CPU's list: merge them now,
+		 * a chunk per interrupts-off stretch (pcp_drain_local's
+		 * rule). Each is timed inside (not around it, where an
+		 * interrupt or a preemption could land) and counts among
+		 * compaction's. */
+		for (unsigned int left = p->pcp_enabled, rounds = 0;
+		     left && rounds < MIGRATE_DRAIN_ROUNDS; rounds++) {
 			unsigned long flags;
 			local_irq_save(flags);
 			uint64_t t0 = mm_now_ns();
-			pcp_drain_local(p);
+			left = pcp_drain_local_some(p, PCP_DRAIN_CHUNK);
 			uint64_t held = mm_now_ns() - t0;
 			local_irq_restore(flags);
 			compaction_note_irqoff(p, held);

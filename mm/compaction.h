@@ -104,6 +104,9 @@ static inline void kcompactd_note_order(struct pglist_data *p,
  * except a zone a request's run wants meanwhile: that zone's run stops
  * there (compaction.c, "one run at a time"). */
 void compact_node(struct pglist_data *p);
+/* An interrupts-off stretch of compaction or of alloc_contig_pages, ns:
+ * into the longest and the histogram (compact_stats). */
+void compaction_note_irqoff(struct pglist_data *p, uint64_t ns);
 /* The median interrupts-off stretch of compaction so far (the lower
  * bound of its power-of-two bucket, ns); 0 before any. */
 uint64_t compaction_irqoff_median_ns(const struct pglist_data *p);

@@ -63,9 +63,6 @@ void note_stuck_pageblock(struct compact_control *cc, uint64_t pb);
  * a free frame from the free scanner's runs, and one given back. */
 uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order);
 void compaction_free(void *private, uint64_t pfn, unsigned int order);
-/* An interrupts-off stretch of compaction, ns: into the longest and the
- * histogram (compact_stats). */
-void compaction_note_irqoff(struct pglist_data *p, uint64_t ns);
 /* The free frames a run still holds, back to the zone. */
 void release_freepages(struct compact_control *cc);
 

@@ -7,6 +7,7 @@
  * docs/10-fragmentation-and-compaction.md ("Contiguous runs").
  */
 #include "mm/contig.h"
+#include "mm/compaction.h"
 #include "mm/internal.h"
 #include "mm/migrate.h"
 #include "mm/pcp.h"
@@ -46,14 +47,20 @@ static bool range_candidate(struct pglist_data *p, struct zone *z,
 static void set_range_type(struct pglist_data *p, struct zone *z,
 			   uint64_t start, uint64_t end, int type)
 {
-	unsigned long flags;
-	spin_lock_irqsave(&z->lock, flags);
+	/* One pageblock per lock hold (as Linux's, which isolates them one
+	 * at a time): 32 pageblocks of 512 frames in one would keep
+	 * interrupts off for the whole of a 64 MiB range. */
 	for (uint64_t pb = start; pb < end; pb += PAGEBLOCK_PAGES) {
+		unsigned long flags;
 		struct mem_section *sec = pfn_to_section(p, pb);
+		spin_lock_irqsave(&z->lock, flags);
+		uint64_t t0 = mm_now_ns();
 		set_pageblock_migratetype(sec, pb, type);
 		move_freepages_block(p, z, sec, pb, type);
+		uint64_t held = mm_now_ns() - t0;
+		spin_unlock_irqrestore(&z->lock, flags);
+		compaction_note_irqoff(p, held);
 	}
-	spin_unlock_irqrestore(&z->lock, flags);
 }
 
 struct contig_target {
@@ -133,6 +140,7 @@ static bool take_range(struct pglist_data *p, struct zone *z, uint64_t start,
 	unsigned long flags;
 	bool ok = true;
 	spin_lock_irqsave(&z->lock, flags);
+	uint64_t t0 = mm_now_ns();
 	for (uint64_t pfn = start; pfn < end && ok;) {
 		uint8_t s = frame_state_read(pfn_state(p, pfn));
 		ok = (s & PFS_FREE) != 0;
@@ -149,7 +157,9 @@ static bool take_range(struct pglist_data *p, struct zone *z, uint64_t start,
 	}
 	for (uint64_t pfn = start; pfn < end && ok; pfn += RUN_PAGES)
 		*pfn_state(p, pfn) = PFS_ALLOC | MAX_ORDER;
+	uint64_t held = mm_now_ns() - t0;
 	spin_unlock_irqrestore(&z->lock, flags);
+	compaction_note_irqoff(p, held);
 	return ok;
 }
 

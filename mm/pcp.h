@@ -107,8 +107,16 @@ static inline uint32_t pfn_slot(const struct per_cpu_pages *pcp, uint64_t pfn)
  * while they ran is replayed, then `ret`. Out of line and cold. */
 uint64_t pcp_replay_then(uint64_t ret);
 
-/* Gives this CPU's lists back to the zones. */
+/* Gives this CPU's lists back to the zones, PCP_DRAIN_CHUNK pages per
+ * interrupts-off stretch: a cache holds up to a few hundred pages, and
+ * draining them all at once kept interrupts off for 17,000 instructions
+ * (docs/10b, "How long are interrupts off?"). */
+#define PCP_DRAIN_CHUNK 32
 void pcp_drain_local(struct pglist_data *p);
+/* One stretch of that: up to `max` pages (a block counts its pages and is
+ * never split, so a little more) from this CPU's lists, interrupts off;
+ * returns the pages still parked there. */
+unsigned int pcp_drain_local_some(struct pglist_data *p, unsigned int max);
 /* Every CPU's lists, when the caller may wait for the IPIs; else this
  * CPU's only. Linux's drain_all_pages. */
 void drain_all_pages(struct pglist_data *p);

@@ -270,18 +270,39 @@ int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
 	return pcp_free_one(p, phys, order, caller, false);
 }
 
-void pcp_drain_local(struct pglist_data *p)
+unsigned int pcp_drain_local_some(struct pglist_data *p, unsigned int max)
 {
-	unsigned int cpu = mm_this_cpu();
-	unsigned long flags;
-	if (!p->pcp_enabled)
-		return;
-	local_irq_save(flags);
+	unsigned int cpu = mm_this_cpu(), left = 0;
+	lockdep_assert_irqs_disabled();
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *z = &p->node_zones[zi];
 		struct per_cpu_pages *pcp = zone_pcp(z, cpu);
-		if (pcp && pcp->count)
-			pcp_free_bulk(p, z, pcp, pcp->count);
+		if (!pcp || !pcp->count)
+			continue;
+		if (max) {
+			unsigned int n = pcp->count < max ? pcp->count : max;
+			pcp_free_bulk(p, z, pcp, n);
+			max = n >= max ? 0 : max - n;
+		}
+		left += pcp->count;
 	}
-	local_irq_restore(flags);
+	return left;
+}
+
+void pcp_drain_local(struct pglist_data *p)
+{
+	unsigned long flags;
+	unsigned int left, rounds = 0, most = 0;
+	if (!p->pcp_enabled)
+		return;
+	/* Interrupts come back on between chunks (where they were on);
+	 * pages an interrupt parks meanwhile count toward no more than
+	 * twice the rounds the first count needed. */
+	do {
+		local_irq_save(flags);
+		left = pcp_drain_local_some(p, PCP_DRAIN_CHUNK);
+		local_irq_restore(flags);
+		if (!rounds++)
+			most = 2 * (left / PCP_DRAIN_CHUNK + 1);
+	} while (left && rounds <= most);
 }

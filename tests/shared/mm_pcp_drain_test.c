@@ -149,9 +149,46 @@ static void test_drain_takes_the_fullest_list(struct ktest *t)
 	finish(t, n, MANY_BLOCKS);
 }
 
+/* pcp_drain_local() gives a full cache back PCP_DRAIN_CHUNK pages per
+ * interrupts-off stretch (pcp_drain_local_some): each stretch gives at
+ * least a chunk and at most a chunk and the rest of one block, and says
+ * what is left; a drain of nothing drains nothing. */
+static void test_drain_local_in_chunks(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	for (int i = 0; i < 10; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
+				0);
+	for (int i = 0; i < 100; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[i], 0),
+				0);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 180);
+	unsigned long flags;
+	unsigned int stretches = 0, left = my_cache()->count;
+	local_irq_save(flags);
+	KTEST_EXPECT_EQ(t, pcp_drain_local_some(&tn.pgdat, 0), 180);
+	while (left && stretches < 100) {
+		unsigned int before = my_cache()->count;
+		left = pcp_drain_local_some(&tn.pgdat, PCP_DRAIN_CHUNK);
+		stretches++;
+		KTEST_EXPECT_EQ(t, left, my_cache()->count);
+		KTEST_EXPECT_LE(t, before - left, PCP_DRAIN_CHUNK + 7);
+		if (left)
+			KTEST_EXPECT_GE(t, before - left, PCP_DRAIN_CHUNK);
+	}
+	local_irq_restore(flags);
+	ktest_diag(t, "180 parked pages: %u stretches", stretches);
+	KTEST_EXPECT_EQ(t, left, 0);
+	KTEST_EXPECT_GE(t, stretches, 180 / (PCP_DRAIN_CHUNK + 7));
+	KTEST_EXPECT_LE(t, stretches, 180 / PCP_DRAIN_CHUNK + 1);
+	finish(t, 100, 10);
+}
+
 static const struct ktest_case pcp_drain_cases[] = {
 	KTEST_CASE(test_drain_spares_a_short_list),
 	KTEST_CASE(test_drain_takes_the_fullest_list),
+	KTEST_CASE(test_drain_local_in_chunks),
 	{ 0 },
 };
 KTEST_SUITE(mm_pcp_drain, pcp_drain_cases);

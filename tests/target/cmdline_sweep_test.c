@@ -58,6 +58,7 @@ static const struct {
 	{ "numa_trace_ms", "10001" },
 	{ "soak_seconds", "0" },
 	{ "soak_seconds", "86401" },
+	{ "ktest_icount", "2" },
 	{ "fail_page_alloc", "0,20,-1" },
 	{ "fail_page_alloc", "10,101,-1" },
 	{ "fail_page_alloc", "10,20,-2" },

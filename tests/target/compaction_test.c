@@ -18,6 +18,7 @@
 #include "kernel/arch/x86/timer.h"
 #include "kernel/core/sched.h"
 #include "kernel/mm/kcompactd.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
 #include "tests/support/movable_test_owner.h"
@@ -31,6 +32,48 @@ _Static_assert((sizeof(struct mto_slot) << CHUNK_SHIFT) ==
 
 static struct movable_test_owner owner;
 static struct mto_slot *chunks[MTO_MAX_CHUNKS];
+
+/*
+ * ktest_icount=1: QEMU runs with -icount shift=0, so the TSC counts guest
+ * instructions (1 GHz, one per ns) and a host that preempts the vCPU adds
+ * nothing to it. Then compaction's longest interrupts-off stretch (of the
+ * whole boot: kcompactd's, direct runs', alloc_contig_pages') is a fact
+ * of the code, and the cases hold it to IRQOFF_BOUND_INSNS. Why that
+ * bound: docs/10b, "How long are interrupts off?".
+ */
+#define IRQOFF_BOUND_INSNS 20000
+static bool icount;
+
+static int set_ktest_icount(const char *value)
+{
+	unsigned long v;
+	if (cmdline_parse_ulong(value, &v) || v > 1)
+		return -1;
+	icount = v;
+	return 0;
+}
+CMDLINE_PARAM("ktest_icount", set_ktest_icount,
+	      "1 when QEMU runs with -icount shift=0: ktest=compaction "
+	      "bounds the longest interrupts-off stretch in instructions");
+
+static void check_longest_irqoff(struct ktest *t, struct pglist_data *p)
+{
+	uint64_t ns = p->compact.max_irqoff_ns;
+	ktest_diag(t,
+		   "longest interrupts-off stretch so far: %llu ns, %llu TSC "
+		   "cycles%s",
+		   (unsigned long long)ns,
+		   (unsigned long long)(ns * (tsc_hz / 1000) / 1000000),
+		   icount ? " = instructions (-icount)" : "");
+	if (!icount)
+		return;
+	/* Not under -icount shift=0 after all: the bound would be wrong. */
+	KTEST_EXPECT_LE(t,
+			tsc_hz > 1000000000 ? tsc_hz - 1000000000
+					    : 1000000000 - tsc_hz,
+			1000000);
+	KTEST_EXPECT_LE(t, ns, IRQOFF_BOUND_INSNS);
+}
 
 static uint64_t now_ms(void)
 {
@@ -216,6 +259,7 @@ static void test_compact_stress(struct ktest *t)
 	 * frames. */
 	if (compaction)
 		KTEST_EXPECT_LT(t, median, 65536);
+	check_longest_irqoff(t, p);
 
 	KTEST_EXPECT_EQ(t, release(chain), got + got_hard);
 	KTEST_EXPECT_EQ(t, mto_destroy(&owner), 0);
@@ -285,6 +329,7 @@ static void test_alloc_contig_64m(struct ktest *t)
 	pgdat_free_contig_range(p, phys, nr);
 	KTEST_EXPECT_GE(t, pgdat_nr_free_pages(p), free_with_run + nr);
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
+	check_longest_irqoff(t, p);
 	/* Bad input: refused, named, nothing taken. */
 	KTEST_EXPECT_EQ(t, pgdat_alloc_contig_pages(p, nr, GFP_ATOMIC, NULL),
 			0);
