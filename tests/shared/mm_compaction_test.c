@@ -252,10 +252,50 @@ static void test_deferral(struct ktest *t)
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
+/* What the target's tick does on every CPU (tests/target/churn.c), in
+ * line here: after each order-9 request, a GFP_ATOMIC block of order 0..2
+ * into a ring of 16, the oldest freed; each one stamped and checked. */
+#define ATOMIC_RING 16
+struct atomic_ring {
+	uint64_t phys[ATOMIC_RING];
+	unsigned int order[ATOMIC_RING], next;
+	uint64_t allocs, failed, bad;
+};
+
+static void atomic_ring_step(struct pglist_data *p, struct atomic_ring *r)
+{
+	unsigned int i = r->next++ % ATOMIC_RING, o = r->next % 3;
+	if (r->phys[i]) {
+		uint64_t *w = pgdat_phys_to_virt(p, r->phys[i]);
+		r->bad += w[0] != r->phys[i];
+		pgdat_free_pages(p, r->phys[i], r->order[i]);
+	}
+	r->phys[i] = pgdat_alloc_pages(p, GFP_ATOMIC | __GFP_NOWARN, o);
+	r->order[i] = o;
+	r->allocs++;
+	if (!r->phys[i]) {
+		r->failed++;
+		return;
+	}
+	*(uint64_t *)pgdat_phys_to_virt(p, r->phys[i]) = r->phys[i];
+}
+
+static void atomic_ring_empty(struct pglist_data *p, struct atomic_ring *r)
+{
+	for (unsigned int i = 0; i < ATOMIC_RING; i++)
+		if (r->phys[i]) {
+			uint64_t *w = pgdat_phys_to_virt(p, r->phys[i]);
+			r->bad += w[0] != r->phys[i];
+			pgdat_free_pages(p, r->phys[i], r->order[i]);
+			r->phys[i] = 0;
+		}
+}
+
 /* The docs/10 worst case. Returns G, and fills F, P, M. */
 static uint64_t compact_stress(struct ktest *t, bool compaction,
 			       uint64_t *free_pages, uint64_t *possible,
-			       uint64_t *migrated, uint64_t held[], int max)
+			       uint64_t *migrated, uint64_t held[], int max,
+			       struct atomic_ring *ring)
 {
 	struct pglist_data *p = &tn.pgdat;
 	p->compaction_off = !compaction;
@@ -266,10 +306,12 @@ static uint64_t compact_stress(struct ktest *t, bool compaction,
 	uint64_t moved = p->migrate.pgmigrate_success, got = 0;
 	while ((int)got < max) {
 		uint64_t b = pgdat_alloc_pages(p, QUIET_KERNEL, 9);
+		atomic_ring_step(p, ring);
 		if (!b)
 			break;
 		held[got++] = b;
 	}
+	atomic_ring_empty(p, ring);
 	*migrated = p->migrate.pgmigrate_success - moved;
 	return got;
 }
@@ -278,21 +320,33 @@ static void test_compact_stress(struct ktest *t)
 {
 	static uint64_t held[ARENA >> 21];
 	uint64_t f, pos, m;
+	struct atomic_ring ring = { 0 };
 	if (!setup(t, ARENA))
 		return;
-	uint64_t g = compact_stress(t, true, &f, &pos, &m, held, ARENA >> 21);
+	uint64_t g =
+	    compact_stress(t, true, &f, &pos, &m, held, ARENA >> 21, &ring);
 	uint64_t bad = 0;
 	for (int h = 1; h < (int)SLOTS; h += 2)
 		if (mto_pfn(&mto, h) && !mto_verify(&mto, h))
 			bad++;
 	ktest_diag(
 	    t,
-	    "compact_stress: free_pages=%llu order9_possible=%llu order9_got=%llu migrated=%llu bad_stamps=%llu atomic_failed=0",
+	    "compact_stress: free_pages=%llu order9_possible=%llu order9_got=%llu migrated=%llu bad_stamps=%llu atomic_failed=%llu",
 	    (unsigned long long)f, (unsigned long long)pos,
 	    (unsigned long long)g, (unsigned long long)m,
-	    (unsigned long long)(bad + mto.bad_stamps));
+	    (unsigned long long)(bad + mto.bad_stamps + ring.bad),
+	    (unsigned long long)ring.failed);
+	ktest_diag(t,
+		   "GFP_ATOMIC blocks of orders 0..2 between the requests: "
+		   "%llu, %llu failed, %llu bad stamps",
+		   (unsigned long long)ring.allocs,
+		   (unsigned long long)ring.failed,
+		   (unsigned long long)ring.bad);
 	KTEST_EXPECT_GE(t, g * 10, pos * 9);
 	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, ring.bad, 0);
+	KTEST_EXPECT_EQ(t, ring.failed, 0);
+	KTEST_EXPECT_GT(t, ring.allocs, 0);
 	KTEST_EXPECT_GT(t, tn.pgdat.compact.compact_stall, 0);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	for (uint64_t i = 0; i < g; i++)
@@ -302,7 +356,7 @@ static void test_compact_stress(struct ktest *t)
 	/* The same with compaction off: nearly nothing. */
 	if (!setup(t, ARENA))
 		return;
-	g = compact_stress(t, false, &f, &pos, &m, held, ARENA >> 21);
+	g = compact_stress(t, false, &f, &pos, &m, held, ARENA >> 21, &ring);
 	ktest_diag(
 	    t,
 	    "compact_stress (compaction=off): free_pages=%llu order9_possible=%llu order9_got=%llu migrated=%llu",

@@ -283,6 +283,10 @@ static void test_alloc_contig_64m(struct ktest *t)
 		ktest_skip(t, "needs 128 MiB of RAM or more");
 		return;
 	}
+	/* The tick allocates GFP_ATOMIC on every CPU all through (as in
+	 * test_compact_stress): its frees into the range being isolated go
+	 * straight back to the zone, never to a per-CPU cache. */
+	churn_start();
 	uint64_t cached = page_cache_fill_now();
 	/* pgmigrate_success is the node's: kcompactd (woken by the fill's
 	 * kswapd) or another task's compaction may move pages meanwhile. Let
@@ -298,6 +302,7 @@ static void test_alloc_contig_64m(struct ktest *t)
 	struct contig_stats st;
 	uint64_t phys = pgdat_alloc_contig_pages(p, nr, GFP_KERNEL, &st);
 	uint64_t moved = p->migrate.pgmigrate_success - moved_before;
+	churn_stop_and_check(t); /* (before the assertion can return) */
 	bool quiet = quiet_before && !kcompactd_is_running() &&
 		     p->compact.kcompactd_wake == wakes &&
 		     p->compact.compact_stall == stalls &&
