@@ -491,6 +491,14 @@ static void test_soak(struct ktest *t)
 	 * would be met by page-cache moves alone). */
 	if (mv.compaction_on)
 		KTEST_EXPECT_GT(t, mv.moved, 0);
+	/* Both kinds of compaction ran, and made blocks: direct (the
+	 * order-9 requests' slow path) and kcompactd (woken by kswapd). A
+	 * minute on four CPUs: 16,091 stalls, 5,516 successes, 4,973 wakes. */
+	if (mv.compaction_on) {
+		KTEST_EXPECT_GT(t, mv.compact.compact_stall, 0);
+		KTEST_EXPECT_GT(t, mv.compact.compact_success, 0);
+		KTEST_EXPECT_GT(t, mv.compact.kcompactd_wake, 0);
+	}
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, problems, 0);
 	KTEST_EXPECT_GT(t, reads, 0);
