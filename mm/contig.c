@@ -55,8 +55,17 @@ static void set_range_type(struct pglist_data *p, struct zone *z,
 		struct mem_section *sec = pfn_to_section(p, pb);
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t t0 = mm_now_ns();
+		int old = pageblock_migratetype(sec, pb);
 		set_pageblock_migratetype(sec, pb, type);
-		move_freepages_block(p, z, sec, pb, type);
+		int64_t moved =
+		    (int64_t)move_freepages_block(p, z, sec, pb, type);
+		/* An isolated pageblock's free frames leave the zone's free
+		 * count while it is isolated (mm/page_free.c, the end of
+		 * free_one_page_inline), and come back with it. */
+		if (type == MIGRATE_ISOLATE && old != MIGRATE_ISOLATE)
+			zone_free_pages_add(z, -moved);
+		else if (old == MIGRATE_ISOLATE && type != MIGRATE_ISOLATE)
+			zone_free_pages_add(z, moved);
 		uint64_t held = mm_now_ns() - t0;
 		spin_unlock_irqrestore(&z->lock, flags);
 		compaction_note_irqoff(p, held);
@@ -150,8 +159,7 @@ static bool take_range(struct pglist_data *p, struct zone *z, uint64_t start,
 		uint8_t *st = pfn_state(p, pfn);
 		unsigned int o = *st & PFS_ORDER_MASK;
 		unlink_block(p, pfn_entry(p, pfn));
-		z->free_area[o].nr_free--;
-		zone_free_pages_add(z, -(int64_t)(1ULL << o));
+		z->free_area[o].nr_free--; /* (isolated: not in free_pages) */
 		*st = PFS_TAIL;
 		pfn += 1ULL << o;
 	}

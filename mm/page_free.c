@@ -30,8 +30,8 @@ free_one_page_inline(struct pglist_data *p, struct zone *z,
 {
 	uint8_t *base = sec->frame_state - sec->first_pfn; /* index by pfn */
 	uint64_t end = sec->first_pfn + sec->nr_frames;
+	uint64_t pages = 1ULL << order;
 
-	zone_free_pages_add(z, (int64_t)(1ULL << order));
 	base[pfn] = PFS_TAIL;
 	/* LAB buddy: begin merge */
 	/* Every buddy on the way lies in the 4 MiB block around pfn: when
@@ -79,10 +79,15 @@ free_one_page_inline(struct pglist_data *p, struct zone *z,
 	base[pfn] = PFS_FREE | order;
 	/* debug_pagealloc: all of the block but its head goes unmapped. */
 	debug_pagealloc_unmap_pages(p, pfn + 1, (1ULL << order) - 1);
-	list_add(pfn_entry(p, pfn),
-		 &z->free_area[order]
-		      .free_list[pageblock_migratetype(sec, pfn)]);
+	int type = pageblock_migratetype(sec, pfn);
+	list_add(pfn_entry(p, pfn), &z->free_area[order].free_list[type]);
 	z->free_area[order].nr_free++;
+	/* A free into an isolated pageblock is not memory anyone may take:
+	 * counted, it let watermark checks pass on frames alloc_contig_pages
+	 * holds, and GFP_ATOMIC failed with the zone "above min" (Linux
+	 * leaves them out of NR_FREE_PAGES too). */
+	if (__builtin_expect(type != MIGRATE_ISOLATE, 1))
+		zone_free_pages_add(z, (int64_t)pages);
 }
 
 void __free_one_page(struct pglist_data *p, struct zone *z,

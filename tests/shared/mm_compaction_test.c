@@ -13,6 +13,7 @@
 #include "mm/compaction.h"
 #include "mm/internal.h"
 #include "mm/pcp.h"
+#include "tests/support/atomic_ring.h"
 #include "tests/support/movable_test_owner.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
@@ -252,45 +253,6 @@ static void test_deferral(struct ktest *t)
 	KTEST_EXPECT_EQ(t, teardown(t), 0);
 }
 
-/* What the target's tick does on every CPU (tests/target/churn.c), in
- * line here: after each order-9 request, a GFP_ATOMIC block of order 0..2
- * into a ring of 16, the oldest freed; each one stamped and checked. */
-#define ATOMIC_RING 16
-struct atomic_ring {
-	uint64_t phys[ATOMIC_RING];
-	unsigned int order[ATOMIC_RING], next;
-	uint64_t allocs, failed, bad;
-};
-
-static void atomic_ring_step(struct pglist_data *p, struct atomic_ring *r)
-{
-	unsigned int i = r->next++ % ATOMIC_RING, o = r->next % 3;
-	if (r->phys[i]) {
-		uint64_t *w = pgdat_phys_to_virt(p, r->phys[i]);
-		r->bad += w[0] != r->phys[i];
-		pgdat_free_pages(p, r->phys[i], r->order[i]);
-	}
-	r->phys[i] = pgdat_alloc_pages(p, GFP_ATOMIC | __GFP_NOWARN, o);
-	r->order[i] = o;
-	r->allocs++;
-	if (!r->phys[i]) {
-		r->failed++;
-		return;
-	}
-	*(uint64_t *)pgdat_phys_to_virt(p, r->phys[i]) = r->phys[i];
-}
-
-static void atomic_ring_empty(struct pglist_data *p, struct atomic_ring *r)
-{
-	for (unsigned int i = 0; i < ATOMIC_RING; i++)
-		if (r->phys[i]) {
-			uint64_t *w = pgdat_phys_to_virt(p, r->phys[i]);
-			r->bad += w[0] != r->phys[i];
-			pgdat_free_pages(p, r->phys[i], r->order[i]);
-			r->phys[i] = 0;
-		}
-}
-
 /* The docs/10 worst case. Returns G, and fills F, P, M. */
 static uint64_t compact_stress(struct ktest *t, bool compaction,
 			       uint64_t *free_pages, uint64_t *possible,
@@ -306,12 +268,12 @@ static uint64_t compact_stress(struct ktest *t, bool compaction,
 	uint64_t moved = p->migrate.pgmigrate_success, got = 0;
 	while ((int)got < max) {
 		uint64_t b = pgdat_alloc_pages(p, QUIET_KERNEL, 9);
-		atomic_ring_step(p, ring);
+		atomic_ring_step(ring, p);
 		if (!b)
 			break;
 		held[got++] = b;
 	}
-	atomic_ring_empty(p, ring);
+	atomic_ring_empty(ring, p);
 	*migrated = p->migrate.pgmigrate_success - moved;
 	return got;
 }

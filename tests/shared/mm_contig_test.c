@@ -1,0 +1,137 @@
+/*
+ * alloc_contig_pages (mm/contig.c) and the zone's free count: while a
+ * range is isolated, its free frames serve nobody, so they must not count
+ * as free memory. When they did, the watermark checks of the requests
+ * that give the moved pages their new frames passed on frames the range
+ * held: a 64 MiB run at 8 GiB took the zone's real free memory to nothing
+ * and the tick's GFP_ATOMIC requests failed (8 in one boot). Host and
+ * target, on a 16 MiB test node filled with a test owner's movable pages.
+ * docs/10-fragmentation-and-compaction.md ("Contiguous runs").
+ */
+#include "mm/contig.h"
+#include "mm/internal.h"
+#include "tests/support/movable_test_owner.h"
+#include "tests/support/test_arena.h"
+#include "tests/ktest.h"
+
+#define ARENA (16UL << 20)
+#define SLOTS (ARENA / PAGE_SIZE)
+#define RUN 1024 /* one 4 MiB block */
+#define TABLE_BYTES (SLOTS * sizeof(struct mto_slot))
+#define NO_WAIT (GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN)
+
+static struct mm_test_node tn;
+static struct movable_test_owner mto;
+static struct mto_slot *slots;
+static uint64_t table_phys;
+
+static struct zone *normal(void)
+{
+	return &tn.pgdat.node_zones[ZONE_NORMAL];
+}
+
+/* The node (min watermark 64 pages) filled with movable pages as far as
+ * the allocator goes, then pages freed until `free` pages are free. The
+ * handles used, or -1. */
+static int setup(struct ktest *t, uint64_t free)
+{
+	if (mm_test_node_init_one_zone(&tn, ARENA, 256)) {
+		ktest_skip(t, "no test arena on this platform");
+		return -1;
+	}
+	slots = mm_test_arena(TABLE_BYTES, &table_phys);
+	if (!slots ||
+	    mto_init_table(&mto, &tn.pgdat, 0xc0471, slots, SLOTS, false)) {
+		if (slots)
+			mm_test_arena_free(slots, TABLE_BYTES);
+		mm_test_node_destroy(&tn);
+		ktest_skip(t, "no handle table");
+		return -1;
+	}
+	int n = 0;
+	while (n < (int)SLOTS &&
+	       mto_alloc_handle(&mto, n, GFP_NOWAIT | __GFP_NOWARN) >= 0)
+		n++;
+	for (int h = 0; h < n && normal()->free_pages < free; h++)
+		KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+	KTEST_EXPECT_EQ(t, normal()->free_pages, free);
+	return n;
+}
+
+static void teardown(struct ktest *t, int n)
+{
+	for (int h = 0; h < n; h++)
+		if (mto_pfn(&mto, h))
+			KTEST_EXPECT_TRUE(t, mto_verify(&mto, h));
+	KTEST_EXPECT_EQ(t, mto_destroy(&mto), 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+	mm_test_arena_free(slots, TABLE_BYTES);
+}
+
+/* 4 MiB asked with 1024 + 32 pages free: every range needs all the frees
+ * but 32, below min (64). The request must fail with the zone still at or
+ * above min and its free count what it was (moved pages only changed
+ * frames). Counting the isolated range's frames as free, it succeeded and
+ * left 32. */
+static void test_isolated_frames_are_not_free_memory(struct ktest *t)
+{
+	struct pglist_data *p = &tn.pgdat;
+	int n = setup(t, RUN + 32);
+	if (n < 0)
+		return;
+	struct zone *z = normal();
+	uint64_t min = z->watermark[WMARK_MIN], before = z->free_pages;
+	KTEST_EXPECT_EQ(t, min, 64);
+	struct contig_stats st = { 0 };
+	uint64_t run = pgdat_alloc_contig_pages(p, RUN, NO_WAIT, &st);
+	ktest_diag(t,
+		   "4 MiB with %llu pages free, min %llu: %s; %llu ranges "
+		   "tried, %llu pages moved, %llu free after",
+		   (unsigned long long)before, (unsigned long long)min,
+		   run ? "got it" : "refused",
+		   (unsigned long long)st.ranges_tried,
+		   (unsigned long long)st.moved,
+		   (unsigned long long)z->free_pages);
+	KTEST_EXPECT_EQ(t, run, 0);
+	KTEST_EXPECT_GE(t, z->free_pages, min);
+	KTEST_EXPECT_EQ(t, z->free_pages, before);
+	KTEST_EXPECT_GT(t, st.ranges_tried, 0);
+	if (run)
+		pgdat_free_contig_range(p, run, RUN);
+	teardown(t, n);
+}
+
+/* With room (1024 + 3 * 64 free), the run comes, and the zone's count
+ * drops by exactly its 1024 pages: isolation took the range's free frames
+ * out of the count once, and taking the range does not again. Freed, the
+ * count is back. */
+static void test_run_costs_its_pages_once(struct ktest *t)
+{
+	struct pglist_data *p = &tn.pgdat;
+	int n = setup(t, RUN + 3 * 64);
+	if (n < 0)
+		return;
+	struct zone *z = normal();
+	uint64_t before = z->free_pages;
+	struct contig_stats st = { 0 };
+	uint64_t run = pgdat_alloc_contig_pages(p, RUN, NO_WAIT, &st);
+	ktest_diag(t, "4 MiB with %llu pages free: %s, %llu pages moved",
+		   (unsigned long long)before, run ? "got it" : "refused",
+		   (unsigned long long)st.moved);
+	KTEST_EXPECT_NE(t, run, 0);
+	if (run) {
+		KTEST_EXPECT_EQ(t, z->free_pages, before - RUN);
+		KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
+		pgdat_free_contig_range(p, run, RUN);
+		KTEST_EXPECT_EQ(t, z->free_pages, before);
+	}
+	teardown(t, n);
+}
+
+static const struct ktest_case contig_cases[] = {
+	KTEST_CASE(test_isolated_frames_are_not_free_memory),
+	KTEST_CASE(test_run_costs_its_pages_once),
+	{ 0 },
+};
+KTEST_SUITE(mm_contig, contig_cases);
