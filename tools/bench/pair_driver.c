@@ -15,6 +15,12 @@
 
 #include "tools/bench/bench.h"
 
+/* A tree from before migrate types (BENCH_OLD_REV=baeae77 or older) has
+ * no movable requests: there, every request is the kernel's own kind. */
+#ifndef GFP_MOVABLE
+#define GFP_MOVABLE GFP_KERNEL
+#endif
+
 void pair_run(int n);
 void mixed_run(int n);
 void split_run(int n);
