@@ -23,6 +23,21 @@ void compaction_note_irqoff(struct pglist_data *p, uint64_t ns)
 			   1, __ATOMIC_RELAXED);
 }
 
+/* May the free scanner take frames from this pageblock? Movable ones only
+ * (moving pages into an unmovable one would undo the grouping), except in
+ * the hardest run for a request (sync full, as Linux's
+ * ignore_block_suitable at MIN_COMPACT_PRIORITY): there the last block
+ * matters more, and any pageblock of the ordinary types will do. */
+static bool suitable_migration_target(const struct compact_control *cc,
+				      uint8_t flags)
+{
+	int type = flags & PB_MIGRATETYPE_MASK;
+	if (type == MIGRATE_MOVABLE)
+		return true;
+	return cc->prio == COMPACT_PRIO_SYNC_FULL && cc->order >= 0 &&
+	       type < MIGRATE_PCPTYPES;
+}
+
 /* Takes the free blocks of the pageblock at pb into cc's runs, until it
  * has `want` frames. The zone lock is dropped every SWAP_CLUSTER_MAX
  * frames looked at, and each hold is timed. Returns true if the pageblock
@@ -43,6 +58,14 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 		unsigned int looked = 0;
 		spin_lock_irqsave(&z->lock, flags);
 		uint64_t t0 = mm_now_ns();
+		/* Read again under the lock: alloc_contig_pages may have
+		 * isolated the pageblock since (its free frames then serve
+		 * nobody and are not in free_pages), or a claim changed it. */
+		if (!suitable_migration_target(cc, *pageblock_flags_byte(sec,
+									 pb))) {
+			spin_unlock_irqrestore(&z->lock, flags);
+			return true;
+		}
 		for (;
 		     pfn < end && looked < SWAP_CLUSTER_MAX &&
 		     cc->nr_freepages < want && cc->nr_runs < MIGRATE_BATCH_MAX;
@@ -80,21 +103,6 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 			return false; /* stopped at the watermark */
 	}
 	return pfn >= end;
-}
-
-/* May the free scanner take frames from this pageblock? Movable ones only
- * (moving pages into an unmovable one would undo the grouping), except in
- * the hardest run for a request (sync full, as Linux's
- * ignore_block_suitable at MIN_COMPACT_PRIORITY): there the last block
- * matters more, and any pageblock of the ordinary types will do. */
-static bool suitable_migration_target(const struct compact_control *cc,
-				      uint8_t flags)
-{
-	int type = flags & PB_MIGRATETYPE_MASK;
-	if (type == MIGRATE_MOVABLE)
-		return true;
-	return cc->prio == COMPACT_PRIO_SYNC_FULL && cc->order >= 0 &&
-	       type < MIGRATE_PCPTYPES;
 }
 
 /*

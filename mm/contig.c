@@ -42,34 +42,59 @@ static bool range_candidate(struct pglist_data *p, struct zone *z,
 	return true;
 }
 
-/* Sets every pageblock of [start, end) to `type`, moving its free blocks
- * along (Linux's set_migratetype_isolate and its undo). */
-static void set_range_type(struct pglist_data *p, struct zone *z,
-			   uint64_t start, uint64_t end, int type)
+/* Sets both pageblocks of the 4 MiB block at b to `type`, moving their
+ * free blocks along; only if both are `from` now (read under the lock:
+ * range_candidate looked without it, and another caller may have isolated
+ * them or a claim changed them since). An isolated pageblock's free frames
+ * leave the zone's free count while it is isolated (a free into it is not
+ * counted either: free_one_page_inline), and come back with it. */
+static bool set_block_type(struct pglist_data *p, struct zone *z, uint64_t b,
+			   int from, int type)
 {
-	/* One pageblock per lock hold (as Linux's, which isolates them one
-	 * at a time): 32 pageblocks of 512 frames in one would keep
-	 * interrupts off for the whole of a 64 MiB range. */
-	for (uint64_t pb = start; pb < end; pb += PAGEBLOCK_PAGES) {
-		unsigned long flags;
+	unsigned long flags;
+	bool all = true;
+	spin_lock_irqsave(&z->lock, flags);
+	uint64_t t0 = mm_now_ns();
+	for (uint64_t pb = b; pb < b + RUN_PAGES; pb += PAGEBLOCK_PAGES)
+		all &= pageblock_migratetype(pfn_to_section(p, pb), pb) == from;
+	for (uint64_t pb = b; all && pb < b + RUN_PAGES;
+	     pb += PAGEBLOCK_PAGES) {
 		struct mem_section *sec = pfn_to_section(p, pb);
-		spin_lock_irqsave(&z->lock, flags);
-		uint64_t t0 = mm_now_ns();
-		int old = pageblock_migratetype(sec, pb);
 		set_pageblock_migratetype(sec, pb, type);
 		int64_t moved =
 		    (int64_t)move_freepages_block(p, z, sec, pb, type);
-		/* An isolated pageblock's free frames leave the zone's free
-		 * count while it is isolated (mm/page_free.c, the end of
-		 * free_one_page_inline), and come back with it. */
-		if (type == MIGRATE_ISOLATE && old != MIGRATE_ISOLATE)
-			zone_free_pages_add(z, -moved);
-		else if (old == MIGRATE_ISOLATE && type != MIGRATE_ISOLATE)
-			zone_free_pages_add(z, moved);
-		uint64_t held = mm_now_ns() - t0;
-		spin_unlock_irqrestore(&z->lock, flags);
-		compaction_note_irqoff(p, held);
+		zone_free_pages_add(z,
+				    type == MIGRATE_ISOLATE ? -moved : moved);
 	}
+	uint64_t held = mm_now_ns() - t0;
+	spin_unlock_irqrestore(&z->lock, flags);
+	compaction_note_irqoff(p, held);
+	return all;
+}
+
+/* Isolates [start, end) (Linux's start_isolate_page_range): one 4 MiB
+ * block per lock hold, so that interrupts are not off for the whole of a
+ * 64 MiB range (133,368 instructions in one hold; docs/10b), and no free
+ * block ever lies across a pageblock of another type between two holds.
+ * Returns where it stopped: end, or the first block that was not movable
+ * any more (the caller gives back what was isolated, and skips the
+ * range, as Linux's -EBUSY). */
+static uint64_t isolate_range(struct pglist_data *p, struct zone *z,
+			      uint64_t start, uint64_t end)
+{
+	for (uint64_t b = start; b < end; b += RUN_PAGES)
+		if (!set_block_type(p, z, b, MIGRATE_MOVABLE, MIGRATE_ISOLATE))
+			return b;
+	return end;
+}
+
+/* Gives [start, end), all isolated by isolate_range, back to movable. */
+static void unisolate_range(struct pglist_data *p, struct zone *z,
+			    uint64_t start, uint64_t end)
+{
+	for (uint64_t b = start; b < end; b += RUN_PAGES)
+		WARN_ON_ONCE(
+		    !set_block_type(p, z, b, MIGRATE_ISOLATE, MIGRATE_MOVABLE));
 }
 
 struct contig_target {
@@ -200,11 +225,15 @@ uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
 			if (!range_candidate(p, z, s, s + len))
 				continue;
 			st.ranges_tried++;
-			set_range_type(p, z, s, s + len, MIGRATE_ISOLATE);
-			drain_all_pages(p); /* parked frames come back */
-			bool ok = empty_range(p, s, s + len, gfp, &st.moved) &&
-				  take_range(p, z, s, s + len);
-			set_range_type(p, z, s, s + len, MIGRATE_MOVABLE);
+			uint64_t isolated = isolate_range(p, z, s, s + len);
+			bool ok = isolated == s + len;
+			if (ok) {
+				drain_all_pages(p); /* parked frames back */
+				ok = empty_range(p, s, s + len, gfp,
+						 &st.moved) &&
+				     take_range(p, z, s, s + len);
+			}
+			unisolate_range(p, z, s, isolated);
 			if (!ok)
 				continue;
 			if (stats)

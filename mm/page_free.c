@@ -32,6 +32,7 @@ free_one_page_inline(struct pglist_data *p, struct zone *z,
 	uint64_t end = sec->first_pfn + sec->nr_frames;
 	uint64_t pages = 1ULL << order;
 
+	zone_free_pages_add(z, (int64_t)pages);
 	base[pfn] = PFS_TAIL;
 	/* LAB buddy: begin merge */
 	/* Every buddy on the way lies in the 4 MiB block around pfn: when
@@ -85,9 +86,10 @@ free_one_page_inline(struct pglist_data *p, struct zone *z,
 	/* A free into an isolated pageblock is not memory anyone may take:
 	 * counted, it let watermark checks pass on frames alloc_contig_pages
 	 * holds, and GFP_ATOMIC failed with the zone "above min" (Linux
-	 * leaves them out of NR_FREE_PAGES too). */
-	if (__builtin_expect(type != MIGRATE_ISOLATE, 1))
-		zone_free_pages_add(z, (int64_t)pages);
+	 * leaves them out of NR_FREE_PAGES too). Counted above and taken
+	 * back here: the common path stays as it was (docs/10). */
+	if (__builtin_expect(type == MIGRATE_ISOLATE, 0))
+		zone_free_pages_add(z, -(int64_t)pages);
 }
 
 void __free_one_page(struct pglist_data *p, struct zone *z,

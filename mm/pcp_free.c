@@ -280,9 +280,11 @@ unsigned int pcp_drain_local_some(struct pglist_data *p, unsigned int max)
 		if (!pcp || !pcp->count)
 			continue;
 		if (max) {
-			unsigned int n = pcp->count < max ? pcp->count : max;
-			pcp_free_bulk(p, z, pcp, n);
-			max = n >= max ? 0 : max - n;
+			unsigned int before = pcp->count;
+			pcp_free_bulk(p, z, pcp, before < max ? before : max);
+			/* A block is given whole: count what went. */
+			unsigned int given = before - pcp->count;
+			max = given >= max ? 0 : max - given;
 		}
 		left += pcp->count;
 	}

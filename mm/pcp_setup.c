@@ -236,11 +236,12 @@ void drain_all_pages(struct pglist_data *p)
 {
 	if (!p->pcp_enabled)
 		return;
-	/* Other CPUs drain their own lists when asked (an IPI); that needs
-	 * a caller that may wait for them. Otherwise only this CPU's. */
+	/* This CPU's first, here, a chunk per interrupts-off stretch (the
+	 * IPI's function runs with them off throughout). Other CPUs drain
+	 * their own lists when asked (an IPI, each one stretch); that needs
+	 * a caller that may wait for them. */
+	pcp_drain_local(p);
 	if (may_sleep())
 		mm_run_on_each_cpu_cond(cpu_has_parked_pages, drain_on_this_cpu,
 					p);
-	else
-		pcp_drain_local(p);
 }

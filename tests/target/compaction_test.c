@@ -36,9 +36,9 @@ static struct mto_slot *chunks[MTO_MAX_CHUNKS];
 /*
  * ktest_icount=1: QEMU runs with -icount shift=0, so the TSC counts guest
  * instructions (1 GHz, one per ns) and a host that preempts the vCPU adds
- * nothing to it. Then compaction's longest interrupts-off stretch (of the
- * whole boot: kcompactd's, direct runs', alloc_contig_pages') is a fact
- * of the code, and the cases hold it to IRQOFF_BOUND_INSNS. Why that
+ * nothing to it. Then the longest interrupts-off stretch that compaction
+ * and alloc_contig_pages timed since boot (kcompactd's, direct runs') is a
+ * fact of the code, and the cases hold it to IRQOFF_BOUND_INSNS. Why that
  * bound: docs/10b, "How long are interrupts off?".
  */
 #define IRQOFF_BOUND_INSNS 20000

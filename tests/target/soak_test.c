@@ -493,8 +493,9 @@ static void test_soak(struct ktest *t)
 		KTEST_EXPECT_GT(t, mv.moved, 0);
 	/* Both kinds of compaction ran, and made blocks: direct (the
 	 * order-9 requests' slow path) and kcompactd (woken by kswapd). A
-	 * minute on four CPUs: 16,091 stalls, 5,516 successes, 4,973 wakes. */
-	if (mv.compaction_on) {
+	 * minute on four CPUs: 16,091 stalls, 5,516 successes, 4,973 wakes;
+	 * a soak of a few seconds may see none of one kind. */
+	if (mv.compaction_on && soak_seconds >= 30) {
 		KTEST_EXPECT_GT(t, mv.compact.compact_stall, 0);
 		KTEST_EXPECT_GT(t, mv.compact.compact_success, 0);
 		KTEST_EXPECT_GT(t, mv.compact.kcompactd_wake, 0);
