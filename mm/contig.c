@@ -72,15 +72,15 @@ static bool set_block_type(struct pglist_data *p, struct zone *z, uint64_t b,
 	return all;
 }
 
-/* Isolates [start, end) (Linux's start_isolate_page_range): one 4 MiB
+/* Isolates [start, end) (as Linux's of that name): one 4 MiB
  * block per lock hold, so that interrupts are not off for the whole of a
  * 64 MiB range (133,368 instructions in one hold; docs/10b), and no free
  * block ever lies across a pageblock of another type between two holds.
  * Returns where it stopped: end, or the first block that was not movable
  * any more (the caller gives back what was isolated, and skips the
  * range, as Linux's -EBUSY). */
-static uint64_t isolate_range(struct pglist_data *p, struct zone *z,
-			      uint64_t start, uint64_t end)
+uint64_t start_isolate_page_range(struct pglist_data *p, struct zone *z,
+				  uint64_t start, uint64_t end)
 {
 	for (uint64_t b = start; b < end; b += RUN_PAGES)
 		if (!set_block_type(p, z, b, MIGRATE_MOVABLE, MIGRATE_ISOLATE))
@@ -88,9 +88,9 @@ static uint64_t isolate_range(struct pglist_data *p, struct zone *z,
 	return end;
 }
 
-/* Gives [start, end), all isolated by isolate_range, back to movable. */
-static void unisolate_range(struct pglist_data *p, struct zone *z,
-			    uint64_t start, uint64_t end)
+/* Gives [start, end), all isolated by start_isolate_page_range, back. */
+void undo_isolate_page_range(struct pglist_data *p, struct zone *z,
+			     uint64_t start, uint64_t end)
 {
 	for (uint64_t b = start; b < end; b += RUN_PAGES)
 		WARN_ON_ONCE(
@@ -225,7 +225,8 @@ uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
 			if (!range_candidate(p, z, s, s + len))
 				continue;
 			st.ranges_tried++;
-			uint64_t isolated = isolate_range(p, z, s, s + len);
+			uint64_t isolated =
+			    start_isolate_page_range(p, z, s, s + len);
 			bool ok = isolated == s + len;
 			if (ok) {
 				drain_all_pages(p); /* parked frames back */
@@ -233,7 +234,7 @@ uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
 						 &st.moved) &&
 				     take_range(p, z, s, s + len);
 			}
-			unisolate_range(p, z, s, isolated);
+			undo_isolate_page_range(p, z, s, isolated);
 			if (!ok)
 				continue;
 			if (stats)

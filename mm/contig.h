@@ -29,4 +29,14 @@ uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
 /* Frees a run from pgdat_alloc_contig_pages (the same nr). */
 void pgdat_free_contig_range(struct pglist_data *p, uint64_t phys, uint64_t nr);
 
+/* Its first and last step, for tests (Linux's start_isolate_page_range
+ * and undo_isolate_page_range): [start, end), whole 4 MiB blocks of zone
+ * z, made MIGRATE_ISOLATE one block per lock hold while each is still
+ * movable; returns where it stopped (end when all were). Undo takes a
+ * range that start_isolate_page_range isolated back to movable. */
+uint64_t start_isolate_page_range(struct pglist_data *p, struct zone *z,
+				  uint64_t start, uint64_t end);
+void undo_isolate_page_range(struct pglist_data *p, struct zone *z,
+			     uint64_t start, uint64_t end);
+
 #endif

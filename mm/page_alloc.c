@@ -52,12 +52,22 @@ static inline bool __zone_watermark_ok(const struct zone *z, unsigned int order,
 {
 	if (!zone_free_above(z, order, mark, highest, alloc_flags, free_pages))
 		return false;
-	/* and a free block of the order or more must exist */
+	/* and a free block of the order or more must exist, on a list that
+	 * serves requests: an isolated one (alloc_contig_pages is emptying
+	 * its range) serves nobody, as Linux's check of the lists says. */
 	if (order == 0)
 		return true;
-	for (unsigned int o = order; o <= MAX_ORDER; o++)
-		if (z->free_area[o].nr_free)
-			return true;
+	for (unsigned int o = order; o <= MAX_ORDER; o++) {
+		const struct free_area *a = &z->free_area[o];
+		if (!a->nr_free)
+			continue;
+		if (o == MAX_ORDER && z->deferred_blocks)
+			return true; /* boot's unlinked blocks */
+		for (int t = 0; t < MIGRATE_TYPES; t++)
+			if (t != MIGRATE_ISOLATE &&
+			    !list_empty(&a->free_list[t]))
+				return true;
+	}
 	return false;
 }
 

@@ -140,9 +140,53 @@ static void test_run_costs_its_pages_once(struct ktest *t)
 	teardown(t, n);
 }
 
+/* A free block on an isolated pageblock's list serves nobody, so it must
+ * not meet a high-order watermark (the order-9 test asks for a free block
+ * of order 9 or more on a list): the zone's one free 4 MiB block, made
+ * isolated, stops meeting it (before: nr_free counted it), and meets it
+ * again when given back; the zone's free count follows. */
+static void test_isolated_block_meets_no_watermark(struct ktest *t)
+{
+	struct pglist_data *p = &tn.pgdat;
+	uint64_t blocks[8], chain = 0, held = 0;
+	if (mm_test_node_init_one_zone(&tn, ARENA, 256)) {
+		ktest_skip(t, "no test arena on this platform");
+		return;
+	}
+	mm_test_zero_watermarks(p);
+	struct zone *z = normal();
+	while (held < 8 &&
+	       (blocks[held] = pgdat_alloc_pages(p, GFP_MOVABLE | __GFP_NOWARN,
+						 MAX_ORDER)))
+		held++;
+	mm_test_take_all(p, GFP_KERNEL | __GFP_NOWARN, &chain);
+	pcp_drain_local(p);
+	KTEST_ASSERT_TRUE(t, held > 0);
+	KTEST_EXPECT_EQ(t, z->free_pages, 0);
+	uint64_t b = blocks[--held] >> PAGE_SHIFT;
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(p, b << PAGE_SHIFT, MAX_ORDER), 0);
+	KTEST_EXPECT_EQ(t, z->free_pages, RUN);
+	/* (free_pages is given: this is the test of the lists.) */
+	KTEST_EXPECT_TRUE(t, zone_watermark_ok(z, 9, 0, ZONE_NORMAL, 0, RUN));
+	KTEST_EXPECT_EQ(t, start_isolate_page_range(p, z, b, b + RUN), b + RUN);
+	KTEST_EXPECT_EQ(t, z->free_pages, 0);
+	KTEST_EXPECT_FALSE(t, zone_watermark_ok(z, 9, 0, ZONE_NORMAL, 0, RUN));
+	KTEST_EXPECT_FALSE(t, zone_watermark_ok(z, 1, 0, ZONE_NORMAL, 0, RUN));
+	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
+	undo_isolate_page_range(p, z, b, b + RUN);
+	KTEST_EXPECT_EQ(t, z->free_pages, RUN);
+	KTEST_EXPECT_TRUE(t, zone_watermark_ok(z, 9, 0, ZONE_NORMAL, 0, RUN));
+	mm_test_give_back(p, chain);
+	while (held)
+		pgdat_free_pages(p, blocks[--held], MAX_ORDER);
+	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
+	mm_test_node_destroy(&tn);
+}
+
 static const struct ktest_case contig_cases[] = {
 	KTEST_CASE(test_isolated_frames_are_not_free_memory),
 	KTEST_CASE(test_run_costs_its_pages_once),
+	KTEST_CASE(test_isolated_block_meets_no_watermark),
 	{ 0 },
 };
 KTEST_SUITE(mm_contig, contig_cases);
