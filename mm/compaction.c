@@ -13,12 +13,6 @@
 
 #include "kernel/lib/printk.h"
 
-/* A batch's drain ends when this CPU's caches are empty, or after as many
- * chunks as the fullest caches of every zone need twice over: the tick
- * may park pages between chunks. */
-#define MIGRATE_DRAIN_ROUNDS \
-	(MAX_NR_ZONES * 2 * 2 * PCP_SLOTS / PCP_DRAIN_CHUNK)
-
 /* ---------------------------------------------------------------- migrate scanner */
 
 /* May the migrate scanner take pages from this pageblock? */
@@ -238,20 +232,9 @@ static enum compact_result compact_zone(struct compact_control *cc)
 			      compaction_free, cc, MR_COMPACTION, &moved);
 		cc->moved += moved;
 		/* The old frames went to this CPU's list: merge them now,
-		 * a chunk per interrupts-off stretch (pcp_drain_local's
-		 * rule). Each is timed inside (not around it, where an
-		 * interrupt or a preemption could land) and counts among
+		 * a chunk per interrupts-off stretch, each counted among
 		 * compaction's. */
-		for (unsigned int left = p->pcp_enabled, rounds = 0;
-		     left && rounds < MIGRATE_DRAIN_ROUNDS; rounds++) {
-			unsigned long flags;
-			local_irq_save(flags);
-			uint64_t t0 = mm_now_ns();
-			left = pcp_drain_local_some(p, PCP_DRAIN_CHUNK);
-			uint64_t held = mm_now_ns() - t0;
-			local_irq_restore(flags);
-			compaction_note_irqoff(p, held);
-		}
+		pcp_drain_local_timed(p, compaction_note_irqoff);
 	}
 	release_freepages(cc);
 	/* (A run that gave the zone up keeps its place, like any that

@@ -99,7 +99,7 @@ static void check_free_lists(struct check_state *c, struct zone *z)
 						pfn, o);
 				check_free_block(c, z, pfn, o, type);
 				/* Isolated free blocks serve nobody: not
-				 * counted (mm/contig.c, set_range_type). */
+				 * counted (mm/contig.c, set_block_type). */
 				if (type != MIGRATE_ISOLATE)
 					pages += 1ULL << o;
 			}

@@ -113,6 +113,10 @@ uint64_t pcp_replay_then(uint64_t ret);
  * (docs/10b, "How long are interrupts off?"). */
 #define PCP_DRAIN_CHUNK 32
 void pcp_drain_local(struct pglist_data *p);
+/* The same, handing `note` each stretch's length in ns (compaction's
+ * record of its interrupts-off stretches). */
+void pcp_drain_local_timed(struct pglist_data *p,
+			   void (*note)(struct pglist_data *p, uint64_t ns));
 /* One stretch of that: up to `max` pages (a block counts its pages and is
  * never split, so a little more) from this CPU's lists, interrupts off;
  * returns the pages still parked there. */

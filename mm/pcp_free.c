@@ -291,7 +291,8 @@ unsigned int pcp_drain_local_some(struct pglist_data *p, unsigned int max)
 	return left;
 }
 
-void pcp_drain_local(struct pglist_data *p)
+void pcp_drain_local_timed(struct pglist_data *p,
+			   void (*note)(struct pglist_data *p, uint64_t ns))
 {
 	unsigned long flags;
 	unsigned int left, rounds = 0, most = 0;
@@ -299,12 +300,25 @@ void pcp_drain_local(struct pglist_data *p)
 		return;
 	/* Interrupts come back on between chunks (where they were on);
 	 * pages an interrupt parks meanwhile count toward no more than
-	 * twice the rounds the first count needed. */
+	 * twice the rounds the first count needed. A stretch is timed
+	 * inside, where no interrupt or preemption can land. */
 	do {
+		uint64_t t0 = 0, held = 0;
 		local_irq_save(flags);
+		if (note)
+			t0 = mm_now_ns();
 		left = pcp_drain_local_some(p, PCP_DRAIN_CHUNK);
+		if (note)
+			held = mm_now_ns() - t0;
 		local_irq_restore(flags);
+		if (note)
+			note(p, held);
 		if (!rounds++)
 			most = 2 * (left / PCP_DRAIN_CHUNK + 1);
 	} while (left && rounds <= most);
+}
+
+void pcp_drain_local(struct pglist_data *p)
+{
+	pcp_drain_local_timed(p, NULL);
 }

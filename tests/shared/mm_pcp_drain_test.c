@@ -149,6 +149,13 @@ static void test_drain_takes_the_fullest_list(struct ktest *t)
 	finish(t, n, MANY_BLOCKS);
 }
 
+static unsigned int noted;
+static void count_stretch(struct pglist_data *p, uint64_t ns)
+{
+	(void)p, (void)ns;
+	noted++;
+}
+
 /* pcp_drain_local() gives a full cache back PCP_DRAIN_CHUNK pages per
  * interrupts-off stretch (pcp_drain_local_some): each stretch gives at
  * least a chunk and at most a chunk and the rest of one block, and says
@@ -185,10 +192,33 @@ static void test_drain_local_in_chunks(struct ktest *t)
 	finish(t, 100, 10);
 }
 
+/* The whole loop, as pcp_drain_local() and compaction run it: the same
+ * cache empties in as many stretches, each one handed to `note`. */
+static void test_drain_local_loop_in_chunks(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	for (int i = 0; i < 10; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
+				0);
+	for (int i = 0; i < 100; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[i], 0),
+				0);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 180);
+	noted = 0;
+	pcp_drain_local_timed(&tn.pgdat, count_stretch);
+	ktest_diag(t, "180 parked pages: %u stretches noted", noted);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	KTEST_EXPECT_GE(t, noted, 180 / (PCP_DRAIN_CHUNK + 7));
+	KTEST_EXPECT_LE(t, noted, 180 / PCP_DRAIN_CHUNK + 1);
+	finish(t, 100, 10);
+}
+
 static const struct ktest_case pcp_drain_cases[] = {
 	KTEST_CASE(test_drain_spares_a_short_list),
 	KTEST_CASE(test_drain_takes_the_fullest_list),
 	KTEST_CASE(test_drain_local_in_chunks),
+	KTEST_CASE(test_drain_local_loop_in_chunks),
 	{ 0 },
 };
 KTEST_SUITE(mm_pcp_drain, pcp_drain_cases);
