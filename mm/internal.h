@@ -33,10 +33,31 @@ static inline uint64_t block_pfn(const struct pglist_data *p,
 	return pgdat_virt_to_phys(p, entry) >> PAGE_SHIFT;
 }
 
+/*
+ * Where a free block's list links sit in its first page: at a cache line
+ * picked by the block's frame number, not at the page's first byte. Bits
+ * 6-11 of an address pick a first-level cache set, so links at offset 0
+ * would put every free block's head in set 0: the eleven blocks one split
+ * of a 4 MiB block makes, 1, 2, 4 ... 512 pages apart, would fight over
+ * that set's 8 ways, and so would any zone field that happens to sit
+ * there (docs/08b, "Where a free block keeps its links"). Frame bits 0-5
+ * pick the line, and bits 6-11 are folded in so that blocks of order 6
+ * and more are spread too: a block and its ten buddies share a line at
+ * most two by two (mm_buddy.test_link_lines_spread). block_pfn() drops
+ * the offset with the rest of the page offset.
+ */
+static inline uint64_t block_link_offset(uint64_t pfn)
+{
+	return ((pfn ^ (pfn >> 6)) & 63) << 6;
+}
+
 static inline struct list_head *pfn_entry(const struct pglist_data *p,
 					  uint64_t pfn)
 {
-	return pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
+	return (
+	    struct list_head *)((char *)pgdat_phys_to_virt(p,
+							   pfn << PAGE_SHIFT) +
+				block_link_offset(pfn));
 }
 
 /*

@@ -371,10 +371,18 @@ void pgdat_set_page_poison(struct pglist_data *p, bool on)
 				struct list_head *h =
 				    &z->free_area[o].free_list[t];
 				for (struct list_head *e = h->next; e != h;
-				     e = e->next)
+				     e = e->next) {
+					/* Around the links (internal.h's
+					 * block_link_offset). */
+					uint64_t at =
+					    block_link_offset(block_pfn(p, e));
+					char *first = (char *)e - at;
+					memset(first, PAGE_POISON, at);
 					memset((char *)e + sizeof(*e),
 					       PAGE_POISON,
-					       (PAGE_SIZE << o) - sizeof(*e));
+					       (PAGE_SIZE << o) - at -
+						   sizeof(*e));
+				}
 			}
 		}
 		spin_unlock_irqrestore(&z->lock, flags);

@@ -128,19 +128,21 @@ rmqueue_smallest_inline(struct pglist_data *p, struct zone *z,
 	    __builtin_expect(debug_pagealloc_on(p), 0))
 		expand_map_heads(p, pfn, order, o);
 	/* LAB buddy: begin split */
-	/* e is the block's first byte: the halves' links are at e + 2^o
-	 * pages (a local: the state byte stores may alias anything, so
-	 * p's fields would be read again on every split). Each half goes
-	 * on a list the search above found empty, and nothing has been
-	 * added to it since: no neighbour to link to. */
-	char *first = (char *)e;
+	/* The block's first byte is e less its links' offset; a half's
+	 * links are 2^o pages further, at the half's own offset (a local:
+	 * the state byte stores may alias anything, so p's fields would be
+	 * read again on every split). Each half goes on a list the search
+	 * above found empty, and nothing has been added to it since: no
+	 * neighbour to link to. */
+	char *first = (char *)e - block_link_offset(pfn);
 	while (o > order) { /* expand(): keep the low half */
 		o--, area--;
 		uint64_t half = 1ULL << o;
 		st[half] = PFS_FREE | o;
 		struct list_head *h = &area->free_list[type];
 		struct list_head *n =
-		    (struct list_head *)(first + (half << PAGE_SHIFT));
+		    (struct list_head *)(first + (half << PAGE_SHIFT) +
+					 block_link_offset(pfn + half));
 		n->next = n->prev = h;
 		h->next = h->prev = n;
 		area->nr_free++;

@@ -67,7 +67,8 @@ free_one_page_inline(struct pglist_data *p, struct zone *z,
 				change_pageblock_range(sec, buddy, order, type);
 		}
 		struct list_head *be =
-		    (struct list_head *)(map + (buddy << PAGE_SHIFT));
+		    (struct list_head *)(map + (buddy << PAGE_SHIFT) +
+					 block_link_offset(buddy));
 		list_del(be);
 		if (__builtin_expect(poison, 0))
 			memset(be, PAGE_POISON, sizeof(*be));

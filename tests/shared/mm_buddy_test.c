@@ -8,6 +8,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
+#include "mm/internal.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
@@ -435,6 +436,58 @@ static void test_split_and_merge_worked_example(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
+/* One page from Normal's lone 4 MiB block frees ten halves: their links
+ * sit at each one's block_link_offset, six lines, at most two on one; at
+ * offset 0 they would share one cache set (docs/08b, "Where a free block
+ * keeps its links"). */
+static void test_link_lines_spread(struct ktest *t)
+{
+	if (!setup(t, true))
+		return;
+	struct zone *z = &tn.pgdat.node_zones[ZONE_NORMAL];
+	unsigned int nheld = 0; /* live[]: the blocks held meanwhile */
+	for (unsigned int o = 0; o <= MAX_ORDER; o++)
+		while (z->free_area[o].nr_free > (o == MAX_ORDER))
+			live[nheld].order = o,
+			live[nheld++].phys =
+			    pgdat_alloc_pages(&tn.pgdat, QUIET_MOVABLE, o);
+	KTEST_ASSERT_TRUE(t, z->free_area[MAX_ORDER].nr_free == 1);
+	uint64_t page = pgdat_alloc_pages(&tn.pgdat, QUIET_MOVABLE, 0);
+	KTEST_ASSERT_TRUE(t, page != 0);
+	unsigned int per_line[64] = { 0 }, lines = 0, most = 0, blocks = 0;
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		const struct list_head *h =
+		    &z->free_area[o].free_list[MIGRATE_MOVABLE];
+		for (const struct list_head *e = h->next; e != h; e = e->next) {
+			uint64_t pfn = block_pfn(&tn.pgdat, e);
+			KTEST_EXPECT_TRUE(t, e == pfn_entry(&tn.pgdat, pfn));
+			unsigned int line =
+			    ((uintptr_t)e & (PAGE_SIZE - 1)) / 64;
+			lines += per_line[line]++ == 0, blocks++;
+			most = per_line[line] > most ? per_line[line] : most;
+		}
+	}
+	ktest_diag(t, "%u free halves, links on %u lines, at most %u on one",
+		   blocks, lines, most);
+	KTEST_EXPECT_EQ(t, blocks, MAX_ORDER);
+	KTEST_EXPECT_EQ(t, lines, 6);
+	KTEST_EXPECT_LE(t, most, 2);
+	/* Every line of a page, equally, for any 4096 frames in a row. */
+	unsigned int uses[64] = { 0 };
+	for (uint64_t pfn = 0x12345; pfn < 0x12345 + 4096; pfn++)
+		uses[block_link_offset(pfn) / 64]++;
+	for (unsigned int l = 0; l < 64; l++)
+		KTEST_EXPECT_EQ(t, uses[l], 64);
+	pgdat_free_pages(&tn.pgdat, page, 0);
+	KTEST_EXPECT_EQ(t, z->free_area[MAX_ORDER].nr_free, 1);
+	while (nheld--)
+		pgdat_free_pages(&tn.pgdat, live[nheld].phys,
+				 live[nheld].order);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	KTEST_EXPECT_TRUE(t, mm_test_snapshot_equal(&tn.pgdat, snap));
+	mm_test_node_destroy(&tn);
+}
+
 static void test_page_poison_catches_use_after_free(struct ktest *t)
 {
 	char log[512];
@@ -538,6 +591,7 @@ static const struct ktest_case buddy_cases[] = {
 	KTEST_CASE(test_gfp_names_read_back),
 	KTEST_CASE(test_buddyinfo_format),
 	KTEST_CASE(test_split_and_merge_worked_example),
+	KTEST_CASE(test_link_lines_spread),
 	KTEST_CASE(test_page_poison_catches_use_after_free),
 	KTEST_CASE(test_release_range),
 	{ 0 },

@@ -69,13 +69,14 @@ static void same_and_gone(struct ktest *t)
 	destroy(1);
 }
 
-/* Pages of the arena whose first bytes lost the pattern (written). */
+/* Pages of the arena with a byte that lost the pattern (written): a free
+ * block's links may sit anywhere in its first page (block_link_offset). */
 static uint64_t pages_written(int i)
 {
 	uint64_t n = 0;
 	for (uint64_t off = 0; off < ARENA; off += PAGE_SIZE) {
 		const uint8_t *b = (const uint8_t *)arenas[i] + off;
-		for (int k = 0; k < 64; k++)
+		for (uint64_t k = 0; k < PAGE_SIZE; k++)
 			if (b[k] != PATTERN) {
 				n++;
 				break;
