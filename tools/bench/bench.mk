@@ -4,19 +4,20 @@
 # sanitizers in their own object directory. Included from tools/host-tools.mk.
 # Benchmarks are not tests: nothing here runs in `make test`.
 
-BENCH_SRCS := $(MM_TOOL_SRCS) $(wildcard tools/bench/*.c)
+BENCH_SRCS := $(MM_TOOL_SRCS) $(filter-out tools/bench/nothp.c,$(wildcard tools/bench/*.c))
 BENCH_CFLAGS := $(filter-out -O0 -O1 -fsanitize=% -fno-sanitize-recover=%,$(HOST_CFLAGS)) -O2
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRCS))
 
-# The tree before the last change to the hot paths (now: 9fab78b, before
-# the per-CPU drain took the fullest list first, docs/08c-per-cpu-caches.md;
-# before that b89e051, issue 16's zone-path round, docs/08b-the-zone-path.md,
+# The tree before the last change to the hot paths (now: e353221, before
+# free blocks' links moved off the page's first byte, docs/08b-the-zone-path.md;
+# before that 9fab78b, the per-CPU drain took the fullest list first,
+# docs/08c-per-cpu-caches.md, b89e051, issue 16's zone-path round, docs/08b-the-zone-path.md,
 # f1a8680, the section map and the call-free fast paths, baeae77, migrate
 # types, and bec35b4, the first fast path), for
 # the before/after figures: its mm/ and host support, with tools/bench/pair_driver.c built
 # against its headers, linked into one object whose every symbol gets the
 # prefix old_ (objcopy), so both versions run in one process.
-BENCH_OLD_REV := 9fab78b
+BENCH_OLD_REV := e353221
 BENCH_OLD := $(BUILD)/bench/old-$(BENCH_OLD_REV)
 BENCH_OLD_SRCS = $(wildcard $(BENCH_OLD)/src/mm/*.c) \
 	$(filter-out %_host.c,$(wildcard $(BENCH_OLD)/src/tests/support/*.c)) \
@@ -46,6 +47,12 @@ $(BUILD)/bench/obj/%.o: %.c
 	$(call say,BENCHCC,$<)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_OLD_REV_STR='"$(BENCH_OLD_REV)"' -MMD -MP -c $< -o $@
 
+# Runs a command with transparent huge pages off (boot-rss.sh).
+$(BUILD)/bench/nothp: tools/bench/nothp.c
+	@mkdir -p $(dir $@)
+	$(call say,BENCHCC,$<)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $< -o $@
+
 $(BUILD)/bench/mm-bench: $(BENCH_OBJS) $(BENCH_OLD)/old.o
 	$(call say,BENCHLD,$@)
 	$(Q)$(HOST_CC) $^ -o $@ -lpthread
@@ -53,9 +60,11 @@ $(BUILD)/bench/mm-bench: $(BENCH_OBJS) $(BENCH_OLD)/old.o
 # Prints the table; writes results.md, results.tsv (name, median, unit),
 # spread.tsv (median, min, max per figure) and init.tsv to build/bench/.
 # BENCH_ARGS=--quick: a smoke run (1/1000 of the work, one run).
-bench: $(BUILD)/bench/mm-bench esp
+bench: $(BUILD)/bench/mm-bench $(BUILD)/bench/nothp esp
 	@mkdir -p $(BUILD)/bench
 	$(BUILD)/bench/mm-bench $(BUILD)/bench $(BENCH_ARGS)
 	@echo "Target (QEMU -icount, one CPU): cycles per order-0 alloc+free pair"
 	@tools/bench/target-bench.sh $(BUILD)/esp $(BUILD)/bench/results.tsv
+	@tools/bench/boot-rss.sh $(BUILD)/esp $(BUILD)/bench/results.tsv \
+	    $(BUILD)/bench/nothp $(if $(filter --quick,$(BENCH_ARGS)),1,3)
 	@echo "bench: tables in $(BUILD)/bench/results.md and results.tsv"
