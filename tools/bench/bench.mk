@@ -63,6 +63,7 @@ $(BUILD)/bench/mm-bench: $(BENCH_OBJS) $(BENCH_OLD)/old.o
 bench: $(BUILD)/bench/mm-bench $(BUILD)/bench/nothp esp
 	@mkdir -p $(BUILD)/bench
 	$(BUILD)/bench/mm-bench $(BUILD)/bench $(BENCH_ARGS)
+	@tools/bench/host-instructions.sh $(BUILD)/bench/mm-bench $(BUILD)/bench/results.tsv
 	@echo "Target (QEMU -icount, one CPU): cycles per order-0 alloc+free pair"
 	@tools/bench/target-bench.sh $(BUILD)/esp $(BUILD)/bench/results.tsv
 	@tools/bench/boot-rss.sh $(BUILD)/esp $(BUILD)/bench/results.tsv \
