@@ -105,8 +105,9 @@ static inline uintptr_t mm_debug_hooks_on(const struct pglist_data *p)
 					  __ATOMIC_RELAXED);
 }
 
-/* A free block's list links live in its first bytes; with poisoning on they
- * must read as poison again once the block leaves its list. */
+/* A free block's list links live in its first page (block_link_offset);
+ * with poisoning on they must read as poison again once the block leaves
+ * its list. */
 static inline void unlink_block(struct pglist_data *p, struct list_head *e)
 {
 	list_del(e);

@@ -8,6 +8,7 @@
 #include "mm/page_alloc.h"
 
 #include "mm/fault_inject.h"
+#include "mm/internal.h"
 #include "mm/page_owner.h"
 
 #include "kernel/lib/format.h"
@@ -96,6 +97,13 @@ static void check_free_lists(struct check_state *c, struct zone *z)
 				}
 				if (e->next->prev != e)
 					problem(c, "broken list link at frame",
+						pfn, o);
+				/* The split and the merge find a block's
+				 * links by its frame number alone. */
+				if (e != pfn_entry(p, pfn))
+					problem(c,
+						"list links off their place "
+						"(frame, order)",
 						pfn, o);
 				check_free_block(c, z, pfn, o, type);
 				/* Isolated free blocks serve nobody: not

@@ -7,6 +7,7 @@
 #include "tests/fuzz/fuzz_alloc_bad.h"
 
 #include "mm/fault_inject.h"
+#include "mm/internal.h"
 #include "mm/migrate.h"
 #include "tests/fuzz/fuzz_alloc_model.h"
 
@@ -104,9 +105,13 @@ void fz_scribble(unsigned int a, unsigned int b)
 		k = (k + 1) % n;
 	if (fz.owner[k] != FZ_FREE)
 		return;
-	/* Past the list links a free block keeps in its first bytes. */
-	((uint8_t *)fz.tn->arena)[(k << 12) + 2048 + (b % 128) * 16] =
-	    (uint8_t)~PAGE_POISON;
+	/* Not on the list links a free block keeps in its first page
+	 * (block_link_offset: a line of 64 bytes, the links its first 16). */
+	uint64_t at = 2048 + (b % 128) * 16,
+		 links = block_link_offset((fz.tn->phys_base >> 12) + k);
+	if (at >= links && at < links + 16)
+		at += 16;
+	((uint8_t *)fz.tn->arena)[(k << 12) + at] = (uint8_t)~PAGE_POISON;
 	fz.dirty[k] = 1;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mm/internal.h"
 #include "mm/pcp.h"
 #include "tests/stress/stress.h"
 
@@ -54,24 +55,36 @@ static uint64_t xorshift(uint64_t *s)
 }
 
 /* Each page of a block: its physical address, the tag, the tag's
- * complement. A block handed out twice, or written while held, breaks it. */
+ * complement, and the two words where the page's links would go if the
+ * allocator put it on a free list (block_link_offset). A block handed out
+ * twice, or written while held, breaks it. */
+static unsigned int link_word(uint64_t phys)
+{
+	return (unsigned int)(block_link_offset(phys >> PAGE_SHIFT) / 8);
+}
+
 static void stamp(const struct held *h)
 {
 	for (uint64_t i = 0; i < (1ULL << h->order); i++) {
-		uint64_t *w = pgdat_phys_to_virt(node, h->phys + i * PAGE_SIZE);
-		w[0] = h->phys + i * PAGE_SIZE;
+		uint64_t phys = h->phys + i * PAGE_SIZE, l = link_word(phys);
+		uint64_t *w = pgdat_phys_to_virt(node, phys);
+		w[0] = phys;
 		w[1] = h->tag;
 		w[511] = ~h->tag;
+		if (l) { /* at 0: words 0 and 1 */
+			w[l] = ~phys;
+			w[l + 1] = h->tag;
+		}
 	}
 }
 
 static bool stamp_ok(const struct held *h)
 {
 	for (uint64_t i = 0; i < (1ULL << h->order); i++) {
-		const uint64_t *w =
-		    pgdat_phys_to_virt(node, h->phys + i * PAGE_SIZE);
-		if (w[0] != h->phys + i * PAGE_SIZE || w[1] != h->tag ||
-		    w[511] != ~h->tag)
+		uint64_t phys = h->phys + i * PAGE_SIZE, l = link_word(phys);
+		const uint64_t *w = pgdat_phys_to_virt(node, phys);
+		if (w[0] != phys || w[1] != h->tag || w[511] != ~h->tag ||
+		    (l && (w[l] != ~phys || w[l + 1] != h->tag)))
 			return false;
 	}
 	return true;

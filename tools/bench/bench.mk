@@ -42,7 +42,16 @@ $(BENCH_OLD)/old.o: $(BENCH_OLD)/src/.stamp tools/bench/pair_driver.c
 		awk '{ print $$3 " old_" $$3 }' >$(BENCH_OLD)/rename.txt
 	$(Q)objcopy --redefine-syms=$(BENCH_OLD)/rename.txt $(BENCH_OLD)/all.o $@
 
-$(BUILD)/bench/obj/%.o: %.c
+# The objects carry BENCH_OLD_REV's name (BENCH_OLD_REV_STR), so a new
+# BENCH_OLD_REV rebuilds them: without this stamp, `make bench
+# BENCH_OLD_REV=x` after a build for y labelled x's figures with y.
+BENCH_REV_STAMP := $(BUILD)/bench/old-rev.$(BENCH_OLD_REV)
+$(BENCH_REV_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/bench/old-rev.*
+	@touch $@
+
+$(BUILD)/bench/obj/%.o: %.c $(BENCH_REV_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,BENCHCC,$<)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_OLD_REV_STR='"$(BENCH_OLD_REV)"' -MMD -MP -c $< -o $@

@@ -113,8 +113,8 @@ void dot_legend(FILE *f, int with_node, int with_links)
 			rows[i].colour, rows[i].text);
 	if (with_links)
 		fprintf(f, "<TR><TD>&#8594;</TD><TD ALIGN=\"LEFT\">a list "
-			   "link (next): it is stored in the first 16 bytes "
-			   "of the free frame it leaves</TD></TR>"
+			   "link (next): it is stored in the first page "
+			   "of the free block it leaves</TD></TR>"
 			   "<TR><TD></TD><TD ALIGN=\"LEFT\">(the last block's "
 			   "next leads back to the list head in the zone; "
 			   "the prev links,<BR ALIGN=\"LEFT\"/>the other way, "

@@ -12,8 +12,8 @@
 
 #include "mm/page_alloc.h"
 
-/* The frame whose first bytes hold list entry e: a free block's links live
- * in the block itself (mm/internal.h has the same helper for mm/ alone). */
+/* The frame whose page holds list entry e: a free block's links live in
+ * its first page (mm/internal.h has the same helper for mm/ alone). */
 static inline uint64_t entry_pfn(const struct pglist_data *p,
 				 const struct list_head *e)
 {
