@@ -8,6 +8,7 @@
  */
 #include "mm/contig.h"
 #include "mm/compaction.h"
+#include "mm/debug_pagealloc.h"
 #include "mm/internal.h"
 #include "mm/migrate.h"
 #include "mm/pcp.h"
@@ -237,6 +238,10 @@ uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
 			undo_isolate_page_range(p, z, s, isolated);
 			if (!ok)
 				continue;
+			/* debug_pagealloc: the free blocks taken had their
+			 * tails unmapped; the range is the caller's now (the
+			 * normal path maps in prep_new_page). */
+			debug_pagealloc_map_pages(p, s, len);
 			if (stats)
 				*stats = st;
 			return s << PAGE_SHIFT;

@@ -8,6 +8,7 @@
  * docs/07-debugging-the-allocator.md ("debug_pagealloc").
  */
 #include "kernel/lib/string.h"
+#include "mm/contig.h"
 #include "mm/debug_pagealloc.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
@@ -198,10 +199,36 @@ static void test_with_poison_and_highatomic(struct ktest *t)
 	teardown(t);
 }
 
+/* alloc_contig_pages takes whole free blocks off their lists and hands
+ * the range out: their tails, unmapped while free, must be mapped again
+ * (it handed them out unmapped: the caller's first write would fault). */
+static void test_contig_range_mapped(struct ktest *t)
+{
+	if (!setup(t))
+		return;
+	KTEST_ASSERT_TRUE(t, debug_pagealloc_enable(&tn.pgdat, record) == 0);
+	uint64_t run =
+	    pgdat_alloc_contig_pages(&tn.pgdat, 1024,
+				     GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
+				     NULL);
+	KTEST_ASSERT_TRUE(t, run != 0);
+	uint64_t base = tn.phys_base >> PAGE_SHIFT, off = (run >> 12) - base,
+		 unmapped_in_run = 0;
+	for (uint64_t k = off; k < off + 1024; k++)
+		unmapped_in_run += unmapped[k];
+	KTEST_EXPECT_EQ(t, unmapped_in_run, 0);
+	KTEST_EXPECT_EQ(t, rule_breaks(), 0);
+	pgdat_free_contig_range(&tn.pgdat, run, 1024);
+	KTEST_EXPECT_EQ(t, rule_breaks(), 0);
+	KTEST_EXPECT_EQ(t, outside_calls, 0);
+	teardown(t);
+}
+
 static const struct ktest_case dpa_cases[] = {
 	KTEST_CASE(test_enable_unmaps_free_tails),
 	KTEST_CASE(test_rule_kept_through_churn),
 	KTEST_CASE(test_with_poison_and_highatomic),
+	KTEST_CASE(test_contig_range_mapped),
 	{ 0 },
 };
 KTEST_SUITE(mm_debug_pagealloc, dpa_cases);
