@@ -54,10 +54,8 @@ static inline uint64_t block_link_offset(uint64_t pfn)
 static inline struct list_head *pfn_entry(const struct pglist_data *p,
 					  uint64_t pfn)
 {
-	return (
-	    struct list_head *)((char *)pgdat_phys_to_virt(p,
-							   pfn << PAGE_SHIFT) +
-				block_link_offset(pfn));
+	char *page = pgdat_phys_to_virt(p, pfn << PAGE_SHIFT);
+	return (struct list_head *)(page + block_link_offset(pfn));
 }
 
 /*
