@@ -156,6 +156,19 @@ static void count_stretch(struct pglist_data *p, uint64_t ns)
 	noted++;
 }
 
+/* Parks ten order-3 blocks and 100 single frames in this CPU's cache:
+ * 180 pages, for the drain cases below. */
+static void park_180(struct ktest *t)
+{
+	for (int i = 0; i < 10; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
+				0);
+	for (int i = 0; i < 100; i++)
+		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[i], 0),
+				0);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 180);
+}
+
 /* pcp_drain_local() gives a full cache back PCP_DRAIN_CHUNK pages per
  * interrupts-off stretch (pcp_drain_local_some): each stretch gives at
  * least a chunk and at most a chunk and the rest of one block, and says
@@ -164,13 +177,7 @@ static void test_drain_local_in_chunks(struct ktest *t)
 {
 	if (!setup(t))
 		return;
-	for (int i = 0; i < 10; i++)
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
-				0);
-	for (int i = 0; i < 100; i++)
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[i], 0),
-				0);
-	KTEST_EXPECT_EQ(t, my_cache()->count, 180);
+	park_180(t);
 	unsigned long flags;
 	unsigned int stretches = 0, left = my_cache()->count;
 	local_irq_save(flags);
@@ -198,13 +205,7 @@ static void test_drain_local_loop_in_chunks(struct ktest *t)
 {
 	if (!setup(t))
 		return;
-	for (int i = 0; i < 10; i++)
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, blocks[i], 3),
-				0);
-	for (int i = 0; i < 100; i++)
-		KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, singles[i], 0),
-				0);
-	KTEST_EXPECT_EQ(t, my_cache()->count, 180);
+	park_180(t);
 	noted = 0;
 	pcp_drain_local_timed(&tn.pgdat, count_stretch);
 	ktest_diag(t, "180 parked pages: %u stretches noted", noted);
