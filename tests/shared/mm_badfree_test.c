@@ -9,6 +9,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
+#include "mm/internal.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
@@ -204,11 +205,33 @@ static void test_mm_check_detects_corruption(struct ktest *t)
 	tn.pgdat.node_zones[ZONE_NORMAL].free_pages++;
 	int problems_count = pgdat_check(&tn.pgdat);
 	tn.pgdat.node_zones[ZONE_NORMAL].free_pages--;
+	/* A free block's links moved one line off block_link_offset(): the
+	 * split and the merge would look for them where they are not. */
+	struct list_head *h = NULL, *e, *moved;
+	for (int o = 0; !h && o <= MAX_ORDER; o++)
+		for (int ty = 0; !h && ty < MIGRATE_TYPES; ty++)
+			if (!list_empty(&tn.pgdat.node_zones[ZONE_NORMAL]
+					     .free_area[o]
+					     .free_list[ty]))
+				h = &tn.pgdat.node_zones[ZONE_NORMAL]
+					 .free_area[o]
+					 .free_list[ty];
+	KTEST_ASSERT_TRUE(t, h != NULL);
+	e = h->next;
+	moved = (struct list_head *)((char *)e +
+				     (((uintptr_t)e & 4095) < 4032 ? 64 : -64));
+	*moved = *e;
+	e->prev->next = e->next->prev = moved;
+	int problems_place = pgdat_check(&tn.pgdat);
+	*e = *moved;
+	e->prev->next = e->next->prev = e;
 	printk_capture_stop();
 	console_loglevel = saved;
 	KTEST_EXPECT_GT(t, problems_state, 0);
 	KTEST_EXPECT_GT(t, problems_count, 0);
+	KTEST_EXPECT_GT(t, problems_place, 0);
 	KTEST_EXPECT_TRUE(t, ktest_contains(log, "mm_check: "));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "list links off their place"));
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	pgdat_free_pages(&tn.pgdat, a, 0);
 	mm_test_node_destroy(&tn);
