@@ -294,6 +294,9 @@ static void test_calibration_stalled_on_and_on_says_so(struct ktest *t)
 	KTEST_EXPECT_GT(t, ppm, 10000);
 }
 
+/* The stall inside every sample of the case below. */
+static const uint64_t stall_every_ns_played = 3000000;
+
 /* A host that never lets a narrow sample through once the window is
  * due (3 ms inside every one: never within 1 % of 160 ms) must not hold
  * the boot: the window ends at eight times its length on its narrowest
@@ -307,20 +310,26 @@ static void test_calibration_ends_without_a_narrow_sample(struct ktest *t)
 	unsigned long flags;
 	stall_start = stall_reads = 0;
 	stall_armed = false;
-	stall_every_ns = 3000000;
+	stall_every_ns = stall_every_ns_played;
 	local_irq_save(flags);
 	uint32_t lvtt = apic_read(APIC_LVTT), tmict = apic_read(APIC_TMICT);
 	uint64_t t0 = ktime_get_ns();
 	ppm = calibrate_window(&slow, 20000000, &tsc, &lapic);
-	uint64_t ms = (ktime_get_ns() - t0) / 1000000;
+	uint64_t elapsed = ktime_get_ns() - t0, ms = elapsed / 1000000;
 	lapic_timer_periodic(lvtt & 0xff, tmict);
 	local_irq_restore(flags);
 	stall_every_ns = 0;
 	ktest_diag(t, "the window took %lu ms, within %lu ppm",
 		   (unsigned long)ms, (unsigned long)ppm);
 	KTEST_EXPECT_LE(t, ms, 1000);
-	KTEST_EXPECT_GT(t, ppm, 10000);
 	KTEST_EXPECT_NE(t, ppm, UINT64_MAX);
+	/* Honest: the sample the window ends on holds a 3 ms stall, so the
+	 * bound is at least 3 ms over the time that passed. Near 160 ms that
+	 * is over 1 %; a host that preempts the vCPU stretches the window
+	 * and thins it (CI: 457 ms, 8,709 ppm, which a fixed "over 1 %"
+	 * failed). */
+	KTEST_EXPECT_GE(t, (ppm + 1) * elapsed,
+			stall_every_ns_played * 1000000);
 }
 
 static void test_hz_option(struct ktest *t)
