@@ -140,6 +140,15 @@ static enum compact_result compact_goal(struct compact_control *cc)
 			   : COMPACT_CONTINUE;
 	if (cc->order < 0)
 		return COMPACT_CONTINUE;
+	/* A spill is done when the zone has its block above min, and over
+	 * when the zone below has no more frames to give. */
+	if (cc->tz != z) {
+		if (cc->spill_dry)
+			return COMPACT_COMPLETE;
+		if (compaction_shortfall(z, (unsigned int)cc->order,
+					 cc->highest))
+			return COMPACT_CONTINUE;
+	}
 	/* A block of the order is free on a list any request may use. */
 	for (unsigned int o = (unsigned int)cc->order; o <= MAX_ORDER; o++)
 		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
@@ -163,6 +172,73 @@ static enum compact_result compact_finished(struct compact_control *cc)
 	return r;
 }
 
+/* The run's loop: batches of pages isolated and moved until the goal; then
+ * the frames it still holds go back and the node's counters grow. */
+static enum compact_result compact_scan(struct compact_control *cc)
+{
+	struct pglist_data *p = cc->p;
+	enum compact_result ret;
+	migrate_list_init(&cc->migrate);
+	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
+		isolate_migratepages(cc);
+		if (!cc->migrate.nr)
+			continue;
+		unsigned int moved = 0;
+		migrate_pages(p, &cc->migrate, compaction_alloc,
+			      compaction_free, cc, MR_COMPACTION, &moved);
+		cc->moved += moved;
+		/* The old frames went to this CPU's list: merge them now,
+		 * a chunk per interrupts-off stretch, each counted among
+		 * compaction's. */
+		pcp_drain_local_timed(p, compaction_note_irqoff);
+	}
+	release_freepages(cc);
+	__atomic_fetch_add(&p->compact.compact_migrate_scanned,
+			   cc->migrate_scanned, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->compact.compact_free_scanned, cc->free_scanned,
+			   __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->compact.compact_isolated, cc->isolated,
+			   __ATOMIC_RELAXED);
+	return ret;
+}
+
+/*
+ * A spill (docs/10b, "Spilling into the zone below"): the zone has too few
+ * free frames for the block above min, however they lay, and a zone below
+ * can spare them (compaction_suitable said so). The migrate scanner walks
+ * the whole zone from the bottom, and the pages it takes move to the zone
+ * below, so that each one moved leaves the zone a free frame more, until
+ * it has its block above min or the zone below reaches its floor. The
+ * zone's scanner positions stay for its ordinary runs.
+ */
+static enum compact_result compact_zone_spill(struct compact_control *cc,
+					      uint64_t zone_end)
+{
+	struct pglist_data *p = cc->p;
+	cc->tz = compaction_spill_zone(p, cc->z, (unsigned int)cc->order,
+				       cc->highest, &cc->spill_floor);
+	if (!cc->tz) {
+		cc->tz = cc->z;
+		return COMPACT_SKIPPED; /* the zone below gave its frames away */
+	}
+	cc->spill_pfn = (cc->tz->zone_start_pfn + cc->tz->spanned_pages +
+			 PAGEBLOCK_PAGES - 1) &
+			~(PAGEBLOCK_PAGES - 1);
+	cc->migrate_pfn = cc->zone_start;
+	cc->free_pfn = zone_end; /* no free scanner: the migrate one goes on */
+	cc->hopeless_pfn = zone_end;
+	cc->nr_stuck = 0;
+	cc->stuck_pfn = cc->stuck_end = cc->zone_start;
+	enum compact_result ret = compact_scan(cc);
+	if (cc->moved) {
+		__atomic_fetch_add(&p->compact.compact_spills, 1,
+				   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&p->compact.compact_spill_moved, cc->moved,
+				   __ATOMIC_RELAXED);
+	}
+	return ret;
+}
+
 static enum compact_result compact_zone(struct compact_control *cc)
 {
 	struct pglist_data *p = cc->p;
@@ -174,6 +250,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	    (z->zone_start_pfn + z->spanned_pages + PAGEBLOCK_PAGES - 1) &
 	    ~(PAGEBLOCK_PAGES - 1);
 
+	cc->tz = z;
 	if (cc->order >= 0 && !cc->proactive) {
 		ret = compaction_suitable(p, z, (unsigned int)cc->order,
 					  cc->highest);
@@ -181,6 +258,9 @@ static enum compact_result compact_zone(struct compact_control *cc)
 			return ret;
 	}
 	cc->zone_start = z->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
+	if (cc->order > 0 && !cc->proactive &&
+	    compaction_shortfall(z, (unsigned int)cc->order, cc->highest))
+		return compact_zone_spill(cc, zone_end);
 	if (compaction_restarting(z, cc->order) ||
 	    cc->prio == COMPACT_PRIO_SYNC_FULL)
 		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn =
@@ -221,22 +301,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	cc->nr_stuck = 0;
 	cc->stuck_pfn = cc->zone_start;
 	cc->stuck_end = cc->migrate_pfn & ~(PAGEBLOCK_PAGES - 1);
-	migrate_list_init(&cc->migrate);
-
-	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
-		isolate_migratepages(cc);
-		if (!cc->migrate.nr)
-			continue;
-		unsigned int moved = 0;
-		migrate_pages(p, &cc->migrate, compaction_alloc,
-			      compaction_free, cc, MR_COMPACTION, &moved);
-		cc->moved += moved;
-		/* The old frames went to this CPU's list: merge them now,
-		 * a chunk per interrupts-off stretch, each counted among
-		 * compaction's. */
-		pcp_drain_local_timed(p, compaction_note_irqoff);
-	}
-	release_freepages(cc);
+	ret = compact_scan(cc);
 	/* (A run that gave the zone up keeps its place, like any that
 	 * stopped before the scanners met.) */
 	if (ret == COMPACT_COMPLETE) {
@@ -248,12 +313,6 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		z->compact_cached_free_pfn = cc->free_pfn;
 		z->compact_cached_hopeless_pfn = cc->hopeless_pfn;
 	}
-	__atomic_fetch_add(&p->compact.compact_migrate_scanned,
-			   cc->migrate_scanned, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&p->compact.compact_free_scanned, cc->free_scanned,
-			   __ATOMIC_RELAXED);
-	__atomic_fetch_add(&p->compact.compact_isolated, cc->isolated,
-			   __ATOMIC_RELAXED);
 	return ret;
 }
 

@@ -50,10 +50,24 @@ enum compact_priority {
 int fragmentation_index(const struct zone *z, unsigned int order);
 /* Is compacting z worth it for a request of `order`? COMPACT_CONTINUE,
  * COMPACT_SUCCESS (the block is there), COMPACT_SKIPPED (too little free
- * memory: reclaim first), COMPACT_NOT_SUITABLE (index below the
- * threshold). */
+ * memory, and no zone below to spill into: reclaim first),
+ * COMPACT_NOT_SUITABLE (index below the threshold). */
 enum compact_result compaction_suitable(struct pglist_data *p, struct zone *z,
 					unsigned int order, int highest);
+/*
+ * A spill (docs/10b, "Spilling into the zone below"): a zone with too few
+ * free frames for a block of `order` above min, however they lay, may still
+ * make one by moving pages into a zone below it that has frames to spare.
+ * compaction_shortfall: the free frames z lacks for that (0: none).
+ * compaction_spill_zone: the zone below z that can take them all while
+ * staying above its min and its protection from z's requests (written to
+ * *floor unless NULL), or NULL (none; order 0; compaction_spill=off).
+ */
+uint64_t compaction_shortfall(const struct zone *z, unsigned int order,
+			      int highest);
+struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
+				   unsigned int order, int highest,
+				   uint64_t *floor);
 /* The share of free memory of z not in blocks of `order` or more, in
  * percent (Linux's extfrag_for_order). */
 unsigned int extfrag_for_order(const struct zone *z, unsigned int order);

@@ -46,9 +46,13 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 				    uint64_t want)
 {
 	struct pglist_data *p = cc->p;
-	struct zone *z = cc->z;
+	struct zone *z = cc->tz;
 	struct mem_section *sec = pfn_to_section(p, pb);
 	uint64_t pfn = pb, end = pb + PAGEBLOCK_PAGES;
+	/* Never below min: the pages are for moving others. A spill leaves
+	 * the zone below its protection from cc->z's requests too. */
+	uint64_t floor =
+	    z == cc->z ? z->watermark[WMARK_MIN] : cc->spill_floor + 1;
 
 	if (!sec)
 		return true;
@@ -72,14 +76,12 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 		     looked++) {
 			const uint8_t *st = pfn_state(p, pfn);
 			uint8_t s = st ? frame_state_read(st) : 0;
-			if (!(s & PFS_FREE) || !in_zone(cc, pfn)) {
+			if (!(s & PFS_FREE) || !in_target_zone(cc, pfn)) {
 				pfn++;
 				continue;
 			}
 			unsigned int o = s & PFS_ORDER_MASK;
-			/* Never below min: the pages are for moving others. */
-			if (z->free_pages <
-			    z->watermark[WMARK_MIN] + (1ULL << o))
+			if (z->free_pages < floor + (1ULL << o))
 				break;
 			unlink_block(p, pfn_entry(p, pfn));
 			z->free_area[o].nr_free--;
@@ -270,6 +272,29 @@ static void isolate_freepages(struct compact_control *cc)
 	}
 }
 
+/*
+ * A spill's free frames: from the zone below (cc->tz), its pageblocks
+ * from the top down under the free scanner's rule of types, while the
+ * zone stays above the spill's floor. Dry when it reached the floor or
+ * the zone's first pageblock.
+ */
+static void isolate_spill_freepages(struct compact_control *cc)
+{
+	uint64_t want = cc->migrate.nr;
+	uint64_t first = cc->tz->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
+	while (cc->nr_freepages < want && !cc->spill_dry &&
+	       cc->nr_runs < MIGRATE_BATCH_MAX) {
+		uint64_t pb = cc->spill_pfn - PAGEBLOCK_PAGES;
+		bool done = take_from_pageblock(cc, pb, want);
+		if (!done && cc->nr_freepages < want)
+			cc->spill_dry = true; /* the floor */
+		else if (done && pb <= first)
+			cc->spill_dry = true; /* no pageblock left */
+		else if (done)
+			cc->spill_pfn = pb;
+	}
+}
+
 /* migrate_pages' new_page_t: a free frame from the runs. */
 uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order)
 {
@@ -278,7 +303,8 @@ uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order)
 	if (order)
 		return 0; /* the scanner isolates single pages only */
 	if (!cc->nr_freepages)
-		isolate_freepages(cc);
+		(cc->tz == cc->z ? isolate_freepages
+				 : isolate_spill_freepages)(cc);
 	if (!cc->nr_freepages)
 		return 0;
 	unsigned int r = cc->nr_runs - 1;
@@ -289,15 +315,16 @@ uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order)
 	return pfn;
 }
 
-/* Gives one frame compaction holds back to the zone. */
+/* Gives one frame compaction holds back to its zone (cc->tz). */
 static void release_frame(struct compact_control *cc, uint64_t pfn)
 {
 	unsigned long flags;
 	struct mem_section *sec = pfn_to_section(cc->p, pfn);
-	spin_lock_irqsave(&cc->z->lock, flags);
+	spin_lock_irqsave(&cc->tz->lock, flags);
 	WARN_ON_ONCE(sec->frame_state[pfn - sec->first_pfn] != (PFS_ALLOC | 0));
-	__free_one_page(cc->p, cc->z, sec, pfn, 0);
-	spin_unlock_irqrestore(&cc->z->lock, flags);
+	WARN_ON_ONCE(!in_target_zone(cc, pfn));
+	__free_one_page(cc->p, cc->tz, sec, pfn, 0);
+	spin_unlock_irqrestore(&cc->tz->lock, flags);
 }
 
 /* migrate_pages' free_page_t: a frame it did not use. */

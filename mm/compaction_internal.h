@@ -36,6 +36,13 @@ struct compact_control {
 	uint64_t stuck[COMPACT_STUCK_MAX];
 	unsigned int nr_stuck;
 	uint64_t stuck_pfn, stuck_end;
+	/* Where the pages moved go: z, or in a spill a zone below it, whose
+	 * free frames the spill scanner takes from the top down (spill_pfn:
+	 * the end of the pageblock it looks at next) while the zone stays
+	 * above spill_floor. spill_dry: it stayed there, or had no more. */
+	struct zone *tz;
+	uint64_t spill_pfn, spill_floor;
+	bool spill_dry;
 	struct migrate_list migrate;
 	/* Free frames taken for the pages to move to: runs of frames, each
 	 * marked allocated (PFS_ALLOC, order 0) while compaction holds it. */
@@ -50,6 +57,13 @@ static inline bool in_zone(const struct compact_control *cc, uint64_t pfn)
 	return pfn >= cc->z->window_start_pfn && pfn < cc->z->window_end_pfn;
 }
 
+/* Is pfn in the zone the pages move to (cc->tz)? */
+static inline bool in_target_zone(const struct compact_control *cc,
+				  uint64_t pfn)
+{
+	return pfn >= cc->tz->window_start_pfn && pfn < cc->tz->window_end_pfn;
+}
+
 /* A pageblock that can never be a free block: a frame of it is not RAM of
  * the run's zone. */
 bool pageblock_hopeless(const struct compact_control *cc, uint64_t pb);
@@ -60,7 +74,8 @@ bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb);
  * the free scanner may take free frames of it, and there is room. */
 void note_stuck_pageblock(struct compact_control *cc, uint64_t pb);
 /* migrate_pages' new_page_t and free_page_t for a run (private: its cc):
- * a free frame from the free scanner's runs, and one given back. */
+ * a free frame from the free scanner's runs (the spill scanner's in a
+ * spill), and one given back. */
 uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order);
 void compaction_free(void *private, uint64_t pfn, unsigned int order);
 /* The free frames a run still holds, back to the zone. */

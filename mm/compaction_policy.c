@@ -51,13 +51,57 @@ enum compact_result compaction_suitable(struct pglist_data *p, struct zone *z,
 	 * reachable blocks in 4 of 8 runs, and 7 in 8 of 8 with min. */
 	uint64_t mark = z->watermark[WMARK_MIN];
 	if (!zone_watermark_ok(z, 0, mark + (1ULL << order), highest, 0, free))
-		return COMPACT_SKIPPED;
+		/* Short of free frames: a zone below may take the pages
+		 * moved (a spill); no index then, the shortage is the
+		 * whole problem and the spill its remedy. */
+		return compaction_spill_zone(p, z, order, highest, NULL)
+			   ? COMPACT_CONTINUE
+			   : COMPACT_SKIPPED;
 	if (order > PAGE_ALLOC_COSTLY_ORDER) {
 		int index = fragmentation_index(z, order);
 		if (index >= 0 && index <= (int)p->extfrag_threshold)
 			return COMPACT_NOT_SUITABLE;
 	}
 	return COMPACT_CONTINUE;
+}
+
+uint64_t compaction_shortfall(const struct zone *z, unsigned int order,
+			      int highest)
+{
+	uint64_t free = __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
+	uint64_t want = z->watermark[WMARK_MIN] + (1ULL << order) +
+			z->lowmem_reserve[highest] + 1;
+	return free >= want ? 0 : want - free;
+}
+
+/*
+ * Where a spill goes: the first zone below z with the zone's shortfall to
+ * spare above its floor. The pages moved keep the rule every allocation
+ * of theirs kept: a page of zone z may live in z or any zone below it (as
+ * Linux's alloc_migration_target), leaving there the zone's min and the
+ * protection it keeps from requests that may use z (lowmem_reserve). The
+ * floor (the free count the spill must stay above) goes to *floor.
+ */
+struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
+				   unsigned int order, int highest,
+				   uint64_t *floor)
+{
+	int zi = (int)(z - p->node_zones);
+	uint64_t need = compaction_shortfall(z, order, highest);
+	if (p->compaction_spill_off || !order || !need)
+		return NULL;
+	for (int ti = zi - 1; ti >= 0; ti--) {
+		struct zone *t = &p->node_zones[ti];
+		uint64_t f = t->watermark[WMARK_MIN] + t->lowmem_reserve[zi];
+		if (!t->managed_pages ||
+		    __atomic_load_n(&t->free_pages, __ATOMIC_RELAXED) <=
+			f + need)
+			continue;
+		if (floor)
+			*floor = f;
+		return t;
+	}
+	return NULL;
 }
 
 unsigned int extfrag_for_order(const struct zone *z, unsigned int order)

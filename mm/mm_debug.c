@@ -522,6 +522,11 @@ void meminfo_show(struct pglist_data *p)
 		(unsigned long long)p->pageblock_claims,
 		(unsigned long long)cs->max_irqoff_ns,
 		p->compaction_off ? "off" : "on");
+	/* Labyrinth's own (docs/10b): runs that moved pages down a zone. */
+	pr_info("compact_spills %llu compact_spill_moved %llu compaction_spill %s\n",
+		(unsigned long long)cs->compact_spills,
+		(unsigned long long)cs->compact_spill_moved,
+		p->compaction_spill_off ? "off" : "on");
 	/* Debug options (docs/07-debugging-the-allocator.md). */
 	if (page_owner_table_pages(p))
 		pr_info("PageOwner:      %8llu kB\n",

@@ -399,6 +399,7 @@ static bool boot_page_poison;
 static bool boot_page_grouping_off;
 static bool boot_eager_free_lists;
 static bool boot_compaction_off;
+static bool boot_compaction_spill_off;
 static unsigned int boot_extfrag_threshold = EXTFRAG_THRESHOLD_DEFAULT;
 static unsigned int boot_proactiveness = COMPACTION_PROACTIVENESS_DEFAULT;
 static bool boot_page_owner;
@@ -461,6 +462,12 @@ void mm_set_compaction(bool on, unsigned int extfrag_threshold,
 	boot_proactiveness = proactiveness;
 }
 
+void mm_set_compaction_spill(bool on)
+{
+	boot_compaction_spill_off = !on;
+	contig_page_data.compaction_spill_off = !on;
+}
+
 void mm_set_page_owner(bool on)
 {
 	boot_page_owner = on; /* read by mm_init(): the table needs the node */
@@ -475,6 +482,7 @@ static void boot_settings(struct pglist_data *p)
 	       sizeof(boot_lowmem_reserve_ratio));
 	p->alloc_wait_ms = boot_alloc_wait_ms;
 	p->compaction_off = boot_compaction_off;
+	p->compaction_spill_off = boot_compaction_spill_off;
 	p->extfrag_threshold = boot_extfrag_threshold;
 	p->compaction_proactiveness = boot_proactiveness;
 	setup_per_zone_wmarks(p);

@@ -275,6 +275,8 @@ struct compact_stats {
 	uint64_t proactive_runs;	  /* kcompactd runs for the score */
 	uint64_t compact_yields; /* background runs that stopped (or did not
 				    start) for a request's run */
+	uint64_t compact_spills; /* runs that moved pages to a zone below */
+	uint64_t compact_spill_moved; /* ... and the pages they moved there */
 	/* Interrupts-off stretches compaction itself made (zone-lock holds
 	 * of the free scanner, and the per-CPU drain after each batch), in
 	 * ns: the longest, and a histogram by
@@ -358,6 +360,7 @@ struct pglist_data {
 	 * fragmentation score below 100 - compaction_proactiveness (0: off).
 	 * kcompactd's wish list: the largest order and highest zone asked. */
 	bool compaction_off;
+	bool compaction_spill_off; /* compaction_spill=off: no spills */
 	unsigned int extfrag_threshold;
 	unsigned int compaction_proactiveness;
 	unsigned int kcompactd_max_order;

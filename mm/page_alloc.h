@@ -57,6 +57,9 @@ void mm_set_eager_free_lists(bool eager);
  * kernel's node (docs/10); call before mm_init(). */
 void mm_set_compaction(bool on, unsigned int extfrag_threshold,
 		       unsigned int proactiveness);
+/* compaction_spill=off: compaction never moves pages into a zone below the
+ * one it compacts (docs/10b, "Spilling into the zone below"). */
+void mm_set_compaction_spill(bool on);
 
 /* Returns the physical address of a naturally aligned block of 2^order
  * frames, or 0 on failure (frame 0 is never handed out). */

@@ -51,6 +51,17 @@ static int set_compaction(const char *value)
 }
 CMDLINE_PARAM("compaction", set_compaction, "on (default) or off");
 
+static int set_compaction_spill(const char *value)
+{
+	bool on;
+	if (cmdline_parse_on_off(value, &on))
+		return -1;
+	mm_set_compaction_spill(on);
+	return 0;
+}
+CMDLINE_PARAM("compaction_spill", set_compaction_spill,
+	      "on (default) or off: compaction may move pages to a zone below");
+
 static int set_extfrag_threshold(const char *value)
 {
 	unsigned long v;

@@ -32,6 +32,11 @@ static struct {
 	struct compact_stats c;
 	struct migrate_stats m;
 	struct fz_owner_counts o;
+	/* A run for a zone short of free frames may spill (docs/10b): the
+	 * zone, -1 for none, and the floor each zone below must stay above
+	 * for its pages. */
+	int spill_from;
+	uint64_t spill_floor[MAX_NR_ZONES];
 } pre;
 static uint8_t seen[FZ_MAX_BYTES >> 12];
 
@@ -39,6 +44,7 @@ static uint8_t seen[FZ_MAX_BYTES >> 12];
  * FUZZ_ALLOC_STATS is set: proof that a run reaches the steps. */
 static struct {
 	uint64_t runs[4], moved[4]; /* async, sync light, sync full, node */
+	uint64_t spill_moved;	    /* of them, into a zone below */
 	uint64_t contig, contig_failed, contig_moved, refused, freed;
 } n;
 
@@ -48,7 +54,8 @@ static void print_stats(void)
 		"fuzz_alloc compaction steps: async %llu (moved %llu), sync "
 		"light %llu (%llu), sync full %llu (%llu), compact_node %llu "
 		"(%llu); alloc_contig_pages %llu held, %llu failed (moved "
-		"%llu), %llu refused; free_contig_range %llu\n",
+		"%llu), %llu refused; free_contig_range %llu; spilled into a "
+		"zone below %llu\n",
 		(unsigned long long)n.runs[0], (unsigned long long)n.moved[0],
 		(unsigned long long)n.runs[1], (unsigned long long)n.moved[1],
 		(unsigned long long)n.runs[2], (unsigned long long)n.moved[2],
@@ -56,7 +63,8 @@ static void print_stats(void)
 		(unsigned long long)n.contig,
 		(unsigned long long)n.contig_failed,
 		(unsigned long long)n.contig_moved,
-		(unsigned long long)n.refused, (unsigned long long)n.freed);
+		(unsigned long long)n.refused, (unsigned long long)n.freed,
+		(unsigned long long)n.spill_moved);
 }
 
 /* A block the owner may move (it is copied then) is summed densely, the
@@ -97,6 +105,7 @@ static void before(void)
 		pre.type[i] = (int8_t)type_at(h->phys);
 	}
 	pre.nheld = fz.nheld;
+	pre.spill_from = -1;
 	pre.c = fz.pg->compact;
 	pre.m = fz.pg->migrate;
 	fz_owner_counts(&pre.o);
@@ -218,9 +227,18 @@ static uint64_t check_after(unsigned int added, bool zone, bool async,
 		if (h->kind != FZ_PAGES || !h->movable)
 			fz_fail("a block nobody may move changed frame",
 				h->phys, pre.phys[i]);
-		if (zone && zone_at(h->phys) != zone_at(pre.phys[i]))
-			fz_fail("compaction moved a block to another zone",
+		if (zone && zone_at(h->phys) != zone_at(pre.phys[i]) &&
+		    !(zone_at(pre.phys[i]) == pre.spill_from &&
+		      zone_at(h->phys) < pre.spill_from))
+			fz_fail("compaction moved a block to another zone "
+				"(only a run for a zone short of free frames "
+				"may move pages to a zone below)",
 				h->phys, pre.phys[i]);
+		if (zone && zone_at(h->phys) < zone_at(pre.phys[i]) &&
+		    fz.pg->node_zones[zone_at(h->phys)].free_pages <=
+			pre.spill_floor[zone_at(h->phys)])
+			fz_fail("a spill took a zone below its floor", h->phys,
+				fz.pg->node_zones[zone_at(h->phys)].free_pages);
 		if (async && pre.type[i] != MIGRATE_MOVABLE)
 			fz_fail("async compaction moved a block out of a pageblock "
 				"not movable",
@@ -264,8 +282,16 @@ static void compact_step(unsigned int a, unsigned int b)
 	int zi = (int)((b & 3) % 3), order = b & 4 ? -1 : (int)((b >> 3) % 11);
 	struct zone *z = &fz.pg->node_zones[zi];
 	before();
+	if (order > 0 && compaction_shortfall(z, (unsigned int)order, zi))
+		pre.spill_from = zi;
+	for (int ti = 0; ti < zi; ti++)
+		pre.spill_floor[ti] =
+		    fz.pg->node_zones[ti].watermark[WMARK_MIN] +
+		    fz.pg->node_zones[ti].lowmem_reserve[zi];
+	uint64_t spilled = fz.pg->compact.compact_spill_moved;
 	enum compact_result r = compact_zone_order(fz.pg, z, order, GFP_KERNEL,
 						   zi, prio[a % 8 % 3]);
+	n.spill_moved += fz.pg->compact.compact_spill_moved - spilled;
 	uint64_t moved = check_after(0, true, a % 8 % 3 == 0, true);
 	n.runs[a % 8 % 3]++;
 	n.moved[a % 8 % 3] += moved;

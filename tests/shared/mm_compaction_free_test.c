@@ -45,11 +45,12 @@ static struct pglist_data node;
 static void *arena;
 static uint64_t base;
 
-/* A node of four pageblocks (8 MiB) whose RAM starts `hole` bytes in, all
- * of it Normal, filled with movable pages of the test owner as far as the
+/* A node of four pageblocks (8 MiB) whose RAM starts `hole` bytes in, the
+ * first `dma` bytes ZONE_DMA and the rest ZONE_DMA32 (all of it Normal when
+ * dma is 0), filled with movable pages of the test owner as far as the
  * allocator goes: the number of them, or -1 (the case has failed or been
  * skipped). small_node_done() takes it down. */
-static int small_node(struct ktest *t, uint64_t hole)
+static int small_node(struct ktest *t, uint64_t hole, uint64_t dma)
 {
 	static struct memmap_range usable[1];
 	arena = mm_test_arena(SMALL_ARENA, &base);
@@ -61,7 +62,8 @@ static int small_node(struct ktest *t, uint64_t hole)
 	usable[0] =
 	    (struct memmap_range){ base + hole, base + SMALL_ARENA, 7, 0 };
 	if (!slots ||
-	    mm_test_pgdat_over(&node, arena, base, usable, 1, base, base) ||
+	    mm_test_pgdat_over(&node, arena, base, usable, 1, base + dma,
+			       dma ? base + SMALL_ARENA : base) ||
 	    (memset(slots, 0, SLOTS * sizeof(struct mto_slot)),
 	     mto_init_table(&mto, &node, 0x401e, slots, SLOTS, false))) {
 		ktest_fail(t, __FILE__, __LINE__, "no node over the layout");
@@ -116,7 +118,7 @@ static void sync_light_empties_pageblock_1(struct ktest *t, struct zone *z,
 
 static void hole_pageblock_case(struct ktest *t, uint64_t resume)
 {
-	int n = small_node(t, 1UL << 20);
+	int n = small_node(t, 1UL << 20, 0);
 	if (n < 0)
 		return;
 	struct zone *z = &node.node_zones[ZONE_NORMAL];
@@ -170,7 +172,7 @@ static void test_hole_pageblock_resumed_inside(struct ktest *t)
  */
 static void stuck_pageblock_case(struct ktest *t, bool resume)
 {
-	int n = small_node(t, 0);
+	int n = small_node(t, 0, 0);
 	if (n < 0)
 		return;
 	struct zone *z = &node.node_zones[ZONE_NORMAL];
@@ -227,11 +229,110 @@ static void test_stuck_pageblock_found_when_resumed(struct ktest *t)
 	stuck_pageblock_case(t, true);
 }
 
+/*
+ * A spill (compaction.c, compact_zone_spill): the node's lower two
+ * pageblocks are DMA, the upper two DMA32, all movable pages with every
+ * other one freed. DMA32's min is set to 100, so its 512 free frames are
+ * 101 short of a block above min however they lay; DMA's protection from
+ * DMA32's requests is set to `floor`. With 200, DMA has 312 to spare: a
+ * sync light run for DMA32 moves the 256 pages of pageblock 2 (pageblock 3
+ * holds the node's metadata) into DMA and the block is DMA32's; every page
+ * reads as stamped, and a second block is refused, DMA having 56 to spare.
+ * With 300 (212 to spare) the run starts but must stop at DMA's floor with
+ * pageblock 2 not yet empty: no block. With compaction_spill off nothing
+ * moves and there is no block.
+ */
+static void spill_case(struct ktest *t, bool spill, uint64_t floor)
+{
+	int n = small_node(t, 0, 4UL << 20);
+	if (n < 0)
+		return;
+	struct zone *dma = &node.node_zones[ZONE_DMA],
+		    *dma32 = &node.node_zones[ZONE_DMA32];
+	uint64_t pb0 = base >> PAGE_SHIFT;
+	for (int h = 0; h < n; h++)
+		if (mto_pfn(&mto, h) % 2 == 0)
+			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+	dma32->watermark[WMARK_MIN] = 100;
+	dma->lowmem_reserve[ZONE_DMA32] = floor;
+	node.compaction_spill_off = !spill;
+	uint64_t dma_free = dma->free_pages;
+	ktest_diag(t, "%d movable pages; free: DMA %llu, DMA32 %llu", n,
+		   (unsigned long long)dma_free,
+		   (unsigned long long)dma32->free_pages);
+	KTEST_EXPECT_EQ(t, dma_free, 512);
+	KTEST_EXPECT_EQ(t, dma32->free_pages, 512);
+	KTEST_EXPECT_EQ(t, compaction_shortfall(dma32, 9, ZONE_DMA32), 101);
+	enum compact_result r =
+	    compact_zone_order(&node, dma32, 9, QUIET_KERNEL, ZONE_DMA32,
+			       COMPACT_PRIO_SYNC_LIGHT);
+	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
+	uint64_t moved = node.migrate.pgmigrate_success, in_dma = 0, bad = 0;
+	ktest_diag(t,
+		   "sync light: %s, order-9 block %s, %llu pages moved, %llu "
+		   "into DMA; DMA free %llu (floor %llu)",
+		   result_name(r), b ? "made" : "none",
+		   (unsigned long long)moved,
+		   (unsigned long long)node.compact.compact_spill_moved,
+		   (unsigned long long)dma->free_pages,
+		   (unsigned long long)floor);
+	for (int h = 0; h < n; h++) {
+		bad += mto_pfn(&mto, h) && !mto_verify(&mto, h);
+		in_dma += mto_pfn(&mto, h) && mto_pfn(&mto, h) < pb0 + 1024;
+	}
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, node.compact.compact_spill_moved, moved);
+	KTEST_EXPECT_EQ(t, in_dma, 512 + moved);
+	KTEST_EXPECT_EQ(t, dma->free_pages, dma_free - moved);
+	KTEST_EXPECT_GT(t, dma->free_pages, floor);
+	if (!spill) {
+		KTEST_EXPECT_EQ(t, r, COMPACT_SKIPPED);
+		KTEST_EXPECT_EQ(t, moved, 0);
+	} else if (floor > 256) {
+		KTEST_EXPECT_EQ(t, r, COMPACT_COMPLETE);
+		KTEST_EXPECT_EQ(t, moved, 512 - floor - 1);
+	} else {
+		KTEST_EXPECT_EQ(t, r, COMPACT_SUCCESS);
+		KTEST_EXPECT_EQ(t, (b >> PAGE_SHIFT) - pb0,
+				2 * PAGEBLOCK_PAGES);
+		KTEST_EXPECT_EQ(t, moved, 256);
+		KTEST_EXPECT_EQ(t, node.compact.compact_spills, 1);
+		KTEST_EXPECT_EQ(t,
+				compact_zone_order(&node, dma32, 9,
+						   QUIET_KERNEL, ZONE_DMA32,
+						   COMPACT_PRIO_SYNC_LIGHT),
+				COMPACT_SKIPPED);
+		KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 256);
+	}
+	KTEST_EXPECT_EQ(t, b != 0, spill && floor <= 256);
+	if (b)
+		pgdat_free_pages(&node, b, 9);
+	small_node_done(t);
+}
+
+static void test_spill_into_the_zone_below(struct ktest *t)
+{
+	spill_case(t, true, 200);
+}
+
+static void test_spill_stops_at_the_floor(struct ktest *t)
+{
+	spill_case(t, true, 300);
+}
+
+static void test_spill_off_leaves_the_zone_short(struct ktest *t)
+{
+	spill_case(t, false, 200);
+}
+
 static struct ktest_case compaction_free_cases[] = {
 	KTEST_CASE(test_hole_pageblock_takes_moved_pages),
 	KTEST_CASE(test_hole_pageblock_resumed_inside),
 	KTEST_CASE(test_stuck_pageblock_takes_moved_pages),
 	KTEST_CASE(test_stuck_pageblock_found_when_resumed),
+	KTEST_CASE(test_spill_into_the_zone_below),
+	KTEST_CASE(test_spill_stops_at_the_floor),
+	KTEST_CASE(test_spill_off_leaves_the_zone_short),
 	{ 0 },
 };
 KTEST_SUITE(mm_compaction_free, compaction_free_cases);
