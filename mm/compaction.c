@@ -140,15 +140,13 @@ static enum compact_result compact_goal(struct compact_control *cc)
 			   : COMPACT_CONTINUE;
 	if (cc->order < 0)
 		return COMPACT_CONTINUE;
-	/* A spill is done when the zone has its block above min, and over
-	 * when the zone below has no more frames to give. */
-	if (cc->tz != z) {
-		if (cc->spill_dry)
-			return COMPACT_COMPLETE;
-		if (compaction_shortfall(z, (unsigned int)cc->order,
-					 cc->highest))
-			return COMPACT_CONTINUE;
-	}
+	/* A spill has made its block only once the zone is no longer short;
+	 * it is over when the zone below gives no more frames and it holds
+	 * none. */
+	bool spill_over = cc->tz != z && cc->spill_dry && !cc->nr_freepages;
+	if (cc->tz != z &&
+	    compaction_shortfall(z, (unsigned int)cc->order, cc->highest))
+		return spill_over ? COMPACT_COMPLETE : COMPACT_CONTINUE;
 	/* A block of the order is free on a list any request may use. */
 	for (unsigned int o = (unsigned int)cc->order; o <= MAX_ORDER; o++)
 		for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
@@ -158,7 +156,7 @@ static enum compact_result compact_goal(struct compact_control *cc)
 			if (__atomic_load_n(&h->next, __ATOMIC_RELAXED) != h)
 				return COMPACT_SUCCESS;
 		}
-	return COMPACT_CONTINUE;
+	return spill_over ? COMPACT_COMPLETE : COMPACT_CONTINUE;
 }
 
 /* Between batches, when it holds no page isolated, a background run that
@@ -221,15 +219,14 @@ static enum compact_result compact_zone_spill(struct compact_control *cc,
 		cc->tz = cc->z;
 		return COMPACT_SKIPPED; /* the zone below gave its frames away */
 	}
-	cc->spill_pfn = (cc->tz->zone_start_pfn + cc->tz->spanned_pages +
-			 PAGEBLOCK_PAGES - 1) &
-			~(PAGEBLOCK_PAGES - 1);
 	cc->migrate_pfn = cc->zone_start;
 	cc->free_pfn = zone_end; /* no free scanner: the migrate one goes on */
 	cc->hopeless_pfn = zone_end;
 	cc->nr_stuck = 0;
 	cc->stuck_pfn = cc->stuck_end = cc->zone_start;
 	enum compact_result ret = compact_scan(cc);
+	if (ret == COMPACT_COMPLETE)
+		cc->z->compact_blockskip_flush = true; /* as any whole run */
 	if (cc->moved) {
 		__atomic_fetch_add(&p->compact.compact_spills, 1,
 				   __ATOMIC_RELAXED);

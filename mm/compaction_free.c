@@ -46,13 +46,9 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 				    uint64_t want)
 {
 	struct pglist_data *p = cc->p;
-	struct zone *z = cc->tz;
+	struct zone *z = cc->z;
 	struct mem_section *sec = pfn_to_section(p, pb);
 	uint64_t pfn = pb, end = pb + PAGEBLOCK_PAGES;
-	/* Never below min: the pages are for moving others. A spill leaves
-	 * the zone below its protection from cc->z's requests too. */
-	uint64_t floor =
-	    z == cc->z ? z->watermark[WMARK_MIN] : cc->spill_floor + 1;
 
 	if (!sec)
 		return true;
@@ -76,12 +72,14 @@ static bool isolate_freepages_block(struct compact_control *cc, uint64_t pb,
 		     looked++) {
 			const uint8_t *st = pfn_state(p, pfn);
 			uint8_t s = st ? frame_state_read(st) : 0;
-			if (!(s & PFS_FREE) || !in_target_zone(cc, pfn)) {
+			if (!(s & PFS_FREE) || !in_zone(cc, pfn)) {
 				pfn++;
 				continue;
 			}
 			unsigned int o = s & PFS_ORDER_MASK;
-			if (z->free_pages < floor + (1ULL << o))
+			/* Never below min: the pages are for moving others. */
+			if (z->free_pages <
+			    z->watermark[WMARK_MIN] + (1ULL << o))
 				break;
 			unlink_block(p, pfn_entry(p, pfn));
 			z->free_area[o].nr_free--;
@@ -272,27 +270,71 @@ static void isolate_freepages(struct compact_control *cc)
 	}
 }
 
+/* The frames of a block a spill took: each one marked allocated, order
+ * 0, as the free scanner marks the frames it takes, and one run. */
+static void take_spill_block(struct compact_control *cc, uint64_t pfn,
+			     unsigned int order)
+{
+	struct mem_section *sec = pfn_to_section(cc->p, pfn);
+	uint8_t *base = sec->frame_state - sec->first_pfn;
+	for (uint64_t f = pfn; f < pfn + (1ULL << order); f++)
+		base[f] = PFS_ALLOC | 0;
+	debug_pagealloc_map_pages(cc->p, pfn + 1, (1ULL << order) - 1);
+	cc->run_start[cc->nr_runs] = pfn;
+	cc->run_end[cc->nr_runs++] = pfn + (1ULL << order);
+	cc->nr_freepages += 1ULL << order;
+	cc->isolated += 1ULL << order;
+}
+
 /*
- * A spill's free frames: from the zone below (cc->tz), its pageblocks
- * from the top down under the free scanner's rule of types, while the
- * zone stays above the spill's floor. Dry when it reached the floor or
- * the zone's first pageblock.
+ * A spill's free frames, from the zone below (cc->tz): the allocator's own
+ * choice of block (rmqueue_smallest: the smallest free block big enough,
+ * split, the rest back on the lists), of the largest order that neither
+ * overshoots the batch nor takes the zone to its floor; movable free lists
+ * first, and at sync full the other ordinary ones too (the free scanner's
+ * rule of types). One zone-lock hold, timed, for at most a batch of 32
+ * frames. Dry when the floor or the lists allow no single frame more.
  */
 static void isolate_spill_freepages(struct compact_control *cc)
 {
-	uint64_t want = cc->migrate.nr;
-	uint64_t first = cc->tz->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
-	while (cc->nr_freepages < want && !cc->spill_dry &&
+	static const int types[MIGRATE_PCPTYPES] = { MIGRATE_MOVABLE,
+						     MIGRATE_UNMOVABLE,
+						     MIGRATE_RECLAIMABLE };
+	struct zone *tz = cc->tz;
+	int nr_types =
+	    cc->prio == COMPACT_PRIO_SYNC_FULL ? MIGRATE_PCPTYPES : 1;
+	unsigned long flags;
+	spin_lock_irqsave(&tz->lock, flags);
+	uint64_t t0 = mm_now_ns();
+	while (!cc->spill_dry && cc->nr_freepages < cc->migrate.nr &&
 	       cc->nr_runs < MIGRATE_BATCH_MAX) {
-		uint64_t pb = cc->spill_pfn - PAGEBLOCK_PAGES;
-		bool done = take_from_pageblock(cc, pb, want);
-		if (!done && cc->nr_freepages < want)
-			cc->spill_dry = true; /* the floor */
-		else if (done && pb <= first)
-			cc->spill_dry = true; /* no pageblock left */
-		else if (done)
-			cc->spill_pfn = pb;
+		uint64_t spare = tz->free_pages > cc->spill_floor + 1
+				     ? tz->free_pages - cc->spill_floor - 1
+				     : 0;
+		uint64_t n = cc->migrate.nr - cc->nr_freepages;
+		if (n > spare)
+			n = spare;
+		uint64_t pfn = 0;
+		int k = n ? 63 - __builtin_clzll(n) : -1; /* 2^k <= n */
+		if (k > MAX_ORDER)
+			k = MAX_ORDER;
+		for (; k >= 0; k--) {
+			for (int t = 0; t < nr_types && !pfn; t++)
+				pfn =
+				    rmqueue_smallest(cc->p, tz, (unsigned int)k,
+						     types[t]);
+			if (pfn)
+				break;
+		}
+		if (!pfn) {
+			cc->spill_dry = true;
+			break;
+		}
+		take_spill_block(cc, pfn, (unsigned int)k);
 	}
+	uint64_t held = mm_now_ns() - t0;
+	spin_unlock_irqrestore(&tz->lock, flags);
+	compaction_note_irqoff(cc->p, held);
 }
 
 /* migrate_pages' new_page_t: a free frame from the runs. */

@@ -37,11 +37,10 @@ struct compact_control {
 	unsigned int nr_stuck;
 	uint64_t stuck_pfn, stuck_end;
 	/* Where the pages moved go: z, or in a spill a zone below it, whose
-	 * free frames the spill scanner takes from the top down (spill_pfn:
-	 * the end of the pageblock it looks at next) while the zone stays
-	 * above spill_floor. spill_dry: it stayed there, or had no more. */
+	 * free frames isolate_spill_freepages() takes while the zone stays
+	 * above spill_floor. spill_dry: it could take no more. */
 	struct zone *tz;
-	uint64_t spill_pfn, spill_floor;
+	uint64_t spill_floor;
 	bool spill_dry;
 	struct migrate_list migrate;
 	/* Free frames taken for the pages to move to: runs of frames, each

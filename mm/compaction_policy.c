@@ -76,11 +76,12 @@ uint64_t compaction_shortfall(const struct zone *z, unsigned int order,
 
 /*
  * Where a spill goes: the first zone below z with the zone's shortfall to
- * spare above its floor. The pages moved keep the rule every allocation
- * of theirs kept: a page of zone z may live in z or any zone below it (as
- * Linux's alloc_migration_target), leaving there the zone's min and the
- * protection it keeps from requests that may use z (lowmem_reserve). The
- * floor (the free count the spill must stay above) goes to *floor.
+ * spare above its floor. A page of zone z may move to any zone below it:
+ * a lower zone lies at lower addresses, within every limit the page's
+ * allocation had. The zone below keeps its min and the protection it
+ * keeps from requests that may use every zone (lowmem_reserve of the
+ * highest), as the movable pages' own requests usually could. The floor
+ * (the free count the spill must stay above) goes to *floor.
  */
 struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
 				   unsigned int order, int highest,
@@ -92,7 +93,8 @@ struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
 		return NULL;
 	for (int ti = zi - 1; ti >= 0; ti--) {
 		struct zone *t = &p->node_zones[ti];
-		uint64_t f = t->watermark[WMARK_MIN] + t->lowmem_reserve[zi];
+		uint64_t f = t->watermark[WMARK_MIN] +
+			     t->lowmem_reserve[MAX_NR_ZONES - 1];
 		if (!t->managed_pages ||
 		    __atomic_load_n(&t->free_pages, __ATOMIC_RELAXED) <=
 			f + need)

@@ -280,17 +280,21 @@ static void compact_step(unsigned int a, unsigned int b)
 						       COMPACT_PRIO_SYNC_LIGHT,
 						       COMPACT_PRIO_SYNC_FULL };
 	int zi = (int)((b & 3) % 3), order = b & 4 ? -1 : (int)((b >> 3) % 11);
+	/* The request's highest zone: this one or any above it. */
+	int highest = zi + (int)((b >> 8) % (unsigned int)(MAX_NR_ZONES - zi));
 	struct zone *z = &fz.pg->node_zones[zi];
 	before();
-	if (order > 0 && compaction_shortfall(z, (unsigned int)order, zi))
+	if (order > 0 && compaction_shortfall(z, (unsigned int)order, highest))
 		pre.spill_from = zi;
+	/* docs/10b: a spill leaves the zone below its min and its
+	 * protection from requests that may use every zone. */
 	for (int ti = 0; ti < zi; ti++)
 		pre.spill_floor[ti] =
 		    fz.pg->node_zones[ti].watermark[WMARK_MIN] +
-		    fz.pg->node_zones[ti].lowmem_reserve[zi];
+		    fz.pg->node_zones[ti].lowmem_reserve[MAX_NR_ZONES - 1];
 	uint64_t spilled = fz.pg->compact.compact_spill_moved;
 	enum compact_result r = compact_zone_order(fz.pg, z, order, GFP_KERNEL,
-						   zi, prio[a % 8 % 3]);
+						   highest, prio[a % 8 % 3]);
 	n.spill_moved += fz.pg->compact.compact_spill_moved - spilled;
 	uint64_t moved = check_after(0, true, a % 8 % 3 == 0, true);
 	n.runs[a % 8 % 3]++;

@@ -240,9 +240,11 @@ static void test_stuck_pageblock_found_when_resumed(struct ktest *t)
  * reads as stamped, and a second block is refused, DMA having 56 to spare.
  * With 300 (212 to spare) the run starts but must stop at DMA's floor with
  * pageblock 2 not yet empty: no block. With compaction_spill off nothing
- * moves and there is no block.
+ * moves and there is no block. With dma_whole, DMA's free frames are
+ * pageblock 0, one free order-9 block, and pageblock 1 is full.
  */
-static void spill_case(struct ktest *t, bool spill, uint64_t floor)
+static void spill_case(struct ktest *t, bool spill, uint64_t floor,
+		       bool dma_whole)
 {
 	int n = small_node(t, 0, 4UL << 20);
 	if (n < 0)
@@ -250,11 +252,17 @@ static void spill_case(struct ktest *t, bool spill, uint64_t floor)
 	struct zone *dma = &node.node_zones[ZONE_DMA],
 		    *dma32 = &node.node_zones[ZONE_DMA32];
 	uint64_t pb0 = base >> PAGE_SHIFT;
-	for (int h = 0; h < n; h++)
-		if (mto_pfn(&mto, h) % 2 == 0)
+	for (int h = 0; h < n; h++) {
+		uint64_t pfn = mto_pfn(&mto, h);
+		bool free_it = dma_whole && pfn < pb0 + 1024
+				   ? pfn < pb0 + PAGEBLOCK_PAGES
+				   : pfn % 2 == 0;
+		if (free_it)
 			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+	}
 	dma32->watermark[WMARK_MIN] = 100;
-	dma->lowmem_reserve[ZONE_DMA32] = floor;
+	for (int j = ZONE_DMA32; j < MAX_NR_ZONES; j++)
+		dma->lowmem_reserve[j] = floor;
 	node.compaction_spill_off = !spill;
 	uint64_t dma_free = dma->free_pages;
 	ktest_diag(t, "%d movable pages; free: DMA %llu, DMA32 %llu", n,
@@ -312,17 +320,25 @@ static void spill_case(struct ktest *t, bool spill, uint64_t floor)
 
 static void test_spill_into_the_zone_below(struct ktest *t)
 {
-	spill_case(t, true, 200);
+	spill_case(t, true, 200, false);
+}
+
+/* DMA's free frames are one order-9 block (pageblock 0 free, 1 full),
+ * bigger than what DMA may give: the spill splits it and takes what it
+ * needs (taking free blocks whole, it moved nothing). */
+static void test_spill_splits_a_big_free_block(struct ktest *t)
+{
+	spill_case(t, true, 200, true);
 }
 
 static void test_spill_stops_at_the_floor(struct ktest *t)
 {
-	spill_case(t, true, 300);
+	spill_case(t, true, 300, false);
 }
 
 static void test_spill_off_leaves_the_zone_short(struct ktest *t)
 {
-	spill_case(t, false, 200);
+	spill_case(t, false, 200, false);
 }
 
 static struct ktest_case compaction_free_cases[] = {
@@ -331,6 +347,7 @@ static struct ktest_case compaction_free_cases[] = {
 	KTEST_CASE(test_stuck_pageblock_takes_moved_pages),
 	KTEST_CASE(test_stuck_pageblock_found_when_resumed),
 	KTEST_CASE(test_spill_into_the_zone_below),
+	KTEST_CASE(test_spill_splits_a_big_free_block),
 	KTEST_CASE(test_spill_stops_at_the_floor),
 	KTEST_CASE(test_spill_off_leaves_the_zone_short),
 	{ 0 },
