@@ -22,8 +22,32 @@
 #define SPLIT_BYTES (8ULL << 20)
 #define SPLIT_PAIRS (500000 / bench_scale)
 
-static struct pglist_data split_node;
-static struct peer_buddy split_peer;
+/*
+ * Where a struct lands moves what its hot fields share a first-level cache
+ * set with (docs/08b, "Where the struct lands"): each setup puts the node,
+ * or the peer's struct, 9 cache lines on from where that contender's last
+ * run had it, as pair_driver.c's node_place() does. The k-th runs of all
+ * contenders share a placement, and every median is over placements.
+ */
+struct placed {
+	char space[sizeof(struct pglist_data) + 4096]
+	    __attribute__((aligned(4096)));
+	unsigned int runs;
+};
+_Static_assert(sizeof(struct peer_buddy) <= sizeof(struct pglist_data),
+	       "a peer's struct fits a node's space");
+static struct placed lab_place, bbuddy_place, tagbuddy_place;
+
+static void *place(struct placed *pl)
+{
+	unsigned int line = (pl->runs++ * 9) % 64;
+	return pl->space + line * 64;
+}
+
+static struct pglist_data *split_nodep;
+#define split_node (*split_nodep)
+static struct peer_buddy *split_peerp;
+#define split_peer (*split_peerp)
 static uint64_t split_peer_bits[(SPLIT_BYTES >> 12) / 64];
 static char *split_arena;
 
@@ -32,6 +56,7 @@ static char *split_arena;
  * splits ten times and merges ten times. */
 static void lab_split_setup(void)
 {
+	split_nodep = place(&lab_place);
 	bench_node_init(&split_node, split_arena, SPLIT_PHYS, SPLIT_BYTES);
 	for (int o = MAX_ORDER - 1; o >= 0; o--)
 		while (split_node.node_zones[ZONE_NORMAL].free_area[o].nr_free)
@@ -52,6 +77,7 @@ static double lab_split_pair(void)
 /* A peer over 4 MiB: one block of order 10, the only one. */
 static void peer_split_setup(bool per_page)
 {
+	split_peerp = place(per_page ? &bbuddy_place : &tagbuddy_place);
 	memset(split_peer_bits, 0, sizeof split_peer_bits);
 	peer_init(&split_peer, per_page, split_arena, 4 << 20, split_peer_bits);
 }
