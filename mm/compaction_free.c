@@ -304,6 +304,8 @@ static void isolate_spill_freepages(struct compact_control *cc)
 	int nr_types =
 	    cc->prio == COMPACT_PRIO_SYNC_FULL ? MIGRATE_PCPTYPES : 1;
 	unsigned long flags;
+	if (cc->spill_dry)
+		return; /* no lock taken for nothing */
 	spin_lock_irqsave(&tz->lock, flags);
 	uint64_t t0 = mm_now_ns();
 	while (!cc->spill_dry && cc->nr_freepages < cc->migrate.nr &&
@@ -314,23 +316,22 @@ static void isolate_spill_freepages(struct compact_control *cc)
 		uint64_t n = cc->migrate.nr - cc->nr_freepages;
 		if (n > spare)
 			n = spare;
+		/* Each type down from the largest order 2^k <= n (n <= 32):
+		 * every movable list before any other type's. */
 		uint64_t pfn = 0;
-		int k = n ? 63 - __builtin_clzll(n) : -1; /* 2^k <= n */
-		if (k > MAX_ORDER)
-			k = MAX_ORDER;
-		for (; k >= 0; k--) {
-			for (int t = 0; t < nr_types && !pfn; t++)
+		int top = n ? 63 - __builtin_clzll(n) : -1;
+		unsigned int got = 0;
+		for (int t = 0; t < nr_types && !pfn; t++)
+			for (int k = top; k >= 0 && !pfn; k--) {
+				got = (unsigned int)k;
 				pfn =
-				    rmqueue_smallest(cc->p, tz, (unsigned int)k,
-						     types[t]);
-			if (pfn)
-				break;
-		}
+				    rmqueue_smallest(cc->p, tz, got, types[t]);
+			}
 		if (!pfn) {
 			cc->spill_dry = true;
 			break;
 		}
-		take_spill_block(cc, pfn, (unsigned int)k);
+		take_spill_block(cc, pfn, got);
 	}
 	uint64_t held = mm_now_ns() - t0;
 	spin_unlock_irqrestore(&tz->lock, flags);
@@ -354,6 +355,10 @@ uint64_t compaction_alloc(void *private, uint64_t src_pfn, unsigned int order)
 	if (cc->run_start[r] == cc->run_end[r])
 		cc->nr_runs--;
 	cc->nr_freepages--;
+	/* Handed out now: a write to it while it was free must be reported
+	 * before the page moved in covers it (Linux's post_alloc_hook for
+	 * compaction's free pages). */
+	kernel_unpoison_pages(cc->p, pfn, 0);
 	return pfn;
 }
 
@@ -369,11 +374,14 @@ static void release_frame(struct compact_control *cc, uint64_t pfn)
 	spin_unlock_irqrestore(&cc->tz->lock, flags);
 }
 
-/* migrate_pages' free_page_t: a frame it did not use. */
+/* migrate_pages' free_page_t: a frame it did not use. It was handed out
+ * (compaction_alloc checked its poison), so it goes back as a freed
+ * block does: poisoned again. */
 void compaction_free(void *private, uint64_t pfn, unsigned int order)
 {
 	struct compact_control *cc = private;
 	(void)order;
+	poison_block(cc->p, pfn, 0);
 	release_frame(cc, pfn);
 }
 

@@ -240,8 +240,11 @@ uint64_t pgdat_alloc_contig_pages(struct pglist_data *p, uint64_t nr, gfp_t gfp,
 				continue;
 			/* debug_pagealloc: the free blocks taken had their
 			 * tails unmapped; the range is the caller's now (the
-			 * normal path maps in prep_new_page). */
+			 * normal path maps in prep_new_page). page_poison:
+			 * every frame of it was free, and must read so. */
 			debug_pagealloc_map_pages(p, s, len);
+			for (uint64_t b = s; b < s + len; b += RUN_PAGES)
+				kernel_unpoison_pages(p, b, MAX_ORDER);
 			if (stats)
 				*stats = st;
 			return s << PAGE_SHIFT;

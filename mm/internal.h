@@ -181,6 +181,12 @@ uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
 		       void *caller);
 int free_pages_caller(struct pglist_data *p, uint64_t phys, unsigned int order,
 		      void *caller);
+/* page_poison: a block leaving the free memory by any way (an allocation,
+ * a compaction's free frames, alloc_contig_pages' range) must still read
+ * as poison; a byte that does not is reported as a use after free (Linux's
+ * kernel_unpoison_pages). Nothing when page_poison is off. */
+void kernel_unpoison_pages(struct pglist_data *p, uint64_t pfn,
+			   unsigned int order);
 void prep_new_page(struct pglist_data *p, uint64_t pfn, unsigned int order,
 		   gfp_t gfp);
 /* page_alloc.c: what is left when the per-CPU fast paths (mm/pcp.c) pass:

@@ -191,13 +191,19 @@ static void check_poison(struct pglist_data *p, uint64_t pfn,
 	}
 }
 
+void kernel_unpoison_pages(struct pglist_data *p, uint64_t pfn,
+			   unsigned int order)
+{
+	if (p->page_poison)
+		check_poison(p, pfn, order);
+}
+
 /* A block just taken off the free lists, made ready for its new owner. */
 void prep_new_page(struct pglist_data *p, uint64_t pfn, unsigned int order,
 		   gfp_t gfp)
 {
 	debug_pagealloc_map_pages(p, pfn + 1, (1ULL << order) - 1);
-	if (p->page_poison)
-		check_poison(p, pfn, order);
+	kernel_unpoison_pages(p, pfn, order);
 	if (gfp & __GFP_ZERO)
 		memset(pgdat_phys_to_virt(p, pfn << PAGE_SHIFT), 0,
 		       PAGE_SIZE << order);

@@ -79,7 +79,8 @@ static gfp_t alloc_gfp(unsigned int b, unsigned int order)
 /* Runs one allocation through the model; returns the block or 0. */
 static uint64_t model_alloc(gfp_t gfp, unsigned int order)
 {
-	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors;
+	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors,
+		 taken = fz.taken_dirty;
 	struct fz_snap before;
 	fz_snap(&before);
 	uint64_t p = pgdat_alloc_pages(fz.pg, gfp, order);
@@ -97,10 +98,16 @@ static uint64_t model_alloc(gfp_t gfp, unsigned int order)
 	}
 	if (!p) {
 		fz_check_failure(gfp, order);
+		/* A failed request may still have compacted. */
+		if (fz.pg->poison_errors - poison != fz.taken_dirty - taken)
+			fz_fail("page_poison reports differ from the scribbled "
+				"frames a failed request's compaction took",
+				fz.pg->poison_errors - poison,
+				fz.taken_dirty - taken);
 		return 0;
 	}
 	unsigned int dirty = fz_check_block(p, order, gfp);
-	if (fz.pg->poison_errors - poison != dirty)
+	if (fz.pg->poison_errors - poison != dirty + (fz.taken_dirty - taken))
 		fz_fail("page_poison reports differ from the scribbles", p,
 			fz.pg->poison_errors - poison);
 	memset((uint8_t *)fz.tn->arena + (p - fz.tn->phys_base), 0xa5, 64);
@@ -191,7 +198,8 @@ static void do_bulk(unsigned int a, unsigned int b)
 		pre += array[i] != 0;
 	}
 	want = nr - pre;
-	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors;
+	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors,
+		 taken = fz.taken_dirty;
 	uint64_t parked = fz.pg->pcp_enabled ? pcp_parked_pages(fz.pg) : 0;
 	bool atomic_blocks[MAX_NR_ZONES];
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
@@ -210,7 +218,7 @@ static void do_bulk(unsigned int a, unsigned int b)
 	}
 	if (n != pre + got || got > want)
 		fz_fail("bulk's count is not the filled slots", n, pre + got);
-	if (fz.pg->poison_errors - poison != dirty)
+	if (fz.pg->poison_errors - poison != dirty + (fz.taken_dirty - taken))
 		fz_fail("page_poison reports differ from the scribbles (bulk)",
 			dirty, fz.pg->poison_errors - poison);
 	if (fail_page_alloc.injected == inj && want && !got)
@@ -248,7 +256,8 @@ static void do_exact(unsigned int a, unsigned int b)
 	while ((1U << order) < pages)
 		order++;
 	gfp_t gfp = alloc_gfp(b >> 6 == 3 ? 1 : b >> 6, order);
-	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors;
+	uint64_t inj = fail_page_alloc.injected, poison = fz.pg->poison_errors,
+		 taken = fz.taken_dirty;
 	struct fz_snap before;
 	fz_snap(&before);
 	uint64_t p = pgdat_alloc_pages_exact(fz.pg, size, gfp, NULL);
@@ -264,7 +273,7 @@ static void do_exact(unsigned int a, unsigned int b)
 		return;
 	}
 	unsigned int dirty = fz_check_block(p, order, gfp);
-	if (fz.pg->poison_errors - poison != dirty)
+	if (fz.pg->poison_errors - poison != dirty + (fz.taken_dirty - taken))
 		fz_fail("page_poison reports differ from the scribbles (exact)",
 			p, dirty);
 	if (fz.nheld < FZ_MAX_HELD)
@@ -286,7 +295,7 @@ static void do_pool_alloc(unsigned int b)
 	int curr = fz.pool->curr_nr;
 	void *top = curr ? fz.pool->elements[curr - 1] : NULL;
 	uint64_t node = fz_node_free(), inj = fail_page_alloc.injected;
-	uint64_t poison = fz.pg->poison_errors;
+	uint64_t poison = fz.pg->poison_errors, taken = fz.taken_dirty;
 	unsigned int order = fz.pool_order;
 	uint8_t *e = mempool_alloc(fz.pool, gfp);
 	bool injected = fail_page_alloc.injected != inj;
@@ -306,7 +315,8 @@ static void do_pool_alloc(unsigned int b)
 		if (!injected) /* only when the node said no */
 			fz_check_failure(first, order);
 	} else if (fz.pool->curr_nr == curr) {
-		if (fz_check_block(p, order, first) !=
+		if (fz_check_block(p, order, first) +
+			(fz.taken_dirty - taken) !=
 		    fz.pg->poison_errors - poison)
 			fz_fail("page_poison reports differ (mempool)", p,
 				order);

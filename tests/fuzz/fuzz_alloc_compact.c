@@ -37,6 +37,7 @@ static struct {
 	 * for its pages. */
 	int spill_from;
 	uint64_t spill_floor[MAX_NR_ZONES];
+	uint64_t poison_errors, taken_dirty;
 } pre;
 static uint8_t seen[FZ_MAX_BYTES >> 12];
 
@@ -106,6 +107,8 @@ static void before(void)
 	}
 	pre.nheld = fz.nheld;
 	pre.spill_from = -1;
+	pre.poison_errors = fz.pg->poison_errors;
+	pre.taken_dirty = fz.taken_dirty;
 	pre.c = fz.pg->compact;
 	pre.m = fz.pg->migrate;
 	fz_owner_counts(&pre.o);
@@ -265,6 +268,14 @@ static uint64_t check_after(unsigned int added, bool zone, bool async,
 		fz_fail("blocks that changed frame are not the owner's moves",
 			changed, moved);
 	check_frames();
+	/* Every scribbled free frame a run took, or a range took, is
+	 * reported, and nothing else. */
+	if (fz.pg->poison_errors - pre.poison_errors !=
+	    fz.taken_dirty - pre.taken_dirty)
+		fz_fail("page_poison reports differ from the scribbled frames "
+			"compaction or alloc_contig_pages took",
+			fz.pg->poison_errors - pre.poison_errors,
+			fz.taken_dirty - pre.taken_dirty);
 	for (uint64_t pb = 0; pb < fz.bytes; pb += PAGEBLOCK_PAGES << 12)
 		if (type_at(fz.tn->phys_base + pb) == MIGRATE_ISOLATE)
 			fz_fail("a pageblock was left isolated", pb, 0);
@@ -280,8 +291,10 @@ static void compact_step(unsigned int a, unsigned int b)
 						       COMPACT_PRIO_SYNC_LIGHT,
 						       COMPACT_PRIO_SYNC_FULL };
 	int zi = (int)((b & 3) % 3), order = b & 4 ? -1 : (int)((b >> 3) % 11);
-	/* The request's highest zone: this one or any above it. */
-	int highest = zi + (int)((b >> 8) % (unsigned int)(MAX_NR_ZONES - zi));
+	/* The request's highest zone: this one or any above it (bits 4-5
+	 * of a; b is one byte, its bits all used above). */
+	int highest =
+	    zi + (int)(((a >> 4) & 3) % (unsigned int)(MAX_NR_ZONES - zi));
 	struct zone *z = &fz.pg->node_zones[zi];
 	before();
 	if (order > 0 && compaction_shortfall(z, (unsigned int)order, highest))
@@ -390,6 +403,7 @@ static void contig_step(unsigned int a, unsigned int b)
 		if (fz.owner[k] != FZ_FREE)
 			fz_fail("a contiguous run over a frame still in use",
 				base + (k << 12), fz.owner[k]);
+	fz_take_free(p, len);
 	fz_hold(p, (uint32_t)len, MAX_ORDER, FZ_CONTIG);
 	uint64_t moved = check_after(1, false, false, false);
 	n.contig++;

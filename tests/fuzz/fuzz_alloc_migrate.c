@@ -58,6 +58,12 @@ static int fzm_migrate(struct movable_owner *o, uint64_t dst, uint64_t src)
 	int i = held_at(src);
 	if (i < 0 || !fz.held[i].isolated)
 		fz_fail("migrate_page of a block not isolated", src, dst);
+	/* A frame compaction took itself, not through new_frame: handed out
+	 * (page_poison checked it), whether or not the move happens. */
+	uint64_t k = (dst << 12) - fz.tn->phys_base;
+	bool took = fz.owner[k >> 12] == FZ_FREE;
+	if (took)
+		fz_take_free(dst << 12, 1ULL << fz.held[i].order);
 	if (src == busy_pfn)
 		return -1;
 	memcpy(fz_virt(dst << 12), fz_virt(src << 12),
@@ -69,9 +75,7 @@ static int fzm_migrate(struct movable_owner *o, uint64_t dst, uint64_t src)
 		moved_by_step[i] = true;
 		handed_out = 0;
 	}
-	/* A frame compaction took itself, not through new_frame: ours now. */
-	uint64_t k = (dst << 12) - fz.tn->phys_base;
-	if (fz.owner[k >> 12] == FZ_FREE)
+	if (took) /* ours now */
 		fz_mark(dst << 12, 1ULL << fz.held[i].order, FZ_OURS);
 	/* migrate_pages frees src as soon as this returns: the next page's
 	 * new frame may be this one. */
@@ -162,7 +166,7 @@ void fz_migrate(unsigned int a, unsigned int b)
 	uint64_t old[MIGRATE_BATCH_MAX], sum[MIGRATE_BATCH_MAX];
 	const struct migrate_stats before = fz.pg->migrate;
 	uint64_t moved0 = owner_moved, put_back0 = owner_put_back;
-	uint64_t poison = fz.pg->poison_errors;
+	uint64_t poison = fz.pg->poison_errors, taken = fz.taken_dirty;
 
 	migrate_list_init(&l);
 	for (unsigned int k = 0; k < fz.nheld && l.nr < want; k++) {
@@ -203,7 +207,7 @@ void fz_migrate(unsigned int a, unsigned int b)
 		owner_put_back - put_back0 ||
 	    fz.pg->migrate.pgmigrate_refused != before.pgmigrate_refused)
 		fz_fail("migration counters disagree", moved, failed);
-	if (fz.pg->poison_errors - poison != dirty)
+	if (fz.pg->poison_errors - poison != dirty + (fz.taken_dirty - taken))
 		fz_fail("page_poison reports differ (migration)", dirty,
 			fz.pg->poison_errors - poison);
 	unsigned int seen = 0;

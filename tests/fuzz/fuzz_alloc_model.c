@@ -27,6 +27,7 @@ void fz_reset(struct mm_test_node *tn, uint64_t dma, uint64_t dma32)
 {
 	fz.tn = tn;
 	fz.pg = &tn->pgdat;
+	fz.taken_dirty = 0;
 	fz.bytes = tn->bytes;
 	fz.dma = dma;
 	fz.dma32 = dma32;
@@ -171,6 +172,15 @@ void fz_check_failure(gfp_t gfp, unsigned int order)
 			if (z->free_area[o].nr_free)
 				fz_fail("a request failed though a zone could serve it",
 					(uint64_t)zi << 32 | order, gfp);
+	}
+}
+
+void fz_take_free(uint64_t phys, uint64_t pages)
+{
+	uint64_t first = (phys - fz.tn->phys_base) >> 12;
+	for (uint64_t k = first; k < first + pages; k++) {
+		fz.taken_dirty += fz.dirty[k];
+		fz.dirty[k] = 0;
 	}
 }
 

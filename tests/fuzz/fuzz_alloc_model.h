@@ -44,6 +44,10 @@ struct fz_model {
 	unsigned int pool_order;
 	uint8_t owner[FZ_MAX_BYTES >> 12];
 	uint8_t dirty[FZ_MAX_BYTES >> 12]; /* free pages written after free */
+	/* Scribbled frames handed out other than by an allocation call:
+	 * taken by compaction for the pages it moves, or in an
+	 * alloc_contig_pages range. page_poison reports each. */
+	uint64_t taken_dirty;
 };
 
 extern struct fz_model fz;
@@ -73,6 +77,10 @@ uint64_t fz_floor(gfp_t gfp, int zi, int highest);
  * taken, zeroed if asked. Returns 1 if it held a page the fuzzer had
  * scribbled on (page_poison must have said so), clearing the marks. */
 unsigned int fz_check_block(uint64_t p, unsigned int order, gfp_t gfp);
+/* Frames that leave the free memory without an allocation call
+ * (compaction's free frames, an alloc_contig_pages range): each scribbled
+ * one counts in taken_dirty, its mark cleared. */
+void fz_take_free(uint64_t phys, uint64_t pages);
 /* A request (gfp, order) that was not failed on purpose failed: no zone
  * it may use had a block that big above its floor, and nothing is left
  * parked on per-CPU lists (it drains before failing). */

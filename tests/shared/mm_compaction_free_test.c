@@ -234,11 +234,12 @@ static void test_stuck_pageblock_found_when_resumed(struct ktest *t)
  * pageblocks are DMA, the upper two DMA32, all movable pages with every
  * other one freed. DMA32's min is set to 100, so its 512 free frames are
  * 101 short of a block above min however they lay; DMA's protection from
- * DMA32's requests is set to `floor`. With 200, DMA has 312 to spare: a
+ * requests of the zones above is set to `floor`. With 200, DMA has 311 to
+ * spare (a spill leaves a frame over the floor): a
  * sync light run for DMA32 moves the 256 pages of pageblock 2 (pageblock 3
  * holds the node's metadata) into DMA and the block is DMA32's; every page
- * reads as stamped, and a second block is refused, DMA having 56 to spare.
- * With 300 (212 to spare) the run starts but must stop at DMA's floor with
+ * reads as stamped, and a second block is refused, DMA having 55 to spare.
+ * With 300 (211 to spare) the run starts but must stop at DMA's floor with
  * pageblock 2 not yet empty: no block. With compaction_spill off nothing
  * moves and there is no block. With dma_whole, DMA's free frames are
  * pageblock 0, one free order-9 block, and pageblock 1 is full.

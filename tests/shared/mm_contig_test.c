@@ -183,10 +183,46 @@ static void test_isolated_block_meets_no_watermark(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
+/*
+ * page_poison: every frame of a range was free, and a write to one while
+ * it was free is a use after free the range's new owner must hear of, as
+ * a request's block does (kernel_unpoison_pages). Before, the range was
+ * handed out unchecked: the scribble below went unreported.
+ */
+static void test_range_checked_for_poison(struct ktest *t)
+{
+	struct pglist_data *p = &tn.pgdat;
+	if (mm_test_node_init_one_zone(&tn, ARENA, 256)) {
+		ktest_skip(t, "no test arena on this platform");
+		return;
+	}
+	mm_test_zero_watermarks(p);
+	pgdat_set_page_poison(p, true);
+	uint64_t run = pgdat_alloc_contig_pages(p, RUN, GFP_KERNEL, NULL);
+	KTEST_ASSERT_TRUE(t, run != 0);
+	KTEST_EXPECT_EQ(t, p->poison_errors, 0);
+	pgdat_free_contig_range(p, run, RUN);
+	/* The same range comes first again: scribble on its sixth frame, a
+	 * tail of the free 4 MiB block (no list links in it). */
+	uint8_t *frame = pgdat_phys_to_virt(p, run + 5 * PAGE_SIZE);
+	frame[100] = (uint8_t)~PAGE_POISON;
+	uint64_t again = pgdat_alloc_contig_pages(p, RUN, GFP_KERNEL, NULL);
+	ktest_diag(t, "range 0x%llx, then 0x%llx: %llu poison reports",
+		   (unsigned long long)run, (unsigned long long)again,
+		   (unsigned long long)p->poison_errors);
+	KTEST_EXPECT_EQ(t, again, run);
+	KTEST_EXPECT_EQ(t, p->poison_errors, 1);
+	if (again)
+		pgdat_free_contig_range(p, again, RUN);
+	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
+	mm_test_node_destroy(&tn);
+}
+
 static const struct ktest_case contig_cases[] = {
 	KTEST_CASE(test_isolated_frames_are_not_free_memory),
 	KTEST_CASE(test_run_costs_its_pages_once),
 	KTEST_CASE(test_isolated_block_meets_no_watermark),
+	KTEST_CASE(test_range_checked_for_poison),
 	{ 0 },
 };
 KTEST_SUITE(mm_contig, contig_cases);
