@@ -62,12 +62,16 @@ enum compact_result compaction_suitable(struct pglist_data *p, struct zone *z,
  * compaction_spill_zone: the zone below z that can take them all while
  * staying above its min and its protection from z's requests (written to
  * *floor unless NULL), or NULL (none; order 0; compaction_spill=off).
+ * compaction_spill_target: the same for `need` frames.
  */
 uint64_t compaction_shortfall(const struct zone *z, unsigned int order,
 			      int highest);
 struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
 				   unsigned int order, int highest,
 				   uint64_t *floor);
+struct zone *compaction_spill_target(struct pglist_data *p,
+				     const struct zone *z, uint64_t need,
+				     uint64_t *floor);
 /* The share of free memory of z not in blocks of `order` or more, in
  * percent (Linux's extfrag_for_order). */
 unsigned int extfrag_for_order(const struct zone *z, unsigned int order);

@@ -75,7 +75,7 @@ uint64_t compaction_shortfall(const struct zone *z, unsigned int order,
 }
 
 /*
- * Where a spill goes: the first zone below z with the zone's shortfall to
+ * Where a spill goes: the first zone below z with `need` free frames to
  * spare above its floor. A page of zone z may move to any zone below it:
  * a lower zone lies at lower addresses, within every limit the page's
  * allocation had. The zone below keeps its min and the protection it
@@ -83,13 +83,12 @@ uint64_t compaction_shortfall(const struct zone *z, unsigned int order,
  * highest), as the movable pages' own requests usually could. The floor
  * (the free count the spill must stay above) goes to *floor.
  */
-struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
-				   unsigned int order, int highest,
-				   uint64_t *floor)
+struct zone *compaction_spill_target(struct pglist_data *p,
+				     const struct zone *z, uint64_t need,
+				     uint64_t *floor)
 {
 	int zi = (int)(z - p->node_zones);
-	uint64_t need = compaction_shortfall(z, order, highest);
-	if (p->compaction_spill_off || !order || !need)
+	if (p->compaction_spill_off || !need)
 		return NULL;
 	for (int ti = zi - 1; ti >= 0; ti--) {
 		struct zone *t = &p->node_zones[ti];
@@ -104,6 +103,17 @@ struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
 		return t;
 	}
 	return NULL;
+}
+
+struct zone *compaction_spill_zone(struct pglist_data *p, const struct zone *z,
+				   unsigned int order, int highest,
+				   uint64_t *floor)
+{
+	if (!order)
+		return NULL;
+	return compaction_spill_target(p, z,
+				       compaction_shortfall(z, order, highest),
+				       floor);
 }
 
 unsigned int extfrag_for_order(const struct zone *z, unsigned int order)

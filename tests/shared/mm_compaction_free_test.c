@@ -342,6 +342,44 @@ static void test_spill_off_leaves_the_zone_short(struct ktest *t)
 	spill_case(t, false, 200, false);
 }
 
+/*
+ * A run that starts where the last one left its scanners all but met
+ * (the migrate scanner in pageblock 1, the free scanner at pageblock 2)
+ * starts over at both ends. Every other frame of the four pageblocks is
+ * free, so pageblock 0's 256 pages fit in pageblock 3's free frames. From
+ * the cached places, a run scanned one frame and "completed" with no
+ * block (found at 48 MiB on target: the request failed and deferred
+ * compaction untried); now it empties pageblock 0.
+ */
+static void test_scanners_that_met_start_over(struct ktest *t)
+{
+	int n = small_node(t, 0, 0);
+	if (n < 0)
+		return;
+	struct zone *z = &node.node_zones[ZONE_NORMAL];
+	uint64_t pb0 = base >> PAGE_SHIFT;
+	for (int h = 0; h < n; h++)
+		if (mto_pfn(&mto, h) % 2)
+			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+	z->compact_cached_migrate_pfn = pb0 + 2 * PAGEBLOCK_PAGES - 1;
+	z->compact_cached_free_pfn = pb0 + 2 * PAGEBLOCK_PAGES;
+	z->compact_cached_hopeless_pfn = pb0 + 2 * PAGEBLOCK_PAGES;
+	enum compact_result r =
+	    compact_zone_order(&node, z, 9, QUIET_KERNEL, ZONE_NORMAL,
+			       COMPACT_PRIO_SYNC_LIGHT);
+	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
+	ktest_diag(t,
+		   "sync light from met scanners: %s, block %s, %llu pages moved",
+		   result_name(r), b ? "made" : "none",
+		   (unsigned long long)node.migrate.pgmigrate_success);
+	KTEST_EXPECT_TRUE(t, r == COMPACT_SUCCESS || r == COMPACT_COMPLETE);
+	KTEST_EXPECT_EQ(t, b >> PAGE_SHIFT, pb0);
+	KTEST_EXPECT_EQ(t, node.migrate.pgmigrate_success, 256);
+	if (b)
+		pgdat_free_pages(&node, b, 9);
+	small_node_done(t);
+}
+
 static struct ktest_case compaction_free_cases[] = {
 	KTEST_CASE(test_hole_pageblock_takes_moved_pages),
 	KTEST_CASE(test_hole_pageblock_resumed_inside),
@@ -351,6 +389,7 @@ static struct ktest_case compaction_free_cases[] = {
 	KTEST_CASE(test_spill_splits_a_big_free_block),
 	KTEST_CASE(test_spill_stops_at_the_floor),
 	KTEST_CASE(test_spill_off_leaves_the_zone_short),
+	KTEST_CASE(test_scanners_that_met_start_over),
 	{ 0 },
 };
 KTEST_SUITE(mm_compaction_free, compaction_free_cases);
