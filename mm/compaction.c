@@ -65,6 +65,28 @@ bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb)
 	return ok;
 }
 
+/* A spill after a whole-zone run starts on a pageblock only if the zone
+ * below can take all of its pages (a read without the lock: a guess, as
+ * the spill itself stops at the floor): else it would move them for
+ * nothing. Other runs start on any. */
+static bool spill_can_take_pageblock(const struct compact_control *cc,
+				     uint64_t pb)
+{
+	if (!cc->spill_after_run)
+		return true;
+	uint64_t used = 0,
+		 free = __atomic_load_n(&cc->tz->free_pages, __ATOMIC_RELAXED);
+	for (uint64_t pfn = pb; pfn < pb + PAGEBLOCK_PAGES;) {
+		const uint8_t *st = pfn_state(cc->p, pfn);
+		uint8_t s = st ? frame_state_read(st) : 0;
+		uint64_t n = (s & PFS_HEAD) ? 1ULL << (s & PFS_ORDER_MASK) : 1;
+		if (s & PFS_ALLOC)
+			used += n;
+		pfn += n;
+	}
+	return free + cc->nr_freepages > cc->spill_floor + used;
+}
+
 /* Isolates up to MIGRATE_BATCH_MAX movable pages from migrate_pfn up,
  * below the free scanner. A pageblock scanned to its end without one
  * page taken is marked skip. */
@@ -92,7 +114,8 @@ static void isolate_migratepages(struct compact_control *cc)
 				continue;
 			}
 			if (cc->order >= PAGEBLOCK_ORDER &&
-			    !pageblock_can_be_emptied(cc, pb)) {
+			    (!pageblock_can_be_emptied(cc, pb) ||
+			     !spill_can_take_pageblock(cc, pb))) {
 				/* Its free frames can take the pages moved
 				 * out of the pageblocks above. */
 				note_stuck_pageblock(cc, pb);
@@ -259,13 +282,12 @@ static enum compact_result compact_zone(struct compact_control *cc)
 			return ret;
 	}
 	cc->zone_start = z->zone_start_pfn & ~(PAGEBLOCK_PAGES - 1);
-	if (cc->order > 0 && !cc->proactive &&
-	    compaction_shortfall(z, (unsigned int)cc->order, cc->highest))
-		return compact_zone_spill(cc, zone_end,
-					  compaction_shortfall(z,
-							       (unsigned int)
-								   cc->order,
-							       cc->highest));
+	uint64_t shortfall =
+	    cc->order > 0 && !cc->proactive
+		? compaction_shortfall(z, (unsigned int)cc->order, cc->highest)
+		: 0;
+	if (shortfall)
+		return compact_zone_spill(cc, zone_end, shortfall);
 	if (compaction_restarting(z, cc->order) ||
 	    cc->prio == COMPACT_PRIO_SYNC_FULL)
 		z->compact_cached_migrate_pfn = z->compact_cached_free_pfn =
@@ -291,15 +313,13 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	cc->hopeless_pfn = z->compact_cached_hopeless_pfn
 			       ? z->compact_cached_hopeless_pfn
 			       : cc->zone_start;
-	/* A run that made its block with the scanners all but met (the
-	 * migrate scanner's pageblock just below the free scanner's) left
-	 * nothing between them: starting there, this run would "complete"
-	 * having looked at nothing, and its request fail and defer
-	 * compaction untried (48 MiB, 3 of 20 two-CPU boots; docs/10b,
-	 * "Scanners that had met"). Start over at both ends instead, as
-	 * after a whole-zone run. */
-	if ((cc->migrate_pfn & ~(PAGEBLOCK_PAGES - 1)) + PAGEBLOCK_PAGES >=
-	    cc->free_pfn) {
+	/* A run that made its block with the scanners all but met (less
+	 * than a pageblock between them) left nearly nothing: starting
+	 * there, this run would "complete" having looked at a frame or two,
+	 * and its request fail and defer compaction untried (48 MiB, 3 of
+	 * 20 two-CPU boots; docs/10b, "Scanners that had met"). Start over
+	 * at both ends instead. */
+	if (cc->migrate_pfn + PAGEBLOCK_PAGES > cc->free_pfn) {
 		cc->migrate_pfn = cc->hopeless_pfn = cc->zone_start;
 		cc->free_pfn = zone_end - PAGEBLOCK_PAGES;
 	}
@@ -328,12 +348,18 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		/* The whole zone without the block: its free frames are where
 		 * its own run may not put pages (an unmovable pageblock below
 		 * sync full, the very pageblock being emptied). A zone below
-		 * with a frame to spare may take them (48 MiB: a background
-		 * spill that gave way left 35 pages in the pageblock; docs/10b,
-		 * "Scanners that had met"). */
+		 * with frames to spare may take the pages (48 MiB: a
+		 * background spill that gave way left 35 pages in the
+		 * pageblock; docs/10b, "Scanners that had met"). Not for the
+		 * cheap async try. It may make the block, or give way. */
 		if (cc->order > 0 && !cc->proactive &&
-		    compact_zone_spill(cc, zone_end, 1) == COMPACT_SUCCESS)
-			ret = COMPACT_SUCCESS;
+		    cc->prio != COMPACT_PRIO_ASYNC) {
+			cc->spill_after_run = true;
+			enum compact_result r =
+			    compact_zone_spill(cc, zone_end, 1);
+			if (r == COMPACT_SUCCESS || r == COMPACT_CONTENDED)
+				ret = r;
+		}
 	} else {
 		z->compact_cached_migrate_pfn = cc->migrate_pfn;
 		z->compact_cached_free_pfn = cc->free_pfn;

@@ -42,6 +42,9 @@ struct compact_control {
 	struct zone *tz;
 	uint64_t spill_floor;
 	bool spill_dry;
+	/* A spill after a whole-zone run without the block: it empties
+	 * only pageblocks the zone below can take whole. */
+	bool spill_after_run;
 	struct migrate_list migrate;
 	/* Free frames taken for the pages to move to: runs of frames, each
 	 * marked allocated (PFS_ALLOC, order 0) while compaction holds it. */

@@ -45,6 +45,9 @@ static struct {
 } pre;
 static uint8_t seen[FZ_MAX_BYTES >> 12];
 
+/* Blocks the last check_after() saw in a zone below their old one. */
+static uint64_t moved_down;
+
 /* How often each step ran and what it did, printed at exit when
  * FUZZ_ALLOC_STATS is set: proof that a run reaches the steps. */
 static struct {
@@ -206,6 +209,7 @@ static uint64_t check_after(unsigned int added, bool zone, bool async,
 	const struct migrate_stats *m = &fz.pg->migrate;
 	struct fz_owner_counts o;
 	uint64_t changed = 0;
+	moved_down = 0;
 	fz_owner_counts(&o);
 	uint64_t moved = o.moved - pre.o.moved;
 	if (fz.nheld != pre.nheld + added)
@@ -236,9 +240,13 @@ static uint64_t check_after(unsigned int added, bool zone, bool async,
 				h->phys, pre.phys[i]);
 		int from = zone_at(pre.phys[i]);
 		const struct zone *fzn = &fz.pg->node_zones[from];
+		/* (a spill after the run: counted in compact_spills) */
 		bool met = from == pre.met_from &&
 			   !fzn->compact_cached_migrate_pfn &&
-			   fzn->compact_blockskip_flush;
+			   fzn->compact_blockskip_flush &&
+			   fz.pg->compact.compact_spills > pre.c.compact_spills;
+		if (zone_at(h->phys) < from)
+			moved_down++;
 		if (zone && zone_at(h->phys) != from &&
 		    !((from == pre.spill_from || met) &&
 		      zone_at(h->phys) < from))
@@ -325,6 +333,13 @@ static void compact_step(unsigned int a, unsigned int b)
 	bool twice = pre.met_from >= 0 &&
 		     fz.pg->compact.compact_spills > pre.c.compact_spills;
 	uint64_t moved = check_after(0, true, a % 8 % 3 == 0, !twice);
+	/* Every block now in a zone below its old one got there by a spill
+	 * (a page may move inside its zone first, so at least as many
+	 * spilled moves as such blocks). */
+	if (moved_down > fz.pg->compact.compact_spill_moved - spilled)
+		fz_fail("more blocks changed zone than spills moved",
+			moved_down,
+			fz.pg->compact.compact_spill_moved - spilled);
 	n.runs[a % 8 % 3]++;
 	n.moved[a % 8 % 3] += moved;
 	const struct compact_stats *c = &fz.pg->compact;

@@ -229,6 +229,17 @@ static void test_stuck_pageblock_found_when_resumed(struct ktest *t)
 	stuck_pageblock_case(t, true);
 }
 
+/* One sync light run of DMA32 for an order-9 block, then a request for
+ * one (its address in *b, or 0). */
+static enum compact_result dma32_sync_light(struct zone *dma32, uint64_t *b)
+{
+	enum compact_result r =
+	    compact_zone_order(&node, dma32, 9, QUIET_KERNEL, ZONE_DMA32,
+			       COMPACT_PRIO_SYNC_LIGHT);
+	*b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
+	return r;
+}
+
 /*
  * A spill (compaction.c, compact_zone_spill): the node's lower two
  * pageblocks are DMA, the upper two DMA32, all movable pages with every
@@ -272,10 +283,8 @@ static void spill_case(struct ktest *t, bool spill, uint64_t floor,
 	KTEST_EXPECT_EQ(t, dma_free, 512);
 	KTEST_EXPECT_EQ(t, dma32->free_pages, 512);
 	KTEST_EXPECT_EQ(t, compaction_shortfall(dma32, 9, ZONE_DMA32), 101);
-	enum compact_result r =
-	    compact_zone_order(&node, dma32, 9, QUIET_KERNEL, ZONE_DMA32,
-			       COMPACT_PRIO_SYNC_LIGHT);
-	uint64_t b = pgdat_alloc_pages(&node, GFP_NOWAIT | __GFP_NOWARN, 9);
+	uint64_t b;
+	enum compact_result r = dma32_sync_light(dma32, &b);
 	uint64_t moved = node.migrate.pgmigrate_success, in_dma = 0, bad = 0;
 	ktest_diag(t,
 		   "sync light: %s, order-9 block %s, %llu pages moved, %llu "
@@ -380,6 +389,77 @@ static void test_scanners_that_met_start_over(struct ktest *t)
 	small_node_done(t);
 }
 
+/*
+ * A spill after a whole-zone run. DMA32 (pageblocks 2 and 3) is not short,
+ * but its sync light run cannot make a block: pageblock 2 holds 64 movable
+ * pages and 448 free frames, and the only other free frames (pageblock 3,
+ * every other one) are in a pageblock made unmovable, where sync light
+ * puts no pages. The run meets its scanners; then it spills pageblock 2's
+ * 64 pages into DMA, whose free frames are every other one (512), above a
+ * protection of `floor`. With 200 the block is made; with 460 (51 to
+ * spare) pageblock 2 is passed and nothing moves (without that test, 51
+ * pages moved for nothing).
+ */
+static void spill_after_run_case(struct ktest *t, uint64_t floor)
+{
+	int n = small_node(t, 0, 4UL << 20);
+	if (n < 0)
+		return;
+	struct zone *dma = &node.node_zones[ZONE_DMA],
+		    *dma32 = &node.node_zones[ZONE_DMA32];
+	uint64_t pb0 = base >> PAGE_SHIFT, pb2 = pb0 + 2 * PAGEBLOCK_PAGES,
+		 pb3 = pb2 + PAGEBLOCK_PAGES;
+	for (int h = 0; h < n; h++) {
+		uint64_t pfn = mto_pfn(&mto, h);
+		if (pfn >= pb2 && pfn < pb3 ? (pfn - pb2) % 8 != 0 : pfn % 2)
+			KTEST_EXPECT_EQ(t, mto_free(&mto, h), 0);
+	}
+	unsigned long flags;
+	spin_lock_irqsave(&dma32->lock, flags);
+	struct mem_section *sec = pfn_to_section(&node, pb3);
+	set_pageblock_migratetype(sec, pb3, MIGRATE_UNMOVABLE);
+	move_freepages_block(&node, dma32, sec, pb3, MIGRATE_UNMOVABLE);
+	spin_unlock_irqrestore(&dma32->lock, flags);
+	dma32->watermark[WMARK_MIN] = 100;
+	for (int j = ZONE_DMA32; j < MAX_NR_ZONES; j++)
+		dma->lowmem_reserve[j] = floor;
+	KTEST_EXPECT_EQ(t, dma->free_pages, 512);
+	KTEST_EXPECT_EQ(t, compaction_shortfall(dma32, 9, ZONE_DMA32), 0);
+	uint64_t b;
+	enum compact_result r = dma32_sync_light(dma32, &b);
+	uint64_t moved = node.migrate.pgmigrate_success;
+	ktest_diag(t,
+		   "DMA32 free %llu: sync light %s, block %s, %llu pages "
+		   "moved, %llu into DMA (floor %llu)",
+		   (unsigned long long)dma32->free_pages, result_name(r),
+		   b ? "made" : "none", (unsigned long long)moved,
+		   (unsigned long long)node.compact.compact_spill_moved,
+		   (unsigned long long)floor);
+	KTEST_EXPECT_EQ(t, node.compact.compact_spill_moved, moved);
+	if (floor == 200) {
+		KTEST_EXPECT_EQ(t, r, COMPACT_SUCCESS);
+		KTEST_EXPECT_EQ(t, b >> PAGE_SHIFT, pb2);
+		KTEST_EXPECT_EQ(t, moved, 64);
+	} else {
+		KTEST_EXPECT_EQ(t, r, COMPACT_COMPLETE);
+		KTEST_EXPECT_EQ(t, b, 0);
+		KTEST_EXPECT_EQ(t, moved, 0);
+	}
+	if (b)
+		pgdat_free_pages(&node, b, 9);
+	small_node_done(t);
+}
+
+static void test_spill_after_a_whole_zone_run(struct ktest *t)
+{
+	spill_after_run_case(t, 200);
+}
+
+static void test_spill_after_run_passes_what_it_cannot_take(struct ktest *t)
+{
+	spill_after_run_case(t, 460);
+}
+
 static struct ktest_case compaction_free_cases[] = {
 	KTEST_CASE(test_hole_pageblock_takes_moved_pages),
 	KTEST_CASE(test_hole_pageblock_resumed_inside),
@@ -390,6 +470,8 @@ static struct ktest_case compaction_free_cases[] = {
 	KTEST_CASE(test_spill_stops_at_the_floor),
 	KTEST_CASE(test_spill_off_leaves_the_zone_short),
 	KTEST_CASE(test_scanners_that_met_start_over),
+	KTEST_CASE(test_spill_after_a_whole_zone_run),
+	KTEST_CASE(test_spill_after_run_passes_what_it_cannot_take),
 	{ 0 },
 };
 KTEST_SUITE(mm_compaction_free, compaction_free_cases);
