@@ -43,12 +43,16 @@ static bool suitable_migration_source(const struct compact_control *cc,
  * cannot move can never become the block: moving its other pages would
  * only spend free frames. Asks the owners about every allocated page (each
  * isolated and at once put back); false at the first that is not
- * movable, or busy, or bigger than a single page.
+ * movable, or busy, or bigger than a single page. A spill after a
+ * whole-zone run also needs the zone below to take all of them (a read
+ * without the lock: a guess, as the spill itself stops at the floor),
+ * else it would move them for nothing.
  */
 bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb)
 {
 	struct migrate_list probe;
 	bool ok = true;
+	uint64_t used = 0;
 	migrate_list_init(&probe);
 	for (uint64_t pfn = pb; ok && pfn < pb + PAGEBLOCK_PAGES;) {
 		const uint8_t *st = pfn_state(cc->p, pfn);
@@ -56,35 +60,18 @@ bool pageblock_can_be_emptied(struct compact_control *cc, uint64_t pb)
 		if (s & PFS_ALLOC) {
 			ok = !(s & PFS_ORDER_MASK) &&
 			     migrate_list_isolate(cc->p, &probe, pfn);
+			used++;
 			if (probe.nr == MIGRATE_BATCH_MAX)
 				putback_movable_pages(cc->p, &probe);
 		}
 		pfn += (s & PFS_HEAD) ? 1ULL << (s & PFS_ORDER_MASK) : 1;
 	}
 	putback_movable_pages(cc->p, &probe);
+	if (ok && cc->spill_after_run)
+		ok = __atomic_load_n(&cc->tz->free_pages, __ATOMIC_RELAXED) +
+			 cc->nr_freepages >
+		     cc->spill_floor + used;
 	return ok;
-}
-
-/* A spill after a whole-zone run starts on a pageblock only if the zone
- * below can take all of its pages (a read without the lock: a guess, as
- * the spill itself stops at the floor): else it would move them for
- * nothing. Other runs start on any. */
-static bool spill_can_take_pageblock(const struct compact_control *cc,
-				     uint64_t pb)
-{
-	if (!cc->spill_after_run)
-		return true;
-	uint64_t used = 0,
-		 free = __atomic_load_n(&cc->tz->free_pages, __ATOMIC_RELAXED);
-	for (uint64_t pfn = pb; pfn < pb + PAGEBLOCK_PAGES;) {
-		const uint8_t *st = pfn_state(cc->p, pfn);
-		uint8_t s = st ? frame_state_read(st) : 0;
-		uint64_t n = (s & PFS_HEAD) ? 1ULL << (s & PFS_ORDER_MASK) : 1;
-		if (s & PFS_ALLOC)
-			used += n;
-		pfn += n;
-	}
-	return free + cc->nr_freepages > cc->spill_floor + used;
 }
 
 /* Isolates up to MIGRATE_BATCH_MAX movable pages from migrate_pfn up,
@@ -114,8 +101,7 @@ static void isolate_migratepages(struct compact_control *cc)
 				continue;
 			}
 			if (cc->order >= PAGEBLOCK_ORDER &&
-			    (!pageblock_can_be_emptied(cc, pb) ||
-			     !spill_can_take_pageblock(cc, pb))) {
+			    !pageblock_can_be_emptied(cc, pb)) {
 				/* Its free frames can take the pages moved
 				 * out of the pageblocks above. */
 				note_stuck_pageblock(cc, pb);

@@ -43,7 +43,8 @@ struct compact_control {
 	uint64_t spill_floor;
 	bool spill_dry;
 	/* A spill after a whole-zone run without the block: it empties
-	 * only pageblocks the zone below can take whole. */
+	 * only pageblocks the zone below can take whole
+	 * (pageblock_can_be_emptied). */
 	bool spill_after_run;
 	struct migrate_list migrate;
 	/* Free frames taken for the pages to move to: runs of frames, each
