@@ -170,6 +170,23 @@ run_fuzz() {
 			echo "fuzz: $t fails on its regression input ${r#"$top"/} again (log: ${dir#"$top"/}/regression-${r##*/}.log)" >>"$dir/failures"
 		fi
 	done
+	# The checks' proof (tests/fuzz/planted/): each input passes the real
+	# target and fails its planted build with the model's message; one
+	# case each.
+	for r in "$top"/tests/fuzz/planted/*; do
+		case ${r##*/} in fuzz_*-*) ;; *) continue ;; esac
+		t=${r##*/}
+		t=${t%%-*}
+		if "$build/fuzz/$t" "$r" >"$dir/planted-real-${r##*/}.log" 2>&1 &&
+			! "$build/fuzz/$t-planted" "$r" >"$dir/planted-${r##*/}.log" 2>&1 &&
+			grep -q "^$t: " "$dir/planted-${r##*/}.log"; then
+			p=$((p + 1))
+			echo "fuzz: planted bug caught on ${r##*/}: $(grep -m1 "^$t: " "$dir/planted-${r##*/}.log" | cut -c1-90)"
+		else
+			f=$((f + 1))
+			echo "fuzz: ${r#"$top"/}: the real $t must pass it and $t-planted must fail it with a model check (logs: ${dir#"$top"/}/planted-*${r##*/}.log)" >>"$dir/failures"
+		fi
+	done
 	for t in fuzz_memmap fuzz_alloc; do
 		# FUZZ_ALLOC_STATS: fuzz_alloc says how often it reached its
 		# compaction steps (tests/fuzz/fuzz_alloc_compact.c).
@@ -183,7 +200,7 @@ run_fuzz() {
 		fi
 	done
 	echo "$p $f 0" >"$dir/counts"
-	echo "fuzz targets and regression inputs: $p passed, $f failed"
+	echo "fuzz targets, regression inputs and planted bugs: $p passed, $f failed"
 }
 
 # The tests of the scripts themselves (tests/scripts/*.sh, each ending in
