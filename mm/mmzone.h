@@ -119,14 +119,19 @@ struct pglist_data;
  * touches the frame (docs/05, "Frame numbers, not links"). */
 #define MM_MAX_CPUS CONFIG_NR_CPUS /* kernel/lib/config.h */
 /* Slots per migrate type for single frames: with the 64-byte header, the
- * first 4 KiB page of a CPU's cache. high stays at most PCP_SLOTS - 1 -
- * batch (pcp_sizes). */
-#define PCP_SLOTS 336
-/* Blocks of orders 1 .. PCP_MAX_ORDER are cached too, as Linux does up to
- * PAGE_ALLOC_COSTLY_ORDER: PCP_HSLOTS blocks per order and type, in the
- * second page. */
-#define PCP_MAX_ORDER 3
-#define PCP_HSLOTS 112
+ * first 10 KiB of a CPU's cache. high stays at most PCP_SLOTS - 1 - batch
+ * (pcp_sizes): room for twelve of the largest batches (docs/08c, "Order 4
+ * too"). */
+#define PCP_SLOTS 832
+/* Blocks of orders 1 .. PCP_MAX_ORDER are cached too: Linux stops at
+ * PAGE_ALLOC_COSTLY_ORDER (3); order 4 is cached here where refills take
+ * groups and high is large (pcp_caches_order, docs/08c "Order 4 too").
+ * PCP_HSLOTS blocks per order and type, after the single frames. */
+#define PCP_MAX_ORDER 4
+#define PCP_HSLOTS 128
+/* high, in batches, where a zone can spare it (pcp_sizes): order 4 is
+ * cached only there. */
+#define PCP_HIGH_BATCHES 12
 /* Where caches are big enough (pcp_sizes), a refill takes an aligned block
  * of 2^PCP_GROUP_ORDER frames whole: 64 frames, whose state bytes are one
  * cache line that no other CPU's refill shares (docs/08c, "Two CPUs, one
@@ -149,7 +154,8 @@ struct per_cpu_pages {
 	 * (1 .. PCP_MAX_ORDER) and type. */
 	uint16_t nr[MIGRATE_PCPTYPES];
 	uint16_t hnr[PCP_MAX_ORDER][MIGRATE_PCPTYPES];
-	bool group_refill; /* refills take PCP_GROUP_PAGES frames at once */
+	bool group_refill;     /* refills take PCP_GROUP_PAGES frames at once */
+	uint8_t cached_orders; /* bit k: blocks of order k are cached here */
 	uint32_t refills, drains; /* batches taken from / given to the zone
 				     (statistics: they wrap after 4e9) */
 	uint64_t base_pfn;	  /* a slot holds pfn - base_pfn */
@@ -158,11 +164,12 @@ struct per_cpu_pages {
 	uint32_t slots[MIGRATE_PCPTYPES][PCP_SLOTS]
 	    __attribute__((aligned(64)));
 	uint32_t hslots[PCP_MAX_ORDER][MIGRATE_PCPTYPES][PCP_HSLOTS];
-} __attribute__((aligned(4096))); /* two pages each: no false sharing */
-_Static_assert(sizeof(struct per_cpu_pages) == 8192,
-	       "a CPU's cache is two pages of its own (docs/05)");
-_Static_assert(__builtin_offsetof(struct per_cpu_pages, hslots) <= 4096,
-	       "single frames and the header fill the first page");
+} __attribute__((aligned(4096))); /* pages of its own: no false sharing */
+_Static_assert(sizeof(struct per_cpu_pages) == 16384,
+	       "a CPU's cache is four pages of its own (docs/05)");
+_Static_assert(PCP_MAX_ORDER < PCP_GROUP_ORDER && PCP_MAX_ORDER < 8,
+	       "a group holds several blocks of every cached order, and "
+	       "cached_orders has a bit for each");
 _Static_assert(MAX_ORDER < 16, "pcp sizes fit 16 bits");
 _Static_assert(__builtin_offsetof(struct per_cpu_pages, slots) == 64,
 	       "the header is one cache line");
@@ -207,7 +214,7 @@ struct zone {
 	 * background (kcompactd, proactive, compact_memory). A background run
 	 * gives the zone up to a request's run (compaction_enter); atomic. */
 	unsigned int compact_direct_runs, compact_background_runs;
-	/* pgdat->pcp_nr_cpus caches, two pages each, from the node's own
+	/* pgdat->pcp_nr_cpus caches, four pages each, from the node's own
 	 * memory (pgdat_pcp_enable); NULL: this zone keeps none. */
 	struct per_cpu_pages *pcp;
 };

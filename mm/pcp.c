@@ -15,7 +15,7 @@
  * are drained (every CPU's, by IPI, when the caller may wait) and the
  * request is retried once. This file takes frames from the caches
  * (refills and the allocation fast path); mm/pcp_free.c parks them and
- * drains; mm/pcp_high.c does both for blocks of orders 1-3. Sizing, the
+ * drains; mm/pcp_high.c does both for blocks of orders 1-4. Sizing, the
  * caches' pages and draining every CPU are in mm/pcp_setup.c.
  * docs/05-smp-and-per-cpu-lists.md explains it.
  */
@@ -230,7 +230,7 @@ pcp_take_block(struct pglist_data *p, struct per_cpu_pages *pcp,
 }
 
 /* The fast allocation of a block of `order` (0 .. PCP_MAX_ORDER), in two
- * copies: order 0, a constant (the fast path), and blocks of orders 1-3.
+ * copies: order 0, a constant (the fast path), and blocks of orders 1-4.
  * The order-0 copy folds every block-only test away. */
 static inline __attribute__((always_inline)) uint64_t
 pcp_alloc_fast_one(struct pglist_data *p, gfp_t gfp, unsigned int order,

@@ -1,6 +1,6 @@
 /*
  * Per-CPU page lists (mm/pcp.c, mm/pcp_free.c, mm/pcp_high.c), used by
- * mm/page_alloc.c and mm/page_free.c for blocks of orders 0-3. The
+ * mm/page_alloc.c and mm/page_free.c for blocks of orders 0-4. The
  * platform gives them the CPU number and IPIs (mm/platform.h).
  * docs/05-smp-and-per-cpu-lists.md explains them.
  */
@@ -32,14 +32,23 @@ uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
 		   int type, unsigned int order);
 /* Blocks of an order are cached only where a refill moves at least
  * PCP_BLOCKS_MIN of them under one lock hold (batch >> order): on a small
- * zone (batch 7 at 128 MiB) caching blocks only adds work (docs/05). */
+ * zone (batch 7 at 128 MiB) caching blocks only adds work (docs/05). Order
+ * 4 (batch >> 4 is at most 3; a group holds four) only where high holds
+ * PCP_HIGH_BATCHES of the largest batches: with less, drains and refills
+ * of its list ate what it saved (docs/08c, "Order 4 too").
+ * pcp_set_sizes() keeps the answer in cached_orders, so that the paths
+ * test one bit whatever the order. */
 #define PCP_BLOCKS_MIN 4
 static inline bool pcp_caches_order(const struct per_cpu_pages *pcp,
 				    unsigned int order)
 {
-	return order == 0 || (order <= PCP_MAX_ORDER &&
-			      (pcp->batch >> order) >= PCP_BLOCKS_MIN);
+	return order < 8 && ((pcp->cached_orders >> order) & 1);
 }
+/* Sets an empty cache's batch, high and whether refills take groups, and
+ * from them the orders it caches (mm/pcp_setup.c; benchmarks that turn
+ * groups off call it too). */
+void pcp_set_sizes(struct per_cpu_pages *pcp, unsigned int batch,
+		   unsigned int high, bool group);
 /* mm/pcp_high.c: the same for orders 1 .. PCP_MAX_ORDER; and
  * (mm/pcp_free.c) the free of such a block (the caller checked its
  * alignment and that the caches are on): parked as an order-0 free is, or

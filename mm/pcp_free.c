@@ -1,5 +1,5 @@
 /*
- * Per-CPU page caches, the free side: parking a freed block of order 0-3
+ * Per-CPU page caches, the free side: parking a freed block of order 0-4
  * on this CPU's cache (pcp_free, pcp_free_block), and giving pages back to
  * the zone when a cache passes `high` (pcp_free_bulk) or is emptied
  * (pcp_drain_local). The rules that keep the reserve, and why a parked
@@ -144,7 +144,7 @@ pcp_free_refused(struct pglist_data *p, uint64_t phys, unsigned int order,
 /*
  * The per-CPU free of a block of `order` (0 .. PCP_MAX_ORDER), in three
  * copies: order 0 with every debug option off (the fast path, order and
- * debug constants), blocks of orders 1-3 with them off, and any order with
+ * debug constants), blocks of orders 1-4 with them off, and any order with
  * one on (out of line). The block's section is found before interrupts go
  * off (sections never change); its pageblock's type is read with them
  * off, so that an isolation's drain (an IPI) cannot slip between reading
@@ -176,7 +176,7 @@ pcp_free_one(struct pglist_data *p, uint64_t phys, unsigned int order,
 			     0))
 		goto locked;
 	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
-	/* The whole block in its section (blocks of order 3 never cross
+	/* The whole block in its section (cached blocks never cross
 	 * one): its head byte says what the frames are. */
 	if (__builtin_expect(!sec || pfn - sec->first_pfn >= sec->nr_frames ||
 				 (order &&

@@ -1,6 +1,7 @@
 /*
- * Per-CPU caches of blocks of orders 1 .. PCP_MAX_ORDER (8 to 32 KiB), as
- * Linux keeps them up to PAGE_ALLOC_COSTLY_ORDER since 5.13: without them
+ * Per-CPU caches of blocks of orders 1 .. PCP_MAX_ORDER (8 to 64 KiB), as
+ * Linux keeps them up to PAGE_ALLOC_COSTLY_ORDER (3) since 5.13, and order
+ * 4 where refills take groups (pcp_caches_order): without them
  * every such request takes the zone lock and splits, and every free takes
  * it and merges. The blocks sit in their own slots of the CPU's cache
  * (hslots, by order and migrate type), counted in pages with the single
@@ -10,7 +11,8 @@
  * below low, the state byte is claimed with a compare-and-swap. Here: the
  * blocks' refill and drain. Their fast allocation and their free are the
  * order-0 ones with the order a variable (mm/pcp.c, mm/pcp_free.c).
- * docs/05-smp-and-per-cpu-lists.md, "Blocks of orders 1 to 3".
+ * docs/05-smp-and-per-cpu-lists.md, "Blocks of orders 1 to 3"; order 4,
+ * docs/08c-per-cpu-caches.md, "Order 4 too".
  */
 #include "mm/internal.h"
 #include "mm/pcp.h"

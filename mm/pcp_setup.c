@@ -23,6 +23,9 @@
  * (past 4 batches that needs no room of its own, at 1 GiB): otherwise
  * two CPUs refilled one after the other get neighbouring frames, whose
  * state bytes share a cache line (docs/08c, "Two CPUs, one cache line").
+ * Where groups are taken and twelve batches per CPU are at most 1/256 of
+ * the zone, high is twelve batches: room for a few groups of each cached
+ * order, which is what caching order 4 needs (docs/08c, "Order 4 too").
  */
 static bool pcp_groups_fit(const struct zone *z, unsigned int nr_cpus,
 			   uint64_t batch)
@@ -52,15 +55,34 @@ static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
 	*group = pcp_groups_fit(z, nr_cpus, b);
 	if (*group && h < PCP_GROUP_PAGES + b)
 		h = PCP_GROUP_PAGES + b;
+	uint64_t roomy = PCP_HIGH_BATCHES * b;
+	if (*group && h < roomy &&
+	    (uint64_t)(nr_cpus ? nr_cpus : 1) * roomy <= z->managed_pages / 256)
+		h = roomy;
 	if (h > PCP_SLOTS - 1 - b)
 		h = PCP_SLOTS - 1 - b;
 	*batch = (unsigned int)b;
 	*high = (unsigned int)h;
 }
-_Static_assert(4 * 63 <= PCP_SLOTS - 1 - 63,
-	       "four of the largest batches fit below high's cap");
+_Static_assert(PCP_HIGH_BATCHES * 63 <= PCP_SLOTS - 1 - 63,
+	       "twelve of the largest batches fit below high's cap");
 _Static_assert(PCP_GROUP_PAGES + 63 <= PCP_SLOTS - 1 - 63,
 	       "a group and the largest batch fit below high's cap");
+
+void pcp_set_sizes(struct per_cpu_pages *pcp, unsigned int batch,
+		   unsigned int high, bool group)
+{
+	BUG_ON(pcp->count); /* sized only while empty */
+	pcp->batch = (uint16_t)batch;
+	pcp->high = (uint16_t)high;
+	pcp->group_refill = group;
+	pcp->cached_orders = 1; /* single frames */
+	for (unsigned int o = 1; o < PCP_MAX_ORDER; o++)
+		if ((batch >> o) >= PCP_BLOCKS_MIN)
+			pcp->cached_orders |= (uint8_t)(1u << o);
+	if (high >= PCP_HIGH_BATCHES * 63)
+		pcp->cached_orders |= 1u << PCP_MAX_ORDER;
+}
 
 /* Which zones keep caches: tiny ones (DMA) gain nothing, and a slot holds
  * 32 bits of frame number from the zone's first frame. */
@@ -132,11 +154,8 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 		pcp_sizes(z, nr_cpus, &batch, &high, &group);
 		for (unsigned int c = 0; c < nr_cpus; c++) {
 			struct per_cpu_pages *pcp = &z->pcp[c];
-			BUG_ON(pcp->count); /* sized again only while empty */
 			pcp->base_pfn = z->window_start_pfn;
-			pcp->batch = (uint16_t)batch;
-			pcp->high = (uint16_t)high;
-			pcp->group_refill = group;
+			pcp_set_sizes(pcp, batch, high, group);
 		}
 	}
 	p->pcp_nr_cpus = nr_cpus;
@@ -157,15 +176,12 @@ int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
 	if (!z->pcp && !zone_pcp_storage(p, z, p->pcp_nr_cpus))
 		return -1;
 	for (unsigned int c = 0; c < p->pcp_nr_cpus; c++) {
-		BUG_ON(z->pcp[c].count); /* sized again only while empty */
 		z->pcp[c].base_pfn = z->window_start_pfn;
-		z->pcp[c].batch = (uint16_t)batch;
-		z->pcp[c].high = (uint16_t)high;
 		/* Groups where the zone is big enough for them (as in
 		 * pcp_sizes) and high keeps room for one and a batch. */
-		z->pcp[c].group_refill =
-		    pcp_groups_fit(z, p->pcp_nr_cpus, batch) &&
-		    high >= PCP_GROUP_PAGES + batch;
+		pcp_set_sizes(&z->pcp[c], batch, high,
+			      pcp_groups_fit(z, p->pcp_nr_cpus, batch) &&
+				  high >= PCP_GROUP_PAGES + batch);
 	}
 	return 0;
 }
@@ -203,13 +219,17 @@ void mm_pcp_enable(unsigned int nr_cpus)
 			pgdat_pcp_enable(NODE_DATA(nid), nr_cpus);
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &p->node_zones[zi];
-		if (z->pcp)
-			pr_info("pcp: zone %-6s batch %u high %u per CPU, refills of %u (%u CPUs, low watermark %llu)\n",
-				z->name, z->pcp[0].batch, z->pcp[0].high,
-				z->pcp[0].group_refill ? PCP_GROUP_PAGES
-						       : z->pcp[0].batch,
-				p->pcp_nr_cpus,
-				(unsigned long long)z->watermark[WMARK_LOW]);
+		if (!z->pcp)
+			continue;
+		unsigned int top = 0; /* the cached orders are 0 .. top */
+		while (top < PCP_MAX_ORDER && pcp_caches_order(z->pcp, top + 1))
+			top++;
+		pr_info("pcp: zone %-6s batch %u high %u per CPU, refills of %u, orders 0-%u (%u CPUs, low watermark %llu)\n",
+			z->name, z->pcp[0].batch, z->pcp[0].high,
+			z->pcp[0].group_refill ? PCP_GROUP_PAGES
+					       : z->pcp[0].batch,
+			top, p->pcp_nr_cpus,
+			(unsigned long long)z->watermark[WMARK_LOW]);
 	}
 	if (p->pcp_enabled)
 		pr_info("pcp: caches take %llu kB on node %d (%u per CPU and zone)\n",

@@ -374,10 +374,13 @@ static void setup(unsigned int h0, unsigned int h1, unsigned int h2)
 		pgdat_set_page_poison(&tn->pgdat, true);
 	fz_reset(tn, dma, dma32);
 	fz_migrate_setup();
-	if (h0 & 1) { /* one CPU's caches, batch 1-63, high 2-5 batches */
+	if (h0 & 1) { /* one CPU's caches, batch 1-63, high 2-4 or 12
+		       * batches (63 x 12 caches order 4 too) */
 		static const unsigned int batches[4] = { 1, 7, 31, 63 };
+		static const unsigned int highs[4] = { 2, 3, 4,
+						       PCP_HIGH_BATCHES };
 		unsigned int batch = batches[(h0 >> 1) & 3];
-		unsigned int high = batch * (2 + ((h0 >> 3) & 3));
+		unsigned int high = batch * highs[(h0 >> 3) & 3];
 		if (high > PCP_SLOTS - 1 - batch)
 			high = PCP_SLOTS - 1 - batch;
 		pgdat_pcp_enable(fz.pg, 1);

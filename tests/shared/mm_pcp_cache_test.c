@@ -372,7 +372,7 @@ static void test_sizes_refused_and_storage_counted(struct ktest *t)
 	KTEST_EXPECT_EQ(t, c->batch, batch);
 	KTEST_EXPECT_EQ(t, c->high, high);
 	KTEST_EXPECT_EQ(t, tn.pgdat.pcp_storage_pages,
-			2 * tn.pgdat.pcp_nr_cpus); /* two pages each */
+			4 * tn.pgdat.pcp_nr_cpus); /* four pages each */
 	uint64_t phys = pgdat_virt_to_phys(&tn.pgdat, normal()->pcp);
 	const uint8_t *st = pfn_state(&tn.pgdat, phys >> PAGE_SHIFT);
 	KTEST_ASSERT_TRUE(t, st != NULL);
@@ -394,10 +394,13 @@ static void test_blocks_parked_and_reported(struct ktest *t)
 		return;
 	mm_test_zero_watermarks(&tn.pgdat);
 	pcp_drain_local(&tn.pgdat);
-	/* A batch that caches every order (batch >> 3 >= PCP_BLOCKS_MIN),
-	 * and room for a few blocks of order 3 (the node's own high is 6). */
+	/* A batch that caches orders 1-3 (batch >> 3 >= PCP_BLOCKS_MIN), and
+	 * groups and twelve batches of high for order 4 (the node's own high
+	 * is 6): no drain in the loop below. */
 	KTEST_ASSERT_TRUE(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 63,
-					      200) == 0);
+					      PCP_HIGH_BATCHES * 63) == 0);
+	KTEST_ASSERT_TRUE(t, my_cache()->group_refill);
+	KTEST_ASSERT_TRUE(t, pcp_caches_order(my_cache(), PCP_MAX_ORDER));
 	uint64_t start = normal()->free_pages;
 	for (unsigned int o = 1; o <= PCP_MAX_ORDER; o++) {
 		uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, o);

@@ -6,6 +6,8 @@
  * CPU to drain (drain_all_pages(), an IPI each). The drain must not touch
  * CPU 1's cache while the handler runs: it runs on CPU 1 once the handler
  * has returned, and takes everything, the frames parked last included.
+ * The handler parks blocks of the largest cached order too (order 4 on
+ * the 4 GiB two-CPU boot, matrix line pcp-order4-q35-smp2-4g).
  * Also: two CPUs refilled one after the other get groups of their own, and
  * every CPU refilled from a zone at high leaves it above low.
  * docs/05-smp-and-per-cpu-lists.md, "Frame numbers, not links".
@@ -29,6 +31,11 @@ static struct {
 	volatile int phase; /* 0 idle, 1 armed, 2 inside, 3 drain asked, 4 done */
 	unsigned int victim;
 	uint64_t frames[NR];
+	/* Two blocks of the largest order the victim caches (4 where high
+	 * has room, docs/08c "Order 4 too"), parked one before the wait and
+	 * one after. */
+	unsigned int block_order;
+	uint64_t blocks[2];
 	volatile unsigned int at_inside, after_wait, after_free;
 	volatile bool in_irq_seen, waited_out;
 	volatile unsigned int failed;
@@ -73,9 +80,17 @@ static void tick(void *data)
 		if (!st.frames[i])
 			st.failed++;
 	}
+	for (int i = 0; i < 2; i++) {
+		st.blocks[i] =
+		    alloc_pages(GFP_ATOMIC | __GFP_NOWARN, st.block_order);
+		if (!st.blocks[i])
+			st.failed++;
+	}
 	for (int i = 0; i < 2; i++)
 		if (st.frames[i])
 			__free_pages(st.frames[i], 0);
+	if (st.blocks[0])
+		__free_pages(st.blocks[0], st.block_order);
 	st.at_inside = cache_count(st.victim);
 	__atomic_store_n(&st.phase, 2, __ATOMIC_RELEASE);
 	uint64_t t0 = ktime_get_ns();
@@ -88,6 +103,8 @@ static void tick(void *data)
 	for (int i = 2; i < NR; i++)
 		if (st.frames[i])
 			__free_pages(st.frames[i], 0);
+	if (st.blocks[1])
+		__free_pages(st.blocks[1], st.block_order);
 	st.after_free = cache_count(st.victim);
 	__atomic_store_n(&st.phase, 4, __ATOMIC_RELEASE);
 }
@@ -111,12 +128,27 @@ static bool two_cpus_with_caches(struct ktest *t)
 	return false;
 }
 
+/* The largest order CPU cpu caches in the zone a GFP_ATOMIC request tries
+ * first (the highest with memory). */
+static unsigned int largest_cached_order(unsigned int cpu)
+{
+	const struct zone *z = &contig_page_data.node_zones[MAX_NR_ZONES - 1];
+	while (!z->managed_pages && z > contig_page_data.node_zones)
+		z--;
+	const struct per_cpu_pages *pcp = zone_pcp(z, cpu);
+	unsigned int top = 0;
+	while (pcp && top < PCP_MAX_ORDER && pcp_caches_order(pcp, top + 1))
+		top++;
+	return top;
+}
+
 static void test_drain_waits_for_the_interrupt(struct ktest *t)
 {
 	if (!two_cpus_with_caches(t))
 		return;
 	__builtin_memset((void *)&st, 0, sizeof(st));
 	st.victim = 1;
+	st.block_order = largest_cached_order(st.victim);
 	drain_all_pages(&contig_page_data); /* every cache empty */
 	uint64_t drains = cache_drains(st.victim);
 	st.phase = 1;
@@ -131,23 +163,29 @@ static void test_drain_waits_for_the_interrupt(struct ktest *t)
 	KTEST_ASSERT_TRUE(t, inside);
 	ktest_diag(
 	    t,
-	    "cache of CPU %u: %u frames inside the handler, %u after the 20 ms wait, %u after parking 2 more; drains %lu",
-	    st.victim, st.at_inside, st.after_wait, st.after_free,
-	    cache_drains(st.victim) - drains);
+	    "cache of CPU %u (orders 0-%u): %u pages inside the handler, %u after the 20 ms wait, %u after parking 2 frames and a block more; drains %lu",
+	    st.victim, st.block_order, st.at_inside, st.after_wait,
+	    st.after_free, cache_drains(st.victim) - drains);
 	KTEST_EXPECT_TRUE(t, st.in_irq_seen);
 	KTEST_EXPECT_FALSE(t, st.waited_out);
 	KTEST_EXPECT_EQ(t, st.failed, 0);
 	KTEST_EXPECT_EQ(t, phase_at_return, 4);
-	KTEST_EXPECT_GE(t, st.at_inside, 2);
+	KTEST_EXPECT_GE(t, st.at_inside, 2 + (1u << st.block_order));
 	/* Nothing drained the cache from outside while the handler ran. */
 	KTEST_EXPECT_EQ(t, st.after_wait, st.at_inside);
-	KTEST_EXPECT_EQ(t, st.after_free, st.at_inside + 2);
+	KTEST_EXPECT_EQ(t, st.after_free,
+			st.at_inside + 2 + (1u << st.block_order));
 	/* The drain came after the handler and took the lot. */
 	KTEST_EXPECT_GE(t, cache_drains(st.victim) - drains, 1);
 	for (int i = 0; i < NR; i++) {
 		const uint8_t *s =
 		    pfn_state(&contig_page_data, st.frames[i] >> PAGE_SHIFT);
 		KTEST_EXPECT_TRUE(t, s && *s != PFS_PCP);
+	}
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *s =
+		    pfn_state(&contig_page_data, st.blocks[i] >> PAGE_SHIFT);
+		KTEST_EXPECT_TRUE(t, s && !pfs_parked(*s));
 	}
 	KTEST_EXPECT_EQ(t, mm_check(), 0);
 }

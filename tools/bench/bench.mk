@@ -8,16 +8,17 @@ BENCH_SRCS := $(MM_TOOL_SRCS) $(filter-out tools/bench/nothp.c,$(wildcard tools/
 BENCH_CFLAGS := $(filter-out -O0 -O1 -fsanitize=% -fno-sanitize-recover=%,$(HOST_CFLAGS)) -O2
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRCS))
 
-# The tree before the last change to the hot paths (now: e353221, before
-# free blocks' links moved off the page's first byte, docs/08b-the-zone-path.md;
-# before that 9fab78b, the per-CPU drain took the fullest list first,
+# The tree before the last change to the hot paths (now: 738bea9, before
+# order 4 was cached per CPU, docs/08c-per-cpu-caches.md; before that
+# e353221, free blocks' links moved off the page's first byte,
+# docs/08b-the-zone-path.md; 9fab78b, the per-CPU drain took the fullest list first,
 # docs/08c-per-cpu-caches.md, b89e051, issue 16's zone-path round, docs/08b-the-zone-path.md,
 # f1a8680, the section map and the call-free fast paths, baeae77, migrate
 # types, and bec35b4, the first fast path), for
 # the before/after figures: its mm/ and host support, with tools/bench/pair_driver.c built
 # against its headers, linked into one object whose every symbol gets the
 # prefix old_ (objcopy), so both versions run in one process.
-BENCH_OLD_REV := e353221
+BENCH_OLD_REV := 738bea9
 BENCH_OLD := $(BUILD)/bench/old-$(BENCH_OLD_REV)
 BENCH_OLD_SRCS = $(wildcard $(BENCH_OLD)/src/mm/*.c) \
 	$(filter-out %_host.c,$(wildcard $(BENCH_OLD)/src/tests/support/*.c)) \

@@ -182,31 +182,33 @@ void bench_node_init(struct pglist_data *node, void *arena, uint64_t phys,
 	pgdat_set_lowmem_reserve_ratio(node, no_protection);
 }
 
-static void lab_setup(bool pcp)
+static void lab_setup(bool pcp, bool groups)
 {
 	bench_node_init(&rw_node, rw.arena, RANDOM_PHYS, rw.bytes);
 	if (pcp)
 		pgdat_pcp_enable(&rw_node, 1);
+	for (int z = 0; pcp && !groups && z < MAX_NR_ZONES; z++) {
+		struct per_cpu_pages *c = rw_node.node_zones[z].pcp;
+		if (c)
+			pcp_set_sizes(c, c->batch, c->high, false);
+	}
 	rw.lab_free = pgdat_nr_free_pages(&rw_node);
 	rw.alloc = lab_alloc, rw.free = lab_free, rw.check = lab_check;
 	warm_up();
 }
 static void lab_pcp_setup(void)
 {
-	lab_setup(true);
+	lab_setup(true, true);
 }
 static void lab_zone_setup(void)
 {
-	lab_setup(false);
+	lab_setup(false, false);
 }
 /* The caches as before groups (docs/08c, "Two CPUs, one cache line"):
  * every refill a batch, frame by frame. */
 static void lab_batches_setup(void)
 {
-	lab_setup(true);
-	for (int z = 0; z < MAX_NR_ZONES; z++)
-		if (rw_node.node_zones[z].pcp)
-			rw_node.node_zones[z].pcp[0].group_refill = false;
+	lab_setup(true, false);
 }
 /* The same Labyrinth contender through pair_driver.c, built against this
  * tree and against the tree before the last hot-path change (bench.mk,

@@ -148,11 +148,18 @@ void bench_md(const char *fmt, ...)
 
 /* BENCH_ONLY=text in the environment runs only the contenders whose name
  * holds text (for callgrind: one contender's path alone); the others and
- * their ratios are left out. */
+ * their ratios are left out. A final '$' asks for names that end in text:
+ * BENCH_ONLY='random0_4_1g.pcp$' is that contender without pcp_batches. */
 static bool bench_skipped(const struct contender *c)
 {
 	const char *only = getenv("BENCH_ONLY");
-	return only && !strstr(c->name, only);
+	if (!only)
+		return false;
+	size_t n = strlen(only), len = strlen(c->name);
+	if (n && only[n - 1] == '$')
+		return len < n - 1 ||
+		       strncmp(c->name + len - (n - 1), only, n - 1) != 0;
+	return !strstr(c->name, only);
 }
 
 void bench_interleave(struct contender *c, int n)

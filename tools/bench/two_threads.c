@@ -121,7 +121,10 @@ static void pcp_2threads_batches_setup(void)
 	for (unsigned int c = 0; c < node->pcp_nr_cpus; c++)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			if (node->node_zones[z].pcp)
-				node->node_zones[z].pcp[c].group_refill = false;
+				pcp_set_sizes(&node->node_zones[z].pcp[c],
+					      node->node_zones[z].pcp[c].batch,
+					      node->node_zones[z].pcp[c].high,
+					      false);
 }
 
 /* The control: each thread on a node of its own, half the arena each. */

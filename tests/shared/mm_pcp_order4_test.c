@@ -1,0 +1,293 @@
+/*
+ * Blocks of order 4 in the per-CPU caches (mm/pcp_high.c), on the host and
+ * on target: they are cached only where high holds twelve of the largest
+ * batches, a refill of them stops at the request's floor, a double free of
+ * a parked one (or of its tail, or with the wrong order) is refused and
+ * reported, and on the host two CPUs freeing one block at once get one
+ * success and one report. docs/08c-per-cpu-caches.md, "Order 4 too".
+ */
+#include "kernel/lib/printk.h"
+#include "kernel/lib/string.h"
+#include "mm/pcp.h"
+#include "tests/support/test_arena.h"
+#include "tests/ktest.h"
+
+#define ORDER PCP_MAX_ORDER
+#define BLOCK (1ULL << ORDER)
+#define ROOMY (PCP_HIGH_BATCHES * 63)
+
+static struct mm_test_node tn;
+static char log[1024];
+
+static struct zone *normal(void)
+{
+	return &tn.pgdat.node_zones[ZONE_NORMAL];
+}
+
+static struct per_cpu_pages *my_cache(void)
+{
+	return zone_pcp(normal(), mm_this_cpu());
+}
+
+/* One zone of `bytes`, caches for CPUs 0 .. cpus - 1 (at least up to this
+ * one), sized batch 63 and high `high` where high is not 0. */
+static bool setup(struct ktest *t, size_t bytes, unsigned int cpus,
+		  unsigned int high)
+{
+	if (mm_test_node_init_one_zone(&tn, bytes, 1024)) {
+		ktest_skip(t, "no test arena on this platform");
+		return false;
+	}
+	if (cpus < mm_this_cpu() + 1)
+		cpus = mm_this_cpu() + 1;
+	pgdat_pcp_enable(&tn.pgdat, cpus);
+	if (!tn.pgdat.pcp_enabled ||
+	    (high && pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 63, high))) {
+		ktest_fail(t, __FILE__, __LINE__, "no caches of that size");
+		mm_test_node_destroy(&tn);
+		return false;
+	}
+	return true;
+}
+
+/* Order 4 needs high >= ROOMY; orders 1-3 only batch >> order >= 4. */
+static void test_order4_cached_only_with_room(struct ktest *t)
+{
+	if (!setup(t, 32UL << 20, 1, ROOMY - 1))
+		return;
+	for (unsigned int o = 0; o < ORDER; o++)
+		KTEST_EXPECT_TRUE(t, pcp_caches_order(my_cache(), o));
+	KTEST_EXPECT_FALSE(t, pcp_caches_order(my_cache(), ORDER));
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, ORDER), 0);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0); /* straight to the zone */
+	KTEST_EXPECT_EQ(t, pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 63, ROOMY),
+			0);
+	KTEST_EXPECT_TRUE(t, pcp_caches_order(my_cache(), ORDER));
+	KTEST_EXPECT_FALSE(t, pcp_caches_order(my_cache(), ORDER + 1));
+	a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, ORDER), 0);
+	KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, a >> PAGE_SHIFT),
+			PFS_PCP | ORDER);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+#ifdef LABYRINTH_HOST
+/* The sizes boot gives (pcp_sizes): a 1 GiB zone has room for twelve
+ * batches with one CPU, not with two (1/256 of the zone per CPU). Host
+ * only: the target has no 1 GiB arena to spare. */
+static void test_order4_sizes_by_zone(struct ktest *t)
+{
+	for (unsigned int cpus = 1; cpus <= 2; cpus++) {
+		if (!setup(t, 1UL << 30, cpus, 0))
+			return;
+		const struct per_cpu_pages *c = my_cache();
+		ktest_diag(t, "1 GiB, %u CPUs: batch %u high %u, order 4 %s",
+			   cpus, c->batch, c->high,
+			   pcp_caches_order(c, ORDER) ? "cached"
+						      : "not cached");
+		KTEST_EXPECT_EQ(t, c->batch, 63);
+		KTEST_EXPECT_TRUE(t, c->group_refill);
+		KTEST_EXPECT_EQ(t, c->high == ROOMY, cpus == 1);
+		KTEST_EXPECT_EQ(t, pcp_caches_order(c, ORDER), cpus == 1);
+		mm_test_node_destroy(&tn);
+	}
+}
+#endif
+
+/* Blocks of order 4 with gfp until the node says no, chained through
+ * their first word; *lowest is the zone's lowest free count seen. */
+static uint64_t take_blocks(gfp_t gfp, uint64_t *chain, uint64_t *lowest)
+{
+	uint64_t n = 0, a;
+	while ((a = pgdat_alloc_pages(&tn.pgdat, gfp | __GFP_NOWARN, ORDER))) {
+		*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, a) = *chain;
+		*chain = a;
+		n++;
+		if (normal()->free_pages < *lowest)
+			*lowest = normal()->free_pages;
+	}
+	return n;
+}
+
+static void give_blocks_back(uint64_t chain)
+{
+	while (chain) {
+		uint64_t next =
+		    *(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, chain);
+		pgdat_free_pages(&tn.pgdat, chain, ORDER);
+		chain = next;
+	}
+}
+
+/*
+ * The zone 40 frames above low: a GFP_KERNEL request of order 4 refills
+ * two blocks (not a batch of three, nor a group of four), which leaves the
+ * zone above low. Then requests go on to min and GFP_ATOMIC to its own
+ * floor, never past either, and each stops within a block of it.
+ */
+static void test_order4_refill_stops_at_the_floor(struct ktest *t)
+{
+	uint64_t chain = 0, lowest = UINT64_MAX;
+	if (!setup(t, 32UL << 20, 1, ROOMY))
+		return;
+	struct zone *z = normal();
+	uint64_t f = z->free_pages;
+	KTEST_ASSERT_TRUE(t, f > 1000);
+	z->watermark[WMARK_HIGH] = f - 1;
+	z->watermark[WMARK_LOW] = f - 40;
+	z->watermark[WMARK_MIN] = f - 200;
+	uint64_t min = f - 200, atomic_floor = min - min / 2 - min / 8;
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, a) = chain;
+	chain = a;
+	KTEST_EXPECT_EQ(t, z->free_pages, f - 2 * BLOCK);
+	KTEST_EXPECT_EQ(t, my_cache()->count, BLOCK);
+	KTEST_EXPECT_GT(t, z->free_pages, z->watermark[WMARK_LOW]);
+	take_blocks(GFP_KERNEL, &chain, &lowest);
+	KTEST_EXPECT_GE(t, lowest, min);
+	KTEST_EXPECT_LT(t, z->free_pages, min + BLOCK);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0); /* drained before failing */
+	take_blocks(GFP_ATOMIC, &chain, &lowest);
+	KTEST_EXPECT_GE(t, lowest, atomic_floor);
+	KTEST_EXPECT_LT(t, z->free_pages, atomic_floor + BLOCK);
+	ktest_diag(t,
+		   "free %lu: kernel down to min %lu, atomic to %lu (floor %lu)",
+		   (unsigned long)f, (unsigned long)min,
+		   (unsigned long)z->free_pages, (unsigned long)atomic_floor);
+	give_blocks_back(chain);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, z->free_pages, f);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* A parked block of order 4 freed again, as order 3, and by its tail: all
+ * refused and named, the cache unchanged. */
+static void test_order4_double_free_parked(struct ktest *t)
+{
+	if (!setup(t, 32UL << 20, 1, ROOMY))
+		return;
+	uint64_t start = normal()->free_pages;
+	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, ORDER), 0);
+	KTEST_EXPECT_EQ(t, *pfn_state(&tn.pgdat, a >> PAGE_SHIFT),
+			PFS_PCP | ORDER);
+	unsigned int held = my_cache()->count;
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	printk_capture_start(log, sizeof(log));
+	int twice = pgdat_free_pages(&tn.pgdat, a, ORDER);
+	int smaller = pgdat_free_pages(&tn.pgdat, a, ORDER - 1);
+	int tail = pgdat_free_pages(&tn.pgdat, a + (BLOCK - 1) * PAGE_SIZE, 0);
+	printk_capture_stop();
+	console_loglevel = saved;
+	KTEST_EXPECT_EQ(t, twice, -1);
+	KTEST_EXPECT_EQ(t, smaller, -1);
+	KTEST_EXPECT_EQ(t, tail, -1);
+	KTEST_EXPECT_TRUE(
+	    t, ktest_contains(log, "already free (parked in a per-CPU cache"));
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "inside a block parked"));
+	KTEST_EXPECT_EQ(t, my_cache()->count, held);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	/* Still the cache's to hand out, once. */
+	KTEST_EXPECT_EQ(t, pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER), a);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, ORDER), 0);
+	pcp_drain_local(&tn.pgdat);
+	KTEST_EXPECT_EQ(t, normal()->free_pages, start);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+#ifdef LABYRINTH_HOST
+#include <pthread.h>
+
+/* Two host threads play CPUs 0 and 1 and free the same block at once. */
+#define ROUNDS 300
+static struct {
+	pthread_barrier_t go;
+	uint64_t block;
+	int result[2];
+} race;
+
+static void *racer(void *arg)
+{
+	unsigned int cpu = (unsigned int)(uintptr_t)arg;
+	host_this_cpu_plus_one = cpu + 1;
+	for (int r = 0; r < ROUNDS; r++) {
+		pthread_barrier_wait(&race.go); /* the block is ready */
+		race.result[cpu] =
+		    pgdat_free_pages(&tn.pgdat, race.block, ORDER);
+		pthread_barrier_wait(&race.go); /* both have freed */
+		pthread_barrier_wait(&race.go); /* checked */
+	}
+	pcp_drain_local(&tn.pgdat);
+	return NULL;
+}
+
+/* Each round CPU 0's thread allocates a block, then both free it at the
+ * same moment: the compare-and-swap on its head byte lets one park it
+ * and sends the other to the locked path, which reports a double free.
+ * Never two successes, never two failures. */
+static void test_order4_two_cpus_free_one_block(struct ktest *t)
+{
+	if (!setup(t, 32UL << 20, 2, ROOMY))
+		return;
+	uint64_t start = normal()->free_pages;
+	unsigned int saved_cpu = host_this_cpu_plus_one;
+	int saved = console_loglevel;
+	console_loglevel = 0;
+	pthread_t th[2];
+	pthread_barrier_init(&race.go, NULL, 3);
+	for (uintptr_t c = 0; c < 2; c++)
+		KTEST_ASSERT_TRUE(t, pthread_create(&th[c], NULL, racer,
+						    (void *)c) == 0);
+	unsigned int one_each = 0, parked = 0;
+	host_this_cpu_plus_one = 1; /* allocate as CPU 0 */
+	for (int r = 0; r < ROUNDS; r++) {
+		race.block = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
+		pthread_barrier_wait(&race.go);
+		pthread_barrier_wait(&race.go);
+		int a = race.result[0], b = race.result[1];
+		if (race.block && ((a == 0 && b == -1) || (a == -1 && b == 0)))
+			one_each++;
+		uint8_t s = *pfn_state(&tn.pgdat, race.block >> PAGE_SHIFT);
+		parked += s == (PFS_PCP | ORDER);
+		pthread_barrier_wait(&race.go);
+	}
+	for (int c = 0; c < 2; c++)
+		pthread_join(th[c], NULL);
+	pthread_barrier_destroy(&race.go);
+	pcp_drain_local(&tn.pgdat);
+	host_this_cpu_plus_one = saved_cpu;
+	console_loglevel = saved;
+	ktest_diag(t,
+		   "%u rounds: one free and one report in %u, parked after %u",
+		   ROUNDS, one_each, parked);
+	KTEST_EXPECT_EQ(t, one_each, ROUNDS);
+	KTEST_EXPECT_GT(t, parked, 0);
+	KTEST_EXPECT_EQ(t, normal()->free_pages, start);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+#endif
+
+static const struct ktest_case pcp_order4_cases[] = {
+	KTEST_CASE(test_order4_cached_only_with_room),
+#ifdef LABYRINTH_HOST
+	KTEST_CASE(test_order4_sizes_by_zone),
+#endif
+	KTEST_CASE(test_order4_refill_stops_at_the_floor),
+	KTEST_CASE(test_order4_double_free_parked),
+#ifdef LABYRINTH_HOST
+	KTEST_CASE(test_order4_two_cpus_free_one_block),
+#endif
+	{ 0 },
+};
+KTEST_SUITE(mm_pcp_order4, pcp_order4_cases);
