@@ -454,8 +454,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 3; i + 2 < size; i += 3) {
 		unsigned int op = data[i] % 32, a = data[i + 1],
 			     b = data[i + 2];
-		unsigned int order =
-		    a % 8 ? (a >> 3) % 4 : (a >> 3) % (MAX_ORDER + 1);
+		/* Mostly orders 0-3; one in eight the largest cached order
+		 * (4: cached where high is 12 batches) or any order. */
+		unsigned int order = a % 8 ? (a >> 3) % 4
+				     : (a >> 3) & 1
+					 ? PCP_MAX_ORDER
+					 : (a >> 4) % (MAX_ORDER + 1);
 		if (op < 12 || (op < 24 && op >= 22 && !fz.pool))
 			model_alloc(alloc_gfp(b, order), order);
 		else if (op < 18 || op >= 30)
