@@ -124,14 +124,16 @@ struct pglist_data;
  * too"). */
 #define PCP_SLOTS 832
 /* Blocks of orders 1 .. PCP_MAX_ORDER are cached too: Linux stops at
- * PAGE_ALLOC_COSTLY_ORDER (3); order 4 is cached here where refills take
- * groups and high is large (pcp_caches_order, docs/08c "Order 4 too").
+ * PAGE_ALLOC_COSTLY_ORDER (3); order 4 is cached here where high is large,
+ * which boot makes it only where refills take groups (pcp_caches_order,
+ * docs/08c "Order 4 too").
  * PCP_HSLOTS blocks per order and type, after the single frames. */
 #define PCP_MAX_ORDER 4
 #define PCP_HSLOTS 128
-/* high, in batches, where a zone can spare it (pcp_sizes): order 4 is
- * cached only there. */
+/* high, in batches of the largest size (63), where a zone can spare it
+ * (pcp_sizes): order 4 is cached where high is at least PCP_ORDER4_HIGH. */
 #define PCP_HIGH_BATCHES 12
+#define PCP_ORDER4_HIGH (PCP_HIGH_BATCHES * 63)
 /* Where caches are big enough (pcp_sizes), a refill takes an aligned block
  * of 2^PCP_GROUP_ORDER frames whole: 64 frames, whose state bytes are one
  * cache line that no other CPU's refill shares (docs/08c, "Two CPUs, one

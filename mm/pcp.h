@@ -34,7 +34,8 @@ uint64_t pcp_alloc(struct pglist_data *p, struct zone *z, uint64_t floor,
  * PCP_BLOCKS_MIN of them under one lock hold (batch >> order): on a small
  * zone (batch 7 at 128 MiB) caching blocks only adds work (docs/05). Order
  * 4 (batch >> 4 is at most 3; a group holds four) only where high holds
- * PCP_HIGH_BATCHES of the largest batches: with less, drains and refills
+ * PCP_HIGH_BATCHES of the largest batches (PCP_ORDER4_HIGH; boot sizes
+ * it so only where refills take groups): with less, drains and refills
  * of its list ate what it saved (docs/08c, "Order 4 too").
  * pcp_set_sizes() keeps the answer in cached_orders, so that the paths
  * test one bit whatever the order. */

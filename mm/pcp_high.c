@@ -1,7 +1,7 @@
 /*
  * Per-CPU caches of blocks of orders 1 .. PCP_MAX_ORDER (8 to 64 KiB), as
  * Linux keeps them up to PAGE_ALLOC_COSTLY_ORDER (3) since 5.13, and order
- * 4 where refills take groups (pcp_caches_order): without them
+ * 4 where high has room for it (pcp_caches_order): without them
  * every such request takes the zone lock and splits, and every free takes
  * it and merges. The blocks sit in their own slots of the CPU's cache
  * (hslots, by order and migrate type), counted in pages with the single

@@ -23,9 +23,10 @@
  * (past 4 batches that needs no room of its own, at 1 GiB): otherwise
  * two CPUs refilled one after the other get neighbouring frames, whose
  * state bytes share a cache line (docs/08c, "Two CPUs, one cache line").
- * Where groups are taken and twelve batches per CPU are at most 1/256 of
- * the zone, high is twelve batches: room for a few groups of each cached
- * order, which is what caching order 4 needs (docs/08c, "Order 4 too").
+ * Where groups are taken, batch is the largest (63) and twelve batches per
+ * CPU are at most 1/256 of the zone, high is twelve batches: room for a
+ * few groups of each cached order, which is what caching order 4 needs
+ * (docs/08c, "Order 4 too"). Smaller zones keep the sizes they had.
  */
 static bool pcp_groups_fit(const struct zone *z, unsigned int nr_cpus,
 			   uint64_t batch)
@@ -56,7 +57,7 @@ static void pcp_sizes(const struct zone *z, unsigned int nr_cpus,
 	if (*group && h < PCP_GROUP_PAGES + b)
 		h = PCP_GROUP_PAGES + b;
 	uint64_t roomy = PCP_HIGH_BATCHES * b;
-	if (*group && h < roomy &&
+	if (*group && roomy >= PCP_ORDER4_HIGH && h < roomy &&
 	    (uint64_t)(nr_cpus ? nr_cpus : 1) * roomy <= z->managed_pages / 256)
 		h = roomy;
 	if (h > PCP_SLOTS - 1 - b)
@@ -80,7 +81,7 @@ void pcp_set_sizes(struct per_cpu_pages *pcp, unsigned int batch,
 	for (unsigned int o = 1; o < PCP_MAX_ORDER; o++)
 		if ((batch >> o) >= PCP_BLOCKS_MIN)
 			pcp->cached_orders |= (uint8_t)(1u << o);
-	if (high >= PCP_HIGH_BATCHES * 63)
+	if (high >= PCP_ORDER4_HIGH)
 		pcp->cached_orders |= 1u << PCP_MAX_ORDER;
 }
 

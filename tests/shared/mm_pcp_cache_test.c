@@ -383,7 +383,7 @@ static void test_sizes_refused_and_storage_counted(struct ktest *t)
 	mm_test_node_destroy(&tn);
 }
 
-/* Blocks of orders 1-3 are cached too: a free parks the block (head byte
+/* Blocks of orders 1-4 are cached too: a free parks the block (head byte
  * PFS_PCP | order, the zone's count unchanged), the next request of that
  * order gets it back, and a second free of it, a free of one of its tails
  * and a free with the wrong order are reported and change nothing. */

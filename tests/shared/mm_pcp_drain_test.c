@@ -11,7 +11,9 @@
 
 #define ARENA (32UL << 20)
 #define HIGH 200
-#define BATCH 63 /* caches every order: 63 >> 3 >= PCP_BLOCKS_MIN */
+#define BATCH \
+	63 /* caches orders 1-3: 63 >> 3 >= PCP_BLOCKS_MIN (high 200
+		  * is below PCP_ORDER4_HIGH: no order 4) */
 #define SINGLES (HIGH + 1 + 64)
 #define BLOCKS 24
 

@@ -8,13 +8,14 @@
  */
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
+#include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
 #define ORDER PCP_MAX_ORDER
 #define BLOCK (1ULL << ORDER)
-#define ROOMY (PCP_HIGH_BATCHES * 63)
+#define ROOMY PCP_ORDER4_HIGH
 
 static struct mm_test_node tn;
 static char log[1024];
@@ -78,8 +79,10 @@ static void test_order4_cached_only_with_room(struct ktest *t)
 
 #ifdef LABYRINTH_HOST
 /* The sizes boot gives (pcp_sizes): a 1 GiB zone has room for twelve
- * batches with one CPU, not with two (1/256 of the zone per CPU). Host
- * only: the target has no 1 GiB arena to spare. */
+ * batches with one CPU, not with two (1/256 of the zone per CPU), and a
+ * 256 MiB zone, whose batch is 15, keeps a high of at most six batches
+ * (a first version gave it twelve, 180). Host only: the target has no
+ * 1 GiB arena to spare. */
 static void test_order4_sizes_by_zone(struct ktest *t)
 {
 	for (unsigned int cpus = 1; cpus <= 2; cpus++) {
@@ -96,6 +99,14 @@ static void test_order4_sizes_by_zone(struct ktest *t)
 		KTEST_EXPECT_EQ(t, pcp_caches_order(c, ORDER), cpus == 1);
 		mm_test_node_destroy(&tn);
 	}
+	if (!setup(t, 256UL << 20, 1, 0))
+		return;
+	const struct per_cpu_pages *c = my_cache();
+	ktest_diag(t, "256 MiB, 1 CPU: batch %u high %u", c->batch, c->high);
+	KTEST_EXPECT_EQ(t, c->batch, 15);
+	KTEST_EXPECT_LE(t, c->high, 6 * c->batch);
+	KTEST_EXPECT_FALSE(t, pcp_caches_order(c, ORDER));
+	mm_test_node_destroy(&tn);
 }
 #endif
 
@@ -126,8 +137,7 @@ static void give_blocks_back(uint64_t chain)
 
 /*
  * The zone 40 frames above low: a GFP_KERNEL request of order 4 refills
- * two blocks (not a batch of three, nor a group of four), which leaves the
- * zone above low. Then requests go on to min and GFP_ATOMIC to its own
+ * two blocks (not a batch of three), which leaves the zone above low. Then requests go on to min and GFP_ATOMIC to its own
  * floor, never past either, and each stops within a block of it.
  */
 static void test_order4_refill_stops_at_the_floor(struct ktest *t)
@@ -141,7 +151,9 @@ static void test_order4_refill_stops_at_the_floor(struct ktest *t)
 	z->watermark[WMARK_HIGH] = f - 1;
 	z->watermark[WMARK_LOW] = f - 40;
 	z->watermark[WMARK_MIN] = f - 200;
-	uint64_t min = f - 200, atomic_floor = min - min / 2 - min / 8;
+	uint64_t min = f - 200,
+		 atomic_floor = zone_reserve_floor(min, ALLOC_MIN_RESERVE |
+							    ALLOC_NON_BLOCK);
 	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
 	KTEST_ASSERT_TRUE(t, a != 0);
 	*(uint64_t *)pgdat_phys_to_virt(&tn.pgdat, a) = chain;
@@ -212,12 +224,16 @@ static void test_order4_double_free_parked(struct ktest *t)
 
 #ifdef LABYRINTH_HOST
 #include <pthread.h>
+#include <sched.h>
 
-/* Two host threads play CPUs 0 and 1 and free the same block at once. */
-#define ROUNDS 300
+/* Two host threads play CPUs 0 and 1 and free the same block at once:
+ * both spin on the round number, so they leave within a fraction of a
+ * microsecond of each other (a barrier's wake-ups are microseconds
+ * apart, and the frees then ran one after the other). */
+#define ROUNDS 3000
 static struct {
-	pthread_barrier_t go;
 	uint64_t block;
+	unsigned int round, done;
 	int result[2];
 } race;
 
@@ -225,21 +241,21 @@ static void *racer(void *arg)
 {
 	unsigned int cpu = (unsigned int)(uintptr_t)arg;
 	host_this_cpu_plus_one = cpu + 1;
-	for (int r = 0; r < ROUNDS; r++) {
-		pthread_barrier_wait(&race.go); /* the block is ready */
+	for (unsigned int r = 1; r <= ROUNDS; r++) {
+		while (__atomic_load_n(&race.round, __ATOMIC_ACQUIRE) != r)
+			;
 		race.result[cpu] =
 		    pgdat_free_pages(&tn.pgdat, race.block, ORDER);
-		pthread_barrier_wait(&race.go); /* both have freed */
-		pthread_barrier_wait(&race.go); /* checked */
+		__atomic_fetch_add(&race.done, 1, __ATOMIC_RELEASE);
 	}
 	pcp_drain_local(&tn.pgdat);
 	return NULL;
 }
 
-/* Each round CPU 0's thread allocates a block, then both free it at the
- * same moment: the compare-and-swap on its head byte lets one park it
- * and sends the other to the locked path, which reports a double free.
- * Never two successes, never two failures. */
+/* Each round the main thread, as CPU 0, allocates a block, then both
+ * racers free it at the same moment: the compare-and-swap on its head
+ * byte lets one park it and sends the other to the locked path, which
+ * reports a double free. Never two successes, never two failures. */
 static void test_order4_two_cpus_free_one_block(struct ktest *t)
 {
 	if (!setup(t, 32UL << 20, 2, ROOMY))
@@ -248,27 +264,27 @@ static void test_order4_two_cpus_free_one_block(struct ktest *t)
 	unsigned int saved_cpu = host_this_cpu_plus_one;
 	int saved = console_loglevel;
 	console_loglevel = 0;
+	race.round = race.done = 0;
 	pthread_t th[2];
-	pthread_barrier_init(&race.go, NULL, 3);
 	for (uintptr_t c = 0; c < 2; c++)
 		KTEST_ASSERT_TRUE(t, pthread_create(&th[c], NULL, racer,
 						    (void *)c) == 0);
 	unsigned int one_each = 0, parked = 0;
 	host_this_cpu_plus_one = 1; /* allocate as CPU 0 */
-	for (int r = 0; r < ROUNDS; r++) {
+	for (unsigned int r = 1; r <= ROUNDS; r++) {
 		race.block = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
-		pthread_barrier_wait(&race.go);
-		pthread_barrier_wait(&race.go);
+		__atomic_store_n(&race.done, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&race.round, r, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&race.done, __ATOMIC_ACQUIRE) < 2)
+			sched_yield(); /* the racers need the CPUs */
 		int a = race.result[0], b = race.result[1];
 		if (race.block && ((a == 0 && b == -1) || (a == -1 && b == 0)))
 			one_each++;
 		uint8_t s = *pfn_state(&tn.pgdat, race.block >> PAGE_SHIFT);
 		parked += s == (PFS_PCP | ORDER);
-		pthread_barrier_wait(&race.go);
 	}
 	for (int c = 0; c < 2; c++)
 		pthread_join(th[c], NULL);
-	pthread_barrier_destroy(&race.go);
 	pcp_drain_local(&tn.pgdat);
 	host_this_cpu_plus_one = saved_cpu;
 	console_loglevel = saved;

@@ -36,6 +36,7 @@ static struct {
 	 * one after. */
 	unsigned int block_order;
 	uint64_t blocks[2];
+	volatile bool block_parked; /* blocks[0], seen inside the handler */
 	volatile unsigned int at_inside, after_wait, after_free;
 	volatile bool in_irq_seen, waited_out;
 	volatile unsigned int failed;
@@ -89,8 +90,12 @@ static void tick(void *data)
 	for (int i = 0; i < 2; i++)
 		if (st.frames[i])
 			__free_pages(st.frames[i], 0);
-	if (st.blocks[0])
+	if (st.blocks[0]) {
 		__free_pages(st.blocks[0], st.block_order);
+		const uint8_t *s =
+		    pfn_state(&contig_page_data, st.blocks[0] >> PAGE_SHIFT);
+		st.block_parked = s && *s == (PFS_PCP | st.block_order);
+	}
 	st.at_inside = cache_count(st.victim);
 	__atomic_store_n(&st.phase, 2, __ATOMIC_RELEASE);
 	uint64_t t0 = ktime_get_ns();
@@ -171,6 +176,7 @@ static void test_drain_waits_for_the_interrupt(struct ktest *t)
 	KTEST_EXPECT_EQ(t, st.failed, 0);
 	KTEST_EXPECT_EQ(t, phase_at_return, 4);
 	KTEST_EXPECT_GE(t, st.at_inside, 2 + (1u << st.block_order));
+	KTEST_EXPECT_TRUE(t, st.block_parked);
 	/* Nothing drained the cache from outside while the handler ran. */
 	KTEST_EXPECT_EQ(t, st.after_wait, st.at_inside);
 	KTEST_EXPECT_EQ(t, st.after_free,

@@ -255,7 +255,13 @@ static void test_nofail_outwaits_the_timeout(struct ktest *t)
 /* ---------------------------------------------------------------- kswapd */
 
 /* Frees blocks of a mm_hoard chain whose zone is short of high + extra
- * free pages; returns the chain of the blocks kept. */
+ * free pages, plus what lies between high and min: the page cache then
+ * fills each zone with enough to lift it back to high from min. A
+ * GFP_NOWAIT loop that runs on until kswapd is scheduled may take a zone
+ * that far down (8 GiB's Normal: high - min is 3,144 pages), and 2,048
+ * alone left kswapd short in one CI boot (it took 3,746 pages before
+ * kswapd ran, and kswapd gave up with Normal 969 pages below high).
+ * Returns the chain of the blocks kept. */
 static uint64_t release_until_above_high(uint64_t head, uint64_t extra)
 {
 	uint64_t kept = 0;
@@ -264,7 +270,9 @@ static uint64_t release_until_above_high(uint64_t head, uint64_t extra)
 		uint64_t next = w[0];
 		unsigned int order = (unsigned int)w[1];
 		struct zone *z = pfn_to_zone(node, head >> PAGE_SHIFT);
-		if (z->free_pages < z->watermark[WMARK_HIGH] + extra) {
+		uint64_t depth =
+		    z->watermark[WMARK_HIGH] - z->watermark[WMARK_MIN];
+		if (z->free_pages < z->watermark[WMARK_HIGH] + depth + extra) {
 			__free_pages(head, order);
 		} else {
 			w[0] = kept;

@@ -185,7 +185,7 @@ static unsigned long draw_lists(FILE *f, const struct pglist_data *p, int zi)
 		const struct per_cpu_pages *pcp = &z->pcp[c];
 		/* A cache holds frame numbers in slots, the hottest on top:
 		 * drawn from the top down, each edge naming its slot; then
-		 * its blocks of orders 1-3 the same way. */
+		 * its blocks of orders 1-4 the same way. */
 		for (unsigned int o = 0; o <= PCP_MAX_ORDER; o++)
 			for (int t = 0; t < MIGRATE_PCPTYPES; t++) {
 				const uint32_t *slots =
