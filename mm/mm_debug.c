@@ -10,6 +10,7 @@
 #include "mm/fault_inject.h"
 #include "mm/internal.h"
 #include "mm/page_owner.h"
+#include "mm/pcp.h"
 
 #include "kernel/lib/format.h"
 #include "kernel/lib/printk.h"
@@ -267,6 +268,11 @@ int pgdat_check(struct pglist_data *p)
 	for (int zi = MAX_NR_ZONES - 1; zi >= 0; zi--)
 		spin_unlock(&p->node_zones[zi].lock);
 	local_irq_restore(flags);
+	/* The entry points' mask of cached block orders is the zones'. */
+	unsigned int orders = pgdat_pcp_zone_block_orders(p);
+	if (orders != p->pcp_block_orders)
+		problem(&c, "node's cached block orders stale (zones', node's)",
+			orders, p->pcp_block_orders);
 	if (c.problems > CHECK_REPORT_LIMIT)
 		pr_err("mm_check: %d more problems not shown\n",
 		       c.problems - CHECK_REPORT_LIMIT);

@@ -353,6 +353,11 @@ struct pglist_data {
 	uint64_t extfrag_events, pageblock_claims;
 
 	bool pcp_enabled;	    /* per-CPU caches in use (mm_pcp_enable) */
+	/* Bit k (1 .. PCP_MAX_ORDER): some zone's caches take blocks of
+	 * order k; 0 while the caches are off. The entry points test it, so
+	 * that a block no cache takes goes straight to the zone path
+	 * (pgdat_pcp_orders_update, mm/pcp_setup.c). */
+	uint8_t pcp_block_orders;
 	unsigned int pcp_nr_cpus;   /* CPUs 0..n-1 have a cache per zone */
 	uint64_t pcp_storage_pages; /* pages the caches take (meminfo) */
 	uint64_t pcp_drain_retries; /* allocations retried after draining */

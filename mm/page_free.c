@@ -175,9 +175,10 @@ free_pages_inline(struct pglist_data *p, uint64_t phys, unsigned int order,
 	/* Single frames try this CPU's list first (mm/pcp.c). */
 	if (order == 0 && !(phys & (PAGE_SIZE - 1)) && pfn && p->pcp_enabled)
 		return pcp_free(p, phys, caller);
-	/* Blocks of orders 1-4 too (mm/pcp_high.c), off the fast path. */
-	if (order && order <= PCP_MAX_ORDER &&
-	    !(phys & ((PAGE_SIZE << order) - 1)) && pfn && p->pcp_enabled)
+	/* Blocks of orders 1-4 too (mm/pcp_high.c), where a cache takes
+	 * them. */
+	if (pgdat_pcp_takes_blocks(p, order) &&
+	    !(phys & ((PAGE_SIZE << order) - 1)) && pfn)
 		return pcp_free_block(p, phys, order, caller);
 	/* One test for all the argument mistakes (order > 10 makes the
 	 * alignment mask cover everything, so it fails too). */

@@ -50,6 +50,22 @@ static inline bool pcp_caches_order(const struct per_cpu_pages *pcp,
  * groups off call it too). */
 void pcp_set_sizes(struct per_cpu_pages *pcp, unsigned int batch,
 		   unsigned int high, bool group);
+/* The block orders (bits 1 .. PCP_MAX_ORDER) some zone's caches take, 0
+ * while the caches are off; and p->pcp_block_orders set to them (after
+ * any pcp_set_sizes, and when the caches go on or off). */
+uint8_t pgdat_pcp_zone_block_orders(const struct pglist_data *p);
+void pgdat_pcp_orders_update(struct pglist_data *p);
+/* Turns a node's caches off (drained first) or back on, as benchmarks of
+ * the zone path do. */
+void pgdat_pcp_switch(struct pglist_data *p, bool on);
+/* May a block of `order` (1 .. PCP_MAX_ORDER) try the caches? The entry
+ * points' one test (bit 0 is never set: single frames have their own);
+ * the paths check the zone's own cache again. */
+static inline bool pgdat_pcp_takes_blocks(const struct pglist_data *p,
+					  unsigned int order)
+{
+	return order <= PCP_MAX_ORDER && ((p->pcp_block_orders >> order) & 1);
+}
 /* mm/pcp_high.c: the same for orders 1 .. PCP_MAX_ORDER; and
  * (mm/pcp_free.c) the free of such a block (the caller checked its
  * alignment and that the caches are on): parked as an order-0 free is, or

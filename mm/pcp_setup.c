@@ -85,6 +85,29 @@ void pcp_set_sizes(struct per_cpu_pages *pcp, unsigned int batch,
 		pcp->cached_orders |= 1u << PCP_MAX_ORDER;
 }
 
+uint8_t pgdat_pcp_zone_block_orders(const struct pglist_data *p)
+{
+	unsigned int orders = 0;
+	for (int zi = 0; p->pcp_enabled && zi < MAX_NR_ZONES; zi++)
+		if (p->node_zones[zi].pcp)
+			orders |= p->node_zones[zi].pcp[0].cached_orders;
+	return (uint8_t)(orders & ~1u);
+}
+
+void pgdat_pcp_orders_update(struct pglist_data *p)
+{
+	__atomic_store_n(&p->pcp_block_orders, pgdat_pcp_zone_block_orders(p),
+			 __ATOMIC_RELEASE);
+}
+
+void pgdat_pcp_switch(struct pglist_data *p, bool on)
+{
+	if (!on)
+		drain_all_pages(p);
+	__atomic_store_n(&p->pcp_enabled, on, __ATOMIC_RELEASE);
+	pgdat_pcp_orders_update(p);
+}
+
 /* Which zones keep caches: tiny ones (DMA) gain nothing, and a slot holds
  * 32 bits of frame number from the zone's first frame. */
 static bool zone_wants_pcp(const struct zone *z)
@@ -161,6 +184,7 @@ void pgdat_pcp_enable(struct pglist_data *p, unsigned int nr_cpus)
 	}
 	p->pcp_nr_cpus = nr_cpus;
 	__atomic_store_n(&p->pcp_enabled, true, __ATOMIC_RELEASE);
+	pgdat_pcp_orders_update(p);
 }
 
 int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
@@ -184,6 +208,7 @@ int pgdat_pcp_resize(struct pglist_data *p, int zi, unsigned int batch,
 			      pcp_groups_fit(z, p->pcp_nr_cpus, batch) &&
 				  high >= PCP_GROUP_PAGES + batch);
 	}
+	pgdat_pcp_orders_update(p);
 	return 0;
 }
 

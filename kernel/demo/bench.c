@@ -74,12 +74,11 @@ void bench_run(void)
 	uint64_t proc = process_pairs();
 	uint64_t irq = interrupt_pairs();
 	/* The same without the per-CPU lists: every pair takes the zone lock. */
-	drain_all_pages(p);
-	p->pcp_enabled = false;
+	pgdat_pcp_switch(p, false);
 	process_pairs();
 	uint64_t proc_locked = process_pairs();
 	uint64_t irq_locked = interrupt_pairs();
-	p->pcp_enabled = true;
+	pgdat_pcp_switch(p, true);
 	pr_info("bench: target.order0_pair.process %lu cycles\n", proc);
 	pr_info("bench: target.order0_pair.irq %lu cycles\n", irq);
 	pr_info("bench: target.order0_pair.process_buddy %lu cycles\n",

@@ -59,6 +59,8 @@ static void test_order4_cached_only_with_room(struct ktest *t)
 	for (unsigned int o = 0; o < ORDER; o++)
 		KTEST_EXPECT_TRUE(t, pcp_caches_order(my_cache(), o));
 	KTEST_EXPECT_FALSE(t, pcp_caches_order(my_cache(), ORDER));
+	KTEST_EXPECT_FALSE(t, pgdat_pcp_takes_blocks(&tn.pgdat, ORDER));
+	KTEST_EXPECT_TRUE(t, pgdat_pcp_takes_blocks(&tn.pgdat, ORDER - 1));
 	uint64_t a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
 	KTEST_ASSERT_TRUE(t, a != 0);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, ORDER), 0);
@@ -67,6 +69,8 @@ static void test_order4_cached_only_with_room(struct ktest *t)
 			0);
 	KTEST_EXPECT_TRUE(t, pcp_caches_order(my_cache(), ORDER));
 	KTEST_EXPECT_FALSE(t, pcp_caches_order(my_cache(), ORDER + 1));
+	KTEST_EXPECT_TRUE(t, pgdat_pcp_takes_blocks(&tn.pgdat, ORDER));
+	KTEST_EXPECT_FALSE(t, pgdat_pcp_takes_blocks(&tn.pgdat, ORDER + 1));
 	a = pgdat_alloc_pages(&tn.pgdat, GFP_KERNEL, ORDER);
 	KTEST_ASSERT_TRUE(t, a != 0);
 	KTEST_EXPECT_EQ(t, pgdat_free_pages(&tn.pgdat, a, ORDER), 0);
@@ -74,6 +78,46 @@ static void test_order4_cached_only_with_room(struct ktest *t)
 			PFS_PCP | ORDER);
 	pcp_drain_local(&tn.pgdat);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	mm_test_node_destroy(&tn);
+}
+
+/* The entry points' mask of cached block orders (pcp_block_orders)
+ * follows the caches: empty while they are off, whatever orders the
+ * zones' caches keep, and a stale one is what pgdat_check reports. */
+static void test_node_block_orders_follow_the_caches(struct ktest *t)
+{
+	if (!setup(t, 32UL << 20, 1, ROOMY))
+		return;
+	struct pglist_data *p = &tn.pgdat;
+	KTEST_EXPECT_EQ(t, p->pcp_block_orders,
+			my_cache()->cached_orders & ~1u);
+	KTEST_EXPECT_EQ(t, p->pcp_block_orders, 0x1e); /* orders 1-4 */
+	pgdat_pcp_switch(p, false);
+	KTEST_EXPECT_EQ(t, p->pcp_block_orders, 0);
+	for (unsigned int o = 0; o <= ORDER + 1; o++)
+		KTEST_EXPECT_FALSE(t, pgdat_pcp_takes_blocks(p, o));
+	/* Off: a block goes back to the zone, not to a cache. */
+	uint64_t a = pgdat_alloc_pages(p, GFP_KERNEL, 2);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(p, a, 2), 0);
+	KTEST_EXPECT_EQ(t, my_cache()->count, 0);
+	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
+	pgdat_pcp_switch(p, true);
+	KTEST_EXPECT_EQ(t, p->pcp_block_orders, 0x1e);
+	a = pgdat_alloc_pages(p, GFP_KERNEL, 2);
+	KTEST_ASSERT_TRUE(t, a != 0);
+	KTEST_EXPECT_EQ(t, pgdat_free_pages(p, a, 2), 0);
+	KTEST_EXPECT_EQ(t, *pfn_state(p, a >> PAGE_SHIFT), PFS_PCP | 2);
+	/* A mask that says less than the caches take is stale. */
+	log[0] = 0;
+	printk_capture_start(log, sizeof(log));
+	p->pcp_block_orders &= (uint8_t) ~(1u << ORDER);
+	KTEST_EXPECT_GT(t, pgdat_check(p), 0);
+	printk_capture_stop();
+	KTEST_EXPECT_TRUE(t, ktest_contains(log, "cached block orders stale"));
+	pgdat_pcp_orders_update(p);
+	pcp_drain_local(p);
+	KTEST_EXPECT_EQ(t, pgdat_check(p), 0);
 	mm_test_node_destroy(&tn);
 }
 
@@ -301,6 +345,7 @@ static void test_order4_two_cpus_free_one_block(struct ktest *t)
 
 static const struct ktest_case pcp_order4_cases[] = {
 	KTEST_CASE(test_order4_cached_only_with_room),
+	KTEST_CASE(test_node_block_orders_follow_the_caches),
 #ifdef LABYRINTH_HOST
 	KTEST_CASE(test_order4_sizes_by_zone),
 #endif

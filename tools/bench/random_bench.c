@@ -192,6 +192,7 @@ static void lab_setup(bool pcp, bool groups)
 		if (c)
 			pcp_set_sizes(c, c->batch, c->high, false);
 	}
+	pgdat_pcp_orders_update(&rw_node);
 	rw.lab_free = pgdat_nr_free_pages(&rw_node);
 	rw.alloc = lab_alloc, rw.free = lab_free, rw.check = lab_check;
 	warm_up();

@@ -125,6 +125,7 @@ static void pcp_2threads_batches_setup(void)
 					      node->node_zones[z].pcp[c].batch,
 					      node->node_zones[z].pcp[c].high,
 					      false);
+	pgdat_pcp_orders_update(node);
 }
 
 /* The control: each thread on a node of its own, half the arena each. */
