@@ -352,7 +352,8 @@ struct pglist_data {
 	 * events), and how many of those claimed the whole pageblock. */
 	uint64_t extfrag_events, pageblock_claims;
 
-	bool pcp_enabled;	    /* per-CPU caches in use (mm_pcp_enable) */
+	bool pcp_enabled; /* per-CPU caches in use (mm_pcp_enable,
+			     pgdat_pcp_switch) */
 	/* Bit k (1 .. PCP_MAX_ORDER): some zone's caches take blocks of
 	 * order k; 0 while the caches are off. The entry points test it, so
 	 * that a block no cache takes goes straight to the zone path

@@ -224,8 +224,10 @@ pcp_take_block(struct pglist_data *p, struct per_cpu_pages *pcp,
 	uint64_t pfn = slot_pfn(pcp, pcp->hslots[order - 1][type][n - 1]);
 	pcp->hnr[order - 1][type] = (uint16_t)(n - 1);
 	pcp_count_set(pcp, pcp->count - (1u << order));
-	__atomic_store_n(pfn_state_managed(p, pfn), PFS_ALLOC | order,
-			 __ATOMIC_RELAXED);
+	/* A cached frame is in the direct map's sections (pcp_take). */
+	struct mem_section *sec = pfn_to_section_mapped(p, pfn);
+	__atomic_store_n(&sec->frame_state[pfn - sec->first_pfn],
+			 PFS_ALLOC | order, __ATOMIC_RELAXED);
 	return pfn;
 }
 
@@ -264,9 +266,11 @@ pcp_alloc_fast_one(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	 * requests that could use a higher zone (ALLOC_WMARK_LOW has no
 	 * ALLOC_MIN_RESERVE: zone_reserve_floor leaves the mark whole), and
 	 * for a block, the free-page half of the test (a cached block
-	 * answers the other half). */
-	uint64_t floor = z->watermark[WMARK_LOW] + z->lowmem_reserve[highest];
-	uint64_t need = (1ULL << order) - 1;
+	 * answers the other half): free - (2^order - 1) > mark, written
+	 * free > mark + 2^order - 1, which cannot wrap (a watermark is a
+	 * count of the zone's pages) and keeps one value live, not two. */
+	uint64_t floor = z->watermark[WMARK_LOW] + z->lowmem_reserve[highest] +
+			 ((1ULL << order) - 1);
 	local_irq_save(flags);
 	/* may_sleep(), from the flags just saved: a request that may sleep
 	 * made where it may not is the general path's to report. */
@@ -279,8 +283,7 @@ pcp_alloc_fast_one(struct pglist_data *p, gfp_t gfp, unsigned int order,
 	 * per batch: the refill would cost this path registers. */
 	uint64_t pfn = 0,
 		 free = __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED);
-	if (__builtin_expect(cpu < p->pcp_nr_cpus, 1) && free >= need &&
-	    free - need > floor)
+	if (__builtin_expect(cpu < p->pcp_nr_cpus, 1) && free > floor)
 		pfn = order ? pcp_take_block(p, &caches[cpu], order, (int)type)
 			    : pcp_take(p, &caches[cpu], (int)type);
 	if (__builtin_expect(!pfn || (gfp & __GFP_ZERO), 0))
@@ -300,5 +303,9 @@ uint64_t pcp_alloc_fast(struct pglist_data *p, gfp_t gfp, void *caller)
 uint64_t pcp_alloc_block_fast(struct pglist_data *p, gfp_t gfp,
 			      unsigned int order, void *caller)
 {
+	/* Blocks only (the entry points' test): with the order's range
+	 * known, the copy below drops its single-frame branches. */
+	if (__builtin_expect(order - 1u >= PCP_MAX_ORDER, 0))
+		return alloc_pages_general(p, gfp, order, caller);
 	return pcp_alloc_fast_one(p, gfp, order, caller);
 }

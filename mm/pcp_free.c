@@ -265,6 +265,9 @@ int pcp_free(struct pglist_data *p, uint64_t phys, void *caller)
 int pcp_free_block(struct pglist_data *p, uint64_t phys, unsigned int order,
 		   void *caller)
 {
+	/* Blocks only, as pcp_alloc_block_fast. */
+	if (__builtin_expect(order - 1u >= PCP_MAX_ORDER, 0))
+		return free_pages_caller(p, phys, order, caller);
 	if (__builtin_expect(mm_debug_hooks_on(p) != 0, 0))
 		return pcp_free_debug(p, phys, order, caller);
 	return pcp_free_one(p, phys, order, caller, false);

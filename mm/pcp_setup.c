@@ -102,8 +102,15 @@ void pgdat_pcp_orders_update(struct pglist_data *p)
 
 void pgdat_pcp_switch(struct pglist_data *p, bool on)
 {
-	if (!on)
+	if (!p->pcp_nr_cpus)
+		return; /* caches never came on (debug_pagealloc, sparse) */
+	if (!on) {
+		/* Blocks stop coming first, so none is parked after the
+		 * drain; single frames as before: the caller keeps this
+		 * node quiet while it switches (the target bench). */
+		__atomic_store_n(&p->pcp_block_orders, 0, __ATOMIC_RELEASE);
 		drain_all_pages(p);
+	}
 	__atomic_store_n(&p->pcp_enabled, on, __ATOMIC_RELEASE);
 	pgdat_pcp_orders_update(p);
 }

@@ -42,6 +42,9 @@ static bool setup(struct ktest *t, size_t bytes, unsigned int cpus,
 	if (cpus < mm_this_cpu() + 1)
 		cpus = mm_this_cpu() + 1;
 	pgdat_pcp_enable(&tn.pgdat, cpus);
+	/* The node's mask of cached block orders is set with the caches. */
+	KTEST_EXPECT_EQ(t, tn.pgdat.pcp_block_orders,
+			pgdat_pcp_zone_block_orders(&tn.pgdat));
 	if (!tn.pgdat.pcp_enabled ||
 	    (high && pgdat_pcp_resize(&tn.pgdat, ZONE_NORMAL, 63, high))) {
 		ktest_fail(t, __FILE__, __LINE__, "no caches of that size");
