@@ -177,7 +177,7 @@ free_pages_inline(struct pglist_data *p, uint64_t phys, unsigned int order,
 		return pcp_free(p, phys, caller);
 	/* Blocks of orders 1-4 too (mm/pcp_high.c), where a cache takes
 	 * them. */
-	if (pgdat_pcp_takes_blocks(p, order) &&
+	if (order && pgdat_pcp_takes_blocks(p, order) &&
 	    !(phys & ((PAGE_SIZE << order) - 1)) && pfn)
 		return pcp_free_block(p, phys, order, caller);
 	/* One test for all the argument mistakes (order > 10 makes the
