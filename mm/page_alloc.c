@@ -349,6 +349,8 @@ uint64_t __alloc_pages(struct pglist_data *p, gfp_t gfp, unsigned int order,
 {
 	if (order == 0 && p->pcp_enabled)
 		return pcp_alloc_fast(p, gfp, caller);
+	/* order first: a single frame on a node whose caches are off need
+	 * not read the mask (docs/08c, "One test at the entry points"). */
 	if (order && pgdat_pcp_takes_blocks(p, order))
 		return pcp_alloc_block_fast(p, gfp, order, caller);
 	return alloc_pages_general(p, gfp, order, caller);

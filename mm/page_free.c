@@ -176,7 +176,7 @@ free_pages_inline(struct pglist_data *p, uint64_t phys, unsigned int order,
 	if (order == 0 && !(phys & (PAGE_SIZE - 1)) && pfn && p->pcp_enabled)
 		return pcp_free(p, phys, caller);
 	/* Blocks of orders 1-4 too (mm/pcp_high.c), where a cache takes
-	 * them. */
+	 * them (order tested first, as in __alloc_pages). */
 	if (order && pgdat_pcp_takes_blocks(p, order) &&
 	    !(phys & ((PAGE_SIZE << order) - 1)) && pfn)
 		return pcp_free_block(p, phys, order, caller);

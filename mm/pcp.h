@@ -55,8 +55,8 @@ void pcp_set_sizes(struct per_cpu_pages *pcp, unsigned int batch,
  * any pcp_set_sizes, and when the caches go on or off). */
 uint8_t pgdat_pcp_zone_block_orders(const struct pglist_data *p);
 void pgdat_pcp_orders_update(struct pglist_data *p);
-/* Turns a node's caches off (drained first) or back on, as benchmarks of
- * the zone path do. */
+/* Turns a node's caches off (blocks turned away, then every cache
+ * drained) or back on, as benchmarks of the zone path do. */
 void pgdat_pcp_switch(struct pglist_data *p, bool on);
 /* May a block of `order` (1 .. PCP_MAX_ORDER) try the caches? The entry
  * points' one test (bit 0 is never set: single frames have their own);

@@ -184,8 +184,9 @@ static void give_blocks_back(uint64_t chain)
 
 /*
  * The zone 40 frames above low: a GFP_KERNEL request of order 4 refills
- * two blocks (not a batch of three), which leaves the zone above low. Then requests go on to min and GFP_ATOMIC to its own
- * floor, never past either, and each stops within a block of it.
+ * two blocks (not a batch of three), which leaves the zone above low.
+ * Then requests go on to min and GFP_ATOMIC to its own floor, never past
+ * either, and each stops within a block of it.
  */
 static void test_order4_refill_stops_at_the_floor(struct ktest *t)
 {
