@@ -63,6 +63,7 @@ int debug_pagealloc_enable(struct pglist_data *p, set_direct_map_fn set)
 		release_deferred_blocks_locked(p, &p->node_zones[zi]);
 	debug_pagealloc_set = set;
 	for_each_free_tail(p, set, false);
+	mm_debug_hooks_add(1); /* counted before it is on */
 	__atomic_store_n(&debug_pagealloc_node, p, __ATOMIC_RELEASE);
 	unlock_all(p, flags);
 	return 0;
@@ -75,6 +76,7 @@ void debug_pagealloc_disable(struct pglist_data *p)
 		return;
 	lock_all(p, &flags);
 	__atomic_store_n(&debug_pagealloc_node, NULL, __ATOMIC_RELEASE);
+	mm_debug_hooks_add(-1); /* and after it is off */
 	for_each_free_tail(p, debug_pagealloc_set, true);
 	unlock_all(p, flags);
 }

@@ -13,8 +13,28 @@
 
 struct fault_attr fail_page_alloc;
 
+/* Counted before it goes on and after it goes off: the count never
+ * misses it (mm_debug_hooks, mm/internal.h). */
+void fail_page_alloc_enable(bool on)
+{
+	if (on)
+		mm_debug_hooks_add(1);
+	if (__atomic_exchange_n(&fail_page_alloc.enabled, on, __ATOMIC_SEQ_CST))
+		mm_debug_hooks_add(-1);
+}
+
+void fail_page_alloc_restore(const struct fault_attr *saved)
+{
+	fail_page_alloc_enable(false);
+	fail_page_alloc = *saved;
+	fail_page_alloc.enabled = false; /* counted by the next line */
+	fail_page_alloc_enable(saved->enabled);
+}
+
 void fault_attr_init(struct fault_attr *attr)
 {
+	if (attr == &fail_page_alloc) /* its count goes with it */
+		fail_page_alloc_enable(false);
 	memset(attr, 0, sizeof(*attr));
 	attr->interval = 1;
 	attr->probability = 100;
@@ -69,7 +89,7 @@ int fail_page_alloc_setup(const char *text, const struct pglist_data *node)
 	fail_page_alloc.probability = (unsigned int)probability;
 	fail_page_alloc.times = times;
 	fail_page_alloc.node = node;
-	__atomic_store_n(&fail_page_alloc.enabled, true, __ATOMIC_RELEASE);
+	fail_page_alloc_enable(true);
 	return 0;
 }
 

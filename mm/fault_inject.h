@@ -46,6 +46,14 @@ extern struct fault_attr fail_page_alloc;
  * changed). */
 int fail_page_alloc_setup(const char *text, const struct pglist_data *node);
 
+/* Turns fail_page_alloc on or off (never write .enabled directly: the
+ * allocator's fast paths test one count of the debug options that are on,
+ * mm/internal.h). */
+void fail_page_alloc_enable(bool on);
+/* Puts back settings a test saved (a copy of fail_page_alloc), on or off
+ * as they were. */
+void fail_page_alloc_restore(const struct fault_attr *saved);
+
 /* Resets *attr to the defaults, disabled (interval 1, probability 100,
  * times -1, min_order 1, ignore_gfp_reclaim on), counters zeroed. */
 void fault_attr_init(struct fault_attr *attr);

@@ -86,19 +86,20 @@ static inline uint8_t frame_state_read(const uint8_t *st)
 /*
  * Is any debug option on that the allocation and free paths must call
  * into (fault injection, page_owner, debug_pagealloc, page_poison)? One
- * branch for all: integer loads OR-ed together, nonzero when any is on,
- * for any node (the option's own hook then asks about this node).
- * (mm/pcp.c's fast paths use it too.)
+ * load and one branch for all: mm_debug_hooks counts the options on, over
+ * every node (fault injection and debug_pagealloc once, page_owner once
+ * per node; their switches add and take their one with
+ * mm_debug_hooks_add()), and page_poison, set per node, is OR-ed in. The
+ * option's own hook then asks about this node. Four loads OR-ed together
+ * cost each fast path nine instructions (docs/07, "One word for the debug
+ * options"). Over-counted, the paths are only slower; a count of 0 with an
+ * option on would skip it, which pgdat_check() reports.
  */
+extern unsigned int mm_debug_hooks;
+void mm_debug_hooks_add(int delta);
 static inline uintptr_t mm_debug_hooks_on(const struct pglist_data *p)
 {
-	return (uintptr_t)
-		   __atomic_load_n((const uint8_t *)&fail_page_alloc.enabled,
-				   __ATOMIC_RELAXED) |
-	       (uintptr_t)(unsigned int)__atomic_load_n(&page_owner_nodes,
-							__ATOMIC_RELAXED) |
-	       (uintptr_t)__atomic_load_n(&debug_pagealloc_node,
-					  __ATOMIC_RELAXED) |
+	return (uintptr_t)__atomic_load_n(&mm_debug_hooks, __ATOMIC_RELAXED) |
 	       (uintptr_t)__atomic_load_n((const uint8_t *)&p->page_poison,
 					  __ATOMIC_RELAXED);
 }

@@ -247,6 +247,29 @@ static void check_frames(struct check_state *c)
 	}
 }
 
+unsigned int mm_debug_hooks;
+
+void mm_debug_hooks_add(int delta)
+{
+	unsigned int was =
+	    __atomic_fetch_add(&mm_debug_hooks, (unsigned int)delta,
+			       __ATOMIC_SEQ_CST);
+	/* One taken that was never added: an option would be skipped. */
+	WARN_ON_ONCE(delta < 0 && was < (unsigned int)-delta);
+}
+
+/* The options that must be counted in mm_debug_hooks (page_poison is
+ * read per node beside it). */
+static unsigned int debug_hooks_expected(void)
+{
+	return (unsigned int)__atomic_load_n(&fail_page_alloc.enabled,
+					     __ATOMIC_RELAXED) +
+	       (__atomic_load_n(&debug_pagealloc_node, __ATOMIC_RELAXED) !=
+		NULL) +
+	       (unsigned int)__atomic_load_n(&page_owner_nodes,
+					     __ATOMIC_RELAXED);
+}
+
 int pgdat_check(struct pglist_data *p)
 {
 	struct check_state c = { p, 0 };
@@ -273,6 +296,12 @@ int pgdat_check(struct pglist_data *p)
 	if (orders != p->pcp_block_orders)
 		problem(&c, "node's cached block orders stale (zones', node's)",
 			orders, p->pcp_block_orders);
+	/* The fast paths' one test of the debug options (mm/internal.h)
+	 * counts at least the options on. */
+	unsigned int hooks = __atomic_load_n(&mm_debug_hooks, __ATOMIC_RELAXED);
+	if (hooks < debug_hooks_expected())
+		problem(&c, "debug options uncounted (counted, on)", hooks,
+			debug_hooks_expected());
 	if (c.problems > CHECK_REPORT_LIMIT)
 		pr_err("mm_check: %d more problems not shown\n",
 		       c.problems - CHECK_REPORT_LIMIT);

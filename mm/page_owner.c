@@ -123,6 +123,7 @@ int page_owner_init(struct pglist_data *p)
 		return -1;
 	}
 	__atomic_store_n(&n->pgdat, p, __ATOMIC_RELEASE);
+	mm_debug_hooks_add(1); /* counted before it is on */
 	__atomic_fetch_add(&page_owner_nodes, 1, __ATOMIC_RELEASE);
 	pr_info("page_owner: on for node %d: %llu KiB of records\n", p->node_id,
 		(unsigned long long)K(n->pages));
@@ -135,6 +136,7 @@ void page_owner_exit(struct pglist_data *p)
 	if (!n)
 		return;
 	__atomic_fetch_sub(&page_owner_nodes, 1, __ATOMIC_RELEASE);
+	mm_debug_hooks_add(-1); /* and after it is off */
 	__atomic_store_n(&n->pgdat, NULL, __ATOMIC_RELEASE);
 	free_tables(n, p);
 	n->pages = 0;

@@ -414,7 +414,7 @@ static void setup(unsigned int h0, unsigned int h1, unsigned int h2)
 		fail_page_alloc.ignore_gfp_reclaim = (h2 >> 5) & 1;
 		fail_page_alloc.node = fz.pg;
 		fail_page_alloc.seed = h1 + 1;
-		fail_page_alloc.enabled = true;
+		fail_page_alloc_enable(true);
 	}
 }
 
@@ -422,7 +422,7 @@ static void setup(unsigned int h0, unsigned int h1, unsigned int h2)
  * be whole again. */
 static void teardown(void)
 {
-	fail_page_alloc.enabled = false;
+	fail_page_alloc_enable(false);
 	while (fz.nheld)
 		fz_free_held(0, 0);
 	fz_check_counts();

@@ -87,27 +87,27 @@ static void test_bulk_under_fault_injection(struct ktest *t)
 	struct pglist_data *p = &tn.pgdat;
 	uint64_t start = mm_test_free_pages(p);
 	struct fault_attr saved = fail_page_alloc;
-	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(false);
 	fault_attr_init(&fail_page_alloc);
 	fail_page_alloc.node = p;
 	fail_page_alloc.min_order = 0;
 	fail_page_alloc.interval = 30; /* every 30th chance fails */
-	__atomic_store_n(&fail_page_alloc.enabled, true, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(true);
 	for (int i = 0; i < NR; i++)
 		pages[i] = 0;
 	unsigned long n = pgdat_alloc_pages_bulk(p, GFP_ATOMIC, NR, pages, 0);
 	uint64_t injected = fail_page_alloc.injected;
-	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(false);
 	ktest_diag(t, "bulk of %d with every 30th failing: %lu pages", NR, n);
 	/* alloc_pages_exact fails cleanly under injection too. */
 	fail_page_alloc.interval = 1;
-	__atomic_store_n(&fail_page_alloc.enabled, true, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(true);
 	uint64_t exact = pgdat_alloc_pages_exact(p, 5 * PAGE_SIZE,
 						 GFP_ATOMIC | __GFP_NOWARN, 0);
-	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(false);
 	KTEST_EXPECT_EQ(t, exact, 0);
 	KTEST_EXPECT_EQ(t, fail_page_alloc.injected, 2);
-	fail_page_alloc = saved;
+	fail_page_alloc_restore(&saved);
 	KTEST_EXPECT_EQ(t, injected, 1);
 	KTEST_EXPECT_EQ(t, n, 29);
 	KTEST_EXPECT_EQ(t, mm_test_free_pages(p), start - n);

@@ -12,6 +12,7 @@
 #include "kernel/lib/printk.h"
 #include "kernel/lib/string.h"
 #include "mm/fault_inject.h"
+#include "mm/internal.h"
 #include "tests/support/test_arena.h"
 #include "mm/pcp.h"
 #include "tests/ktest.h"
@@ -31,22 +32,22 @@ static bool setup(struct ktest *t, unsigned long interval,
 		return false;
 	}
 	saved_attr = fail_page_alloc;
-	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(false);
 	fault_attr_init(&fail_page_alloc);
 	fail_page_alloc.interval = interval;
 	fail_page_alloc.probability = probability;
 	fail_page_alloc.times = times;
 	fail_page_alloc.node = &tn.pgdat;
-	__atomic_store_n(&fail_page_alloc.enabled, true, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(true);
 	return true;
 }
 
 static void teardown(struct ktest *t)
 {
-	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(false);
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	mm_test_node_destroy(&tn);
-	fail_page_alloc = saved_attr;
+	fail_page_alloc_restore(&saved_attr);
 }
 
 /* Makes n requests, freeing each success; bit i of *pattern (i < 64) is
@@ -236,7 +237,7 @@ static void test_setup_parses_cmdline_value(struct ktest *t)
 					   "",	    "1,,1",   "1,2,3,4" };
 	if (!setup(t, 1, 100, -1))
 		return;
-	__atomic_store_n(&fail_page_alloc.enabled, false, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(false);
 	KTEST_EXPECT_EQ(t, fail_page_alloc_setup("10,50,-1", &tn.pgdat), 0);
 	KTEST_EXPECT_TRUE(t, fail_page_alloc.enabled);
 	KTEST_EXPECT_EQ(t, fail_page_alloc.interval, 10);
@@ -301,6 +302,39 @@ static void test_integrity_under_injection(struct ktest *t)
 	teardown(t);
 }
 
+/* The allocator's paths test one count of the debug options that are on
+ * (mm_debug_hooks, mm/internal.h): fail_page_alloc adds its one while it
+ * is on, order-0 requests served by the per-CPU caches are failed as the
+ * parameters say, and a count that misses the option (a switch that
+ * forgot it, planted here) skips it on every path, which pgdat_check()
+ * reports. */
+static void test_paths_count_the_option(struct ktest *t)
+{
+	uint64_t pattern;
+	unsigned int off = __atomic_load_n(&mm_debug_hooks, __ATOMIC_SEQ_CST);
+	if (!setup(t, 2, 100, -1))
+		return;
+	fail_page_alloc.min_order = 0;
+	pgdat_pcp_enable(&tn.pgdat, mm_this_cpu() + 1); /* up to this CPU */
+	unsigned int on = __atomic_load_n(&mm_debug_hooks, __ATOMIC_SEQ_CST);
+	KTEST_EXPECT_EQ(t, on, off + 1 - (saved_attr.enabled ? 1 : 0));
+	KTEST_EXPECT_TRUE(t, tn.pgdat.pcp_enabled);
+	KTEST_EXPECT_EQ(t, run_requests(8, GFP_NOWAIT | QUIET, 0, &pattern), 4);
+	KTEST_EXPECT_EQ(t, pattern, 0xaa);
+	KTEST_EXPECT_GT(t, pcp_parked_pages(&tn.pgdat), 0); /* cached */
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
+	__atomic_store_n(&mm_debug_hooks, 0, __ATOMIC_SEQ_CST);
+	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 1);
+	KTEST_EXPECT_EQ(t, run_requests(8, GFP_NOWAIT | QUIET, 0, NULL), 0);
+	__atomic_store_n(&mm_debug_hooks, on, __ATOMIC_SEQ_CST);
+	fail_page_alloc_enable(true); /* on already: counted once */
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&mm_debug_hooks, __ATOMIC_SEQ_CST),
+			on);
+	teardown(t);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&mm_debug_hooks, __ATOMIC_SEQ_CST),
+			off);
+}
+
 static const struct ktest_case fault_cases[] = {
 	KTEST_CASE(test_every_interval_th_fails),
 	KTEST_CASE(test_times_limits_failures),
@@ -311,6 +345,7 @@ static const struct ktest_case fault_cases[] = {
 	KTEST_CASE(test_reported_and_counted),
 	KTEST_CASE(test_setup_parses_cmdline_value),
 	KTEST_CASE(test_integrity_under_injection),
+	KTEST_CASE(test_paths_count_the_option),
 	{ 0 },
 };
 KTEST_SUITE(mm_fault, fault_cases);
