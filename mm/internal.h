@@ -48,7 +48,10 @@ static inline uint64_t block_pfn(const struct pglist_data *p,
  */
 static inline uint64_t block_link_offset(uint64_t pfn)
 {
-	return ((pfn ^ (pfn >> 6)) & 63) << 6;
+	/* ((pfn ^ (pfn >> 6)) & 63) << 6, bit for bit, in one instruction
+	 * fewer (the compiler does not see it): bit 6 + i is frame bit i
+	 * XOR frame bit 6 + i. */
+	return ((pfn << 6) ^ pfn) & 0xfc0;
 }
 
 static inline struct list_head *pfn_entry(const struct pglist_data *p,
