@@ -8,8 +8,10 @@ BENCH_SRCS := $(MM_TOOL_SRCS) $(filter-out tools/bench/nothp.c,$(wildcard tools/
 BENCH_CFLAGS := $(filter-out -O0 -O1 -fsanitize=% -fno-sanitize-recover=%,$(HOST_CFLAGS)) -O2
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRCS))
 
-# The tree before the last change to the hot paths (now: 11447bb, before
-# the node's mask of cached block orders and the block paths' leaner
+# The tree before the last change to the hot paths (now: 3194b44, before
+# one count of the debug options, docs/07-debugging-the-allocator.md, and
+# the four-instruction link offset; before that 11447bb, before the
+# node's mask of cached block orders and the block paths' leaner
 # registers, docs/08c-per-cpu-caches.md; before that 738bea9, before
 # order 4 was cached per CPU, docs/08c-per-cpu-caches.md; before that
 # e353221, free blocks' links moved off the page's first byte,
@@ -20,7 +22,7 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench/obj/%.o,$(BENCH_SRCS))
 # the before/after figures: its mm/ and host support, with tools/bench/pair_driver.c built
 # against its headers, linked into one object whose every symbol gets the
 # prefix old_ (objcopy), so both versions run in one process.
-BENCH_OLD_REV := 11447bb
+BENCH_OLD_REV := 3194b44
 BENCH_OLD := $(BUILD)/bench/old-$(BENCH_OLD_REV)
 BENCH_OLD_SRCS = $(wildcard $(BENCH_OLD)/src/mm/*.c) \
 	$(filter-out %_host.c,$(wildcard $(BENCH_OLD)/src/tests/support/*.c)) \
