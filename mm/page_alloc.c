@@ -362,23 +362,6 @@ uint64_t pgdat_alloc_pages(struct pglist_data *pgdat, gfp_t gfp,
 	return __alloc_pages(pgdat, gfp, order, __builtin_return_address(0));
 }
 
-/*
- * How many calls into the kernel's allocator are under way on each CPU,
- * counting ones an interrupt cut into. The interrupt tests use it to show
- * that ticks do land inside the allocator (outside its irq-off sections).
- * Only its own CPU changes a counter (mm_alloc_depth_counter, in the
- * platform's per-CPU data), so no atomics are needed.
- */
-static inline volatile unsigned int *my_alloc_depth(void)
-{
-	return mm_alloc_depth_counter();
-}
-
-bool mm_alloc_in_progress(void)
-{
-	return *my_alloc_depth() != 0;
-}
-
 /* The kernel's requests: its one node, or with several (mm/node.c) this
  * CPU's node first and the others by distance. */
 static inline uint64_t kernel_alloc(gfp_t gfp, unsigned int order, void *caller)
@@ -395,11 +378,7 @@ struct pglist_data *kernel_pgdat_of(uint64_t phys)
 
 uint64_t alloc_pages(gfp_t gfp, unsigned int order)
 {
-	volatile unsigned int *depth = my_alloc_depth();
-	(*depth)++;
-	uint64_t phys = kernel_alloc(gfp, order, __builtin_return_address(0));
-	(*depth)--;
-	return phys;
+	return kernel_alloc(gfp, order, __builtin_return_address(0));
 }
 
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order)

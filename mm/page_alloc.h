@@ -68,8 +68,6 @@ static inline uint64_t alloc_page(gfp_t gfp)
 {
 	return alloc_pages(gfp, 0);
 }
-/* True while a call into the kernel's allocator is under way on this CPU. */
-bool mm_alloc_in_progress(void);
 
 /* Frees a block from alloc_pages. A bad free is reported and ignored. */
 void __free_pages(uint64_t phys, unsigned int order);

@@ -203,11 +203,8 @@ int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 
 void __free_pages(uint64_t phys, unsigned int order)
 {
-	volatile unsigned int *depth = mm_alloc_depth_counter();
-	(*depth)++;
 	free_pages_inline(kernel_node_of(phys), phys, order,
 			  __builtin_return_address(0));
-	(*depth)--;
 }
 
 void free_pages(unsigned long addr, unsigned int order)

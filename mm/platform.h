@@ -83,26 +83,6 @@ static inline unsigned int mm_this_cpu_numbered(void)
  * answer; host: 0, or what a test set for this thread. */
 unsigned int mm_numa_node_id(void);
 
-/* This CPU's count of calls into the kernel's allocator under way
- * (mm_alloc_in_progress, mm/page_alloc.c). The caller adds and takes away
- * through the one pointer, so a task that moves to another CPU in between
- * gives back what it took. Kernel: a field of struct cpu, one GS load
- * away; host: a thread-local (a thread plays a CPU). Each CPU's counter is
- * its own: a shared array of them made CPUs write each other's cache
- * lines on every allocation (docs/08-measuring.md). */
-#ifdef LABYRINTH_HOST
-extern _Thread_local volatile unsigned int host_alloc_depth;
-static inline volatile unsigned int *mm_alloc_depth_counter(void)
-{
-	return &host_alloc_depth;
-}
-#else
-static inline volatile unsigned int *mm_alloc_depth_counter(void)
-{
-	return &this_cpu()->alloc_depth;
-}
-#endif
-
 /* Runs fn(arg) on every online CPU, this one included, and waits for all
  * (kernel: call-function IPIs; host: this thread only). */
 void mm_run_on_each_cpu(void (*fn)(void *arg), void *arg);

@@ -129,8 +129,6 @@ uint64_t mm_now_ns(void)
  */
 static unsigned int next_cpu;
 _Thread_local unsigned int host_this_cpu_plus_one;
-/* mm_alloc_depth_counter (mm/platform.h): this thread's. */
-_Thread_local volatile unsigned int host_alloc_depth;
 
 /* mm_this_cpu (mm/platform.h) asks here the first time a thread asks. */
 unsigned int host_assign_cpu(void)

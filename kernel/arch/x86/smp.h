@@ -29,9 +29,6 @@ struct cpu {
 	uint64_t stack_bottom, stack_top; /* for backtraces */
 	/* smp_run_on_cpu_async's thread, until smp_wait_work joins it. */
 	struct task_struct *work_task;
-	/* Calls into the page allocator under way here (mm/platform.h,
-	 * mm_alloc_depth_counter): found through GS in one load. */
-	volatile unsigned int alloc_depth;
 };
 
 extern struct cpu cpus[MAX_CPUS];
