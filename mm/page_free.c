@@ -201,9 +201,21 @@ int pgdat_free_pages(struct pglist_data *pgdat, uint64_t phys,
 				 __builtin_return_address(0));
 }
 
+/* The kernel's free with several nodes: the frame's own node, found out
+ * of line (inline, the lookup's call made the one-node case save three
+ * registers on every free). */
+static __attribute__((cold, noinline)) void
+free_pages_numa(uint64_t phys, unsigned int order, void *caller)
+{
+	free_pages_inline(kernel_node_of(phys), phys, order, caller);
+}
+
 void __free_pages(uint64_t phys, unsigned int order)
 {
-	free_pages_inline(kernel_node_of(phys), phys, order,
+	if (__builtin_expect(mm_numa_on(), 0))
+		return free_pages_numa(phys, order,
+				       __builtin_return_address(0));
+	free_pages_inline(&contig_page_data, phys, order,
 			  __builtin_return_address(0));
 }
 
