@@ -25,9 +25,10 @@ void fail_page_alloc_enable(bool on)
 
 void fail_page_alloc_restore(const struct fault_attr *saved)
 {
+	struct fault_attr off = *saved;
+	off.enabled = false; /* never on and uncounted, even for a moment */
 	fail_page_alloc_enable(false);
-	fail_page_alloc = *saved;
-	fail_page_alloc.enabled = false; /* counted by the next line */
+	fail_page_alloc = off;
 	fail_page_alloc_enable(saved->enabled);
 }
 

@@ -96,7 +96,7 @@ static inline uint8_t frame_state_read(const uint8_t *st)
  * option's own hook then asks about this node. Four loads OR-ed together
  * cost each fast path nine instructions (docs/07, "One word for the debug
  * options"). Over-counted, the paths are only slower; a count of 0 with an
- * option on would skip it, which pgdat_check() reports.
+ * option on would skip it. pgdat_check() reports any miscount.
  */
 extern unsigned int mm_debug_hooks;
 void mm_debug_hooks_add(int delta);

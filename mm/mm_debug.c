@@ -296,11 +296,13 @@ int pgdat_check(struct pglist_data *p)
 	if (orders != p->pcp_block_orders)
 		problem(&c, "node's cached block orders stale (zones', node's)",
 			orders, p->pcp_block_orders);
-	/* The fast paths' one test of the debug options (mm/internal.h)
-	 * counts at least the options on. */
+	/* The paths' one test of the debug options (mm/internal.h) counts
+	 * the options on: fewer, and one is skipped; more, and a switch
+	 * forgot to take its one back (every path then runs the slow
+	 * copies). Not while an option is being switched. */
 	unsigned int hooks = __atomic_load_n(&mm_debug_hooks, __ATOMIC_RELAXED);
-	if (hooks < debug_hooks_expected())
-		problem(&c, "debug options uncounted (counted, on)", hooks,
+	if (hooks != debug_hooks_expected())
+		problem(&c, "debug options miscounted (counted, on)", hooks,
 			debug_hooks_expected());
 	if (c.problems > CHECK_REPORT_LIMIT)
 		pr_err("mm_check: %d more problems not shown\n",

@@ -212,9 +212,10 @@ free_pages_numa(uint64_t phys, unsigned int order, void *caller)
 
 void __free_pages(uint64_t phys, unsigned int order)
 {
-	if (__builtin_expect(mm_numa_on(), 0))
-		return free_pages_numa(phys, order,
-				       __builtin_return_address(0));
+	if (__builtin_expect(mm_numa_on(), 0)) {
+		free_pages_numa(phys, order, __builtin_return_address(0));
+		return;
+	}
 	free_pages_inline(&contig_page_data, phys, order,
 			  __builtin_return_address(0));
 }

@@ -374,7 +374,7 @@ void cmd_fail(int argc, char **argv)
 {
 	struct fault_attr *a = &fail_page_alloc;
 	if (argc == 2 && sh_streq(argv[1], "off")) {
-		__atomic_store_n(&a->enabled, false, __ATOMIC_RELEASE);
+		fail_page_alloc_enable(false);
 	} else if (argc == 2 &&
 		   fail_page_alloc_setup(argv[1], &contig_page_data)) {
 		sh_printf(

@@ -10,6 +10,7 @@
 #include "kernel/lib/string.h"
 #include "mm/contig.h"
 #include "mm/debug_pagealloc.h"
+#include "mm/internal.h"
 #include "tests/support/test_arena.h"
 #include "tests/ktest.h"
 
@@ -65,6 +66,8 @@ static bool setup_wm(struct ktest *t, bool watermarks)
 	saved_node = debug_pagealloc_node;
 	saved_set = debug_pagealloc_set;
 	debug_pagealloc_node = NULL;
+	if (saved_node) /* uncounted after it is off (mm/internal.h) */
+		mm_debug_hooks_add(-1);
 	memset(unmapped, 0, sizeof(unmapped));
 	outside_calls = set_calls = 0;
 	return true;
@@ -86,6 +89,8 @@ static void teardown(struct ktest *t)
 	KTEST_EXPECT_EQ(t, pgdat_check(&tn.pgdat), 0);
 	mm_test_node_destroy(&tn);
 	debug_pagealloc_set = saved_set;
+	if (saved_node) /* counted before it is on */
+		mm_debug_hooks_add(1);
 	__atomic_store_n(&debug_pagealloc_node, saved_node, __ATOMIC_RELEASE);
 }
 
