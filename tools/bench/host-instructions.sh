@@ -7,7 +7,8 @@
 # RESULTS_TSV (docs/08-measuring.md, "Before and after"); then, for the
 # random orders 0..4 workload at 1 GiB, the instructions per operation
 # inside Labyrinth's and tagbuddy's own allocation and free (the harness
-# left out: docs/08c, "Where the random stream's time goes"). Skipped, with a
+# left out: docs/08c, "Where the random stream's time goes besides
+# instructions"). Skipped, with a
 # message, when valgrind is not installed (Debian package valgrind).
 # Usage: host-instructions.sh MM_BENCH RESULTS_TSV
 set -uo pipefail
