@@ -88,10 +88,10 @@ static inline uint8_t frame_state_read(const uint8_t *st)
 
 /*
  * Is any debug option on that the allocation and free paths must call
- * into (fault injection, page_owner, debug_pagealloc, page_poison)? One
- * load and one branch for all: mm_debug_hooks counts the options on, over
- * every node (fault injection and debug_pagealloc once, page_owner once
- * per node; their switches add and take their one with
+ * into (fault injection, page_owner, debug_pagealloc, page_poison)? Two
+ * loads, an OR and one branch for all: mm_debug_hooks counts the options
+ * on, over every node (fault injection and debug_pagealloc once,
+ * page_owner once per node; their switches add and take their one with
  * mm_debug_hooks_add()), and page_poison, set per node, is OR-ed in. The
  * option's own hook then asks about this node. Four loads OR-ed together
  * cost each fast path nine instructions (docs/07, "One word for the debug
