@@ -300,10 +300,11 @@ int pgdat_check(struct pglist_data *p)
 	 * the options on: fewer, and one is skipped; more, and a switch
 	 * forgot to take its one back (every path then runs the slow
 	 * copies). Not while an option is being switched. */
-	unsigned int hooks = __atomic_load_n(&mm_debug_hooks, __ATOMIC_RELAXED);
-	if (hooks != debug_hooks_expected())
+	unsigned int hooks = __atomic_load_n(&mm_debug_hooks, __ATOMIC_RELAXED),
+		     on = debug_hooks_expected();
+	if (hooks != on)
 		problem(&c, "debug options miscounted (counted, on)", hooks,
-			debug_hooks_expected());
+			on);
 	if (c.problems > CHECK_REPORT_LIMIT)
 		pr_err("mm_check: %d more problems not shown\n",
 		       c.problems - CHECK_REPORT_LIMIT);

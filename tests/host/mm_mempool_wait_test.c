@@ -160,7 +160,6 @@ static void test_out_count_under_mixed_sources(struct ktest *t)
 	pool = mempool_create_page_pool_node(p, 4, 1);
 	KTEST_ASSERT_TRUE(t, pool != NULL);
 	struct fault_attr saved = fail_page_alloc;
-	fail_page_alloc_enable(false);
 	fault_attr_init(&fail_page_alloc);
 	fail_page_alloc.node = p;
 	fail_page_alloc.probability = 50; /* half from the reserve */
@@ -171,7 +170,6 @@ static void test_out_count_under_mixed_sources(struct ktest *t)
 						    NULL) == 0);
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	fail_page_alloc_enable(false);
 	fail_page_alloc_restore(&saved);
 	ktest_diag(t,
 		   "%llu from the allocator, %llu from the reserve; %llu out",

@@ -87,7 +87,6 @@ static void test_bulk_under_fault_injection(struct ktest *t)
 	struct pglist_data *p = &tn.pgdat;
 	uint64_t start = mm_test_free_pages(p);
 	struct fault_attr saved = fail_page_alloc;
-	fail_page_alloc_enable(false);
 	fault_attr_init(&fail_page_alloc);
 	fail_page_alloc.node = p;
 	fail_page_alloc.min_order = 0;

@@ -107,7 +107,6 @@ static void test_fault_injection_pool_serves(struct ktest *t)
 	mempool_t *pool = mempool_create_page_pool_node(p, 4, 1);
 	KTEST_ASSERT_TRUE(t, pool != NULL);
 	struct fault_attr saved = fail_page_alloc;
-	fail_page_alloc_enable(false);
 	fault_attr_init(&fail_page_alloc);
 	fail_page_alloc.node = p; /* every order >= 1 request fails */
 	fail_page_alloc_enable(true);
@@ -116,7 +115,6 @@ static void test_fault_injection_pool_serves(struct ktest *t)
 	for (int i = 0; i < 5; i++)
 		e[i] = mempool_alloc(pool, GFP_ATOMIC);
 	uint64_t injected = fail_page_alloc.injected;
-	fail_page_alloc_enable(false);
 	fail_page_alloc_restore(&saved);
 
 	ktest_diag(t, "%llu failures injected; %llu served from the reserve",
